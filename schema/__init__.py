@@ -1,0 +1,40 @@
+"""The GraphQL schema, the platform's primary model; REST and the console are built on it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+
+from schema.agents import AgentMutations, AgentQueries, AgentSubscriptions
+from schema.errors import ErrorCodes
+from schema.operation_metrics import OperationMetrics
+from schema.organisation import OrganisationMutations, OrganisationQueries
+from schema.samples import SampleQueries
+from schema.scalars import UtcDateTime
+
+Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries))
+Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations))
+Subscription = merge_types("Subscription", (AgentSubscriptions,))
+
+
+def build_schema(*, max_depth: int = 10, max_tokens: int = 2000) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        scalar_overrides={datetime: UtcDateTime},
+        config=StrawberryConfig(),
+        extensions=[
+            ErrorCodes,
+            OperationMetrics,
+            QueryDepthLimiter(max_depth=max_depth),
+            MaxTokensLimiter(max_token_count=max_tokens),
+            MaxAliasesLimiter(max_alias_count=50),
+            ParserCache(maxsize=512),
+            ValidationCache(maxsize=512),
+        ],
+    )

@@ -1,0 +1,92 @@
+"""Settings, read once from `VOICEAI_*` environment variables and passed down.
+
+Nothing below `create_app` reads the environment: code receives a `Settings`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+GOOGLE_CERTS_URL = (
+    "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
+)
+
+
+def _flag(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"on", "true", "1", "yes"}:
+        return True
+    if lowered in {"off", "false", "0", "no"}:
+        return False
+    raise ValueError(f"{name} must be 'on' or 'off', not {value!r}")
+
+
+def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite://voiceai.db"
+    redis_url: str | None = None
+    secret_key: str | None = None
+    data_dir: Path = Path(".voiceai")
+    public_url: str = "http://127.0.0.1:8000"
+    rate_limits: bool = True
+    default_rate_limit: str = "100/minute"
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    firebase_project_id: str | None = None
+    firebase_certs_url: str = GOOGLE_CERTS_URL
+    max_body_bytes: int = 1024 * 1024
+    graphql_max_depth: int = 10
+    graphql_max_tokens: int = 2000
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        get = env.get
+        return cls(
+            database_url=get("VOICEAI_DATABASE_URL", cls.database_url),
+            redis_url=get("VOICEAI_REDIS_URL") or None,
+            secret_key=get("VOICEAI_SECRET_KEY") or None,
+            data_dir=Path(get("VOICEAI_DATA_DIR", str(cls.data_dir))),
+            public_url=get("VOICEAI_PUBLIC_URL", cls.public_url).rstrip("/"),
+            rate_limits=_flag(get("VOICEAI_RATE_LIMITS", "on"), "VOICEAI_RATE_LIMITS"),
+            trusted_proxies=_networks(get("VOICEAI_TRUSTED_PROXIES", "")),
+            firebase_project_id=get("VOICEAI_FIREBASE_PROJECT_ID") or None,
+            firebase_certs_url=get("VOICEAI_FIREBASE_CERTS_URL", GOOGLE_CERTS_URL),
+            max_body_bytes=int(get("VOICEAI_MAX_BODY_BYTES", str(cls.max_body_bytes))),
+            log_level=get("VOICEAI_LOG_LEVEL", cls.log_level).upper(),
+        )
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        return replace(self, **changes)
+
+    def resolved_secret_key(self) -> str:
+        """The key that encrypts stored credentials; in development it is generated once into data_dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        from cryptography.fernet import Fernet
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = Fernet.generate_key().decode()
+        tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+        tmp.write_text(key)
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)  # first writer wins when two processes start together
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+        return path.read_text().strip()

@@ -1,0 +1,41 @@
+"""Prometheus metrics: request counts and latencies per route and per GraphQL operation."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class Metrics:
+    """One registry per platform, so several apps in one process (tests) never collide."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter(
+            "voiceai_http_requests_total", "HTTP requests by route template and status.",
+            ("method", "route", "status"), registry=self.registry,
+        )
+        self.http_latency = Histogram(
+            "voiceai_http_request_duration_seconds", "HTTP request latency by route template.",
+            ("method", "route"), buckets=LATENCY_BUCKETS, registry=self.registry,
+        )
+        self.graphql_operations = Counter(
+            "voiceai_graphql_operations_total", "GraphQL operations by name, type and outcome.",
+            ("operation", "type", "outcome"), registry=self.registry,
+        )
+        self.graphql_latency = Histogram(
+            "voiceai_graphql_operation_duration_seconds", "GraphQL operation latency by name.",
+            ("operation", "type"), buckets=LATENCY_BUCKETS, registry=self.registry,
+        )
+
+    def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.http_requests.labels(method, route, str(status)).inc()
+        self.http_latency.labels(method, route).observe(seconds)
+
+    def observe_operation(self, operation: str, kind: str, ok: bool, seconds: float) -> None:
+        self.graphql_operations.labels(operation, kind, "ok" if ok else "error").inc()
+        self.graphql_latency.labels(operation, kind).observe(seconds)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,45 @@
+"""Voice samples: the providers' catalog voices an organisation can choose from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.services import validation as check
+from app.voices import catalog
+
+PROVIDERS = tuple(p.value for p in catalog.VoiceProvider)
+
+
+@dataclass(frozen=True, slots=True)
+class VoiceSample:
+    uuid: str
+    provider: str
+    model: str
+    speaker: str
+    language_code: str
+    language_name: str
+    url: str
+
+
+class SampleService:
+    def __init__(self, public_url: str) -> None:
+        self._public_url = public_url
+
+    async def list(
+        self, organisation_id: str, provider: str | None = None, language_code: str | None = None
+    ) -> list[VoiceSample]:
+        # organisation_id selects the organisation's deployed custom voices once they exist (custom voices issue).
+        if provider is not None:
+            check.one_of("provider", provider, PROVIDERS)
+        return [
+            VoiceSample(
+                uuid=voice.uuid,
+                provider=voice.provider.value,
+                model=voice.model,
+                speaker=voice.speaker,
+                language_code=voice.language_code,
+                language_name=voice.language_name,
+                url=f"{self._public_url}/api/voice/samples/{voice.uuid}/preview",
+            )
+            for voice in catalog.find_voices(provider, language_code)
+        ]

@@ -1,0 +1,137 @@
+"""Voice agents in GraphQL: types, queries, mutations and the agentChanges subscription."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import AsyncGenerator, Optional
+
+import strawberry
+from strawberry import UNSET
+
+from app.db.models import VoiceAgent
+from app.services.agents import agents_channel
+from schema.context import Info, org_of
+from schema.inputs import provided
+from schema.rate_limit import RateLimit
+
+
+@strawberry.type
+class VoiceConfig:
+    provider: str
+    model: Optional[str]
+    speaker: Optional[str]
+    language_code: Optional[str]
+    sample_url: Optional[str]
+
+
+@strawberry.type(name="VoiceAgent")
+class VoiceAgentType:
+    uuid: strawberry.ID
+    name: str
+    role: str
+    description: Optional[str]
+    avatar_color: Optional[str]
+    avatar_initials: Optional[str]
+    voice_config: Optional[VoiceConfig]
+    is_active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, agent: VoiceAgent) -> "VoiceAgentType":
+        config = agent.voice_config
+        return cls(
+            uuid=strawberry.ID(agent.id),
+            name=agent.name,
+            role=agent.role,
+            description=agent.description,
+            avatar_color=agent.avatar_color,
+            avatar_initials=agent.avatar_initials,
+            voice_config=VoiceConfig(**config) if config else None,
+            is_active=agent.is_active,
+            created_at=agent.created_at,
+        )
+
+
+@strawberry.input
+class VoiceConfigInput:
+    provider: str
+    model: Optional[str] = UNSET
+    speaker: Optional[str] = UNSET
+    language_code: Optional[str] = UNSET
+
+
+@strawberry.input
+class VoiceConfigPatch:
+    provider: Optional[str] = UNSET
+    model: Optional[str] = UNSET
+    speaker: Optional[str] = UNSET
+    language_code: Optional[str] = UNSET
+
+
+@strawberry.input
+class CreateVoiceAgentInput:
+    name: str
+    role: str
+    description: Optional[str] = UNSET
+    avatar_color: Optional[str] = UNSET
+    avatar_initials: Optional[str] = UNSET
+    voice_config: Optional[VoiceConfigInput] = UNSET
+
+
+@strawberry.input
+class UpdateVoiceAgentInput:
+    name: Optional[str] = UNSET
+    role: Optional[str] = UNSET
+    description: Optional[str] = UNSET
+    avatar_color: Optional[str] = UNSET
+    avatar_initials: Optional[str] = UNSET
+    voice_config: Optional[VoiceConfigPatch] = UNSET
+
+
+@strawberry.type
+class AgentChange:
+    change: str = strawberry.field(description="created, updated or deleted")
+    agent: VoiceAgentType
+
+
+@strawberry.type
+class AgentQueries:
+    @strawberry.field(description="Active voice agents of the organisation, oldest first.")
+    async def agents(self, info: Info) -> list[VoiceAgentType]:
+        organisation = await org_of(info)
+        return [VoiceAgentType.of(agent) for agent in await info.context.platform.agents.list(organisation)]
+
+    @strawberry.field(description="One voice agent, active or soft-deleted.")
+    async def agent(self, info: Info, uuid: strawberry.ID) -> VoiceAgentType:
+        organisation = await org_of(info)
+        return VoiceAgentType.of(await info.context.platform.agents.get(organisation, uuid))
+
+
+@strawberry.type
+class AgentMutations:
+    @strawberry.mutation(extensions=[RateLimit("20/minute")])
+    async def create_agent(self, info: Info, input: CreateVoiceAgentInput) -> VoiceAgentType:
+        organisation = await org_of(info)
+        return VoiceAgentType.of(await info.context.platform.agents.create(organisation, provided(input)))
+
+    @strawberry.mutation(description="Partial update: only the fields sent change.")
+    async def update_agent(self, info: Info, uuid: strawberry.ID, input: UpdateVoiceAgentInput) -> VoiceAgentType:
+        organisation = await org_of(info)
+        return VoiceAgentType.of(await info.context.platform.agents.update(organisation, uuid, provided(input)))
+
+    @strawberry.mutation(description="Soft delete: is_active becomes false; running calls are not affected.")
+    async def delete_agent(self, info: Info, uuid: strawberry.ID) -> VoiceAgentType:
+        organisation = await org_of(info)
+        return VoiceAgentType.of(await info.context.platform.agents.deactivate(organisation, uuid))
+
+
+@strawberry.type
+class AgentSubscriptions:
+    @strawberry.subscription(description="Agents of the organisation as they are created, updated or deleted.")
+    async def agent_changes(self, info: Info) -> AsyncGenerator[AgentChange, None]:
+        organisation = await org_of(info)
+        agents = info.context.platform.agents
+        async with info.context.platform.bus.subscribe(agents_channel(organisation)) as events:
+            async for event in events:
+                agent = await agents.get(organisation, event["agent_id"])
+                yield AgentChange(change=event["change"], agent=VoiceAgentType.of(agent))

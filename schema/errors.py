@@ -1,0 +1,48 @@
+"""Every GraphQL error carries `extensions.code`; unexpected failures are logged and masked."""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from app.errors import DomainError, RateLimited
+
+log = logging.getLogger("schema.errors")
+
+INTERNAL = "INTERNAL_SERVER_ERROR"
+
+
+def coded(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if isinstance(original, DomainError):
+        extensions = {"code": original.code}
+        if isinstance(original, RateLimited):
+            extensions["retryAfter"] = original.retry_after
+        return GraphQLError(original.detail, nodes=error.nodes, source=error.source, positions=error.positions,
+                            path=error.path, original_error=original, extensions=extensions)
+    if original is None:
+        # Syntax, validation and variable coercion errors: the client sent something wrong.
+        error.extensions = {**(error.extensions or {}), "code": "BAD_REQUEST"}
+        return error
+    if isinstance(original, GraphQLError):
+        return coded(original)
+    log.error("unexpected error in %s", error.path, exc_info=original)
+    return GraphQLError("Internal server error", nodes=error.nodes, source=error.source,
+                        positions=error.positions, path=error.path, extensions={"code": INTERNAL})
+
+
+class ErrorCodes(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [coded(error) for error in errors]
+
+    def on_stream_result(self, result) -> Iterator[None]:  # subscriptions
+        if getattr(result, "errors", None):
+            result.errors = [coded(error) for error in result.errors]
+        yield None
