@@ -12,9 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
-GOOGLE_CERTS_URL = (
-    "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
-)
+from app.auth.firebase import GOOGLE_CERTS_URL
 
 
 def _flag(value: str, name: str) -> bool:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
+
+from graphql import GraphQLError
 
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
@@ -21,8 +24,13 @@ Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations))
 Subscription = merge_types("Subscription", (AgentSubscriptions,))
 
 
+class PlatformSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Domain errors are answers, not faults: only unexpected ones are logged (by ErrorCodes)."""
+
+
 def build_schema(*, max_depth: int = 10, max_tokens: int = 2000) -> strawberry.Schema:
-    return strawberry.Schema(
+    return PlatformSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

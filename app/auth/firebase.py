@@ -53,7 +53,8 @@ class FirebaseTokenVerifier:
 
     Keys are cached for the answer's `max-age`. An unknown `kid` forces a refetch, but at most
     once per `min_refetch_interval` seconds after the previous request, so a flood of forged
-    tokens cannot turn us into a hammer on Google. Concurrent verifies share one fetch.
+    tokens cannot turn us into a hammer on Google; a failed fetch is not retried sooner either.
+    A fetch failure leaves an unexpired cache in use. Concurrent verifies share one fetch.
     """
 
     def __init__(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise import Tortoise
-from tortoise.migrations.api.migrate import migrate as run_migrations
+from tortoise import Tortoise, connections
+from tortoise.migrations.executor import MigrationExecutor
 
 MODELS_MODULE = "app.db.models"
 MIGRATIONS_MODULE = "app.db.migrations"
@@ -28,16 +28,28 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 async def migrate(database_url: str) -> None:
     """Apply every pending migration; safe to run on each start-up."""
-    await run_migrations(config=tortoise_config(database_url))
+    await open_database(database_url)
+    await close_database()
 
 
 async def open_database(database_url: str, *, create_db: bool = False) -> None:
-    """Connect, migrate, and make the connection visible to every task of the process."""
-    await Tortoise.init(
-        config=tortoise_config(database_url), _create_db=create_db, _enable_global_fallback=True
-    )
-    await run_migrations(config=tortoise_config(database_url))
+    """Connect, migrate, and make the connection visible to every task of the process.
+
+    Model docstrings become table comments: keep semicolons out of them (Tortoise's SQLite
+    schema editor splits statements on them).
+    """
+    config = tortoise_config(database_url)
+    await Tortoise.init(config=config, _create_db=create_db, _enable_global_fallback=True)
+    try:
+        await MigrationExecutor(connections.get("default"), config["apps"]).migrate()
+    except BaseException:
+        await close_database()
+        raise
 
 
 async def close_database() -> None:
     await Tortoise.close_connections()
+
+
+# For `voiceai makemigrations`: the autodetector compares models with migration files, not a database.
+MIGRATIONS_CONFIG = tortoise_config("sqlite://:memory:")

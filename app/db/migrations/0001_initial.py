@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
                 ('last_used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'api_keys', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Only the SHA-256 of a key is stored; `prefix` identifies it to people (revocation, listings).'},
+            options={'table': 'api_keys', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Only the SHA-256 of a key is stored. The prefix identifies it to people (revocation, listings).'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
                 ('email', fields.CharField(null=True, max_length=320)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'users', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A person who signs in with Firebase; the uid maps them to one organisation.'},
+            options={'table': 'users', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A person who signs in with Firebase, mapped by uid to one organisation.'},
             bases=['Model'],
         ),
         ops.CreateModel(

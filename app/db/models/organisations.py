@@ -16,7 +16,7 @@ class Organisation(Model):
 
 
 class User(Model):
-    """A person who signs in with Firebase; the uid maps them to one organisation."""
+    """A person who signs in with Firebase, mapped by uid to one organisation."""
 
     id = fields.CharField(pk=True, max_length=24)
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
@@ -31,7 +31,7 @@ class User(Model):
 
 
 class ApiKey(Model):
-    """Only the SHA-256 of a key is stored; `prefix` identifies it to people (revocation, listings)."""
+    """Only the SHA-256 of a key is stored. The prefix identifies it to people (revocation, listings)."""
 
     id = fields.CharField(pk=True, max_length=24)
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(

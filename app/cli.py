@@ -1,0 +1,133 @@
+"""`voiceai`: run the server and administer organisations, keys and the schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from typing import Any, Awaitable, Callable
+
+from app.config import Settings
+from app.errors import DomainError
+
+
+async def _with_database(settings: Settings, action: Callable[[], Awaitable[Any]]) -> Any:
+    from app.db.setup import close_database, open_database
+
+    await open_database(settings.database_url)
+    try:
+        return await action()
+    finally:
+        await close_database()
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from app.main import create_app
+
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower(),
+                proxy_headers=False, ws_max_size=1024 * 1024)
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> None:
+    from app.db.setup import migrate
+
+    asyncio.run(migrate(settings.database_url))
+    print(json.dumps({"status": "migrated"}))
+
+
+def _makemigrations(settings: Settings, args: argparse.Namespace) -> None:
+    from tortoise.cli.cli import main as tortoise_main
+
+    argv = ["-c", "app.db.setup.MIGRATIONS_CONFIG", "makemigrations"]
+    if args.name:
+        argv += ["-n", args.name]
+    sys.argv = ["tortoise", *argv]
+    tortoise_main()
+
+
+def _org_create(settings: Settings, args: argparse.Namespace) -> None:
+    from app.services.organisations import create_organisation
+
+    created = asyncio.run(_with_database(settings, lambda: create_organisation(args.name)))
+    print(json.dumps({"organisation_uuid": created.organisation.id, "api_key": created.api_key}))
+
+
+def _apikey_create(settings: Settings, args: argparse.Namespace) -> None:
+    from app.auth.api_keys import create_api_key
+
+    key, plaintext = asyncio.run(_with_database(settings, lambda: create_api_key(args.org, args.name)))
+    print(json.dumps({"api_key": plaintext, "prefix": key.prefix, "organisation_uuid": args.org}))
+
+
+def _apikey_revoke(settings: Settings, args: argparse.Namespace) -> None:
+    from app.auth.api_keys import revoke_api_key
+
+    key = asyncio.run(_with_database(settings, lambda: revoke_api_key(args.prefix)))
+    print(json.dumps({"prefix": key.prefix, "revoked": True}))
+
+
+def _member_add(settings: Settings, args: argparse.Namespace) -> None:
+    from app.services.organisations import add_member
+
+    user = asyncio.run(_with_database(settings, lambda: add_member(args.org, args.firebase_uid, args.email)))
+    print(json.dumps({"user_uuid": user.id, "organisation_uuid": args.org, "firebase_uid": user.firebase_uid}))
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="voiceai", description="Voice AI calling platform")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API server (migrates the database first)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+
+    commands.add_parser("migrate", help="create or migrate the database schema").set_defaults(run=_migrate)
+    make = commands.add_parser("makemigrations", help="write a migration for model changes (developers)")
+    make.add_argument("-n", "--name")
+    make.set_defaults(run=_makemigrations)
+
+    org = commands.add_parser("org", help="organisations").add_subparsers(dest="action", required=True)
+    org_create = org.add_parser("create", help="create an organisation and its first API key")
+    org_create.add_argument("name")
+    org_create.set_defaults(run=_org_create)
+
+    apikey = commands.add_parser("apikey", help="API keys").add_subparsers(dest="action", required=True)
+    key_create = apikey.add_parser("create", help="create an API key (printed once)")
+    key_create.add_argument("--org", required=True, help="organisation uuid (org_...)")
+    key_create.add_argument("--name")
+    key_create.set_defaults(run=_apikey_create)
+    key_revoke = apikey.add_parser("revoke", help="revoke an API key by its prefix")
+    key_revoke.add_argument("prefix", metavar="KEY_PREFIX")
+    key_revoke.set_defaults(run=_apikey_revoke)
+
+    member = commands.add_parser("member", help="Firebase users of an organisation").add_subparsers(
+        dest="action", required=True)
+    member_add = member.add_parser("add", help="let a Firebase user sign in to an organisation")
+    member_add.add_argument("--org", required=True)
+    member_add.add_argument("--firebase-uid", required=True)
+    member_add.add_argument("--email")
+    member_add.set_defaults(run=_member_add)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        args.run(settings, args)
+    except DomainError as error:
+        print(json.dumps({"detail": error.detail}), file=sys.stderr)
+        raise SystemExit(1) from None
+    except ValueError as error:
+        print(json.dumps({"detail": str(error)}), file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

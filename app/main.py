@@ -1,0 +1,100 @@
+"""The composition root: builds the platform and mounts its doors (GraphQL, REST shim, health, metrics).
+
+This is the one app module allowed to import `schema` and `compat_rest`; services never do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import compile_path
+from tortoise import connections
+
+from app.config import Settings
+from app.db.setup import close_database, open_database
+from app.platform import Platform
+from app.web.body_limit import BodySizeLimit
+from app.web.client_address import ClientAddress
+from app.web.global_rate_limit import GlobalRateLimit
+from app.web.request_metrics import RequestMetrics
+from compat_rest.openapi import openapi_document
+from compat_rest.routes import BASE_PATH, ROUTES
+from compat_rest.shim import build_routes
+from schema import build_schema
+from schema.view import PlatformGraphQL
+
+log = logging.getLogger("app")
+
+# Provider callbacks come from a few carrier IPs at campaign volume: they are validated, not IP-limited.
+RATE_LIMIT_EXEMPT = frozenset({f"{BASE_PATH}/webhooks/exotel/status", f"{BASE_PATH}/ws/exotel"})
+
+
+async def healthz(request: Request) -> Response:
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+    except Exception as error:  # any failure to reach the database means not healthy
+        log.warning("health check failed: %s", error)
+        return JSONResponse({"status": "unavailable", "detail": "database is not answering"}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None,
+               manage_database: bool = True) -> Starlette:
+    """`manage_database=False` lets tests share one already-migrated database across apps."""
+    settings = settings or Settings.from_env()
+    platform = platform or Platform.build(settings)
+    schema = build_schema(max_depth=settings.graphql_max_depth, max_tokens=settings.graphql_max_tokens)
+    graphql = PlatformGraphQL(schema, platform)
+    document = openapi_document(schema)
+
+    async def metrics(request: Request) -> Response:
+        return Response(platform.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(document)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if manage_database:
+            await open_database(settings.database_url, create_db=False)
+        try:
+            yield
+        finally:
+            await platform.aclose()
+            if manage_database:
+                await close_database()
+
+    api = [
+        Route("/graphql", graphql, methods=["GET", "POST"], name="graphql"),
+        WebSocketRoute("/graphql", graphql, name="graphql-ws"),
+        Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
+        *build_routes(schema, platform),
+    ]
+    overrides = [
+        (compile_path(BASE_PATH + route.path)[0], route.max_body_bytes)
+        for route in ROUTES if route.max_body_bytes
+    ]
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
+            Mount(BASE_PATH, routes=api),
+        ],
+        middleware=[
+            Middleware(RequestMetrics, metrics=platform.metrics),
+            Middleware(ClientAddress, trusted_proxies=settings.trusted_proxies),
+            Middleware(BodySizeLimit, default_limit=settings.max_body_bytes, overrides=overrides),
+            Middleware(GlobalRateLimit, limiter=platform.rate_limiter, prefix=BASE_PATH, exempt=RATE_LIMIT_EXEMPT),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.platform = platform
+    app.state.schema = schema
+    return app

@@ -1,0 +1,119 @@
+"""The OpenAPI 3.1 document of the REST contract, generated from the route table and the GraphQL types."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import strawberry
+from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
+
+from compat_rest.coercion import python_name
+from compat_rest.routes import BASE_PATH, ROUTES, RestRoute
+from compat_rest.selection import rest_visible
+from compat_rest.shim import compile_route
+
+SCALARS: dict[str, dict[str, Any]] = {
+    "String": {"type": "string"},
+    "ID": {"type": "string"},
+    "Int": {"type": "integer"},
+    "Float": {"type": "number"},
+    "Boolean": {"type": "boolean"},
+    "DateTime": {"type": "string", "format": "date-time"},
+    "Date": {"type": "string", "format": "date"},
+    "JSON": {},
+}
+ERROR = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+ERROR_STATUSES = {"400": "Invalid input", "401": "Invalid or expired token", "404": "Not found",
+                  "409": "Conflict", "413": "Body too large", "429": "Rate limit exceeded"}
+
+
+def json_schema(type_: Any, *, nullable: bool = True, depth: int = 0) -> dict[str, Any]:
+    if isinstance(type_, GraphQLNonNull):
+        return json_schema(type_.of_type, nullable=False, depth=depth)
+    if isinstance(type_, GraphQLList):
+        schema: dict[str, Any] = {"type": "array", "items": json_schema(type_.of_type, depth=depth)}
+    elif isinstance(type_, GraphQLScalarType):
+        schema = dict(SCALARS.get(type_.name, {}))
+    elif isinstance(type_, (GraphQLObjectType, GraphQLInputObjectType)) and depth < 5:
+        properties, required = {}, []
+        for name, field in type_.fields.items():
+            if isinstance(type_, GraphQLObjectType) and not rest_visible(field):
+                continue
+            key = python_name(field, name)
+            properties[key] = json_schema(field.type, depth=depth + 1)
+            if field.description:
+                properties[key]["description"] = field.description
+            if isinstance(field.type, GraphQLNonNull) and (
+                isinstance(type_, GraphQLObjectType) or field.default_value is None
+            ):
+                required.append(key)
+        schema = {"type": "object", "properties": properties, "additionalProperties": False}
+        if required:
+            schema["required"] = required
+    else:
+        schema = {}
+    if nullable and "type" in schema:
+        schema["type"] = [schema["type"], "null"]
+    return schema
+
+
+def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": route.summary,
+        "operationId": re.sub(r"\W+", "_", f"{route.method}{route.path}").strip("_").lower(),
+        "tags": [route.tag] if route.tag else [],
+        "parameters": [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"{(\w+)}", route.path)
+        ],
+        "security": [{"bearer": []}],
+    }
+    if route.pending:
+        operation["description"] = f"Not implemented yet ({route.pending})."
+        operation["responses"] = {"501": {"description": "Not implemented yet"}}
+        return operation
+    compiled = compile_route(schema, route)
+    args = compiled.root.args
+    for param, argument in compiled.query_args.items():
+        operation["parameters"].append({
+            "name": param, "in": "query",
+            "required": isinstance(args[argument].type, GraphQLNonNull),
+            "schema": json_schema(args[argument].type),
+        })
+    for param in compiled.include_params:
+        operation["parameters"].append({"name": param, "in": "query", "schema": {"type": "boolean", "default": False}})
+    if route.body_arg:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": json_schema(args[route.body_arg].type)}},
+        }
+    result = json_schema(compiled.root.type)
+    if route.envelope:
+        result = {"type": "object", "properties": {route.envelope: result}, "required": [route.envelope]}
+    operation["responses"] = {
+        str(route.status): {"description": "Success", "content": {"application/json": {"schema": result}}},
+        **{status: {"description": text, "content": {"application/json": {"schema": ERROR}}}
+           for status, text in ERROR_STATUSES.items()},
+    }
+    if compiled.rate_limit:
+        operation["x-rate-limit"] = compiled.rate_limit
+    return operation
+
+
+def openapi_document(schema: strawberry.Schema) -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for route in ROUTES:
+        if route.websocket:
+            continue
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(schema, route)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Voice AI", "version": "1.0.0",
+                 "description": "REST contract of the voice platform; the GraphQL schema at /api/voice/graphql "
+                                "is the primary model and every route here runs a GraphQL operation."},
+        "servers": [{"url": BASE_PATH}],
+        "paths": paths,
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                                      "description": "API key (nn_k_...) or Firebase ID token"}}},
+    }

@@ -1,0 +1,47 @@
+"""The GraphQL selection a REST route asks for: every plain field of the result type, aliased to its
+snake_case name, so the JSON that comes back is the documented REST shape field for field."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType
+
+from compat_rest.coercion import python_name
+
+MAX_NESTING = 4
+
+
+def named_type(type_):
+    while isinstance(type_, (GraphQLNonNull, GraphQLList)):
+        type_ = type_.of_type
+    return type_
+
+
+def rest_visible(field) -> bool:
+    """Fields with arguments, or marked `metadata={"rest": False}` (relations, GraphQL extras), are skipped."""
+    if field.args:
+        return False
+    definition = field.extensions.get("strawberry-definition") if field.extensions else None
+    metadata = getattr(definition, "metadata", None) or {}
+    return metadata.get("rest", True)
+
+
+def selection_set(type_, *, include: Mapping[str, str] | None = None, depth: int = 0) -> str:
+    """`{ uuid name avatar_color: avatarColor ... }`; `include` maps a field to the Boolean variable that gates it."""
+    named = named_type(type_)
+    if not isinstance(named, GraphQLObjectType):
+        return ""
+    if depth >= MAX_NESTING:
+        raise ValueError(f"REST selection of {named.name} nests deeper than {MAX_NESTING}")
+    parts = []
+    for name, field in named.fields.items():
+        if not rest_visible(field):
+            continue
+        alias = python_name(field, name)
+        part = name if alias == name else f"{alias}: {name}"
+        if include and alias in include:
+            part += f" @include(if: ${include[alias]})"
+        part += selection_set(field.type, depth=depth + 1)
+        parts.append(part)
+    return " { " + " ".join(parts) + " }"
