@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import strawberry
+from graphql.pyutils import Undefined
 from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 
 from compat_rest.coercion import python_name
@@ -45,7 +46,7 @@ def json_schema(type_: Any, *, nullable: bool = True, depth: int = 0) -> dict[st
             if field.description:
                 properties[key]["description"] = field.description
             if isinstance(field.type, GraphQLNonNull) and (
-                isinstance(type_, GraphQLObjectType) or field.default_value is None
+                isinstance(type_, GraphQLObjectType) or field.default_value is Undefined
             ):
                 required.append(key)
         schema = {"type": "object", "properties": properties, "additionalProperties": False}

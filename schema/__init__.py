@@ -26,7 +26,14 @@ Subscription = merge_types("Subscription", (AgentSubscriptions,))
 
 class PlatformSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        """Domain errors are answers, not faults: only unexpected ones are logged (by ErrorCodes)."""
+        """Domain errors are answers, not faults: only unexpected ones are logged (by ErrorCodes).
+
+        Syntax errors (including the token limit) end the operation before ErrorCodes sees the
+        result, so they get their code here.
+        """
+        for error in errors:
+            if error.original_error is None and not (error.extensions or {}).get("code"):
+                error.extensions = {**(error.extensions or {}), "code": "BAD_REQUEST"}
 
 
 def build_schema(*, max_depth: int = 10, max_tokens: int = 2000) -> strawberry.Schema:

@@ -99,7 +99,7 @@ async def start_server(database_url: str, data_dir: Path):
     """Start extra servers with their own settings (rate limits in Redis, trusted proxies...)."""
     servers: list[tuple[uvicorn.Server, asyncio.Task]] = []
 
-    async def start(**overrides: Any) -> RunningServer:
+    async def start(rate_limit_prefix: str | None = None, **overrides: Any) -> RunningServer:
         port = free_port()
         settings = Settings(
             database_url=database_url,
@@ -107,9 +107,10 @@ async def start_server(database_url: str, data_dir: Path):
             public_url=f"http://127.0.0.1:{port}",
             secret_key="test-secret-key-not-for-production",
         ).with_overrides(**overrides)
-        platform = Platform.build(settings, rate_limit_prefix=unique_prefix())
+        platform = Platform.build(settings, rate_limit_prefix=rate_limit_prefix or unique_prefix())
         app = create_app(settings, platform=platform, manage_database=False)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                                  proxy_headers=False))
         task = asyncio.create_task(server.serve())
         while not server.started:
             if task.done():
