@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import AsyncGenerator, Optional
+from typing import Any, AsyncGenerator, Mapping, Optional
 
 import strawberry
 from strawberry import UNSET
 
 from app.db.models import VoiceAgent
-from app.services.agents import agents_channel
+from app.services.agents import AGENT_COLUMNS, agents_channel
 from schema.context import Info, org_of
 from schema.inputs import provided
 from schema.rate_limit import RateLimit
@@ -37,18 +37,20 @@ class VoiceAgentType:
     created_at: datetime
 
     @classmethod
-    def of(cls, agent: VoiceAgent) -> "VoiceAgentType":
-        config = agent.voice_config
+    def of(cls, agent: VoiceAgent | Mapping[str, Any]) -> "VoiceAgentType":
+        """From a model or from a `.values()` row of the same columns."""
+        row = agent if isinstance(agent, Mapping) else {column: getattr(agent, column) for column in AGENT_COLUMNS}
+        config = row["voice_config"]
         return cls(
-            uuid=strawberry.ID(agent.id),
-            name=agent.name,
-            role=agent.role,
-            description=agent.description,
-            avatar_color=agent.avatar_color,
-            avatar_initials=agent.avatar_initials,
+            uuid=strawberry.ID(row["id"]),
+            name=row["name"],
+            role=row["role"],
+            description=row["description"],
+            avatar_color=row["avatar_color"],
+            avatar_initials=row["avatar_initials"],
             voice_config=VoiceConfig(**config) if config else None,
-            is_active=agent.is_active,
-            created_at=agent.created_at,
+            is_active=row["is_active"],
+            created_at=row["created_at"],
         )
 
 

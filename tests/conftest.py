@@ -28,6 +28,7 @@ from app.ratelimit import unique_prefix
 from app.services.organisations import create_organisation
 
 API = "/api/voice"
+REDIS_URL = os.environ.get("VOICEAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 def free_port() -> int:

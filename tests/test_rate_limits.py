@@ -3,13 +3,13 @@ for a GraphQL mutation and its REST twin, memory or Redis storage, 429 with Retr
 
 from __future__ import annotations
 
-import ipaddress
 import asyncio
+import ipaddress
 
 import redis.asyncio as redis
 
 from app.ratelimit import unique_prefix
-from tests.conftest import new_client
+from tests.conftest import REDIS_URL, new_client
 
 AGENT = {"name": "Aria", "role": "Sales"}
 CREATE = 'mutation($i: CreateVoiceAgentInput!) { createAgent(input: $i) { uuid } }'
@@ -67,8 +67,8 @@ async def test_limits_can_be_switched_off_for_load_tests(http, start_server):
 
 async def test_redis_storage_shares_one_budget_across_instances(http, start_server):
     prefix = unique_prefix()
-    first = await start_server(redis_url="redis://127.0.0.1:6379/0", rate_limit_prefix=prefix)
-    second = await start_server(redis_url="redis://127.0.0.1:6379/0", rate_limit_prefix=prefix)
+    first = await start_server(redis_url=REDIS_URL, rate_limit_prefix=prefix)
+    second = await start_server(redis_url=REDIS_URL, rate_limit_prefix=prefix)
     on_first = await new_client(http, first)
     on_second = await new_client(http, second)
     on_second.token = on_first.token
@@ -79,7 +79,7 @@ async def test_redis_storage_shares_one_budget_across_instances(http, start_serv
         refused = await on_first.post("/agents", json=AGENT)
         assert (refused.status, refused.body) == (429, {"detail": "Rate limit exceeded: 20/minute"})
         assert (await on_second.post("/agents", json=AGENT)).status == 429
-        connection = redis.from_url("redis://127.0.0.1:6379/0")
+        connection = redis.from_url(REDIS_URL)
         assert [key async for key in connection.scan_iter(f"{prefix}*")]
         await connection.aclose()
     finally:

@@ -15,6 +15,8 @@ from app.voices.catalog import VoiceProvider
 PROVIDERS = tuple(p.value for p in VoiceProvider)
 SARVAM_MODELS = ("bulbul:v2", "bulbul:v3")
 VOICE_CONFIG_KEYS = ("provider", "model", "speaker", "language_code")
+AGENT_COLUMNS = ("id", "name", "role", "description", "avatar_color", "avatar_initials", "voice_config",
+                 "is_active", "created_at")
 
 
 def agents_channel(organisation_id: str) -> str:
@@ -98,8 +100,13 @@ class AgentService:
         self._bus = bus
         self._public_url = public_url
 
-    async def list(self, organisation_id: str) -> list[VoiceAgent]:
-        return await VoiceAgent.filter(organisation_id=organisation_id, is_active=True).order_by("created_at", "id")
+    async def list(self, organisation_id: str) -> list[dict[str, Any]]:
+        """Plain rows, not model objects: the list is a hot read path."""
+        return await (
+            VoiceAgent.filter(organisation_id=organisation_id, is_active=True)
+            .order_by("created_at", "id")
+            .values(*AGENT_COLUMNS)
+        )
 
     async def get(self, organisation_id: str, agent_id: str) -> VoiceAgent:
         agent = await VoiceAgent.get_or_none(id=agent_id, organisation_id=organisation_id)
