@@ -24,6 +24,7 @@ from app.web.body_limit import BodySizeLimit
 from app.web.client_address import ClientAddress
 from app.web.global_rate_limit import GlobalRateLimit
 from app.web.request_metrics import RequestMetrics
+from compat_rest.customer_import import import_handler
 from compat_rest.openapi import openapi_document
 from compat_rest.routes import BASE_PATH, ROUTES
 from compat_rest.shim import build_routes
@@ -75,7 +76,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         Route("/graphql", graphql, methods=["GET", "POST"], name="graphql"),
         WebSocketRoute("/graphql", graphql, name="graphql-ws"),
         Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
-        *build_routes(schema, platform),
+        *build_routes(schema, platform, handlers={"POST /customers/import": import_handler(schema, platform)}),
     ]
     overrides = [
         (compile_path(BASE_PATH + route.path)[0], route.max_body_bytes)

@@ -10,7 +10,11 @@ from app.events import EventBus
 from app.metrics import Metrics
 from app.ratelimit import RateLimiter
 from app.services.agents import AgentService
+from app.services.customer_import import CustomerImporter
+from app.services.customers import CustomerService
+from app.services.flows import FlowService
 from app.services.samples import SampleService
+from app.services.scripts import ScriptService
 
 
 @dataclass
@@ -22,6 +26,10 @@ class Platform:
     metrics: Metrics
     agents: AgentService
     samples: SampleService
+    customers: CustomerService
+    customer_import: CustomerImporter
+    flows: FlowService
+    scripts: ScriptService
 
     @classmethod
     def build(cls, settings: Settings, *, rate_limit_prefix: str | None = None) -> "Platform":
@@ -31,6 +39,7 @@ class Platform:
 
             firebase = FirebaseTokenVerifier(settings.firebase_project_id, settings.firebase_certs_url)
         bus = EventBus()
+        agents = AgentService(bus, settings.public_url)
         return cls(
             settings=settings,
             bus=bus,
@@ -42,8 +51,12 @@ class Platform:
             ),
             authenticator=Authenticator(firebase),
             metrics=Metrics(),
-            agents=AgentService(bus, settings.public_url),
+            agents=agents,
             samples=SampleService(settings.public_url),
+            customers=CustomerService(),
+            customer_import=CustomerImporter(),
+            flows=FlowService(agents),
+            scripts=ScriptService(),
         )
 
     async def aclose(self) -> None:

@@ -11,7 +11,7 @@ from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQL
 
 from compat_rest.coercion import python_name
 from compat_rest.routes import BASE_PATH, ROUTES, RestRoute
-from compat_rest.selection import rest_visible
+from compat_rest.selection import include_only, rest_visible
 from compat_rest.shim import compile_route
 
 SCALARS: dict[str, dict[str, Any]] = {
@@ -45,7 +45,7 @@ def json_schema(type_: Any, *, nullable: bool = True, depth: int = 0) -> dict[st
             properties[key] = json_schema(field.type, depth=depth + 1)
             if field.description:
                 properties[key]["description"] = field.description
-            if isinstance(field.type, GraphQLNonNull) and (
+            if isinstance(field.type, GraphQLNonNull) and not include_only(field) and (
                 isinstance(type_, GraphQLObjectType) or field.default_value is Undefined
             ):
                 required.append(key)
@@ -76,7 +76,7 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
         return operation
     compiled = compile_route(schema, route)
     args = compiled.root.args
-    for param, argument in compiled.query_args.items():
+    for param, argument in ({} if route.handler else compiled.query_args).items():
         operation["parameters"].append({
             "name": param, "in": "query",
             "required": isinstance(args[argument].type, GraphQLNonNull),
@@ -84,7 +84,11 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
         })
     for param in compiled.include_params:
         operation["parameters"].append({"name": param, "in": "query", "schema": {"type": "boolean", "default": False}})
-    if route.body_arg:
+    if route.handler:
+        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"],
+        }}}}
+    elif route.body_arg:
         operation["requestBody"] = {
             "required": True,
             "content": {"application/json": {"schema": json_schema(args[route.body_arg].type)}},
@@ -99,6 +103,8 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
     }
     if compiled.rate_limit:
         operation["x-rate-limit"] = compiled.rate_limit
+    if route.extension:
+        operation["x-extension"] = True
     return operation
 
 

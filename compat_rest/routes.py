@@ -30,6 +30,10 @@ class RestRoute:
     tag: str = ""
     pending: str | None = None                     # not built yet: the issue that builds it
     websocket: bool = False
+    extension: bool = False                        # not in the spec: OpenAPI marks it `x-extension: true`
+    handler: bool = False                          # served by a Starlette handler given to build_routes;
+                                                   # `field` is then its GraphQL twin (limit, answer schema)
+    graphql_only: tuple[str, ...] = ()             # GraphQL arguments REST does not expose (e.g. `filter`)
 
 
 def _r(method: str, path: str, summary: str, **options) -> RestRoute:
@@ -49,28 +53,46 @@ ROUTES: tuple[RestRoute, ...] = (
        path_args={"agent_uuid": "uuid"}, tag="Voice Agents"),
     _r("GET", "/samples", "List voice samples", field="samples", tag="Voice Agents"),
     # Flows
-    _r("GET", "/flows", "List flows", tag="Flows", pending="issue 3"),
-    _r("GET", "/flows/{flow_uuid}", "Get a flow", tag="Flows", pending="issue 3"),
-    _r("POST", "/flows", "Create a flow", tag="Flows", pending="issue 3"),
-    _r("PATCH", "/flows/{flow_uuid}", "Update a flow (partial)", tag="Flows", pending="issue 3"),
-    _r("POST", "/flows/{flow_uuid}/toggle", "Toggle a flow between active and paused", tag="Flows",
-       pending="issue 3"),
+    _r("GET", "/flows", "List flows", field="flows", envelope="flows", include={"metrics": "include_metrics"},
+       graphql_only=("filter",), tag="Flows"),
+    _r("GET", "/flows/{flow_uuid}", "Get a flow", field="flow", path_args={"flow_uuid": "uuid"},
+       include={"metrics": "include_metrics"}, tag="Flows"),
+    _r("POST", "/flows", "Create a flow", field="createFlow", body_arg="input", status=201, tag="Flows"),
+    _r("PATCH", "/flows/{flow_uuid}", "Update a flow (partial)", field="updateFlow",
+       path_args={"flow_uuid": "uuid"}, body_arg="input", tag="Flows"),
+    _r("POST", "/flows/{flow_uuid}/toggle", "Toggle a flow between active and paused", field="toggleFlow",
+       path_args={"flow_uuid": "uuid"}, tag="Flows"),
     _r("POST", "/flows/{flow_uuid}/launch", "Launch an outbound campaign", tag="Flows", pending="issue 6"),
     _r("POST", "/flows/{flow_uuid}/stop", "Stop an outbound campaign", tag="Flows", pending="issue 6"),
-    _r("DELETE", "/flows/{flow_uuid}", "Delete a flow", tag="Flows", pending="issue 3"),
+    _r("DELETE", "/flows/{flow_uuid}", "Delete a flow (stops its campaign first)", field="deleteFlow",
+       path_args={"flow_uuid": "uuid"}, tag="Flows"),
+    # Scripts (not in the spec: what a flow's script_id refers to)
+    _r("GET", "/scripts", "List scripts", field="scripts", tag="Scripts", extension=True),
+    _r("GET", "/scripts/{script_uuid}", "Get a script", field="script", path_args={"script_uuid": "uuid"},
+       tag="Scripts", extension=True),
+    _r("POST", "/scripts", "Create a script", field="createScript", body_arg="input", status=201, tag="Scripts",
+       extension=True),
+    _r("PATCH", "/scripts/{script_uuid}", "Update a script (partial)", field="updateScript",
+       path_args={"script_uuid": "uuid"}, body_arg="input", tag="Scripts", extension=True),
+    _r("DELETE", "/scripts/{script_uuid}", "Delete a script no flow uses", field="deleteScript",
+       path_args={"script_uuid": "uuid"}, tag="Scripts", extension=True),
     # Customers
-    _r("GET", "/customers", "List customers", tag="Customers", pending="issue 3"),
-    _r("GET", "/customers/meta/tags", "Unique customer tags", tag="Customers", pending="issue 3"),
-    _r("GET", "/customers/meta/branches", "Unique branch tags", tag="Customers", pending="issue 3"),
-    _r("GET", "/customers/meta/count", "Count customers with any of the tags", tag="Customers",
-       pending="issue 3"),
-    _r("GET", "/customers/{customer_uuid}", "Get a customer", tag="Customers", pending="issue 3"),
-    _r("POST", "/customers", "Create a customer", tag="Customers", pending="issue 3"),
-    _r("PATCH", "/customers/{customer_uuid}", "Update a customer (partial)", tag="Customers",
-       pending="issue 3"),
-    _r("POST", "/customers/bulk", "Bulk upsert customers", tag="Customers", pending="issue 3"),
-    _r("POST", "/customers/import", "Import customers from a CSV or JSON file", tag="Customers",
-       pending="issue 3"),
+    _r("GET", "/customers", "List customers", field="customers", include={"recent_calls": "include_calls"},
+       graphql_only=("filter",), tag="Customers"),
+    _r("GET", "/customers/meta/tags", "Unique customer tags", field="customerTags", tag="Customers"),
+    _r("GET", "/customers/meta/branches", "Unique branch tags", field="customerBranches", tag="Customers"),
+    _r("GET", "/customers/meta/count", "Count customers with any of the tags", field="customerCount",
+       tag="Customers"),
+    _r("GET", "/customers/{customer_uuid}", "Get a customer", field="customer",
+       path_args={"customer_uuid": "uuid"}, include={"recent_calls": "include_calls"}, tag="Customers"),
+    _r("POST", "/customers", "Create a customer", field="createCustomer", body_arg="input", status=201,
+       tag="Customers"),
+    _r("PATCH", "/customers/{customer_uuid}", "Update a customer (partial)", field="updateCustomer",
+       path_args={"customer_uuid": "uuid"}, body_arg="input", tag="Customers"),
+    _r("POST", "/customers/bulk", "Bulk upsert customers", field="bulkUpsertCustomers", body_arg="input",
+       tag="Customers"),
+    _r("POST", "/customers/import", "Import customers from a CSV or JSON file", field="importCustomers",
+       handler=True, max_body_bytes=64 * 1024 * 1024, tag="Customers"),
     # Calls
     _r("GET", "/calls", "List calls", tag="Calls", pending="issue 4"),
     _r("GET", "/calls/statistics", "Call statistics", tag="Calls", pending="issue 4"),
@@ -126,4 +148,6 @@ ROUTES: tuple[RestRoute, ...] = (
 )
 
 
-API_ROUTES: tuple[RestRoute, ...] = tuple(route for route in ROUTES if route.field and not route.pending)
+API_ROUTES: tuple[RestRoute, ...] = tuple(
+    route for route in ROUTES if route.field and not route.pending and not route.handler
+)

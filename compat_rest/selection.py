@@ -18,17 +18,27 @@ def named_type(type_):
     return type_
 
 
+def _rest_metadata(field):
+    definition = field.extensions.get("strawberry-definition") if field.extensions else None
+    return (getattr(definition, "metadata", None) or {}).get("rest", True)
+
+
 def rest_visible(field) -> bool:
     """Fields with arguments, or marked `metadata={"rest": False}` (relations, GraphQL extras), are skipped."""
     if field.args:
         return False
-    definition = field.extensions.get("strawberry-definition") if field.extensions else None
-    metadata = getattr(definition, "metadata", None) or {}
-    return metadata.get("rest", True)
+    return _rest_metadata(field) is not False
+
+
+def include_only(field) -> bool:
+    """Marked `metadata={"rest": "include"}`: answered only by routes whose `include` gates it (costly extras
+    such as flow metrics or a customer's calls), absent from every other route's answer."""
+    return _rest_metadata(field) == "include"
 
 
 def selection_set(type_, *, include: Mapping[str, str] | None = None, depth: int = 0) -> str:
-    """`{ uuid name avatar_color: avatarColor ... }`; `include` maps a field to the Boolean variable that gates it."""
+    """`{ uuid name avatar_color: avatarColor ... }`; `include` maps a field, at any depth, to the Boolean
+    variable that gates it (so `include_calls` also gates the calls of customers nested in a page)."""
     named = named_type(type_)
     if not isinstance(named, GraphQLObjectType):
         return ""
@@ -39,9 +49,11 @@ def selection_set(type_, *, include: Mapping[str, str] | None = None, depth: int
         if not rest_visible(field):
             continue
         alias = python_name(field, name)
+        if include_only(field) and not (include and alias in include):
+            continue
         part = name if alias == name else f"{alias}: {name}"
         if include and alias in include:
             part += f" @include(if: ${include[alias]})"
-        part += selection_set(field.type, depth=depth + 1)
+        part += selection_set(field.type, include=include, depth=depth + 1)
         parts.append(part)
     return " { " + " ".join(parts) + " }"

@@ -49,7 +49,7 @@ def root_field(schema: strawberry.Schema, name: str) -> tuple[str, GraphQLField,
 
 def compile_route(schema: strawberry.Schema, route: RestRoute) -> CompiledRoute:
     operation, field, strawberry_field = root_field(schema, route.field or "")
-    bound = set(route.path_args.values()) | ({route.body_arg} if route.body_arg else set())
+    bound = set(route.path_args.values()) | ({route.body_arg} if route.body_arg else set()) | set(route.graphql_only)
     query_args = {snake(name): name for name in field.args if name not in bound}
     include_params = {param: f"include_{snake(result)}" for result, param in route.include.items()}
     variables = [f"${name}: {argument.type}" for name, argument in field.args.items()]
@@ -180,7 +180,9 @@ def build_routes(schema: strawberry.Schema, platform: Platform,
     for route in ROUTES:
         if route.websocket:
             continue  # socket endpoints are mounted by their owners
-        if route.pending:
+        if route.handler:
+            endpoint = handlers[f"{route.method} {route.path}"]
+        elif route.pending:
             endpoint = handlers.get(f"{route.method} {route.path}") or _pending_endpoint(route)
         else:
             endpoint = RestEndpoint(compile_route(schema, route), schema, platform).handle

@@ -13,14 +13,20 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.agents import AgentMutations, AgentQueries, AgentSubscriptions
+from schema.customers import CustomerMutations, CustomerQueries
 from schema.errors import ErrorCodes
+from schema.flows import FlowMutations, FlowQueries
+from schema.loaders import OperationLoaders
 from schema.operation_metrics import OperationMetrics
 from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.samples import SampleQueries
 from schema.scalars import UtcDateTime
+from schema.scripts import ScriptMutations, ScriptQueries
 
-Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries))
-Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations))
+Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries, CustomerQueries, FlowQueries,
+                              ScriptQueries))
+Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations, CustomerMutations, FlowMutations,
+                                    ScriptMutations))
 Subscription = merge_types("Subscription", (AgentSubscriptions,))
 
 
@@ -46,6 +52,7 @@ def build_schema(*, max_depth: int = 10, max_tokens: int = 2000) -> strawberry.S
         extensions=[
             ErrorCodes,
             OperationMetrics,
+            OperationLoaders,
             QueryDepthLimiter(max_depth=max_depth),
             MaxTokensLimiter(max_token_count=max_tokens),
             MaxAliasesLimiter(max_alias_count=50),

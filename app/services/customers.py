@@ -1,0 +1,208 @@
+"""Customers: the contact list an organisation dials and answers, with tag targeting and call counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Iterable, Mapping
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from app.db.models import Call, Customer
+from app.db.sql import fetch, placeholders
+from app.errors import Conflict, Invalid, NotFound
+from app.ids import new_id
+from app.services import customer_tags
+from app.services import validation as check
+from app.services.customer_bulk import MODES, BatchResult, Row, RowError, first_of_each_phone, write_batch
+from app.services.customer_fields import KNOWN, customer_fields, merged
+
+MAX_LIMIT = 100
+MAX_BULK = 1000
+RECENT_CALLS = 20
+COUNTERS = {"inbound": "inbound_calls", "outbound": "outbound_calls"}
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    search: str | None = None
+    tags: tuple[str, ...] = ()
+    min_inbound_calls: int | None = None
+    max_inbound_calls: int | None = None
+    min_outbound_calls: int | None = None
+    max_outbound_calls: int | None = None
+
+
+@dataclass(frozen=True)
+class CustomerPage:
+    customers: list[Customer]
+    total: int
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _filters(organisation_id: str, spec: CustomerFilter) -> Q:
+    query = Q(organisation_id=organisation_id)
+    if spec.search is not None and spec.search.strip():
+        term = spec.search.strip()
+        matches = Q(search_name__contains=term.casefold())
+        digits = term.replace(" ", "").replace("-", "")
+        if digits.lstrip("+").isdigit():
+            matches |= Q(phone__contains=digits)
+        query &= matches
+    for name in ("min_inbound_calls", "min_outbound_calls"):
+        value = getattr(spec, name)
+        if value is not None:
+            query &= Q(**{f"{name[4:]}__gte": check.bounded_int(name, value, minimum=0)})
+    for name in ("max_inbound_calls", "max_outbound_calls"):
+        value = getattr(spec, name)
+        if value is not None:
+            query &= Q(**{f"{name[4:]}__lte": check.bounded_int(name, value, minimum=0)})
+    return query
+
+
+class CustomerService:
+    async def list(self, organisation_id: str, spec: CustomerFilter, *, limit: int = 50,
+                   offset: int = 0) -> CustomerPage:
+        limit = check.bounded_int("limit", limit, minimum=1, maximum=MAX_LIMIT)
+        offset = check.bounded_int("offset", offset, minimum=0)
+        tags = check.string_list("tags", list(spec.tags), max_items=100, max_length=100) if spec.tags else []
+        query = Customer.filter(_filters(organisation_id, spec))
+        ids: list[int] = []
+        if tags:
+            ids = list((await customer_tags.tag_ids(organisation_id, tags, create=False)).values())
+            if not ids:
+                return CustomerPage([], 0)
+            query = query.filter(id__in=customer_tags.customers_with_any(ids))
+        page = await query.order_by("-created_at", "-id").offset(offset).limit(limit)
+        if tags and spec == CustomerFilter(tags=spec.tags):
+            total = await customer_tags.count_with_tag_ids(ids)
+        else:
+            total = await query.count()
+        return CustomerPage(page, total)
+
+    async def get(self, organisation_id: str, customer_id: str) -> Customer:
+        customer = await Customer.get_or_none(id=customer_id, organisation_id=organisation_id)
+        if customer is None:
+            raise NotFound("Customer not found")
+        return customer
+
+    async def create(self, organisation_id: str, data: Mapping[str, Any], *, overwrite: bool = False) -> Customer:
+        """409 when the phone is taken, unless `overwrite`: then the stored customer is updated (metadata merged)."""
+        fields = customer_fields(data, partial=False)
+        existing = await Customer.get_or_none(organisation_id=organisation_id, phone=fields["phone"])
+        if existing is not None:
+            if not overwrite:
+                raise Conflict("A customer with this phone already exists")
+            return await self._apply(existing, fields)
+        try:
+            async with in_transaction():
+                customer = await Customer.create(id=new_id("cst"), organisation_id=organisation_id, **fields)
+                await customer_tags.link(organisation_id, {customer.id: customer.tags}, replace=False)
+        except IntegrityError:
+            if not overwrite:
+                raise Conflict("A customer with this phone already exists") from None
+            existing = await Customer.get(organisation_id=organisation_id, phone=fields["phone"])
+            return await self._apply(existing, fields)
+        return customer
+
+    async def update(self, organisation_id: str, customer_id: str, changes: Mapping[str, Any]) -> Customer:
+        """Partial: only the sent fields change; metadata is merged key by key."""
+        customer = await self.get(organisation_id, customer_id)
+        fields = customer_fields(changes, partial=True)
+        if "phone" in fields and fields["phone"] != customer.phone and await Customer.filter(
+                organisation_id=organisation_id, phone=fields["phone"]).exists():
+            raise Conflict("Another customer already has this phone")
+        try:
+            return await self._apply(customer, fields)
+        except IntegrityError:
+            raise Conflict("Another customer already has this phone") from None
+
+    async def _apply(self, customer: Customer, fields: dict[str, Any]) -> Customer:
+        if not fields:
+            return customer
+        values = merged({"metadata": customer.metadata}, fields)
+        async with in_transaction():
+            customer.update_from_dict(values)
+            await customer.save(update_fields=[*values, "updated_at"])
+            if "tags" in values:
+                await customer_tags.link(customer.organisation_id, {customer.id: customer.tags}, replace=True)
+        return customer
+
+    async def bulk_upsert(self, organisation_id: str, records: list[Mapping[str, Any]],
+                          mode: str = "upsert") -> BatchResult:
+        """Bad rows are reported and skipped; the good ones are written together in one transaction."""
+        check.one_of("mode", mode, MODES)
+        if not isinstance(records, list):
+            raise Invalid("customers must be an array")
+        if len(records) > MAX_BULK:
+            raise Invalid(f"customers must have at most {MAX_BULK} records")
+        rows, errors = check_records(enumerate(records))
+        rows, repeats = first_of_each_phone(rows)
+        result = await write_batch(organisation_id, rows, mode)  # type: ignore[arg-type]
+        result.errors = sorted([*errors, *repeats, *result.errors], key=lambda error: error.row)
+        return result
+
+    async def tags(self, organisation_id: str) -> list[str]:
+        return await customer_tags.used_tags(organisation_id)
+
+    async def branches(self, organisation_id: str) -> list[str]:
+        return await customer_tags.used_tags(organisation_id, customer_tags.BRANCH_PREFIX)
+
+    async def count(self, organisation_id: str, tags: list[str] | None) -> int:
+        """Customers with any of `tags`; all customers when no tag is given."""
+        if not tags:
+            return await Customer.filter(organisation_id=organisation_id).count()
+        tags = check.string_list("tags", tags, max_items=100, max_length=100)
+        return await customer_tags.count_with_any(organisation_id, tags)
+
+    async def recent_calls(self, customer_ids: list[str]) -> dict[str, list[Call]]:
+        """Newest calls first, at most RECENT_CALLS per customer, in one query for all customers."""
+        found: dict[str, list[Call]] = {customer_id: [] for customer_id in customer_ids}
+        if not customer_ids:
+            return found
+        ranked = await fetch(
+            "SELECT id FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY created_at DESC, id DESC)"
+            f" AS n FROM calls WHERE customer_id IN ({placeholders(len(customer_ids))})) ranked WHERE n <= ?",
+            [*customer_ids, RECENT_CALLS],
+        )
+        calls = await Call.filter(id__in=[row["id"] for row in ranked]).order_by("-created_at", "-id")
+        for call in calls:
+            found[call.customer_id].append(call)
+        return found
+
+    async def record_call_for_customer(self, customer_id: str, call_type: str, at: datetime) -> None:
+        """Count a call against the customer (the calls service calls this once per recorded call).
+
+        Test calls are not contacts and are not counted. Atomic increments, so concurrent calls add up.
+        """
+        if call_type not in COUNTERS:
+            return
+        column = COUNTERS[call_type]
+        async with in_transaction():
+            await Customer.filter(id=customer_id).update(
+                total_calls=F("total_calls") + 1, **{column: F(column) + 1})
+            await Customer.filter(Q(id=customer_id) & (Q(last_contact__isnull=True) | Q(last_contact__lt=at))).update(
+                last_contact=at)
+
+
+def check_records(numbered: Iterable[tuple[int, Any]]) -> tuple[list[Row], list[RowError]]:
+    """Check each record on its own: a bad one becomes a RowError naming its row, the rest carry on."""
+    rows: list[Row] = []
+    errors: list[RowError] = []
+    for index, record in numbered:
+        phone = record.get("phone") if isinstance(record, Mapping) else None
+        try:
+            if not isinstance(record, Mapping):
+                raise Invalid("record must be an object")
+            unknown = sorted(set(record) - KNOWN)
+            if unknown:
+                raise Invalid(f"unknown field: {unknown[0]}")
+            rows.append(Row(index, customer_fields(record, partial=False)))
+        except Invalid as error:
+            errors.append(RowError(index, phone if isinstance(phone, str) else None, error.detail))
+    return rows, errors

@@ -1,0 +1,223 @@
+"""Customers in GraphQL: the contact list with tag filters, bulk upsert, import and tag meta."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from typing import Optional
+
+import strawberry
+from strawberry import UNSET
+from strawberry.scalars import JSON
+
+from app.db.models import Customer
+from app.services.customer_bulk import RowError
+from app.services.customer_import import ImportResult
+from app.services.customers import CustomerFilter
+from schema.calls import CallType
+from schema.context import Info, org_of
+from schema.inputs import provided
+from schema.loaders import loaders
+from schema.rate_limit import RateLimit
+
+
+@strawberry.type(name="Customer")
+class CustomerType:
+    uuid: strawberry.ID
+    name: str
+    phone: str
+    email: Optional[str]
+    tags: list[str]
+    preferred_language: Optional[str]
+    metadata: JSON
+    total_calls: int
+    inbound_calls: int
+    outbound_calls: int
+    last_contact: Optional[datetime]
+    created_at: datetime
+
+    @strawberry.field(description="The customer's most recent calls (up to 20), newest first.",
+                      metadata={"rest": "include"})
+    async def recent_calls(self, info: Info) -> list[CallType]:
+        calls = await loaders(info).recent_calls.load(str(self.uuid))
+        public_url = info.context.platform.settings.public_url
+        return [CallType.of(call, public_url) for call in calls]
+
+    @classmethod
+    def of(cls, customer: Customer) -> "CustomerType":
+        return cls(
+            uuid=strawberry.ID(customer.id), name=customer.name, phone=customer.phone, email=customer.email,
+            tags=list(customer.tags or []), preferred_language=customer.preferred_language,
+            metadata=customer.metadata or {}, total_calls=customer.total_calls,
+            inbound_calls=customer.inbound_calls, outbound_calls=customer.outbound_calls,
+            last_contact=customer.last_contact, created_at=customer.created_at,
+        )
+
+
+@strawberry.type
+class CustomerPage:
+    customers: list[CustomerType]
+    total: int = strawberry.field(description="How many customers match the filters, ignoring limit and offset.")
+
+
+@strawberry.type
+class CustomerCount:
+    count: int
+
+
+@strawberry.type(name="CustomerRowError")
+class RowErrorType:
+    row: int = strawberry.field(description="Index in the request's customers array, or the file's line or item.")
+    phone: Optional[str]
+    reason: str
+
+    @classmethod
+    def of(cls, error: RowError) -> "RowErrorType":
+        return cls(row=error.row, phone=error.phone, reason=error.reason)
+
+
+@strawberry.type
+class BulkUpsertResult:
+    created: int
+    updated: int
+    errors: list[RowErrorType]
+
+
+@strawberry.type
+class CustomerImportResult:
+    imported: int
+    updated: int
+    skipped: int = strawberry.field(description="Rows not written: blank rows and the rows listed in errors.")
+    errors: list[RowErrorType] = strawberry.field(description="The first 1000 bad rows, by row number.")
+
+
+@strawberry.input
+class CustomerFilterInput:
+    search: Optional[str] = UNSET
+    tags: Optional[list[str]] = UNSET
+    min_inbound_calls: Optional[int] = UNSET
+    max_inbound_calls: Optional[int] = UNSET
+    min_outbound_calls: Optional[int] = UNSET
+    max_outbound_calls: Optional[int] = UNSET
+
+
+@strawberry.input
+class CreateCustomerInput:
+    name: str
+    phone: str = strawberry.field(description="E.164, e.g. +14155550192; the upsert key.")
+    email: Optional[str] = UNSET
+    tags: Optional[list[str]] = UNSET
+    preferred_language: Optional[str] = UNSET
+    metadata: Optional[JSON] = UNSET
+    overwrite: Optional[bool] = strawberry.field(
+        default=False, description="Upsert when the phone exists (metadata merged) instead of a 409.")
+
+
+@strawberry.input
+class UpdateCustomerInput:
+    name: Optional[str] = UNSET
+    phone: Optional[str] = UNSET
+    email: Optional[str] = UNSET
+    tags: Optional[list[str]] = UNSET
+    preferred_language: Optional[str] = UNSET
+    metadata: Optional[JSON] = strawberry.field(default=UNSET, description="Merged key by key into the stored one.")
+
+
+@strawberry.input
+class BulkCustomerRecord:
+    """Every field is optional here so that a record missing one is a row error, not a failed batch."""
+
+    name: Optional[str] = UNSET
+    phone: Optional[str] = UNSET
+    email: Optional[str] = UNSET
+    tags: Optional[list[str]] = UNSET
+    preferred_language: Optional[str] = UNSET
+    metadata: Optional[JSON] = UNSET
+
+
+@strawberry.input
+class BulkCustomersInput:
+    customers: list[BulkCustomerRecord] = strawberry.field(description="Up to 1000 records.")
+    mode: Optional[str] = strawberry.field(
+        default="upsert", description="upsert (merge by phone) or append (create only; a known phone is a row error).")
+
+
+def _filter(spec: Optional[CustomerFilterInput], **flat: object) -> CustomerFilter:
+    values = {key: value for key, value in flat.items() if value is not None}
+    if spec:
+        values.update({key: value for key, value in provided(spec).items() if value is not None})
+    values["tags"] = tuple(values.get("tags") or ())
+    return CustomerFilter(**values)  # type: ignore[arg-type]
+
+
+@strawberry.type
+class CustomerQueries:
+    @strawberry.field(description="Customers, newest first. Filters come flat (as REST sends them) or as `filter`.")
+    async def customers(
+        self, info: Info, search: Optional[str] = None, tags: Optional[list[str]] = None,
+        limit: Optional[int] = 50, offset: Optional[int] = 0, min_inbound_calls: Optional[int] = None,
+        max_inbound_calls: Optional[int] = None, min_outbound_calls: Optional[int] = None,
+        max_outbound_calls: Optional[int] = None, filter: Optional[CustomerFilterInput] = None,
+    ) -> CustomerPage:
+        organisation = await org_of(info)
+        spec = _filter(filter, search=search, tags=tags, min_inbound_calls=min_inbound_calls,
+                       max_inbound_calls=max_inbound_calls, min_outbound_calls=min_outbound_calls,
+                       max_outbound_calls=max_outbound_calls)
+        page = await info.context.platform.customers.list(
+            organisation, spec, limit=50 if limit is None else limit, offset=offset or 0)
+        return CustomerPage(customers=[CustomerType.of(c) for c in page.customers], total=page.total)
+
+    @strawberry.field
+    async def customer(self, info: Info, uuid: strawberry.ID) -> CustomerType:
+        organisation = await org_of(info)
+        return CustomerType.of(await info.context.platform.customers.get(organisation, uuid))
+
+    @strawberry.field(description="Every tag at least one customer has, sorted.")
+    async def customer_tags(self, info: Info) -> list[str]:
+        return await info.context.platform.customers.tags(await org_of(info))
+
+    @strawberry.field(description="Tags that start with 'Branch:', as stored (usable in flow branches).")
+    async def customer_branches(self, info: Info) -> list[str]:
+        return await info.context.platform.customers.branches(await org_of(info))
+
+    @strawberry.field(description="Customers with any of the tags (all customers without tags).")
+    async def customer_count(self, info: Info, tags: Optional[list[str]] = None) -> CustomerCount:
+        return CustomerCount(count=await info.context.platform.customers.count(await org_of(info), tags))
+
+
+@strawberry.type
+class CustomerMutations:
+    @strawberry.mutation(extensions=[RateLimit("60/minute")])
+    async def create_customer(self, info: Info, input: CreateCustomerInput) -> CustomerType:
+        organisation = await org_of(info)
+        data = provided(input)
+        overwrite = bool(data.pop("overwrite", False))
+        customer = await info.context.platform.customers.create(organisation, data, overwrite=overwrite)
+        return CustomerType.of(customer)
+
+    @strawberry.mutation(extensions=[RateLimit("60/minute")], description="Partial; metadata is merged.")
+    async def update_customer(self, info: Info, uuid: strawberry.ID, input: UpdateCustomerInput) -> CustomerType:
+        organisation = await org_of(info)
+        return CustomerType.of(await info.context.platform.customers.update(organisation, uuid, provided(input)))
+
+    @strawberry.mutation(extensions=[RateLimit("10/minute")])
+    async def bulk_upsert_customers(self, info: Info, input: BulkCustomersInput) -> BulkUpsertResult:
+        organisation = await org_of(info)
+        data = provided(input)
+        result = await info.context.platform.customers.bulk_upsert(
+            organisation, data["customers"], data.get("mode") or "upsert")
+        return BulkUpsertResult(created=result.created, updated=result.updated,
+                                errors=[RowErrorType.of(error) for error in result.errors])
+
+    @strawberry.mutation(extensions=[RateLimit("5/minute")],
+                         description="Import a small .csv or .json file sent as text; REST takes multipart uploads.")
+    async def import_customers(self, info: Info, filename: str, content: str) -> CustomerImportResult:
+        organisation = await org_of(info)
+        result = await info.context.platform.customer_import.run(
+            organisation, filename, io.BytesIO(content.encode("utf-8")))
+        return import_result(result)
+
+
+def import_result(result: ImportResult) -> CustomerImportResult:
+    return CustomerImportResult(imported=result.imported, updated=result.updated, skipped=result.skipped,
+                                errors=[RowErrorType.of(error) for error in result.errors])

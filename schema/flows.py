@@ -1,0 +1,169 @@
+"""Flows in GraphQL: inbound lines and outbound campaigns, with live metrics and their voice agent."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Optional
+
+import strawberry
+from strawberry import UNSET
+from strawberry.scalars import JSON
+
+from app.db.models import Flow
+from schema.agents import VoiceAgentType
+from schema.context import Info, org_of
+from schema.inputs import provided
+from schema.loaders import loaders
+from schema.rate_limit import RateLimit
+
+GRAPHQL_ONLY = {"rest": False}
+
+
+@strawberry.type
+class TimeWindow:
+    start: str
+    end: str
+    timezone: str
+
+
+@strawberry.type(name="FlowMetrics")
+class FlowMetricsType:
+    calls_today: int
+    total_calls: int
+    connect_rate: float
+    answer_rate: float
+    missed_rate: float
+    avg_handle_time: str = strawberry.field(description="Mean duration of connected calls, mm:ss.")
+    peak_hour: Optional[int] = strawberry.field(description="Local hour (0-23) with the most calls.")
+
+
+@strawberry.type(name="Flow")
+class FlowType:
+    uuid: strawberry.ID
+    kind: str
+    name: str
+    status: str
+    voice_agent_id: Optional[str]
+    phone_number: Optional[str]
+    script_id: Optional[str]
+    branches: list[str]
+    start_date: Optional[date]
+    end_date: Optional[date]
+    time_window: Optional[TimeWindow]
+    config: JSON
+    created_at: datetime
+    provider: str = strawberry.field(metadata=GRAPHQL_ONLY)
+    updated_at: datetime = strawberry.field(metadata=GRAPHQL_ONLY)
+    _flow: strawberry.Private[Flow]
+
+    @strawberry.field(description="Live metrics, computed for all flows of the answer in one aggregation.",
+                      metadata={"rest": "include"})
+    async def metrics(self, info: Info) -> Optional[FlowMetricsType]:
+        found = await loaders(info).flow_metrics.load(self._flow)
+        return FlowMetricsType(**found.__dict__)
+
+    @strawberry.field(metadata=GRAPHQL_ONLY)
+    async def voice_agent(self, info: Info) -> Optional[VoiceAgentType]:
+        if self.voice_agent_id is None:
+            return None
+        agent = await loaders(info).voice_agents.load(self.voice_agent_id)
+        return VoiceAgentType.of(agent) if agent is not None else None
+
+    @classmethod
+    def of(cls, flow: Flow) -> "FlowType":
+        window = flow.time_window
+        return cls(
+            uuid=strawberry.ID(flow.id), kind=flow.kind, name=flow.name, status=flow.status,
+            voice_agent_id=flow.voice_agent_id, phone_number=flow.phone_number, script_id=flow.script_id,
+            branches=list(flow.branches or []), start_date=flow.start_date, end_date=flow.end_date,
+            time_window=TimeWindow(**window) if window else None, config=flow.config or {},
+            created_at=flow.created_at, provider=flow.provider, updated_at=flow.updated_at, _flow=flow,
+        )
+
+
+@strawberry.input
+class TimeWindowInput:
+    start: str = strawberry.field(description="HH:MM, before end")
+    end: str = strawberry.field(description="HH:MM")
+    timezone: str = strawberry.field(description="IANA timezone, e.g. Asia/Kolkata")
+
+
+@strawberry.input
+class CreateFlowInput:
+    kind: str = strawberry.field(description="inbound or outbound")
+    name: str
+    provider: str = strawberry.field(description="TTS provider: sarvam, nextneural or elevenlabs")
+    voice_agent_id: Optional[str] = UNSET
+    speaker: Optional[str] = strawberry.field(default=UNSET, description="Creates an agent with this catalog voice.")
+    language_code: Optional[str] = UNSET
+    phone_number: Optional[str] = UNSET
+    script_id: Optional[str] = UNSET
+    branches: Optional[list[str]] = UNSET
+    start_date: Optional[str] = strawberry.field(default=UNSET, description="YYYY-MM-DD")
+    end_date: Optional[str] = strawberry.field(default=UNSET, description="YYYY-MM-DD")
+    time_window: Optional[TimeWindowInput] = UNSET
+    config: Optional[JSON] = UNSET
+    status: Optional[str] = strawberry.field(default=UNSET, description="draft (default), active or paused")
+
+
+@strawberry.input
+class UpdateFlowInput:
+    kind: Optional[str] = UNSET
+    name: Optional[str] = UNSET
+    provider: Optional[str] = UNSET
+    voice_agent_id: Optional[str] = UNSET
+    speaker: Optional[str] = UNSET
+    language_code: Optional[str] = UNSET
+    phone_number: Optional[str] = UNSET
+    script_id: Optional[str] = UNSET
+    branches: Optional[list[str]] = UNSET
+    start_date: Optional[str] = UNSET
+    end_date: Optional[str] = UNSET
+    time_window: Optional[TimeWindowInput] = UNSET
+    config: Optional[JSON] = UNSET
+    status: Optional[str] = UNSET
+
+
+@strawberry.input
+class FlowFilterInput:
+    kind: Optional[str] = None
+    status: Optional[str] = None
+
+
+@strawberry.type
+class FlowQueries:
+    @strawberry.field(description="Flows of the organisation, oldest first; filters flat (REST) or as `filter`.")
+    async def flows(self, info: Info, kind: Optional[str] = None, status: Optional[str] = None,
+                    filter: Optional[FlowFilterInput] = None) -> list[FlowType]:
+        organisation = await org_of(info)
+        if filter is not None:
+            kind, status = filter.kind or kind, filter.status or status
+        return [FlowType.of(flow) for flow in await info.context.platform.flows.list(organisation, kind, status)]
+
+    @strawberry.field
+    async def flow(self, info: Info, uuid: strawberry.ID) -> FlowType:
+        organisation = await org_of(info)
+        return FlowType.of(await info.context.platform.flows.get(organisation, uuid))
+
+
+@strawberry.type
+class FlowMutations:
+    @strawberry.mutation(extensions=[RateLimit("20/minute")])
+    async def create_flow(self, info: Info, input: CreateFlowInput) -> FlowType:
+        organisation = await org_of(info)
+        return FlowType.of(await info.context.platform.flows.create(organisation, provided(input)))
+
+    @strawberry.mutation(description="Partial update: only the fields sent change.")
+    async def update_flow(self, info: Info, uuid: strawberry.ID, input: UpdateFlowInput) -> FlowType:
+        organisation = await org_of(info)
+        return FlowType.of(await info.context.platform.flows.update(organisation, uuid, provided(input)))
+
+    @strawberry.mutation(description="active -> paused, paused -> active, draft -> active.")
+    async def toggle_flow(self, info: Info, uuid: strawberry.ID) -> FlowType:
+        organisation = await org_of(info)
+        return FlowType.of(await info.context.platform.flows.toggle(organisation, uuid))
+
+    @strawberry.mutation(description="Stops the flow's running campaign, then deletes the flow.")
+    async def delete_flow(self, info: Info, uuid: strawberry.ID) -> FlowType:
+        organisation = await org_of(info)
+        return FlowType.of(await info.context.platform.flows.delete(organisation, uuid))

@@ -1,0 +1,64 @@
+"""DataLoaders, created once per GraphQL operation (never per WebSocket connection, whose context lives
+as long as the socket and would serve stale, cross-operation caches).
+
+The OperationLoaders extension opens a fresh set before each operation executes; resolvers reach it
+through `loaders(info)`.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Iterator
+
+from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
+
+from app.db.models import Call, Flow, VoiceAgent
+from app.platform import Platform
+from app.services.flow_metrics import FlowMetrics, flow_metrics
+from schema.context import Info
+
+_current: ContextVar["Loaders | None"] = ContextVar("graphql_loaders", default=None)
+
+
+class Loaders:
+    def __init__(self, platform: Platform) -> None:
+        self.voice_agents: DataLoader[str, VoiceAgent | None] = DataLoader(load_fn=self._voice_agents)
+        self.recent_calls: DataLoader[str, list[Call]] = DataLoader(load_fn=self._recent_calls)
+        self.flow_metrics: DataLoader[Flow, FlowMetrics] = DataLoader(
+            load_fn=self._flow_metrics, cache_key_fn=lambda flow: flow.id)
+        self._platform = platform
+
+    async def _voice_agents(self, ids: list[str]) -> list[VoiceAgent | None]:
+        found = {agent.id: agent for agent in await VoiceAgent.filter(id__in=ids)}
+        return [found.get(agent_id) for agent_id in ids]
+
+    async def _recent_calls(self, customer_ids: list[str]) -> list[list[Call]]:
+        found = await self._platform.customers.recent_calls(customer_ids)
+        return [found[customer_id] for customer_id in customer_ids]
+
+    async def _flow_metrics(self, flows: list[Flow]) -> list[FlowMetrics]:
+        found = await flow_metrics(flows)
+        return [found[flow.id] for flow in flows]
+
+
+class OperationLoaders(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        platform = getattr(self.execution_context.context, "platform", None)
+        token = _current.set(Loaders(platform) if platform is not None else None)
+        try:
+            yield
+        finally:
+            try:
+                _current.reset(token)
+            except ValueError:  # finished in another context (subscriptions): nothing to restore
+                pass
+
+
+def loaders(info: Info) -> Loaders:
+    """This operation's loaders (a private set when run outside the extension, e.g. in unit tests)."""
+    current = _current.get()
+    if current is None:
+        current = Loaders(info.context.platform)
+        _current.set(current)
+    return current
