@@ -1,0 +1,87 @@
+"""The one small interface between a live call (the voice pipeline) and the call record.
+
+The pipeline never touches the database or the bus itself: it reports what happens on the call
+through a `CallReporter`, and receives workflow commands (transfer, end) that may have been
+issued on any instance. The calls package implements it; tests of the pipeline may use any
+object with these methods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any, AsyncIterator, Protocol
+
+
+class CallType(str, Enum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+    TEST = "test"
+
+
+class Speaker(str, Enum):
+    AGENT = "agent"
+    CUSTOMER = "customer"
+
+
+@dataclass(frozen=True)
+class CallStart:
+    organisation_id: str
+    call_type: CallType
+    flow_id: str | None
+    voice_agent_id: str | None
+    customer_id: str | None
+    from_number: str | None
+    to_number: str | None
+    started_at: datetime
+    provider_call_id: str | None = None
+    call_id: str | None = None  # set when the dialer created the call row before dialling
+
+
+@dataclass(frozen=True)
+class CallEnd:
+    outcome: str                       # connected, voicemail, no-answer, failed, warm_transfer, ...
+    ended_at: datetime
+    duration_seconds: int
+    end_reason: str | None = None      # caller_hangup, agent_hangup, dnc_request, transfer, ...
+    recording_path: str | None = None  # blob-storage key of the platform's own recording
+    language_detected: str | None = None
+
+
+@dataclass(frozen=True)
+class CallAnalysis:
+    """Post-call results; arrives after CallEnd because extraction takes an LLM round trip."""
+
+    summary: str | None = None
+    sentiment: str | None = None       # positive, neutral, negative
+    key_details: dict[str, Any] = field(default_factory=dict)  # {"extraction": ..., "qms_scores": ...}
+
+
+@dataclass(frozen=True)
+class CallCommand:
+    kind: str                          # "transfer" or "end"
+    target: str | None = None          # transfer queue name
+    agent_brief: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    reason: str | None = None          # end reason
+
+
+class CallReporter(Protocol):
+    async def started(self, start: CallStart) -> str:
+        """Create (or claim) the call row, register it as live, publish `start`; returns the call id."""
+
+    async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float) -> None:
+        """A finished turn (for the agent: only what the caller actually heard)."""
+
+    async def status(self, call_id: str, status: str, details: dict[str, Any] | None = None) -> None:
+        """e.g. transfer_initiated {target}, on_hold, ..."""
+
+    async def ended(self, call_id: str, end: CallEnd) -> None:
+        """Persist the end, unregister the live call, publish `end`, count the call on the customer."""
+
+    async def analysed(self, call_id: str, analysis: CallAnalysis) -> None:
+        """Store summary, sentiment and key_details, then fire call.ended to webhooks."""
+
+    def commands(self, call_id: str) -> AsyncIterator[CallCommand]:
+        """Workflow commands for this call, from whichever instance received them."""
