@@ -16,6 +16,8 @@ from graphql import (
     GraphQLScalarType,
 )
 
+from graphql.pyutils import Undefined
+
 from app.errors import Invalid
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -69,15 +71,9 @@ def _object(value: Any, type_: GraphQLInputObjectType, path: str) -> dict[str, A
         name, field = known
         converted[name] = body_value(item, field.type, _join(path, key))
     for key, (name, field) in fields.items():
-        if name not in converted and isinstance(field.type, GraphQLNonNull) and field.default_value is _undefined():
+        if name not in converted and isinstance(field.type, GraphQLNonNull) and field.default_value is Undefined:
             raise Invalid(f"{_join(path, key)} is required")
     return converted
-
-
-def _undefined() -> Any:
-    from graphql.pyutils import Undefined
-
-    return Undefined
 
 
 def _scalar(value: Any, type_: Any, path: str) -> Any:
@@ -137,5 +133,5 @@ def required_arguments(arguments: Mapping[str, Any]) -> set[str]:
     return {
         name
         for name, argument in arguments.items()
-        if isinstance(argument.type, GraphQLNonNull) and argument.default_value is _undefined()
+        if isinstance(argument.type, GraphQLNonNull) and argument.default_value is Undefined
     }

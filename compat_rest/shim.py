@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import strawberry
-from graphql import GraphQLField, GraphQLNonNull
+from graphql import GraphQLBoolean, GraphQLField, GraphQLNonNull
+from graphql.pyutils import Undefined
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -126,13 +127,13 @@ class RestEndpoint:
                 variables[argument] = query_value(query.getlist(param), args[argument].type, param)
             elif param in compiled.include_params:
                 variables[compiled.include_params[param]] = query_value(
-                    query.getlist(param), GraphQLNonNull(_boolean()), param
+                    query.getlist(param), GraphQLNonNull(GraphQLBoolean), param
                 )
             else:
                 raise Invalid(f"unknown query parameter: {param}")
         for param, argument in compiled.query_args.items():
             if argument not in variables and isinstance(args[argument].type, GraphQLNonNull) \
-                    and args[argument].default_value is _undefined():
+                    and args[argument].default_value is Undefined:
                 raise Invalid(f"{param} is required")
         if route.body_arg:
             body = await read_json(request, self.body_limit)
@@ -147,18 +148,6 @@ class RestEndpoint:
         if code == "BAD_REQUEST":
             return JSONResponse({"detail": error.message}, status_code=400)
         return JSONResponse({"detail": "Internal server error"}, status_code=500)
-
-
-def _boolean():
-    from graphql import GraphQLBoolean
-
-    return GraphQLBoolean
-
-
-def _undefined():
-    from graphql.pyutils import Undefined
-
-    return Undefined
 
 
 def _pending_endpoint(route: RestRoute):
