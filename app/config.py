@@ -44,6 +44,14 @@ class Settings:
     graphql_max_depth: int = 10
     graphql_max_tokens: int = 2000
     log_level: str = "INFO"
+    blob_dir: Path | None = None                 # platform recordings; default data_dir/blobs
+    allow_http_webhooks: bool = False
+    allow_private_webhooks: bool = False
+    webhook_worker: bool = False                 # from_env turns it on; embedded/test apps opt in
+    webhook_timeout_seconds: float = 10.0
+    webhook_backoff_seconds: float = 2.0         # retry n waits backoff * 2**(n-1)
+    webhook_poll_seconds: float = 1.0
+    nextneural_url: str | None = None            # voice server that clones speakers; None = local TTS stands in
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -62,7 +70,19 @@ class Settings:
             firebase_certs_url=get("VOICEAI_FIREBASE_CERTS_URL", GOOGLE_CERTS_URL),
             max_body_bytes=int(get("VOICEAI_MAX_BODY_BYTES", str(cls.max_body_bytes))),
             log_level=get("VOICEAI_LOG_LEVEL", cls.log_level).upper(),
+            nextneural_url=(get("VOICEAI_NEXTNEURAL_URL") or "").rstrip("/") or None,
+            blob_dir=Path(get("VOICEAI_BLOB_DIR")) if get("VOICEAI_BLOB_DIR") else None,
+            allow_http_webhooks=_flag(get("VOICEAI_ALLOW_HTTP_WEBHOOKS", "off"), "VOICEAI_ALLOW_HTTP_WEBHOOKS"),
+            allow_private_webhooks=_flag(get("VOICEAI_ALLOW_PRIVATE_WEBHOOKS", "off"),
+                                         "VOICEAI_ALLOW_PRIVATE_WEBHOOKS"),
+            webhook_worker=_flag(get("VOICEAI_WEBHOOK_WORKER", "on"), "VOICEAI_WEBHOOK_WORKER"),
+            webhook_timeout_seconds=float(get("VOICEAI_WEBHOOK_TIMEOUT_SECONDS", "10")),
+            webhook_backoff_seconds=float(get("VOICEAI_WEBHOOK_BACKOFF_SECONDS", "2")),
+            webhook_poll_seconds=float(get("VOICEAI_WEBHOOK_POLL_SECONDS", "1")),
         )
+
+    def blob_root(self) -> Path:
+        return self.blob_dir or self.data_dir / "blobs"
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)

@@ -1,6 +1,6 @@
 """The event bus: publish a JSON-able event on a channel, subscribe to a channel's stream.
 
-In-process by default. A subscription is registered when `subscribe` is entered, so nothing
+In-process by default, Redis pub/sub (`RedisEventBus`) when a Redis URL is configured. A subscription is registered when `subscribe` is entered, so nothing
 published after that point is missed. Slow subscribers are bounded: when a subscriber's queue
 is full, the oldest event is dropped for that subscriber alone and the drop is counted.
 """
@@ -8,6 +8,8 @@ is full, the oldest event is dropped for that subscriber alone and the drop is c
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 from collections import defaultdict
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
@@ -62,3 +64,100 @@ class EventBus:
 
     async def aclose(self) -> None:
         self._subscribers.clear()
+
+
+class RedisEventBus(EventBus):
+    """The same bus over Redis pub/sub, so every instance sees every event.
+
+    One pub/sub connection per process carries all channels; local subscribers of a channel share
+    its Redis subscription. `subscribe` returns only once Redis has confirmed the channel, which
+    keeps the promise that nothing published after entering it is missed.
+    """
+
+    def __init__(self, url: str, queue_size: int = 1000, prefix: str = "voiceai:bus:") -> None:
+        super().__init__(queue_size)
+        import redis.asyncio as redis
+
+        self._redis = redis.from_url(url)
+        self._pubsub = self._redis.pubsub()
+        self._prefix = prefix
+        self._confirmed: dict[str, asyncio.Future[None]] = {}
+        self._channel_locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._reader: asyncio.Task[None] | None = None
+        self._started = asyncio.Lock()
+
+    @property
+    def redis(self):
+        return self._redis
+
+    def key(self, channel: str) -> str:
+        return self._prefix + channel
+
+    async def publish(self, channel: str, event: Event) -> None:
+        await self._redis.publish(self.key(channel), json.dumps(event, separators=(",", ":")))
+
+    async def _ensure_reader(self) -> None:
+        async with self._started:
+            if self._reader is None:
+                await self._pubsub.subscribe(self._prefix + "__keepalive__")
+                self._reader = asyncio.create_task(self._read(), name="redis-bus-reader")
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
+        await self._ensure_reader()
+        subscription = Subscription(channel, self._queue_size)
+        async with self._channel_locks[channel]:
+            first = not self._subscribers.get(channel)
+            self._subscribers[channel].add(subscription)
+            if first:
+                confirmed = asyncio.get_running_loop().create_future()
+                self._confirmed[self.key(channel)] = confirmed
+                await self._pubsub.subscribe(self.key(channel))
+                await asyncio.wait_for(confirmed, 10)
+        try:
+            yield subscription
+        finally:
+            async with self._channel_locks[channel]:
+                subscribers = self._subscribers.get(channel)
+                if subscribers is not None:
+                    subscribers.discard(subscription)
+                    if not subscribers:
+                        del self._subscribers[channel]
+                        await self._pubsub.unsubscribe(self.key(channel))
+
+    async def _read(self) -> None:
+        prefix = len(self._prefix)
+        while True:
+            try:
+                message = await self._pubsub.get_message(timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # connection dropped: redis-py reconnects and resubscribes on the next read
+                await asyncio.sleep(0.2)
+                continue
+            if message is None:
+                continue
+            name = message["channel"].decode() if isinstance(message["channel"], bytes) else message["channel"]
+            if message["type"] == "subscribe":
+                future = self._confirmed.pop(name, None)
+                if future is not None and not future.done():
+                    future.set_result(None)
+            elif message["type"] == "message":
+                event = json.loads(message["data"])
+                for subscription in tuple(self._subscribers.get(name[prefix:], ())):
+                    subscription.deliver(event)
+
+    async def aclose(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(BaseException):
+                await self._reader
+        with contextlib.suppress(Exception):
+            await self._pubsub.aclose()
+        await self._redis.aclose()
+        await super().aclose()
+
+
+def build_bus(redis_url: str | None) -> EventBus:
+    """In-process without Redis; Redis pub/sub when a URL is configured."""
+    return RedisEventBus(redis_url) if redis_url else EventBus()

@@ -25,9 +25,12 @@ from app.web.client_address import ClientAddress
 from app.web.global_rate_limit import GlobalRateLimit
 from app.web.request_metrics import RequestMetrics
 from compat_rest.customer_import import import_handler
+from compat_rest.live_socket import live_socket
+from compat_rest.recording import recording_handler
 from compat_rest.openapi import openapi_document
 from compat_rest.routes import BASE_PATH, ROUTES
 from compat_rest.shim import build_routes
+from compat_rest.speaker_uploads import speaker_handlers
 from schema import build_schema
 from schema.view import PlatformGraphQL
 
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             await open_database(settings.database_url, create_db=False)
+        platform.start_workers()
         try:
             yield
         finally:
@@ -75,8 +79,11 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     api = [
         Route("/graphql", graphql, methods=["GET", "POST"], name="graphql"),
         WebSocketRoute("/graphql", graphql, name="graphql-ws"),
+        WebSocketRoute("/ws/live/{call_uuid}", live_socket(platform), name="live-call"),
         Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
-        *build_routes(schema, platform, handlers={"POST /customers/import": import_handler(schema, platform)}),
+        *build_routes(schema, platform, handlers={"POST /customers/import": import_handler(schema, platform),
+                                                  **speaker_handlers(schema, platform),
+                                                  "GET /calls/{call_uuid}/recording": recording_handler(platform)}),
     ]
     overrides = [
         (compile_path(BASE_PATH + route.path)[0], route.max_body_bytes)

@@ -5,8 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.auth.authenticator import Authenticator
+from app.blobs import BlobStore, LocalBlobStore
 from app.config import Settings
-from app.events import EventBus
+from app.calls.live import CallEventLog, LiveRegistry, build_live
+from app.calls.queues import HumanQueueService
+from app.calls.reporter import PlatformCallReporter
+from app.calls.service import CallService
+from app.events import EventBus, build_bus
 from app.metrics import Metrics
 from app.ratelimit import RateLimiter
 from app.services.agents import AgentService
@@ -15,6 +20,14 @@ from app.services.customers import CustomerService
 from app.services.flows import FlowService
 from app.services.samples import SampleService
 from app.services.scripts import ScriptService
+from app.webhooks.addresses import AddressPolicy
+from app.webhooks.outbox import WebhookOutbox
+from app.webhooks.sender import HttpWebhookSender
+from app.webhooks.service import WebhookService
+from app.webhooks.signing import SecretBox
+from app.webhooks.worker import WebhookWorker
+from app.services.speakers import SpeakerService
+from app.voices.nextneural import VoiceCloner, cloner_for
 
 
 @dataclass
@@ -30,6 +43,17 @@ class Platform:
     customer_import: CustomerImporter
     flows: FlowService
     scripts: ScriptService
+    blob_store: BlobStore
+    voice_cloner: VoiceCloner
+    speakers: SpeakerService
+    live: LiveRegistry
+    call_events: CallEventLog
+    queues: HumanQueueService
+    calls: CallService
+    outbox: WebhookOutbox
+    webhooks: WebhookService
+    webhook_worker: WebhookWorker
+    reporter: PlatformCallReporter
 
     @classmethod
     def build(cls, settings: Settings, *, rate_limit_prefix: str | None = None) -> "Platform":
@@ -38,8 +62,19 @@ class Platform:
             from app.auth.firebase import FirebaseTokenVerifier
 
             firebase = FirebaseTokenVerifier(settings.firebase_project_id, settings.firebase_certs_url)
-        bus = EventBus()
+        bus = build_bus(settings.redis_url)
         agents = AgentService(bus, settings.public_url)
+        customers = CustomerService()
+        live, call_events = build_live(bus)
+        queues = HumanQueueService()
+        outbox = WebhookOutbox()
+        box = SecretBox(settings.resolved_secret_key())
+        worker = WebhookWorker(
+            outbox, HttpWebhookSender(settings.webhook_timeout_seconds, settings.allow_private_webhooks), box,
+            timeout_seconds=settings.webhook_timeout_seconds, backoff_seconds=settings.webhook_backoff_seconds,
+            poll_seconds=settings.webhook_poll_seconds)
+        blob_store = LocalBlobStore(settings.blob_root())
+        voice_cloner = cloner_for(settings.nextneural_url)
         return cls(
             settings=settings,
             bus=bus,
@@ -53,13 +88,33 @@ class Platform:
             metrics=Metrics(),
             agents=agents,
             samples=SampleService(settings.public_url),
-            customers=CustomerService(),
+            customers=customers,
             customer_import=CustomerImporter(),
             flows=FlowService(agents),
             scripts=ScriptService(),
+            blob_store=blob_store,
+            voice_cloner=voice_cloner,
+            speakers=SpeakerService(blob_store, voice_cloner),
+            live=live,
+            call_events=call_events,
+            queues=queues,
+            calls=CallService(bus, live, queues),
+            outbox=outbox,
+            webhooks=WebhookService(outbox, box, AddressPolicy(settings.allow_http_webhooks,
+                                                               settings.allow_private_webhooks)),
+            webhook_worker=worker,
+            reporter=PlatformCallReporter(bus, live, call_events, customers, outbox, settings.public_url),
         )
 
+    def start_workers(self) -> None:
+        """Background tasks owned by the platform, started by the app lifespan."""
+        if self.settings.webhook_worker:
+            self.webhook_worker.start()
+
     async def aclose(self) -> None:
+        await self.webhook_worker.aclose()
+        await self.reporter.aclose()
         await self.authenticator.aclose()
         await self.rate_limiter.aclose()
         await self.bus.aclose()
+        await self.voice_cloner.aclose()

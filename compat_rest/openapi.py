@@ -84,9 +84,13 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
         })
     for param in compiled.include_params:
         operation["parameters"].append({"name": param, "in": "query", "schema": {"type": "boolean", "default": False}})
-    if route.handler:
+    if route.handler and route.method != "GET":
+        form = route.form or {"file": "file"}
         operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
-            "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"],
+            "type": "object",
+            "properties": {part: {"type": "string", **({"format": "binary"} if kind == "file" else {})}
+                           for part, kind in form.items()},
+            "required": [part for part, kind in form.items() if not kind.startswith("optional")],
         }}}}
     elif route.body_arg:
         operation["requestBody"] = {
@@ -96,8 +100,10 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
     result = json_schema(compiled.root.type)
     if route.envelope:
         result = {"type": "object", "properties": {route.envelope: result}, "required": [route.envelope]}
+    content = ({media: {"schema": {"type": "string", "format": "binary"}} for media in route.media_types}
+               or {"application/json": {"schema": result}})
     operation["responses"] = {
-        str(route.status): {"description": "Success", "content": {"application/json": {"schema": result}}},
+        str(route.status): {"description": "Success", "content": content},
         **{status: {"description": text, "content": {"application/json": {"schema": ERROR}}}
            for status, text in ERROR_STATUSES.items()},
     }

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from typing import Mapping
 
 BASE_PATH = "/api/voice"
+# Upload bodies: the service's file caps (app/services/speakers.py) plus room for the other form parts.
+MULTIPART_OVERHEAD = 64 * 1024
+REFERENCE_UPLOAD_BYTES = 25 * 1024 * 1024 + MULTIPART_OVERHEAD
+SAMPLE_UPLOAD_BYTES = 10 * 1024 * 1024 + MULTIPART_OVERHEAD
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,9 @@ class RestRoute:
     handler: bool = False                          # served by a Starlette handler given to build_routes;
                                                    # `field` is then its GraphQL twin (limit, answer schema)
     graphql_only: tuple[str, ...] = ()             # GraphQL arguments REST does not expose (e.g. `filter`)
+    form: Mapping[str, str] = dataclasses.field(default_factory=dict)  # multipart handler parts:
+                                                   # {part: "file" | "text" | "optional text"}; default one file
+    media_types: tuple[str, ...] = ()              # a handler that streams bytes of these types, not JSON
 
 
 def _r(method: str, path: str, summary: str, **options) -> RestRoute:
@@ -94,38 +101,54 @@ ROUTES: tuple[RestRoute, ...] = (
     _r("POST", "/customers/import", "Import customers from a CSV or JSON file", field="importCustomers",
        handler=True, max_body_bytes=64 * 1024 * 1024, tag="Customers"),
     # Calls
-    _r("GET", "/calls", "List calls", tag="Calls", pending="issue 4"),
-    _r("GET", "/calls/statistics", "Call statistics", tag="Calls", pending="issue 4"),
-    _r("GET", "/calls/live", "Calls in progress", tag="Calls", pending="issue 4"),
-    _r("GET", "/calls/agent-availability", "Human agent availability in a queue", tag="Calls",
-       pending="issue 4"),
-    _r("GET", "/calls/{call_uuid}", "Get a call with its transcript", tag="Calls", pending="issue 4"),
-    _r("GET", "/calls/{call_uuid}/recording", "Stream a call recording", tag="Calls", pending="issue 4"),
-    _r("POST", "/calls/{call_uuid}/metadata", "Merge structured results into key_details", tag="Calls",
-       pending="issue 4"),
-    _r("POST", "/calls/{call_uuid}/transfer", "Warm-transfer a live call", tag="Calls", pending="issue 4"),
-    _r("POST", "/calls/{call_uuid}/end", "End a live call", tag="Calls", pending="issue 4"),
+    _r("GET", "/calls", "List calls", field="calls", tag="Calls"),
+    _r("GET", "/calls/statistics", "Call statistics", field="callStatistics", tag="Calls"),
+    _r("GET", "/calls/live", "Calls in progress", field="liveCalls", envelope="calls", tag="Calls"),
+    _r("GET", "/calls/agent-availability", "Human agent availability in a queue", field="agentAvailability",
+       tag="Calls"),
+    _r("GET", "/calls/{call_uuid}", "Get a call with its transcript", field="call",
+       path_args={"call_uuid": "uuid"}, tag="Calls"),
+    _r("GET", "/calls/{call_uuid}/recording", "Stream a call recording (?token=; Range requests)",
+       field="callRecording", path_args={"call_uuid": "uuid"}, handler=True, tag="Calls"),
+    _r("POST", "/calls/{call_uuid}/metadata", "Merge structured results into key_details",
+       field="writeCallMetadata", path_args={"call_uuid": "uuid"}, body_arg="input", tag="Calls"),
+    _r("POST", "/calls/{call_uuid}/transfer", "Warm-transfer a live call", field="transferCall",
+       path_args={"call_uuid": "uuid"}, body_arg="input", tag="Calls"),
+    _r("POST", "/calls/{call_uuid}/end", "End a live call", field="endCall", path_args={"call_uuid": "uuid"},
+       body_arg="input", tag="Calls"),
+    # Human-agent queues (not in the spec: the transfer targets of an organisation; managed in GraphQL)
+    _r("GET", "/queues", "List human-agent queues and their agents", field="humanQueues", envelope="queues",
+       tag="Calls", extension=True),
     # Webhooks
-    _r("GET", "/webhooks", "List webhooks", tag="Webhooks", pending="issue 4"),
-    _r("GET", "/webhooks/{webhook_uuid}", "Get a webhook", tag="Webhooks", pending="issue 4"),
-    _r("POST", "/webhooks", "Create a webhook", tag="Webhooks", pending="issue 4"),
-    _r("GET", "/webhooks/{webhook_uuid}/logs", "Webhook delivery logs", tag="Webhooks", pending="issue 4"),
+    _r("GET", "/webhooks", "List webhooks", field="webhooks", envelope="webhooks", tag="Webhooks"),
+    _r("GET", "/webhooks/{webhook_uuid}", "Get a webhook", field="webhook", path_args={"webhook_uuid": "uuid"},
+       tag="Webhooks"),
+    _r("POST", "/webhooks", "Create a webhook (the answer carries the signing secret, once)",
+       field="createWebhook", body_arg="input", status=201, tag="Webhooks"),
+    _r("GET", "/webhooks/{webhook_uuid}/logs", "Webhook delivery logs", field="webhookLogs",
+       path_args={"webhook_uuid": "uuid"}, envelope="logs", tag="Webhooks"),
     # Voice models
-    _r("GET", "/models/speakers", "List custom speakers", tag="Voice Models", pending="issue 7"),
-    _r("POST", "/models/speakers", "Create a speaker from reference audio", tag="Voice Models",
-       pending="issue 7"),
-    _r("GET", "/models/speakers/{name}", "Get a speaker", tag="Voice Models", pending="issue 7"),
-    _r("DELETE", "/models/speakers/{name}", "Delete a speaker", tag="Voice Models", pending="issue 7"),
-    _r("GET", "/models/speakers/{name}/reference", "Stream the reference audio", tag="Voice Models",
-       pending="issue 7"),
-    _r("GET", "/models/speakers/{name}/dataset", "Dataset statistics", tag="Voice Models", pending="issue 7"),
-    _r("POST", "/models/speakers/{name}/dataset/sample", "Upload a dataset sample", tag="Voice Models",
-       pending="issue 7"),
-    _r("DELETE", "/models/speakers/{name}/dataset", "Clear the dataset", tag="Voice Models", pending="issue 7"),
-    _r("POST", "/models/speakers/{name}/deploy", "Deploy to the voice catalog", tag="Voice Models",
-       pending="issue 7"),
-    _r("DELETE", "/models/speakers/{name}/deploy", "Undeploy from the voice catalog", tag="Voice Models",
-       pending="issue 7"),
+    _r("GET", "/models/speakers", "List custom speakers", field="speakers", tag="Voice Models"),
+    _r("POST", "/models/speakers", "Create a speaker from reference audio", field="createSpeaker", handler=True,
+       status=201, max_body_bytes=REFERENCE_UPLOAD_BYTES, tag="Voice Models",
+       form={"name": "text", "language": "text", "description": "optional text", "reference_audio": "file"}),
+    _r("GET", "/models/speakers/{name}", "Get a speaker", field="speaker", path_args={"name": "name"},
+       tag="Voice Models"),
+    _r("DELETE", "/models/speakers/{name}", "Delete a speaker", field="deleteSpeaker", path_args={"name": "name"},
+       tag="Voice Models"),
+    _r("GET", "/models/speakers/{name}/reference", "Stream the reference audio", field="speakerReference",
+       handler=True, path_args={"name": "name"}, media_types=("audio/wav", "audio/mpeg"), tag="Voice Models"),
+    _r("GET", "/models/speakers/{name}/dataset", "Dataset statistics", field="speakerDataset",
+       path_args={"name": "name"}, tag="Voice Models"),
+    _r("POST", "/models/speakers/{name}/dataset/sample", "Upload a dataset sample", field="uploadDatasetSample",
+       handler=True, path_args={"name": "name"}, status=201, max_body_bytes=SAMPLE_UPLOAD_BYTES,
+       form={"audio": "file", "transcript": "text"}, tag="Voice Models"),
+    _r("DELETE", "/models/speakers/{name}/dataset", "Clear the dataset", field="clearSpeakerDataset",
+       path_args={"name": "name"}, tag="Voice Models"),
+    _r("POST", "/models/speakers/{name}/deploy", "Deploy to the voice catalog", field="deploySpeaker",
+       path_args={"name": "name"}, tag="Voice Models"),
+    _r("DELETE", "/models/speakers/{name}/deploy", "Undeploy from the voice catalog", field="undeploySpeaker",
+       path_args={"name": "name"}, tag="Voice Models"),
     # Integrations
     _r("GET", "/integrations/telephony", "Telephony providers and connection status", tag="Integrations",
        pending="issue 6"),
@@ -140,8 +163,7 @@ ROUTES: tuple[RestRoute, ...] = (
     _r("DELETE", "/integrations/voice/sarvam", "Disconnect Sarvam", tag="Integrations", pending="issue 6"),
     # Sockets and inbound webhooks
     _r("WEBSOCKET", "/ws/exotel", "Exotel voicebot stream", tag="WebSockets", websocket=True, pending="issue 5"),
-    _r("WEBSOCKET", "/ws/live/{call_uuid}", "Live transcript stream", tag="WebSockets", websocket=True,
-       pending="issue 4"),
+    _r("WEBSOCKET", "/ws/live/{call_uuid}", "Live transcript stream", tag="WebSockets", websocket=True),
     _r("WEBSOCKET", "/ws/browser-test/{flow_uuid}", "Browser test of a flow", tag="WebSockets", websocket=True,
        pending="issue 5"),
     _r("POST", "/webhooks/exotel/status", "Exotel status callback", tag="Inbound Webhooks", pending="issue 6"),

@@ -70,7 +70,8 @@ def error_response(error: DomainError) -> JSONResponse:
     return JSONResponse({"detail": error.detail}, status_code=error.status, headers=headers)
 
 
-async def read_json(request: Request, limit: int) -> Any:
+async def read_json(request: Request, limit: int, *, required: bool = True) -> Any:
+    """The JSON body; an empty body is None when the route's body argument is optional."""
     size = 0
     chunks: list[bytes] = []
     async for chunk in request.stream():
@@ -79,6 +80,8 @@ async def read_json(request: Request, limit: int) -> Any:
             raise TooLarge(f"request body is larger than {limit} bytes")
         chunks.append(chunk)
     raw = b"".join(chunks)
+    if not raw.strip() and not required:
+        return None
     if not raw.strip():
         raise Invalid("request body must be a JSON object")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -136,8 +139,10 @@ class RestEndpoint:
                     and args[argument].default_value is Undefined:
                 raise Invalid(f"{param} is required")
         if route.body_arg:
-            body = await read_json(request, self.body_limit)
-            variables[route.body_arg] = body_value(body, args[route.body_arg].type, "")
+            body_type = args[route.body_arg].type
+            body = await read_json(request, self.body_limit, required=isinstance(body_type, GraphQLNonNull))
+            if body is not None:
+                variables[route.body_arg] = body_value(body, body_type, "")
         return variables
 
     def failure(self, error) -> JSONResponse:

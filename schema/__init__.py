@@ -13,21 +13,26 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.agents import AgentMutations, AgentQueries, AgentSubscriptions
+from schema.calls import CallMutations, CallQueries, CallSubscriptions
 from schema.customers import CustomerMutations, CustomerQueries
 from schema.errors import ErrorCodes
 from schema.flows import FlowMutations, FlowQueries
 from schema.loaders import OperationLoaders
 from schema.operation_metrics import OperationMetrics
+from schema.queues import QueueMutations, QueueQueries
+from schema.webhooks import WebhookMutations, WebhookQueries
 from schema.organisation import OrganisationMutations, OrganisationQueries
 from schema.samples import SampleQueries
 from schema.scalars import UtcDateTime
 from schema.scripts import ScriptMutations, ScriptQueries
+from schema.speakers import SpeakerMutations, SpeakerQueries
 
 Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries, CustomerQueries, FlowQueries,
-                              ScriptQueries))
+                              ScriptQueries, SpeakerQueries, CallQueries, QueueQueries, WebhookQueries))
 Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations, CustomerMutations, FlowMutations,
-                                    ScriptMutations))
-Subscription = merge_types("Subscription", (AgentSubscriptions,))
+                                    ScriptMutations, SpeakerMutations, CallMutations, QueueMutations,
+                                    WebhookMutations))
+Subscription = merge_types("Subscription", (AgentSubscriptions, CallSubscriptions))
 
 
 class PlatformSchema(strawberry.Schema):

@@ -1,16 +1,24 @@
-"""Call records in GraphQL. Issue 3 needs them nested under customers; the calls API (issue 4) adds the
-queries and mutations."""
+"""Calls in GraphQL: the call record, statistics, live calls, workflow actions and the live subscriptions."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Any, AsyncGenerator, Optional
 
 import strawberry
 from strawberry.scalars import JSON
 
+from app.calls.channels import live_calls
+from app.calls.payloads import recording_url
+from app.calls.service import CallFilter
+from app.calls.stream import follow_call
 from app.db.models import Call
 from app.services.flow_metrics import mm_ss
+from schema.context import Info, org_of
+from schema.inputs import provided
+from schema.rate_limit import RateLimit
+
+GRAPHQL_ONLY = {"rest": False}
 
 
 @strawberry.type(name="Call")
@@ -31,11 +39,12 @@ class CallType:
     key_details: JSON
     started_at: Optional[datetime]
     ended_at: Optional[datetime]
+    status: str = strawberry.field(metadata=GRAPHQL_ONLY, description="queued, in-progress, completed, failed")
+    end_reason: Optional[str] = strawberry.field(metadata=GRAPHQL_ONLY)
 
     @classmethod
-    def of(cls, call: Call, public_url: str) -> "CallType":
-        has_recording = (call.recording_url or call.recording_path) and not call.recording_opt_out
-        return cls(
+    def fields_of(cls, call: Call, public_url: str) -> dict[str, Any]:
+        return dict(
             uuid=strawberry.ID(call.id),
             call_type=call.call_type,
             flow_uuid=call.flow_id,
@@ -48,8 +57,247 @@ class CallType:
             outcome=call.outcome,
             sentiment=call.sentiment,
             summary=call.summary,
-            recording_url=f"{public_url}/api/voice/calls/{call.id}/recording" if has_recording else None,
+            recording_url=recording_url(call, public_url),
             key_details=call.key_details or {},
             started_at=call.started_at,
             ended_at=call.ended_at,
+            status=call.status,
+            end_reason=call.end_reason,
         )
+
+    @classmethod
+    def of(cls, call: Call, public_url: str) -> "CallType":
+        return cls(**cls.fields_of(call, public_url))
+
+
+@strawberry.type
+class TranscriptTurn:
+    speaker: str
+    text: str
+    timestamp: float
+
+
+@strawberry.type(name="CallDetail", description="A call with its full transcript.")
+class CallDetailType(CallType):
+    transcript: list[TranscriptTurn] = strawberry.field(default_factory=list)
+
+    @classmethod
+    def of(cls, call: Call, public_url: str) -> "CallDetailType":
+        turns = [TranscriptTurn(speaker=turn.get("speaker", ""), text=turn.get("text", ""),
+                                timestamp=float(turn.get("timestamp") or 0.0)) for turn in call.transcript or []]
+        return cls(**cls.fields_of(call, public_url), transcript=turns)
+
+
+@strawberry.type
+class CallPage:
+    calls: list[CallType]
+    total: int = strawberry.field(description="How many calls match the filters, ignoring limit and offset.")
+
+
+@strawberry.type
+class SentimentBreakdown:
+    positive: int
+    neutral: int
+    negative: int
+
+
+@strawberry.type(name="CallStatistics")
+class CallStatisticsType:
+    total_calls: int
+    connected: int
+    voicemail: int
+    no_answer: int
+    failed: int
+    connect_rate: float = strawberry.field(description="connected / calls with an outcome, 2 decimals.")
+    sentiment_breakdown: SentimentBreakdown
+    avg_duration_seconds: int = strawberry.field(description="Mean duration of connected calls.")
+
+
+@strawberry.type
+class LiveCall:
+    uuid: strawberry.ID
+    call_type: Optional[str] = None
+    flow_uuid: Optional[str] = None
+    customer_uuid: Optional[str] = None
+    voice_agent_uuid: Optional[str] = None
+    from_number: Optional[str] = None
+    to_number: Optional[str] = None
+    status: Optional[str] = None
+    target: Optional[str] = strawberry.field(default=None, description="The queue of a transfer in progress.")
+    started_at: Optional[str] = None
+    outcome: Optional[str] = strawberry.field(default=None, metadata=GRAPHQL_ONLY)
+    ended_at: Optional[str] = strawberry.field(default=None, metadata=GRAPHQL_ONLY)
+
+    @classmethod
+    def of(cls, entry: dict[str, Any]) -> "LiveCall":
+        known = {name: entry.get(name) for name in (
+            "call_type", "flow_uuid", "customer_uuid", "voice_agent_uuid", "from_number", "to_number", "status",
+            "target", "started_at", "outcome", "ended_at")}
+        return cls(uuid=strawberry.ID(entry["uuid"]), **known)
+
+
+@strawberry.type
+class LiveCallChange:
+    change: str = strawberry.field(description="started or ended")
+    call: LiveCall
+
+
+@strawberry.type
+class CallEvent:
+    type: str = strawberry.field(description="start, transcript, status or end")
+    seq: int = strawberry.field(description="Per-call sequence number, from 1")
+    call_uuid: str
+    event: JSON = strawberry.field(description="The event exactly as the live WebSocket sends it.")
+
+
+@strawberry.type
+class CallMetadataResult:
+    uuid: strawberry.ID
+    key_details: JSON
+    updated_at: datetime
+
+
+@strawberry.type
+class TransferResult:
+    status: str
+    call_uuid: str
+    target: str
+
+
+@strawberry.type
+class EndCallResult:
+    status: str
+    call_uuid: str
+    reason: str
+
+
+@strawberry.type
+class AgentAvailability:
+    target: str
+    available: bool
+    queue_depth: int = strawberry.field(description="Live calls of the organisation being transferred to the queue.")
+    checked_at: datetime
+
+
+@strawberry.type
+class CallRecording:
+    uuid: strawberry.ID
+    recording_url: str = strawberry.field(description="Stream it with ?token=<API key or Firebase token>.")
+    source: str = strawberry.field(description="platform (blob storage) or provider (proxied)")
+
+
+@strawberry.input
+class CallMetadataInput:
+    key_details: JSON = strawberry.field(description="Deep-merged: objects merge, scalars and lists replace.")
+
+
+@strawberry.input
+class TransferCallInput:
+    target: str = strawberry.field(description="A human-agent queue of the organisation.")
+    agent_brief: str = strawberry.field(description="At most 280 characters, for the receiving agent.")
+    context: Optional[JSON] = None
+
+
+@strawberry.input
+class EndCallInput:
+    reason: Optional[str] = strawberry.field(
+        default=None, description="dnc_request, wrong_number, hostile_caller or workflow_close")
+
+
+@strawberry.type
+class CallQueries:
+    @strawberry.field(description="Calls, newest first, with the spec's filters.")
+    async def calls(
+        self, info: Info, call_type: Optional[str] = None, flow_uuid: Optional[str] = None,
+        customer_uuid: Optional[str] = None, outcome: Optional[str] = None, sentiment: Optional[str] = None,
+        date_from: Optional[str] = None, date_to: Optional[str] = None, limit: Optional[int] = 50,
+        offset: Optional[int] = 0,
+    ) -> CallPage:
+        organisation = await org_of(info)
+        spec = CallFilter(call_type=call_type, flow_uuid=flow_uuid, customer_uuid=customer_uuid, outcome=outcome,
+                          sentiment=sentiment, date_from=date_from, date_to=date_to)
+        page = await info.context.platform.calls.list(organisation, spec, limit=50 if limit is None else limit,
+                                                      offset=offset or 0)
+        public_url = info.context.platform.settings.public_url
+        return CallPage(calls=[CallType.of(call, public_url) for call in page.calls], total=page.total)
+
+    @strawberry.field(description="One call with its full transcript and key_details.")
+    async def call(self, info: Info, uuid: strawberry.ID) -> CallDetailType:
+        organisation = await org_of(info)
+        call = await info.context.platform.calls.get(organisation, uuid)
+        return CallDetailType.of(call, info.context.platform.settings.public_url)
+
+    @strawberry.field(description="Where a call's recording streams from; not found when none or opted out.")
+    async def call_recording(self, info: Info, uuid: strawberry.ID) -> CallRecording:
+        from app.calls.recordings import RecordingService
+
+        organisation = await org_of(info)
+        platform = info.context.platform
+        found = await RecordingService(platform.calls, platform.blob_store).locate(organisation, uuid)
+        return CallRecording(uuid=uuid, source=found.source,
+                             recording_url=f"{platform.settings.public_url}/api/voice/calls/{uuid}/recording")
+
+    @strawberry.field(description="Totals per outcome, connect rate, sentiment and mean duration (test calls excluded).")
+    async def call_statistics(self, info: Info, flow_uuid: Optional[str] = None, date_from: Optional[str] = None,
+                              date_to: Optional[str] = None) -> CallStatisticsType:
+        organisation = await org_of(info)
+        stats = await info.context.platform.calls.statistics(organisation, flow_uuid, date_from, date_to)
+        return CallStatisticsType(
+            total_calls=stats.total_calls, connected=stats.connected, voicemail=stats.voicemail,
+            no_answer=stats.no_answer, failed=stats.failed, connect_rate=stats.connect_rate,
+            sentiment_breakdown=SentimentBreakdown(**stats.sentiment_breakdown),
+            avg_duration_seconds=stats.avg_duration_seconds)
+
+    @strawberry.field(description="Calls in progress on any instance, newest first.")
+    async def live_calls(self, info: Info) -> list[LiveCall]:
+        organisation = await org_of(info)
+        return [LiveCall.of(entry) for entry in await info.context.platform.calls.live(organisation)]
+
+    @strawberry.field(extensions=[RateLimit("30/minute")],
+                      description="Whether a human agent of the queue is available, before a warm transfer.")
+    async def agent_availability(self, info: Info, target: str) -> AgentAvailability:
+        organisation = await org_of(info)
+        found = await info.context.platform.calls.availability(organisation, target)
+        return AgentAvailability(target=found.target, available=found.available, queue_depth=found.queue_depth,
+                                 checked_at=found.checked_at)
+
+
+@strawberry.type
+class CallMutations:
+    @strawberry.mutation(extensions=[RateLimit("30/minute")],
+                         description="Deep-merge structured results into the call's key_details.")
+    async def write_call_metadata(self, info: Info, uuid: strawberry.ID, input: CallMetadataInput) -> CallMetadataResult:
+        organisation = await org_of(info)
+        call = await info.context.platform.calls.merge_metadata(organisation, uuid, input.key_details)
+        return CallMetadataResult(uuid=strawberry.ID(call.id), key_details=call.key_details,
+                                  updated_at=call.updated_at)
+
+    @strawberry.mutation(extensions=[RateLimit("10/minute")], description="Bridge a live call to a human queue.")
+    async def transfer_call(self, info: Info, uuid: strawberry.ID, input: TransferCallInput) -> TransferResult:
+        organisation = await org_of(info)
+        result = await info.context.platform.calls.transfer(organisation, uuid, provided(input))
+        return TransferResult(**result)
+
+    @strawberry.mutation(extensions=[RateLimit("10/minute")], description="End a live call.")
+    async def end_call(self, info: Info, uuid: strawberry.ID, input: Optional[EndCallInput] = None) -> EndCallResult:
+        organisation = await org_of(info)
+        reason = input.reason if input is not None else None
+        return EndCallResult(**await info.context.platform.calls.end(organisation, uuid, reason))
+
+
+@strawberry.type
+class CallSubscriptions:
+    @strawberry.subscription(description="One call's events: the replay buffer, then live; completes after `end`.")
+    async def call_events(self, info: Info, call_uuid: strawberry.ID) -> AsyncGenerator[CallEvent, None]:
+        organisation = await org_of(info)
+        platform = info.context.platform
+        await platform.calls.get(organisation, call_uuid)
+        async for event in follow_call(platform.bus, platform.call_events, call_uuid):
+            yield CallEvent(type=event["type"], seq=event["seq"], call_uuid=call_uuid, event=event)
+
+    @strawberry.subscription(description="Calls of the organisation as they start and end.")
+    async def live_calls(self, info: Info) -> AsyncGenerator[LiveCallChange, None]:
+        organisation = await org_of(info)
+        async with info.context.platform.bus.subscribe(live_calls(organisation)) as changes:
+            async for change in changes:
+                yield LiveCallChange(change=change["change"], call=LiveCall.of(change["call"]))

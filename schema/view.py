@@ -19,7 +19,7 @@ from schema.context import RequestContext
 class PlatformGraphQL(GraphQL):
     def __init__(self, schema, platform: Platform) -> None:
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-                         keep_alive=True, keep_alive_interval=15)
+                         keep_alive=True, keep_alive_interval=15, multipart_uploads_enabled=True)
         self.platform = platform
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:

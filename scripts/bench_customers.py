@@ -3,6 +3,10 @@
     python scripts/bench_customers.py --database-url postgres://postgres@127.0.0.1:5432/bench --customers 1000000
     python scripts/bench_customers.py --database-url sqlite:///tmp/bench.db --customers 100000
 
+Add `--reuse` to measure a database an earlier run seeded with the same `--customers` again, without
+seeding: the rows earlier measurements added (bulk and import) are deleted, the tables vacuumed and
+analysed, and the bench organisation gets a new API key.
+
 The database is created and migrated if needed; seeding writes straight through the driver (COPY on
 PostgreSQL), because it is setup, not what is measured. The server runs as `voiceai serve` in a child
 process with rate limits off, so its peak memory (VmHWM) during the CSV import can be read from /proc.
@@ -30,6 +34,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.auth.api_keys import create_api_key  # noqa: E402
 from app.db.setup import close_database, open_database  # noqa: E402
 from app.services.organisations import create_organisation  # noqa: E402
 
@@ -140,6 +145,48 @@ def write_csv(path: Path, rows: int, offset: int) -> None:
                              json.dumps({"cart_value": n % 1000, "lead_id": f"LD-{n}"})])
 
 
+async def reuse(url: str, count: int) -> tuple[str, str]:
+    """The organisation an earlier run seeded with `count` customers, back to its seeded state, and a new key."""
+    first_added = phone(count)  # every seeded phone sorts before it (same length), every added one after
+    if url.startswith("postgres"):
+        import asyncpg
+
+        connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+        organisation_id = await connection.fetchval(
+            "SELECT organisation_id FROM customers WHERE phone < $1 GROUP BY organisation_id HAVING COUNT(*) = $2",
+            first_added, count)
+        if organisation_id:
+            await connection.execute("DELETE FROM customers WHERE organisation_id = $1 AND phone >= $2",
+                                     organisation_id, first_added)
+            await connection.execute("VACUUM ANALYZE customers")
+            await connection.execute("VACUUM ANALYZE customer_tags")
+        await connection.close()
+    else:
+        import sqlite3
+
+        db = sqlite3.connect(url.removeprefix("sqlite://"))
+        row = db.execute("SELECT organisation_id FROM customers WHERE phone < ? GROUP BY organisation_id "
+                         "HAVING COUNT(*) = ?", (first_added, count)).fetchone()
+        organisation_id = row[0] if row else None
+        if organisation_id:
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("DELETE FROM customer_tags WHERE customer_id IN (SELECT id FROM customers "
+                       "WHERE organisation_id = ? AND phone >= ?)", (organisation_id, first_added))
+            db.execute("DELETE FROM customers WHERE organisation_id = ? AND phone >= ?", (organisation_id, first_added))
+            db.commit()
+            db.execute("ANALYZE")
+            db.commit()
+        db.close()
+    if not organisation_id:
+        raise SystemExit(f"--reuse: no organisation with {count} seeded customers in {url}")
+    await open_database(url)
+    try:
+        _, key = await create_api_key(organisation_id, name="bench")
+    finally:
+        await close_database()
+    return organisation_id, key
+
+
 async def measure(base: str, key: str, count: int, runs: int, import_rows: int, pid: int) -> dict[str, object]:
     headers = {"Authorization": f"Bearer {key}"}
     api = base + "/api/voice"
@@ -196,13 +243,20 @@ async def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--reuse", action="store_true",
+                        help="measure a database an earlier run seeded with --customers again, without seeding")
     args = parser.parse_args()
 
-    await open_database(args.database_url, create_db=args.database_url.startswith("postgres"))
-    organisation = await create_organisation(f"bench-{secrets.token_hex(3)}")
-    await close_database()
-    seconds = await seed(args.database_url, organisation.organisation.id, args.customers)
-    print(f"seeded {args.customers} customers in {seconds:.1f} s", flush=True)
+    if args.reuse:
+        _, api_key = await reuse(args.database_url, args.customers)
+        print(f"reusing the {args.customers} seeded customers", flush=True)
+    else:
+        await open_database(args.database_url, create_db=args.database_url.startswith("postgres"))
+        organisation = await create_organisation(f"bench-{secrets.token_hex(3)}")
+        await close_database()
+        api_key = organisation.api_key
+        seconds = await seed(args.database_url, organisation.organisation.id, args.customers)
+        print(f"seeded {args.customers} customers in {seconds:.1f} s", flush=True)
 
     port = free_port()
     env = {**os.environ, "VOICEAI_DATABASE_URL": args.database_url, "VOICEAI_RATE_LIMITS": "off",
@@ -217,7 +271,7 @@ async def main() -> None:
                     break
             except OSError:
                 await asyncio.sleep(0.1)
-        figures = await measure(base, organisation.api_key, args.customers, args.runs, args.import_rows, server.pid)
+        figures = await measure(base, api_key, args.customers, args.runs, args.import_rows, server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)

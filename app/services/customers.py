@@ -11,7 +11,7 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from app.db.models import Call, Customer
-from app.db.sql import fetch, placeholders
+from app.db.sql import dialect, fetch, placeholders
 from app.errors import Conflict, Invalid, NotFound
 from app.ids import new_id
 from app.services import customer_tags
@@ -22,6 +22,10 @@ from app.services.customer_fields import KNOWN, customer_fields, merged
 MAX_LIMIT = 100
 MAX_BULK = 1000
 RECENT_CALLS = 20
+# A search with at most this many matches is paged from its matches (under 30 ms for 10,000 at 1M customers).
+# Above, paging from the matches costs more and more (1.3 s for 1M), while the newest-first index usually
+# finds a page of so many matches after a few rows.
+PAGE_FROM_MATCHES_MAX = 10_000
 COUNTERS = {"inbound": "inbound_calls", "outbound": "outbound_calls"}
 
 
@@ -45,13 +49,22 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _search_terms(spec: CustomerFilter) -> tuple[str, str | None] | None:
+    """(casefolded name term, phone digits or None) when the filter searches, else None."""
+    if spec.search is None or not spec.search.strip():
+        return None
+    term = spec.search.strip()
+    digits = term.replace(" ", "").replace("-", "")
+    return term.casefold(), digits if digits.lstrip("+").isdigit() else None
+
+
 def _filters(organisation_id: str, spec: CustomerFilter) -> Q:
     query = Q(organisation_id=organisation_id)
-    if spec.search is not None and spec.search.strip():
-        term = spec.search.strip()
-        matches = Q(search_name__contains=term.casefold())
-        digits = term.replace(" ", "").replace("-", "")
-        if digits.lstrip("+").isdigit():
+    terms = _search_terms(spec)
+    if terms is not None:
+        name, digits = terms
+        matches = Q(search_name__contains=name)
+        if digits is not None:
             matches |= Q(phone__contains=digits)
         query &= matches
     for name in ("min_inbound_calls", "min_outbound_calls"):
@@ -65,9 +78,55 @@ def _filters(organisation_id: str, spec: CustomerFilter) -> Q:
     return query
 
 
+def _search_where(organisation_id: str, spec: CustomerFilter, tag_ids: list[int]) -> tuple[str, list[Any]]:
+    """`_filters` (plus the tag filter) as SQL for a search: the same conditions, `%` and `_` literal."""
+    name, digits = _search_terms(spec)  # type: ignore[misc]
+    where = "organisation_id = ? AND (search_name LIKE ? ESCAPE '\\'"
+    params: list[Any] = [organisation_id, f"%{_like_escape(name)}%"]
+    if digits is not None:
+        where += " OR phone LIKE ? ESCAPE '\\'"
+        params.append(f"%{_like_escape(digits)}%")
+    where += ")"
+    for name, column, operator in (("min_inbound_calls", "inbound_calls", ">="), ("max_inbound_calls", "inbound_calls", "<="),
+                                   ("min_outbound_calls", "outbound_calls", ">="),
+                                   ("max_outbound_calls", "outbound_calls", "<=")):
+        value = getattr(spec, name)
+        if value is not None:
+            where += f" AND {column} {operator} ?"
+            params.append(check.bounded_int(name, value, minimum=0))
+    if tag_ids:
+        where += f" AND id IN (SELECT customer_id FROM customer_tags WHERE tag_id IN ({placeholders(len(tag_ids))}))"
+        params.extend(tag_ids)
+    return where, params
+
+
+async def _page_from_matches(organisation_id: str, spec: CustomerFilter, tag_ids: list[int], limit: int,
+                             offset: int) -> list[Customer]:
+    """A search page taken from the matching ids first: only the matches are ordered and paged.
+
+    The matches are a materialised CTE, so the planner cannot push the `ORDER BY ... LIMIT` into it. Left
+    to itself it may overestimate how many names match `LIKE '%term%'` (the estimate changes with each
+    ANALYZE sample) and walk the newest-first index instead, filtering nearly every row of the
+    organisation: 220 ms at 1M customers instead of 5 ms.
+    """
+    where, params = _search_where(organisation_id, spec, tag_ids)
+    materialized = "MATERIALIZED " if dialect() == "postgres" else ""
+    rows = await fetch(f"WITH matches AS {materialized}(SELECT id, created_at FROM customers WHERE {where}) "
+                       "SELECT id FROM matches ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+                       [*params, limit, offset])
+    ids = [row["id"] for row in rows]
+    if not ids:
+        return []
+    found = {customer.id: customer for customer in await Customer.filter(organisation_id=organisation_id, id__in=ids)}
+    return [found[customer_id] for customer_id in ids if customer_id in found]
+
+
 class CustomerService:
     async def list(self, organisation_id: str, spec: CustomerFilter, *, limit: int = 50,
                    offset: int = 0) -> CustomerPage:
+        """The total first: it says how to fetch the page. A search with few matches (the usual case) is
+        paged from its matches; a list without search, or a search matching many customers, walks the
+        newest-first index, which finds a page of dense matches after a few rows."""
         limit = check.bounded_int("limit", limit, minimum=1, maximum=MAX_LIMIT)
         offset = check.bounded_int("offset", offset, minimum=0)
         tags = check.string_list("tags", list(spec.tags), max_items=100, max_length=100) if spec.tags else []
@@ -78,11 +137,16 @@ class CustomerService:
             if not ids:
                 return CustomerPage([], 0)
             query = query.filter(id__in=customer_tags.customers_with_any(ids))
-        page = await query.order_by("-created_at", "-id").offset(offset).limit(limit)
         if tags and spec == CustomerFilter(tags=spec.tags):
             total = await customer_tags.count_with_tag_ids(ids)
         else:
             total = await query.count()
+        if offset >= total:
+            return CustomerPage([], total)
+        if _search_terms(spec) is not None and total <= PAGE_FROM_MATCHES_MAX:
+            page = await _page_from_matches(organisation_id, spec, ids, limit, offset)
+        else:
+            page = await query.order_by("-created_at", "-id").offset(offset).limit(limit)
         return CustomerPage(page, total)
 
     async def get(self, organisation_id: str, customer_id: str) -> Customer:

@@ -14,6 +14,7 @@ from app.services import validation as check
 from app.services.agents import AgentService
 from app.services.flow_fields import KINDS, STATUSES, check_dates, plain_fields
 from app.voices import catalog
+from app.voices.custom_voices import find_custom_voice
 
 LINE_TAKEN = "phone_number is already the line of another active inbound flow"
 TOGGLE = {"draft": "active", "active": "paused", "paused": "active"}
@@ -130,7 +131,7 @@ class FlowService:
             except NotFound:
                 raise Invalid("voice_agent_id does not name an active voice agent of the organisation") from None
         elif data.get("speaker") is not None:
-            _speaker_voice({**data, "provider": data.get("provider", provider)})
+            await _speaker_voice(organisation_id, {**data, "provider": data.get("provider", provider)})
 
     async def _agent(self, organisation_id: str, data: Mapping[str, Any], provider: str, kind: str) -> str | None:
         """The given agent, else one created from the catalog voice of `speaker`, else none."""
@@ -138,22 +139,29 @@ class FlowService:
             return data["voice_agent_id"]
         if data.get("speaker") is None:
             return None
-        voice = _speaker_voice({**data, "provider": data.get("provider", provider)})
+        display_name, voice_config = await _speaker_voice(organisation_id,
+                                                          {**data, "provider": data.get("provider", provider)})
         agent = await self._agents.create(organisation_id, {
-            "name": voice.display_name,
+            "name": display_name,
             "role": "Inbound line" if kind == "inbound" else "Outbound campaign",
-            "voice_config": {"provider": voice.provider.value, "model": voice.model, "speaker": voice.speaker,
-                             "language_code": voice.language_code},
+            "voice_config": voice_config,
         })
         return agent.id
 
 
-def _speaker_voice(data: Mapping[str, Any]) -> catalog.CatalogVoice:
+async def _speaker_voice(organisation_id: str, data: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """(display name, voice_config) of a catalog voice, or of the organisation's deployed cloned speaker."""
     speaker = check.text("speaker", data.get("speaker"), max_length=128)
     provider = data.get("provider")
     language = check.language_tag("language_code", data.get("language_code"))
     voice = catalog.find_voice(provider, speaker, language_code=language) if provider else None
-    if voice is None:
-        where = f" in {language}" if language else ""
-        raise Invalid(f"speaker '{speaker}' is not a {provider} voice{where}")
-    return voice
+    if voice is not None:
+        return voice.display_name, {"provider": voice.provider.value, "model": voice.model, "speaker": voice.speaker,
+                                    "language_code": voice.language_code}
+    if provider == catalog.VoiceProvider.NEXTNEURAL.value:
+        custom = await find_custom_voice(organisation_id, speaker)
+        if custom is not None and custom.deployed and language in (None, custom.language_code):
+            return custom.speaker, {"provider": custom.provider, "model": custom.model, "speaker": custom.speaker,
+                                    "language_code": custom.language_code}
+    where = f" in {language}" if language else ""
+    raise Invalid(f"speaker '{speaker}' is not a {provider} voice{where}")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.services import validation as check
 from app.voices import catalog
+from app.voices.custom_voices import PROVIDER as CUSTOM_PROVIDER, deployed_voices
 
 PROVIDERS = tuple(p.value for p in catalog.VoiceProvider)
 
@@ -28,18 +29,19 @@ class SampleService:
     async def list(
         self, organisation_id: str, provider: str | None = None, language_code: str | None = None
     ) -> list[VoiceSample]:
-        # organisation_id selects the organisation's deployed custom voices once they exist (custom voices issue).
+        """The static catalog, then the organisation's deployed custom voices."""
         if provider is not None:
             check.one_of("provider", provider, PROVIDERS)
+        custom = await deployed_voices(organisation_id, language_code) if provider in (None, CUSTOM_PROVIDER) else []
         return [
             VoiceSample(
                 uuid=voice.uuid,
-                provider=voice.provider.value,
+                provider=getattr(voice.provider, "value", voice.provider),
                 model=voice.model,
                 speaker=voice.speaker,
                 language_code=voice.language_code,
                 language_name=voice.language_name,
                 url=f"{self._public_url}/api/voice/samples/{voice.uuid}/preview",
             )
-            for voice in catalog.find_voices(provider, language_code)
+            for voice in [*catalog.find_voices(provider, language_code), *custom]
         ]

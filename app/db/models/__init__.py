@@ -5,6 +5,10 @@ from app.db.models.calls import Call
 from app.db.models.customers import Customer, CustomerTag, Tag
 from app.db.models.flows import Flow, Script
 from app.db.models.organisations import ApiKey, Organisation, User
+from app.db.models.queues import HumanAgent, HumanQueue
+from app.db.models.speakers import DatasetSample, Speaker
+from app.db.models.webhooks import Webhook, WebhookDelivery, WebhookLog
 
-__all__ = ["ApiKey", "Call", "Customer", "CustomerTag", "Flow", "Organisation", "Script", "Tag", "User",
-           "VoiceAgent"]
+__all__ = ["ApiKey", "Call", "Customer", "CustomerTag", "DatasetSample", "Flow", "HumanAgent", "HumanQueue",
+           "Organisation", "Script", "Speaker", "Tag", "User", "VoiceAgent", "Webhook", "WebhookDelivery",
+           "WebhookLog"]

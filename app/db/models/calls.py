@@ -43,6 +43,7 @@ class Call(Model):
     recording_path = fields.CharField(max_length=1024, null=True, description="a locally stored recording")
     recording_opt_out = fields.BooleanField(default=False)
     language_detected = fields.CharField(max_length=16, null=True)
+    end_reason = fields.CharField(max_length=32, null=True, description="caller_hangup, dnc_request, transfer, ...")
     started_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)

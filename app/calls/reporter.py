@@ -1,0 +1,185 @@
+"""`CallReporter` for the platform: the call row, the live registry, call events and webhook outbox rows,
+driven by the voice pipeline through `app.calls.reporting`.
+
+Each state change and the webhook rows it fires are written in one transaction; bus events follow the
+commit. Commands for a call are subscribed when it starts, so none sent after `started` returns is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator
+
+from tortoise.transactions import in_transaction
+
+from app.calls import channels
+from app.calls.live import CallEventLog, LiveRegistry
+from app.calls.merge import deep_merge
+from app.calls.payloads import call_data, live_entry
+from app.calls.reporting import CallAnalysis, CallCommand, CallEnd, CallStart, Speaker
+from app.db.models import Call, Customer
+from app.errors import NotFound
+from app.events import EventBus, Subscription
+from app.ids import new_id
+from app.services.customers import CustomerService
+from app.webhooks.outbox import WebhookOutbox, iso
+
+OUTCOME_EVENTS = {"no-answer": "call.no_answer", "voicemail": "call.voicemail"}
+
+
+class PlatformCallReporter:
+    def __init__(self, bus: EventBus, live: LiveRegistry, events: CallEventLog, customers: CustomerService,
+                 outbox: WebhookOutbox, public_url: str) -> None:
+        self._bus = bus
+        self._live = live
+        self._events = events
+        self._customers = customers
+        self._outbox = outbox
+        self._public_url = public_url
+        self._commands: dict[str, tuple[contextlib.AsyncExitStack, Subscription]] = {}
+
+    async def _locked(self, connection: Any, call_id: str) -> Call:
+        call = await Call.filter(id=call_id).select_for_update().using_db(connection).first()
+        if call is None:
+            raise NotFound("Call not found")
+        return call
+
+    async def _customer(self, call: Call, connection: Any = None) -> Customer | None:
+        if call.customer_id is None:
+            return None
+        query = Customer.filter(id=call.customer_id)
+        return await (query.using_db(connection) if connection is not None else query).first()
+
+    async def started(self, start: CallStart) -> str:
+        fields = {
+            "call_type": start.call_type.value, "flow_id": start.flow_id, "voice_agent_id": start.voice_agent_id,
+            "customer_id": start.customer_id, "from_number": start.from_number, "to_number": start.to_number,
+            "started_at": start.started_at, "provider_call_id": start.provider_call_id,
+            "recording_opt_out": start.recording_opt_out, "status": "in-progress",
+        }
+        async with in_transaction() as connection:
+            call = None
+            if start.call_id is not None:
+                call = await Call.filter(id=start.call_id, organisation_id=start.organisation_id) \
+                    .select_for_update().using_db(connection).first()
+            if call is None:
+                call = await Call.create(id=start.call_id or new_id("cal"), organisation_id=start.organisation_id,
+                                         using_db=connection, **fields)
+            else:
+                keep = {key: value for key, value in fields.items() if value is not None or key == "status"}
+                await Call.filter(id=call.id).using_db(connection).update(**keep)
+                await call.refresh_from_db(using_db=connection)
+            customer = await self._customer(call, connection)
+            await self._outbox.enqueue(call.organisation_id, "call.started",
+                                       call_data(call, customer, self._public_url, full=False), connection=connection)
+        self._outbox.notify()
+        await self._subscribe_commands(call.id)
+        entry = live_entry(call)
+        await self._live.add(call.organisation_id, call.id, entry)
+        await self._events.append(call.id, {"type": "start", "call_uuid": call.id, "started_at": entry["started_at"]})
+        await self._bus.publish(channels.live_calls(call.organisation_id), {"change": "started", "call": entry})
+        return call.id
+
+    async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float) -> None:
+        turn = {"speaker": Speaker(speaker).value, "text": text, "timestamp": round(float(timestamp), 3)}
+        async with in_transaction() as connection:
+            call = await self._locked(connection, call_id)
+            await Call.filter(id=call_id).using_db(connection).update(
+                transcript=[*(call.transcript or []), turn], updated_at=datetime.now(timezone.utc))
+        await self._events.append(call_id, {"type": "transcript", "call_uuid": call_id, **turn})
+
+    async def status(self, call_id: str, status: str, details: dict[str, Any] | None = None) -> None:
+        details = dict(details or {})
+        call = await Call.get_or_none(id=call_id)
+        if call is None:
+            raise NotFound("Call not found")
+        if status == "transfer_initiated":
+            async with in_transaction() as connection:
+                customer = await self._customer(call, connection)
+                data = {**call_data(call, customer, self._public_url, full=False),
+                        "target": details.get("target"), "agent_brief": details.get("agent_brief")}
+                await self._outbox.enqueue(call.organisation_id, "call.transferred", data, connection=connection)
+            self._outbox.notify()
+        await self._live.update(call.organisation_id, call_id, status=status, target=details.get("target"))
+        await self._events.append(call_id, {"type": "status", "call_uuid": call_id, "status": status, **details})
+
+    async def ended(self, call_id: str, end: CallEnd) -> None:
+        async with in_transaction() as connection:
+            call = await self._locked(connection, call_id)
+            first_end = call.ended_at is None
+            changes = {
+                "status": "failed" if end.outcome == "failed" else "completed", "outcome": end.outcome,
+                "ended_at": end.ended_at, "duration": int(end.duration_seconds), "end_reason": end.end_reason,
+                "language_detected": end.language_detected or call.language_detected,
+                "recording_path": end.recording_path or call.recording_path,
+                "recording_url": end.recording_url or call.recording_url,
+            }
+            await Call.filter(id=call_id).using_db(connection).update(**changes)
+            for key, value in changes.items():
+                setattr(call, key, value)
+            if first_end and end.outcome in OUTCOME_EVENTS:
+                customer = await self._customer(call, connection)
+                await self._outbox.enqueue(call.organisation_id, OUTCOME_EVENTS[end.outcome],
+                                           call_data(call, customer, self._public_url, full=True),
+                                           connection=connection)
+        self._outbox.notify()
+        if first_end and call.customer_id:
+            await self._customers.record_call_for_customer(call.customer_id, call.call_type,
+                                                           call.started_at or end.ended_at)
+        await self._live.remove(call.organisation_id, call_id)
+        await self._events.append(call_id, {"type": "end", "call_uuid": call_id, "outcome": end.outcome,
+                                            "duration_seconds": int(end.duration_seconds)})
+        await self._bus.publish(channels.live_calls(call.organisation_id), {
+            "change": "ended", "call": {"uuid": call_id, "call_type": call.call_type, "outcome": end.outcome,
+                                        "ended_at": iso(end.ended_at)}})
+        await self._unsubscribe_commands(call_id)
+
+    async def analysed(self, call_id: str, analysis: CallAnalysis) -> None:
+        async with in_transaction() as connection:
+            call = await self._locked(connection, call_id)
+            call.summary = analysis.summary if analysis.summary is not None else call.summary
+            call.sentiment = analysis.sentiment if analysis.sentiment is not None else call.sentiment
+            call.key_details = deep_merge(call.key_details or {}, dict(analysis.key_details or {}))
+            await Call.filter(id=call_id).using_db(connection).update(
+                summary=call.summary, sentiment=call.sentiment, key_details=call.key_details,
+                updated_at=datetime.now(timezone.utc))
+            customer = await self._customer(call, connection)
+            await self._outbox.enqueue(call.organisation_id, "call.ended",
+                                       call_data(call, customer, self._public_url, full=True), connection=connection)
+        self._outbox.notify()
+
+    async def _subscribe_commands(self, call_id: str) -> None:
+        if call_id in self._commands:
+            return
+        stack = contextlib.AsyncExitStack()
+        subscription = await stack.enter_async_context(self._bus.subscribe(channels.call_commands(call_id)))
+        self._commands[call_id] = (stack, subscription)
+
+    async def _unsubscribe_commands(self, call_id: str) -> None:
+        held = self._commands.pop(call_id, None)
+        if held is not None:
+            await held[0].aclose()
+
+    async def commands(self, call_id: str) -> AsyncIterator[CallCommand]:
+        held = self._commands.get(call_id)
+        if held is None:
+            async with self._bus.subscribe(channels.call_commands(call_id)) as subscription:
+                async for command in _commands_of(subscription):
+                    yield command
+            return
+        async for command in _commands_of(held[1]):
+            yield command
+
+    async def aclose(self) -> None:
+        for call_id in list(self._commands):
+            with contextlib.suppress(Exception):
+                await self._unsubscribe_commands(call_id)
+
+
+async def _commands_of(subscription: Subscription) -> AsyncIterator[CallCommand]:
+    async for event in subscription:
+        yield CallCommand(kind=event["kind"], target=event.get("target"), agent_brief=event.get("agent_brief"),
+                          context=event.get("context") or {}, reason=event.get("reason"))
+        await asyncio.sleep(0)

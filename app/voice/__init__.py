@@ -1,0 +1,1 @@
+"""The live voice pipeline: audio, turn-taking, providers, the call session and its transports (issue 5)."""

@@ -1,0 +1,117 @@
+"""Which flow a call belongs to, and everything the session needs to know about it (a CallContext).
+
+Inbound: the called number among active inbound lines. Outbound: the custom parameters the dialer put on the
+call (`flow_id`, `call_id`, `customer_id`). Browser tests: the flow named in the URL, of the caller's
+organisation. An unknown number or flow resolves to None and nothing is created.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping, Protocol
+
+import phonenumbers
+
+from app.calls.reporting import CallType
+from app.db.models import Customer, Flow
+from app.voice.context import CallContext, CustomerView, ScriptView, VoiceConfig
+
+log = logging.getLogger("app.voice.flows")
+
+
+class AccountCheck(Protocol):
+    async def allows(self, account_sid: str | None, organisation_id: str) -> bool:
+        """Is this telephony account connected to the organisation that owns the flow?"""
+
+
+class AcceptAllAccounts:
+    """Placeholder until issue 6 checks the Exotel account SID against the organisation's integration."""
+
+    async def allows(self, account_sid: str | None, organisation_id: str) -> bool:
+        return True
+
+
+def number_candidates(raw: str | None, region: str = "IN") -> list[str]:
+    """The number as sent and in E.164 (Exotel sends ExoPhones like 08047112345 or +918047112345)."""
+    if not raw:
+        return []
+    raw = str(raw).strip()
+    candidates = [raw]
+    try:
+        parsed = phonenumbers.parse(raw, None if raw.startswith("+") else region)
+        candidates.append(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+    except phonenumbers.NumberParseException:
+        pass
+    return list(dict.fromkeys(candidates))
+
+
+class FlowResolver:
+    def __init__(self, accounts: AccountCheck | None = None) -> None:
+        self.accounts = accounts or AcceptAllAccounts()
+
+    async def inbound(self, to_number: str | None, from_number: str | None, account_sid: str | None = None,
+                      provider_call_id: str | None = None) -> CallContext | None:
+        candidates = number_candidates(to_number)
+        if not candidates:
+            return None
+        flow = await Flow.filter(active_inbound_number__in=candidates, kind="inbound", status="active") \
+            .select_related("voice_agent", "script").first()
+        if flow is None or not await self.accounts.allows(account_sid, flow.organisation_id):
+            return None
+        customer = await self._customer_by_phone(flow.organisation_id, from_number)
+        return self._context(flow, CallType.INBOUND, customer, from_number, to_number, provider_call_id)
+
+    async def outbound(self, parameters: Mapping[str, Any], from_number: str | None, to_number: str | None,
+                       account_sid: str | None = None, provider_call_id: str | None = None) -> CallContext | None:
+        flow_id = parameters.get("flow_id")
+        if not flow_id:
+            return None
+        flow = await Flow.filter(id=str(flow_id), kind="outbound").select_related("voice_agent", "script").first()
+        if flow is None or not await self.accounts.allows(account_sid, flow.organisation_id):
+            return None
+        customer = None
+        if parameters.get("customer_id"):
+            customer = await Customer.get_or_none(id=str(parameters["customer_id"]),
+                                                  organisation_id=flow.organisation_id)
+        if customer is None:
+            customer = await self._customer_by_phone(flow.organisation_id, from_number) or \
+                await self._customer_by_phone(flow.organisation_id, to_number)
+        call_id = str(parameters["call_id"]) if parameters.get("call_id") else None
+        return self._context(flow, CallType.OUTBOUND, customer, from_number, to_number, provider_call_id, call_id)
+
+    async def test(self, organisation_id: str, flow_id: str) -> CallContext | None:
+        flow = await Flow.filter(id=flow_id, organisation_id=organisation_id) \
+            .select_related("voice_agent", "script").first()
+        if flow is None:
+            return None
+        return self._context(flow, CallType.TEST, None, None, None, None)
+
+    @staticmethod
+    async def _customer_by_phone(organisation_id: str, number: str | None) -> Customer | None:
+        candidates = number_candidates(number)
+        if not candidates:
+            return None
+        return await Customer.filter(organisation_id=organisation_id, phone__in=candidates).first()
+
+    @staticmethod
+    def _context(flow: Flow, call_type: CallType, customer: Customer | None, from_number: str | None,
+                 to_number: str | None, provider_call_id: str | None, call_id: str | None = None) -> CallContext:
+        config = flow.config if isinstance(flow.config, dict) else {}
+        agent = flow.voice_agent
+        voice = agent.voice_config if agent is not None and isinstance(agent.voice_config, dict) else {}
+        guardrails = config.get("guardrails") or []
+        return CallContext(
+            organisation_id=flow.organisation_id, call_type=call_type, flow_id=flow.id, flow_name=flow.name,
+            voice_agent_id=agent.id if agent is not None else None,
+            agent_name=agent.name if agent is not None else None,
+            persona_prompt=config.get("persona_prompt"), recording_disclosure=config.get("recording_disclosure"),
+            guardrails=tuple(str(g) for g in guardrails if isinstance(g, str)),
+            script=ScriptView.from_model(flow.script),
+            customer=CustomerView(id=customer.id, name=customer.name, phone=customer.phone,
+                                  preferred_language=customer.preferred_language,
+                                  metadata=dict(customer.metadata or {})) if customer else CustomerView(),
+            voice=VoiceConfig(provider=voice.get("provider"), model=voice.get("model"),
+                              speaker=voice.get("speaker"), language_code=voice.get("language_code")),
+            from_number=from_number, to_number=to_number, provider_call_id=provider_call_id, call_id=call_id,
+            flow_config=config,
+        )

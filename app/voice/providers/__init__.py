@@ -1,0 +1,1 @@
+"""Speech and language providers behind small interfaces; local ones run fully offline."""

@@ -1,0 +1,83 @@
+"""Sarvam AI over REST: bulbul TTS (`POST /text-to-speech`) and saarika/saaras STT (`POST /speech-to-text`).
+
+One short-lived HTTP session per request keeps the providers free of lifecycle hooks; the handful of
+requests per turn makes that cheap enough.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import AsyncIterator
+
+import aiohttp
+
+from app.voice.audio import frame_bytes, resample
+from app.voice.providers.base import ProviderError, Transcript, Voice
+from app.voice.providers.wav import pcm_to_wav, wav_to_pcm
+
+SARVAM_LANGUAGES = {"bn", "en", "gu", "hi", "kn", "ml", "mr", "od", "pa", "ta", "te"}
+BASE_URL = "https://api.sarvam.ai"
+
+
+def sarvam_language(language: str | None) -> str:
+    """Sarvam takes xx-IN codes; code-mixed hi-en goes as Hindi."""
+    code = (language or "en-IN").split("-")[0].lower()
+    return f"{code if code in SARVAM_LANGUAGES else 'en'}-IN"
+
+
+class SarvamTTS:
+    CHUNK_MS = 200
+
+    def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = "bulbul:v2",
+                 timeout: float = 15.0) -> None:
+        self.api_key, self.base_url, self.model = api_key, base_url.rstrip("/"), model
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
+        if not text.strip():
+            return
+        language = sarvam_language(voice.language)
+        body = {"text": text, "target_language_code": language, "language_code": language,
+                "model": voice.model or self.model, "speech_sample_rate": rate if rate in (8000, 16000, 24000)
+                else 16000}
+        if voice.speaker:
+            body["speaker"] = voice.speaker.lower()
+        async with aiohttp.ClientSession(timeout=self.timeout) as http:
+            async with http.post(f"{self.base_url}/text-to-speech", json=body,
+                                 headers={"api-subscription-key": self.api_key}) as answer:
+                if answer.status != 200:
+                    raise ProviderError(f"Sarvam TTS answered {answer.status}: {(await answer.text())[:200]}")
+                payload = await answer.json()
+        audios = payload.get("audios") or []
+        if not audios:
+            raise ProviderError("Sarvam TTS answered no audio")
+        for encoded in audios:
+            pcm, source_rate = wav_to_pcm(base64.b64decode(encoded))
+            pcm = resample(pcm, source_rate, rate)
+            size = frame_bytes(rate, self.CHUNK_MS)
+            for start in range(0, len(pcm), size):
+                yield pcm[start:start + size]
+
+
+class SarvamSTT:
+    def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = "saarika:v2.5",
+                 timeout: float = 15.0) -> None:
+        self.api_key, self.base_url, self.model = api_key, base_url.rstrip("/"), model
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def transcribe(self, pcm: bytes, rate: int, language: str | None) -> Transcript:
+        if not pcm:
+            return Transcript("", language)
+        form = aiohttp.FormData()
+        form.add_field("file", pcm_to_wav(pcm, rate), filename="utterance.wav", content_type="audio/wav")
+        form.add_field("model", self.model)
+        code = "unknown" if not language or language.lower() == "hi-en" else sarvam_language(language)
+        form.add_field("language_code", code)
+        async with aiohttp.ClientSession(timeout=self.timeout) as http:
+            async with http.post(f"{self.base_url}/speech-to-text", data=form,
+                                 headers={"api-subscription-key": self.api_key}) as answer:
+                if answer.status != 200:
+                    raise ProviderError(f"Sarvam STT answered {answer.status}: {(await answer.text())[:200]}")
+                payload = await answer.json()
+        return Transcript(str(payload.get("transcript") or ""), payload.get("language_code"),
+                          payload.get("language_probability"))

@@ -1,0 +1,78 @@
+"""Which providers a call uses: the agent's voice_config plus configured keys; local ones without keys.
+
+Keys are read once from `Settings.extra` (names below) into `VoiceKeys`; the organisation's Sarvam
+integration (issue 6) can pass its key through `VoiceKeys` too. No key at all: everything runs offline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.voice.context import CallContext
+from app.voice.providers.base import Providers
+
+
+@dataclass(frozen=True)
+class VoiceKeys:
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    sarvam_api_key: str | None = None
+    sarvam_base_url: str = "https://api.sarvam.ai"
+    elevenlabs_api_key: str | None = None
+    elevenlabs_base_url: str = "https://api.elevenlabs.io"
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> "VoiceKeys":
+        extra = getattr(settings, "extra", None) or {}
+        get = extra.get
+        return cls(
+            openai_api_key=get("VOICEAI_LLM_API_KEY") or None,
+            openai_base_url=get("VOICEAI_LLM_BASE_URL") or None,
+            llm_model=get("VOICEAI_LLM_MODEL") or cls.llm_model,
+            sarvam_api_key=get("VOICEAI_SARVAM_API_KEY") or None,
+            sarvam_base_url=get("VOICEAI_SARVAM_BASE_URL") or cls.sarvam_base_url,
+            elevenlabs_api_key=get("VOICEAI_ELEVENLABS_API_KEY") or None,
+            elevenlabs_base_url=get("VOICEAI_ELEVENLABS_BASE_URL") or cls.elevenlabs_base_url,
+        )
+
+
+class ProviderSelector:
+    def __init__(self, settings: Any = None, keys: VoiceKeys | None = None) -> None:
+        self.keys = keys or VoiceKeys.from_settings(settings)
+
+    def providers(self, context: CallContext) -> Providers:
+        return Providers(stt=self.stt(context), tts=self.tts(context), llm=self.llm(context))
+
+    def llm(self, context: CallContext):
+        if self.keys.openai_api_key:
+            from app.voice.providers.openai_llm import OpenAICompatibleLLM
+
+            return OpenAICompatibleLLM(self.keys.openai_api_key, self.keys.llm_model, self.keys.openai_base_url)
+        from app.voice.providers.scripted_llm import ScriptedPolicy
+
+        return ScriptedPolicy(context.script)
+
+    def tts(self, context: CallContext):
+        provider = (context.voice.provider or "").lower()
+        if provider == "sarvam" and self.keys.sarvam_api_key:
+            from app.voice.providers.sarvam import SarvamTTS
+
+            return SarvamTTS(self.keys.sarvam_api_key, self.keys.sarvam_base_url)
+        if provider == "elevenlabs" and self.keys.elevenlabs_api_key:
+            from app.voice.providers.elevenlabs import ElevenLabsTTS
+
+            return ElevenLabsTTS(self.keys.elevenlabs_api_key, self.keys.elevenlabs_base_url)
+        from app.voice.providers.espeak_tts import EspeakTTS
+
+        return EspeakTTS()
+
+    def stt(self, context: CallContext):
+        if self.keys.sarvam_api_key:
+            from app.voice.providers.sarvam import SarvamSTT
+
+            return SarvamSTT(self.keys.sarvam_api_key, self.keys.sarvam_base_url)
+        from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
+
+        return PocketsphinxSTT()

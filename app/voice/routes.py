@@ -1,0 +1,41 @@
+"""The voice WebSocket routes, to be mounted under `/api/voice` by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from starlette.routing import WebSocketRoute
+from starlette.websockets import WebSocket
+
+from app.voice.runtime import ReporterFactory, VoiceRuntime
+from app.voice.transports.browser import BrowserTestStream
+from app.voice.transports.exotel import ExotelStream
+
+
+def voice_routes(platform: Any, reporter_factory: ReporterFactory, runtime: VoiceRuntime | None = None,
+                 ) -> list[WebSocketRoute]:
+    """`reporter_factory()` is called once per call and returns a `CallReporter`.
+
+    Without a runtime: provider choice from the platform settings (local providers when no keys) and
+    recordings under `<data_dir>/recordings`.
+    """
+    if runtime is None:
+        from app.voice.providers.selection import ProviderSelector
+
+        runtime = VoiceRuntime(reporter_factory, providers=ProviderSelector(platform.settings).providers)
+        runtime = runtime.with_recordings(platform.settings.data_dir / "recordings")
+    else:
+        runtime = replace(runtime, reporter_factory=reporter_factory)
+
+    async def exotel(websocket: WebSocket) -> None:
+        await ExotelStream(websocket, runtime).run()
+
+    async def browser_test(websocket: WebSocket) -> None:
+        stream = BrowserTestStream(websocket, runtime, platform.authenticator)
+        await stream.run(websocket.path_params["flow_uuid"], websocket.query_params.get("token"))
+
+    return [
+        WebSocketRoute("/ws/exotel", exotel, name="voice-exotel"),
+        WebSocketRoute("/ws/browser-test/{flow_uuid}", browser_test, name="voice-browser-test"),
+    ]

@@ -1,0 +1,38 @@
+"""Per-call tunables of the session, with the flow's config able to override them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from app.voice.vad import EndpointConfig
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    rate: int = 8000
+    vad_aggressiveness: int = 2
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+    silence_timeout: float = 8.0          # caller silence before a re-prompt
+    max_reprompts: int = 1                # then a polite goodbye
+    max_duration: float = 1800.0          # hard limit on the call
+    mark_timeout: float = 2.0             # how long an utterance waits for the transport's mark
+    recordings_dir: Path | None = None
+    reprompt_text: str = "Are you still there?"
+    goodbye_text: str = "I'll let you go now. Thank you for your time, goodbye!"
+    fallback_text: str = "Sorry, could you say that again?"
+
+    def for_flow(self, config: Mapping[str, Any]) -> "SessionConfig":
+        """Flow config keys (all optional): max_call_duration_seconds, silence_timeout_seconds,
+        endpointing_ms, vad_aggressiveness."""
+        changes: dict[str, Any] = {}
+        if isinstance(config.get("max_call_duration_seconds"), (int, float)):
+            changes["max_duration"] = float(config["max_call_duration_seconds"])
+        if isinstance(config.get("silence_timeout_seconds"), (int, float)):
+            changes["silence_timeout"] = float(config["silence_timeout_seconds"])
+        if isinstance(config.get("endpointing_ms"), int):
+            changes["endpoint"] = replace(self.endpoint, endpoint_ms=config["endpointing_ms"])
+        if config.get("vad_aggressiveness") in (0, 1, 2, 3):
+            changes["vad_aggressiveness"] = config["vad_aggressiveness"]
+        return replace(self, **changes)

@@ -1,0 +1,139 @@
+"""`/ws/browser-test/{flow_uuid}?token=`: try a flow from the browser microphone, no phone call.
+
+In: binary frames of 16 kHz 16-bit mono little-endian PCM (any length), and optional JSON text frames
+`{"type": "dtmf", "digit": "1"}` / `{"type": "stop"}`. Out: binary frames of agent audio (same format) and
+JSON text frames `{"type": "transcript", "speaker", "text", "timestamp"}`, `{"type": "clear"}` (drop queued
+agent audio: barge-in), `{"type": "end", "outcome", "duration_seconds"}`. Runs the same CallSession as a phone
+call and records a call of type `test`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from enum import Enum
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from app.calls.reporting import Speaker
+from app.errors import DomainError
+from app.voice.audio import FrameSplitter
+from app.voice.runtime import VoiceRuntime
+from app.voice.session import CallSession
+
+log = logging.getLogger("app.voice.browser")
+RATE = 16000
+UNAUTHORISED = 4401
+FLOW_NOT_FOUND = 4404
+
+
+class BrowserState(str, Enum):
+    CONNECTING = "connecting"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class BrowserTestStream:
+    def __init__(self, websocket: WebSocket, runtime: VoiceRuntime, authenticator) -> None:
+        self.websocket = websocket
+        self.runtime = runtime
+        self.authenticator = authenticator
+        self.state = BrowserState.CONNECTING
+        self.session: CallSession | None = None
+        self._send_lock = asyncio.Lock()
+
+    async def run(self, flow_id: str, token: str | None) -> None:
+        await self.websocket.accept()
+        try:
+            principal = await self.authenticator.authenticate(token)
+        except DomainError:
+            await self._close(UNAUTHORISED)
+            return
+        context = await self.runtime.resolver.test(principal.organisation_id, flow_id)
+        if context is None:
+            await self._close(FLOW_NOT_FOUND)
+            return
+        self.session = CallSession(context, self.runtime.providers(context), self.runtime.reporter_factory(),
+                                   self, self.runtime.session_config(RATE), self.runtime.clock)
+        self.state = BrowserState.ACTIVE
+        reader = asyncio.get_running_loop().create_task(self._read(FrameSplitter(RATE)), name="browser-reader")
+        try:
+            await self.session.start()
+            await self.session.ended.wait()
+        finally:
+            reader.cancel()
+            await asyncio.gather(reader, return_exceptions=True)
+            self.session.end("connected", "caller_hangup")
+            end = await self.session.wait()
+            await self._send_json({"type": "end", "outcome": end.outcome, "end_reason": end.end_reason,
+                                   "duration_seconds": end.duration_seconds})
+            await self._close(1000)
+
+    async def _read(self, splitter: FrameSplitter) -> None:
+        session = self.session
+        try:
+            while True:
+                message = await self.websocket.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                if message.get("bytes"):
+                    for frame in splitter.push(message["bytes"]):
+                        await session.feed(frame)
+                elif message.get("text"):
+                    await self._control(message["text"])
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        session.hangup("caller_hangup")
+
+    async def _control(self, text: str) -> None:
+        try:
+            frame = json.loads(text)
+            kind = frame.get("type")
+        except (ValueError, AttributeError):
+            log.warning("browser test: skipping malformed text frame")
+            return
+        if kind == "dtmf" and frame.get("digit") is not None:
+            await self.session.dtmf(str(frame["digit"]))
+        elif kind == "mark" and frame.get("name"):
+            self.session.mark_played(str(frame["name"]))
+        elif kind == "stop":
+            self.session.hangup("caller_hangup")
+
+    # --- CallOutput ----------------------------------------------------------------------------
+    async def send_audio(self, frame: bytes) -> None:
+        await self._send(bytes=frame)
+
+    async def send_mark(self, name: str) -> None:
+        self.session.mark_played(name)  # the browser plays what it gets at once
+
+    async def clear(self) -> None:
+        await self._send_json({"type": "clear"})
+
+    async def send_transcript(self, speaker: Speaker, text: str, timestamp: float) -> None:
+        await self._send_json({"type": "transcript", "speaker": speaker.value, "text": text, "timestamp": timestamp})
+
+    async def _send_json(self, payload: dict) -> None:
+        await self._send(text=json.dumps(payload))
+
+    async def _send(self, *, text: str | None = None, bytes: bytes | None = None) -> None:
+        if self.state != BrowserState.ACTIVE:
+            return
+        async with self._send_lock:
+            try:
+                if bytes is not None:
+                    await self.websocket.send_bytes(bytes)
+                else:
+                    await self.websocket.send_text(text)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                self.state = BrowserState.CLOSED
+                if self.session is not None:
+                    self.session.hangup("caller_hangup")
+
+    async def _close(self, code: int) -> None:
+        self.state = BrowserState.CLOSED
+        if self.websocket.application_state == WebSocketState.CONNECTED:
+            try:
+                await self.websocket.close(code)
+            except (WebSocketDisconnect, RuntimeError, OSError):
+                pass

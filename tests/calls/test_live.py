@@ -1,0 +1,169 @@
+"""Live calls: the registry (GET /calls/live), the live WebSocket and the GraphQL subscriptions, in process
+and through Redis."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import pytest_asyncio
+
+from app.calls.reporting import CallEnd, Speaker
+from tests.calls.conftest import now, start_call
+from tests.conftest import REDIS_URL, new_client
+
+PROTOCOL = "graphql-transport-ws"
+
+
+async def ws_events(client, call_id, token=None, timeout=5.0):
+    """Every JSON message until the server closes the socket, plus the close code."""
+    url = client.server.ws_url(f"/api/voice/ws/live/{call_id}?token={token or client.token}")
+    events = []
+    async with client.http.ws_connect(url) as ws:
+        while True:
+            message = await asyncio.wait_for(ws.receive(), timeout)
+            if message.type == aiohttp.WSMsgType.TEXT:
+                events.append(message.json())
+            else:
+                return events, ws.close_code
+
+
+async def test_live_calls_lists_calls_in_progress_of_the_organisation(door, client, other_client, platform):
+    mine = await start_call(platform, client.organisation_id, call_type="inbound")
+    await start_call(platform, other_client.organisation_id)
+    answer = await door.call("GET", "/calls/live")
+    assert answer.status == 200
+    assert [call["uuid"] for call in answer.body["calls"]] == [mine]
+    assert answer.body["calls"][0]["call_type"] == "inbound" and answer.body["calls"][0]["status"] == "in-progress"
+    await platform.reporter.ended(mine, CallEnd(outcome="connected", ended_at=now(), duration_seconds=3))
+    assert (await door.call("GET", "/calls/live")).body == {"calls": []}
+
+
+async def test_a_late_client_gets_the_replay_then_live_events_without_gap_or_duplicate(client, platform):
+    call_id = await start_call(platform, client.organisation_id)
+    await platform.reporter.transcript(call_id, Speaker.AGENT, "Hello", 0.0)
+    reader = asyncio.create_task(ws_events(client, call_id))
+    await asyncio.sleep(0.2)
+    for i in range(5):
+        await platform.reporter.transcript(call_id, Speaker.CUSTOMER, f"turn {i}", 1.0 + i)
+    await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=9))
+    events, code = await reader
+    assert [event["seq"] for event in events] == list(range(1, 9))
+    assert events[0]["type"] == "start" and events[0]["call_uuid"] == call_id
+    assert events[1] == {"type": "transcript", "call_uuid": call_id, "speaker": "agent", "text": "Hello",
+                         "timestamp": 0.0, "seq": 2}
+    assert events[-1]["type"] == "end" and events[-1]["duration_seconds"] == 9
+    assert code == 1000
+
+
+async def test_connecting_after_the_end_replays_the_buffer(client, platform):
+    call_id = await start_call(platform, client.organisation_id)
+    for i in range(250):
+        await platform.reporter.transcript(call_id, Speaker.AGENT, f"{i}", float(i))
+    await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=9))
+    events, code = await ws_events(client, call_id)
+    assert len(events) == 200
+    assert events[-1]["type"] == "end" and events[0]["seq"] == 252 - 199
+    assert code == 1000
+
+
+async def test_a_bad_token_is_a_policy_violation_before_any_data(client, platform):
+    call_id = await start_call(platform, client.organisation_id)
+    events, code = await ws_events(client, call_id, token="nn_k_not-a-key")
+    assert (events, code) == ([], 1008)
+
+
+async def test_another_organisations_call_is_closed_as_not_found(client, other_client, platform):
+    theirs = await start_call(platform, other_client.organisation_id)
+    events, code = await ws_events(client, theirs)
+    assert (events, code) == ([], 4404)
+    events, code = await ws_events(client, "cal_doesnotexist")
+    assert (events, code) == ([], 4404)
+
+
+async def graphql_ws(client):
+    ws = await client.http.ws_connect(client.server.ws_url("/api/voice/graphql"), protocols=(PROTOCOL,))
+    await ws.send_json({"type": "connection_init", "payload": {"token": client.token}})
+    assert (await next_message(ws))["type"] == "connection_ack"
+    return ws
+
+
+async def next_message(ws, timeout=5.0):
+    while True:
+        message = await asyncio.wait_for(ws.receive(), timeout)
+        if message.type != aiohttp.WSMsgType.TEXT:
+            return message
+        data = message.json()
+        if data["type"] not in ("ping", "pong", "ka"):
+            return data
+
+
+async def test_graphql_call_events_replay_then_live_and_complete_after_end(client, platform):
+    call_id = await start_call(platform, client.organisation_id)
+    await platform.reporter.transcript(call_id, Speaker.AGENT, "Hello", 0.0)
+    ws = await graphql_ws(client)
+    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($id: ID!) { callEvents(callUuid: $id) { type seq callUuid event } }",
+        "variables": {"id": call_id}}})
+    first = await next_message(ws)
+    second = await next_message(ws)
+    assert [m["payload"]["data"]["callEvents"]["seq"] for m in (first, second)] == [1, 2]
+    await platform.reporter.status(call_id, "on_hold")
+    await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=2))
+    third, fourth, done = await next_message(ws), await next_message(ws), await next_message(ws)
+    assert third["payload"]["data"]["callEvents"]["event"]["status"] == "on_hold"
+    assert fourth["payload"]["data"]["callEvents"]["type"] == "end"
+    assert done == {"id": "1", "type": "complete"}
+    await ws.close()
+
+
+async def test_graphql_call_events_of_another_organisation_are_not_found(client, other_client, platform):
+    theirs = await start_call(platform, other_client.organisation_id)
+    ws = await graphql_ws(client)
+    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
+        "query": "subscription($id: ID!) { callEvents(callUuid: $id) { seq } }", "variables": {"id": theirs}}})
+    message = await next_message(ws)
+    assert message["type"] == "error" or message["payload"].get("errors")
+    await ws.close()
+
+
+async def test_graphql_live_calls_tells_dashboards_of_starts_and_ends(client, other_client, platform):
+    ws = await graphql_ws(client)
+    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
+        "query": "subscription { liveCalls { change call { uuid callType status outcome } } }"}})
+    await asyncio.sleep(0.2)
+    await start_call(platform, other_client.organisation_id)
+    call_id = await start_call(platform, client.organisation_id, call_type="inbound")
+    await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=2))
+    started, ended = await next_message(ws), await next_message(ws)
+    assert started["payload"]["data"]["liveCalls"] == {
+        "change": "started", "call": {"uuid": call_id, "callType": "inbound", "status": "in-progress", "outcome": None}}
+    assert ended["payload"]["data"]["liveCalls"]["change"] == "ended"
+    assert ended["payload"]["data"]["liveCalls"]["call"]["outcome"] == "connected"
+    await ws.close()
+
+
+@pytest_asyncio.fixture
+async def redis_pair(start_server, http):
+    """Two instances sharing Redis: the call runs on one, clients talk to the other."""
+    first = await start_server(redis_url=REDIS_URL)
+    second = await start_server(redis_url=REDIS_URL)
+    return first, second
+
+
+async def test_through_redis_every_instance_sees_live_calls_and_events(redis_pair, http):
+    first, second = redis_pair
+    client = await new_client(http, second)
+    call_id = await start_call(first.platform, client.organisation_id)
+    await first.platform.reporter.transcript(call_id, Speaker.AGENT, "Hello", 0.0)
+    live = await client.get("/calls/live")
+    assert [call["uuid"] for call in live.body["calls"]] == [call_id]
+    reader = asyncio.create_task(ws_events(client, call_id))
+    await asyncio.sleep(0.3)
+    for i in range(3):
+        await first.platform.reporter.transcript(call_id, Speaker.CUSTOMER, f"turn {i}", 1.0 + i)
+    await first.platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=4))
+    events, code = await reader
+    assert [event["seq"] for event in events] == [1, 2, 3, 4, 5, 6]
+    assert code == 1000
+    assert (await client.get("/calls/live")).body == {"calls": []}

@@ -1,0 +1,101 @@
+"""A fake NextNeural voice server speaking the protocol of docs/custom-voices.md on a real socket.
+
+It keeps what it was sent (speakers with their reference audio, samples, builds), advances each build
+job one step per status poll (queued, running, succeeded), and can be told to fail with 500.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class FakeSpeaker:
+    language: str
+    reference: bytes
+    reference_type: str
+    samples: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # sample_id -> (transcript, audio)
+
+
+class FakeNextNeuralServer:
+    STEPS = ("queued", "running", "succeeded")
+
+    def __init__(self) -> None:
+        self.speakers: dict[str, FakeSpeaker] = {}
+        self.builds: dict[str, dict[str, Any]] = {}
+        self.fail = False
+        self.fail_builds = False
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> "FakeNextNeuralServer":
+        app = web.Application(middlewares=[self._failing])
+        app.router.add_post("/v1/speakers", self._create)
+        app.router.add_put("/v1/speakers/{speaker_id}/samples/{sample_id}", self._put_sample)
+        app.router.add_post("/v1/speakers/{speaker_id}/builds", self._build)
+        app.router.add_get("/v1/jobs/{job_id}", self._job)
+        app.router.add_delete("/v1/speakers/{speaker_id}", self._delete)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @web.middleware
+    async def _failing(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.fail:
+            return web.json_response({"error": "down for maintenance"}, status=500)
+        return await handler(request)
+
+    async def _create(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        audio = form["reference_audio"]
+        speaker_id = str(form["speaker_id"])
+        self.speakers[speaker_id] = FakeSpeaker(str(form["language"]), audio.file.read(), audio.content_type)
+        return web.json_response({"speaker_id": speaker_id, "status": "ready"}, status=201)
+
+    async def _put_sample(self, request: web.Request) -> web.Response:
+        speaker = self.speakers.get(request.match_info["speaker_id"])
+        if speaker is None:
+            return web.json_response({"error": "unknown speaker"}, status=404)
+        form = await request.post()
+        sample_id = request.match_info["sample_id"]
+        speaker.samples[sample_id] = (str(form["transcript"]), form["audio"].file.read())
+        return web.json_response({"sample_id": sample_id})
+
+    async def _build(self, request: web.Request) -> web.Response:
+        speaker_id = request.match_info["speaker_id"]
+        if speaker_id not in self.speakers:
+            return web.json_response({"error": "unknown speaker"}, status=404)
+        body = await request.json()
+        job_id = f"job-{next(self._ids)}"
+        self.builds[job_id] = {"speaker_id": speaker_id, "sample_ids": body["sample_ids"],
+                               "language": body["language"], "step": 0}
+        return web.json_response({"job_id": job_id, "status": "queued"}, status=202)
+
+    async def _job(self, request: web.Request) -> web.Response:
+        build = self.builds.get(request.match_info["job_id"])
+        if build is None:
+            return web.json_response({"error": "unknown job"}, status=404)
+        build["step"] = min(build["step"] + 1, len(self.STEPS) - 1)
+        status = self.STEPS[build["step"]]
+        if self.fail_builds and status == "succeeded":
+            return web.json_response({"job_id": request.match_info["job_id"], "status": "failed",
+                                      "error": "not enough clean speech"})
+        return web.json_response({"job_id": request.match_info["job_id"], "status": status, "error": None})
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        if self.speakers.pop(request.match_info["speaker_id"], None) is None:
+            return web.json_response({"error": "unknown speaker"}, status=404)
+        return web.Response(status=204)

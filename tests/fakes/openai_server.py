@@ -1,0 +1,64 @@
+"""A loopback OpenAI-compatible chat-completions server: SSE streaming with content and tool-call deltas,
+exactly as the real API frames them; it records requests and can be told to fail."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class FakeOpenAI:
+    text_pieces: list[str] = field(default_factory=lambda: ["Hello", " there."])
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)   # {"name", "arguments": dict}
+    fail_status: int | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)
+    url: str = ""
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> "FakeOpenAI":
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._completions)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/v1"
+        return self
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()
+
+    def _chunk(self, delta: dict[str, Any], finish: str | None = None) -> bytes:
+        body = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": int(time.time()),
+                "model": "fake", "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return f"data: {json.dumps(body)}\n\n".encode()
+
+    async def _completions(self, request: web.Request) -> web.StreamResponse:
+        body = await request.json()
+        self.requests.append(body)
+        self.headers.append(dict(request.headers))
+        if self.fail_status:
+            return web.json_response({"error": {"message": "boom", "type": "server_error", "param": None,
+                                                "code": None}}, status=self.fail_status)
+        response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
+        await response.prepare(request)
+        await response.write(self._chunk({"role": "assistant", "content": ""}))
+        for piece in self.text_pieces:
+            await response.write(self._chunk({"content": piece}))
+        for index, call in enumerate(self.tool_calls):
+            arguments = json.dumps(call["arguments"])
+            half = len(arguments) // 2
+            await response.write(self._chunk({"tool_calls": [{"index": index, "id": f"call_{index}", "type": "function",
+                                                              "function": {"name": call["name"], "arguments": ""}}]}))
+            for part in (arguments[:half], arguments[half:]):
+                await response.write(self._chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]}))
+        await response.write(self._chunk({}, "tool_calls" if self.tool_calls else "stop"))
+        await response.write(b"data: [DONE]\n\n")
+        await response.write_eof()
+        return response

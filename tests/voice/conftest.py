@@ -1,0 +1,95 @@
+"""A voice server on a real socket: `voice_routes(...)` mounted in a small Starlette app with fake providers
+(scripted STT, tone TTS, the scripted policy) and in-memory reporters, sharing the test database."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest_asyncio
+import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from app.voice.providers.base import Providers
+from app.voice.providers.scripted_llm import ScriptedPolicy
+from app.voice.routes import voice_routes
+from app.voice.runtime import VoiceRuntime
+from app.voice.session_config import SessionConfig
+from app.voice.vad import EndpointConfig
+from tests.conftest import free_port
+from tests.voice.fakes import RecordingReporter, ScriptedSTT, ToneTTS
+
+
+@dataclass
+class VoiceServer:
+    base: str
+    stt: ScriptedSTT
+    reporters: list[RecordingReporter] = field(default_factory=list)
+
+    def ws(self, path: str) -> str:
+        return self.base + "/api/voice" + path
+
+    @property
+    def reporter(self) -> RecordingReporter:
+        return self.reporters[-1]
+
+    async def ended(self, timeout: float = 10) -> RecordingReporter:
+        await asyncio.wait_for(self.reporter.ended_event.wait(), timeout)
+        return self.reporter
+
+
+@pytest_asyncio.fixture(scope="session")
+async def voice_server_session(server, tmp_path_factory):
+    stt = ScriptedSTT()
+    state = VoiceServer("", stt)
+
+    def reporter_factory() -> RecordingReporter:
+        reporter = RecordingReporter()
+        state.reporters.append(reporter)
+        return reporter
+
+    def providers(context) -> Providers:
+        return Providers(stt=stt, tts=ToneTTS(), llm=ScriptedPolicy(context.script))
+
+    runtime = VoiceRuntime(reporter_factory, providers=providers, start_timeout=3, session=SessionConfig(
+        endpoint=EndpointConfig(endpoint_ms=300), silence_timeout=30,
+        recordings_dir=tmp_path_factory.mktemp("recordings")))
+    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform, reporter_factory, runtime))])
+    port = free_port()
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(uv.serve())
+    while not uv.started:
+        await asyncio.sleep(0.01)
+    state.base = f"ws://127.0.0.1:{port}"
+    yield state
+    uv.should_exit = True
+    await task
+
+
+@pytest_asyncio.fixture
+async def voice_server(voice_server_session) -> VoiceServer:
+    voice_server_session.reporters.clear()
+    voice_server_session.stt.queue.clear()
+    return voice_server_session
+
+
+def fresh_line() -> str:
+    return f"+9180{secrets.randbelow(10**8):08d}"
+
+
+async def create_flow(client, kind: str = "inbound", **config: Any) -> dict[str, Any]:
+    script = await client.post("/scripts", json={
+        "name": "Help line", "opening_line": "Hi, Aria here.",
+        "faq": [{"question": "Do you deliver to Mumbai?", "answer": "Yes, within five days."}],
+        "closing_line": "Thanks, goodbye!"})
+    assert script.status == 201, script.body
+    body = {"kind": kind, "name": "Help line", "provider": "sarvam", "status": "active",
+            "script_id": script.body["uuid"], "config": {"persona_prompt": "You are Aria.", **config}}
+    if kind == "inbound":
+        body["phone_number"] = fresh_line()
+    created = await client.post("/flows", json=body)
+    assert created.status == 201, created.body
+    return created.body

@@ -1,0 +1,40 @@
+"""Test audio: real synthetic speech from espeak-ng (cached), tones and noise, cut into 20 ms frames."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from app.voice.audio import FrameSplitter, frame_bytes, silence, tone
+from app.voice.providers.espeak_tts import synthesize_blocking
+
+
+@functools.lru_cache(maxsize=64)
+def spoken(text: str, rate: int = 16000, language: str = "en") -> bytes:
+    return synthesize_blocking(text, language, rate)
+
+
+def frames(pcm: bytes, rate: int = 16000) -> list[bytes]:
+    splitter = FrameSplitter(rate)
+    return splitter.push(pcm) + splitter.flush()
+
+
+def speech_frames(text: str, rate: int = 16000) -> list[bytes]:
+    return frames(spoken(text, rate), rate)
+
+
+def silent_frames(ms: int, rate: int = 16000) -> list[bytes]:
+    return [silence(rate)] * (ms // 20)
+
+
+def noise_frames(ms: int, rate: int = 16000, level: float = 4000.0, seed: int = 7) -> list[bytes]:
+    samples = np.random.default_rng(seed).normal(0, level, rate * ms // 1000)
+    return frames(np.clip(samples, -32768, 32767).astype("<i2").tobytes(), rate)
+
+
+def tone_frames(ms: int, rate: int = 16000, frequency: float = 300.0) -> list[bytes]:
+    return frames(tone(rate, ms, frequency), rate)
+
+
+__all__ = ["spoken", "frames", "speech_frames", "silent_frames", "noise_frames", "tone_frames", "frame_bytes"]

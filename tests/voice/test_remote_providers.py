@@ -1,0 +1,128 @@
+"""Remote providers against local servers that speak their real protocols over real sockets."""
+
+from __future__ import annotations
+
+import pytest
+import pytest_asyncio
+
+from app.voice.audio import rms, tone
+from app.voice.context import CallContext, ScriptView, VoiceConfig
+from app.calls.reporting import CallType
+from app.voice.prompt import TOOLS
+from app.voice.providers.base import ProviderError, TextDelta, ToolCall, Voice
+from app.voice.providers.elevenlabs import ElevenLabsTTS
+from app.voice.providers.espeak_tts import EspeakTTS
+from app.voice.providers.openai_llm import OpenAICompatibleLLM
+from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
+from app.voice.providers.sarvam import SarvamSTT, SarvamTTS
+from app.voice.providers.scripted_llm import ScriptedPolicy
+from app.voice.providers.selection import ProviderSelector, VoiceKeys
+from tests.fakes.elevenlabs_server import FakeElevenLabs
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.sarvam_server import FakeSarvam
+
+
+@pytest_asyncio.fixture
+async def openai_server():
+    server = await FakeOpenAI().start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def sarvam_server():
+    server = await FakeSarvam().start()
+    yield server
+    await server.stop()
+
+
+@pytest_asyncio.fixture
+async def elevenlabs_server():
+    server = await FakeElevenLabs().start()
+    yield server
+    await server.stop()
+
+
+async def collect(iterator) -> list:
+    return [item async for item in iterator]
+
+
+async def test_openai_compatible_llm_streams_text_then_joined_tool_calls(openai_server):
+    openai_server.text_pieces = ["Thanks", " for calling,", " goodbye!"]
+    openai_server.tool_calls = [{"name": "end_call", "arguments": {"reason": "caller_goodbye"}}]
+    llm = OpenAICompatibleLLM("sk-local", "small-model", base_url=openai_server.url)
+    events = await collect(llm.stream([{"role": "user", "content": "bye"}], TOOLS))
+    assert [e.text for e in events if isinstance(e, TextDelta)] == ["Thanks", " for calling,", " goodbye!"]
+    assert events[-1] == ToolCall("end_call", {"reason": "caller_goodbye"}, "call_0")
+    request = openai_server.requests[0]
+    assert request["stream"] is True and request["model"] == "small-model"
+    assert [t["function"]["name"] for t in request["tools"]] == ["end_call", "transfer_to_human"]
+    assert openai_server.headers[0]["Authorization"] == "Bearer sk-local"
+
+
+async def test_openai_errors_become_provider_errors(openai_server):
+    openai_server.fail_status = 400
+    llm = OpenAICompatibleLLM("sk-local", "m", base_url=openai_server.url)
+    with pytest.raises(ProviderError):
+        await collect(llm.stream([{"role": "user", "content": "hi"}], TOOLS))
+
+
+async def test_sarvam_tts_returns_audio_at_the_call_rate(sarvam_server):
+    tts = SarvamTTS(sarvam_server.key, sarvam_server.url)
+    audio = b"".join(await collect(tts.synthesize("Namaste, kaise hain aap", Voice("hi-IN", "Anushka",
+                                                                                    "bulbul:v2"), 8000)))
+    assert abs(len(audio) / 2 / 8000 - 0.4) < 0.01 and rms(audio) > 1000
+    request = sarvam_server.tts_requests[0]
+    assert (request["target_language_code"], request["speaker"], request["model"], request["speech_sample_rate"]) \
+        == ("hi-IN", "anushka", "bulbul:v2", 8000)
+
+
+async def test_sarvam_rejects_a_wrong_key_as_a_provider_error(sarvam_server):
+    with pytest.raises(ProviderError):
+        await collect(SarvamTTS("wrong", sarvam_server.url).synthesize("hi", Voice(), 8000))
+    with pytest.raises(ProviderError):
+        await SarvamSTT("wrong", sarvam_server.url).transcribe(tone(8000, 100), 8000, "hi-IN")
+
+
+async def test_sarvam_stt_uploads_a_wav_and_reads_the_transcript_and_language(sarvam_server):
+    stt = SarvamSTT(sarvam_server.key, sarvam_server.url)
+    transcript = await stt.transcribe(tone(8000, 1500), 8000, "hi-en")
+    assert (transcript.text, transcript.language, transcript.confidence) == ("namaste", "hi-IN", 0.93)
+    assert sarvam_server.stt_requests[0] == {"model": "saarika:v2.5", "language_code": "unknown", "seconds": 1.5}
+
+
+async def test_elevenlabs_streams_raw_pcm_chunks_as_they_arrive(elevenlabs_server):
+    tts = ElevenLabsTTS(elevenlabs_server.key, elevenlabs_server.url)
+    chunks = await collect(tts.synthesize("Hello from the stream", Voice("en-IN", "voice123"), 16000))
+    audio = b"".join(chunks)
+    assert len(chunks) > 3 and all(len(c) % 2 == 0 for c in chunks)
+    assert audio == tone(16000, 400, 440, 5000)
+    assert elevenlabs_server.requests[0]["voice_id"] == "voice123"
+    assert elevenlabs_server.requests[0]["output_format"] == "pcm_16000"
+
+
+def context(provider: str | None) -> CallContext:
+    return CallContext("org", CallType.INBOUND, script=ScriptView(), voice=VoiceConfig(provider=provider))
+
+
+def test_without_keys_everything_is_local():
+    providers = ProviderSelector(keys=VoiceKeys()).providers(context("sarvam"))
+    assert isinstance(providers.stt, PocketsphinxSTT) and isinstance(providers.tts, EspeakTTS)
+    assert isinstance(providers.llm, ScriptedPolicy)
+
+
+def test_keys_and_the_agents_voice_pick_remote_providers():
+    keys = VoiceKeys(openai_api_key="sk", sarvam_api_key="sv", elevenlabs_api_key="xi")
+    sarvam = ProviderSelector(keys=keys).providers(context("sarvam"))
+    assert isinstance(sarvam.tts, SarvamTTS) and isinstance(sarvam.stt, SarvamSTT)
+    assert isinstance(sarvam.llm, OpenAICompatibleLLM)
+    assert isinstance(ProviderSelector(keys=keys).tts(context("elevenlabs")), ElevenLabsTTS)
+    assert isinstance(ProviderSelector(keys=keys).tts(context("nextneural")), EspeakTTS)
+
+
+def test_keys_come_from_the_settings_extras():
+    class Settings:
+        extra = {"VOICEAI_LLM_API_KEY": "sk", "VOICEAI_LLM_BASE_URL": "http://x/v1", "VOICEAI_SARVAM_API_KEY": "sv"}
+    keys = VoiceKeys.from_settings(Settings())
+    assert (keys.openai_api_key, keys.openai_base_url, keys.sarvam_api_key, keys.elevenlabs_api_key) == \
+        ("sk", "http://x/v1", "sv", None)
