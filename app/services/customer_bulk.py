@@ -102,9 +102,10 @@ async def _write(organisation_id: str, rows: list[Row], mode: Mode) -> BatchResu
             if current is None:
                 customer_id = new_id("cst")
                 tags = values.get("tags", [])
+                metadata = values.get("metadata", {})
                 inserts.append((customer_id, values["name"], values["search_name"], values["phone"],
-                                values.get("email"), _JSON.to_db_value(tags, Customer), values.get("preferred_language"),
-                                _JSON.to_db_value(values.get("metadata", {}), Customer)))
+                                values.get("email"), _JSON.to_db_value(tags, Customer),
+                                values.get("preferred_language"), _JSON.to_db_value(metadata, Customer)))
                 if tags:
                     new_tags[customer_id] = tags
             elif mode == "append":
@@ -117,6 +118,7 @@ async def _write(organisation_id: str, rows: list[Row], mode: Mode) -> BatchResu
                 if "tags" in values and values["tags"] != current["tags"]:
                     changed_tags[current["id"]] = values["tags"]
         if inserts:
+            inserts.sort(key=lambda insert: insert[3])  # by phone: batches racing for phones wait, never deadlock
             await _insert(organisation_id, inserts, now, postgres=postgres)
         if updates:
             await _update(updates, now, postgres=postgres)

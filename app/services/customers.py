@@ -87,13 +87,14 @@ def _search_where(organisation_id: str, spec: CustomerFilter, tag_ids: list[int]
         where += " OR phone LIKE ? ESCAPE '\\'"
         params.append(f"%{_like_escape(digits)}%")
     where += ")"
-    for name, column, operator in (("min_inbound_calls", "inbound_calls", ">="), ("max_inbound_calls", "inbound_calls", "<="),
-                                   ("min_outbound_calls", "outbound_calls", ">="),
-                                   ("max_outbound_calls", "outbound_calls", "<=")):
-        value = getattr(spec, name)
+    for key, column, operator in (("min_inbound_calls", "inbound_calls", ">="),
+                                  ("max_inbound_calls", "inbound_calls", "<="),
+                                  ("min_outbound_calls", "outbound_calls", ">="),
+                                  ("max_outbound_calls", "outbound_calls", "<=")):
+        value = getattr(spec, key)
         if value is not None:
             where += f" AND {column} {operator} ?"
-            params.append(check.bounded_int(name, value, minimum=0))
+            params.append(check.bounded_int(key, value, minimum=0))
     if tag_ids:
         where += f" AND id IN (SELECT customer_id FROM customer_tags WHERE tag_id IN ({placeholders(len(tag_ids))}))"
         params.extend(tag_ids)
