@@ -12,7 +12,7 @@ import contextlib
 import json
 from enum import Enum
 
-from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+from starlette.websockets import WebSocket
 
 from app.calls.stream import follow_call
 from app.errors import DomainError, NotFound
@@ -44,19 +44,17 @@ def live_socket(platform: Platform):
             await websocket.close(NOT_FOUND, reason=error.detail)
             return
         state = LiveSocketState.STREAMING
+        sender = asyncio.create_task(_send_events(websocket, platform, call_id))
         watcher = asyncio.create_task(_until_disconnect(websocket))
-        try:
-            async for event in _until(watcher, follow_call(platform.bus, platform.call_events, call_id)):
-                await websocket.send_text(json.dumps(event, separators=(",", ":")))
-        except (WebSocketDisconnect, RuntimeError):
-            state = LiveSocketState.CLOSED
-        finally:
-            watcher.cancel()
+        done, _ = await asyncio.wait({sender, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (sender, watcher):  # the client left, or the call ended: stop the other side
+            task.cancel()
             with contextlib.suppress(BaseException):
-                await watcher
-        if state is LiveSocketState.STREAMING and websocket.application_state is WebSocketState.CONNECTED:
+                await task
+        if sender in done and not sender.cancelled() and sender.exception() is None:
             with contextlib.suppress(Exception):
                 await websocket.close(1000)
+        state = LiveSocketState.CLOSED
 
     return endpoint
 
@@ -70,21 +68,7 @@ async def _until_disconnect(websocket: WebSocket) -> None:
                 return
 
 
-async def _until(watcher: asyncio.Task, events):
-    """The events, until the client goes away (then the bus subscription is released at once)."""
-    iterator = events.__aiter__()
-    try:
-        while True:
-            step = asyncio.ensure_future(iterator.__anext__())
-            done, _ = await asyncio.wait({step, watcher}, return_when=asyncio.FIRST_COMPLETED)
-            if step not in done:
-                step.cancel()
-                with contextlib.suppress(BaseException):
-                    await step
-                raise WebSocketDisconnect(1001)
-            try:
-                yield step.result()
-            except StopAsyncIteration:
-                return
-    finally:
-        await iterator.aclose()
+async def _send_events(websocket: WebSocket, platform: Platform, call_id: str) -> None:
+    """Replay then live events; returns after the `end` event (the bus subscription is released then)."""
+    async for event in follow_call(platform.bus, platform.call_events, call_id):
+        await websocket.send_text(json.dumps(event, separators=(",", ":")))

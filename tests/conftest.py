@@ -111,7 +111,7 @@ async def start_server(database_url: str, data_dir: Path):
         platform = Platform.build(settings, rate_limit_prefix=rate_limit_prefix or unique_prefix())
         app = create_app(settings, platform=platform, manage_database=False)
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                                                  proxy_headers=False))
+                                                  proxy_headers=False, timeout_keep_alive=120))
         task = asyncio.create_task(server.serve())
         while not server.started:
             if task.done():

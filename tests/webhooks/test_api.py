@@ -1,4 +1,7 @@
-"""Webhooks API: create (secret shown once), list with is_active, get, GraphQL update/delete/rotate, validation."""
+"""Webhooks API: create (secret shown once), list with is_active, get, GraphQL update/delete/rotate, validation.
+
+Runs before the delivery tests on purpose: those leave the shared server idle longer than uvicorn's keep-alive,
+and a request racing that close is reset."""
 
 from __future__ import annotations
 
