@@ -36,6 +36,9 @@ from schema.view import PlatformGraphQL
 
 log = logging.getLogger("app")
 
+# GraphQL multipart uploads carry the same files as the REST upload routes; JSON requests keep the default.
+GRAPHQL_UPLOAD_BYTES = max(route.max_body_bytes or 0 for route in ROUTES)
+
 # Provider callbacks come from a few carrier IPs at campaign volume: they are validated, not IP-limited.
 RATE_LIMIT_EXEMPT = frozenset({f"{BASE_PATH}/webhooks/exotel/status", f"{BASE_PATH}/ws/exotel"})
 
@@ -98,7 +101,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         middleware=[
             Middleware(RequestMetrics, metrics=platform.metrics),
             Middleware(ClientAddress, trusted_proxies=settings.trusted_proxies),
-            Middleware(BodySizeLimit, default_limit=settings.max_body_bytes, overrides=overrides),
+            Middleware(BodySizeLimit, default_limit=settings.max_body_bytes, overrides=overrides,
+                       multipart_overrides=[(compile_path(f"{BASE_PATH}/graphql")[0], GRAPHQL_UPLOAD_BYTES)]),
             Middleware(GlobalRateLimit, limiter=platform.rate_limiter, prefix=BASE_PATH, exempt=RATE_LIMIT_EXEMPT),
         ],
         lifespan=lifespan,

@@ -1,7 +1,7 @@
 """Middleware: refuse request bodies over the route's size limit before they are read whole.
 
-A declared Content-Length over the limit is refused at once; a chunked body is counted as it
-arrives and refused as soon as it passes the limit, so memory never holds more than the limit.
+A declared Content-Length over the limit is refused at once; a chunked body is counted as the app
+reads it and refused as soon as it passes the limit.
 """
 
 from __future__ import annotations
@@ -22,12 +22,20 @@ async def _refuse(send: Send, limit: int) -> None:
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, default_limit: int, overrides: Sequence[tuple[re.Pattern[str], int]] = ()) -> None:
+    def __init__(self, app: ASGIApp, default_limit: int,
+                 overrides: Sequence[tuple[re.Pattern[str], int]] = (),
+                 multipart_overrides: Sequence[tuple[re.Pattern[str], int]] = ()) -> None:
         self.app = app
         self.default_limit = default_limit
         self.overrides = tuple(overrides)
+        self.multipart_overrides = tuple(multipart_overrides)
 
-    def limit_for(self, path: str) -> int:
+    def limit_for(self, path: str, content_type: bytes = b"") -> int:
+        """Per-route limits; `multipart_overrides` apply only to multipart bodies (GraphQL uploads)."""
+        if content_type.startswith(b"multipart/"):
+            for pattern, limit in self.multipart_overrides:
+                if pattern.match(path):
+                    return limit
         for pattern, limit in self.overrides:
             if pattern.match(path):
                 return limit
@@ -37,7 +45,8 @@ class BodySizeLimit:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        content_type = next((v for k, v in scope["headers"] if k == b"content-type"), b"")
+        limit = self.limit_for(scope["path"], content_type.lower())
         declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
         if declared is not None:
             try:
@@ -49,22 +58,36 @@ class BodySizeLimit:
                 return
             await self.app(scope, receive, send)
             return
-        # Chunked: buffer up to the limit, then replay what was read to the app.
-        messages: list[Message] = []
-        size = 0
-        while True:
+        # Chunked: count bytes as the app reads them; past the limit the app sees a disconnect and
+        # the client gets 413, so memory never holds more than one chunk of an oversized body.
+        received = 0
+        exceeded = False
+        response_started = False
+
+        async def counted() -> Message:
+            nonlocal received, exceeded
+            if exceeded:
+                return {"type": "http.disconnect"}
             message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > limit:
-                await _refuse(send, limit)
-                return
-            if not message.get("more_body", False):
-                break
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    exceeded = True
+                    return {"type": "http.disconnect"}
+            return message
 
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if exceeded and not response_started:
+                return  # the app's answer to the "disconnect" is replaced by the 413 below
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
 
-        await self.app(scope, replay, send)
+        try:
+            await self.app(scope, counted, guarded_send)
+        except Exception:
+            if not exceeded:
+                raise
+        if exceeded and not response_started:
+            await _refuse(send, limit)

@@ -100,3 +100,18 @@ async def test_a_pending_route_says_so(client):
     answer = await client.post("/webhooks/exotel/status", json={})
     assert answer.status == 501
     assert "Not implemented yet" in answer.body["detail"]
+
+
+async def test_graphql_multipart_uploads_get_the_upload_limit_not_the_json_one(client, server):
+    """A 2 MB file in a GraphQL multipart request reaches GraphQL; the same size as JSON is refused."""
+    import json
+
+    import aiohttp
+
+    form = aiohttp.FormData()
+    form.add_field("operations", json.dumps({"query": "{ agents { uuid } }", "variables": {}}))
+    form.add_field("map", json.dumps({}))
+    form.add_field("0", b"\0" * (2 * 1024 * 1024), filename="big.bin", content_type="application/octet-stream")
+    async with client.http.post(server.url("/api/voice/graphql"), data=form, headers=client.headers()) as answer:
+        assert answer.status == 200
+        assert (await answer.json())["data"] == {"agents": []}
