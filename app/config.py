@@ -28,6 +28,10 @@ def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
 
 
+# Provider endpoints and keys (read by app/voice/providers/selection.py), e.g. VOICEAI_LLM_API_KEY.
+PROVIDER_KEY_PREFIXES = ("VOICEAI_LLM_", "VOICEAI_SARVAM_", "VOICEAI_ELEVENLABS_")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite://voiceai.db"
@@ -70,6 +74,7 @@ class Settings:
             firebase_certs_url=get("VOICEAI_FIREBASE_CERTS_URL", GOOGLE_CERTS_URL),
             max_body_bytes=int(get("VOICEAI_MAX_BODY_BYTES", str(cls.max_body_bytes))),
             log_level=get("VOICEAI_LOG_LEVEL", cls.log_level).upper(),
+            extra={name: value for name, value in env.items() if name.startswith(PROVIDER_KEY_PREFIXES) and value},
             nextneural_url=(get("VOICEAI_NEXTNEURAL_URL") or "").rstrip("/") or None,
             blob_dir=Path(get("VOICEAI_BLOB_DIR")) if get("VOICEAI_BLOB_DIR") else None,
             allow_http_webhooks=_flag(get("VOICEAI_ALLOW_HTTP_WEBHOOKS", "off"), "VOICEAI_ALLOW_HTTP_WEBHOOKS"),

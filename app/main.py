@@ -20,6 +20,7 @@ from tortoise import connections
 from app.config import Settings
 from app.db.setup import close_database, open_database
 from app.platform import Platform
+from app.voice.routes import voice_routes
 from app.web.body_limit import BodySizeLimit
 from app.web.client_address import ClientAddress
 from app.web.global_rate_limit import GlobalRateLimit
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         Route("/graphql", graphql, methods=["GET", "POST"], name="graphql"),
         WebSocketRoute("/graphql", graphql, name="graphql-ws"),
         WebSocketRoute("/ws/live/{call_uuid}", live_socket(platform), name="live-call"),
+        *voice_routes(platform, lambda: platform.reporter),
         Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
         *build_routes(schema, platform, handlers={"POST /customers/import": import_handler(schema, platform),
                                                   **speaker_handlers(schema, platform),

@@ -162,10 +162,9 @@ ROUTES: tuple[RestRoute, ...] = (
     _r("PUT", "/integrations/voice/sarvam", "Connect Sarvam", tag="Integrations", pending="issue 6"),
     _r("DELETE", "/integrations/voice/sarvam", "Disconnect Sarvam", tag="Integrations", pending="issue 6"),
     # Sockets and inbound webhooks
-    _r("WEBSOCKET", "/ws/exotel", "Exotel voicebot stream", tag="WebSockets", websocket=True, pending="issue 5"),
+    _r("WEBSOCKET", "/ws/exotel", "Exotel voicebot stream", tag="WebSockets", websocket=True),
     _r("WEBSOCKET", "/ws/live/{call_uuid}", "Live transcript stream", tag="WebSockets", websocket=True),
-    _r("WEBSOCKET", "/ws/browser-test/{flow_uuid}", "Browser test of a flow", tag="WebSockets", websocket=True,
-       pending="issue 5"),
+    _r("WEBSOCKET", "/ws/browser-test/{flow_uuid}", "Browser test of a flow", tag="WebSockets", websocket=True),
     _r("POST", "/webhooks/exotel/status", "Exotel status callback", tag="Inbound Webhooks", pending="issue 6"),
 )
 

@@ -43,3 +43,11 @@ def test_the_development_secret_key_is_generated_once_and_private(tmp_path):
     assert Settings(data_dir=tmp_path / "data").resolved_secret_key() == key
     mode = (tmp_path / "data" / "secret.key").stat().st_mode
     assert stat.S_IMODE(mode) == 0o600
+
+
+def test_provider_keys_are_read_into_extra_and_nothing_else_is():
+    settings = Settings.from_env({"VOICEAI_LLM_API_KEY": "sk-1", "VOICEAI_SARVAM_API_KEY": "sv",
+                                  "VOICEAI_ELEVENLABS_BASE_URL": "http://127.0.0.1:9", "HOME": "/root",
+                                  "VOICEAI_LLM_MODEL": ""})
+    assert settings.extra == {"VOICEAI_LLM_API_KEY": "sk-1", "VOICEAI_SARVAM_API_KEY": "sv",
+                              "VOICEAI_ELEVENLABS_BASE_URL": "http://127.0.0.1:9"}

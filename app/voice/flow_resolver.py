@@ -8,6 +8,7 @@ organisation. An unknown number or flow resolves to None and nothing is created.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any, Mapping, Protocol
 
 import phonenumbers
@@ -59,7 +60,8 @@ class FlowResolver:
         if flow is None or not await self.accounts.allows(account_sid, flow.organisation_id):
             return None
         customer = await self._customer_by_phone(flow.organisation_id, from_number)
-        return self._context(flow, CallType.INBOUND, customer, from_number, to_number, provider_call_id)
+        return await self._with_voice_language(
+            self._context(flow, CallType.INBOUND, customer, from_number, to_number, provider_call_id))
 
     async def outbound(self, parameters: Mapping[str, Any], from_number: str | None, to_number: str | None,
                        account_sid: str | None = None, provider_call_id: str | None = None) -> CallContext | None:
@@ -77,14 +79,28 @@ class FlowResolver:
             customer = await self._customer_by_phone(flow.organisation_id, from_number) or \
                 await self._customer_by_phone(flow.organisation_id, to_number)
         call_id = str(parameters["call_id"]) if parameters.get("call_id") else None
-        return self._context(flow, CallType.OUTBOUND, customer, from_number, to_number, provider_call_id, call_id)
+        return await self._with_voice_language(
+            self._context(flow, CallType.OUTBOUND, customer, from_number, to_number, provider_call_id, call_id))
 
     async def test(self, organisation_id: str, flow_id: str) -> CallContext | None:
         flow = await Flow.filter(id=flow_id, organisation_id=organisation_id) \
             .select_related("voice_agent", "script").first()
         if flow is None:
             return None
-        return self._context(flow, CallType.TEST, None, None, None, None)
+        return await self._with_voice_language(self._context(flow, CallType.TEST, None, None, None, None))
+
+    @staticmethod
+    async def _with_voice_language(context: CallContext) -> CallContext:
+        """An organisation's cloned (nextneural) speaker carries its language on the speaker, not the agent."""
+        voice = context.voice
+        if voice.provider != "nextneural" or not voice.speaker or voice.language_code:
+            return context
+        from app.voices.custom_voices import find_custom_voice
+
+        custom = await find_custom_voice(context.organisation_id, voice.speaker)
+        if custom is None:
+            return context
+        return replace(context, voice=replace(voice, language_code=custom.language_code))
 
     @staticmethod
     async def _customer_by_phone(organisation_id: str, number: str | None) -> Customer | None:

@@ -18,13 +18,15 @@ def voice_routes(platform: Any, reporter_factory: ReporterFactory, runtime: Voic
     """`reporter_factory()` is called once per call and returns a `CallReporter`.
 
     Without a runtime: provider choice from the platform settings (local providers when no keys) and
-    recordings under `<data_dir>/recordings`.
+    recordings in the local blob store's layout (`recordings/<org>/<call>.wav` under `settings.blob_root()`).
     """
     if runtime is None:
         from app.voice.providers.selection import ProviderSelector
 
         runtime = VoiceRuntime(reporter_factory, providers=ProviderSelector(platform.settings).providers)
-        runtime = runtime.with_recordings(platform.settings.data_dir / "recordings")
+        settings = platform.settings
+        root = settings.blob_root() if hasattr(settings, "blob_root") else settings.data_dir / "blobs"
+        runtime = runtime.with_recordings(root)
     else:
         runtime = replace(runtime, reporter_factory=reporter_factory)
 

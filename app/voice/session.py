@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Coroutine
 
-from app.calls.reporting import CallCommand, CallEnd, CallReporter, CallStart, Speaker
+from app.calls.reporting import CallCommand, CallEnd, CallReporter, CallStart, CallType, Speaker
+from app.voice.analysis import CallAnalyser, HeuristicAnalyser, Turn
 from app.voice.audio import FRAME_MS
 from app.voice.backchannel import is_backchannel
 from app.voice.clock import Clock, MonotonicClock
 from app.voice.context import CallContext
 from app.voice.output import CallOutput
+from app.voice.player import AudioPlayer
 from app.voice.prompt import TOOLS, system_prompt
 from app.voice.providers.base import Providers, TextDelta, ToolCall, Voice
 from app.voice.recording import StereoRecorder
@@ -27,6 +30,7 @@ from app.voice.sentences import SentenceSplitter
 from app.voice.session_config import SessionConfig
 from app.voice.utterance import Utterance, UtteranceState
 from app.voice.vad import EndpointDetector, TurnEvent, VoiceActivityDetector
+from app.voice.voicemail import VoicemailDetector
 
 log = logging.getLogger("app.voice.session")
 FRAME = FRAME_MS / 1000
@@ -62,7 +66,8 @@ class _Silence:
 
 class CallSession:
     def __init__(self, context: CallContext, providers: Providers, reporter: CallReporter, output: CallOutput,
-                 config: SessionConfig | None = None, clock: Clock | None = None) -> None:
+                 config: SessionConfig | None = None, clock: Clock | None = None,
+                 analyser: CallAnalyser | None = None) -> None:
         self.context = context
         self.config = (config or SessionConfig()).for_flow(context.flow_config)
         self.providers = providers
@@ -77,22 +82,24 @@ class CallSession:
         self._voice = Voice(context.language, context.voice.speaker, context.voice.model)
         self._history: list[dict[str, Any]] = []
         self._inbox: asyncio.Queue = asyncio.Queue()
-        self._speech: asyncio.Queue[Utterance] = asyncio.Queue()
-        self._utterances: list[Utterance] = []     # not yet settled, in play order
         self._reply_task: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
-        self._paused = False
-        self._resumed = asyncio.Event()
-        self._marks: set[str] = set()
         self._stopped = asyncio.Event()
+        self._torn_down = asyncio.Event()
         self._outcome = ("connected", "caller_hangup")
         self._reprompts = 0
         self._busy = False
         self._language_detected: str | None = None
         self._recorder: StereoRecorder | None = None
+        self._player: AudioPlayer | None = None
+        self._voicemail = VoicemailDetector(self.rate) if (
+            context.call_type == CallType.OUTBOUND and self.config.detect_voicemail) else None
         self.t0 = 0.0
         self.last_activity = 0.0
         self.barge_ins: list[tuple[float, float]] = []   # (speech onset, clear sent): for the benchmark
+        self.analyser: CallAnalyser = analyser or HeuristicAnalyser()
+        self._turns: list[Turn] = []
+        self._transfer_brief: str | None = None
 
     # --- transport-facing ----------------------------------------------------------------------
     async def start(self) -> str:
@@ -105,9 +112,12 @@ class CallSession:
             to_number=ctx.to_number, started_at=datetime.now(timezone.utc),
             provider_call_id=ctx.provider_call_id, call_id=ctx.call_id))
         if self.config.recordings_dir is not None:
-            self._recorder = StereoRecorder(self.config.recordings_dir / f"{self.call_id}.wav", self.rate, self.t0)
+            self._recording_key = f"recordings/{ctx.organisation_id}/{self.call_id}.wav"
+            self._recorder = StereoRecorder(self.config.recordings_dir.joinpath(*self._recording_key.split("/")),
+                                            self.rate, self.t0)
+        self._player = AudioPlayer(self.output, self.clock, self._settle, self.config.mark_timeout, self._recorder)
         self.state = SessionState.ACTIVE
-        self._spawn(self._player(), "player")
+        self._spawn(self._player.run(), "player")
         self._spawn(self._brain(), "brain")
         self._spawn(self._timers(), "timers")
         self._spawn(self._commands(), "commands")
@@ -120,7 +130,11 @@ class CallSession:
         now = self.clock.now()
         if self._recorder is not None:
             self._recorder.caller(frame, now)
-        for event in self._endpoint.push(frame, self._vad.is_speech(frame)):
+        voiced = self._vad.is_speech(frame)
+        if self._voicemail is not None and self._voicemail.watching and self._voicemail.push(frame, voiced):
+            self.end("voicemail", "voicemail")
+            return
+        for event in self._endpoint.push(frame, voiced):
             if event == TurnEvent.SPEECH_STARTED:
                 self.last_activity = now
                 if self.agent_active:
@@ -137,7 +151,8 @@ class CallSession:
             self._inbox.put_nowait(_Dtmf(str(digit)))
 
     def mark_played(self, name: str) -> None:
-        self._marks.add(name)
+        if self._player is not None:
+            self._player.mark_played(name)
 
     def hangup(self, reason: str = "caller_hangup") -> None:
         self.end("connected", reason)
@@ -155,19 +170,26 @@ class CallSession:
     async def wait(self) -> CallEnd:
         """Returns once the call has ended and every task of the session is gone."""
         await self._stopped.wait()
-        if self.state == SessionState.ENDED:
+        if self.state in (SessionState.ENDING, SessionState.ENDED):
+            await self._torn_down.wait()
             return self._end
         self.state = SessionState.ENDING
+        try:
+            return await self._tear_down()
+        finally:
+            self._torn_down.set()
+
+    async def _tear_down(self) -> CallEnd:
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for utterance in list(self._utterances):
+        for utterance in list(self._player.pending if self._player else ()):
             await self._settle(utterance, UtteranceState.INTERRUPTED)
         recording = None
         if self._recorder is not None:
-            path = await self._recorder.close()
-            recording = path.name
+            await self._recorder.close()
+            recording = self._recording_key
         outcome, reason = self._outcome
         self._end = CallEnd(outcome=outcome, ended_at=datetime.now(timezone.utc),
                             duration_seconds=round(self.clock.now() - self.t0), end_reason=reason,
@@ -175,6 +197,8 @@ class CallSession:
         if self.call_id is not None:
             try:
                 await self.reporter.ended(self.call_id, self._end)
+                analysis = await self.analyser.analyse(self._turns, self._end, self._transfer_brief)
+                await self.reporter.analysed(self.call_id, analysis)
             except Exception:
                 log.exception("reporting the end of call %s failed", self.call_id)
         self.state = SessionState.ENDED
@@ -184,24 +208,25 @@ class CallSession:
     @property
     def agent_active(self) -> bool:
         """Thinking or speaking: caller speech now means a possible interruption."""
-        return bool(self._utterances) or (self._reply_task is not None and not self._reply_task.done())
+        speaking = self._player is not None and bool(self._player.pending)
+        return speaking or (self._reply_task is not None and not self._reply_task.done())
 
     @property
     def elapsed(self) -> float:
         return self.clock.now() - self.t0
 
     async def _pause(self, onset: float) -> None:
-        if self._paused:
+        if self._player.paused:
             return
-        self._paused = True
-        self._resumed.clear()
-        if any(u.position for u in self._utterances):
+        self._player.pause()
+        if self._player.audio_sent:
             await self.output.clear()
             self.barge_ins.append((onset, self.clock.now()))
 
-    def _resume(self) -> None:
-        self._paused = False
-        self._resumed.set()
+    def _resume_if_quiet(self) -> None:
+        """A false interruption (noise, no words, a backchannel): the agent carries on where it stopped."""
+        if self._player.paused and not self._endpoint.in_speech:
+            self._player.resume()
 
     async def _interrupt(self) -> None:
         """A real interruption: stop thinking and speaking; keep only what the caller heard."""
@@ -209,9 +234,9 @@ class CallSession:
         if task is not None and not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        for utterance in list(self._utterances):
+        for utterance in list(self._player.pending):
             await self._settle(utterance, UtteranceState.INTERRUPTED)
-        self._resume()
+        self._player.resume()
 
     async def _settle(self, utterance: Utterance, state: UtteranceState) -> None:
         """Once per utterance: its final state, and its heard text into history and the transcript."""
@@ -220,8 +245,7 @@ class CallSession:
         utterance.state = state
         utterance.finish()
         utterance.finished.set()
-        if utterance in self._utterances:
-            self._utterances.remove(utterance)
+        self._player.forget(utterance)
         text = utterance.played_text()
         if not text:
             return
@@ -230,72 +254,24 @@ class CallSession:
         await self._transcript(Speaker.AGENT, text, at)
 
     async def _transcript(self, speaker: Speaker, text: str, at: float) -> None:
+        self._turns.append(Turn(speaker, text))
         try:
             await self.reporter.transcript(self.call_id, speaker, text, round(max(0.0, at), 2))
             await self.output.send_transcript(speaker, text, round(max(0.0, at), 2))
         except Exception:
             log.exception("reporting a transcript of call %s failed", self.call_id)
 
-    # --- the player: paced outbound audio ------------------------------------------------------
-    async def _player(self) -> None:
-        while True:
-            utterance = await self._speech.get()
-            if not utterance.done:
-                await self._play(utterance)
-            self.last_activity = self.clock.now()
-
-    async def _play(self, utterance: Utterance) -> None:
-        next_at = self.clock.now()
-        while utterance.state != UtteranceState.INTERRUPTED:
-            if self._paused:
-                await self._resumed.wait()
-                next_at = self.clock.now()
-                continue
-            if utterance.position < len(utterance.frames):
-                if utterance.state == UtteranceState.QUEUED:
-                    utterance.state = UtteranceState.PLAYING
-                    utterance.started_at = self.clock.now()
-                frame = utterance.frames[utterance.position]
-                utterance.position += 1
-                await self.output.send_audio(frame)
-                if self._recorder is not None:
-                    self._recorder.agent(frame, self.clock.now())
-                next_at += FRAME
-                delay = next_at - self.clock.now()
-                if delay > 0:
-                    await self.clock.sleep(delay)
-                else:
-                    next_at = max(next_at, self.clock.now() - 5 * FRAME)  # catch up a little, never burst
-            elif utterance.complete:
-                break
-            else:
-                await utterance.wait_for_audio()
-                next_at = max(next_at, self.clock.now())
-        if utterance.state == UtteranceState.INTERRUPTED:
-            return
-        utterance.state = UtteranceState.SENT
-        if utterance.position:
-            await self.output.send_mark(utterance.mark)
-            waited = 0.0
-            while utterance.mark not in self._marks and waited < self.config.mark_timeout \
-                    and utterance.state == UtteranceState.SENT:
-                await self.clock.sleep(FRAME)
-                waited += FRAME
-            self._marks.discard(utterance.mark)
-        if utterance.state == UtteranceState.SENT:
-            await self._settle(utterance, UtteranceState.PLAYED)
-
     # --- speaking ------------------------------------------------------------------------------
     def _new_utterance(self, kind: str) -> Utterance:
         utterance = Utterance(self.rate, kind)
-        self._utterances.append(utterance)
-        self._speech.put_nowait(utterance)
+        self._player.enqueue(utterance)
         return utterance
 
     async def _speak_into(self, utterance: Utterance, sentence: str) -> None:
         try:
-            async for chunk in self.providers.tts.synthesize(sentence, self._voice, self.rate):
-                utterance.add_audio(chunk)
+            async with aclosing(self.providers.tts.synthesize(sentence, self._voice, self.rate)) as chunks:
+                async for chunk in chunks:
+                    utterance.add_audio(chunk)
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -327,12 +303,13 @@ class CallSession:
         tools: list[ToolCall] = []
         messages = [{"role": "system", "content": system_prompt(self.context)}, *self._history]
         try:
-            async for event in self.providers.llm.stream(messages, TOOLS):
-                if isinstance(event, TextDelta):
-                    for sentence in splitter.push(event.text):
-                        await self._speak_into(utterance, sentence)
-                elif isinstance(event, ToolCall):
-                    tools.append(event)
+            async with aclosing(self.providers.llm.stream(messages, TOOLS)) as events:  # cancel closes the stream
+                async for event in events:
+                    if isinstance(event, TextDelta):
+                        for sentence in splitter.push(event.text):
+                            await self._speak_into(utterance, sentence)
+                    elif isinstance(event, ToolCall):
+                        tools.append(event)
             rest = splitter.flush()
             if rest:
                 await self._speak_into(utterance, rest)
@@ -360,7 +337,11 @@ class CallSession:
 
     async def _transfer(self, target: str, brief: str) -> None:
         """Reports the hand-off; the transfer itself (Exotel flow, queue, fallback) is the calls side's job."""
-        await self.reporter.status(self.call_id, "transfer_initiated", {"target": target, "agent_brief": brief})
+        self._transfer_brief = brief
+        try:
+            await self.reporter.status(self.call_id, "transfer_initiated", {"target": target, "agent_brief": brief})
+        except Exception:
+            log.exception("reporting the transfer of call %s failed", self.call_id)
         self.end("warm_transfer", "transfer")
 
     # --- the brain: one caller event at a time -------------------------------------------------
@@ -385,8 +366,7 @@ class CallSession:
         if isinstance(item, _CallerTurn):
             await self._caller_turn(item)
         elif isinstance(item, _Noise):
-            if self._paused and not self._endpoint.in_speech:
-                self._resume()
+            self._resume_if_quiet()
         elif isinstance(item, _Dtmf):
             await self._caller_said(f"(keypad) {item.digit}", self.clock.now() - self.t0)
         elif isinstance(item, _Silence):
@@ -404,13 +384,11 @@ class CallSession:
         if transcript is not None and transcript.language and text:
             self._language_detected = transcript.language
         if not text:  # a false interruption: no words followed the noise
-            if self._paused and not self._endpoint.in_speech:
-                self._resume()
+            self._resume_if_quiet()
             return
         if self.agent_active and is_backchannel(text):
             await self._transcript(Speaker.CUSTOMER, text, turn.started_at - self.t0)
-            if self._paused and not self._endpoint.in_speech:
-                self._resume()
+            self._resume_if_quiet()
             return
         await self._caller_said(text, turn.started_at - self.t0)
 
@@ -448,7 +426,8 @@ class CallSession:
                 self.end("connected", "max_duration")
                 return
             idle = not (self.agent_active or self._endpoint.in_speech or self._busy or self._inbox.qsize())
-            if idle and now - self.last_activity >= self.config.silence_timeout:
+            quiet_since = max(self.last_activity, self._player.finished_at)
+            if idle and now - quiet_since >= self.config.silence_timeout:
                 self.last_activity = now
                 self._inbox.put_nowait(_Silence())
 

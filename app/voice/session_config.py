@@ -18,7 +18,8 @@ class SessionConfig:
     max_reprompts: int = 1                # then a polite goodbye
     max_duration: float = 1800.0          # hard limit on the call
     mark_timeout: float = 2.0             # how long an utterance waits for the transport's mark
-    recordings_dir: Path | None = None
+    detect_voicemail: bool = True         # outbound calls only: greeting + beep ends the call as voicemail
+    recordings_dir: Path | None = None    # the blob store root: recordings go to recordings/<org>/<call>.wav
     reprompt_text: str = "Are you still there?"
     goodbye_text: str = "I'll let you go now. Thank you for your time, goodbye!"
     fallback_text: str = "Sorry, could you say that again?"

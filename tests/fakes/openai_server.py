@@ -16,6 +16,7 @@ class FakeOpenAI:
     text_pieces: list[str] = field(default_factory=lambda: ["Hello", " there."])
     tool_calls: list[dict[str, Any]] = field(default_factory=list)   # {"name", "arguments": dict}
     fail_status: int | None = None
+    completion: str = "{}"          # the message content of a non-streamed answer (structured output)
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
@@ -46,6 +47,11 @@ class FakeOpenAI:
         if self.fail_status:
             return web.json_response({"error": {"message": "boom", "type": "server_error", "param": None,
                                                 "code": None}}, status=self.fail_status)
+        if not body.get("stream"):
+            return web.json_response({"id": "chatcmpl-2", "object": "chat.completion", "created": int(time.time()),
+                                      "model": "fake", "choices": [{"index": 0, "finish_reason": "stop", "message": {
+                                          "role": "assistant", "content": self.completion}}],
+                                      "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         await response.write(self._chunk({"role": "assistant", "content": ""}))

@@ -4,6 +4,7 @@ Exotel's chunk rules, marks, clear on barge-in, DTMF, stop, and frames that are 
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -20,7 +21,7 @@ def check_chunk_rules(caller: ExotelCaller) -> None:
     sizes_by_utterance: list[list[int]] = [[]]
     for frame in caller.received:
         if frame["event"] == "media":
-            sizes_by_utterance[-1].append(len(wire.parse(__import__("json").dumps(frame)).payload))
+            sizes_by_utterance[-1].append(len(wire.parse(json.dumps(frame)).payload))
         elif frame["event"] in ("mark", "clear"):
             sizes_by_utterance.append([])
     for sizes in sizes_by_utterance:

@@ -74,12 +74,10 @@ async def test_pocketsphinx_hears_english_speech():
     assert (await PocketsphinxSTT().transcribe(b"", 8000, None)).text == ""
 
 
-def policy_reply(said: str) -> tuple[str, list[ToolCall]]:
-    async def run():
-        events = await collect(ScriptedPolicy(SCRIPT).stream([{"role": "system", "content": "x"},
-                                                              {"role": "user", "content": said}], TOOLS))
-        return "".join(e.text for e in events if isinstance(e, TextDelta)), [e for e in events if isinstance(e, ToolCall)]
-    return run()
+async def policy_reply(said: str) -> tuple[str, list[ToolCall]]:
+    events = await collect(ScriptedPolicy(SCRIPT).stream([{"role": "system", "content": "x"},
+                                                          {"role": "user", "content": said}], TOOLS))
+    return "".join(e.text for e in events if isinstance(e, TextDelta)), [e for e in events if isinstance(e, ToolCall)]
 
 
 async def test_policy_answers_faq_by_keyword():

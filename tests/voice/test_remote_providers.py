@@ -126,3 +126,24 @@ def test_keys_come_from_the_settings_extras():
     keys = VoiceKeys.from_settings(Settings())
     assert (keys.openai_api_key, keys.openai_base_url, keys.sarvam_api_key, keys.elevenlabs_api_key) == \
         ("sk", "http://x/v1", "sv", None)
+
+
+async def test_a_call_turn_through_the_remote_llm_and_tts(openai_server, sarvam_server):
+    import asyncio
+
+    from tests.voice.harness import Call
+
+    openai_server.text_pieces = ["We deliver", " in five days.", " Anything else?"]
+    call = await Call.make(llm=OpenAICompatibleLLM("sk", "m", base_url=openai_server.url),
+                           tts=SarvamTTS(sarvam_server.key, sarvam_server.url)).start()
+    for _ in range(400):  # real sockets: give the loop real time between fake-clock frames
+        if len(call.agent_said()) >= 2:
+            break
+        await call.silence(20)
+        await asyncio.sleep(0.005)
+        if len(call.agent_said()) == 1 and not call.caller_said():
+            await call.say("Do you deliver?")
+    assert call.agent_said()[1] == "We deliver in five days. Anything else?"
+    assert [t["text"] for t in sarvam_server.tts_requests[2:]] == ["We deliver in five days.", "Anything else?"]
+    assert openai_server.requests[0]["messages"][0]["role"] == "system"
+    await call.end()

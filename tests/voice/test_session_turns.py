@@ -7,10 +7,10 @@ import wave
 
 import numpy as np
 
-from app.calls.reporting import CallCommand, Speaker
+from app.calls.reporting import CallCommand
 from app.voice.audio import frame_bytes
 from app.voice.prompt import guardrail_instruction
-from app.voice.providers.base import ToolCall
+from app.voice.providers.base import ProviderError, ToolCall
 from app.voice.session import SessionState
 from app.voice.session_config import SessionConfig
 from app.voice.context import CustomerView
@@ -185,7 +185,7 @@ async def test_the_call_is_recorded_in_stereo_caller_left_agent_right(tmp_path):
     await call.say("Do you deliver to Mumbai?")
     await call.agent_quiet()
     end = await call.end()
-    assert end.recording_path == f"{call.session.call_id}.wav"
+    assert end.recording_path == f"recordings/org_test/{call.session.call_id}.wav"  # a blob-store key
     with wave.open(str(tmp_path / end.recording_path)) as wav:
         assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (2, 2, RATE)
         samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype="<i2").reshape(-1, 2)
@@ -194,4 +194,42 @@ async def test_the_call_is_recorded_in_stereo_caller_left_agent_right(tmp_path):
     second = slice(0, RATE)  # the greeting: only the agent talks
     assert np.abs(right[second]).mean() > 500 and np.abs(left[second]).mean() < 50
     assert np.abs(left).max() > 1000  # the caller's question is on the left
-    assert list(tmp_path.iterdir()) == [tmp_path / end.recording_path]
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [tmp_path / end.recording_path]  # temp files gone
+
+
+class BrokenLLM:
+    async def stream(self, messages, tools):
+        raise ProviderError("LLM answered 500")
+        yield  # pragma: no cover
+
+
+class BrokenSTT:
+    async def transcribe(self, pcm, rate, language):
+        raise ProviderError("STT answered 503")
+
+
+async def test_a_failing_llm_gets_a_polite_fallback_not_a_dead_line():
+    call = await Call.make(llm=BrokenLLM()).start()
+    await call.agent_quiet()
+    await call.say("Do you deliver to Mumbai?")
+    await call.agent_quiet()
+    assert call.agent_said()[-1] == SessionConfig().fallback_text
+    assert not call.session.ended.is_set()
+    await call.end()
+
+
+async def test_a_failing_stt_is_ignored_and_the_call_goes_on():
+    call = await Call.make().start()
+    call.session.providers.stt = BrokenSTT()
+    await call.agent_quiet()
+    await call.say("Do you deliver to Mumbai?")
+    await call.silence(500)
+    assert call.caller_said() == [] and not call.session.ended.is_set()
+    await call.end()
+
+
+async def test_waiting_twice_for_the_end_tears_down_once():
+    call = await Call.make().start()
+    call.session.hangup()
+    first, second = await asyncio.gather(call.session.wait(), call.session.wait())
+    assert first is second and len(call.reporter.ends) == 1 and len(call.reporter.analyses) == 1

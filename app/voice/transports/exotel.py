@@ -70,8 +70,8 @@ class ExotelStream:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
             self.session.end("connected", "caller_hangup")
+            await self._close()  # first: Exotel moves on to its next applet while we write up the call
             await self.session.wait()
-            await self._close()
 
     async def _await_start(self) -> wire.Start:
         while True:

@@ -1,0 +1,107 @@
+"""The agent's mouth: plays queued utterances one at a time, paced in real time, pausable within a frame.
+
+One player per call means the agent can never talk over itself. It sends a mark after each utterance and
+settles the utterance as played when the transport returns the mark (or after `mark_timeout`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Awaitable, Callable
+
+from app.voice.audio import FRAME_MS
+from app.voice.clock import Clock
+from app.voice.output import CallOutput
+from app.voice.recording import StereoRecorder
+from app.voice.utterance import Utterance, UtteranceState
+
+FRAME = FRAME_MS / 1000
+Settle = Callable[[Utterance, UtteranceState], Awaitable[None]]
+
+
+class AudioPlayer:
+    def __init__(self, output: CallOutput, clock: Clock, settle: Settle, mark_timeout: float,
+                 recorder: StereoRecorder | None = None) -> None:
+        self.output = output
+        self.clock = clock
+        self.recorder = recorder
+        self._settle = settle
+        self._mark_timeout = mark_timeout
+        self._queue: asyncio.Queue[Utterance] = asyncio.Queue()
+        self.pending: list[Utterance] = []       # queued or playing, not yet settled, in play order
+        self.paused = False
+        self._resumed = asyncio.Event()
+        self._marks: set[str] = set()
+        self.finished_at = clock.now()
+
+    def enqueue(self, utterance: Utterance) -> None:
+        self.pending.append(utterance)
+        self._queue.put_nowait(utterance)
+
+    def forget(self, utterance: Utterance) -> None:
+        if utterance in self.pending:
+            self.pending.remove(utterance)
+
+    @property
+    def audio_sent(self) -> bool:
+        """Has any pending utterance already put audio on the line (so `clear` is needed)?"""
+        return any(u.position for u in self.pending)
+
+    def pause(self) -> None:
+        self.paused = True
+        self._resumed.clear()
+
+    def resume(self) -> None:
+        self.paused = False
+        self._resumed.set()
+
+    def mark_played(self, name: str) -> None:
+        self._marks.add(name)
+
+    async def run(self) -> None:
+        while True:
+            utterance = await self._queue.get()
+            if not utterance.done:
+                await self._play(utterance)
+            self.finished_at = self.clock.now()
+
+    async def _play(self, utterance: Utterance) -> None:
+        next_at = self.clock.now()
+        while utterance.state != UtteranceState.INTERRUPTED:
+            if self.paused:
+                await self._resumed.wait()
+                next_at = self.clock.now()
+                continue
+            if utterance.position < len(utterance.frames):
+                if utterance.state == UtteranceState.QUEUED:
+                    utterance.state = UtteranceState.PLAYING
+                    utterance.started_at = self.clock.now()
+                frame = utterance.frames[utterance.position]
+                utterance.position += 1
+                await self.output.send_audio(frame)
+                if self.recorder is not None:
+                    self.recorder.agent(frame, self.clock.now())
+                next_at += FRAME
+                delay = next_at - self.clock.now()
+                if delay > 0:
+                    await self.clock.sleep(delay)
+                else:
+                    next_at = max(next_at, self.clock.now() - 5 * FRAME)  # catch up a little, never burst
+            elif utterance.complete:
+                break
+            else:
+                await utterance.wait_for_audio()
+                next_at = max(next_at, self.clock.now())
+        if utterance.state == UtteranceState.INTERRUPTED:
+            return
+        utterance.state = UtteranceState.SENT
+        if utterance.position:
+            await self.output.send_mark(utterance.mark)
+            waited = 0.0
+            while utterance.mark not in self._marks and waited < self._mark_timeout \
+                    and utterance.state == UtteranceState.SENT:
+                await self.clock.sleep(FRAME)
+                waited += FRAME
+            self._marks.discard(utterance.mark)
+        if utterance.state == UtteranceState.SENT:
+            await self._settle(utterance, UtteranceState.PLAYED)
