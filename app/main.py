@@ -30,6 +30,7 @@ from compat_rest.live_socket import live_socket
 from compat_rest.recording import recording_handler
 from compat_rest.openapi import openapi_document
 from compat_rest.routes import BASE_PATH, ROUTES
+from compat_rest.sample_preview import sample_preview_handler
 from compat_rest.shim import build_routes
 from compat_rest.speaker_uploads import speaker_handlers
 from schema import build_schema
@@ -88,7 +89,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
         *build_routes(schema, platform, handlers={"POST /customers/import": import_handler(schema, platform),
                                                   **speaker_handlers(schema, platform),
-                                                  "GET /calls/{call_uuid}/recording": recording_handler(platform)}),
+                                                  "GET /calls/{call_uuid}/recording": recording_handler(platform),
+                                                  "GET /samples/{sample_uuid}/preview": sample_preview_handler(platform)}),
     ]
     overrides = [
         (compile_path(BASE_PATH + route.path)[0], route.max_body_bytes)

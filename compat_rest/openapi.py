@@ -74,6 +74,16 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
         operation["description"] = f"Not implemented yet ({route.pending})."
         operation["responses"] = {"501": {"description": "Not implemented yet"}}
         return operation
+    if route.field is None:  # a handler with no GraphQL twin: binary media only
+        operation["responses"] = {
+            str(route.status): {"description": "Success", "content": {
+                media: {"schema": {"type": "string", "format": "binary"}} for media in route.media_types}},
+            **{status: {"description": text, "content": {"application/json": {"schema": ERROR}}}
+               for status, text in ERROR_STATUSES.items()},
+        }
+        if route.extension:
+            operation["x-extension"] = True
+        return operation
     compiled = compile_route(schema, route)
     args = compiled.root.args
     for param, argument in ({} if route.handler else compiled.query_args).items():

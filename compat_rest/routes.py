@@ -59,6 +59,8 @@ ROUTES: tuple[RestRoute, ...] = (
     _r("DELETE", "/agents/{agent_uuid}", "Soft-delete a voice agent", field="deleteAgent",
        path_args={"agent_uuid": "uuid"}, tag="Voice Agents"),
     _r("GET", "/samples", "List voice samples", field="samples", tag="Voice Agents"),
+    _r("GET", "/samples/{sample_uuid}/preview", "Listen to a voice (offline preview with the local TTS; ?token=)",
+       handler=True, extension=True, media_types=("audio/wav",), tag="Voice Agents"),
     # Flows
     _r("GET", "/flows", "List flows", field="flows", envelope="flows", include={"metrics": "include_metrics"},
        graphql_only=("filter",), tag="Flows"),

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.errors import NotFound
 from app.services import validation as check
+from app.voices.preview import VoicePreviews
 from app.voices import catalog
 from app.voices.custom_voices import PROVIDER as CUSTOM_PROVIDER, deployed_voices
 
@@ -25,6 +27,14 @@ class VoiceSample:
 class SampleService:
     def __init__(self, public_url: str) -> None:
         self._public_url = public_url
+        self._previews = VoicePreviews()
+
+    async def preview(self, organisation_id: str, sample_uuid: str) -> bytes:
+        """A short WAV of the voice speaking in its language (see app/voices/preview.py)."""
+        sample = next((s for s in await self.list(organisation_id) if s.uuid == sample_uuid), None)
+        if sample is None:
+            raise NotFound("Voice sample not found")
+        return await self._previews.wav(sample.uuid, sample.language_code)
 
     async def list(
         self, organisation_id: str, provider: str | None = None, language_code: str | None = None
