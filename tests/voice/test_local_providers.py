@@ -107,3 +107,14 @@ async def test_policy_ends_the_call_on_goodbye_and_transfers_on_request():
 async def test_policy_streams_word_by_word():
     events = await collect(ScriptedPolicy(SCRIPT).stream([{"role": "user", "content": "warranty on desks"}], TOOLS))
     assert len(events) == len("Desks carry a two year warranty.".split())
+
+
+async def test_what_one_caller_said_does_not_change_what_the_next_is_heard_saying():
+    import numpy as np
+
+    from app.voice.providers.pocketsphinx_stt import transcribe_blocking
+
+    burst = np.random.default_rng(2).normal(0, 12000, 4000).astype("<i2").tobytes()  # 250 ms of loud noise
+    speech = spoken("yes please", 16000)
+    heard = [transcribe_blocking(audio, 16000) for audio in (speech, burst, speech, burst, speech)]
+    assert heard[0] == heard[2] == heard[4] == "yes please"

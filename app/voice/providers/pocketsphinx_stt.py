@@ -20,6 +20,7 @@ class _DecoderPool:
     def __init__(self) -> None:
         self._idle: "queue.SimpleQueue" = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._initial_cmn: str | None = None
 
     def acquire(self):
         try:
@@ -28,7 +29,16 @@ class _DecoderPool:
             from pocketsphinx import Decoder
 
             with self._lock:
-                return Decoder(loglevel="FATAL", samprate=_RATE)
+                decoder = Decoder(loglevel="FATAL", samprate=_RATE)
+                if self._initial_cmn is None:
+                    self._initial_cmn = decoder.get_cmn(False)
+                return decoder
+
+    def reset(self, decoder) -> None:
+        """Forget what earlier utterances taught the front end (cepstral means, feature buffers): without
+        this, a burst of loud noise on one call changes what the next caller on that decoder is heard saying."""
+        decoder.reinit_feat()
+        decoder.set_cmn(self._initial_cmn)
 
     def release(self, decoder) -> None:
         self._idle.put(decoder)
@@ -39,15 +49,18 @@ _pool = _DecoderPool()
 
 def transcribe_blocking(pcm: bytes, rate: int) -> str:
     audio = resample(pcm, rate, _RATE)
+    if len(audio) < 2:
+        return ""
     decoder = _pool.acquire()
+    _pool.reset(decoder)
+    decoder.start_utt()
     try:
-        decoder.start_utt()
         decoder.process_raw(audio, full_utt=True)
-        decoder.end_utt()
-        hypothesis = decoder.hyp()
-        return hypothesis.hypstr.strip() if hypothesis else ""
     finally:
-        _pool.release(decoder)
+        decoder.end_utt()
+    hypothesis = decoder.hyp()
+    _pool.release(decoder)  # only decoders that finished their utterance go back to the pool
+    return hypothesis.hypstr.strip() if hypothesis else ""
 
 
 class PocketsphinxSTT:
