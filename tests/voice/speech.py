@@ -38,3 +38,22 @@ def tone_frames(ms: int, rate: int = 16000, frequency: float = 300.0) -> list[by
 
 
 __all__ = ["spoken", "frames", "speech_frames", "silent_frames", "noise_frames", "tone_frames", "frame_bytes"]
+
+
+_FRESH: dict[tuple[str, int], bytes] = {}
+
+
+def fresh_spoken(text: str, rate: int = 16000) -> bytes:
+    """`text` as a new process's espeak-ng says it. espeak-ng's pitch flutter runs on a clock that advances
+    with every sample it has ever synthesized in the process, so in-process audio depends on what other
+    tests said before; a fresh process makes the audio the same on every run."""
+    import subprocess
+    import sys
+
+    key = (text, rate)
+    if key not in _FRESH:
+        program = ("import sys; from app.voice.providers.espeak_tts import synthesize_blocking; "
+                   "sys.stdout.buffer.write(synthesize_blocking(sys.argv[1], 'en', int(sys.argv[2])))")
+        _FRESH[key] = subprocess.run([sys.executable, "-c", program, text, str(rate)], check=True,
+                                     capture_output=True, timeout=60).stdout
+    return _FRESH[key]
