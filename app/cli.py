@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import sys
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from app.config import Settings
@@ -78,6 +79,19 @@ def _member_add(settings: Settings, args: argparse.Namespace) -> None:
     print(json.dumps({"user_uuid": user.id, "organisation_uuid": args.org, "firebase_uid": user.firebase_uid}))
 
 
+def _demo(settings: Settings, args: argparse.Namespace) -> None:
+    from app import demo
+
+    if args.url:
+        if not args.api_key:
+            raise ValueError("--api-key is required with --url")
+        asyncio.run(demo.run_remote(args.url, args.api_key, args.customers, args.seed, args.timeout,
+                                    args.webhook_host, args.webhook_port, args.webhook_url))
+    else:
+        asyncio.run(demo.run_embedded(args.customers, args.seed, args.timeout,
+                                      Path(args.data_dir) if args.data_dir else None))
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="voiceai", description="Voice AI calling platform")
     commands = root.add_subparsers(dest="command", required=True)
@@ -91,6 +105,19 @@ def parser() -> argparse.ArgumentParser:
     make = commands.add_parser("makemigrations", help="write a migration for model changes (developers)")
     make.add_argument("-n", "--name")
     make.set_defaults(run=_makemigrations)
+
+    demo = commands.add_parser("demo", help="run an offline end-to-end campaign on the simulated carrier")
+    demo.add_argument("--customers", type=int, default=30)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--timeout", type=float, default=100.0, help="seconds before the campaign is stopped")
+    demo.add_argument("--data-dir", help="where the embedded run keeps its database and recordings "
+                                         "(default: a new temporary directory)")
+    demo.add_argument("--url", help="a real deployment instead of the embedded server")
+    demo.add_argument("--api-key", help="an nn_k_ key of the deployment (with --url)")
+    demo.add_argument("--webhook-host", default="127.0.0.1")
+    demo.add_argument("--webhook-port", type=int, default=0)
+    demo.add_argument("--webhook-url", help="the receiver's public URL, as the deployment reaches it")
+    demo.set_defaults(run=_demo)
 
     org = commands.add_parser("org", help="organisations").add_subparsers(dest="action", required=True)
     org_create = org.add_parser("create", help="create an organisation and its first API key")

@@ -24,6 +24,13 @@ def _flag(value: str, name: str) -> bool:
     raise ValueError(f"{name} must be 'on' or 'off', not {value!r}")
 
 
+def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+    lowered = value.strip().lower()
+    if lowered not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    return lowered
+
+
 def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
 
@@ -56,6 +63,19 @@ class Settings:
     webhook_backoff_seconds: float = 2.0         # retry n waits backoff * 2**(n-1)
     webhook_poll_seconds: float = 1.0
     nextneural_url: str | None = None            # voice server that clones speakers; None = local TTS stands in
+    telephony: str = "auto"                      # auto (Exotel when connected, else simulator), simulator, exotel
+    exotel_flow_url: str | None = None           # the Exotel flow (voicebot applet) outbound calls connect to
+    dialer: bool = False                         # the campaign scheduler; from_env turns it on
+    dialer_poll_seconds: float = 1.0
+    dialer_calls_per_second: float = 1.0         # pace per flow; flow config dialer.calls_per_second overrides
+    dialer_flow_concurrency: int = 5             # calls in progress per flow
+    dialer_org_concurrency: int = 20             # calls in progress per organisation
+    dialer_dedup_hours: float = 24.0             # customers dialled this recently are not queued again
+    dialer_max_attempts: int = 3                 # per customer; no-answer and busy are retried
+    dialer_retry_minutes: float = 30.0
+    dialer_stale_minutes: float = 90.0           # a dialled call never reported as ended is given up
+    simulator_seed: int = 7                      # the simulated carrier's customers: same seed, same run
+    simulator_realtime: float = 1.0              # 0.5 plays the simulated calls at twice real speed
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -84,6 +104,19 @@ class Settings:
             webhook_timeout_seconds=float(get("VOICEAI_WEBHOOK_TIMEOUT_SECONDS", "10")),
             webhook_backoff_seconds=float(get("VOICEAI_WEBHOOK_BACKOFF_SECONDS", "2")),
             webhook_poll_seconds=float(get("VOICEAI_WEBHOOK_POLL_SECONDS", "1")),
+            telephony=_choice(get("VOICEAI_TELEPHONY", "auto"), "VOICEAI_TELEPHONY", ("auto", "simulator", "exotel")),
+            exotel_flow_url=get("VOICEAI_EXOTEL_FLOW_URL") or None,
+            dialer=_flag(get("VOICEAI_DIALER", "on"), "VOICEAI_DIALER"),
+            dialer_poll_seconds=float(get("VOICEAI_DIALER_POLL_SECONDS", "1")),
+            dialer_calls_per_second=float(get("VOICEAI_DIALER_CALLS_PER_SECOND", "1")),
+            dialer_flow_concurrency=int(get("VOICEAI_DIALER_FLOW_CONCURRENCY", "5")),
+            dialer_org_concurrency=int(get("VOICEAI_DIALER_ORG_CONCURRENCY", "20")),
+            dialer_dedup_hours=float(get("VOICEAI_DIALER_DEDUP_HOURS", "24")),
+            dialer_max_attempts=int(get("VOICEAI_DIALER_MAX_ATTEMPTS", "3")),
+            dialer_retry_minutes=float(get("VOICEAI_DIALER_RETRY_MINUTES", "30")),
+            dialer_stale_minutes=float(get("VOICEAI_DIALER_STALE_MINUTES", "90")),
+            simulator_seed=int(get("VOICEAI_SIMULATOR_SEED", "7")),
+            simulator_realtime=float(get("VOICEAI_SIMULATOR_REALTIME", "1")),
         )
 
     def blob_root(self) -> Path:

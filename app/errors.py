@@ -3,6 +3,7 @@
     DomainError
      ├── Invalid          400  BAD_REQUEST      bad input, names the field
      ├── Unauthenticated  401  UNAUTHENTICATED  missing, malformed, expired or revoked credentials
+     ├── Forbidden        403  FORBIDDEN        a valid-looking but unrecognised caller (carrier callbacks)
      ├── NotFound         404  NOT_FOUND        absent, or owned by another organisation
      ├── Conflict         409  CONFLICT         the request clashes with current state
      ├── TooLarge         413  BAD_REQUEST      the body is over the route's size limit
@@ -38,6 +39,11 @@ class Unauthenticated(DomainError):
         super().__init__(detail)
 
 
+class Forbidden(DomainError):
+    status = 403
+    code = "FORBIDDEN"
+
+
 class NotFound(DomainError):
     status = 404
     code = "NOT_FOUND"
@@ -69,5 +75,5 @@ class Unavailable(DomainError):
 
 
 ERROR_BY_CODE: dict[str, type[DomainError]] = {
-    cls.code: cls for cls in (Invalid, Unauthenticated, NotFound, Conflict, RateLimited, Unavailable)
+    cls.code: cls for cls in (Invalid, Unauthenticated, Forbidden, NotFound, Conflict, RateLimited, Unavailable)
 }

@@ -26,6 +26,7 @@ from app.web.client_address import ClientAddress
 from app.web.global_rate_limit import GlobalRateLimit
 from app.web.request_metrics import RequestMetrics
 from compat_rest.customer_import import import_handler
+from compat_rest.exotel_callbacks import exotel_handlers
 from compat_rest.live_socket import live_socket
 from compat_rest.recording import recording_handler
 from compat_rest.openapi import openapi_document
@@ -42,7 +43,8 @@ log = logging.getLogger("app")
 GRAPHQL_UPLOAD_BYTES = max(route.max_body_bytes or 0 for route in ROUTES)
 
 # Provider callbacks come from a few carrier IPs at campaign volume: they are validated, not IP-limited.
-RATE_LIMIT_EXEMPT = frozenset({f"{BASE_PATH}/webhooks/exotel/status", f"{BASE_PATH}/ws/exotel"})
+RATE_LIMIT_EXEMPT = frozenset({f"{BASE_PATH}/webhooks/exotel/status", f"{BASE_PATH}/webhooks/exotel/passthru",
+                               f"{BASE_PATH}/webhooks/exotel/connect", f"{BASE_PATH}/ws/exotel"})
 
 
 async def healthz(request: Request) -> Response:
@@ -90,7 +92,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         *build_routes(schema, platform, handlers={"POST /customers/import": import_handler(schema, platform),
                                                   **speaker_handlers(schema, platform),
                                                   "GET /calls/{call_uuid}/recording": recording_handler(platform),
-                                                  "GET /samples/{sample_uuid}/preview": sample_preview_handler(platform)}),
+                                                  "GET /samples/{sample_uuid}/preview": sample_preview_handler(platform),
+                                                  **exotel_handlers(platform)}),
     ]
     overrides = [
         (compile_path(BASE_PATH + route.path)[0], route.max_body_bytes)

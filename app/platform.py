@@ -12,6 +12,11 @@ from app.calls.queues import HumanQueueService
 from app.calls.reporter import PlatformCallReporter
 from app.calls.service import CallService
 from app.events import EventBus, build_bus
+from app.dialer.campaigns import CampaignService
+from app.dialer.carriers import CarrierDirectory
+from app.dialer.scheduler import DialerScheduler
+from app.integrations.service import IntegrationService
+from app.telephony.simulator import SimulatedCarrier, simulator_account_sid
 from app.metrics import Metrics
 from app.ratelimit import RateLimiter
 from app.services.agents import AgentService
@@ -54,6 +59,11 @@ class Platform:
     webhooks: WebhookService
     webhook_worker: WebhookWorker
     reporter: PlatformCallReporter
+    integrations: IntegrationService
+    campaigns: CampaignService
+    carriers: CarrierDirectory
+    dialer: DialerScheduler
+    simulator_account_sid: str
 
     @classmethod
     def build(cls, settings: Settings, *, rate_limit_prefix: str | None = None) -> "Platform":
@@ -75,6 +85,15 @@ class Platform:
             poll_seconds=settings.webhook_poll_seconds)
         blob_store = LocalBlobStore(settings.blob_root())
         voice_cloner = cloner_for(settings.nextneural_url)
+        integrations = IntegrationService(settings.resolved_secret_key())
+        simulator_sid = simulator_account_sid(settings.resolved_secret_key())
+        carriers = CarrierDirectory(
+            integrations, settings.telephony, settings.public_url,
+            simulator=lambda: SimulatedCarrier(settings.public_url, simulator_sid, seed=settings.simulator_seed,
+                                               realtime=settings.simulator_realtime))
+        campaigns = CampaignService(outbox, settings, exotel_account=carriers.uses_exotel)
+        integrations.campaigns = campaigns
+        reporter = PlatformCallReporter(bus, live, call_events, customers, outbox, settings.public_url)
         return cls(
             settings=settings,
             bus=bus,
@@ -90,7 +109,7 @@ class Platform:
             samples=SampleService(settings.public_url),
             customers=customers,
             customer_import=CustomerImporter(),
-            flows=FlowService(agents),
+            flows=FlowService(agents, campaigns),
             scripts=ScriptService(),
             blob_store=blob_store,
             voice_cloner=voice_cloner,
@@ -103,15 +122,23 @@ class Platform:
             webhooks=WebhookService(outbox, box, AddressPolicy(settings.allow_http_webhooks,
                                                                settings.allow_private_webhooks)),
             webhook_worker=worker,
-            reporter=PlatformCallReporter(bus, live, call_events, customers, outbox, settings.public_url),
+            reporter=reporter,
+            integrations=integrations,
+            campaigns=campaigns,
+            carriers=carriers,
+            dialer=DialerScheduler(campaigns, carriers, reporter, outbox, settings),
+            simulator_account_sid=simulator_sid,
         )
 
     def start_workers(self) -> None:
         """Background tasks owned by the platform, started by the app lifespan."""
         if self.settings.webhook_worker:
             self.webhook_worker.start()
+        if self.settings.dialer:
+            self.dialer.start()
 
     async def aclose(self) -> None:
+        await self.dialer.aclose()
         await self.webhook_worker.aclose()
         await self.reporter.aclose()
         await self.authenticator.aclose()

@@ -14,9 +14,11 @@ from strawberry.tools import merge_types
 
 from schema.agents import AgentMutations, AgentQueries, AgentSubscriptions
 from schema.calls import CallMutations, CallQueries, CallSubscriptions
+from schema.campaigns import CampaignMutations
 from schema.customers import CustomerMutations, CustomerQueries
 from schema.errors import ErrorCodes
 from schema.flows import FlowMutations, FlowQueries
+from schema.integrations import IntegrationMutations, IntegrationQueries
 from schema.loaders import OperationLoaders
 from schema.operation_metrics import OperationMetrics
 from schema.queues import QueueMutations, QueueQueries
@@ -28,10 +30,11 @@ from schema.scripts import ScriptMutations, ScriptQueries
 from schema.speakers import SpeakerMutations, SpeakerQueries
 
 Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries, CustomerQueries, FlowQueries,
-                              ScriptQueries, SpeakerQueries, CallQueries, QueueQueries, WebhookQueries))
+                              ScriptQueries, SpeakerQueries, CallQueries, QueueQueries, WebhookQueries,
+                              IntegrationQueries))
 Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations, CustomerMutations, FlowMutations,
                                     ScriptMutations, SpeakerMutations, CallMutations, QueueMutations,
-                                    WebhookMutations))
+                                    WebhookMutations, IntegrationMutations, CampaignMutations))
 Subscription = merge_types("Subscription", (AgentSubscriptions, CallSubscriptions))
 
 

@@ -19,7 +19,7 @@ from app.calls.live import CallEventLog, LiveRegistry
 from app.calls.merge import deep_merge
 from app.calls.payloads import call_data, live_entry
 from app.calls.reporting import CallAnalysis, CallCommand, CallEnd, CallStart, Speaker
-from app.db.models import Call, Customer
+from app.db.models import Call, Customer, DoNotCall
 from app.errors import NotFound
 from app.events import EventBus, Subscription
 from app.ids import new_id
@@ -119,6 +119,9 @@ class PlatformCallReporter:
             await Call.filter(id=call_id).using_db(connection).update(**changes)
             for key, value in changes.items():
                 setattr(call, key, value)
+            if first_end and end.end_reason == "dnc_request" and call.customer_id:
+                await DoNotCall.bulk_create([DoNotCall(organisation_id=call.organisation_id, customer_id=call.customer_id,
+                                                       call_id=call.id)], ignore_conflicts=True, using_db=connection)
             if first_end and end.outcome in OUTCOME_EVENTS:
                 customer = await self._customer(call, connection)
                 await self._outbox.enqueue(call.organisation_id, OUTCOME_EVENTS[end.outcome],

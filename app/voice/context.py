@@ -72,6 +72,7 @@ class CallContext:
     provider_call_id: str | None = None
     call_id: str | None = None
     flow_config: dict[str, Any] = field(default_factory=dict)
+    sarvam_api_key: str | None = field(default=None, repr=False)  # the organisation's Sarvam integration
 
     @property
     def language(self) -> str:

@@ -26,10 +26,20 @@ class AccountCheck(Protocol):
 
 
 class AcceptAllAccounts:
-    """Placeholder until issue 6 checks the Exotel account SID against the organisation's integration."""
+    """For tests and embedded runtimes without integrations: every account is accepted."""
 
     async def allows(self, account_sid: str | None, organisation_id: str) -> bool:
         return True
+
+
+class OrganisationKeys(Protocol):
+    async def sarvam_key(self, organisation_id: str) -> str | None:
+        """The organisation's own Sarvam key, if it connected one."""
+
+
+class NoOrganisationKeys:
+    async def sarvam_key(self, organisation_id: str) -> str | None:
+        return None
 
 
 def number_candidates(raw: str | None, region: str = "IN") -> list[str]:
@@ -47,8 +57,9 @@ def number_candidates(raw: str | None, region: str = "IN") -> list[str]:
 
 
 class FlowResolver:
-    def __init__(self, accounts: AccountCheck | None = None) -> None:
+    def __init__(self, accounts: AccountCheck | None = None, keys: OrganisationKeys | None = None) -> None:
         self.accounts = accounts or AcceptAllAccounts()
+        self.keys = keys or NoOrganisationKeys()
 
     async def inbound(self, to_number: str | None, from_number: str | None, account_sid: str | None = None,
                       provider_call_id: str | None = None) -> CallContext | None:
@@ -89,9 +100,12 @@ class FlowResolver:
             return None
         return await self._with_voice_language(self._context(flow, CallType.TEST, None, None, None, None))
 
-    @staticmethod
-    async def _with_voice_language(context: CallContext) -> CallContext:
-        """An organisation's cloned (nextneural) speaker carries its language on the speaker, not the agent."""
+    async def _with_voice_language(self, context: CallContext) -> CallContext:
+        """An organisation's cloned (nextneural) speaker carries its language on the speaker, not the agent;
+        its Sarvam integration key, when connected, is used for this call's providers."""
+        sarvam_key = await self.keys.sarvam_key(context.organisation_id)
+        if sarvam_key:
+            context = replace(context, sarvam_api_key=sarvam_key)
         voice = context.voice
         if voice.provider != "nextneural" or not voice.speaker or voice.language_code:
             return context

@@ -8,9 +8,21 @@ from typing import Any
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket
 
+from app.voice.flow_resolver import FlowResolver
 from app.voice.runtime import ReporterFactory, VoiceRuntime
 from app.voice.transports.browser import BrowserTestStream
 from app.voice.transports.exotel import ExotelStream
+
+
+def _resolver(platform: Any) -> FlowResolver:
+    """Account SIDs are checked against the organisation's Exotel integration; its Sarvam key is used."""
+    integrations = getattr(platform, "integrations", None)
+    if integrations is None:
+        return FlowResolver()
+    from app.telephony.accounts import IntegrationAccounts
+
+    telephony = getattr(platform.settings, "telephony", "auto")
+    return FlowResolver(IntegrationAccounts(integrations, telephony), integrations)
 
 
 def voice_routes(platform: Any, reporter_factory: ReporterFactory, runtime: VoiceRuntime | None = None,
@@ -23,7 +35,8 @@ def voice_routes(platform: Any, reporter_factory: ReporterFactory, runtime: Voic
     if runtime is None:
         from app.voice.providers.selection import ProviderSelector
 
-        runtime = VoiceRuntime(reporter_factory, providers=ProviderSelector(platform.settings).providers)
+        runtime = VoiceRuntime(reporter_factory, providers=ProviderSelector(platform.settings).providers,
+                               resolver=_resolver(platform))
         settings = platform.settings
         root = settings.blob_root() if hasattr(settings, "blob_root") else settings.data_dir / "blobs"
         runtime = runtime.with_recordings(root)

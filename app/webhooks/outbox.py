@@ -85,6 +85,13 @@ class WebhookOutbox:
                     next_attempt_at=now + timedelta(seconds=lease_seconds))
         return due
 
+    async def release(self, deliveries: Iterable[WebhookDelivery]) -> None:
+        """Give back rows this worker claimed but will not send now, so they do not wait out the lease."""
+        rows = list(deliveries)
+        if rows:  # one statement; the earliest of their times keeps them ahead of rows that became due later
+            await WebhookDelivery.filter(id__in=[row.id for row in rows], status="pending").update(
+                next_attempt_at=min(row.next_attempt_at for row in rows))
+
     async def record(self, delivery: WebhookDelivery, *, response_status: int | None, success: bool,
                      error: str | None, triggered_at: datetime, backoff_seconds: float) -> None:
         """Log the attempt and settle the row: delivered, retried later with exponential backoff, or failed."""

@@ -44,10 +44,11 @@ def signed_headers(secret: str, message_id: str, timestamp: int, body: bytes) ->
 
 
 class SecretBox:
-    """Signing secrets are encrypted at rest with a key derived from the platform secret key."""
+    """Secrets are encrypted at rest with a key derived from the platform secret key; `purpose` keeps the
+    keys of different stores (webhook secrets, provider credentials) apart."""
 
-    def __init__(self, secret_key: str) -> None:
-        digest = hashlib.sha256(("webhook-secrets:" + secret_key).encode()).digest()
+    def __init__(self, secret_key: str, purpose: str = "webhook-secrets") -> None:
+        digest = hashlib.sha256((purpose + ":" + secret_key).encode()).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(digest))
 
     def seal(self, secret: str) -> str:

@@ -78,14 +78,21 @@ class WebhookWorker:
         busy = [hook for hook, count in self._per_webhook.items() if count >= PER_WEBHOOK]
         lease = self._timeout + 5
         due = await self._outbox.claim(free, lease, busy)
+        over: list[WebhookDelivery] = []
         for delivery in due:
             if self._per_webhook[delivery.webhook_id] >= PER_WEBHOOK:
-                continue  # leased already: it comes back once the lease runs out
+                over.append(delivery)
+                continue
             self._per_webhook[delivery.webhook_id] += 1
             task = asyncio.create_task(self._deliver(delivery))
             self._tasks.add(task)
             task.add_done_callback(self._done(delivery.webhook_id))
-        return len(due)
+        if over:
+            # Claimed beyond the webhook's cap: hand the rows back at once rather than leaving them leased
+            # (a backlog on one webhook would otherwise wait out the lease in batches). The next claim skips
+            # the webhook until a slot frees, so this does not spin.
+            await self._outbox.release(over)
+        return len(due) - len(over)
 
     def _done(self, webhook_id: str):
         def done(task: asyncio.Task[None]) -> None:

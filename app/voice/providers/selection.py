@@ -1,7 +1,7 @@
 """Which providers a call uses: the agent's voice_config plus configured keys; local ones without keys.
 
 Keys are read once from `Settings.extra` (names below) into `VoiceKeys`; the organisation's Sarvam
-integration (issue 6) can pass its key through `VoiceKeys` too. No key at all: everything runs offline.
+integration key arrives on the call context (`CallContext.sarvam_api_key`) and wins over the setting. No key at all: everything runs offline.
 """
 
 from __future__ import annotations
@@ -56,10 +56,11 @@ class ProviderSelector:
 
     def tts(self, context: CallContext):
         provider = (context.voice.provider or "").lower()
-        if provider == "sarvam" and self.keys.sarvam_api_key:
+        sarvam_key = context.sarvam_api_key or self.keys.sarvam_api_key
+        if provider == "sarvam" and sarvam_key:
             from app.voice.providers.sarvam import SarvamTTS
 
-            return SarvamTTS(self.keys.sarvam_api_key, self.keys.sarvam_base_url)
+            return SarvamTTS(sarvam_key, self.keys.sarvam_base_url)
         if provider == "elevenlabs" and self.keys.elevenlabs_api_key:
             from app.voice.providers.elevenlabs import ElevenLabsTTS
 
@@ -69,10 +70,11 @@ class ProviderSelector:
         return EspeakTTS()
 
     def stt(self, context: CallContext):
-        if self.keys.sarvam_api_key:
+        sarvam_key = context.sarvam_api_key or self.keys.sarvam_api_key
+        if sarvam_key:
             from app.voice.providers.sarvam import SarvamSTT
 
-            return SarvamSTT(self.keys.sarvam_api_key, self.keys.sarvam_base_url)
+            return SarvamSTT(sarvam_key, self.keys.sarvam_base_url)
         from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
 
         return PocketsphinxSTT()

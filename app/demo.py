@@ -1,0 +1,304 @@
+"""`voiceai demo`: the first thing a new user runs. Offline by default: an embedded server on loopback with
+SQLite in a temporary directory and the simulated carrier. It creates an organisation, an agent, a script,
+an outbound flow and a few dozen customers, starts a local webhook receiver that verifies `X-NN-Signature`,
+launches the campaign, shows progress and live transcripts, runs a small post-call extraction and writes it
+back with `POST /calls/{uuid}/metadata` as a workflow service would, then prints the campaign statistics.
+
+With `--url` and `--api-key` the same run drives a real deployment (Exotel, Sarvam and OpenAI keys
+configured there); the webhook receiver must then be reachable from it (`--webhook-url`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import random
+import secrets
+import socket
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+API = "/api/voice"
+PRODUCTS = ["standing desk", "oak bookshelf", "ergonomic chair", "walnut dining table", "floor lamp"]
+FIRST = ["Asha", "Ravi", "Meera", "Arjun", "Priya", "Kiran", "Neha", "Vikram", "Divya", "Rahul", "Sana", "Aman"]
+LAST = ["Sharma", "Iyer", "Patel", "Reddy", "Khan", "Das", "Mehta", "Nair"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def extract(transcript: list[dict[str, Any]]) -> dict[str, Any]:
+    """A deliberately small, local post-call extraction (a workflow would use an LLM here)."""
+    said = " ".join(turn["text"].lower() for turn in transcript if turn.get("speaker") == "customer")
+    product = next((p for p in PRODUCTS if p.split()[-1] in said), None)
+    positive = any(word in said for word in ("good", "yes", "available", "thank"))
+    declined = any(word in said for word in ("not right now", "no thanks", "not interested"))
+    return {"extraction": {"schema_version": "1.0", "outcome": {
+        "call_outcome": "declined" if declined else ("interested" if positive else "unclear"),
+        "intent_score": 20 if declined else (75 if positive else 40)},
+        "requirement": {"product_category": product or "unknown"}}}
+
+
+@dataclass
+class Receiver:
+    """The local webhook receiver: verifies every delivery's signature and queues the events."""
+
+    secret: str = ""
+    events: asyncio.Queue = field(default_factory=asyncio.Queue)
+    rejected: int = 0
+    url: str = ""
+    _runner: web.AppRunner | None = None
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> "Receiver":
+        app = web.Application()
+        app.router.add_post("/hooks", self._hook)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        self.url = f"http://{host}:{site._server.sockets[0].getsockname()[1]}/hooks"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    def verify(self, body: bytes, signature: str | None) -> bool:
+        import base64
+
+        key = base64.b64decode(self.secret.removeprefix("whsec_")) if self.secret else b""
+        expected = hmac.new(key, body, hashlib.sha256).hexdigest()
+        return bool(signature) and hmac.compare_digest(expected, signature)
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if not self.verify(body, request.headers.get("X-NN-Signature")):
+            self.rejected += 1
+            return web.json_response({"detail": "bad signature"}, status=401)
+        await self.events.put(json.loads(body))
+        return web.json_response({"ok": True})
+
+
+class Api:
+    def __init__(self, http: aiohttp.ClientSession, base: str, key: str) -> None:
+        self.http, self.base, self.key = http, base.rstrip("/"), key
+
+    async def call(self, method: str, path: str, **options: Any) -> Any:
+        headers = {"Authorization": f"Bearer {self.key}"}
+        async with self.http.request(method, self.base + API + path, headers=headers, **options) as answer:
+            body = await answer.json(content_type=None)
+            if answer.status >= 400:
+                raise RuntimeError(f"{method} {path} answered {answer.status}: {body}")
+            return body
+
+
+def _customers(count: int, rng: random.Random) -> list[dict[str, Any]]:
+    phones: set[str] = set()
+    records = []
+    while len(records) < count:
+        phone = f"+9198{rng.randrange(10**8):08d}"
+        if phone in phones:
+            continue
+        phones.add(phone)
+        product = rng.choice(PRODUCTS)
+        records.append({"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "phone": phone,
+                        "tags": ["Demo:Spring"], "preferred_language": "en",
+                        "metadata": {"product_interest": product, "cart_value": rng.randrange(80, 1200)}})
+    return records
+
+
+class Demo:
+    def __init__(self, api: Api, receiver: Receiver, *, customers: int, seed: int, timeout: float,
+                 out=sys.stdout, show_transcripts: int = 3) -> None:
+        self.api, self.receiver = api, receiver
+        self.count, self.seed, self.timeout, self.out = customers, seed, timeout, out
+        self.show_transcripts = show_transcripts
+        self.watched = 0
+        self.done: set[str] = set()
+        self.tasks: set[asyncio.Task] = set()
+        self.metadata_written = 0
+
+    def say(self, text: str) -> None:
+        clear = "\r" + " " * 78 + "\r" if self._tty() else ""
+        print(clear + text, file=self.out, flush=True)
+        self._shown = -1
+
+    def _tty(self) -> bool:
+        return bool(getattr(self.out, "isatty", lambda: False)())
+
+    def progress(self, queued: int) -> None:
+        """A bar redrawn in place on a terminal; a line per change otherwise (logs, CI)."""
+        if len(self.done) == getattr(self, "_shown", None):
+            return
+        self._shown = len(self.done)
+        width = 30
+        filled = int(width * len(self.done) / max(queued, 1))
+        bar = f"[{'#' * filled}{'.' * (width - filled)}] {len(self.done)}/{queued} calls finished"
+        if self._tty():
+            print("\r" + bar, end="", file=self.out, flush=True)
+        else:
+            print(bar, file=self.out, flush=True)
+
+    async def setup(self) -> dict[str, Any]:
+        rng = random.Random(self.seed)
+        hook = await self.api.call("POST", "/webhooks", json={
+            "name": "demo receiver", "url": self.receiver.url,
+            "events": ["call.started", "call.ended", "call.no_answer", "call.voicemail", "campaign.launched",
+                       "campaign.stopped", "campaign.completed"]})
+        self.receiver.secret = hook["secret"]
+        agent = await self.api.call("POST", "/agents", json={
+            "name": "Aria", "role": "Outbound sales", "voice_config": {"provider": "sarvam", "speaker": "shubh"}})
+        script = await self.api.call("POST", "/scripts", json={
+            "name": "Spring reactivation", "opening_line": "Hi, this is Aria from Luminary Home.",
+            "talking_points": ["Spring offers on furniture you looked at"],
+            "faq": [{"question": "Is it available?", "answer": "Yes, it ships within five days."}],
+            "closing_line": "Thanks for your time, goodbye!"})
+        flow = await self.api.call("POST", "/flows", json={
+            "kind": "outbound", "name": "Spring Reactivation (demo)", "provider": "sarvam",
+            "voice_agent_id": agent["uuid"], "script_id": script["uuid"], "branches": ["Demo:Spring"],
+            "config": {"persona_prompt": "You are Aria, a friendly advisor at Luminary Home."}, "status": "active"})
+        written = await self.api.call("POST", "/customers/bulk", json={"customers": _customers(self.count, rng)})
+        if written.get("errors"):
+            raise RuntimeError(f"customers were refused: {written['errors'][:3]}")
+        return flow
+
+    async def run(self) -> dict[str, Any]:
+        started = time.monotonic()
+        flow = await self.setup()
+        self.say(f"Flow {flow['uuid']}: {self.count} customers, webhook receiver at {self.receiver.url}")
+        launched = await self.api.call("POST", f"/flows/{flow['uuid']}/launch")
+        queued = launched["customers_queued"]
+        self.say(f"Launched: {queued} customers queued")
+        completed = await self._follow(queued, started)
+        if not completed:
+            await self.api.call("POST", f"/flows/{flow['uuid']}/stop")
+            self.say("Time is up: campaign stopped (calls in progress finish).")
+        for task in list(self.tasks):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(task, 15)
+        stats = await self.api.call("GET", "/calls/statistics", params={"flow_uuid": flow["uuid"]})
+        self.say("")
+        self.say("Campaign statistics: " + json.dumps(stats))
+        self.say(f"Post-call extractions written back: {self.metadata_written}; "
+                 f"webhook deliveries with a bad signature: {self.receiver.rejected}")
+        self.say(f"Finished in {time.monotonic() - started:.1f} s")
+        return {"flow": flow, "queued": queued, "stats": stats, "completed": completed,
+                "metadata_written": self.metadata_written, "rejected": self.receiver.rejected}
+
+    async def _follow(self, queued: int, started: float) -> bool:
+        self.progress(queued)
+        while time.monotonic() - started < self.timeout:
+            try:
+                event = await asyncio.wait_for(self.receiver.events.get(), 1.0)
+            except asyncio.TimeoutError:
+                continue
+            kind, data = event["event"], event["data"]
+            if kind == "call.started" and self.watched < self.show_transcripts:
+                self.watched += 1
+                self._spawn(self._watch(data["call_uuid"], data.get("customer_uuid")))
+            elif kind in ("call.ended", "call.no_answer", "call.voicemail"):
+                if data["call_uuid"] not in self.done:
+                    self.done.add(data["call_uuid"])
+                    if kind == "call.ended" and data.get("outcome") == "connected":
+                        self._spawn(self._extract(data))
+                    elif kind != "call.ended":
+                        self.say(f"  {data.get('customer_phone')}: {kind.split('.')[1].replace('_', ' ')}")
+            elif kind == "campaign.completed":
+                self.progress(queued)
+                self.say(f"Campaign completed: {json.dumps({k: v for k, v in data.items() if k != 'flow_uuid'})}")
+                return True
+            self.progress(queued)
+        return False
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _watch(self, call_id: str, customer: str | None) -> None:
+        url = "ws" + self.api.base.removeprefix("http") + f"{API}/ws/live/{call_id}?token={self.api.key}"
+        with contextlib.suppress(Exception):
+            async with self.api.http.ws_connect(url) as ws:
+                async for message in ws:
+                    event = json.loads(message.data)
+                    if event.get("type") == "transcript":
+                        self.say(f"  [{call_id}] {event['speaker']:>8}: {event['text']}")
+                    elif event.get("type") == "end":
+                        self.say(f"  [{call_id}] ended: {event.get('outcome')}, {event.get('duration_seconds')} s")
+                        return
+
+    async def _extract(self, data: dict[str, Any]) -> None:
+        payload = extract(data.get("transcript") or [])
+        with contextlib.suppress(Exception):
+            await self.api.call("POST", f"/calls/{data['call_uuid']}/metadata", json={"key_details": payload})
+            self.metadata_written += 1
+
+
+async def run_embedded(customers: int, seed: int, timeout: float, data_dir: Path | None = None) -> dict[str, Any]:
+    """Everything on loopback: SQLite, the server, the simulated carrier and the webhook receiver."""
+    import uvicorn
+
+    from app.config import Settings
+    from app.db.setup import close_database, open_database
+    from app.main import create_app
+    from app.services.organisations import create_organisation
+
+    directory = data_dir or Path(tempfile.mkdtemp(prefix="voiceai-demo-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    settings = Settings(
+        database_url=f"sqlite://{directory}/demo.db", data_dir=directory, public_url=f"http://127.0.0.1:{port}",
+        secret_key=secrets.token_urlsafe(32), rate_limits=False, telephony="simulator", dialer=True,
+        dialer_poll_seconds=0.2, dialer_calls_per_second=4.0, dialer_flow_concurrency=8, dialer_org_concurrency=8,
+        dialer_max_attempts=1, webhook_worker=True, webhook_poll_seconds=0.2, allow_http_webhooks=True,
+        allow_private_webhooks=True, simulator_seed=seed, simulator_realtime=0.5, log_level="WARNING")
+    await open_database(settings.database_url)
+    app = create_app(settings, manage_database=False)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    serving = asyncio.create_task(server.serve())
+    receiver = await Receiver().start()
+    try:
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.02)
+        created = await create_organisation("Luminary Home (demo)")
+        async with aiohttp.ClientSession() as http:
+            demo = Demo(Api(http, settings.public_url, created.api_key), receiver, customers=customers, seed=seed,
+                        timeout=timeout)
+            result = await demo.run()
+        recordings = settings.blob_root() / "recordings" / created.organisation.id
+        print(f"Recordings: {recordings} (and GET {API}/calls/{{uuid}}/recording)", flush=True)
+        print(f"Database: {directory / 'demo.db'}", flush=True)
+        return {**result, "recordings": str(recordings)}
+    finally:
+        await receiver.stop()
+        server.should_exit = True
+        await asyncio.gather(serving, return_exceptions=True)
+        await close_database()
+
+
+async def run_remote(url: str, api_key: str, customers: int, seed: int, timeout: float,
+                     webhook_host: str, webhook_port: int, webhook_url: str | None) -> dict[str, Any]:
+    receiver = await Receiver().start(webhook_host, webhook_port)
+    if webhook_url:
+        receiver.url = webhook_url
+    try:
+        async with aiohttp.ClientSession() as http:
+            return await Demo(Api(http, url, api_key), receiver, customers=customers, seed=seed,
+                              timeout=timeout).run()
+    finally:
+        await receiver.stop()

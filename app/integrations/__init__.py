@@ -1,0 +1,1 @@
+"""Provider integrations an organisation connects: Exotel (telephony) and Sarvam (voice)."""

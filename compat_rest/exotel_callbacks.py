@@ -1,0 +1,55 @@
+"""Exotel's unauthenticated requests: the status callback (form POST) and the Passthru/Connect applet
+lookups for warm transfer (GET). They are validated by the app services, not by a bearer token, and are
+exempt from the per-IP budget (carriers call from a few IPs at campaign volume)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+
+from app.errors import DomainError, Invalid
+from app.platform import Platform
+from app.telephony.handoff import HandoffService
+from app.telephony.status import ExotelStatusService, StatusUpdate
+from compat_rest.shim import error_response
+
+MAX_FORM_BYTES = 64 * 1024
+
+
+def exotel_handlers(platform: Platform) -> dict[str, Callable]:
+    status_service = ExotelStatusService(platform.integrations, platform.reporter, platform.simulator_account_sid)
+    handoff = HandoffService(platform.call_events)
+
+    async def status(request: Request) -> Response:
+        try:
+            if request.headers.get("content-type", "").split(";")[0].strip() not in (
+                    "application/x-www-form-urlencoded", "multipart/form-data"):
+                raise Invalid("the status callback must be form-encoded")
+            form = await request.form()
+            fields = {key: str(value) for key, value in form.items()}
+            result = await status_service.apply(StatusUpdate.from_form(fields, request.query_params))
+        except DomainError as error:
+            return error_response(error)
+        return JSONResponse({"status": result})
+
+    async def passthru(request: Request) -> Response:
+        try:
+            transfer = await handoff.passthru(request.query_params)
+        except DomainError as error:
+            return error_response(error)
+        if transfer:
+            return PlainTextResponse("transfer", status_code=302)
+        return PlainTextResponse("hangup", status_code=200)
+
+    async def connect(request: Request) -> Response:
+        try:
+            number = await handoff.target_number(request.query_params)
+        except DomainError as error:
+            return error_response(error)
+        return JSONResponse({"fetch_after_attempt": False, "destination": {"numbers": [number]}, "record": True})
+
+    return {"POST /webhooks/exotel/status": status,
+            "GET /webhooks/exotel/passthru": passthru,
+            "GET /webhooks/exotel/connect": connect}
