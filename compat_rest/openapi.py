@@ -68,7 +68,7 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
             {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
             for name in re.findall(r"{(\w+)}", route.path)
         ],
-        "security": [{"bearer": []}],
+        "security": [] if route.public else [{"bearer": []}],
     }
     if route.pending:
         operation["description"] = f"Not implemented yet ({route.pending})."

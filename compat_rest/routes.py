@@ -35,6 +35,7 @@ class RestRoute:
     pending: str | None = None                     # not built yet: the issue that builds it
     websocket: bool = False
     extension: bool = False                        # not in the spec: OpenAPI marks it `x-extension: true`
+    public: bool = False                           # no bearer token: the endpoint validates its caller itself
     handler: bool = False                          # served by a Starlette handler given to build_routes;
                                                    # `field` is then its GraphQL twin (limit, answer schema)
     graphql_only: tuple[str, ...] = ()             # GraphQL arguments REST does not expose (e.g. `filter`)
@@ -172,11 +173,11 @@ ROUTES: tuple[RestRoute, ...] = (
     _r("WEBSOCKET", "/ws/live/{call_uuid}", "Live transcript stream", tag="WebSockets", websocket=True),
     _r("WEBSOCKET", "/ws/browser-test/{flow_uuid}", "Browser test of a flow", tag="WebSockets", websocket=True),
     _r("POST", "/webhooks/exotel/status", "Exotel status callback (form-encoded; validated by AccountSid)",
-       handler=True, media_types=("application/json",), tag="Inbound Webhooks"),
+       handler=True, media_types=("application/json",), tag="Inbound Webhooks", public=True),
     _r("GET", "/webhooks/exotel/passthru", "Exotel Passthru: 302 when the voicebot handed over (warm transfer)",
-       handler=True, media_types=("text/plain",), tag="Inbound Webhooks", extension=True),
+       handler=True, media_types=("text/plain",), tag="Inbound Webhooks", extension=True, public=True),
     _r("GET", "/webhooks/exotel/connect", "Exotel Connect: the number of the transfer queue",
-       handler=True, media_types=("application/json",), tag="Inbound Webhooks", extension=True),
+       handler=True, media_types=("application/json",), tag="Inbound Webhooks", extension=True, public=True),
 )
 
 

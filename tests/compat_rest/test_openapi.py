@@ -29,3 +29,9 @@ async def test_openapi_describes_bodies_responses_and_limits(anonymous):
     assert create["responses"]["400"]["content"]["application/json"]["schema"]["required"] == ["detail"]
     samples = document["paths"]["/samples"]["get"]
     assert {p["name"] for p in samples["parameters"]} == {"provider", "language_code"}
+
+
+async def test_provider_callbacks_are_documented_without_bearer_auth(anonymous):
+    document = (await anonymous.get("/openapi.json")).body
+    assert document["paths"]["/webhooks/exotel/status"]["post"]["security"] == []
+    assert document["paths"]["/agents"]["get"]["security"] == [{"bearer": []}]
