@@ -44,6 +44,7 @@ GRAPHQL_UPLOAD_BYTES = max(route.max_body_bytes or 0 for route in ROUTES)
 
 # Provider callbacks come from a few carrier IPs at campaign volume: they are validated, not IP-limited.
 RATE_LIMIT_EXEMPT = frozenset({f"{BASE_PATH}/webhooks/exotel/status", f"{BASE_PATH}/webhooks/exotel/passthru",
+                               f"{BASE_PATH}/webhooks/exotel/stream",
                                f"{BASE_PATH}/webhooks/exotel/connect", f"{BASE_PATH}/ws/exotel"})
 
 

@@ -50,6 +50,14 @@ def exotel_handlers(platform: Platform) -> dict[str, Callable]:
             return error_response(error)
         return JSONResponse({"fetch_after_attempt": False, "destination": {"numbers": [number]}, "record": True})
 
+    async def stream(request: Request) -> Response:
+        try:
+            url = await handoff.stream_url(request.query_params, platform.settings.public_url)
+        except DomainError as error:
+            return error_response(error)
+        return JSONResponse({"url": url})
+
     return {"POST /webhooks/exotel/status": status,
+            "GET /webhooks/exotel/stream": stream,
             "GET /webhooks/exotel/passthru": passthru,
             "GET /webhooks/exotel/connect": connect}

@@ -176,6 +176,9 @@ ROUTES: tuple[RestRoute, ...] = (
        handler=True, media_types=("application/json",), tag="Inbound Webhooks", public=True),
     _r("GET", "/webhooks/exotel/passthru", "Exotel Passthru: 302 when the voicebot handed over (warm transfer)",
        handler=True, media_types=("text/plain",), tag="Inbound Webhooks", extension=True, public=True),
+    _r("GET", "/webhooks/exotel/stream", "Exotel voicebot applet: the socket URL for this call (outbound calls "
+       "carry call_id, flow_id, customer_id)", handler=True, media_types=("application/json",),
+       tag="Inbound Webhooks", extension=True, public=True),
     _r("GET", "/webhooks/exotel/connect", "Exotel Connect: the number of the transfer queue",
        handler=True, media_types=("application/json",), tag="Inbound Webhooks", extension=True, public=True),
 )

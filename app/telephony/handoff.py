@@ -1,6 +1,6 @@
 """Warm transfer on Exotel: the voicebot applet cannot transfer, so the session closes the stream with the
 transfer recorded, then the flow's Passthru applet asks whether to transfer (302) or hang up (200), and its
-Connect applet asks which number to dial. Both requests are unauthenticated: they must name a call we
+Connect applet asks which number to dial. The voicebot applet itself may fetch its socket URL per call. Both requests are unauthenticated: they must name a call we
 know by its Exotel CallSid (unguessable), and CustomField, when present, must be that call's id.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Mapping
+from urllib.parse import urlencode
 
 from app.calls.live import CallEventLog
 from app.db.models import Call, HumanQueue
@@ -37,6 +38,17 @@ class HandoffService:
         if custom and custom != call.id:
             raise Forbidden("CustomField does not match the call")
         return call
+
+    async def stream_url(self, params: Mapping[str, str], public_url: str) -> str:
+        """The voicebot applet's dynamic URL: an outbound call's socket carries its call, flow and customer
+        as custom parameters (Exotel echoes them in `start.custom_parameters`), so the socket finds the
+        call the dialer placed. Inbound calls (no CustomField) get the bare URL and are matched by number."""
+        base = public_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + "/api/voice/ws/exotel"
+        if not (params.get("CustomField") or "").strip():
+            return base
+        call = await self._call(params)
+        custom = {"call_id": call.id, "flow_id": call.flow_id, "customer_id": call.customer_id}
+        return f"{base}?{urlencode({key: value for key, value in custom.items() if value})}"
 
     async def passthru(self, params: Mapping[str, str]) -> bool:
         """True when the voicebot handed the caller over (answer 302, the Connect branch)."""

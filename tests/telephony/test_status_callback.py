@@ -115,3 +115,23 @@ async def test_passthru_and_connect_for_a_warm_transfer(anonymous, client, conne
     assert forged.status == 403
     mismatch = await anonymous.get("/webhooks/exotel/connect", params={**params, "CustomField": "cal_other"})
     assert mismatch.status == 403
+
+
+async def test_the_voicebot_applet_fetches_a_socket_url_that_names_the_outbound_call(anonymous, client, queued_call):
+    """Exotel echoes the socket URL's query as start.custom_parameters: that is how the socket finds the
+    call the dialer placed."""
+    from urllib.parse import parse_qs, urlsplit
+
+    call, flow, customer = queued_call["call"], queued_call["flow"], queued_call["customer"]
+    answer = await anonymous.get("/webhooks/exotel/stream", params={"CallSid": call.provider_call_id,
+                                                                    "CustomField": call.id})
+    assert answer.status == 200
+    url = urlsplit(answer.body["url"])
+    assert url.scheme == "ws" and url.path == "/api/voice/ws/exotel"
+    assert parse_qs(url.query) == {"call_id": [call.id], "flow_id": [flow.id], "customer_id": [customer.id]}
+    assert len(url.query) <= 256  # Exotel's limit for custom parameters
+
+    inbound = await anonymous.get("/webhooks/exotel/stream", params={"CallSid": "CA-inbound"})
+    assert inbound.status == 200 and urlsplit(inbound.body["url"]).query == ""
+    forged = await anonymous.get("/webhooks/exotel/stream", params={"CallSid": "nope", "CustomField": call.id})
+    assert forged.status == 403
