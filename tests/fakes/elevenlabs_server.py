@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from app.voice.audio import tone
+from tests.fakes.loopback import serve
 
 
 @dataclass
@@ -22,11 +23,7 @@ class FakeElevenLabs:
     async def start(self) -> "FakeElevenLabs":
         app = web.Application()
         app.router.add_post("/v1/text-to-speech/{voice_id}/stream", self._stream)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+        self._runner, self.url = await serve(app)
         return self
 
     async def stop(self) -> None:

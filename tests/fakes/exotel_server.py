@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from tests.fakes.loopback import serve
 
 REQUIRED = ("From", "CallerId", "Url", "CustomField", "StatusCallback")
 
@@ -26,11 +27,7 @@ class FakeExotel:
     async def start(self) -> "FakeExotel":
         app = web.Application()
         app.router.add_post("/v1/Accounts/{sid}/Calls/connect.json", self._connect)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+        self._runner, self.url = await serve(app)
         return self
 
     async def stop(self) -> None:

@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from tests.fakes.loopback import serve
+
 ABSENT: Any = object()
 """Pass as a claim override to leave that claim out of the token."""
 
@@ -45,11 +47,8 @@ class FakeCertServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/certs", self._serve)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        host, port = self._runner.addresses[0][:2]
-        self.url = f"http://{host}:{port}/certs"
+        self._runner, base = await serve(app)
+        self.url = f"{base}/certs"
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from tests.fakes.loopback import serve
 
 
 @dataclass
@@ -40,12 +41,7 @@ class FakeNextNeuralServer:
         app.router.add_post("/v1/speakers/{speaker_id}/builds", self._build)
         app.router.add_get("/v1/jobs/{job_id}", self._job)
         app.router.add_delete("/v1/speakers/{speaker_id}", self._delete)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
+        self._runner, self.url = await serve(app)
         return self
 
     async def stop(self) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from tests.fakes.loopback import serve
 
 
 @dataclass
@@ -25,11 +26,8 @@ class FakeOpenAI:
     async def start(self) -> "FakeOpenAI":
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._completions)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/v1"
+        self._runner, base = await serve(app)
+        self.url = base + "/v1"
         return self
 
     async def stop(self) -> None:

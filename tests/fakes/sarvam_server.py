@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from app.voice.audio import tone
+from tests.fakes.loopback import serve
 
 
 def wav_bytes(pcm: bytes, rate: int) -> bytes:
@@ -38,11 +39,7 @@ class FakeSarvam:
         app = web.Application()
         app.router.add_post("/text-to-speech", self._tts)
         app.router.add_post("/speech-to-text", self._stt)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+        self._runner, self.url = await serve(app)
         return self
 
     async def stop(self) -> None:
