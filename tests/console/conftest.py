@@ -1,0 +1,77 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright, with a fake microphone that
+plays a WAV file of speech, against the same loopback server as the rest of the suite."""
+
+from __future__ import annotations
+
+import shutil
+import wave
+from pathlib import Path
+from typing import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from tests.voice.speech import fresh_spoken
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "console"
+TOKEN_KEY = "voiceai.token"
+
+# Flags that keep Chromium off the (closed) network and let pages use the microphone without a prompt.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-default-apps", "--mute-audio",
+    "--autoplay-policy=no-user-gesture-required",
+    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+]
+
+
+@pytest.fixture(scope="session")
+def microphone_wav(data_dir: Path) -> Path:
+    """What the fake microphone says: one caller turn, then enough silence to end it. Chromium loops
+    the file, so the silence also keeps the agent from hearing a second turn straight away."""
+    rate = 16000
+    speech = fresh_spoken("yes I am interested please tell me more", rate)
+    path = data_dir / "microphone.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(b"\0\0" * (rate // 2) + speech + b"\0\0" * (rate * 6))
+    return path
+
+
+@pytest_asyncio.fixture(scope="session")
+async def browser(microphone_wav: Path) -> AsyncIterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium (.ci/run does)")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={microphone_wav}"])
+        yield launched
+        await launched.close()
+
+
+@pytest_asyncio.fixture
+async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
+    created = await browser.new_context(viewport={"width": 1280, "height": 860})
+    created.set_default_timeout(15_000)
+    yield created
+    await created.close()
+
+
+@pytest_asyncio.fixture
+async def page(context: BrowserContext) -> AsyncIterator[Page]:
+    """A fresh tab whose console errors fail the test: a broken script must not pass silently."""
+    opened = await context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    yield opened
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def screenshot_path(name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS / f"{name}.png"
