@@ -147,3 +147,19 @@ def _job(answer: Any) -> Job:
 
 def cloner_for(base_url: str | None) -> VoiceCloner:
     return NextNeuralClient(base_url) if base_url else LocalCloner()
+
+
+# --- synthesis (the voice pipeline speaks deployed speakers through the server) -------------------------
+
+SYNTHESIS_RATES = (8000, 16000, 22050, 24000)
+
+
+async def server_speaker_id(organisation_id: str, name: str) -> str | None:
+    """The voice server's id (`spk_…`) of the organisation's speaker `name` when it is deployed there (built
+    by `NextNeuralClient`, not the local stand-in); None means the local TTS speaks for it."""
+    from app.db.models import Speaker
+
+    row = await Speaker.filter(organisation_id=organisation_id, name=name.strip().lower(), deployed=True,
+                               voice_model=NextNeuralClient.model).exclude(training_status=JobStatus.FAILED.value) \
+        .first().values("id")
+    return row["id"] if row else None

@@ -1,16 +1,20 @@
 """A fake NextNeural voice server speaking the protocol of docs/custom-voices.md on a real socket.
 
 It keeps what it was sent (speakers with their reference audio, samples, builds), advances each build
-job one step per status poll (queued, running, succeeded), and can be told to fail with 500.
+job one step per status poll (queued, running, succeeded), synthesizes for known speakers (100 ms of tone
+per word, raw PCM in several chunked writes), and can be told to fail with 500 or to stall synthesis.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from app.voice.audio import tone
 from tests.fakes.loopback import serve
 
 
@@ -30,6 +34,8 @@ class FakeNextNeuralServer:
         self.builds: dict[str, dict[str, Any]] = {}
         self.fail = False
         self.fail_builds = False
+        self.syntheses: list[dict[str, Any]] = []   # {"speaker_id", "text", "language", "sample_rate"}
+        self.synthesis_delay = 0.0                  # seconds before the first audio byte
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -41,6 +47,7 @@ class FakeNextNeuralServer:
         app.router.add_post("/v1/speakers/{speaker_id}/builds", self._build)
         app.router.add_get("/v1/jobs/{job_id}", self._job)
         app.router.add_delete("/v1/speakers/{speaker_id}", self._delete)
+        app.router.add_post("/v1/speakers/{speaker_id}/synthesize", self._synthesize)
         self._runner, self.url = await serve(app)
         return self
 
@@ -95,3 +102,24 @@ class FakeNextNeuralServer:
         if self.speakers.pop(request.match_info["speaker_id"], None) is None:
             return web.json_response({"error": "unknown speaker"}, status=404)
         return web.Response(status=204)
+
+    async def _synthesize(self, request: web.Request) -> web.StreamResponse:
+        speaker_id = request.match_info["speaker_id"]
+        body = await request.json()
+        self.syntheses.append({"speaker_id": speaker_id, **body})
+        if speaker_id not in self.speakers:
+            return web.json_response({"error": "speaker not deployed"}, status=404)
+        text, rate = body.get("text"), body.get("sample_rate")
+        if not isinstance(text, str) or not text.strip() or rate not in (8000, 16000, 22050, 24000):
+            return web.json_response({"error": "text and a sample_rate of 8000, 16000, 22050 or 24000"},
+                                     status=422)
+        if self.synthesis_delay:
+            await asyncio.sleep(self.synthesis_delay)
+        pcm = tone(rate, 100 * len(text.split()), 220, 5000)
+        response = web.StreamResponse(headers={"Content-Type": "audio/pcm", "X-Sample-Rate": str(rate)})
+        await response.prepare(request)
+        for start in range(0, len(pcm), 999):  # odd sizes: samples must be kept whole across chunks
+            await response.write(pcm[start:start + 999])
+            await asyncio.sleep(0.001)
+        await response.write_eof()
+        return response

@@ -147,3 +147,40 @@ async def test_a_call_turn_through_the_remote_llm_and_tts(openai_server, sarvam_
     assert [t["text"] for t in sarvam_server.tts_requests[2:]] == ["We deliver in five days.", "Anything else?"]
     assert openai_server.requests[0]["messages"][0]["role"] == "system"
     await call.end()
+
+
+def test_sarvam_streaming_is_picked_by_the_setting_and_a_flow_can_opt_in_or_out():
+    from app.voice.providers.sarvam_ws_stt import SarvamStreamingSTT
+    from app.voice.providers.sarvam_ws_tts import SarvamStreamingTTS
+
+    rest, streaming = VoiceKeys(sarvam_api_key="sv"), VoiceKeys(sarvam_api_key="sv", sarvam_streaming=True)
+    picked = ProviderSelector(keys=streaming).providers(context("sarvam"))
+    assert isinstance(picked.tts, SarvamStreamingTTS) and isinstance(picked.stt, SarvamStreamingSTT)
+    assert isinstance(ProviderSelector(keys=rest).tts(context("sarvam")), SarvamTTS)  # REST stays the default
+    opted_in = CallContext("org", CallType.INBOUND, voice=VoiceConfig(provider="sarvam"),
+                           flow_config={"sarvam_streaming": True})
+    assert isinstance(ProviderSelector(keys=rest).stt(opted_in), SarvamStreamingSTT)
+    opted_out = CallContext("org", CallType.INBOUND, voice=VoiceConfig(provider="sarvam"),
+                            flow_config={"sarvam_streaming": False})
+    assert isinstance(ProviderSelector(keys=streaming).tts(opted_out), SarvamTTS)
+    with_org_key = CallContext("org", CallType.INBOUND, voice=VoiceConfig(provider="sarvam"), sarvam_api_key="org")
+    assert ProviderSelector(keys=VoiceKeys(sarvam_streaming=True)).tts(with_org_key).api_key == "org"
+
+
+def test_a_nextneural_voice_goes_to_the_voice_server_when_one_is_configured():
+    from app.voice.providers.nextneural_tts import NextNeuralTTS
+
+    tts = ProviderSelector(keys=VoiceKeys(nextneural_url="http://voices:9000")).tts(context("nextneural"))
+    assert isinstance(tts, NextNeuralTTS) and isinstance(tts.fallback, EspeakTTS)
+    assert (tts.base_url, tts.organisation_id) == ("http://voices:9000", "org")
+
+
+def test_streaming_and_the_voice_server_come_from_the_settings():
+    class Settings:
+        extra = {"VOICEAI_SARVAM_API_KEY": "sv", "VOICEAI_SARVAM_STREAMING": "on"}
+        nextneural_url = "http://voices:9000"
+    keys = VoiceKeys.from_settings(Settings())
+    assert (keys.sarvam_streaming, keys.nextneural_url) == (True, "http://voices:9000")
+    Settings.extra = {"VOICEAI_SARVAM_STREAMING": "maybe"}
+    with pytest.raises(ValueError, match="VOICEAI_SARVAM_STREAMING"):
+        VoiceKeys.from_settings(Settings())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Protocol, Union
+from typing import Any, AsyncIterator, Protocol, Union, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,27 @@ class SpeechToText(Protocol):
         """One finished caller utterance (PCM16 mono at `rate`) to text."""
 
 
+class SpeechTurn(Protocol):
+    """One caller turn streamed to the STT while it is spoken."""
+
+    def push(self, pcm: bytes) -> None:
+        """More of the turn's audio (PCM16 mono); never blocks the audio path."""
+
+    async def finish(self) -> Transcript:
+        """The turn is over: its final transcript."""
+
+    def cancel(self) -> None:
+        """It was noise: forget the turn (its transcript is discarded)."""
+
+
+@runtime_checkable
+class StreamingSpeechToText(SpeechToText, Protocol):
+    """An STT that can listen during the turn (optional: check with `isinstance(stt, StreamingSpeechToText)`)."""
+
+    def open_turn(self, rate: int, language: str | None) -> SpeechTurn:
+        """Called when caller speech starts; frames follow through `push`."""
+
+
 class TextToSpeech(Protocol):
     def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
         """PCM16 mono at `rate`, streamed in chunks as the provider produces them."""
@@ -62,3 +83,10 @@ class Providers:
     stt: SpeechToText
     tts: TextToSpeech
     llm: LanguageModel
+
+    async def aclose(self) -> None:
+        """End of the call: providers that keep connections (Sarvam WebSockets) close them."""
+        for provider in (self.stt, self.tts, self.llm):
+            close = getattr(provider, "aclose", None)
+            if close is not None:
+                await close()

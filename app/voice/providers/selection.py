@@ -2,6 +2,9 @@
 
 Keys are read once from `Settings.extra` (names below) into `VoiceKeys`; the organisation's Sarvam
 integration key arrives on the call context (`CallContext.sarvam_api_key`) and wins over the setting. No key at all: everything runs offline.
+Sarvam speaks over REST unless streaming is on: `VOICEAI_SARVAM_STREAMING=on` for every call, or the flow
+config's `sarvam_streaming` (true/false) for one flow. A `nextneural` voice goes to the voice server when
+`VOICEAI_NEXTNEURAL_URL` is set (the speaker's own deployment decides, espeak-ng otherwise).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ class VoiceKeys:
     sarvam_base_url: str = "https://api.sarvam.ai"
     elevenlabs_api_key: str | None = None
     elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    sarvam_streaming: bool = False
+    nextneural_url: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Any) -> "VoiceKeys":
@@ -35,7 +40,18 @@ class VoiceKeys:
             sarvam_base_url=get("VOICEAI_SARVAM_BASE_URL") or cls.sarvam_base_url,
             elevenlabs_api_key=get("VOICEAI_ELEVENLABS_API_KEY") or None,
             elevenlabs_base_url=get("VOICEAI_ELEVENLABS_BASE_URL") or cls.elevenlabs_base_url,
+            sarvam_streaming=_flag(get("VOICEAI_SARVAM_STREAMING") or "off", "VOICEAI_SARVAM_STREAMING"),
+            nextneural_url=getattr(settings, "nextneural_url", None) or None,
         )
+
+
+def _flag(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"on", "true", "1", "yes"}:
+        return True
+    if lowered in {"off", "false", "0", "no"}:
+        return False
+    raise ValueError(f"{name} must be 'on' or 'off', not {value!r}")
 
 
 class ProviderSelector:
@@ -54,10 +70,18 @@ class ProviderSelector:
 
         return ScriptedPolicy(context.script)
 
+    def sarvam_streaming(self, context: CallContext) -> bool:
+        chosen = context.flow_config.get("sarvam_streaming")
+        return chosen if isinstance(chosen, bool) else self.keys.sarvam_streaming
+
     def tts(self, context: CallContext):
         provider = (context.voice.provider or "").lower()
         sarvam_key = context.sarvam_api_key or self.keys.sarvam_api_key
         if provider == "sarvam" and sarvam_key:
+            if self.sarvam_streaming(context):
+                from app.voice.providers.sarvam_ws_tts import SarvamStreamingTTS
+
+                return SarvamStreamingTTS(sarvam_key, self.keys.sarvam_base_url)
             from app.voice.providers.sarvam import SarvamTTS
 
             return SarvamTTS(sarvam_key, self.keys.sarvam_base_url)
@@ -67,10 +91,18 @@ class ProviderSelector:
             return ElevenLabsTTS(self.keys.elevenlabs_api_key, self.keys.elevenlabs_base_url)
         from app.voice.providers.espeak_tts import EspeakTTS
 
+        if provider == "nextneural" and self.keys.nextneural_url:
+            from app.voice.providers.nextneural_tts import NextNeuralTTS
+
+            return NextNeuralTTS(self.keys.nextneural_url, context.organisation_id, fallback=EspeakTTS())
         return EspeakTTS()
 
     def stt(self, context: CallContext):
         sarvam_key = context.sarvam_api_key or self.keys.sarvam_api_key
+        if sarvam_key and self.sarvam_streaming(context):
+            from app.voice.providers.sarvam_ws_stt import SarvamStreamingSTT
+
+            return SarvamStreamingSTT(sarvam_key, self.keys.sarvam_base_url)
         if sarvam_key:
             from app.voice.providers.sarvam import SarvamSTT
 

@@ -1,0 +1,56 @@
+"""Streams the caller's turn to a streaming STT while it is spoken, driven by the endpoint detector's events,
+so the transcript is ready when the endpointing window closes instead of after a whole-utterance upload.
+
+The session calls `frame(f)` for every caller frame (before reacting to the detector's events), then
+`speech_started()`, `turn_ended()` (the `SpeechTurn` to `finish()`) or `noise()` as the detector decides.
+With an STT that has no `open_turn`, every call is a no-op and `turn_ended()` answers None: the session
+transcribes the utterance as before. The turn gets the same pre-roll the detector keeps.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from app.voice.providers.base import SpeechToText, SpeechTurn, StreamingSpeechToText
+from app.voice.vad import EndpointDetector
+
+
+class TurnListener:
+    def __init__(self, stt: SpeechToText, rate: int, language: str | None) -> None:
+        self._stt = stt if isinstance(stt, StreamingSpeechToText) else None
+        self.rate, self.language = rate, language
+        self._preroll: deque[bytes] = deque(maxlen=EndpointDetector.PREROLL_FRAMES)
+        self._turn: SpeechTurn | None = None
+
+    @property
+    def streaming(self) -> bool:
+        return self._stt is not None
+
+    def frame(self, frame: bytes) -> None:
+        if self._stt is None:
+            return
+        if self._turn is None:
+            self._preroll.append(frame)
+        else:
+            self._turn.push(frame)
+
+    def speech_started(self) -> None:
+        if self._stt is None:
+            return
+        if self._turn is not None:
+            self._turn.cancel()
+        self._turn = self._stt.open_turn(self.rate, self.language)
+        self._turn.push(b"".join(self._preroll))
+        self._preroll.clear()
+
+    def turn_ended(self) -> SpeechTurn | None:
+        turn, self._turn = self._turn, None
+        return turn
+
+    def noise(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn is not None:
+            turn.cancel()

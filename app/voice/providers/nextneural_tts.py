@@ -1,0 +1,66 @@
+"""The platform's own voices: an organisation's cloned speaker, deployed on the NextNeural voice server, is
+spoken by that server (`POST /v1/speakers/{speaker_id}/synthesize`, raw PCM streamed back; protocol in
+docs/custom-voices.md). Anything the server does not voice (built-in `nn-…` speakers, speakers built by the
+local stand-in, undeployed ones) goes to the fallback TTS (espeak-ng).
+
+Errors (404 speaker not on the server, 5xx, timeouts, transport failures) are `ProviderError`s, handled by
+the session like any other TTS failure.
+"""
+
+from __future__ import annotations
+
+from typing import AsyncIterator, Awaitable, Callable
+
+import aiohttp
+
+from app.voice.audio import resample
+from app.voice.providers.base import ProviderError, TextToSpeech, Voice
+from app.voices.nextneural import SYNTHESIS_RATES, server_speaker_id
+
+SpeakerLookup = Callable[[str, str], Awaitable[str | None]]
+
+
+class NextNeuralTTS:
+    def __init__(self, base_url: str, organisation_id: str, fallback: TextToSpeech,
+                 lookup: SpeakerLookup = server_speaker_id, timeout: float = 15.0) -> None:
+        self.base_url, self.organisation_id = base_url.rstrip("/"), organisation_id
+        self.fallback, self.lookup = fallback, lookup
+        self.timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
+        self._speakers: dict[str, str | None] = {}   # speaker name -> server id, looked up once per call
+
+    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
+        if not text.strip():
+            return
+        speaker_id = await self._server_speaker(voice.speaker)
+        if speaker_id is None:
+            async for chunk in self.fallback.synthesize(text, voice, rate):
+                yield chunk
+            return
+        source_rate = rate if rate in SYNTHESIS_RATES else 16000
+        body = {"text": text, "language": voice.language, "sample_rate": source_rate}
+        url = f"{self.base_url}/v1/speakers/{speaker_id}/synthesize"
+        try:
+            async with aiohttp.ClientSession(timeout=self.timeout) as http:
+                async with http.post(url, json=body) as answer:
+                    if answer.status == 404:
+                        raise ProviderError(f"nextneural voice server does not have speaker {speaker_id} deployed")
+                    if answer.status != 200:
+                        raise ProviderError(f"nextneural voice server answered {answer.status}: "
+                                            f"{(await answer.text())[:200]}")
+                    served_rate = int(answer.headers.get("X-Sample-Rate") or source_rate)
+                    odd = b""
+                    async for data in answer.content.iter_any():
+                        data = odd + data
+                        cut = len(data) - len(data) % 2
+                        odd = data[cut:]
+                        if cut:
+                            yield resample(data[:cut], served_rate, rate)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+            raise ProviderError(f"nextneural voice server failed: {error.__class__.__name__}") from None
+
+    async def _server_speaker(self, name: str | None) -> str | None:
+        if not name:
+            return None
+        if name not in self._speakers:
+            self._speakers[name] = await self.lookup(self.organisation_id, name)
+        return self._speakers[name]
