@@ -23,6 +23,7 @@ from app.platform import Platform
 from app.voice.routes import voice_routes
 from app.web.body_limit import BodySizeLimit
 from app.web.client_address import ClientAddress
+from app.web.console_routes import console_routes
 from app.web.global_rate_limit import GlobalRateLimit
 from app.web.request_metrics import RequestMetrics
 from compat_rest.customer_import import import_handler
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             Route("/healthz", healthz, methods=["GET"]),
             Route("/metrics", metrics, methods=["GET"]),
             Mount(BASE_PATH, routes=api),
+            *console_routes(),
         ],
         middleware=[
             Middleware(RequestMetrics, metrics=platform.metrics),

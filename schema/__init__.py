@@ -13,6 +13,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.agents import AgentMutations, AgentQueries, AgentSubscriptions
+from schema.call_deliveries import CallDeliveryQueries
 from schema.calls import CallMutations, CallQueries, CallSubscriptions
 from schema.campaigns import CampaignMutations
 from schema.customers import CustomerMutations, CustomerQueries
@@ -31,7 +32,7 @@ from schema.speakers import SpeakerMutations, SpeakerQueries
 
 Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries, CustomerQueries, FlowQueries,
                               ScriptQueries, SpeakerQueries, CallQueries, QueueQueries, WebhookQueries,
-                              IntegrationQueries))
+                              IntegrationQueries, CallDeliveryQueries))
 Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations, CustomerMutations, FlowMutations,
                                     ScriptMutations, SpeakerMutations, CallMutations, QueueMutations,
                                     WebhookMutations, IntegrationMutations, CampaignMutations))

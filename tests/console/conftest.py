@@ -3,6 +3,7 @@ plays a WAV file of speech, against the same loopback server as the rest of the 
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import wave
 from pathlib import Path
@@ -75,3 +76,29 @@ async def page(context: BrowserContext) -> AsyncIterator[Page]:
 def screenshot_path(name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / f"{name}.png"
+
+
+def console_url(server, route: str = "") -> str:
+    """The console of a running test server, at a hash route such as `#/live`."""
+    return server.url("/console/") + route
+
+
+async def open_console(page: Page, server, token: str, route: str = "#/live") -> Page:
+    """Opens the console already signed in (the token in session storage, as the sign-in page leaves it)."""
+    await page.add_init_script(f"window.sessionStorage.setItem({TOKEN_KEY!r}, {token!r})")
+    await page.goto(console_url(server, route))
+    return page
+
+
+async def until(predicate, timeout: float = 5.0) -> None:
+    """Waits (without blocking the loop the server shares) until `predicate()` is true."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        assert loop.time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+def watched(platform, channel: str) -> bool:
+    """True once a subscriber — the page's GraphQL subscription — listens on the bus channel."""
+    return bool(platform.bus._subscribers.get(channel))
