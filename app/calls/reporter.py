@@ -106,9 +106,18 @@ class PlatformCallReporter:
         await self._events.append(call_id, {"type": "status", "call_uuid": call_id, "status": status, **details})
 
     async def ended(self, call_id: str, end: CallEnd) -> None:
+        """The first end wins. Two reporters can end one call at nearly the same moment (the session tearing
+        down, a carrier callback, reconciliation, the dialer giving up); a later end only fills in facts
+        the first did not know (recording, language), so the outcome and its events never change twice."""
         async with in_transaction() as connection:
             call = await self._locked(connection, call_id)
-            first_end = call.ended_at is None
+            if call.ended_at is not None:
+                late = {key: value for key, value in (
+                    ("language_detected", end.language_detected), ("recording_path", end.recording_path),
+                    ("recording_url", end.recording_url)) if value and not getattr(call, key)}
+                if late:
+                    await Call.filter(id=call_id).using_db(connection).update(**late)
+                return
             changes = {
                 "status": "failed" if end.outcome == "failed" else "completed", "outcome": end.outcome,
                 "ended_at": end.ended_at, "duration": int(end.duration_seconds), "end_reason": end.end_reason,
@@ -119,16 +128,16 @@ class PlatformCallReporter:
             await Call.filter(id=call_id).using_db(connection).update(**changes)
             for key, value in changes.items():
                 setattr(call, key, value)
-            if first_end and end.end_reason == "dnc_request" and call.customer_id:
+            if end.end_reason == "dnc_request" and call.customer_id:
                 await DoNotCall.bulk_create([DoNotCall(organisation_id=call.organisation_id, customer_id=call.customer_id,
                                                        call_id=call.id)], ignore_conflicts=True, using_db=connection)
-            if first_end and end.outcome in OUTCOME_EVENTS:
+            if end.outcome in OUTCOME_EVENTS:
                 customer = await self._customer(call, connection)
                 await self._outbox.enqueue(call.organisation_id, OUTCOME_EVENTS[end.outcome],
                                            call_data(call, customer, self._public_url, full=True),
                                            connection=connection)
         self._outbox.notify()
-        if first_end and call.customer_id:
+        if call.customer_id:
             await self._customers.record_call_for_customer(call.customer_id, call.call_type,
                                                            call.started_at or end.ended_at)
         await self._live.remove(call.organisation_id, call_id)

@@ -6,7 +6,7 @@ import asyncio
 
 from app.calls.channels import call_events, live_calls
 from app.calls.reporting import CallAnalysis, CallCommand, CallEnd, Speaker
-from app.db.models import Call, Customer
+from app.db.models import Call, Customer, Webhook, WebhookDelivery
 from app.ids import new_id
 from tests.calls.conftest import now, start_call
 
@@ -76,3 +76,25 @@ async def test_commands_reach_the_session_through_the_bus(client, platform):
     assert command == CallCommand(kind="end", reason="dnc_request")
     await commands.aclose()
     await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=1))
+
+
+async def test_the_first_end_wins_and_a_late_end_only_fills_in_what_was_missing(client, platform):
+    """The session, a carrier callback and reconciliation can all end one call: the outcome, the events
+    and the customer's counters come from the first; a later one may only add the recording."""
+    customer = (await client.post("/customers", json={"name": "Jane", "phone": "+14155550194"})).body
+    await Webhook.create(id=new_id("wbh"), organisation_id=client.organisation_id, name="crm",
+                         url="https://crm.example.com/hook", events=["call.no_answer", "call.voicemail"], secret="x")
+    call_id = await start_call(platform, client.organisation_id, customer_id=customer["uuid"])
+    await platform.reporter.ended(call_id, CallEnd(outcome="no-answer", ended_at=now(), duration_seconds=0,
+                                                   end_reason="no_answer"))
+    await platform.reporter.ended(call_id, CallEnd(outcome="voicemail", ended_at=now(), duration_seconds=30,
+                                                   end_reason="voicemail", recording_url="https://rec.example/1.mp3"))
+    call = await Call.get(id=call_id)
+    assert (call.outcome, call.duration, call.end_reason) == ("no-answer", 0, "no_answer")
+    assert call.recording_url == "https://rec.example/1.mp3"
+    fired = await WebhookDelivery.filter(webhook__organisation_id=client.organisation_id).values_list("event_type",
+                                                                                                     flat=True)
+    assert fired == ["call.no_answer"]
+    assert (await Customer.get(id=customer["uuid"])).total_calls == 1
+    replay = await platform.call_events.replay(call_id)
+    assert [event["type"] for event in replay] == ["start", "end"]
