@@ -49,6 +49,10 @@ class EventBus:
         for subscription in tuple(self._subscribers.get(channel, ())):
             subscription.deliver(event)
 
+    def subscribers(self, channel: str) -> int:
+        """Subscriptions to the channel held in this process."""
+        return len(self._subscribers.get(channel, ()))
+
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscription]:
         subscription = Subscription(channel, self._queue_size)

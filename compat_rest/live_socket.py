@@ -2,7 +2,9 @@
 
 States: CONNECTING -> (authenticated, call found) STREAMING -> CLOSED. A bad token closes with 1008
 (policy violation) before any data; another organisation's call or an unknown one closes with 4404.
-The socket closes normally (1000) after the `end` event.
+The socket closes normally (1000) after the `end` event, and with 1013 (try again later) when the
+client reads so slowly that it falls too far behind the live events; reconnecting resumes from the
+replay. Each event's JSON text is encoded once and shared by every socket following the call.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from enum import Enum
 
 from starlette.websockets import WebSocket
 
-from app.calls.stream import follow_call
+from app.calls.stream import FollowerTooSlow
 from app.errors import DomainError, NotFound
+from app.events import Event
 from app.platform import Platform
 
 POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
 NOT_FOUND = 4404
 
 
@@ -51,9 +55,13 @@ def live_socket(platform: Platform):
             task.cancel()
             with contextlib.suppress(BaseException):
                 await task
-        if sender in done and not sender.cancelled() and sender.exception() is None:
+        if sender in done and not sender.cancelled():
+            error = sender.exception()
             with contextlib.suppress(Exception):
-                await websocket.close(1000)
+                if error is None:
+                    await websocket.close(1000)
+                elif isinstance(error, FollowerTooSlow):
+                    await websocket.close(TRY_AGAIN_LATER, reason=error.detail[:120])
         state = LiveSocketState.CLOSED
 
     return endpoint
@@ -69,6 +77,14 @@ async def _until_disconnect(websocket: WebSocket) -> None:
 
 
 async def _send_events(websocket: WebSocket, platform: Platform, call_id: str) -> None:
-    """Replay then live events; returns after the `end` event (the bus subscription is released then)."""
-    async for event in follow_call(platform.bus, platform.call_events, call_id):
-        await websocket.send_text(json.dumps(event, separators=(",", ":")))
+    """Replay then live events; returns after the `end` event (the follower leaves the call then)."""
+    async with platform.call_events.fanout.follow(call_id) as events:
+        async for item in events:
+            await websocket.send_text(item.encoded(WIRE_TEXT, _wire_text))
+
+
+WIRE_TEXT = "live-socket-json"  # memo key of an event's text on this socket
+
+
+def _wire_text(event: Event) -> str:
+    return json.dumps(event, separators=(",", ":"))

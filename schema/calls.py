@@ -11,12 +11,12 @@ from strawberry.scalars import JSON
 from app.calls.channels import live_calls
 from app.calls.payloads import recording_url
 from app.calls.service import CallFilter
-from app.calls.stream import follow_call
 from app.db.models import Call
 from app.services.flow_metrics import mm_ss
 from schema.context import Info, org_of
 from schema.inputs import provided
 from schema.rate_limit import RateLimit
+from schema.view import shared_next
 
 GRAPHQL_ONLY = {"rest": False}
 
@@ -148,6 +148,10 @@ class CallEvent:
     seq: int = strawberry.field(description="Per-call sequence number, from 1")
     call_uuid: str
     event: JSON = strawberry.field(description="The event exactly as the live WebSocket sends it.")
+
+    @classmethod
+    def of(cls, event: dict[str, Any], call_uuid: str) -> "CallEvent":
+        return cls(type=event["type"], seq=event["seq"], call_uuid=call_uuid, event=event)
 
 
 @strawberry.type
@@ -292,8 +296,16 @@ class CallSubscriptions:
         organisation = await org_of(info)
         platform = info.context.platform
         await platform.calls.get(organisation, call_uuid)
-        async for event in follow_call(platform.bus, platform.call_events, call_uuid):
-            yield CallEvent(type=event["type"], seq=event["seq"], call_uuid=call_uuid, event=event)
+        fanout = platform.call_events.fanout
+        shared = shared_next() if fanout.shared else None
+        async with fanout.follow(call_uuid) as events:
+            if shared is None:
+                async for item in events:
+                    yield CallEvent.of(item.event, call_uuid)
+                return
+            # A CallEvent's selection depends only on the event: every subscriber of the same operation
+            # gets the `next` payload executed and encoded by the first one to need it.
+            await shared.forward(events, lambda event: shared.payload(CallEvent.of(event, call_uuid)))
 
     @strawberry.subscription(description="Calls of the organisation as they start and end.")
     async def live_calls(self, info: Info) -> AsyncGenerator[LiveCallChange, None]:

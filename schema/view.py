@@ -1,22 +1,119 @@
-"""The GraphQL door over HTTP and graphql-transport-ws, with GraphiQL for browsers."""
+"""The GraphQL door over HTTP and graphql-transport-ws, with GraphiQL for browsers.
+
+Subscriptions whose `next` payload depends only on the event (not on who is watching) can use
+`shared_next()`: the payload is executed and encoded once per event and operation, then sent as the
+same text to every subscriber, instead of running the selection and Strawberry's per-result hooks
+once per subscriber. Authentication, validation, limits and operation metrics still run per
+operation, through the ordinary pipeline.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import json
+from contextvars import ContextVar
+from typing import Any, AsyncIterable, Callable, Hashable
 
+from graphql import DocumentNode, GraphQLError, parse
+from graphql.execution import execute_subscription_event
+from graphql.execution.executor_throwing_on_incremental import ExecutorThrowingOnIncremental
 from starlette.requests import Request
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 
 from app.auth.authenticator import bearer_token
+from app.calls.stream import CallEventItem
 from app.errors import DomainError
+from app.events import Event
 from app.platform import Platform
 from schema.context import RequestContext
+from schema.errors import coded
+
+_shared_next: ContextVar["SharedNext | None"] = ContextVar("graphql_shared_next", default=None)
+
+
+def shared_next() -> "SharedNext | None":
+    """The running graphql-transport-ws operation, when the resolver runs inside one."""
+    return _shared_next.get()
+
+
+class SharedNext:
+    """One graphql-transport-ws operation, able to send `next` payloads encoded once for many subscribers.
+
+    `key` names everything the payload depends on besides the event (document, operation name,
+    variables); `payload(root)` executes the operation for one event the way graphql-core executes
+    each subscription event, with the platform's error codes; `send` frames it for this operation.
+    """
+
+    def __init__(self, handler: "PlatformTransportWS", operation: Operation) -> None:
+        self._handler = handler
+        self._operation = operation
+        variables = json.dumps(operation.variables or {}, sort_keys=True, separators=(",", ":"), default=str)
+        self.key: Hashable = ("graphql-next", operation.query, operation.operation_name, variables)
+        self._prefix = '{"id":' + json.dumps(operation.id) + ',"type":"next","payload":'
+        self._executor: ExecutorThrowingOnIncremental | None = None
+
+    def payload(self, root_value: Any) -> str:
+        result = execute_subscription_event(self._event_executor().build_per_event_executor(root_value))
+        if not hasattr(result, "data"):
+            raise TypeError("shared `next` payloads need a selection that resolves synchronously")
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            errors = list(result.errors)
+            self._handler.schema.process_errors(errors, None)
+            payload["errors"] = [coded(error).formatted for error in errors]
+        return self._handler.view.encode_json_string(payload)
+
+    async def forward(self, items: AsyncIterable[CallEventItem], encode: Callable[[Event], str]) -> None:
+        """Send every item's payload, encoded once per item and key, until the items end.
+
+        The loop runs in a task of its own: per event only that shallow task resumes, rather than the
+        resolver under Strawberry's and graphql-core's stacked generators (cancelled with the operation).
+        """
+        sender = asyncio.create_task(self._send_each(items, encode))
+        try:
+            await sender
+        finally:
+            sender.cancel()
+
+    async def _send_each(self, items: AsyncIterable[CallEventItem], encode: Callable[[Event], str]) -> None:
+        key = self.key
+        async for item in items:
+            await self.send(item.encoded(key, encode))
+
+    async def send(self, payload: str) -> None:
+        if self._operation.completed:
+            return
+        try:
+            await self._handler.websocket.ws.send_text(self._prefix + payload + "}")
+        except WebSocketDisconnect as error:
+            raise WebSocketDisconnected from error
+
+    def _event_executor(self) -> ExecutorThrowingOnIncremental:
+        if self._executor is None:
+            document: DocumentNode = parse(self._operation.query)  # already parsed and validated once by now
+            built = ExecutorThrowingOnIncremental.build(
+                self._handler.schema._schema, document, context_value=self._handler.context,
+                raw_variable_values=self._operation.variables, operation_name=self._operation.operation_name)
+            if isinstance(built, list):  # cannot happen after validation; fail loudly rather than send nothing
+                raise GraphQLError(built[0].message)
+            self._executor = built
+        return self._executor
+
+
+class PlatformTransportWS(BaseGraphQLTransportWSHandler):
+    async def run_operation(self, operation: Operation) -> None:
+        _shared_next.set(SharedNext(self, operation))  # the operation's own task: its context, not the connection's
+        await super().run_operation(operation)
 
 
 class PlatformGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = PlatformTransportWS
+
     def __init__(self, schema, platform: Platform) -> None:
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
                          keep_alive=True, keep_alive_interval=15, multipart_uploads_enabled=True)

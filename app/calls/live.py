@@ -3,6 +3,7 @@ buffer of call events. In memory for one process; in Redis when several instance
 
 Every call event gets a per-call sequence number when it is appended, so a subscriber can read the
 replay buffer after subscribing and drop the live events it already replayed: no gap, no duplicate.
+Each log carries the `CallFanout` through which this process's subscribers follow a call.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from app.calls.channels import call_events
+from app.calls.fanout import CallFanout
 from app.events import Event, EventBus, RedisEventBus
 
 REPLAY_EVENTS = 200
@@ -89,6 +91,8 @@ class RedisLiveRegistry:
 
 
 class CallEventLog(Protocol):
+    fanout: CallFanout  # followers of a call in this process share one bus subscription and each event's encoding
+
     async def append(self, call_id: str, event: Event) -> Event:
         """Number the event, keep it for replay and publish it on the call's channel; returns it numbered."""
 
@@ -106,6 +110,7 @@ class MemoryCallEventLog:
     def __init__(self, bus: EventBus) -> None:
         self._bus = bus
         self._buffers: dict[str, _Buffer] = {}
+        self.fanout = CallFanout(bus, self)
 
     async def append(self, call_id: str, event: Event) -> Event:
         now = time.monotonic()
@@ -150,6 +155,7 @@ class RedisCallEventLog:
         self._redis = bus.redis
         self._prefix = prefix
         self._script = self._redis.register_script(_APPEND)
+        self.fanout = CallFanout(bus, self)
 
     async def append(self, call_id: str, event: Event) -> Event:
         body = json.dumps(event, separators=(",", ":"))

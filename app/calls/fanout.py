@@ -1,0 +1,121 @@
+"""The fan-out hub: one bus subscription per call per process, shared by every local follower of the call.
+
+Without it each subscriber held its own bus subscription and encoded each event itself, so 500
+subscribers of one call cost 500 queues, 500 Redis deliveries and 500 encodings per event. The hub
+reads the call's channel once, wraps each event once (`CallEventItem`, whose encodings are memoised)
+and hands that item to every follower's bounded queue. The bus subscription opens with the first
+follower and closes when the last one leaves.
+
+Joining keeps the no-gap promise: the follower is registered with a hub whose bus subscription is
+confirmed before the replay buffer is read, so every event is either in the replay or delivered live
+(duplicates are dropped by sequence number in `CallFollower`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, AsyncIterator
+
+from app.calls.channels import call_events
+from app.calls.stream import DEFAULT_MAX_LAG, CallEventItem, CallFollower, follow_call
+from app.events import Event, EventBus
+
+if TYPE_CHECKING:
+    from app.calls.live import CallEventLog
+
+RECENT_ITEMS = 200  # as many as a replay holds, so late joiners share the items (and encodings) of live ones
+
+
+class _CallHub:
+    """The shared subscription of one call: a reader task that hands each event to every follower."""
+
+    def __init__(self, bus: EventBus, call_id: str) -> None:
+        self.followers: dict[CallFollower, None] = {}  # insertion order: the first to join is served first
+        self._recent: dict[int, CallEventItem] = {}
+        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._task = asyncio.create_task(self._read(bus, call_id), name=f"call-fanout:{call_id}")
+
+    def item(self, event: Event) -> CallEventItem:
+        """The one shared item for this event (replayed or live), kept for the last RECENT_ITEMS events."""
+        seq = event["seq"]
+        found = self._recent.get(seq)
+        if found is None:
+            found = self._recent[seq] = CallEventItem(event)
+            if len(self._recent) > RECENT_ITEMS:
+                del self._recent[next(iter(self._recent))]
+        return found
+
+    async def _read(self, bus: EventBus, call_id: str) -> None:
+        try:
+            async with bus.subscribe(call_events(call_id)) as live:
+                self.ready.set_result(None)
+                while True:
+                    item = self.item(await live.get())
+                    for follower in tuple(self.followers):
+                        if not follower.deliver(item):  # cut off for lagging: it holds nothing more
+                            self.followers.pop(follower, None)
+        except BaseException as error:
+            if not self.ready.done():
+                if isinstance(error, asyncio.CancelledError):
+                    self.ready.cancel()
+                else:
+                    self.ready.set_exception(error)
+            raise
+
+    async def aclose(self) -> None:
+        self._task.cancel()
+        with contextlib.suppress(BaseException):
+            await self._task
+        if self.ready.done() and not self.ready.cancelled():
+            self.ready.exception()  # retrieved, so a failed subscription is not reported twice
+
+
+class CallFanout:
+    """`follow(call_id)` gives a `CallFollower` of the call: replay, then live, until the `end` event.
+
+    `shared=False` gives each follower its own bus subscription and its own items instead (the path
+    before the hub), for benchmarks that compare the two.
+    """
+
+    def __init__(self, bus: EventBus, log: "CallEventLog", *, max_lag: int = DEFAULT_MAX_LAG,
+                 shared: bool = True) -> None:
+        self._bus = bus
+        self._log = log
+        self.max_lag = max_lag
+        self.shared = shared
+        self._hubs: dict[str, _CallHub] = {}
+
+    def followers(self, call_id: str) -> int:
+        """Followers of the call in this process (0 once the last has left and the hub has closed)."""
+        hub = self._hubs.get(call_id)
+        return len(hub.followers) if hub is not None else 0
+
+    @asynccontextmanager
+    async def follow(self, call_id: str) -> AsyncIterator[AsyncIterator[CallEventItem]]:
+        if not self.shared:
+            items = _items_of(follow_call(self._bus, self._log, call_id))
+            async with contextlib.aclosing(items):
+                yield items
+            return
+        hub = self._hubs.get(call_id)
+        if hub is None:
+            hub = self._hubs[call_id] = _CallHub(self._bus, call_id)
+        follower = CallFollower(self.max_lag)
+        hub.followers[follower] = None
+        try:
+            await asyncio.shield(hub.ready)  # one joiner giving up must not cancel the others' wait
+            follower.replay([hub.item(event) for event in await self._log.replay(call_id)])
+            yield follower
+        finally:
+            hub.followers.pop(follower, None)
+            if not hub.followers and self._hubs.get(call_id) is hub:
+                del self._hubs[call_id]
+                await hub.aclose()
+
+
+async def _items_of(events: AsyncIterator[Event]) -> AsyncIterator[CallEventItem]:
+    async with contextlib.aclosing(events):
+        async for event in events:
+            yield CallEventItem(event)

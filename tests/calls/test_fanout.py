@@ -1,0 +1,148 @@
+"""The fan-out hub: the followers of one call share one bus subscription per process and each event's
+encoding, get the replay then live events without gap or duplicate, and a follower that falls too far
+behind is cut off instead of buffering without bound. In process and through Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+
+import pytest
+import pytest_asyncio
+
+from app.calls.channels import call_events
+from app.calls.fanout import CallFanout
+from app.calls.live import MemoryCallEventLog, RedisCallEventLog
+from app.calls.stream import FollowerTooSlow
+from app.events import EventBus, RedisEventBus
+from tests.conftest import REDIS_URL
+
+
+@pytest_asyncio.fixture(params=["in-process", "redis"])
+async def bus_log(request):
+    if request.param == "in-process":
+        bus = EventBus()
+        log = MemoryCallEventLog(bus)
+    else:
+        prefix = f"test:{secrets.token_hex(4)}:"
+        bus = RedisEventBus(REDIS_URL, prefix=prefix + "bus:")
+        log = RedisCallEventLog(bus, prefix=prefix + "replay:")
+    yield bus, log
+    await bus.aclose()
+
+
+def new_call() -> str:
+    return f"cal_{secrets.token_hex(6)}"
+
+
+async def collect(follower) -> list:
+    return [item async for item in follower]
+
+
+async def test_followers_of_a_call_share_one_bus_subscription_and_each_events_encoding(bus_log):
+    bus, log = bus_log
+    call_id = new_call()
+    encoded_seqs = []
+
+    def encode(event):
+        encoded_seqs.append(event["seq"])
+        return json.dumps(event)
+
+    async with log.fanout.follow(call_id) as first, log.fanout.follow(call_id) as second:
+        assert bus.subscribers(call_events(call_id)) == 1
+        assert log.fanout.followers(call_id) == 2
+        await log.append(call_id, {"type": "start"})
+        await log.append(call_id, {"type": "end"})
+        firsts, seconds = await asyncio.wait_for(asyncio.gather(collect(first), collect(second)), 5)
+    assert [item.seq for item in firsts] == [1, 2]
+    assert all(mine is theirs for mine, theirs in zip(firsts, seconds, strict=True))
+    texts = [item.encoded("json", encode) for item in firsts + seconds]
+    assert encoded_seqs == [1, 2]
+    assert texts[:2] == texts[2:]
+
+
+async def test_the_bus_subscription_closes_when_the_last_follower_leaves(bus_log):
+    bus, log = bus_log
+    call_id = new_call()
+    channel = call_events(call_id)
+    async with log.fanout.follow(call_id):
+        async with log.fanout.follow(call_id):
+            pass
+        assert (bus.subscribers(channel), log.fanout.followers(call_id)) == (1, 1)
+    assert (bus.subscribers(channel), log.fanout.followers(call_id)) == (0, 0)
+    if isinstance(bus, RedisEventBus):
+        for _ in range(50):
+            [(_, count)] = await bus.redis.pubsub_numsub(bus.key(channel))
+            if count == 0:
+                break
+            await asyncio.sleep(0.02)
+        assert count == 0
+    await log.append(call_id, {"type": "start"})
+    await log.append(call_id, {"type": "end"})
+    async with log.fanout.follow(call_id) as again:  # a new hub, and the replay covers what it missed
+        assert [item.seq for item in await asyncio.wait_for(collect(again), 5)] == [1, 2]
+
+
+async def test_followers_joining_mid_call_get_the_replay_then_live_without_gap_or_duplicate(bus_log):
+    bus, log = bus_log
+    call_id = new_call()
+    results: list[list[int]] = []
+
+    async def follower(after: int, published: list[int]) -> None:
+        while len(published) < after:
+            await asyncio.sleep(0)
+        async with log.fanout.follow(call_id) as events:
+            results.append([item.seq async for item in events])
+
+    published: list[int] = []
+    followers = [asyncio.create_task(follower(after, published)) for after in (0, 1, 7, 20, 33, 50)]
+    await log.append(call_id, {"type": "start"})
+    published.append(1)
+    for i in range(58):
+        numbered = await log.append(call_id, {"type": "transcript", "text": str(i)})
+        published.append(numbered["seq"])
+        if i % 3 == 0:
+            await asyncio.sleep(0.001)
+    await log.append(call_id, {"type": "end"})
+    await asyncio.wait_for(asyncio.gather(*followers), 10)
+    assert results == [list(range(1, 61))] * len(followers)
+    assert (bus.subscribers(call_events(call_id)), log.fanout.followers(call_id)) == (0, 0)
+
+
+async def test_a_follower_that_falls_behind_is_cut_off_and_holds_nothing(bus_log):
+    bus, log = bus_log
+    call_id = new_call()
+    fanout = CallFanout(bus, log, max_lag=3)
+    async with fanout.follow(call_id) as slow, fanout.follow(call_id) as reader:
+        reading = asyncio.create_task(collect(reader))
+        for i in range(5):  # paced, so the reader keeps up while the slow one reads nothing
+            await log.append(call_id, {"type": "transcript", "text": str(i)})
+            await asyncio.sleep(0.01)
+        await log.append(call_id, {"type": "end"})
+        assert [item.seq for item in await asyncio.wait_for(reading, 5)] == [1, 2, 3, 4, 5, 6]
+        assert slow.cut_off and slow.lag == 0
+        assert fanout.followers(call_id) == 1  # the reader: the hub no longer delivers to the slow one
+        with pytest.raises(FollowerTooSlow):
+            await collect(slow)
+    assert bus.subscribers(call_events(call_id)) == 0
+
+
+async def test_without_sharing_each_follower_has_its_own_subscription_and_items(bus_log):
+    bus, log = bus_log
+    call_id = new_call()
+    fanout = CallFanout(bus, log, shared=False)
+    await log.append(call_id, {"type": "start"})
+    async with fanout.follow(call_id) as first, fanout.follow(call_id) as second:
+        firsts = asyncio.create_task(collect(first))
+        seconds = asyncio.create_task(collect(second))
+        for _ in range(50):
+            if bus.subscribers(call_events(call_id)) == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert bus.subscribers(call_events(call_id)) == 2
+        await log.append(call_id, {"type": "end"})
+        firsts, seconds = await asyncio.wait_for(asyncio.gather(firsts, seconds), 5)
+    assert [item.seq for item in firsts] == [item.seq for item in seconds] == [1, 2]
+    assert firsts[1] is not seconds[1]
+    assert bus.subscribers(call_events(call_id)) == 0
