@@ -32,6 +32,7 @@ API = "/api/voice"
 PRODUCTS = ["standing desk", "oak bookshelf", "ergonomic chair", "walnut dining table", "floor lamp"]
 FIRST = ["Asha", "Ravi", "Meera", "Arjun", "Priya", "Kiran", "Neha", "Vikram", "Divya", "Rahul", "Sana", "Aman"]
 LAST = ["Sharma", "Iyer", "Patel", "Reddy", "Khan", "Das", "Mehta", "Nair"]
+AFTER_COMPLETION_SECONDS = 30.0   # how long the last calls' post-call events may trail campaign.completed
 
 
 def _free_port() -> int:
@@ -130,6 +131,7 @@ class Demo:
         self.done: set[str] = set()
         self.tasks: set[asyncio.Task] = set()
         self.metadata_written = 0
+        self.hook_id: str | None = None
 
     def say(self, text: str) -> None:
         clear = "\r" + " " * 78 + "\r" if self._tty() else ""
@@ -159,6 +161,7 @@ class Demo:
             "events": ["call.started", "call.ended", "call.no_answer", "call.voicemail", "campaign.launched",
                        "campaign.stopped", "campaign.completed"]})
         self.receiver.secret = hook["secret"]
+        self.hook_id = hook.get("uuid")
         agent = await self.api.call("POST", "/agents", json={
             "name": "Aria", "role": "Outbound sales", "voice_config": {"provider": "sarvam", "speaker": "shubh"}})
         script = await self.api.call("POST", "/scripts", json={
@@ -190,6 +193,7 @@ class Demo:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 15)
         stats = await self.api.call("GET", "/calls/statistics", params={"flow_uuid": flow["uuid"]})
+        await self._forget_webhook()
         self.say("")
         self.say("Campaign statistics: " + json.dumps(stats))
         self.say(f"Post-call extractions written back: {self.metadata_written}; "
@@ -199,8 +203,13 @@ class Demo:
                 "metadata_written": self.metadata_written, "rejected": self.receiver.rejected}
 
     async def _follow(self, queued: int, started: float) -> bool:
+        """Until `campaign.completed`, then until the calls it counts have reported: a connected call's
+        `call.ended` (and so its extraction) follows post-call analysis, which can finish after the campaign."""
         self.progress(queued)
+        completed, expected, grace = False, 0, 0.0
         while time.monotonic() - started < self.timeout:
+            if completed and (len(self.done) >= expected or time.monotonic() > grace):
+                return True
             try:
                 event = await asyncio.wait_for(self.receiver.events.get(), 1.0)
             except asyncio.TimeoutError:
@@ -219,9 +228,18 @@ class Demo:
             elif kind == "campaign.completed":
                 self.progress(queued)
                 self.say(f"Campaign completed: {json.dumps({k: v for k, v in data.items() if k != 'flow_uuid'})}")
-                return True
+                completed, grace = True, time.monotonic() + AFTER_COMPLETION_SECONDS
+                expected = sum(int(data.get(key) or 0) for key in ("connected", "no_answer", "voicemail"))
             self.progress(queued)
-        return False
+        return completed
+
+    async def _forget_webhook(self) -> None:
+        """The receiver goes away with the demo: a deployment must not keep retrying deliveries to it."""
+        if self.hook_id:
+            with contextlib.suppress(Exception):
+                await self.api.call("POST", "/graphql", json={
+                    "query": "mutation($uuid: ID!) { deleteWebhook(uuid: $uuid) { uuid } }",
+                    "variables": {"uuid": self.hook_id}})
 
     def _spawn(self, coroutine) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -298,7 +316,9 @@ async def run_remote(url: str, api_key: str, customers: int, seed: int, timeout:
         receiver.url = webhook_url
     try:
         async with aiohttp.ClientSession() as http:
-            return await Demo(Api(http, url, api_key), receiver, customers=customers, seed=seed,
-                              timeout=timeout).run()
+            result = await Demo(Api(http, url, api_key), receiver, customers=customers, seed=seed,
+                                timeout=timeout).run()
+        print(f"Recordings: GET {url.rstrip('/')}{API}/calls/{{uuid}}/recording", flush=True)
+        return result
     finally:
         await receiver.stop()

@@ -19,9 +19,11 @@ import argparse
 import asyncio
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -59,6 +61,14 @@ class InstantCarrier:
 
     async def aclose(self) -> None:
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def per_second(times: list[float]) -> list[int]:
+    """Dials in each whole second from the first dial (the last, partial second left out): how steady the pace is."""
+    if len(times) < 2:
+        return []
+    counts = Counter(int(moment - times[0]) for moment in times)
+    return [counts.get(second, 0) for second in range(int(times[-1] - times[0]))]
 
 
 async def fresh_postgres(url: str) -> None:
@@ -133,10 +143,13 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         jobs = await DialJob.filter(campaign__flow_id=flow.id).count()
         dialled = len(carrier.dial_times)
         span = carrier.dial_times[-1] - carrier.dial_times[0] if dialled > 1 else 0.0
+        seconds = per_second(carrier.dial_times)
         return {"customers": args.customers, "loaded_seconds": loaded, "queued": launched.customers_queued,
                 "jobs": jobs, "launch_seconds": launch_seconds,
                 "queued_per_second": launched.customers_queued / launch_seconds if launch_seconds else 0.0,
                 "dialled": dialled, "dials_per_second": (dialled - 1) / span if span else 0.0,
+                "dials_in_a_second_median": statistics.median(seconds) if seconds else 0,
+                "dials_in_a_second_lowest": min(seconds) if seconds else 0,
                 "configured_pace": args.pace, "concurrency": args.concurrency,
                 "dialled_twice": dialled - len(set(carrier.customers)),
                 "launch_to_completed_seconds": completed_seconds}

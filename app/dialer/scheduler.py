@@ -5,8 +5,13 @@
    the per-flow and per-organisation concurrency allow, and dials them;
 3. completes campaigns whose jobs are all terminal (`campaign.completed`).
 
+Beside the ticks, a reconciler (`app.telephony.reconcile`) ends calls whose status callback never came, so
+their jobs settle too.
+
 Jobs are claimed by a conditional UPDATE to `dialling` with a claim token (`FOR UPDATE SKIP LOCKED` picks the
 rows on PostgreSQL), so with several instances each job is dialled once, and a restart resumes from the rows.
+The hot path works in sets: one transaction per tick claims the jobs and writes their call rows, one statement
+records the carrier's answers, one UPDATE per distinct outcome settles the jobs.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
-from tortoise.expressions import Q
+from tortoise.expressions import Case, F, Q, When
 from tortoise.transactions import in_transaction
 
 from app.calls.reporting import CallEnd
@@ -29,11 +35,24 @@ from app.dialer import pacing, window
 from app.dialer.campaigns import CampaignService
 from app.dialer.carriers import CarrierDirectory
 from app.ids import new_id
-from app.telephony.base import DialRequest
+from app.telephony.base import DialRequest, DialResult
+from app.telephony.reconcile import CallReconciler
+from app.telephony.simulator import simulator_account_sid
+from app.telephony.status import ExotelStatusService
 from app.webhooks.outbox import WebhookOutbox
 
 log = logging.getLogger("app.dialer")
 RETRY_REASONS = ("busy", "no_answer")
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A job this instance claimed, with the call row written for its dial."""
+
+    job_id: str
+    customer_id: str
+    phone: str
+    call_id: str
 
 
 @dataclass(frozen=True)
@@ -75,19 +94,33 @@ class DialerScheduler:
         self._settings = settings
         self.clock = clock or campaigns.clock
         self._task: asyncio.Task | None = None
+        self._reconciling: asyncio.Task | None = None
         self._dials: set[asyncio.Task] = set()
         self._scope = Q(organisation_id__in=list(organisations)) if organisations is not None else Q()
+        status = ExotelStatusService(carriers.integrations, reporter,
+                                     simulator_account_sid(settings.resolved_secret_key()))
+        self.reconciler = CallReconciler(carriers, status, reporter, settings, scope=self._scope)
+
+    @property
+    def campaigns(self) -> CampaignService:
+        return self._campaigns
+
+    @property
+    def carriers(self) -> CarrierDirectory:
+        return self._carriers
 
     # lifecycle ----------------------------------------------------------------------------------------
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="dialer")
+            self._reconciling = asyncio.get_running_loop().create_task(self._reconcile(), name="dialer-reconcile")
 
     async def aclose(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
-            self._task = None
+        for task in (self._task, self._reconciling):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._task = self._reconciling = None
         await asyncio.gather(*self._dials, return_exceptions=True)
         await self._carriers.aclose()
 
@@ -104,6 +137,20 @@ class DialerScheduler:
             except asyncio.TimeoutError:
                 pass
             self._campaigns.wake.clear()
+
+    async def _reconcile(self) -> None:
+        """Its own loop: carrier look-ups can be slow and must never hold up dialling."""
+        while True:
+            await asyncio.sleep(max(1.0, self._settings.dialer_reconcile_seconds))
+            try:
+                done = await self.reconciler.run()
+                if done.ended or done.unknown:
+                    log.info("reconciled calls: %s", done)
+                    self._campaigns.wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("call reconciliation failed")
 
     # one tick -----------------------------------------------------------------------------------------
     async def tick(self) -> int:
@@ -132,60 +179,83 @@ class DialerScheduler:
                      pacing.available(campaign.pace_at, now, policy.calls_per_second, burst))
         if wanted <= 0:
             return 0
-        jobs = await self._claim(campaign.id, wanted, now)
-        if not jobs:
+        claimed = await self._claim(campaign, policy, wanted, now)
+        if not claimed:
             return 0
-        await Campaign.filter(id=campaign.id).update(
-            pace_at=pacing.spend(campaign.pace_at, now, policy.calls_per_second, burst, len(jobs)))
         carrier = await self._carriers.for_organisation(campaign.organisation_id)
-        for job in jobs:
-            task = asyncio.get_running_loop().create_task(self._dial(carrier, campaign, job, now))
-            self._dials.add(task)
-            task.add_done_callback(self._dials.discard)
-        return len(jobs)
+        task = asyncio.get_running_loop().create_task(self._dial_all(carrier, campaign, claimed))
+        self._dials.add(task)
+        task.add_done_callback(self._dials.discard)
+        return len(claimed)
 
-    async def _claim(self, campaign_id: str, limit: int, now: datetime) -> list[DialJob]:
+    async def _claim(self, campaign: Campaign, policy: Policy, limit: int, now: datetime) -> list[Claimed]:
+        """One transaction per tick: pick the jobs, mark them dialling with a claim token, write their call
+        rows and spend the pace. A restart finds either all of it or none of it."""
+        flow = campaign.flow
         token = secrets.token_hex(8)
         async with in_transaction() as connection:
-            query = DialJob.filter(campaign_id=campaign_id, status="queued", next_attempt_at__lte=now) \
+            query = DialJob.filter(campaign_id=campaign.id, status="queued", next_attempt_at__lte=now) \
                 .order_by("next_attempt_at", "id").limit(limit).using_db(connection)
             if dialect() == "postgres":
                 query = query.select_for_update(skip_locked=True)
-            ids = await query.values_list("id", flat=True)
-            if not ids:
+            rows = await query.values("id", "customer_id", "phone", "attempts")
+            if not rows:
                 return []
-            await DialJob.filter(id__in=list(ids), status="queued").using_db(connection).update(
-                status="dialling", claim=token, updated_at=now)
-        return await DialJob.filter(claim=token, status="dialling").order_by("next_attempt_at", "id")
+            changed = await DialJob.filter(id__in=[row["id"] for row in rows], status="queued") \
+                .using_db(connection).update(status="dialling", claim=token, updated_at=now,
+                                             attempts=F("attempts") + 1)
+            if changed != len(rows):   # another instance took some meanwhile: keep only ours
+                ours = set(await DialJob.filter(claim=token).using_db(connection).values_list("id", flat=True))
+                rows = [row for row in rows if row["id"] in ours]
+                if not rows:
+                    return []
+            claimed = [Claimed(row["id"], row["customer_id"], row["phone"], new_id("cal")) for row in rows]
+            await Call.bulk_create([
+                Call(id=job.call_id, organisation_id=campaign.organisation_id, call_type="outbound", flow_id=flow.id,
+                     customer_id=job.customer_id, voice_agent_id=flow.voice_agent_id, to_number=job.phone,
+                     from_number=flow.phone_number, status="queued") for job in claimed], using_db=connection)
+            await DialJob.bulk_update([DialJob(id=job.job_id, call_id=job.call_id) for job in claimed],
+                                      fields=["call_id"], using_db=connection)
+            await Campaign.filter(id=campaign.id).using_db(connection).update(
+                pace_at=pacing.spend(campaign.pace_at, now, policy.calls_per_second,
+                                     max(1.0, policy.calls_per_second), len(claimed)))
+        return claimed
 
-    async def _dial(self, carrier, campaign: Campaign, job: DialJob, now: datetime) -> None:
+    async def _dial_all(self, carrier, campaign: Campaign, claimed: list[Claimed]) -> None:
+        """Dials concurrently; the answers that are in are written together, in one statement."""
+        loop = asyncio.get_running_loop()
+        pending = {loop.create_task(self._place(carrier, campaign, job)) for job in claimed}
+        while pending:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            try:
+                await self._record([task.result() for task in done])
+            except Exception:   # the calls stay queued: reconciliation settles them
+                log.exception("recording %d dials of campaign %s failed", len(done), campaign.id)
+
+    async def _place(self, carrier, campaign: Campaign, job: Claimed) -> tuple[Claimed, DialResult]:
         flow = campaign.flow
-        call_id = new_id("cal")
         try:
-            await Call.create(id=call_id, organisation_id=campaign.organisation_id, call_type="outbound",
-                              flow_id=flow.id, customer_id=job.customer_id, voice_agent_id=flow.voice_agent_id,
-                              to_number=job.phone, from_number=flow.phone_number, status="queued")
-            await DialJob.filter(id=job.id).update(call_id=call_id, attempts=job.attempts + 1)
-            result = await carrier.place_call(DialRequest(
-                call_id=call_id, organisation_id=campaign.organisation_id, flow_id=flow.id,
+            return job, await carrier.place_call(DialRequest(
+                call_id=job.call_id, organisation_id=campaign.organisation_id, flow_id=flow.id,
                 customer_id=job.customer_id, to_number=job.phone, caller_id=flow.phone_number,
                 flow_url=(flow.config or {}).get("exotel_flow_url") or self._settings.exotel_flow_url))
         except Exception as error:  # the job must still settle: record the failure on the call
-            log.exception("dialling job %s failed", job.id)
-            result = None
-            reason = f"dial_error: {type(error).__name__}"
-        else:
-            reason = result.reason
-        if result is not None and result.outcome != "failed":
-            await Call.filter(id=call_id, status="queued").update(provider_call_id=result.provider_call_id,
-                                                                  status="ringing")
-            return
-        if await Call.exists(id=call_id):
-            await self._reporter.ended(call_id, CallEnd(outcome="failed", ended_at=self.clock(), duration_seconds=0,
-                                                        end_reason=(reason or "failed")[:32]))
-            await Call.filter(id=call_id).update(summary=reason)
-        else:
-            await DialJob.filter(id=job.id).update(status="failed", reason=reason)
+            log.exception("dialling job %s failed", job.job_id)
+            return job, DialResult("failed", reason=f"dial_error: {type(error).__name__}")
+
+    async def _record(self, results: list[tuple[Claimed, DialResult]]) -> None:
+        accepted = [(job, result) for job, result in results if result.outcome != "failed"]
+        if accepted:   # one statement; a call a callback already moved on is no longer `queued` and keeps its state
+            await Call.filter(id__in=[job.call_id for job, _ in accepted], status="queued").update(
+                status="ringing", provider_call_id=Case(
+                    *(When(id=job.call_id, then=result.provider_call_id) for job, result in accepted),
+                    default=F("provider_call_id")))
+        for job, result in results:
+            if result.outcome == "failed":
+                reason = result.reason or "failed"
+                await self._reporter.ended(job.call_id, CallEnd(outcome="failed", ended_at=self.clock(),
+                                                                duration_seconds=0, end_reason=reason[:32]))
+                await Call.filter(id=job.call_id).update(summary=reason)
 
     async def settle(self, now: datetime) -> int:
         """Dialled jobs whose call ended become done, failed or queued again (retry)."""
@@ -200,18 +270,21 @@ class DialerScheduler:
             id__in=[job.call_id for job in jobs], ended_at__not_isnull=True).values("id", "outcome", "end_reason")}
         campaigns = {campaign.id: campaign for campaign in await Campaign.filter(
             id__in={job.campaign_id for job in jobs}).select_related("flow")}
+        groups: dict[tuple[tuple[str, Any], ...], list[str]] = defaultdict(list)
         for job in jobs:
             call = calls.get(job.call_id)
-            if call is None:
-                if job.updated_at and job.updated_at < stale:
-                    settled += await DialJob.filter(id=job.id, status="dialling").update(status="failed",
-                                                                                         reason="call lost")
+            if call is None:    # still open: the reconciler ends it when the carrier cannot say
                 continue
-            campaign = campaigns[job.campaign_id]
-            settled += await self._settle_one(job, call, campaign, now)
+            changes = self._settled(job, call, campaigns[job.campaign_id], now)
+            groups[tuple(sorted(changes.items()))].append(job.id)
+        if groups:   # one UPDATE per distinct outcome, in one transaction
+            async with in_transaction() as connection:
+                for changes, ids in groups.items():
+                    settled += await DialJob.filter(id__in=ids, status="dialling").using_db(connection) \
+                        .update(**dict(changes))
         return settled
 
-    async def _settle_one(self, job: DialJob, call: dict[str, Any], campaign: Campaign, now: datetime) -> int:
+    def _settled(self, job: DialJob, call: dict[str, Any], campaign: Campaign, now: datetime) -> dict[str, Any]:
         policy = Policy.of(self._settings, campaign.flow.config)
         running = campaign.status == "running"
         outcome, reason = call["outcome"], call["end_reason"]
@@ -220,7 +293,7 @@ class DialerScheduler:
             changes.update(status="queued", next_attempt_at=now + policy.retry_after, call_id=None, claim=None)
         else:
             changes["status"] = "failed" if outcome == "failed" else "done"
-        return await DialJob.filter(id=job.id, status="dialling").update(**changes)
+        return changes
 
     async def complete(self, now: datetime) -> int:
         """Running campaigns with every job terminal complete; past their end date, queued jobs expire."""

@@ -33,3 +33,30 @@ class Carrier(Protocol):
     async def place_call(self, request: DialRequest) -> DialResult: ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class CallDetails:
+    """What the carrier says about a call now (Exotel's `Calls/<CallSid>.json`), for reconciliation.
+
+    `status` is Exotel's word: queued, ringing, in-progress, completed, failed, busy, no-answer."""
+
+    account_sid: str
+    call_sid: str
+    status: str
+    recording_url: str | None = None
+    duration: int | None = None
+
+
+class DetailsUnavailable(Exception):
+    """The carrier could not say (auth, unknown call, rate limit, timeout); `reason` is short and loggable."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class CallLookup(Protocol):
+    """Carriers that can answer for one call; raises DetailsUnavailable when they cannot."""
+
+    async def call_details(self, call_sid: str) -> CallDetails: ...

@@ -1,4 +1,5 @@
-"""Exotel REST client: `POST /v1/Accounts/<sid>/Calls/connect.json` (form-encoded, Basic auth).
+"""Exotel REST client: `POST /v1/Accounts/<sid>/Calls/connect.json` (form-encoded, Basic auth) places a call,
+`GET /v1/Accounts/<sid>/Calls/<CallSid>.json` reads it back (the fallback when a status callback is lost).
 
 The platform call id rides in `CustomField` and comes back in status callbacks and Passthru requests.
 Exotel error answers become a `failed` DialResult with the reason, never an exception, so the dialer can
@@ -15,7 +16,7 @@ from urllib.parse import quote, urlencode
 import aiohttp
 
 from app.integrations.service import ExotelAccount
-from app.telephony.base import DialRequest, DialResult
+from app.telephony.base import CallDetails, DetailsUnavailable, DialRequest, DialResult
 
 log = logging.getLogger("app.telephony.exotel")
 
@@ -90,6 +91,32 @@ class ExotelClient:
             return DialResult("failed", provider_call_id=str(sid), reason=status)
         return DialResult("queued", provider_call_id=str(sid))
 
+    def details_url(self, call_sid: str) -> str:
+        account = quote(self.account.account_sid, safe="")
+        return f"{self.account.base_url}/v1/Accounts/{account}/Calls/{quote(call_sid, safe='')}.json"
+
+    async def call_details(self, call_sid: str) -> CallDetails:
+        """The call as Exotel knows it now; DetailsUnavailable names why it could not be read."""
+        auth = aiohttp.BasicAuth(self.account.api_key, self.account.api_token)
+        try:
+            async with self._http().get(self.details_url(call_sid), auth=auth) as answer:
+                body = await _json(answer)
+                if answer.status == 404:
+                    raise DetailsUnavailable("not_found")
+                if answer.status >= 400:
+                    raise DetailsUnavailable(_reason(answer.status, body))
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise DetailsUnavailable("carrier_unreachable") from error
+        call = body.get("Call") or body.get("call")
+        call = call if isinstance(call, dict) else {}
+        status = str(call.get("Status") or call.get("status") or "").strip().lower()
+        if not status:
+            raise DetailsUnavailable("carrier_bad_answer")
+        recording = call.get("RecordingUrl") or call.get("recording_url") or call.get("PreSignedRecordingUrl")
+        return CallDetails(account_sid=self.account.account_sid, call_sid=str(call.get("Sid") or call_sid),
+                           status=status, recording_url=str(recording) if recording else None,
+                           duration=_seconds(call.get("Duration") or call.get("duration")))
+
     async def aclose(self) -> None:
         if self._owns_session and self._session is not None:
             await self._session.close()
@@ -101,6 +128,13 @@ async def _json(answer: aiohttp.ClientResponse) -> dict[str, Any]:
     except (ValueError, aiohttp.ContentTypeError):
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def _seconds(value: Any) -> int | None:
+    try:
+        return int(float(value)) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _reason(status: int, body: dict[str, Any]) -> str:

@@ -1,6 +1,9 @@
 """Exotel status callbacks: unauthenticated, so the account SID must belong to a connected integration of
 the call's organisation. Callbacks can be late, repeated or out of order: a terminal state is never
 overwritten, and only missing facts (recording URL, provider call id) are filled in afterwards.
+
+Reconciliation (`app.telephony.reconcile`) feeds what the carrier's call details say through the same
+mapping, so whichever of the two arrives second changes nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ class StatusUpdate:
     event_type: str | None
     recording_url: str | None
     duration: int | None
+    end_reason: str | None = None        # overrides the mapped reason (reconciliation's "status unknown")
 
     @classmethod
     def from_form(cls, form: Mapping[str, str], query: Mapping[str, str]) -> "StatusUpdate":
@@ -54,8 +58,11 @@ class ExotelStatusService:
         self._reporter = reporter
         self._simulator_sid = simulator_sid
 
-    async def apply(self, update: StatusUpdate) -> str:
-        """Answers what happened: `updated`, `ended` or `unchanged` (a duplicate or late callback)."""
+    async def apply(self, update: StatusUpdate, *, reconciled: bool = False) -> str:
+        """Answers what happened: `updated`, `ended` or `unchanged` (a duplicate or late callback).
+
+        A call whose voicebot socket opened is ended by its session, so a terminal callback only fills in
+        facts; `reconciled` (the session evidently went away long ago) lets the carrier's word end it too."""
         organisations = await self._organisations(update.account_sid or "")
         status = "in-progress" if update.event_type == "answered" else update.status
         if status not in TERMINAL and status not in PROGRESS:
@@ -71,10 +78,11 @@ class ExotelStatusService:
         if update.recording_url and not call.recording_url:
             fill["recording_url"] = update.recording_url[:1024]
         terminal = call.ended_at is not None or call.status in ("completed", "failed")
-        if status in TERMINAL and not terminal and call.started_at is None:
+        if status in TERMINAL and not terminal and (call.started_at is None or reconciled):
             if fill:
                 await Call.filter(id=call.id).update(**fill)
             outcome, reason = TERMINAL[status]
+            reason = update.end_reason or reason
             await self._reporter.ended(call.id, CallEnd(
                 outcome=outcome, ended_at=datetime.now(timezone.utc), duration_seconds=update.duration or 0,
                 end_reason=reason, recording_url=update.recording_url))
@@ -83,7 +91,7 @@ class ExotelStatusService:
             fill["status"] = PROGRESS[status]
         if not fill:
             return "unchanged"
-        await Call.filter(id=call.id).update(**fill)
+        await Call.filter(id=call.id).update(**fill, updated_at=datetime.now(timezone.utc))
         return "updated"
 
     async def _organisations(self, account_sid: str) -> list[str] | None:

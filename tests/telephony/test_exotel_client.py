@@ -76,3 +76,43 @@ async def test_unreachable_carrier_is_a_failed_outcome():
     finally:
         await client.aclose()
     assert (result.outcome, result.reason) == ("failed", "carrier_unreachable")
+
+
+async def test_call_details_read_the_call_back(fake_exotel):
+    client = ExotelClient(_account(fake_exotel), PUBLIC)
+    try:
+        placed = await client.place_call(REQUEST)
+        fake_exotel.finish(placed.provider_call_id, "completed", recording_url="https://recordings.exotel.com/a.mp3",
+                           duration=37)
+        details = await client.call_details(placed.provider_call_id)
+    finally:
+        await client.aclose()
+    assert (details.account_sid, details.call_sid, details.status, details.recording_url, details.duration) == (
+        fake_exotel.account_sid, placed.provider_call_id, "completed", "https://recordings.exotel.com/a.mp3", 37)
+
+
+async def test_call_details_errors_name_their_reason(fake_exotel):
+    from app.telephony.base import DetailsUnavailable
+
+    async def reason(client: ExotelClient, sid: str) -> str:
+        try:
+            await client.call_details(sid)
+        except DetailsUnavailable as error:
+            return error.reason
+        raise AssertionError("no error")
+
+    client = ExotelClient(_account(fake_exotel), PUBLIC)
+    wrong = ExotelClient(_account(fake_exotel, api_token="wrong"), PUBLIC)
+    account = ExotelAccount(organisation_id="org_x", account_sid="a", api_key="k", api_token="t",
+                            subdomain="http://127.0.0.1:9", phone_number="+918047112345")
+    unreachable = ExotelClient(account, PUBLIC, timeout_seconds=2)
+    try:
+        fake_exotel.place("CA-known")
+        assert await reason(client, "CA-unknown") == "not_found"
+        assert await reason(wrong, "CA-known") == "auth_failed"
+        fake_exotel.details_fail_with = 429
+        assert await reason(client, "CA-known") == "rate_limited"
+        assert await reason(unreachable, "CA-known") == "carrier_unreachable"
+    finally:
+        for each in (client, wrong, unreachable):
+            await each.aclose()

@@ -46,6 +46,7 @@ class Call(Model):
     end_reason = fields.CharField(max_length=32, null=True, description="caller_hangup, dnc_request, transfer, ...")
     started_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
+    checked_at = fields.DatetimeField(null=True, description="when reconciliation last asked the carrier")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -55,4 +56,5 @@ class Call(Model):
             ("organisation_id", "created_at"),
             ("flow_id", "created_at"),
             ("customer_id", "created_at"),
+            ("ended_at", "updated_at"),     # reconciliation: open calls by age of their last status
         )
