@@ -65,6 +65,7 @@ class Settings:
     nextneural_url: str | None = None            # voice server that clones speakers; None = local TTS stands in
     telephony: str = "auto"                      # auto (Exotel when connected, else simulator), simulator, exotel
     exotel_flow_url: str | None = None           # the Exotel flow (voicebot applet) outbound calls connect to
+    exotel_socket_auth: str = "basic"            # /ws/exotel: basic (KEY:TOKEN of an account) or none (IP allow-list)
     dialer: bool = False                         # the campaign scheduler; from_env turns it on
     dialer_poll_seconds: float = 1.0
     dialer_calls_per_second: float = 1.0         # pace per flow; flow config dialer.calls_per_second overrides
@@ -74,6 +75,8 @@ class Settings:
     dialer_max_attempts: int = 3                 # per customer; no-answer and busy are retried
     dialer_retry_minutes: float = 30.0
     dialer_stale_minutes: float = 90.0           # a dialled call never reported as ended is given up
+    dialer_reconcile_minutes: float = 10.0       # an open outbound call this quiet is looked up at the carrier
+    dialer_reconcile_seconds: float = 60.0       # how often reconciliation runs (and re-asks about one call)
     simulator_seed: int = 7                      # the simulated carrier's customers: same seed, same run
     simulator_realtime: float = 1.0              # 0.5 plays the simulated calls at twice real speed
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -106,6 +109,8 @@ class Settings:
             webhook_poll_seconds=float(get("VOICEAI_WEBHOOK_POLL_SECONDS", "1")),
             telephony=_choice(get("VOICEAI_TELEPHONY", "auto"), "VOICEAI_TELEPHONY", ("auto", "simulator", "exotel")),
             exotel_flow_url=get("VOICEAI_EXOTEL_FLOW_URL") or None,
+            exotel_socket_auth=_choice(get("VOICEAI_EXOTEL_SOCKET_AUTH", "basic"), "VOICEAI_EXOTEL_SOCKET_AUTH",
+                                       ("basic", "none")),
             dialer=_flag(get("VOICEAI_DIALER", "on"), "VOICEAI_DIALER"),
             dialer_poll_seconds=float(get("VOICEAI_DIALER_POLL_SECONDS", "1")),
             dialer_calls_per_second=float(get("VOICEAI_DIALER_CALLS_PER_SECOND", "1")),
@@ -115,6 +120,8 @@ class Settings:
             dialer_max_attempts=int(get("VOICEAI_DIALER_MAX_ATTEMPTS", "3")),
             dialer_retry_minutes=float(get("VOICEAI_DIALER_RETRY_MINUTES", "30")),
             dialer_stale_minutes=float(get("VOICEAI_DIALER_STALE_MINUTES", "90")),
+            dialer_reconcile_minutes=float(get("VOICEAI_DIALER_RECONCILE_MINUTES", "10")),
+            dialer_reconcile_seconds=float(get("VOICEAI_DIALER_RECONCILE_SECONDS", "60")),
             simulator_seed=int(get("VOICEAI_SIMULATOR_SEED", "7")),
             simulator_realtime=float(get("VOICEAI_SIMULATOR_REALTIME", "1")),
         )

@@ -27,13 +27,14 @@ from typing import Any
 import aiohttp
 
 from app.db.models import Customer
-from app.telephony.base import DialRequest, DialResult
+from app.telephony.base import CallDetails, DetailsUnavailable, DialRequest, DialResult
 
 log = logging.getLogger("app.telephony.simulator")
 RATE = 8000
 FRAME = RATE * 2 // 10          # 100 ms of 16-bit mono PCM, as Exotel sends
 STATUS_PATH = "/api/voice/webhooks/exotel/status"
 SOCKET_PATH = "/api/voice/ws/exotel?sample-rate=8000"
+CALL_SID_PREFIX = "SIMCA"       # tells reconciliation which calls the simulator placed
 
 
 def simulator_account_sid(secret_key: str) -> str:
@@ -86,6 +87,7 @@ class SimulatedCarrier:
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task] = set()
         self.placed: list[tuple[DialRequest, str]] = []   # (request, behaviour), for tests and the demo
+        self.states: dict[str, str] = {}                   # CallSid -> Exotel status, what reconciliation reads
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -96,13 +98,22 @@ class SimulatedCarrier:
         return self._behaviour.pick(random.Random(f"{self._seed}:{customer_id}"))
 
     async def place_call(self, request: DialRequest) -> DialResult:
-        sid = "SIMCA" + secrets.token_hex(12)
+        sid = CALL_SID_PREFIX + secrets.token_hex(12)
         behaviour = self.behaviour_of(request.customer_id)
         self.placed.append((request, behaviour))
+        self.states[sid] = "ringing"
         task = asyncio.get_running_loop().create_task(self._run(request, sid, behaviour), name=f"sim-{sid}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return DialResult("queued", provider_call_id=sid)
+
+    async def call_details(self, call_sid: str) -> CallDetails:
+        """This process's own record of its calls; a call it never placed (another process, a restart) is
+        unknown, and reconciliation ends it as failed."""
+        status = self.states.get(call_sid)
+        if status is None:
+            raise DetailsUnavailable("simulator_call_lost")
+        return CallDetails(account_sid=self.account_sid, call_sid=call_sid, status=status)
 
     async def wait_idle(self) -> None:
         while self._tasks:
@@ -138,6 +149,7 @@ class SimulatedCarrier:
                 await self._status(request, sid, "failed")
 
     async def _status(self, request: DialRequest, sid: str, status: str, **extra: str) -> None:
+        self.states[sid] = status
         form = {"CallSid": sid, "AccountSid": self.account_sid, "Status": status, "CustomField": request.call_id,
                 "DateUpdated": time.strftime("%Y-%m-%d %H:%M:%S"), "RecordingUrl": "", "To": request.caller_id or "",
                 "From": request.to_number, "Direction": "outbound-api", **extra}
@@ -156,7 +168,8 @@ class SimulatedCarrier:
         name = customer.name if customer else ""
         metadata = dict(customer.metadata or {}) if customer else {}
         ws_url = "ws" + self._base.removeprefix("http") + SOCKET_PATH
-        async with self._http().ws_connect(ws_url) as ws:
+        # the socket's Basic credentials, as Exotel sends them for `wss://KEY:TOKEN@host/...` (see exotel_auth.py)
+        async with self._http().ws_connect(ws_url, auth=aiohttp.BasicAuth("simulator", self.account_sid)) as ws:
             line = _Line(ws, sid, self.account_sid, self._realtime)
             await line.start(request)
             try:

@@ -1,41 +1,102 @@
 """Stereo WAV of the call: caller on the left channel, agent on the right, aligned on the call clock.
 
-Each side is appended to its own raw temp file as audio flows (memory stays flat on long calls); at the end
-they are interleaved into the WAV in a worker thread.
+While the call runs each side is buffered briefly and appended to its own raw spool file by a worker thread
+(one write in flight per side, so order is kept and the event loop never waits on the disk; memory stays
+flat on long calls). At the end `chunks()` streams the WAV (header, then interleaved blocks read and
+interleaved in a worker thread) to whoever stores it, and `discard()` removes the spool files.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import wave
+import secrets
+import struct
 from pathlib import Path
+from typing import AsyncIterator, BinaryIO
 
 import numpy as np
 
+FLUSH_BYTES = 64 * 1024
+
+
+def wav_header(rate: int, frames: int, channels: int = 2) -> bytes:
+    """The 44-byte RIFF header of a PCM16 WAV whose length is known up front."""
+    data = frames * channels * 2
+    return (b"RIFF" + struct.pack("<I", 36 + data) + b"WAVE"
+            + b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
+            + b"data" + struct.pack("<I", data))
+
 
 class _Track:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, file: BinaryIO) -> None:
         self.path = path
-        self.file = open(path, "wb", buffering=256 * 1024)
+        self.file = file
         self.samples = 0
+        self._buffer = bytearray()
+        self._writing: asyncio.Future | None = None
+        self.error: BaseException | None = None
 
     def write_at(self, sample: int, pcm: bytes) -> None:
+        if self.error is not None:
+            return
         if sample > self.samples:
-            self.file.write(bytes((sample - self.samples) * 2))
+            self._buffer += bytes((sample - self.samples) * 2)
             self.samples = sample
-        self.file.write(pcm)
+        self._buffer += pcm
         self.samples += len(pcm) // 2
+        if len(self._buffer) >= FLUSH_BYTES and (self._writing is None or self._writing.done()):
+            self._flush()
+
+    def _flush(self) -> None:
+        data, self._buffer = bytes(self._buffer), bytearray()
+        self._writing = asyncio.get_running_loop().run_in_executor(None, self.file.write, data)
+        self._writing.add_done_callback(self._written)
+
+    def _written(self, future: asyncio.Future) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            self.error = future.exception()
+
+    async def close(self) -> None:
+        """Waits for the write in flight, writes the rest, closes the file; raises if any write failed."""
+        try:
+            if self._writing is not None:
+                await asyncio.shield(self._writing)
+            if self.error is None and self._buffer:
+                data, self._buffer = bytes(self._buffer), bytearray()
+                await asyncio.to_thread(self.file.write, data)
+        finally:
+            await asyncio.to_thread(self.file.close)
+        if self.error is not None:
+            raise self.error
 
 
 class StereoRecorder:
-    def __init__(self, path: Path, rate: int, start: float) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+    def __init__(self, caller: _Track, agent: _Track, rate: int, start: float) -> None:
         self.rate = rate
         self._start = start
-        self._caller = _Track(path.with_suffix(".caller.raw"))
-        self._agent = _Track(path.with_suffix(".agent.raw"))
+        self._caller = caller
+        self._agent = agent
+
+    @classmethod
+    async def open(cls, spool: Path, rate: int, start: float) -> "StereoRecorder":
+        """Spool files are created off the loop, with unguessable names (the spool may be shared)."""
+        stem = spool / f"call-{secrets.token_hex(8)}"
+
+        def create() -> tuple[_Track, _Track]:
+            spool.mkdir(parents=True, exist_ok=True)
+            tracks = []
+            for side in ("caller", "agent"):
+                path = stem.with_name(f"{stem.name}.{side}.raw")
+                tracks.append(_Track(path, open(path, "xb")))
+            return tracks[0], tracks[1]
+
+        caller, agent = await asyncio.to_thread(create)
+        return cls(caller, agent, rate, start)
+
+    @property
+    def paths(self) -> tuple[Path, Path]:
+        return self._caller.path, self._agent.path
 
     def _sample(self, now: float, track: _Track, pcm: bytes) -> int:
         """Where audio that ends `now` begins; never before what the track already holds."""
@@ -48,26 +109,40 @@ class StereoRecorder:
     def agent(self, pcm: bytes, now: float) -> None:
         self._agent.write_at(self._sample(now + len(pcm) / 2 / self.rate, self._agent, pcm), pcm)
 
-    async def close(self) -> Path:
-        for track in (self._caller, self._agent):
-            track.file.close()
-        await asyncio.to_thread(self._interleave)
-        return self.path
+    async def close(self) -> None:
+        """No more audio: everything buffered reaches the spool files."""
+        errors = await asyncio.gather(self._caller.close(), self._agent.close(), return_exceptions=True)
+        for error in errors:
+            if isinstance(error, BaseException):
+                raise error
 
-    def _interleave(self) -> None:
+    async def chunks(self, block_seconds: float = 1.0) -> AsyncIterator[bytes]:
+        """The WAV, streamed: its header, then interleaved blocks of `block_seconds` (after `close()`)."""
         total = max(self._caller.samples, self._agent.samples)
-        block = self.rate * 2
-        with wave.open(str(self.path), "wb") as out, open(self._caller.path, "rb") as left, \
-                open(self._agent.path, "rb") as right:
-            out.setnchannels(2)
-            out.setsampwidth(2)
-            out.setframerate(self.rate)
+        block = max(1, int(self.rate * block_seconds))
+        yield wav_header(self.rate, total)
+        left, right = await asyncio.to_thread(lambda: (open(self._caller.path, "rb"), open(self._agent.path, "rb")))
+        try:
             for written in range(0, total, block):
-                stereo = np.zeros((block, 2), dtype="<i2")
-                for channel, source in enumerate((left, right)):
-                    data = np.frombuffer(source.read(block * 2), dtype="<i2")
-                    stereo[:len(data), channel] = data
-                count = min(block, total - written)
-                out.writeframes(stereo[:count].tobytes())
-        os.unlink(self._caller.path)
-        os.unlink(self._agent.path)
+                yield await asyncio.to_thread(_interleave, left, right, min(block, total - written))
+        finally:
+            await asyncio.to_thread(lambda: (left.close(), right.close()))
+
+    async def discard(self) -> None:
+        """Removes the spool files (idempotent)."""
+        def remove() -> None:
+            for path in self.paths:
+                try:
+                    os.unlink(path)
+                except FileNotFoundError:
+                    pass
+
+        await asyncio.to_thread(remove)
+
+
+def _interleave(left: BinaryIO, right: BinaryIO, count: int) -> bytes:
+    stereo = np.zeros((count, 2), dtype="<i2")
+    for channel, source in enumerate((left, right)):
+        data = np.frombuffer(source.read(count * 2), dtype="<i2")
+        stereo[:len(data), channel] = data
+    return stereo.tobytes()

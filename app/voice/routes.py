@@ -12,6 +12,7 @@ from app.voice.flow_resolver import FlowResolver
 from app.voice.runtime import ReporterFactory, VoiceRuntime
 from app.voice.transports.browser import BrowserTestStream
 from app.voice.transports.exotel import ExotelStream
+from app.voice.transports.exotel_auth import socket_auth_for
 
 
 def _resolver(platform: Any) -> FlowResolver:
@@ -30,16 +31,17 @@ def voice_routes(platform: Any, reporter_factory: ReporterFactory, runtime: Voic
     """`reporter_factory()` is called once per call and returns a `CallReporter`.
 
     Without a runtime: provider choice from the platform settings (local providers when no keys) and
-    recordings in the local blob store's layout (`recordings/<org>/<call>.wav` under `settings.blob_root()`).
+    recordings streamed into `platform.blob_store` under `recordings/<org>/<call>.wav`, and `/ws/exotel`
+    checked against the connected Exotel accounts (`exotel_auth.socket_auth_for`). A given runtime brings its
+    own `exotel_auth` (open by default: tests and embedded runtimes).
     """
     if runtime is None:
         from app.voice.providers.selection import ProviderSelector
 
         runtime = VoiceRuntime(reporter_factory, providers=ProviderSelector(platform.settings).providers,
                                resolver=_resolver(platform))
-        settings = platform.settings
-        root = settings.blob_root() if hasattr(settings, "blob_root") else settings.data_dir / "blobs"
-        runtime = runtime.with_recordings(root)
+        runtime = replace(runtime.with_recordings(getattr(platform, "blob_store", None)),
+                          exotel_auth=socket_auth_for(platform))
     else:
         runtime = replace(runtime, reporter_factory=reporter_factory)
 

@@ -6,12 +6,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
+from app.blobs import BlobStore
 from app.calls.reporting import CallReporter
 from app.voice.clock import Clock, MonotonicClock
 from app.voice.context import CallContext
 from app.voice.flow_resolver import FlowResolver
 from app.voice.providers.base import Providers
 from app.voice.session_config import SessionConfig
+from app.voice.transports.exotel_auth import ExotelSocketAuth, OpenSocket
 
 ProvidersFactory = Callable[[CallContext], Providers]
 ReporterFactory = Callable[[], CallReporter]
@@ -34,9 +36,11 @@ class VoiceRuntime:
     resolver: FlowResolver = field(default_factory=FlowResolver)
     clock: Clock = field(default_factory=MonotonicClock)
     start_timeout: float = 10.0   # Exotel expects an answer within 10 s
+    exotel_auth: ExotelSocketAuth = field(default_factory=OpenSocket)   # who may open /ws/exotel
 
     def session_config(self, rate: int) -> SessionConfig:
         return replace(self.session, rate=rate)
 
-    def with_recordings(self, directory: Path | None) -> "VoiceRuntime":
-        return replace(self, session=replace(self.session, recordings_dir=directory))
+    def with_recordings(self, store: BlobStore | None, spool: Path | None = None) -> "VoiceRuntime":
+        """Recordings into `store` (None: calls are not recorded), spooled in `spool` while calls run."""
+        return replace(self, session=replace(self.session, recordings=store, recording_spool=spool))

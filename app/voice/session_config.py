@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from app.blobs import BlobStore
 from app.voice.vad import EndpointConfig
 
 
@@ -19,7 +20,8 @@ class SessionConfig:
     max_duration: float = 1800.0          # hard limit on the call
     mark_timeout: float = 2.0             # how long an utterance waits for the transport's mark
     detect_voicemail: bool = True         # outbound calls only: greeting + beep ends the call as voicemail
-    recordings_dir: Path | None = None    # the blob store root: recordings go to recordings/<org>/<call>.wav
+    recordings: BlobStore | None = None   # where recordings go (key recordings/<org>/<call>.wav); None = off
+    recording_spool: Path | None = None   # local dir for the raw audio while the call runs; None = system temp
     reprompt_text: str = "Are you still there?"
     goodbye_text: str = "I'll let you go now. Thank you for your time, goodbye!"
     fallback_text: str = "Sorry, could you say that again?"

@@ -12,8 +12,9 @@ from app.db.models import Call
 from tests.voice.conftest import create_flow
 
 
-async def _start(client, server, flow, account_sid: str) -> aiohttp.ClientWebSocketResponse:
-    ws = await client.http.ws_connect(server.ws_url("/api/voice/ws/exotel"))
+async def _start(client, server, flow, account_sid: str, connected) -> aiohttp.ClientWebSocketResponse:
+    auth = aiohttp.BasicAuth(connected.api_key, connected.api_token)  # Exotel's wss://KEY:TOKEN@ handshake
+    ws = await client.http.ws_connect(server.ws_url("/api/voice/ws/exotel"), auth=auth)
     await ws.send_json({"event": "connected"})
     await ws.send_json({"event": "start", "sequence_number": "1", "stream_sid": "S1", "start": {
         "stream_sid": "S1", "call_sid": "CA-acct-" + account_sid, "account_sid": account_sid,
@@ -31,14 +32,14 @@ async def _first_event(ws) -> str:
 
 async def test_a_foreign_account_sid_is_refused_once_exotel_is_connected(client, server, connected):
     flow = await create_flow(client, "inbound")
-    ws = await _start(client, server, flow, "acct_stranger")
+    ws = await _start(client, server, flow, "acct_stranger", connected)
     assert await _first_event(ws) == "closed"
     assert not await Call.exists(organisation_id=client.organisation_id, flow_id=flow["uuid"])
 
 
 async def test_the_connected_account_sid_is_answered(client, server, connected):
     flow = await create_flow(client, "inbound")
-    ws = await _start(client, server, flow, connected.account_sid)
+    ws = await _start(client, server, flow, connected.account_sid, connected)
     assert await _first_event(ws) == "media"
     await ws.close()
 

@@ -14,6 +14,8 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from app.blobs import LocalBlobStore
+from app.voice.transports.exotel_auth import SocketCredential
 from app.voice.providers.base import Providers
 from app.voice.providers.scripted_llm import ScriptedPolicy
 from app.voice.routes import voice_routes
@@ -57,7 +59,8 @@ async def voice_server_session(server, tmp_path_factory):
 
     runtime = VoiceRuntime(reporter_factory, providers=providers, start_timeout=3, session=SessionConfig(
         endpoint=EndpointConfig(endpoint_ms=300), silence_timeout=30,
-        recordings_dir=tmp_path_factory.mktemp("recordings")))
+        recordings=LocalBlobStore(tmp_path_factory.mktemp("recordings")),
+        recording_spool=tmp_path_factory.mktemp("spool")))
     app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform, reporter_factory, runtime))])
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
@@ -103,3 +106,15 @@ async def create_flow(client, kind: str = "inbound", **config: Any) -> dict[str,
     created = await _post(client, "/flows", body)
     assert created.status == 201, created.body
     return created.body
+
+
+@pytest_asyncio.fixture
+async def exotel(client) -> SocketCredential:
+    """The organisation connected its Exotel account."""
+    account = SocketCredential("exo_key_" + secrets.token_hex(4), "exo_tok_" + secrets.token_hex(8),
+                               "acct_" + secrets.token_hex(4))
+    answer = await client.put("/integrations/telephony/exotel", json={
+        "api_key": account.api_key, "api_token": account.api_token, "account_sid": account.account_sid,
+        "subdomain": "api.exotel.com", "phone_number": "+918047112345"})
+    assert answer.status == 200, answer.body
+    return account

@@ -26,8 +26,10 @@ class ExotelCaller:
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def connect(cls, http: aiohttp.ClientSession, url: str, **options: Any) -> "ExotelCaller":
-        return cls(await http.ws_connect(url), **options)
+    async def connect(cls, http: aiohttp.ClientSession, url: str, auth: aiohttp.BasicAuth | None = None,
+                      **options: Any) -> "ExotelCaller":
+        """`auth`: the Basic credentials Exotel sends for a `wss://KEY:TOKEN@host/...` applet URL."""
+        return cls(await http.ws_connect(url, auth=auth), **options)
 
     async def _read(self) -> None:
         async for message in self.ws:
@@ -46,11 +48,11 @@ class ExotelCaller:
         await self.ws.send_str(frame if isinstance(frame, str) else json.dumps(frame))
 
     async def start(self, to: str | None = None, from_: str = "+919812345678", params: dict | None = None,
-                    encoding: str = "audio/x-raw", as_strings: bool = True) -> None:
+                    encoding: str = "audio/x-raw", as_strings: bool = True, account_sid: str = "AC1") -> None:
         number = str if as_strings else int
         await self.send({"event": "connected"})
         await self.send({"event": "start", "sequence_number": number(1), "stream_sid": "SID1", "start": {
-            "stream_sid": "SID1", "call_sid": "CA123", "account_sid": "AC1", "from": from_, "to": to,
+            "stream_sid": "SID1", "call_sid": "CA123", "account_sid": account_sid, "from": from_, "to": to,
             "custom_parameters": params or {},
             "media_format": {"encoding": encoding, "sample_rate": number(self.rate), "bit_rate": number(16)}}})
 

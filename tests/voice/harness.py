@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from app.blobs import BlobStore
 from app.calls.reporting import CallType, Speaker
 from app.voice.context import CallContext, FaqEntry, ScriptView
 from app.voice.providers.base import Providers
@@ -44,14 +45,16 @@ class Call:
 
     @classmethod
     def make(cls, llm: Any = None, tts: Any = None, config: SessionConfig | None = None,
-             recordings_dir: Path | None = None, **context_changes: Any) -> "Call":
+             recordings: BlobStore | None = None, spool: Path | None = None,
+             **context_changes: Any) -> "Call":
         clock = FakeClock()
         output = FakeOutput(clock)
         reporter = RecordingReporter()
         stt = ScriptedSTT()
         tts = tts or ToneTTS()
         ctx = context(**context_changes)
-        config = config or SessionConfig(rate=RATE, silence_timeout=30, recordings_dir=recordings_dir)
+        config = config or SessionConfig(rate=RATE, silence_timeout=30, recordings=recordings,
+                                         recording_spool=spool)
         providers = Providers(stt=stt, tts=tts, llm=llm or ScriptedPolicy(ctx.script))
         session = CallSession(ctx, providers, reporter, output, config, clock)
         output.session = session

@@ -22,7 +22,8 @@ from app.voice.runtime import VoiceRuntime
 from app.voice.session_config import SessionConfig
 from app.voice.vad import EndpointConfig
 from tests.conftest import free_port
-from tests.voice.conftest import create_flow
+from tests.voice.conftest import create_flow, fresh_line
+from tests.voice.exotel_client import ExotelCaller
 from tests.voice.fakes import ScriptedSTT, ToneTTS
 from tests.voice.speech import spoken
 
@@ -37,7 +38,7 @@ async def platform_voice(server):
         return Providers(stt=stt, tts=ToneTTS(), llm=ScriptedPolicy(context.script))
 
     runtime = VoiceRuntime(lambda: platform.reporter, providers=providers, session=SessionConfig(
-        endpoint=EndpointConfig(endpoint_ms=300), recordings_dir=server.settings.blob_root()))
+        endpoint=EndpointConfig(endpoint_ms=300), recordings=platform.blob_store))
     app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(platform, lambda: platform.reporter, runtime))])
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
@@ -113,3 +114,29 @@ async def test_ending_a_live_call_through_the_api_reaches_the_session(http, clie
     events = await events_until(ws, lambda e: any(x["type"] == "end" for x in e))
     assert events[-1]["end_reason"] == "workflow_close"
     await ws.close()
+
+
+async def exotel_call(http, base: str, flow: dict, customer: dict) -> None:
+    caller = await ExotelCaller.connect(http, f"{base}/ws/exotel")
+    await caller.start(to="+918000000000", from_=customer["phone"],
+                       params={"flow_id": flow["uuid"], "customer_id": customer["uuid"]})
+    await caller.wait_for(lambda: caller.events("mark"))
+    await caller.stop()
+    await caller.close()
+
+
+async def test_a_customer_who_opted_out_of_recording_has_no_recording_to_download(http, client, platform_voice):
+    base, _ = platform_voice
+    flow = await create_flow(client, kind="outbound")
+    recordings = {}
+    for name, metadata in (("Asha", {"recording_opt_out": "yes"}), ("Ravi", {"recording_opt_out": "no"})):
+        customer = await client.post("/customers", json={"name": name, "phone": fresh_line(), "metadata": metadata})
+        assert customer.status == 201, customer.body
+        await exotel_call(http, base, flow, customer.body)
+        listed = await until_call(client, lambda c: c.get("ended_at") and c["customer_uuid"] == customer.body["uuid"])
+        call = (await client.get(f"/calls/{listed['uuid']}")).body
+        async with http.get(client.server.url(f"/api/voice/calls/{listed['uuid']}/recording"),
+                            headers=client.headers()) as answer:
+            recordings[name] = (call["recording_url"] is None, answer.status, await answer.read())
+    assert recordings["Asha"] == (True, 404, b'{"detail":"Recording not found"}')
+    assert recordings["Ravi"][:2] == (False, 200) and recordings["Ravi"][2][:4] == b"RIFF"

@@ -1,8 +1,8 @@
 """`/ws/exotel`: one Exotel voicebot stream driving one CallSession.
 
-Exotel connects, says `connected` then `start` (stream, numbers, custom parameters, media format); we
-resolve the flow, run the session, and close the socket when the call ends (Exotel then moves to the
-next applet of its flow: hang-up or a transfer).
+Exotel connects (with the credentials `exotel_auth.py` checks), says `connected` then `start` (stream,
+numbers, custom parameters, media format); we resolve the flow, run the session, and close the socket when
+the call ends (Exotel then moves to the next applet of its flow: hang-up or a transfer).
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from app.voice.context import CallContext
 from app.voice.runtime import VoiceRuntime
 from app.voice.session import CallSession
 from app.voice.transports import exotel_protocol as wire
+from app.voice.transports.exotel_auth import REFUSED, SocketAccess
 
 log = logging.getLogger("app.voice.exotel")
 STOP_REASONS = {"callended": "caller_hangup", "stopped": "flow_stopped"}
+POLICY_VIOLATION = 1008
 
 
 class StreamState(str, Enum):
@@ -45,11 +47,20 @@ class ExotelStream:
         self.malformed = 0
 
     async def run(self) -> None:
+        access = await self._authenticate()
         await self.websocket.accept()
+        if not access.allowed:
+            await self._close(POLICY_VIOLATION)
+            return
         try:
             start = await asyncio.wait_for(self._await_start(), self.runtime.start_timeout)
         except (asyncio.TimeoutError, WebSocketDisconnect):
             start = None
+        if start is not None and not access.admits(start.account_sid):
+            log.warning("stream %s: account %s is not the one its credentials belong to: closing",
+                        start.stream_sid, start.account_sid)
+            await self._close(POLICY_VIOLATION)
+            return
         context = await self._resolve(start) if start is not None else None
         if context is None:
             await self._close()
@@ -72,6 +83,19 @@ class ExotelStream:
             self.session.end("connected", "caller_hangup")
             await self._close()  # first: Exotel moves on to its next applet while we write up the call
             await self.session.wait()
+
+    async def _authenticate(self) -> SocketAccess:
+        """The handshake's credentials, checked before anything of the call is created."""
+        try:
+            access = await self.runtime.exotel_auth.check(self.websocket.headers.get("authorization"))
+        except Exception:
+            log.exception("checking the credentials of an Exotel socket failed: refusing it")
+            return REFUSED
+        if not access.allowed:
+            client = self.websocket.client
+            log.warning("refusing an Exotel socket from %s: missing or unknown credentials",
+                        client.host if client else "?")
+        return access
 
     async def _await_start(self) -> wire.Start:
         while True:
@@ -162,10 +186,10 @@ class ExotelStream:
                 if self.session is not None:
                     self.session.hangup("caller_hangup")
 
-    async def _close(self) -> None:
+    async def _close(self, code: int = 1000) -> None:
         self.state = StreamState.CLOSED
         if self.websocket.application_state == WebSocketState.CONNECTED:
             try:
-                await self.websocket.close(1000)
+                await self.websocket.close(code)
             except (WebSocketDisconnect, RuntimeError, OSError):
                 pass

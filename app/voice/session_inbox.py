@@ -1,0 +1,40 @@
+"""What the turn-taking loop reads, one item at a time: caller turns, noise, keypad digits and silence.
+
+`feed()`, `dtmf()`, the timers and the workflow command stream all put into one queue, so the brain never
+handles two caller events at once. `CallCommand`s from the reporter travel the same queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class SessionState(str, Enum):
+    CREATED = "created"
+    ACTIVE = "active"
+    ENDING = "ending"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class CallerTurn:
+    """The endpointed audio of one caller turn and when (call clock) it began."""
+
+    pcm: bytes
+    started_at: float
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Speech opened but never became a turn: the agent may resume."""
+
+
+@dataclass(frozen=True)
+class Dtmf:
+    digit: str
+
+
+@dataclass(frozen=True)
+class Silence:
+    """The caller has been quiet for `silence_timeout`."""

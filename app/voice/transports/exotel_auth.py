@@ -1,0 +1,135 @@
+"""Who may open `/ws/exotel`: the handshake's `Authorization: Basic base64(KEY:TOKEN)` (Exotel sends it when
+the applet URL is `wss://KEY:TOKEN@host/...`) must be the API key and token of a connected Exotel account.
+
+- mode `basic` (the default, `VOICEAI_EXOTEL_SOCKET_AUTH`): once any organisation has connected Exotel, a
+  socket without credentials, or with credentials of no connected account, is refused. Before that nothing
+  can be compared, so sockets are open (a wrong header is still refused). The simulated carrier presents
+  its own credentials (`simulator`, its secret account SID) unless `VOICEAI_TELEPHONY=exotel`.
+- mode `none`: the deployment relies on Exotel's IP allow-listing instead; nothing is checked here.
+
+A granted socket carries the account SIDs its credentials belong to; the stream's `start.account_sid` must
+be one of them, so one account's credentials cannot open another account's calls.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any, Iterable, Protocol
+
+SIMULATOR_KEY = "simulator"
+MODES = ("basic", "none")
+
+
+@dataclass(frozen=True)
+class SocketCredential:
+    api_key: str
+    api_token: str
+    account_sid: str
+
+
+@dataclass(frozen=True)
+class SocketAccess:
+    allowed: bool
+    account_sids: frozenset[str] | None = None   # None: any account (no credentials were checked)
+
+    def admits(self, account_sid: str | None) -> bool:
+        return self.account_sids is None or (account_sid or "") in self.account_sids
+
+
+OPEN = SocketAccess(True)
+REFUSED = SocketAccess(False)
+
+
+class ExotelSocketAuth(Protocol):
+    async def check(self, authorization: str | None) -> SocketAccess:
+        """Decides on the handshake's Authorization header, before anything of the call exists."""
+
+
+class OpenSocket:
+    """IP allow-listing (mode `none`), tests and embedded runtimes: every socket may start a stream."""
+
+    async def check(self, authorization: str | None) -> SocketAccess:
+        return OPEN
+
+
+class CredentialSource(Protocol):
+    async def exotel_credentials(self) -> list[SocketCredential]:
+        """The API key, token and account SID of every connected Exotel account."""
+
+
+class IntegrationCredentials:
+    """Reads the connected Exotel accounts through the integrations service (credentials stay sealed at rest)."""
+
+    def __init__(self, integrations: Any) -> None:
+        self._integrations = integrations
+
+    async def exotel_credentials(self) -> list[SocketCredential]:
+        from app.db.models import Integration
+
+        organisations = await Integration.filter(provider="exotel").values_list("organisation_id", flat=True)
+        credentials = []
+        for organisation_id in dict.fromkeys(organisations):
+            account = await self._integrations.exotel_account(organisation_id)
+            if account is not None:
+                credentials.append(SocketCredential(account.api_key, account.api_token, account.account_sid))
+        return credentials
+
+
+def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    """(key, token) from `Basic base64(key:token)`; None when absent or not Basic."""
+    if not authorization:
+        return None
+    scheme, _, encoded = authorization.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    key, colon, token = decoded.partition(":")
+    return (key, token) if colon else None
+
+
+def _digest(key: str, token: str) -> bytes:
+    """Fixed-length digests, so comparing them takes the same time whatever the lengths."""
+    return hashlib.sha256(f"{len(key)}:{key}:{token}".encode()).digest()
+
+
+class BasicSocketAuth:
+    def __init__(self, credentials: CredentialSource, simulator: SocketCredential | None = None) -> None:
+        self._credentials = credentials
+        self._simulator = simulator
+
+    async def check(self, authorization: str | None) -> SocketAccess:
+        connected = await self._credentials.exotel_credentials()
+        known = [*connected, *([self._simulator] if self._simulator is not None else [])]
+        presented = basic_credentials(authorization)
+        if presented is None:
+            return REFUSED if connected or authorization else OPEN
+        return self._match(_digest(*presented), known)
+
+    @staticmethod
+    def _match(presented: bytes, known: Iterable[SocketCredential]) -> SocketAccess:
+        """Constant time per credential, and every credential is compared (no early exit)."""
+        sids = set()
+        for credential in known:
+            if hmac.compare_digest(presented, _digest(credential.api_key, credential.api_token)):
+                sids.add(credential.account_sid)
+        return SocketAccess(True, frozenset(sids)) if sids else REFUSED
+
+
+def socket_auth_for(platform: Any) -> ExotelSocketAuth:
+    """The platform's socket check from its settings: mode, telephony and the simulator's account SID."""
+    settings = platform.settings
+    integrations = getattr(platform, "integrations", None)
+    if getattr(settings, "exotel_socket_auth", "basic") == "none" or integrations is None:
+        return OpenSocket()
+    simulator_sid = getattr(platform, "simulator_account_sid", None)
+    simulator = None
+    if simulator_sid and getattr(settings, "telephony", "auto") != "exotel":
+        simulator = SocketCredential(SIMULATOR_KEY, simulator_sid, simulator_sid)
+    return BasicSocketAuth(IntegrationCredentials(integrations), simulator)
