@@ -26,6 +26,7 @@ from app.voice.context import CallContext
 from app.voice.output import CallOutput
 from app.voice.player import AudioPlayer
 from app.voice.providers.base import Providers, Voice
+from app.voice.providers.listening import TurnListener
 from app.voice.session_config import SessionConfig
 from app.voice.session_inbox import CallerTurn, Dtmf, Noise, SessionState
 from app.voice.session_recording import CallRecording, opted_out, recording_key
@@ -61,6 +62,7 @@ class CallSession:
         self.voice = Voice(context.language, context.voice.speaker, context.voice.model)
         self.vad = VoiceActivityDetector(self.rate, self.config.vad_aggressiveness)
         self.endpoint = EndpointDetector(self.config.endpoint)
+        self.listener = TurnListener(providers.stt, self.rate, context.language)
         self.voicemail = VoicemailDetector(self.rate) if (
             context.call_type == CallType.OUTBOUND and self.config.detect_voicemail) else None
         self.inbox: asyncio.Queue = asyncio.Queue()
@@ -119,15 +121,18 @@ class CallSession:
         if self.voicemail is not None and self.voicemail.watching and self.voicemail.push(frame, voiced):
             self.end("voicemail", "voicemail")
             return
+        self.listener.frame(frame)
         for event in self.endpoint.push(frame, voiced):
             if event == TurnEvent.SPEECH_STARTED:
                 self.last_activity = now
+                self.listener.speech_started()
                 if self.agent_active:
                     await self.speech.pause(onset=now - self.config.endpoint.start_ms / 1000)
             elif event == TurnEvent.TURN_ENDED:
                 started = now - self.endpoint.frames_in_turn * FRAME
-                self.inbox.put_nowait(CallerTurn(self.endpoint.take_audio(), started))
+                self.inbox.put_nowait(CallerTurn(self.endpoint.take_audio(), started, self.listener.turn_ended()))
             else:
+                self.listener.noise()
                 self.inbox.put_nowait(Noise())
 
     async def dtmf(self, digit: str) -> None:

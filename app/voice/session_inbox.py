@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from app.voice.providers.base import SpeechTurn
+
 
 class SessionState(str, Enum):
     CREATED = "created"
@@ -23,6 +25,7 @@ class CallerTurn:
 
     pcm: bytes
     started_at: float
+    heard: SpeechTurn | None = None   # the same turn as a streaming STT heard it while it was spoken
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,11 @@ async def tear_down(session: "CallSession") -> CallEnd:
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    session.listener.close()
+    try:
+        await session.providers.aclose()   # provider sockets (Sarvam streaming) live as long as the call
+    except Exception:
+        log.exception("closing the providers of call %s failed", session.call_id)
     player = session.speech.player
     for utterance in list(player.pending if player else ()):
         await session.speech.settle(utterance, UtteranceState.INTERRUPTED)

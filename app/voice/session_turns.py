@@ -63,7 +63,10 @@ class TurnTaking:
     async def caller_turn(self, turn: CallerTurn) -> None:
         session = self._session
         try:
-            transcript = await session.providers.stt.transcribe(turn.pcm, session.rate, session.context.language)
+            if turn.heard is not None:
+                transcript = await turn.heard.finish()
+            else:
+                transcript = await session.providers.stt.transcribe(turn.pcm, session.rate, session.context.language)
             text = transcript.text.strip()
         except Exception:
             log.exception("STT failed on call %s", session.call_id)
