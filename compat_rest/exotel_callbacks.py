@@ -52,7 +52,8 @@ def exotel_handlers(platform: Platform) -> dict[str, Callable]:
 
     async def stream(request: Request) -> Response:
         try:
-            url = await handoff.stream_url(request.query_params, platform.settings.public_url)
+            url = await handoff.stream_url(request.query_params, platform.settings.public_url,
+                                           platform.settings.resolved_secret_key())
         except DomainError as error:
             return error_response(error)
         return JSONResponse({"url": url})

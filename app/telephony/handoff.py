@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from app.calls.live import CallEventLog
 from app.db.models import Call, HumanQueue
 from app.errors import Forbidden, NotFound, Unavailable
+from app.voice.transports.exotel_auth import call_socket_password
 
 TRANSFERRED = ("warm_transfer",)
 
@@ -39,16 +40,22 @@ class HandoffService:
             raise Forbidden("CustomField does not match the call")
         return call
 
-    async def stream_url(self, params: Mapping[str, str], public_url: str) -> str:
+    async def stream_url(self, params: Mapping[str, str], public_url: str, secret_key: str | None = None) -> str:
         """The voicebot applet's dynamic URL: an outbound call's socket carries its call, flow and customer
         as custom parameters (Exotel echoes them in `start.custom_parameters`), so the socket finds the
-        call the dialer placed. Inbound calls (no CustomField) get the bare URL and are matched by number."""
-        base = public_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + "/api/voice/ws/exotel"
+        call the dialer placed, and per-call credentials in place of the account's token (this answer is
+        unauthenticated; see exotel_auth.py). Inbound calls (no CustomField) get the bare URL and are matched
+        by number: their applet URL carries the account's KEY:TOKEN (docs/exotel-setup.md)."""
+        scheme, _, rest = public_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1).partition("://")
+        base = f"{scheme}://{rest}/api/voice/ws/exotel"
         if not (params.get("CustomField") or "").strip():
             return base
         call = await self._call(params)
         custom = {"call_id": call.id, "flow_id": call.flow_id, "customer_id": call.customer_id}
-        return f"{base}?{urlencode({key: value for key, value in custom.items() if value})}"
+        query = urlencode({key: value for key, value in custom.items() if value})
+        if not secret_key:
+            return f"{base}?{query}"
+        return f"{scheme}://{call.id}:{call_socket_password(secret_key, call.id)}@{rest}/api/voice/ws/exotel?{query}"
 
     async def passthru(self, params: Mapping[str, str]) -> bool:
         """True when the voicebot handed the caller over (answer 302, the Connect branch)."""

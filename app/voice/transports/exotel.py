@@ -61,6 +61,10 @@ class ExotelStream:
                         start.stream_sid, start.account_sid)
             await self._close(POLICY_VIOLATION)
             return
+        if start is not None and not access.admits_call(start.custom_parameters.get("call_id")):
+            log.warning("stream %s: its per-call credentials belong to another call: closing", start.stream_sid)
+            await self._close(POLICY_VIOLATION)
+            return
         context = await self._resolve(start) if start is not None else None
         if context is None:
             await self._close()

@@ -9,6 +9,11 @@ the applet URL is `wss://KEY:TOKEN@host/...`) must be the API key and token of a
 
 A granted socket carries the account SIDs its credentials belong to; the stream's `start.account_sid` must
 be one of them, so one account's credentials cannot open another account's calls.
+
+The voicebot applet's dynamic URL (`GET /webhooks/exotel/stream`) is answered without authentication, so
+it must not carry the account's API token: it carries a per-call credential instead, the call id as user and
+an HMAC of it under the server's secret key as password (`call_socket_password`). That opens one stream, and
+only for that call (`start.custom_parameters.call_id` must match).
 """
 
 from __future__ import annotations
@@ -31,13 +36,25 @@ class SocketCredential:
     account_sid: str
 
 
+CALL_USER_PREFIX = "cal_"
+
+
 @dataclass(frozen=True)
 class SocketAccess:
     allowed: bool
     account_sids: frozenset[str] | None = None   # None: any account (no credentials were checked)
+    call_id: str | None = None                   # a per-call credential opens only that call's stream
 
     def admits(self, account_sid: str | None) -> bool:
         return self.account_sids is None or (account_sid or "") in self.account_sids
+
+    def admits_call(self, call_id: object) -> bool:
+        return self.call_id is None or (isinstance(call_id, str) and hmac.compare_digest(call_id, self.call_id))
+
+
+def call_socket_password(secret_key: str, call_id: str) -> str:
+    mac = hmac.new(secret_key.encode(), f"exotel-socket:{call_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:24]).decode()
 
 
 OPEN = SocketAccess(True)
@@ -100,17 +117,29 @@ def _digest(key: str, token: str) -> bytes:
 
 
 class BasicSocketAuth:
-    def __init__(self, credentials: CredentialSource, simulator: SocketCredential | None = None) -> None:
+    def __init__(self, credentials: CredentialSource, simulator: SocketCredential | None = None,
+                 secret_key: str | None = None) -> None:
         self._credentials = credentials
         self._simulator = simulator
+        self._secret_key = secret_key
 
     async def check(self, authorization: str | None) -> SocketAccess:
+        presented = basic_credentials(authorization)
+        if presented is not None and presented[0].startswith(CALL_USER_PREFIX):
+            return self._call_access(*presented)
         connected = await self._credentials.exotel_credentials()
         known = [*connected, *([self._simulator] if self._simulator is not None else [])]
-        presented = basic_credentials(authorization)
         if presented is None:
             return REFUSED if connected or authorization else OPEN
         return self._match(_digest(*presented), known)
+
+    def _call_access(self, call_id: str, password: str) -> SocketAccess:
+        if not self._secret_key:
+            return REFUSED
+        expected = call_socket_password(self._secret_key, call_id)
+        if not hmac.compare_digest(password.encode(), expected.encode()):
+            return REFUSED
+        return SocketAccess(True, None, call_id)
 
     @staticmethod
     def _match(presented: bytes, known: Iterable[SocketCredential]) -> SocketAccess:
@@ -132,4 +161,4 @@ def socket_auth_for(platform: Any) -> ExotelSocketAuth:
     simulator = None
     if simulator_sid and getattr(settings, "telephony", "auto") != "exotel":
         simulator = SocketCredential(SIMULATOR_KEY, simulator_sid, simulator_sid)
-    return BasicSocketAuth(IntegrationCredentials(integrations), simulator)
+    return BasicSocketAuth(IntegrationCredentials(integrations), simulator, settings.resolved_secret_key())
