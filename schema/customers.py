@@ -8,9 +8,11 @@ from typing import Optional
 
 import strawberry
 from strawberry import UNSET
+from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
 from app.db.models import Customer
+from app.errors import Invalid
 from app.services.customer_bulk import RowError
 from app.services.customer_import import ImportResult
 from app.services.customers import CustomerFilter
@@ -210,12 +212,20 @@ class CustomerMutations:
                                 errors=[RowErrorType.of(error) for error in result.errors])
 
     @strawberry.mutation(extensions=[RateLimit("5/minute")],
-                         description="Import a small .csv or .json file sent as text; REST takes multipart uploads.")
-    async def import_customers(self, info: Info, filename: str, content: str) -> CustomerImportResult:
+                         description="Import a .csv or .json file: `file` as a multipart upload (up to the REST "
+                                     "route's size), or a small one as text in `content` with its `filename`.")
+    async def import_customers(self, info: Info, filename: Optional[str] = None, content: Optional[str] = None,
+                               file: Optional[Upload] = None) -> CustomerImportResult:
         organisation = await org_of(info)
-        result = await info.context.platform.customer_import.run(
-            organisation, filename, io.BytesIO(content.encode("utf-8")))
-        return import_result(result)
+        if (content is None) == (file is None):
+            raise Invalid("Send the file either as an upload in file or as text in content, not both")
+        if file is not None:
+            binary, name = file.file, filename or file.filename or ""
+        else:
+            if not filename:
+                raise Invalid("filename is required with content")
+            binary, name = io.BytesIO(content.encode("utf-8")), filename
+        return import_result(await info.context.platform.customer_import.run(organisation, name, binary))
 
 
 def import_result(result: ImportResult) -> CustomerImportResult:

@@ -70,6 +70,22 @@ async def test_importing_a_csv_changes_the_customer_counts(page, server, client,
     assert counted["data"]["customerCount"]["count"] == 4
 
 
+async def test_a_file_larger_than_a_json_request_is_uploaded_as_a_file(page, server, client, tmp_path):
+    """The console sends the CSV as a GraphQL multipart upload, so the 1 MiB JSON body limit does not apply."""
+    await board(client)
+    await open_console(page, server, client.token, "#/campaigns")
+    await expect(page.get_by_test_id("customer-total")).to_have_text("3")
+    rows = "".join(f"Lead {n},+9197{n:08d},,Branch:East,hi,\n" for n in range(30_000))
+    upload = tmp_path / "big.csv"
+    upload.write_text("name,phone,email,tags,preferred_language,metadata\n" + rows)
+    assert upload.stat().st_size > 1024 * 1024
+    await page.get_by_label("CSV file").set_input_files(str(upload))
+    await page.get_by_role("button", name="Import").click()
+    await expect(page.get_by_role("status").filter(has_text="Imported")).to_have_text(
+        "Imported 30000, updated 0, skipped 0.", timeout=60_000)
+    await expect(page.get_by_test_id("customer-total")).to_have_text("30003")
+
+
 async def test_a_broken_file_is_refused_and_writes_nothing(page, server, client, tmp_path):
     await board(client)
     await open_console(page, server, client.token, "#/campaigns")

@@ -131,3 +131,36 @@ async def test_openapi_describes_the_multipart_import(anonymous):
     assert operation["parameters"] == []
     answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert set(answer["properties"]) == {"imported", "updated", "skipped", "errors"}
+
+
+async def graphql_upload(client, filename: str, content: str, **extra) -> dict:
+    """The GraphQL multipart request spec: the file travels as a form part mapped onto `variables.file`."""
+    query = ("mutation($file: Upload, $c: String, $f: String) { importCustomers(file: $file, content: $c, "
+             "filename: $f) { imported updated skipped } }")
+    form = aiohttp.FormData()
+    form.add_field("operations", json.dumps({"query": query, "variables": {"file": None, **extra}}))
+    form.add_field("map", json.dumps({"0": ["variables.file"]}))
+    form.add_field("0", content.encode(), filename=filename, content_type="text/csv")
+    async with client.http.post(client.server.url("/api/voice/graphql"), data=form,
+                                headers=client.headers()) as answer:
+        return await answer.json(content_type=None)
+
+
+async def test_graphql_takes_the_file_as_a_multipart_upload_beyond_the_json_body_limit(client):
+    rows = "".join(f"Lead {n},+9199{n:08d},lead{n}@example.com,Branch:North,hi,\n" for n in range(20_000))
+    assert len(HEADER + rows) > 1024 * 1024   # more than a JSON request may carry
+    answer = await graphql_upload(client, "leads.csv", HEADER + rows)
+    assert "errors" not in answer, answer
+    assert answer["data"]["importCustomers"]["imported"] == 20_000
+    assert (await client.get("/customers", params={"search": "Lead 19999"})).body["total"] == 1
+
+
+async def test_graphql_import_takes_either_a_file_or_text_not_both(client):
+    both = await graphql_upload(client, "leads.csv", HEADER + JORDAN_ROW, c=HEADER + JORDAN_ROW, f="leads.csv")
+    assert both["errors"][0]["message"] == "Send the file either as an upload in file or as text in content, not both"
+    neither = await client.graphql("mutation { importCustomers(filename: \"x.csv\") { imported } }")
+    assert neither["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    unnamed = await client.graphql("mutation($c: String) { importCustomers(content: $c) { imported } }",
+                                   {"c": HEADER + JORDAN_ROW})
+    assert unnamed["errors"][0]["message"] == "filename is required with content"
+    assert (await client.get("/customers")).body["total"] == 0

@@ -155,11 +155,22 @@ export const api = {
   },
 
   // The same as graphql(), over XMLHttpRequest so a large body (a CSV import) can report upload progress.
-  graphqlWithProgress(query, variables, onProgress) {
+  // `files` ({variable: File}) go as a GraphQL multipart request (the spec's operations/map/parts), so a
+  // large CSV is not held to the JSON body limit; the upload's progress is reported as a share 0..1.
+  graphqlWithProgress(query, variables, onProgress, files = {}) {
     return new Promise((resolve, reject) => {
       const request = new XMLHttpRequest();
       request.open("POST", `${BASE}/graphql`);
-      request.setRequestHeader("Content-Type", "application/json");
+      const names = Object.keys(files);
+      let body = JSON.stringify({ query, variables });
+      if (names.length) {
+        body = new FormData();
+        body.append("operations", JSON.stringify({ query, variables: { ...variables, ...Object.fromEntries(names.map((name) => [name, null])) } }));
+        body.append("map", JSON.stringify(Object.fromEntries(names.map((name, index) => [String(index), [`variables.${name}`]]))));
+        names.forEach((name, index) => body.append(String(index), files[name], files[name].name));
+      } else {
+        request.setRequestHeader("Content-Type", "application/json");
+      }
       request.setRequestHeader("Accept", "application/json");
       if (api.token) request.setRequestHeader("Authorization", `Bearer ${api.token}`);
       request.responseType = "text";
@@ -178,7 +189,7 @@ export const api = {
         if (request.status !== 200 || (answer.errors && answer.errors.length)) reject(errorOf(answer, request.status));
         else resolve(answer.data);
       });
-      request.send(JSON.stringify({ query, variables }));
+      request.send(body);
     });
   },
 

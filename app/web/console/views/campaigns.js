@@ -11,7 +11,7 @@ const BOARD = `{
   customerCount { count }
 }`;
 const MAX_BRANCHES = 40; // each branch is one aliased field; the schema allows 50 aliases
-const MAX_IMPORT_BYTES = 900 * 1024; // the JSON body limit is 1 MiB; the file travels inside it as text
+const MAX_IMPORT_BYTES = 64 * 1024 * 1024; // the server's limit for an uploaded customer file
 
 const percent = (value) => `${Math.round((value || 0) * 100)}%`;
 
@@ -141,8 +141,8 @@ export async function render(root, { api }) {
       return;
     }
     if (file.size > MAX_IMPORT_BYTES) {
-      importMessage.show(`${file.name} is larger than ${Math.round(MAX_IMPORT_BYTES / 1024)} KiB: split it, or use `
-        + "POST /api/voice/customers/import for large files.", "error");
+      importMessage.show(`${file.name} is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MiB: split it into smaller files.`,
+        "error");
       return;
     }
     importButton.disabled = true;
@@ -150,13 +150,12 @@ export async function render(root, { api }) {
     progress.value = 0;
     importMessage.show(`Uploading ${file.name}…`);
     try {
-      const content = await file.text();
-      const data = await api.graphqlWithProgress(`mutation($filename: String!, $content: String!) {
-        importCustomers(filename: $filename, content: $content) { imported updated skipped errors { row phone reason } } }`,
-      { filename: file.name, content }, (share) => {
+      const data = await api.graphqlWithProgress(`mutation($file: Upload!) {
+        importCustomers(file: $file) { imported updated skipped errors { row phone reason } } }`,
+      {}, (share) => {
         progress.value = share;
         if (share >= 1) importMessage.show(`Importing ${file.name}…`);
-      });
+      }, { file });
       const result = data.importCustomers;
       progress.value = 1;
       const problems = result.errors.slice(0, 5).map((error) => `line ${error.row}: ${error.reason}`).join("; ");
