@@ -71,9 +71,11 @@ class PlatformCallReporter:
                 keep = {key: value for key, value in fields.items() if value is not None or key == "status"}
                 await Call.filter(id=call.id).using_db(connection).update(**keep)
                 await call.refresh_from_db(using_db=connection)
-            customer = await self._customer(call, connection)
-            await self._outbox.enqueue(call.organisation_id, "call.started",
-                                       call_data(call, customer, self._public_url, full=False), connection=connection)
+            if start.voice_heard:
+                customer = await self._customer(call, connection)
+                await self._outbox.enqueue(call.organisation_id, "call.started",
+                                           call_data(call, customer, self._public_url, full=False),
+                                           connection=connection)
         self._outbox.notify()
         await self._subscribe_commands(call.id)
         entry = live_entry(call)
@@ -81,6 +83,16 @@ class PlatformCallReporter:
         await self._events.append(call.id, {"type": "start", "call_uuid": call.id, "started_at": entry["started_at"]})
         await self._bus.publish(channels.live_calls(call.organisation_id), {"change": "started", "call": entry})
         return call.id
+
+    async def voice_heard(self, call_id: str) -> None:
+        async with in_transaction() as connection:
+            call = await self._locked(connection, call_id)
+            if call.ended_at is not None:   # too late: the call is over, `call.ended` tells the story
+                return
+            customer = await self._customer(call, connection)
+            await self._outbox.enqueue(call.organisation_id, "call.started",
+                                       call_data(call, customer, self._public_url, full=False), connection=connection)
+        self._outbox.notify()
 
     async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float) -> None:
         turn = {"speaker": Speaker(speaker).value, "text": text, "timestamp": round(float(timestamp), 3)}

@@ -38,6 +38,7 @@ class CallStart:
     provider_call_id: str | None = None
     call_id: str | None = None  # set when the dialer created the call row before dialling
     recording_opt_out: bool = False    # the customer declined recording: no recording is served
+    voice_heard: bool = True           # False: `call.started` waits for `CallReporter.voice_heard()`
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,10 @@ class CallCommand:
 class CallReporter(Protocol):
     async def started(self, start: CallStart) -> str:
         """Create (or claim) the call row, register it as live, publish `start`; returns the call id."""
+
+    async def voice_heard(self, call_id: str) -> None:
+        """The caller's voice was first heard on the connected call: fires `call.started` (the session
+        reports the start with `voice_heard=False` and calls this once)."""
 
     async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float) -> None:
         """A finished turn (for the agent: only what the caller actually heard)."""

@@ -29,6 +29,7 @@ from app.voice.providers.base import Providers, Voice
 from app.voice.providers.listening import TurnListener
 from app.voice.session_config import SessionConfig
 from app.voice.session_inbox import CallerTurn, Dtmf, Noise, SessionState
+from app.voice.session_presence import VoicePresence
 from app.voice.session_recording import CallRecording, opted_out, recording_key
 from app.voice.session_reply import AgentReplies
 from app.voice.session_speech import AgentSpeech
@@ -65,6 +66,7 @@ class CallSession:
         self.listener = TurnListener(providers.stt, self.rate, context.language)
         self.voicemail = VoicemailDetector(self.rate) if (
             context.call_type == CallType.OUTBOUND and self.config.detect_voicemail) else None
+        self.presence = VoicePresence(watching_for_voicemail=self.voicemail is not None)
         self.inbox: asyncio.Queue = asyncio.Queue()
         self.tasks: set[asyncio.Task] = set()
         self.conversation = Conversation(self)
@@ -95,7 +97,8 @@ class CallSession:
             organisation_id=ctx.organisation_id, call_type=ctx.call_type, flow_id=ctx.flow_id,
             voice_agent_id=ctx.voice_agent_id, customer_id=ctx.customer.id, from_number=ctx.from_number,
             to_number=ctx.to_number, started_at=datetime.now(timezone.utc),
-            provider_call_id=ctx.provider_call_id, call_id=ctx.call_id, recording_opt_out=opt_out))
+            provider_call_id=ctx.provider_call_id, call_id=ctx.call_id, recording_opt_out=opt_out,
+            voice_heard=False))
         if self.config.recordings is not None and not opt_out:
             self.recording = await CallRecording.open(self.config.recordings, self.config.recording_spool,
                                                       recording_key(ctx.organisation_id, self.call_id),
@@ -119,6 +122,7 @@ class CallSession:
             self.recording.recorder.caller(frame, now)
         voiced = self.vad.is_speech(frame)
         if self.voicemail is not None and self.voicemail.watching and self.voicemail.push(frame, voiced):
+            self.presence.voicemail()
             self.end("voicemail", "voicemail")
             return
         self.listener.frame(frame)
@@ -126,9 +130,13 @@ class CallSession:
             if event == TurnEvent.SPEECH_STARTED:
                 self.last_activity = now
                 self.listener.speech_started()
+                if self.presence.speech_started():
+                    self._voice_heard()
                 if self.agent_active:
                     await self.speech.pause(onset=now - self.config.endpoint.start_ms / 1000)
             elif event == TurnEvent.TURN_ENDED:
+                if self.presence.turn_ended(self.endpoint.frames_in_turn * FRAME_MS - self.config.endpoint.endpoint_ms):
+                    self._voice_heard()
                 started = now - self.endpoint.frames_in_turn * FRAME
                 self.inbox.put_nowait(CallerTurn(self.endpoint.take_audio(), started, self.listener.turn_ended()))
             else:
@@ -138,6 +146,8 @@ class CallSession:
     async def dtmf(self, digit: str) -> None:
         if self.state == SessionState.ACTIVE and digit:
             self.last_activity = self.clock.now()
+            if self.presence.dtmf():
+                self._voice_heard()
             self.inbox.put_nowait(Dtmf(str(digit)))
 
     def mark_played(self, name: str) -> None:
@@ -170,6 +180,16 @@ class CallSession:
             return self._end
         finally:
             self._torn_down.set()
+
+    def _voice_heard(self) -> None:
+        """`call.started` leaves off the audio path: a webhook row is not worth delaying a frame for."""
+        self.spawn(self._report_voice_heard(), "voice-heard")
+
+    async def _report_voice_heard(self) -> None:
+        try:
+            await self.reporter.voice_heard(self.call_id)
+        except Exception:
+            log.exception("reporting the caller's voice on call %s failed", self.call_id)
 
     # --- shared by the parts -------------------------------------------------------------------
     @property

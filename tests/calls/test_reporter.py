@@ -98,3 +98,24 @@ async def test_the_first_end_wins_and_a_late_end_only_fills_in_what_was_missing(
     assert (await Customer.get(id=customer["uuid"])).total_calls == 1
     replay = await platform.call_events.replay(call_id)
     assert [event["type"] for event in replay] == ["start", "end"]
+
+
+async def test_call_started_fires_when_the_callers_voice_is_heard_not_when_the_socket_opens(client, platform):
+    await Webhook.create(id=new_id("wbh"), organisation_id=client.organisation_id, name="crm",
+                         url="https://crm.example.com/hook", events=["call.started"], secret="x")
+
+    async def fired() -> list[str]:
+        return await WebhookDelivery.filter(webhook__organisation_id=client.organisation_id) \
+            .values_list("payload", flat=True)
+
+    call_id = await start_call(platform, client.organisation_id, voice_heard=False)
+    assert await fired() == [] and (await Call.get(id=call_id)).status == "in-progress"
+    await platform.reporter.voice_heard(call_id)
+    payloads = await fired()
+    assert [payload["event"] for payload in payloads] == ["call.started"]
+    assert payloads[0]["data"]["call_uuid"] == call_id
+
+    silent = await start_call(platform, client.organisation_id, voice_heard=False)
+    await platform.reporter.ended(silent, CallEnd(outcome="connected", ended_at=now(), duration_seconds=3))
+    await platform.reporter.voice_heard(silent)   # too late: nothing is announced for an ended call
+    assert len(await fired()) == 1

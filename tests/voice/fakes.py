@@ -26,6 +26,7 @@ class RecordingReporter:
 
     def __init__(self) -> None:
         self.starts: list[CallStart] = []
+        self.voices_heard: list[str] = []
         self.transcripts: list[tuple[str, Speaker, str, float]] = []
         self.statuses: list[tuple[str, str, dict[str, Any] | None]] = []
         self.ends: list[tuple[str, CallEnd]] = []
@@ -36,6 +37,9 @@ class RecordingReporter:
     async def started(self, start: CallStart) -> str:
         self.starts.append(start)
         return start.call_id or f"cal_test{next(self._ids)}"
+
+    async def voice_heard(self, call_id: str) -> None:
+        self.voices_heard.append(call_id)
 
     async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float) -> None:
         self.transcripts.append((call_id, speaker, text, timestamp))
