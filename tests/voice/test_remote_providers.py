@@ -114,7 +114,7 @@ def test_without_keys_everything_is_local():
 def test_keys_and_the_agents_voice_pick_remote_providers():
     keys = VoiceKeys(openai_api_key="sk", sarvam_api_key="sv", elevenlabs_api_key="xi")
     sarvam = ProviderSelector(keys=keys).providers(context("sarvam"))
-    assert isinstance(sarvam.tts, SarvamTTS) and isinstance(sarvam.stt, SarvamSTT)
+    assert isinstance(sarvam.tts.primary, SarvamTTS) and isinstance(sarvam.stt.primary, SarvamSTT)  # + local fallback
     assert isinstance(sarvam.llm, OpenAICompatibleLLM)
     assert isinstance(ProviderSelector(keys=keys).tts(context("elevenlabs")), ElevenLabsTTS)
     assert isinstance(ProviderSelector(keys=keys).tts(context("nextneural")), EspeakTTS)
@@ -155,7 +155,7 @@ def test_sarvam_streaming_is_picked_by_the_setting_and_a_flow_can_opt_in_or_out(
 
     rest, streaming = VoiceKeys(sarvam_api_key="sv"), VoiceKeys(sarvam_api_key="sv", sarvam_streaming=True)
     picked = ProviderSelector(keys=streaming).providers(context("sarvam"))
-    assert isinstance(picked.tts, SarvamStreamingTTS) and isinstance(picked.stt, SarvamStreamingSTT)
+    assert isinstance(picked.tts.primary, SarvamStreamingTTS) and isinstance(picked.stt.primary, SarvamStreamingSTT)
     assert isinstance(ProviderSelector(keys=rest).tts(context("sarvam")), SarvamTTS)  # REST stays the default
     opted_in = CallContext("org", CallType.INBOUND, voice=VoiceConfig(provider="sarvam"),
                            flow_config={"sarvam_streaming": True})

@@ -5,6 +5,9 @@ integration key arrives on the call context (`CallContext.sarvam_api_key`) and w
 Sarvam speaks over REST unless streaming is on: `VOICEAI_SARVAM_STREAMING=on` for every call, or the flow
 config's `sarvam_streaming` (true/false) for one flow. A `nextneural` voice goes to the voice server when
 `VOICEAI_NEXTNEURAL_URL` is set (the speaker's own deployment decides, espeak-ng otherwise).
+`providers(context)` puts every remote TTS/STT behind the local one (`fallback.py`: espeak-ng speaks a
+sentence the remote TTS failed to start within `VOICEAI_TTS_FIRST_BYTE_SECONDS`, pocketsphinx hears a turn the
+remote STT failed on); `tts()`/`stt()` answer the bare choice.
 """
 
 from __future__ import annotations
@@ -13,7 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.voice.context import CallContext
-from app.voice.providers.base import Providers
+from app.voice.providers.base import Providers, SpeechToText, TextToSpeech
+from app.voice.providers.espeak_tts import EspeakTTS
+from app.voice.providers.fallback import FallbackCounter, FallbackTTS, with_local_stt
+from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
+
+# Remote provider classes by the name their fallbacks are counted under.
+PROVIDER_NAMES = {"SarvamTTS": "sarvam", "SarvamStreamingTTS": "sarvam", "SarvamSTT": "sarvam",
+                  "SarvamStreamingSTT": "sarvam", "ElevenLabsTTS": "elevenlabs", "NextNeuralTTS": "nextneural"}
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,7 @@ class VoiceKeys:
     elevenlabs_base_url: str = "https://api.elevenlabs.io"
     sarvam_streaming: bool = False
     nextneural_url: str | None = None
+    tts_first_byte_seconds: float = 2.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> "VoiceKeys":
@@ -42,6 +53,7 @@ class VoiceKeys:
             elevenlabs_base_url=get("VOICEAI_ELEVENLABS_BASE_URL") or cls.elevenlabs_base_url,
             sarvam_streaming=_flag(get("VOICEAI_SARVAM_STREAMING") or "off", "VOICEAI_SARVAM_STREAMING"),
             nextneural_url=getattr(settings, "nextneural_url", None) or None,
+            tts_first_byte_seconds=getattr(settings, "tts_first_byte_seconds", None) or cls.tts_first_byte_seconds,
         )
 
 
@@ -55,11 +67,35 @@ def _flag(value: str, name: str) -> bool:
 
 
 class ProviderSelector:
-    def __init__(self, settings: Any = None, keys: VoiceKeys | None = None) -> None:
+    """`metrics` (an `app.metrics.Metrics`, optional) counts the fallbacks to local providers."""
+
+    def __init__(self, settings: Any = None, keys: VoiceKeys | None = None, metrics: Any = None) -> None:
         self.keys = keys or VoiceKeys.from_settings(settings)
+        self.metrics = metrics
 
     def providers(self, context: CallContext) -> Providers:
-        return Providers(stt=self.stt(context), tts=self.tts(context), llm=self.llm(context))
+        """One call's providers; a remote TTS/STT with its own per-call fallback to the local one."""
+        return Providers(stt=self.with_fallback_stt(self.stt(context)),
+                         tts=self.with_fallback_tts(self.tts(context)), llm=self.llm(context))
+
+    def with_fallback_tts(self, tts: TextToSpeech) -> TextToSpeech:
+        if isinstance(tts, EspeakTTS):
+            return tts
+        name = PROVIDER_NAMES.get(type(tts).__name__, type(tts).__name__)
+        return FallbackTTS(tts, EspeakTTS(), name, self.keys.tts_first_byte_seconds,
+                           count=self._counter("tts", name))
+
+    def with_fallback_stt(self, stt: SpeechToText) -> SpeechToText:
+        if isinstance(stt, PocketsphinxSTT):
+            return stt
+        name = PROVIDER_NAMES.get(type(stt).__name__, type(stt).__name__)
+        return with_local_stt(stt, PocketsphinxSTT(), name, count=self._counter("stt", name))
+
+    def _counter(self, kind: str, provider: str) -> FallbackCounter | None:
+        if self.metrics is None:
+            return None
+        counter = self.metrics.provider_fallbacks
+        return lambda reason: counter.labels(kind, provider, reason).inc()
 
     def llm(self, context: CallContext):
         if self.keys.openai_api_key:
@@ -89,8 +125,6 @@ class ProviderSelector:
             from app.voice.providers.elevenlabs import ElevenLabsTTS
 
             return ElevenLabsTTS(self.keys.elevenlabs_api_key, self.keys.elevenlabs_base_url)
-        from app.voice.providers.espeak_tts import EspeakTTS
-
         if provider == "nextneural" and self.keys.nextneural_url:
             from app.voice.providers.nextneural_tts import NextNeuralTTS
 
@@ -107,6 +141,4 @@ class ProviderSelector:
             from app.voice.providers.sarvam import SarvamSTT
 
             return SarvamSTT(sarvam_key, self.keys.sarvam_base_url)
-        from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
-
         return PocketsphinxSTT()
