@@ -31,6 +31,16 @@ def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
     return lowered
 
 
+def _positive(value: str, name: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:
+        raise ValueError(f"{name} must be a number of seconds above 0, not {value!r}")
+    return number
+
+
 def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
 
@@ -56,6 +66,8 @@ class Settings:
     graphql_max_tokens: int = 2000
     log_level: str = "INFO"
     blob_dir: Path | None = None                 # platform recordings; default data_dir/blobs
+    recording_spool_dir: Path | None = None      # raw audio of calls in progress; default data_dir/spool/recordings
+    recording_spool_stale_minutes: float = 30.0  # a spool unwritten this long is an orphan: stored or removed
     allow_http_webhooks: bool = False
     allow_private_webhooks: bool = False
     webhook_worker: bool = False                 # from_env turns it on; embedded/test apps opt in
@@ -63,6 +75,7 @@ class Settings:
     webhook_backoff_seconds: float = 2.0         # retry n waits backoff * 2**(n-1)
     webhook_poll_seconds: float = 1.0
     nextneural_url: str | None = None            # voice server that clones speakers; None = local TTS stands in
+    tts_first_byte_seconds: float = 2.0          # a remote TTS silent this long on a sentence: espeak-ng speaks it
     telephony: str = "auto"                      # auto (Exotel when connected, else simulator), simulator, exotel
     exotel_flow_url: str | None = None           # the Exotel flow (voicebot applet) outbound calls connect to
     exotel_socket_auth: str = "basic"            # /ws/exotel: basic (KEY:TOKEN of an account) or none (IP allow-list)
@@ -99,7 +112,12 @@ class Settings:
             log_level=get("VOICEAI_LOG_LEVEL", cls.log_level).upper(),
             extra={name: value for name, value in env.items() if name.startswith(PROVIDER_KEY_PREFIXES) and value},
             nextneural_url=(get("VOICEAI_NEXTNEURAL_URL") or "").rstrip("/") or None,
+            tts_first_byte_seconds=_positive(get("VOICEAI_TTS_FIRST_BYTE_SECONDS", "2"),
+                                             "VOICEAI_TTS_FIRST_BYTE_SECONDS"),
             blob_dir=Path(get("VOICEAI_BLOB_DIR")) if get("VOICEAI_BLOB_DIR") else None,
+            recording_spool_dir=(Path(get("VOICEAI_RECORDING_SPOOL_DIR")) if get("VOICEAI_RECORDING_SPOOL_DIR")
+                                 else None),
+            recording_spool_stale_minutes=float(get("VOICEAI_RECORDING_SPOOL_STALE_MINUTES", "30")),
             allow_http_webhooks=_flag(get("VOICEAI_ALLOW_HTTP_WEBHOOKS", "off"), "VOICEAI_ALLOW_HTTP_WEBHOOKS"),
             allow_private_webhooks=_flag(get("VOICEAI_ALLOW_PRIVATE_WEBHOOKS", "off"),
                                          "VOICEAI_ALLOW_PRIVATE_WEBHOOKS"),
@@ -128,6 +146,9 @@ class Settings:
 
     def blob_root(self) -> Path:
         return self.blob_dir or self.data_dir / "blobs"
+
+    def recording_spool_root(self) -> Path:
+        return self.recording_spool_dir or self.data_dir / "spool" / "recordings"
 
     def with_overrides(self, **changes: object) -> "Settings":
         return replace(self, **changes)

@@ -33,6 +33,7 @@ from app.webhooks.signing import SecretBox
 from app.webhooks.worker import WebhookWorker
 from app.services.speakers import SpeakerService
 from app.voices.nextneural import VoiceCloner, cloner_for
+from app.voice.spool_recovery import SpoolRecovery
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Platform:
     carriers: CarrierDirectory
     dialer: DialerScheduler
     simulator_account_sid: str
+    spool_recovery: SpoolRecovery
 
     @classmethod
     def build(cls, settings: Settings, *, rate_limit_prefix: str | None = None) -> "Platform":
@@ -75,7 +77,8 @@ class Platform:
         bus = build_bus(settings.redis_url)
         agents = AgentService(bus, settings.public_url)
         customers = CustomerService()
-        live, call_events = build_live(bus)
+        metrics = Metrics()
+        live, call_events = build_live(bus, metrics.observe_live_overflow)
         queues = HumanQueueService()
         outbox = WebhookOutbox()
         box = SecretBox(settings.resolved_secret_key())
@@ -104,7 +107,7 @@ class Platform:
                 key_prefix=rate_limit_prefix,
             ),
             authenticator=Authenticator(firebase),
-            metrics=Metrics(),
+            metrics=metrics,
             agents=agents,
             samples=SampleService(settings.public_url),
             customers=customers,
@@ -128,6 +131,8 @@ class Platform:
             carriers=carriers,
             dialer=DialerScheduler(campaigns, carriers, reporter, outbox, settings),
             simulator_account_sid=simulator_sid,
+            spool_recovery=SpoolRecovery(settings.recording_spool_root(), blob_store, live,
+                                         stale_seconds=settings.recording_spool_stale_minutes * 60),
         )
 
     def start_workers(self) -> None:
@@ -136,8 +141,10 @@ class Platform:
             self.webhook_worker.start()
         if self.settings.dialer:
             self.dialer.start()
+        self.spool_recovery.start()   # recordings a crash left in the spool
 
     async def aclose(self) -> None:
+        await self.spool_recovery.aclose()
         await self.dialer.aclose()
         await self.webhook_worker.aclose()
         await self.reporter.aclose()

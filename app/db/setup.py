@@ -5,15 +5,39 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.executor import MigrationExecutor
 
 MODELS_MODULE = "app.db.models"
 MIGRATIONS_MODULE = "app.db.migrations"
 
+# Every SQLite connection: wait for a writer instead of failing at once (busy_timeout, set first so the
+# journal switch itself waits), WAL so readers never block the writer, NORMAL sync (durable across a process
+# crash under WAL, one fsync per checkpoint instead of per commit), and foreign keys enforced.
+# A `?pragma=value` in the database URL overrides any of these.
+SQLITE_PRAGMAS: dict[str, Any] = {
+    "busy_timeout": 5000,
+    "journal_mode": "WAL",
+    "synchronous": "NORMAL",
+    "foreign_keys": "ON",
+}
+
+
+def connection_config(database_url: str) -> str | dict[str, Any]:
+    """The URL as is, except SQLite: its credentials carry `SQLITE_PRAGMAS`, which Tortoise runs on connect."""
+    if not database_url.startswith("sqlite:"):
+        return database_url
+    expanded = expand_db_url(database_url)
+    credentials = expanded["credentials"]
+    given = {key: value for key, value in credentials.items() if key in SQLITE_PRAGMAS}
+    ordered = {**SQLITE_PRAGMAS, **given}
+    rest = {key: value for key, value in credentials.items() if key not in SQLITE_PRAGMAS}
+    return {"engine": expanded["engine"], "credentials": {**ordered, **rest}}
+
 
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": connection_config(database_url)},
         "apps": {
             "models": {
                 "models": [MODELS_MODULE],

@@ -65,6 +65,7 @@ class IntegrationService:
     def __init__(self, secret_key: str, campaigns: RunningCampaigns | None = None) -> None:
         self._box = SecretBox(secret_key, purpose="integration-credentials")
         self.campaigns: RunningCampaigns = campaigns or NoRunningCampaigns()
+        self.exotel_version = 0   # bumped on every Exotel connect/disconnect here: caches of the accounts reload
 
     # reads ---------------------------------------------------------------------------------------------
     async def view(self, organisation_id: str, provider: str) -> IntegrationView:
@@ -115,6 +116,7 @@ class IntegrationService:
         settings = {"subdomain": check.subdomain(data.get("subdomain")),
                     "phone_number": check.phone(data.get("phone_number"))}
         await self._upsert(organisation_id, "exotel", "telephony", secrets, settings, sid)
+        self.exotel_version += 1
         return await self.view(organisation_id, "exotel")
 
     async def connect_sarvam(self, organisation_id: str, data: Mapping[str, Any]) -> IntegrationView:
@@ -127,6 +129,8 @@ class IntegrationService:
         if provider == "exotel" and await self.campaigns.has_running(organisation_id):
             raise Conflict("A campaign is running: stop it (POST /flows/{uuid}/stop) before disconnecting Exotel")
         await Integration.filter(organisation_id=organisation_id, provider=provider).delete()
+        if provider == "exotel":
+            self.exotel_version += 1
         return await self.view(organisation_id, provider)
 
     async def _upsert(self, organisation_id: str, provider: str, category: str, secrets: dict[str, str],

@@ -4,20 +4,44 @@ While the call runs each side is buffered briefly and appended to its own raw sp
 (one write in flight per side, so order is kept and the event loop never waits on the disk; memory stays
 flat on long calls). At the end `chunks()` streams the WAV (header, then interleaved blocks read and
 interleaved in a worker thread) to whoever stores it, and `discard()` removes the spool files.
+
+Spool files are named `<call id>.<rate>hz.<random>.<side>.raw`, so a spool a crashed process left behind can
+be matched to its call and turned into the same WAV later (`spool_recovery`, through `StereoRecorder.resume`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
 import struct
+from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, BinaryIO
 
 import numpy as np
 
 FLUSH_BYTES = 64 * 1024
+SIDES = ("caller", "agent")
+_SPOOL_NAME = re.compile(r"^(?P<call>[A-Za-z0-9_-]+)\.(?P<rate>[0-9]+)hz\.(?P<token>[0-9a-f]+)\.(?P<side>caller|agent)\.raw$")
+
+
+@dataclass(frozen=True)
+class SpoolName:
+    """What a spool file's name says: whose call, at which rate, which side; `stem` joins the two sides."""
+
+    call_id: str
+    rate: int
+    stem: str
+    side: str
+
+    @classmethod
+    def parse(cls, filename: str) -> "SpoolName | None":
+        match = _SPOOL_NAME.match(filename)
+        if match is None or int(match["rate"]) <= 0:
+            return None
+        return cls(match["call"], int(match["rate"]), filename[:-len(f".{match['side']}.raw")], match["side"])
 
 
 def wav_header(rate: int, frames: int, channels: int = 2) -> bytes:
@@ -29,7 +53,7 @@ def wav_header(rate: int, frames: int, channels: int = 2) -> bytes:
 
 
 class _Track:
-    def __init__(self, path: Path, file: BinaryIO) -> None:
+    def __init__(self, path: Path, file: BinaryIO | None) -> None:
         self.path = path
         self.file = file
         self.samples = 0
@@ -66,7 +90,8 @@ class _Track:
                 data, self._buffer = bytes(self._buffer), bytearray()
                 await asyncio.to_thread(self.file.write, data)
         finally:
-            await asyncio.to_thread(self.file.close)
+            if self.file is not None:
+                await asyncio.to_thread(self.file.close)
         if self.error is not None:
             raise self.error
 
@@ -79,20 +104,37 @@ class StereoRecorder:
         self._agent = agent
 
     @classmethod
-    async def open(cls, spool: Path, rate: int, start: float) -> "StereoRecorder":
-        """Spool files are created off the loop, with unguessable names (the spool may be shared)."""
-        stem = spool / f"call-{secrets.token_hex(8)}"
+    async def open(cls, spool: Path, rate: int, start: float, call_id: str = "call") -> "StereoRecorder":
+        """Spool files are created off the loop, named by call id plus a random part (the spool may be
+        shared, and a reconnected stream of the same call gets its own files)."""
+        stem = spool / f"{call_id}.{rate}hz.{secrets.token_hex(8)}"
 
         def create() -> tuple[_Track, _Track]:
             spool.mkdir(parents=True, exist_ok=True)
             tracks = []
-            for side in ("caller", "agent"):
+            for side in SIDES:
                 path = stem.with_name(f"{stem.name}.{side}.raw")
                 tracks.append(_Track(path, open(path, "xb")))
             return tracks[0], tracks[1]
 
         caller, agent = await asyncio.to_thread(create)
         return cls(caller, agent, rate, start)
+
+    @classmethod
+    async def resume(cls, caller: Path, agent: Path, rate: int) -> "StereoRecorder":
+        """A spool left behind by a process that died: what reached the files, ready for `chunks()` (the last
+        unflushed moments, at most FLUSH_BYTES a side, were lost with the process)."""
+        sizes = await asyncio.to_thread(lambda: (caller.stat().st_size, agent.stat().st_size))
+        tracks = []
+        for path, size in zip((caller, agent), sizes):
+            track = _Track(path, None)
+            track.samples = size // 2
+            tracks.append(track)
+        return cls(tracks[0], tracks[1], rate, 0.0)
+
+    @property
+    def empty(self) -> bool:
+        return self._caller.samples == 0 and self._agent.samples == 0
 
     @property
     def paths(self) -> tuple[Path, Path]:
@@ -143,6 +185,7 @@ class StereoRecorder:
 def _interleave(left: BinaryIO, right: BinaryIO, count: int) -> bytes:
     stereo = np.zeros((count, 2), dtype="<i2")
     for channel, source in enumerate((left, right)):
-        data = np.frombuffer(source.read(count * 2), dtype="<i2")
+        raw = source.read(count * 2)
+        data = np.frombuffer(raw[:len(raw) // 2 * 2], dtype="<i2")   # a crash can cut a sample in half
         stereo[:len(data), channel] = data
     return stereo.tobytes()

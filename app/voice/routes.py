@@ -31,16 +31,19 @@ def voice_routes(platform: Any, reporter_factory: ReporterFactory, runtime: Voic
     """`reporter_factory()` is called once per call and returns a `CallReporter`.
 
     Without a runtime: provider choice from the platform settings (local providers when no keys) and
-    recordings streamed into `platform.blob_store` under `recordings/<org>/<call>.wav`, and `/ws/exotel`
+    recordings spooled under the data directory and streamed into `platform.blob_store` under
+    `recordings/<org>/<call>.wav`, and `/ws/exotel`
     checked against the connected Exotel accounts (`exotel_auth.socket_auth_for`). A given runtime brings its
     own `exotel_auth` (open by default: tests and embedded runtimes).
     """
     if runtime is None:
         from app.voice.providers.selection import ProviderSelector
 
-        runtime = VoiceRuntime(reporter_factory, providers=ProviderSelector(platform.settings).providers,
+        selector = ProviderSelector(platform.settings, metrics=getattr(platform, "metrics", None))
+        runtime = VoiceRuntime(reporter_factory, providers=selector.providers,
                                resolver=_resolver(platform))
-        runtime = replace(runtime.with_recordings(getattr(platform, "blob_store", None)),
+        spool = platform.settings.recording_spool_root()   # swept by the platform's SpoolRecovery after a crash
+        runtime = replace(runtime.with_recordings(getattr(platform, "blob_store", None), spool),
                           exotel_auth=socket_auth_for(platform))
     else:
         runtime = replace(runtime, reporter_factory=reporter_factory)

@@ -21,7 +21,8 @@ class SessionConfig:
     mark_timeout: float = 2.0             # how long an utterance waits for the transport's mark
     detect_voicemail: bool = True         # outbound calls only: greeting + beep ends the call as voicemail
     recordings: BlobStore | None = None   # where recordings go (key recordings/<org>/<call>.wav); None = off
-    recording_spool: Path | None = None   # local dir for the raw audio while the call runs; None = system temp
+    recording_spool: Path | None = None   # raw audio while the call runs (the platform: data_dir/spool/recordings,
+                                          # swept after a crash by spool_recovery); None = system temp
     reprompt_text: str = "Are you still there?"
     goodbye_text: str = "I'll let you go now. Thank you for your time, goodbye!"
     fallback_text: str = "Sorry, could you say that again?"

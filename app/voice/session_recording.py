@@ -1,6 +1,7 @@
 """The call's recording: spooled locally while the call runs, then streamed into the blob store.
 
-The blob key (`recordings/<org>/<call>.wav`) becomes the call's `recording_path`. A customer whose metadata
+The blob key (`recordings/<org>/<call>.wav`) becomes the call's `recording_path`. The spool files are named
+by the call id, so if the process dies mid-call `spool_recovery` can still store them at the next start. A customer whose metadata
 says `recording_opt_out` (true, or the strings "true"/"yes") is not recorded at all. If storing fails the
 call still ends normally, without a recording, and the spool files are removed either way.
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
 from app.blobs import BlobStore
@@ -42,7 +43,8 @@ class CallRecording:
                    start: float) -> "CallRecording | None":
         """None (logged) when the spool cannot be created: the call goes on unrecorded."""
         try:
-            recorder = await StereoRecorder.open(spool or Path(tempfile.gettempdir()), rate, start)
+            recorder = await StereoRecorder.open(spool or Path(tempfile.gettempdir()), rate, start,
+                                                 call_id=PurePosixPath(key).stem)
         except OSError:
             log.exception("cannot spool the recording %s: the call is not recorded", key)
             return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import secrets
 
 import aiohttp
 import pytest
@@ -16,12 +17,13 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from app.config import Settings
+from app.integrations.service import IntegrationService
 from app.voice.providers.base import Providers
 from app.voice.providers.scripted_llm import ScriptedPolicy
 from app.voice.routes import voice_routes
 from app.voice.runtime import VoiceRuntime
-from app.voice.transports.exotel_auth import (OPEN, REFUSED, BasicSocketAuth, SocketCredential,
-                                              basic_credentials, socket_auth_for)
+from app.voice.transports.exotel_auth import (OPEN, REFUSED, BasicSocketAuth, IntegrationCredentials,
+                                              SocketCredential, basic_credentials, socket_auth_for)
 from tests.conftest import free_port
 from tests.voice.conftest import create_flow
 from tests.voice.exotel_client import ExotelCaller
@@ -160,3 +162,59 @@ def test_the_header_is_parsed_strictly():
     assert basic_credentials("basic " + base64.b64encode(b"k:t").decode()) == ("k", "t")
     for header in (None, "", "Basic", "Basic !!!", "Bearer abc", "Basic " + base64.b64encode(b"no-colon").decode()):
         assert basic_credentials(header) is None
+
+
+class CountingIntegrations(IntegrationService):
+    """The real integrations service, counting how often an account is read and decrypted."""
+
+    def __init__(self, secret_key: str) -> None:
+        super().__init__(secret_key)
+        self.reads = 0
+
+    async def exotel_account(self, organisation_id: str):
+        self.reads += 1
+        return await super().exotel_account(organisation_id)
+
+
+class StepClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_connected_accounts_are_read_once_per_few_seconds_not_on_every_handshake(client, server, exotel):
+    integrations = CountingIntegrations(server.settings.resolved_secret_key())
+    clock = StepClock()
+    auth = BasicSocketAuth(IntegrationCredentials(integrations, ttl_seconds=5, clock=clock))
+
+    assert (await auth.check(basic(exotel.api_key, exotel.api_token))).admits(exotel.account_sid)
+    read_once = integrations.reads
+    assert read_once >= 1
+    clock.now += 4.9
+    assert (await auth.check(basic(exotel.api_key, exotel.api_token))).admits(exotel.account_sid)
+    assert await auth.check(basic(exotel.api_key, "wrong")) == REFUSED
+    assert integrations.reads == read_once   # within the TTL: no query, no decryption
+
+    clock.now += 0.2
+    assert (await auth.check(basic(exotel.api_key, exotel.api_token))).allowed
+    assert integrations.reads > read_once    # expired: read again
+
+
+async def test_an_account_connected_or_disconnected_in_this_process_counts_at_once(client, server, exotel):
+    integrations = CountingIntegrations(server.settings.resolved_secret_key())
+    auth = BasicSocketAuth(IntegrationCredentials(integrations, ttl_seconds=3600))
+    newcomer = SocketCredential("exo_key_" + secrets.token_hex(4), "exo_tok_" + secrets.token_hex(8),
+                                "acct_" + secrets.token_hex(4))
+    assert await auth.check(basic(newcomer.api_key, newcomer.api_token)) == REFUSED   # cached for an hour
+
+    await integrations.connect_exotel(client.organisation_id, {
+        "api_key": newcomer.api_key, "api_token": newcomer.api_token, "account_sid": newcomer.account_sid,
+        "subdomain": "api.exotel.com", "phone_number": "+918047112345"})
+    access = await auth.check(basic(newcomer.api_key, newcomer.api_token))
+    assert access.allowed and access.admits(newcomer.account_sid)
+    assert await auth.check(basic(exotel.api_key, exotel.api_token)) == REFUSED   # the key it replaced
+
+    await integrations.disconnect(client.organisation_id, "exotel")
+    assert await auth.check(basic(newcomer.api_key, newcomer.api_token)) == REFUSED

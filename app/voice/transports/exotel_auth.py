@@ -22,8 +22,9 @@ import base64
 import binascii
 import hashlib
 import hmac
+import time
 from dataclasses import dataclass
-from typing import Any, Iterable, Protocol
+from typing import Any, Callable, Iterable, Protocol
 
 SIMULATOR_KEY = "simulator"
 MODES = ("basic", "none")
@@ -79,12 +80,34 @@ class CredentialSource(Protocol):
 
 
 class IntegrationCredentials:
-    """Reads the connected Exotel accounts through the integrations service (credentials stay sealed at rest)."""
+    """Reads the connected Exotel accounts through the integrations service (credentials stay sealed at rest).
 
-    def __init__(self, integrations: Any) -> None:
+    Every handshake needs the list, and reading it decrypts every account, so it is kept for `ttl_seconds`
+    (monotonic clock). A connect or disconnect through this process's service (its `exotel_version`) drops it
+    at once; one made on another instance is seen within the TTL.
+    """
+
+    def __init__(self, integrations: Any, ttl_seconds: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._integrations = integrations
+        self._ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._cached: tuple[float, int, list[SocketCredential]] | None = None   # (expires, version, accounts)
+
+    def _version(self) -> int:
+        return getattr(self._integrations, "exotel_version", 0)
 
     async def exotel_credentials(self) -> list[SocketCredential]:
+        version, now = self._version(), self._clock()
+        if self._cached is not None:
+            expires, cached_version, credentials = self._cached
+            if now < expires and cached_version == version:
+                return credentials
+        credentials = await self._load()
+        self._cached = (now + self._ttl_seconds, version, credentials)   # the version read began under
+        return credentials
+
+    async def _load(self) -> list[SocketCredential]:
         from app.db.models import Integration
 
         organisations = await Integration.filter(provider="exotel").values_list("organisation_id", flat=True)
