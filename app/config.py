@@ -15,7 +15,8 @@ from typing import Mapping
 from app.auth.firebase import GOOGLE_CERTS_URL
 
 
-def _flag(value: str, name: str) -> bool:
+def parse_flag(value: str, name: str) -> bool:
+    """on/off switches from the environment; anything else is refused by name, never silently read as off."""
     lowered = value.strip().lower()
     if lowered in {"on", "true", "1", "yes"}:
         return True
@@ -104,7 +105,7 @@ class Settings:
             secret_key=get("VOICEAI_SECRET_KEY") or None,
             data_dir=Path(get("VOICEAI_DATA_DIR", str(cls.data_dir))),
             public_url=get("VOICEAI_PUBLIC_URL", cls.public_url).rstrip("/"),
-            rate_limits=_flag(get("VOICEAI_RATE_LIMITS", "on"), "VOICEAI_RATE_LIMITS"),
+            rate_limits=parse_flag(get("VOICEAI_RATE_LIMITS", "on"), "VOICEAI_RATE_LIMITS"),
             trusted_proxies=_networks(get("VOICEAI_TRUSTED_PROXIES", "")),
             firebase_project_id=get("VOICEAI_FIREBASE_PROJECT_ID") or None,
             firebase_certs_url=get("VOICEAI_FIREBASE_CERTS_URL", GOOGLE_CERTS_URL),
@@ -118,10 +119,10 @@ class Settings:
             recording_spool_dir=(Path(get("VOICEAI_RECORDING_SPOOL_DIR")) if get("VOICEAI_RECORDING_SPOOL_DIR")
                                  else None),
             recording_spool_stale_minutes=float(get("VOICEAI_RECORDING_SPOOL_STALE_MINUTES", "30")),
-            allow_http_webhooks=_flag(get("VOICEAI_ALLOW_HTTP_WEBHOOKS", "off"), "VOICEAI_ALLOW_HTTP_WEBHOOKS"),
-            allow_private_webhooks=_flag(get("VOICEAI_ALLOW_PRIVATE_WEBHOOKS", "off"),
+            allow_http_webhooks=parse_flag(get("VOICEAI_ALLOW_HTTP_WEBHOOKS", "off"), "VOICEAI_ALLOW_HTTP_WEBHOOKS"),
+            allow_private_webhooks=parse_flag(get("VOICEAI_ALLOW_PRIVATE_WEBHOOKS", "off"),
                                          "VOICEAI_ALLOW_PRIVATE_WEBHOOKS"),
-            webhook_worker=_flag(get("VOICEAI_WEBHOOK_WORKER", "on"), "VOICEAI_WEBHOOK_WORKER"),
+            webhook_worker=parse_flag(get("VOICEAI_WEBHOOK_WORKER", "on"), "VOICEAI_WEBHOOK_WORKER"),
             webhook_timeout_seconds=float(get("VOICEAI_WEBHOOK_TIMEOUT_SECONDS", "10")),
             webhook_backoff_seconds=float(get("VOICEAI_WEBHOOK_BACKOFF_SECONDS", "2")),
             webhook_poll_seconds=float(get("VOICEAI_WEBHOOK_POLL_SECONDS", "1")),
@@ -129,7 +130,7 @@ class Settings:
             exotel_flow_url=get("VOICEAI_EXOTEL_FLOW_URL") or None,
             exotel_socket_auth=_choice(get("VOICEAI_EXOTEL_SOCKET_AUTH", "basic"), "VOICEAI_EXOTEL_SOCKET_AUTH",
                                        ("basic", "none")),
-            dialer=_flag(get("VOICEAI_DIALER", "on"), "VOICEAI_DIALER"),
+            dialer=parse_flag(get("VOICEAI_DIALER", "on"), "VOICEAI_DIALER"),
             dialer_poll_seconds=float(get("VOICEAI_DIALER_POLL_SECONDS", "1")),
             dialer_calls_per_second=float(get("VOICEAI_DIALER_CALLS_PER_SECOND", "1")),
             dialer_flow_concurrency=int(get("VOICEAI_DIALER_FLOW_CONCURRENCY", "5")),

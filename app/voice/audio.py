@@ -29,6 +29,21 @@ def to_array(pcm: bytes) -> np.ndarray:
     return np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
 
 
+class SampleAligner:
+    """Streamed PCM16 arrives in chunks of any length; a sample split across two chunks must not shift
+    every later sample by one byte (which turns speech into loud noise)."""
+
+    def __init__(self) -> None:
+        self._odd = b""
+
+    def push(self, data: bytes) -> bytes:
+        """The whole samples so far; an odd trailing byte waits for the next chunk."""
+        data = self._odd + data
+        cut = len(data) - len(data) % 2
+        self._odd = data[cut:]
+        return data[:cut]
+
+
 def resample(pcm: bytes, src_rate: int, dst_rate: int) -> bytes:
     """Linear-interpolation resampling; downsampling first averages over the ratio to limit aliasing.
 

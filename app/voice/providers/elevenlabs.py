@@ -6,7 +6,7 @@ from typing import AsyncIterator
 
 import aiohttp
 
-from app.voice.audio import resample
+from app.voice.audio import SampleAligner, resample
 from app.voice.providers.base import ProviderError, Voice
 
 BASE_URL = "https://api.elevenlabs.io"
@@ -32,10 +32,7 @@ class ElevenLabsTTS:
             async with http.post(url, json=body, params=params, headers={"xi-api-key": self.api_key}) as answer:
                 if answer.status != 200:
                     raise ProviderError(f"ElevenLabs answered {answer.status}: {(await answer.text())[:200]}")
-                odd = b""
+                samples = SampleAligner()
                 async for data in answer.content.iter_any():
-                    data = odd + data
-                    cut = len(data) - len(data) % 2
-                    odd = data[cut:]
-                    if cut:
-                        yield resample(data[:cut], source_rate, rate)
+                    if pcm := samples.push(data):
+                        yield resample(pcm, source_rate, rate)

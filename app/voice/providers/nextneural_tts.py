@@ -13,7 +13,7 @@ from typing import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 
-from app.voice.audio import resample
+from app.voice.audio import SampleAligner, resample
 from app.voice.providers.base import ProviderError, TextToSpeech, Voice
 from app.voices.nextneural import SYNTHESIS_RATES, server_speaker_id
 
@@ -48,13 +48,10 @@ class NextNeuralTTS:
                         raise ProviderError(f"nextneural voice server answered {answer.status}: "
                                             f"{(await answer.text())[:200]}")
                     served_rate = int(answer.headers.get("X-Sample-Rate") or source_rate)
-                    odd = b""
+                    samples = SampleAligner()
                     async for data in answer.content.iter_any():
-                        data = odd + data
-                        cut = len(data) - len(data) % 2
-                        odd = data[cut:]
-                        if cut:
-                            yield resample(data[:cut], served_rate, rate)
+                        if pcm := samples.push(data):
+                            yield resample(pcm, served_rate, rate)
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise ProviderError(f"nextneural voice server failed: {error.__class__.__name__}") from None
 

@@ -21,7 +21,7 @@ from typing import AsyncIterator
 
 import aiohttp
 
-from app.voice.audio import resample
+from app.voice.audio import SampleAligner, resample
 from app.voice.providers.base import ProviderError, Voice
 from app.voice.providers.sarvam import BASE_URL, sarvam_language
 from app.voice.providers.sarvam_socket import (SocketClosed, error_text, open_socket, receive_json, send_json,
@@ -63,18 +63,15 @@ class SarvamStreamingTTS:
             try:
                 for attempt in (1, 2):
                     ws = await self._send_sentence(text, config)
-                    odd, heard = b"", False
+                    samples, heard = SampleAligner(), False
                     try:
                         while True:
                             payload = await receive_json(ws, self.timeout)
                             kind = payload.get("type")
                             if kind == "audio":
-                                data = odd + _audio_bytes(payload)
-                                cut = len(data) - len(data) % 2
-                                odd = data[cut:]
-                                if cut:
+                                if pcm := samples.push(_audio_bytes(payload)):
                                     heard = True
-                                    yield resample(data[:cut], source_rate, rate)
+                                    yield resample(pcm, source_rate, rate)
                             elif kind == "event" and (payload.get("data") or {}).get("event_type") == "final":
                                 finished = True
                                 return

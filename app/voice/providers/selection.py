@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.config import parse_flag
 from app.voice.context import CallContext
 from app.voice.providers.base import Providers, SpeechToText, TextToSpeech
 from app.voice.providers.espeak_tts import EspeakTTS
@@ -51,19 +52,10 @@ class VoiceKeys:
             sarvam_base_url=get("VOICEAI_SARVAM_BASE_URL") or cls.sarvam_base_url,
             elevenlabs_api_key=get("VOICEAI_ELEVENLABS_API_KEY") or None,
             elevenlabs_base_url=get("VOICEAI_ELEVENLABS_BASE_URL") or cls.elevenlabs_base_url,
-            sarvam_streaming=_flag(get("VOICEAI_SARVAM_STREAMING") or "off", "VOICEAI_SARVAM_STREAMING"),
+            sarvam_streaming=parse_flag(get("VOICEAI_SARVAM_STREAMING") or "off", "VOICEAI_SARVAM_STREAMING"),
             nextneural_url=getattr(settings, "nextneural_url", None) or None,
             tts_first_byte_seconds=getattr(settings, "tts_first_byte_seconds", None) or cls.tts_first_byte_seconds,
         )
-
-
-def _flag(value: str, name: str) -> bool:
-    lowered = value.strip().lower()
-    if lowered in {"on", "true", "1", "yes"}:
-        return True
-    if lowered in {"off", "false", "0", "no"}:
-        return False
-    raise ValueError(f"{name} must be 'on' or 'off', not {value!r}")
 
 
 class ProviderSelector:
