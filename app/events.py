@@ -2,7 +2,9 @@
 
 In-process by default, Redis pub/sub (`RedisEventBus`) when a Redis URL is configured. A subscription is registered when `subscribe` is entered, so nothing
 published after that point is missed. Slow subscribers are bounded: when a subscriber's queue
-is full, the oldest event is dropped for that subscriber alone and the drop is counted.
+is full, the oldest event is dropped for that subscriber alone. A drop is never silent: it is counted,
+logged once per overflow, and `take_dropped()` tells the reader how many it missed since it last asked,
+so it can recover them (the call fan-out re-reads the replay buffer) or cut its own clients off.
 """
 
 from __future__ import annotations
@@ -10,23 +12,40 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections import defaultdict
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
 Event = dict[str, Any]
+logger = logging.getLogger(__name__)
 
 
 class Subscription:
     def __init__(self, channel: str, maxsize: int) -> None:
         self.channel = channel
-        self.dropped = 0
+        self.dropped = 0  # over the subscription's life
+        self._unreported = 0  # dropped since the reader last called take_dropped()
         self._queue: asyncio.Queue[Event] = asyncio.Queue(maxsize)
+
+    @property
+    def overflowed(self) -> bool:
+        """Events were dropped that the reader has not yet been told of."""
+        return self._unreported > 0
+
+    def take_dropped(self) -> int:
+        """How many events were dropped since the last call (0 if none): the gap the reader must close."""
+        dropped, self._unreported = self._unreported, 0
+        return dropped
 
     def deliver(self, event: Event) -> None:
         if self._queue.full():
             self._queue.get_nowait()
             self.dropped += 1
+            self._unreported += 1
+            if self._unreported == 1:
+                logger.warning("bus subscription to %s overflowed (%d queued): dropping its oldest events",
+                               self.channel, self._queue.maxsize)
         self._queue.put_nowait(event)
 
     async def get(self) -> Event:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -28,6 +30,27 @@ class Metrics:
             "voiceai_graphql_operation_duration_seconds", "GraphQL operation latency by name.",
             ("operation", "type"), buckets=LATENCY_BUCKETS, registry=self.registry,
         )
+        self.provider_fallbacks = Counter(
+            "voiceai_provider_fallbacks_total",
+            "Sentences spoken or turns transcribed by the local provider instead of the remote one.",
+            ("kind", "provider", "reason"), registry=self.registry,
+        )
+
+        self.live_events_dropped = Counter(
+            "voiceai_live_events_dropped_total", "Call events a shared bus subscription dropped on overflow.",
+            registry=self.registry,
+        )
+        self.live_followers_recovered = Counter(
+            "voiceai_live_followers_recovered_total",
+            "Live followers of a call after an overflow: resynced from the replay, or cut_off to reconnect.",
+            ("outcome",), registry=self.registry,
+        )
+
+    def observe_live_overflow(self, overflow: Any) -> None:
+        """An `app.calls.fanout.Overflow`: how many events were dropped and how the followers recovered."""
+        self.live_events_dropped.inc(overflow.dropped)
+        self.live_followers_recovered.labels("resynced").inc(overflow.resynced)
+        self.live_followers_recovered.labels("cut_off").inc(overflow.cut_off)
 
     def observe_http(self, method: str, route: str, status: int, seconds: float) -> None:
         self.http_requests.labels(method, route, str(status)).inc()

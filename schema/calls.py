@@ -12,6 +12,7 @@ from app.calls.channels import live_calls
 from app.calls.payloads import recording_url
 from app.calls.service import CallFilter
 from app.db.models import Call
+from app.errors import Unavailable
 from app.services.flow_metrics import mm_ss
 from schema.context import Info, org_of
 from schema.inputs import provided
@@ -19,6 +20,13 @@ from schema.rate_limit import RateLimit
 from schema.view import shared_next
 
 GRAPHQL_ONLY = {"rest": False}
+
+
+class LiveChangesLost(Unavailable):
+    """Changes carry no sequence to resume from, so a dashboard that missed some must reload the list."""
+
+    def __init__(self, dropped: int) -> None:
+        super().__init__(f"{dropped} live call changes were lost; reload the live calls")
 
 
 @strawberry.type(name="Call")
@@ -138,7 +146,9 @@ class LiveCall:
 
 @strawberry.type
 class LiveCallChange:
-    change: str = strawberry.field(description="started or ended")
+    change: str = strawberry.field(
+        description="started, updated (its status or transfer target changed: the call carries the new entry) "
+                    "or ended")
     call: LiveCall
 
 
@@ -307,9 +317,12 @@ class CallSubscriptions:
             # gets the `next` payload executed and encoded by the first one to need it.
             await shared.forward(events, lambda event: shared.payload(CallEvent.of(event, call_uuid)))
 
-    @strawberry.subscription(description="Calls of the organisation as they start and end.")
+    @strawberry.subscription(description="Calls of the organisation as they start, change status and end. "
+                                         "UNAVAILABLE if changes were lost: query liveCalls and subscribe again.")
     async def live_calls(self, info: Info) -> AsyncGenerator[LiveCallChange, None]:
         organisation = await org_of(info)
         async with info.context.platform.bus.subscribe(live_calls(organisation)) as changes:
             async for change in changes:
+                if changes.overflowed:
+                    raise LiveChangesLost(changes.take_dropped())
                 yield LiveCallChange(change=change["change"], call=LiveCall.of(change["call"]))

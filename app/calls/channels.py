@@ -14,5 +14,5 @@ def call_commands(call_id: str) -> str:
 
 
 def live_calls(organisation_id: str) -> str:
-    """`started` / `ended` notices for dashboards of one organisation."""
+    """`started` / `updated` / `ended` notices for dashboards of one organisation."""
     return f"org:{organisation_id}:live"

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from app.calls.channels import call_events
-from app.calls.fanout import CallFanout
+from app.calls.fanout import CallFanout, Overflow
 from app.events import Event, EventBus, RedisEventBus
 
 REPLAY_EVENTS = 200
@@ -25,7 +25,8 @@ LIVE_TTL_SECONDS = 6 * 3600  # a crashed instance's calls leave the Redis regist
 
 class LiveRegistry(Protocol):
     async def add(self, organisation_id: str, call_id: str, entry: dict[str, Any]) -> None: ...
-    async def update(self, organisation_id: str, call_id: str, **changes: Any) -> None: ...
+    async def update(self, organisation_id: str, call_id: str, **changes: Any) -> dict[str, Any] | None:
+        """The entry with `changes` applied, or None when the call is not live."""
     async def remove(self, organisation_id: str, call_id: str) -> None: ...
     async def get(self, organisation_id: str, call_id: str) -> dict[str, Any] | None: ...
     async def list(self, organisation_id: str) -> list[dict[str, Any]]: ...
@@ -38,10 +39,12 @@ class MemoryLiveRegistry:
     async def add(self, organisation_id: str, call_id: str, entry: dict[str, Any]) -> None:
         self._calls.setdefault(organisation_id, {})[call_id] = dict(entry)
 
-    async def update(self, organisation_id: str, call_id: str, **changes: Any) -> None:
+    async def update(self, organisation_id: str, call_id: str, **changes: Any) -> dict[str, Any] | None:
         entry = self._calls.get(organisation_id, {}).get(call_id)
-        if entry is not None:
-            entry.update(changes)
+        if entry is None:
+            return None
+        entry.update(changes)
+        return dict(entry)
 
     async def remove(self, organisation_id: str, call_id: str) -> None:
         calls = self._calls.get(organisation_id)
@@ -73,11 +76,13 @@ class RedisLiveRegistry:
         async with self._redis.pipeline(transaction=True) as pipe:
             await pipe.hset(key, call_id, json.dumps(entry)).expire(key, LIVE_TTL_SECONDS).execute()
 
-    async def update(self, organisation_id: str, call_id: str, **changes: Any) -> None:
+    async def update(self, organisation_id: str, call_id: str, **changes: Any) -> dict[str, Any] | None:
         entry = await self.get(organisation_id, call_id)
-        if entry is not None:  # one session owns a call, so its updates do not race each other
-            entry.update(changes)
-            await self._redis.hset(self._key(organisation_id), call_id, json.dumps(entry))
+        if entry is None:
+            return None
+        entry.update(changes)  # one session owns a call, so its updates do not race each other
+        await self._redis.hset(self._key(organisation_id), call_id, json.dumps(entry))
+        return entry
 
     async def remove(self, organisation_id: str, call_id: str) -> None:
         await self._redis.hdel(self._key(organisation_id), call_id)
@@ -107,15 +112,28 @@ class _Buffer:
 
 
 class MemoryCallEventLog:
-    def __init__(self, bus: EventBus) -> None:
+    """Buffers are kept in the order of their latest event, so expiry looks only at the oldest ones:
+    an append costs O(1) amortised however many calls are live (each buffer expires once)."""
+
+    def __init__(self, bus: EventBus, *, clock: Callable[[], float] = time.monotonic,
+                 on_overflow: Callable[[Overflow], None] | None = None) -> None:
         self._bus = bus
-        self._buffers: dict[str, _Buffer] = {}
-        self.fanout = CallFanout(bus, self)
+        self._clock = clock
+        self._buffers: OrderedDict[str, _Buffer] = OrderedDict()  # least recently appended to first
+        self.fanout = CallFanout(bus, self, on_overflow=on_overflow)
+
+    def __len__(self) -> int:
+        """Calls with a buffer (those with an event in the last 10 minutes, until the next append)."""
+        return len(self._buffers)
 
     async def append(self, call_id: str, event: Event) -> Event:
-        now = time.monotonic()
+        now = self._clock()
         self._forget_older_than(now - REPLAY_SECONDS)
-        buffer = self._buffers.setdefault(call_id, _Buffer())
+        buffer = self._buffers.get(call_id)
+        if buffer is None:
+            buffer = self._buffers[call_id] = _Buffer()
+        else:
+            self._buffers.move_to_end(call_id)
         buffer.seq += 1
         numbered = {**event, "seq": buffer.seq}
         buffer.events.append((now, numbered))
@@ -126,14 +144,17 @@ class MemoryCallEventLog:
         buffer = self._buffers.get(call_id)
         if buffer is None:
             return []
-        since = time.monotonic() - REPLAY_SECONDS
+        since = self._clock() - REPLAY_SECONDS
         return [event for at, event in buffer.events if at >= since]
 
     def _forget_older_than(self, cutoff: float) -> None:
-        stale = [call_id for call_id, buffer in self._buffers.items()
-                 if not buffer.events or buffer.events[-1][0] < cutoff]
-        for call_id in stale:
-            del self._buffers[call_id]
+        """Drop the buffers whose latest event is older than `cutoff`: they are all at the front."""
+        buffers = self._buffers
+        while buffers:
+            call_id, buffer = next(iter(buffers.items()))
+            if buffer.events and buffer.events[-1][0] >= cutoff:
+                return
+            del buffers[call_id]
 
 
 # Number, keep (trimmed, expiring) and publish in one atomic step, so channel order is seq order.
@@ -150,12 +171,13 @@ return seq
 
 
 class RedisCallEventLog:
-    def __init__(self, bus: RedisEventBus, prefix: str = "voiceai:replay:") -> None:
+    def __init__(self, bus: RedisEventBus, prefix: str = "voiceai:replay:", *,
+                 on_overflow: Callable[[Overflow], None] | None = None) -> None:
         self._bus = bus
         self._redis = bus.redis
         self._prefix = prefix
         self._script = self._redis.register_script(_APPEND)
-        self.fanout = CallFanout(bus, self)
+        self.fanout = CallFanout(bus, self, on_overflow=on_overflow)
 
     async def append(self, call_id: str, event: Event) -> Event:
         body = json.dumps(event, separators=(",", ":"))
@@ -173,7 +195,9 @@ class RedisCallEventLog:
         return events
 
 
-def build_live(bus: EventBus) -> tuple[LiveRegistry, CallEventLog]:
+def build_live(bus: EventBus, on_overflow: Callable[[Overflow], None] | None = None
+               ) -> tuple[LiveRegistry, CallEventLog]:
+    """`on_overflow` hears of every overflow of a call's shared bus subscription (for metrics)."""
     if isinstance(bus, RedisEventBus):
-        return RedisLiveRegistry(bus.redis), RedisCallEventLog(bus)
-    return MemoryLiveRegistry(), MemoryCallEventLog(bus)
+        return RedisLiveRegistry(bus.redis), RedisCallEventLog(bus, on_overflow=on_overflow)
+    return MemoryLiveRegistry(), MemoryCallEventLog(bus, on_overflow=on_overflow)

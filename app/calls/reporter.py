@@ -114,8 +114,10 @@ class PlatformCallReporter:
                         "target": details.get("target"), "agent_brief": details.get("agent_brief")}
                 await self._outbox.enqueue(call.organisation_id, "call.transferred", data, connection=connection)
             self._outbox.notify()
-        await self._live.update(call.organisation_id, call_id, status=status, target=details.get("target"))
+        entry = await self._live.update(call.organisation_id, call_id, status=status, target=details.get("target"))
         await self._events.append(call_id, {"type": "status", "call_uuid": call_id, "status": status, **details})
+        if entry is not None:  # dashboards follow a live call's status (a transfer under way, for one)
+            await self._bus.publish(channels.live_calls(call.organisation_id), {"change": "updated", "call": entry})
 
     async def ended(self, call_id: str, end: CallEnd) -> None:
         """The first end wins. Two reporters can end one call at nearly the same moment (the session tearing

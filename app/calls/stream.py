@@ -4,7 +4,9 @@ A `CallFollower` is one subscriber's view. Events reach it as `CallEventItem`s t
 the call in this process shares (see `app.calls.fanout`), so work that depends only on the event, such
 as its JSON text, is done once per event however many follow it. A follower that falls more than
 `max_lag` events behind is cut off (`FollowerTooSlow`) instead of buffering without bound; a client
-that reconnects resumes from the replay buffer.
+that reconnects resumes from the replay buffer. When the bus itself drops events (a subscription
+overflowed), the gap is filled from the replay buffer; a follower whose gap the buffer no longer covers
+is cut off the same way (`EventsLost`), never left with a silent hole.
 """
 
 from __future__ import annotations
@@ -24,8 +26,17 @@ DEFAULT_MAX_LAG = 256
 
 
 class FollowerTooSlow(Unavailable):
+    def __init__(self, detail: str = "Subscriber fell too far behind the live events; "
+                                     "reconnect to resume from the replay") -> None:
+        super().__init__(detail)
+
+
+class EventsLost(FollowerTooSlow):
+    """The bus dropped events the replay buffer no longer holds: the same remedy as for a slow follower
+    (1013 on the live socket, UNAVAILABLE in GraphQL), so clients reconnect and resume from the replay."""
+
     def __init__(self) -> None:
-        super().__init__("Subscriber fell too far behind the live events; reconnect to resume from the replay")
+        super().__init__("Live events were lost in transit; reconnect to resume from the replay")
 
 
 class CallEventItem:
@@ -67,33 +78,66 @@ class CallFollower:
     def __init__(self, max_lag: int = DEFAULT_MAX_LAG) -> None:
         self.max_lag = max_lag
         self.cut_off = False
+        self.joined = False  # its replay has been read
+        self._error: FollowerTooSlow | None = None  # why it was cut off
         self._replay: deque[CallEventItem] = deque()
         self._pending: deque[CallEventItem] = deque()
         self._waiter: asyncio.Future[None] | None = None
+        self._newest = 0  # the highest seq it holds or has served
         self._last = 0
         self._ended = False
 
     def replay(self, items: Iterable[CallEventItem]) -> None:
-        """The replay buffer read after joining: served first, and live items it covers are skipped."""
+        """The replay buffer read after joining: served first, and live items it covers are skipped.
+        Live items already queued must follow on from it; if the bus lost the events between, cut off."""
         self._replay = deque(items)
+        self.joined = True
+        if self._replay:
+            newest = self._replay[-1].seq
+            if self._pending and self._pending[0].seq > newest + 1:
+                self.cut(EventsLost())
+            self._newest = max(self._newest, newest)
+
+    @property
+    def newest(self) -> int:
+        """The highest sequence number it holds or has served: it needs every event after this one."""
+        return self._newest
 
     @property
     def lag(self) -> int:
         return len(self._pending)
 
     def deliver(self, item: CallEventItem) -> bool:
-        """Queue a live item; False once the follower is cut off (it then holds nothing)."""
+        """Queue a live item, unless it already holds it (items arrive in seq order, re-synchronised ones
+        included, so a lower seq is one it has); False once the follower is cut off (it then holds nothing)."""
         if self.cut_off:
             return False
+        if item.seq <= self._newest:
+            return True
         if len(self._pending) >= self.max_lag:
-            self.cut_off = True
-            self._pending.clear()
-        else:
-            self._pending.append(item)
+            self.cut(FollowerTooSlow())
+            return False
+        self._pending.append(item)
+        self._newest = item.seq
+        waiter = self._waiter  # inline rather than _wake(): this runs per follower and event
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        return True
+
+    def cut(self, error: FollowerTooSlow) -> None:
+        """Stop following: its live items are discarded and, after any replay it holds, its reader gets
+        `error` (its client reconnects and resumes from the replay)."""
+        if self.cut_off:
+            return
+        self.cut_off = True
+        self._error = error
+        self._pending.clear()  # the replay it already holds is still served: it has no gap
+        self._wake()
+
+    def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
-        return not self.cut_off
 
     def __aiter__(self) -> "CallFollower":
         return self
@@ -106,7 +150,7 @@ class CallFollower:
             else:
                 while not self._pending:
                     if self.cut_off:
-                        raise FollowerTooSlow()
+                        raise self._error or FollowerTooSlow()
                     self._waiter = asyncio.get_running_loop().create_future()
                     try:
                         await self._waiter
@@ -126,7 +170,8 @@ async def follow_call(bus: EventBus, log: "CallEventLog", call_id: str) -> Async
     (the path before `CallFanout`, kept so a benchmark can compare both in one run).
 
     Subscribe before reading the buffer, so anything not replayed arrives live; live events already
-    replayed are recognised by their sequence number. Ends after the `end` event."""
+    replayed are recognised by their sequence number. If the subscription overflowed, the events it
+    dropped are read back from the buffer (`EventsLost` if it no longer holds them). Ends after `end`."""
     async with bus.subscribe(call_events(call_id)) as live:
         last = 0
         for event in await log.replay(call_id):
@@ -135,6 +180,16 @@ async def follow_call(bus: EventBus, log: "CallEventLog", call_id: str) -> Async
             if event["type"] == "end":
                 return
         async for event in live:
+            if live.take_dropped():
+                replayed = await log.replay(call_id)
+                if not replayed or replayed[0]["seq"] > last + 1:
+                    raise EventsLost()
+                for missed in replayed:
+                    if missed["seq"] > last:
+                        last = missed["seq"]
+                        yield missed
+                        if missed["type"] == "end":
+                            return
             if event["seq"] <= last:
                 continue
             last = event["seq"]

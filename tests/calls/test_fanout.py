@@ -1,20 +1,23 @@
 """The fan-out hub: the followers of one call share one bus subscription per process and each event's
 encoding, get the replay then live events without gap or duplicate, and a follower that falls too far
-behind is cut off instead of buffering without bound. In process and through Redis."""
+behind is cut off instead of buffering without bound. When the shared bus subscription itself overflows,
+followers are re-synchronised from the replay buffer, or cut off when it no longer covers the gap.
+In process and through Redis."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import secrets
+import threading
 
 import pytest
 import pytest_asyncio
 
 from app.calls.channels import call_events
-from app.calls.fanout import CallFanout
+from app.calls.fanout import CallFanout, Overflow
 from app.calls.live import MemoryCallEventLog, RedisCallEventLog
-from app.calls.stream import FollowerTooSlow
+from app.calls.stream import CallEventItem, CallFollower, EventsLost, FollowerTooSlow
 from app.events import EventBus, RedisEventBus
 from tests.conftest import REDIS_URL
 
@@ -146,3 +149,103 @@ async def test_without_sharing_each_follower_has_its_own_subscription_and_items(
     assert [item.seq for item in firsts] == [item.seq for item in seconds] == [1, 2]
     assert firsts[1] is not seconds[1]
     assert bus.subscribers(call_events(call_id)) == 0
+
+
+@pytest_asyncio.fixture(params=["in-process", "redis"])
+async def tiny(request):
+    """A bus whose subscriptions hold 4 events, so a burst overflows the shared subscription of a call;
+    `overflows` records what the fan-out reports of each overflow; `burst(call_id, count)` appends
+    `count` events while this process's hub cannot read (another instance's, through Redis)."""
+    overflows: list[Overflow] = []
+    if request.param == "in-process":
+        bus = EventBus(queue_size=4)
+        log = MemoryCallEventLog(bus, on_overflow=overflows.append)
+
+        async def burst(call_id: str, count: int) -> None:
+            for i in range(count):  # nothing in append yields, so the hub reads only afterwards
+                await log.append(call_id, {"type": "transcript", "text": str(i)})
+    else:
+        prefix = f"test:{secrets.token_hex(4)}:"
+        bus = RedisEventBus(REDIS_URL, queue_size=4, prefix=prefix + "bus:")
+        log = RedisCallEventLog(bus, prefix=prefix + "replay:", on_overflow=overflows.append)
+
+        async def publish(call_id: str, count: int) -> None:
+            other = RedisEventBus(REDIS_URL, prefix=prefix + "bus:")
+            other_log = RedisCallEventLog(other, prefix=prefix + "replay:")
+            for i in range(count):
+                await other_log.append(call_id, {"type": "transcript", "text": str(i)})
+            await other.aclose()
+
+        async def burst(call_id: str, count: int) -> None:
+            # Another instance publishes while this loop is held, so the events pile up unread.
+            instance = threading.Thread(target=asyncio.run, args=(publish(call_id, count),))
+            instance.start()
+            instance.join()
+    yield bus, log, overflows, burst
+    await bus.aclose()
+
+
+async def test_an_overflowing_subscription_is_resynchronised_from_the_replay_without_gap_or_duplicate(tiny):
+    bus, log, overflows, burst = tiny
+    call_id = new_call()
+    await log.append(call_id, {"type": "start"})
+    async with log.fanout.follow(call_id) as early:
+        await burst(call_id, 40)
+        async with log.fanout.follow(call_id) as late:  # joins between two bursts
+            await burst(call_id, 60)
+            await log.append(call_id, {"type": "end"})
+            earlies, lates = await asyncio.wait_for(asyncio.gather(collect(early), collect(late)), 5)
+    assert [item.seq for item in earlies] == list(range(1, 103))
+    assert [item.seq for item in lates] == list(range(1, 103))  # its replay held the first 41
+    assert overflows and sum(overflow.dropped for overflow in overflows) > 0
+    assert all(overflow.cut_off == 0 and overflow.call_id == call_id for overflow in overflows)
+
+
+async def test_without_sharing_an_overflowing_subscription_is_resynchronised_too(tiny):
+    bus, log, _, burst = tiny
+    call_id = new_call()
+    fanout = CallFanout(bus, log, shared=False)
+    await log.append(call_id, {"type": "start"})
+    async with fanout.follow(call_id) as alone:
+        first = await anext(alone)
+        await burst(call_id, 60)
+        await log.append(call_id, {"type": "end"})
+        rest = await asyncio.wait_for(collect(alone), 5)
+    assert [item.seq for item in [first, *rest]] == list(range(1, 63))
+
+
+async def test_when_the_replay_no_longer_covers_the_gap_every_follower_is_cut_off_to_reconnect(tiny):
+    bus, log, overflows, burst = tiny
+    call_id = new_call()
+    async with log.fanout.follow(call_id) as first, log.fanout.follow(call_id) as second:
+        await burst(call_id, 400)  # far more than the replay buffer holds (200) pass the hub by
+        for follower in (first, second):
+            with pytest.raises(EventsLost) as lost:
+                await asyncio.wait_for(collect(follower), 5)
+            assert lost.value.code == "UNAVAILABLE"
+        assert log.fanout.followers(call_id) == 0
+    assert overflows[0].cut_off == 2 and overflows[0].resynced == 0
+    async with log.fanout.follow(call_id) as again:  # reconnecting resumes from the replay
+        await log.append(call_id, {"type": "end"})
+        assert [item.seq for item in await asyncio.wait_for(collect(again), 5)] == list(range(201, 402))
+
+
+async def test_a_joining_follower_whose_replay_does_not_meet_its_first_live_event_is_cut_off_after_the_replay():
+    """Live events reach a follower while it reads the replay; if the bus lost the ones between, its
+    client gets the replay, then EventsLost, rather than a silent hole."""
+    follower = CallFollower()
+    assert follower.deliver(CallEventItem({"type": "transcript", "seq": 10}))
+    follower.replay([CallEventItem({"type": "transcript", "seq": seq}) for seq in (4, 5, 6)])
+    assert follower.cut_off
+    served = []
+    with pytest.raises(EventsLost):
+        async for item in follower:
+            served.append(item.seq)
+    assert served == [4, 5, 6]
+
+    whole = CallFollower()
+    whole.deliver(CallEventItem({"type": "transcript", "seq": 7}))
+    whole.replay([CallEventItem({"type": "transcript", "seq": seq}) for seq in (4, 5, 6, 7)])
+    whole.deliver(CallEventItem({"type": "transcript", "seq": 6}))  # re-synchronised: held already
+    whole.deliver(CallEventItem({"type": "end", "seq": 8}))
+    assert not whole.cut_off and [item.seq async for item in whole] == [4, 5, 6, 7, 8]

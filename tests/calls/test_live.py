@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from app.calls.channels import call_events
+from app.calls.channels import call_events, live_calls
 from app.calls.reporting import CallEnd, Speaker
 from tests.calls.conftest import now, start_call
 from tests.conftest import REDIS_URL, new_client
@@ -331,3 +331,61 @@ async def test_through_redis_every_instance_sees_live_calls_and_events(redis_pai
     assert subscribed == [1, 2, 3, 4, 5, 6] and (await next_message(ws))["type"] == "complete"
     await ws.close()
     assert (await client.get("/calls/live")).body == {"calls": []}
+
+
+async def test_graphql_live_calls_tells_dashboards_when_a_live_calls_status_changes(client, platform):
+    ws = await graphql_ws(client)
+    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
+        "query": "subscription { liveCalls { change call { uuid callType status target outcome } } }"}})
+    await until(lambda: platform.bus.subscribers(live_calls(client.organisation_id)) == 1)
+    call_id = await start_call(platform, client.organisation_id, call_type="inbound")
+    await platform.reporter.status(call_id, "transfer_initiated", {"target": "sales_specialist", "agent_brief": "Hi"})
+    await platform.reporter.ended(call_id, CallEnd(outcome="warm_transfer", ended_at=now(), duration_seconds=2))
+    changes = [(await next_message(ws))["payload"]["data"]["liveCalls"] for _ in range(3)]
+    assert [change["change"] for change in changes] == ["started", "updated", "ended"]
+    assert changes[1]["call"] == {"uuid": call_id, "callType": "inbound", "status": "transfer_initiated",
+                                  "target": "sales_specialist", "outcome": None}
+    listed = await client.graphql("{ liveCalls { uuid } }")
+    assert listed["data"]["liveCalls"] == []
+    await platform.reporter.status(call_id, "on_hold")  # no longer live: nothing to tell dashboards
+    assert await client.graphql("{ liveCalls { uuid } }") == {"data": {"liveCalls": []}}
+    with pytest.raises(asyncio.TimeoutError):
+        await next_message(ws, timeout=0.3)
+    await ws.close()
+
+
+async def test_a_dashboard_that_missed_live_call_changes_gets_unavailable_to_reload(client, platform):
+    ws = await graphql_ws(client)
+    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
+        "query": "subscription { liveCalls { change call { uuid } } }"}})
+    channel = live_calls(client.organisation_id)
+    await until(lambda: platform.bus.subscribers(channel) == 1)
+    for n in range(1010):  # nothing yields in between: more than the subscription holds
+        await platform.bus.publish(channel, {"change": "updated", "call": {"uuid": f"cal_{n}", "status": "x"}})
+    failed, done = await next_message(ws), await next_message(ws)
+    assert failed["payload"]["errors"][0]["extensions"]["code"] == "UNAVAILABLE"
+    assert failed["payload"]["errors"][0]["message"] == "10 live call changes were lost; reload the live calls"
+    assert done == {"id": "1", "type": "complete"}
+    await ws.close()
+
+
+async def test_a_live_socket_whose_lost_events_the_replay_cannot_cover_is_closed_to_reconnect(client, platform,
+                                                                                              server):
+    """The call's shared bus subscription overflows (1,000 events) by more than the replay holds (200):
+    the socket closes with 1013 like a slow one, and the overflow is counted in the metrics."""
+    call_id = await start_call(platform, client.organisation_id)
+    before = await (await client.http.get(server.url("/metrics"))).text()
+    reader = asyncio.create_task(ws_events(client, call_id))
+    await until(lambda: platform.call_events.fanout.followers(call_id) == 1)
+    for i in range(1100):  # appends do not yield: the hub reads only once they are all published
+        await platform.call_events.append(call_id, {"type": "transcript", "call_uuid": call_id, "text": str(i)})
+    events, code = await reader
+    assert ([event["seq"] for event in events], code) == ([1], 1013)
+    after = await (await client.http.get(server.url("/metrics"))).text()
+    dropped, cut_off = "voiceai_live_events_dropped_total", 'voiceai_live_followers_recovered_total{outcome="cut_off"}'
+    assert metric(after, dropped) - metric(before, dropped) == 1100 - 1000  # the 1,000 newest were queued
+    assert metric(after, cut_off) - metric(before, cut_off) == 1
+
+
+def metric(text: str, name: str) -> float:
+    return sum(float(line.removeprefix(name + " ")) for line in text.splitlines() if line.startswith(name + " "))

@@ -62,8 +62,8 @@ async def test_events_are_numbered_and_published(client, platform):
         assert received[1] == {"type": "status", "call_uuid": call_id, "status": "transfer_initiated",
                                "target": "sales_specialist", "seq": 3}
         assert received[2]["duration_seconds"] == 113 and received[2]["outcome"] == "warm_transfer"
-        changes = [await asyncio.wait_for(dashboard.get(), 2) for _ in range(2)]
-        assert [change["change"] for change in changes] == ["started", "ended"]
+        changes = [await asyncio.wait_for(dashboard.get(), 2) for _ in range(3)]
+        assert [change["change"] for change in changes] == ["started", "updated", "ended"]
     replay = await platform.call_events.replay(call_id)
     assert [event["type"] for event in replay] == ["start", "transcript", "status", "end"]
 

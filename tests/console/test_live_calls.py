@@ -1,5 +1,5 @@
-"""Live calls: the list follows the liveCalls subscription (calls appear when they start and leave when
-they end); a call's page streams its transcript, status changes and end through callEvents, and ends or
+"""Live calls: the list follows the liveCalls subscription (calls appear when they start, show their new
+status when it changes, and leave when they end); a call's page streams its transcript, status changes and end through callEvents, and ends or
 transfers the call with the workflow mutations, showing their refusals.
 
 Calls are produced the way the voice pipeline produces them, through the platform's CallReporter; a small
@@ -65,6 +65,20 @@ async def test_a_call_that_ends_while_the_list_is_open_leaves_it(page, server, c
     await platform.reporter.ended(first, CallEnd(outcome="connected", ended_at=now(), duration_seconds=5))
     await expect(page.locator(f"tr[data-call='{first}']")).to_have_count(0)
     await expect(page.get_by_role("status")).to_contain_text(f"Call {first} ended (connected)")
+
+
+async def test_the_list_shows_a_live_calls_transfer_as_it_starts(page, server, client, platform):
+    call_id = await start_call(platform, client.organisation_id)
+    await open_console(page, server, client.token, "#/live")
+    row = page.locator(f"tr[data-call='{call_id}']")
+    await expect(row.locator("td.status")).to_have_text("in-progress")  # from the liveCalls query
+    await until(lambda: watched(platform, live_calls(client.organisation_id)))
+    await platform.reporter.status(call_id, "transfer_initiated", {"target": "sales_specialist"})
+    await expect(row.locator("td.status")).to_have_text("Transfer to sales_specialist started")
+    await platform.reporter.status(call_id, "on_hold")
+    await expect(row.locator("td.status")).to_have_text("on_hold")
+    await platform.reporter.ended(call_id, CallEnd(outcome="warm_transfer", ended_at=now(), duration_seconds=9))
+    await expect(row).to_have_count(0)
 
 
 @contextlib.asynccontextmanager

@@ -1,5 +1,6 @@
 // Live calls: the liveCalls query, then kept current by the liveCalls subscription (calls appear when
-// they start and leave when they end). The subscription is opened first so no change is missed.
+// they start, show their new status when it changes, e.g. a transfer, and leave when they end). The
+// subscription is opened first so no change is missed.
 
 import { formatTime, h, label, statusLine } from "../dom.js";
 
@@ -26,10 +27,15 @@ export async function render(root, { api, navigate }) {
         h("td", {}, label(call.callType)),
         h("td", {}, label(call.fromNumber)),
         h("td", {}, label(call.toNumber)),
-        h("td", {}, call.target ? `${label(call.status)} → ${call.target}` : label(call.status)),
+        h("td", { class: "status" }, statusText(call)),
         h("td", {}, formatTime(call.startedAt)))));
     empty.hidden = calls.size > 0;
     table.hidden = calls.size === 0;
+  }
+
+  function statusText({ status, target }) {
+    if (status === "transfer_initiated") return `Transfer to ${label(target)} started`;
+    return target ? `${label(status)} → ${target}` : label(status);
   }
 
   let loaded = false;
@@ -38,7 +44,7 @@ export async function render(root, { api, navigate }) {
     if (change === "ended") {
       calls.delete(call.uuid);
       message.show(`Call ${call.uuid} ended${call.outcome ? ` (${call.outcome})` : ""}.`);
-    } else {
+    } else {  // started, or updated: the change carries the whole live entry
       calls.set(call.uuid, { ...(calls.get(call.uuid) || {}), ...call });
     }
   }
