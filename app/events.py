@@ -48,6 +48,12 @@ class Subscription:
                                self.channel, self._queue.maxsize)
         self._queue.put_nowait(event)
 
+    def interrupted(self) -> None:
+        """The bus lost its connection: events published meanwhile are gone, how many is unknown (counted
+        as one), and the reader closes the gap the same way as after an overflow."""
+        self.dropped += 1
+        self._unreported += 1
+
     async def get(self) -> Event:
         return await self._queue.get()
 
@@ -150,14 +156,22 @@ class RedisEventBus(EventBus):
 
     async def _read(self) -> None:
         prefix = len(self._prefix)
+        connected = True
         while True:
             try:
                 message = await self._pubsub.get_message(timeout=1.0)
             except asyncio.CancelledError:
                 raise
             except Exception:  # connection dropped: redis-py reconnects and resubscribes on the next read
+                if connected:
+                    connected = False
+                    logger.warning("Redis bus connection lost: marking every subscription interrupted")
+                    for subscriptions in tuple(self._subscribers.values()):
+                        for subscription in tuple(subscriptions):
+                            subscription.interrupted()
                 await asyncio.sleep(0.2)
                 continue
+            connected = True
             if message is None:
                 continue
             name = message["channel"].decode() if isinstance(message["channel"], bytes) else message["channel"]

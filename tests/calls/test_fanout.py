@@ -249,3 +249,31 @@ async def test_a_joining_follower_whose_replay_does_not_meet_its_first_live_even
     whole.deliver(CallEventItem({"type": "transcript", "seq": 6}))  # re-synchronised: held already
     whole.deliver(CallEventItem({"type": "end", "seq": 8}))
     assert not whole.cut_off and [item.seq async for item in whole] == [4, 5, 6, 7, 8]
+
+
+async def test_events_published_while_the_redis_connection_was_down_still_reach_followers():
+    """Redis pub/sub forgets what it published while our connection was gone; the replay log (a Redis
+    list) does not, so the hub closes the gap from it as after an overflow."""
+    prefix = f"test:{secrets.token_hex(4)}:"
+    bus = RedisEventBus(REDIS_URL, prefix=prefix + "bus:")
+    log = RedisCallEventLog(bus, prefix=prefix + "replay:")
+    call_id = new_call()
+    try:
+        async with log.fanout.follow(call_id) as follower:
+            await log.append(call_id, {"type": "start"})
+            host, port = bus._pubsub.connection._writer.get_extra_info("sockname")[:2]
+            clients = await bus.redis.client_list(_type="pubsub")
+            [ours] = [client for client in clients if client["addr"] == f"{host}:{port}"]
+            await bus.redis.client_kill_filter(_id=ours["id"])
+            for _ in range(3):   # published into the void: nobody is subscribed on the server right now
+                await log.append(call_id, {"type": "transcript", "text": "while away"})
+            for _ in range(100):
+                [(_, count)] = await bus.redis.pubsub_numsub(bus.key(call_events(call_id)))
+                if count:
+                    break
+                await asyncio.sleep(0.05)
+            await log.append(call_id, {"type": "end"})
+            received = await asyncio.wait_for(collect(follower), 10)
+        assert [item.seq for item in received] == [1, 2, 3, 4, 5]
+    finally:
+        await bus.aclose()
