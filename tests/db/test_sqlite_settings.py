@@ -1,5 +1,5 @@
-"""Every SQLite connection the platform opens runs in WAL mode, waits for a busy writer, syncs NORMAL and
-enforces foreign keys; a `?pragma=value` in the database URL overrides a default."""
+"""Every SQLite connection the platform opens runs in WAL mode, waits for a busy writer, syncs every commit
+to disk (FULL) and enforces foreign keys; a `?pragma=value` in the database URL overrides a default."""
 
 from __future__ import annotations
 
@@ -39,18 +39,18 @@ async def pragmas_of(url: str) -> dict:
     return json.loads(out.decode().strip().splitlines()[-1])
 
 
-async def test_a_database_opened_by_the_platform_uses_wal_busy_timeout_normal_sync_and_foreign_keys(tmp_path):
+async def test_a_database_opened_by_the_platform_uses_wal_busy_timeout_full_sync_and_foreign_keys(tmp_path):
     answers = await pragmas_of(f"sqlite://{tmp_path}/voiceai.db")
 
     assert answers["journal_mode"] == "wal"
     assert answers["busy_timeout"] == SQLITE_PRAGMAS["busy_timeout"] == 5000
-    assert answers["synchronous"] == 1   # NORMAL
+    assert answers["synchronous"] == 2   # FULL
     assert answers["foreign_keys"] == 1
 
 
 async def test_a_pragma_in_the_url_overrides_the_default(tmp_path):
-    answers = await pragmas_of(f"sqlite://{tmp_path}/voiceai.db?busy_timeout=250&synchronous=FULL")
+    answers = await pragmas_of(f"sqlite://{tmp_path}/voiceai.db?busy_timeout=250&synchronous=NORMAL")
 
     assert answers["busy_timeout"] == 250
-    assert answers["synchronous"] == 2   # FULL
+    assert answers["synchronous"] == 1   # NORMAL
     assert answers["journal_mode"] == "wal"
