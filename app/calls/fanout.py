@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from app.calls.live import CallEventLog
 
 RECENT_ITEMS = 200  # as many as a replay holds, so late joiners share the items (and encodings) of live ones
+GAP_CHECK_SECONDS = 1.0  # how soon a quiet call closes a gap its bus subscription reported
 logger = logging.getLogger(__name__)
 
 
@@ -75,7 +76,7 @@ class _CallHub:
             async with bus.subscribe(call_events(call_id)) as live:
                 self.ready.set_result(None)
                 while True:
-                    event = await live.get()
+                    event = await self._next_event(live)
                     if live.overflowed:
                         await self._resync(live)
                     self._deliver(self.item(event))
@@ -86,6 +87,25 @@ class _CallHub:
                 else:
                     self.ready.set_exception(error)
             raise
+
+    async def _next_event(self, live: Subscription) -> Event:
+        """The next live event. A gap the bus reported while the call was quiet (a Redis reconnect) is closed
+        within GAP_CHECK_SECONDS, not only when the call's next event happens to come; while the replay
+        cannot be read (Redis still away) the gap stays marked and nobody is cut off for it."""
+        while True:
+            try:
+                async with asyncio.timeout(GAP_CHECK_SECONDS):
+                    return await live.get()
+            except TimeoutError:
+                if live.overflowed and await self._replay_readable():
+                    await self._resync(live)
+
+    async def _replay_readable(self) -> bool:
+        try:
+            await self._log.replay(self._call_id)
+        except Exception:
+            return False
+        return True
 
     def _deliver(self, item: CallEventItem) -> None:
         for follower in tuple(self.followers):

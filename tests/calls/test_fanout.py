@@ -267,13 +267,16 @@ async def test_events_published_while_the_redis_connection_was_down_still_reach_
             await bus.redis.client_kill_filter(_id=ours["id"])
             for _ in range(3):   # published into the void: nobody is subscribed on the server right now
                 await log.append(call_id, {"type": "transcript", "text": "while away"})
-            for _ in range(100):
+            stream = aiter(follower)
+            received = [await asyncio.wait_for(anext(stream), 10) for _ in range(4)]
+            assert [item.seq for item in received] == [1, 2, 3, 4]   # closed without waiting for another event
+            for _ in range(100):   # resubscribed
                 [(_, count)] = await bus.redis.pubsub_numsub(bus.key(call_events(call_id)))
                 if count:
                     break
                 await asyncio.sleep(0.05)
             await log.append(call_id, {"type": "end"})
-            received = await asyncio.wait_for(collect(follower), 10)
+            received.append(await asyncio.wait_for(anext(stream), 10))
         assert [item.seq for item in received] == [1, 2, 3, 4, 5]
     finally:
         await bus.aclose()
