@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Optional
 
 import strawberry
+from strawberry import UNSET
 
 from app.integrations.service import IntegrationView
 from schema.context import Info, org_of
@@ -49,11 +50,13 @@ class SarvamIntegrationType:
     api_key: Optional[str]
     is_connected: bool
     connected_at: Optional[datetime]
+    streaming: Optional[bool] = strawberry.field(
+        description="Calls use Sarvam's WebSockets (true) or REST (false); null: the deployment's default.")
 
     @classmethod
     def of(cls, view: IntegrationView) -> "SarvamIntegrationType":
         return cls(provider=view.provider, api_key=view.api_key, is_connected=view.is_connected,
-                   connected_at=view.connected_at)
+                   connected_at=view.connected_at, streaming=view.streaming)
 
 
 @strawberry.input
@@ -68,6 +71,8 @@ class ExotelInput:
 @strawberry.input
 class SarvamInput:
     api_key: str
+    streaming: Optional[bool] = strawberry.field(
+        default=UNSET, description="Stream speech over Sarvam's WebSockets instead of REST (extension).")
 
 
 @strawberry.type

@@ -62,3 +62,9 @@ def base_url(subdomain_value: str) -> str:
 
 def phone(value: Any) -> str:
     return check.e164("phone_number", value, numbering_plan=False)
+
+
+def flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise Invalid(f"{name} must be true or false")
+    return value

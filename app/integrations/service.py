@@ -47,6 +47,12 @@ class ExotelAccount:
 
 
 @dataclass(frozen=True)
+class SarvamAccount:
+    api_key: str
+    streaming: bool | None   # None: the deployment's VOICEAI_SARVAM_STREAMING decides
+
+
+@dataclass(frozen=True)
 class IntegrationView:
     """What reads return: secrets masked."""
 
@@ -59,6 +65,7 @@ class IntegrationView:
     api_token: str | None = None
     subdomain: str | None = None
     phone_number: str | None = None
+    streaming: bool | None = None
 
 
 class IntegrationService:
@@ -78,7 +85,8 @@ class IntegrationService:
                                connected_at=row.connected_at, account_sid=row.account_sid,
                                api_key=check.mask(secrets.get("api_key")),
                                api_token=check.mask(secrets.get("api_token")),
-                               subdomain=row.settings.get("subdomain"), phone_number=row.settings.get("phone_number"))
+                               subdomain=row.settings.get("subdomain"), phone_number=row.settings.get("phone_number"),
+                               streaming=row.settings.get("streaming"))
 
     async def telephony(self, organisation_id: str) -> list[IntegrationView]:
         """Supported carriers; the simulator is always available and is used when Exotel is not connected."""
@@ -103,9 +111,11 @@ class IntegrationService:
         rows = await Integration.filter(provider="exotel", account_sid=account_sid)
         return [self._account(row) for row in rows]
 
-    async def sarvam_key(self, organisation_id: str) -> str | None:
+    async def sarvam_account(self, organisation_id: str) -> SarvamAccount | None:
         row = await Integration.get_or_none(organisation_id=organisation_id, provider="sarvam")
-        return None if row is None else self._open(row).get("api_key")
+        if row is None or not self._open(row).get("api_key"):
+            return None
+        return SarvamAccount(self._open(row)["api_key"], row.settings.get("streaming"))
 
     # writes --------------------------------------------------------------------------------------------
     async def connect_exotel(self, organisation_id: str, data: Mapping[str, Any]) -> IntegrationView:
@@ -120,9 +130,10 @@ class IntegrationService:
         return await self.view(organisation_id, "exotel")
 
     async def connect_sarvam(self, organisation_id: str, data: Mapping[str, Any]) -> IntegrationView:
-        _only(data, {"api_key"})
+        _only(data, {"api_key", "streaming"})
         secrets = {"api_key": check.credential("api_key", data.get("api_key"))}
-        await self._upsert(organisation_id, "sarvam", "voice", secrets, {}, None)
+        settings = {} if data.get("streaming") is None else {"streaming": check.flag("streaming", data["streaming"])}
+        await self._upsert(organisation_id, "sarvam", "voice", secrets, settings, None)
         return await self.view(organisation_id, "sarvam")
 
     async def disconnect(self, organisation_id: str, provider: str) -> IntegrationView:

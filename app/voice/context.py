@@ -73,6 +73,7 @@ class CallContext:
     call_id: str | None = None
     flow_config: dict[str, Any] = field(default_factory=dict)
     sarvam_api_key: str | None = field(default=None, repr=False)  # the organisation's Sarvam integration
+    sarvam_streaming: bool | None = None   # its choice of WebSockets over REST; None: the setting decides
 
     @property
     def language(self) -> str:

@@ -33,12 +33,12 @@ class AcceptAllAccounts:
 
 
 class OrganisationKeys(Protocol):
-    async def sarvam_key(self, organisation_id: str) -> str | None:
-        """The organisation's own Sarvam key, if it connected one."""
+    async def sarvam_account(self, organisation_id: str) -> Any:
+        """The organisation's own Sarvam integration (`api_key`, `streaming`), if it connected one."""
 
 
 class NoOrganisationKeys:
-    async def sarvam_key(self, organisation_id: str) -> str | None:
+    async def sarvam_account(self, organisation_id: str) -> Any:
         return None
 
 
@@ -102,10 +102,10 @@ class FlowResolver:
 
     async def _with_voice_language(self, context: CallContext) -> CallContext:
         """An organisation's cloned (nextneural) speaker carries its language on the speaker, not the agent;
-        its Sarvam integration key, when connected, is used for this call's providers."""
-        sarvam_key = await self.keys.sarvam_key(context.organisation_id)
-        if sarvam_key:
-            context = replace(context, sarvam_api_key=sarvam_key)
+        its Sarvam integration (key, and REST or streaming), when connected, is used for this call's providers."""
+        sarvam = await self.keys.sarvam_account(context.organisation_id)
+        if sarvam is not None:
+            context = replace(context, sarvam_api_key=sarvam.api_key, sarvam_streaming=sarvam.streaming)
         voice = context.voice
         if voice.provider != "nextneural" or not voice.speaker or voice.language_code:
             return context

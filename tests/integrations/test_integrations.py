@@ -102,13 +102,38 @@ async def test_sarvam_roundtrip(client):
     answer = await client.put("/integrations/voice/sarvam", json={"api_key": "sk_sarvam_secret_1234"})
     assert answer.status == 200, answer.body
     assert answer.body == {"provider": "sarvam", "api_key": "••••••••1234", "is_connected": True,
-                           "connected_at": answer.body["connected_at"]}
-    assert await client.server.platform.integrations.sarvam_key(client.organisation_id) == "sk_sarvam_secret_1234"
+                           "connected_at": answer.body["connected_at"], "streaming": None}
+    account = await client.server.platform.integrations.sarvam_account(client.organisation_id)
+    assert (account.api_key, account.streaming) == ("sk_sarvam_secret_1234", None)
     bad = await client.put("/integrations/voice/sarvam", json={"api_key": 5})
     assert bad.status == 400
     assert (await client.get("/integrations/voice/sarvam")).body["api_key"] == "••••••••1234"
     gone = await client.delete("/integrations/voice/sarvam")
     assert gone.status == 200 and gone.body["is_connected"] is False and gone.body["api_key"] is None
+
+
+async def test_an_organisation_chooses_sarvam_streaming_on_its_integration(client):
+    """An extension of the spec's body: `streaming` picks Sarvam's WebSockets over REST for its calls."""
+    answer = await client.put("/integrations/voice/sarvam", json={"api_key": "sk_sarvam_secret_1234",
+                                                                  "streaming": True})
+    assert answer.status == 200 and answer.body["streaming"] is True
+    bad = await client.put("/integrations/voice/sarvam", json={"api_key": "sk_other_key_9999", "streaming": "yes"})
+    assert bad.status == 400 and "streaming" in bad.body["detail"]
+    unchanged = (await client.get("/integrations/voice/sarvam")).body
+    assert (unchanged["api_key"], unchanged["streaming"]) == ("••••••••1234", True)
+
+    from app.voice.providers.sarvam_ws_stt import SarvamStreamingSTT
+    from app.voice.providers.selection import ProviderSelector
+    from app.voice.routes import _resolver
+    from tests.voice.conftest import create_flow
+
+    flow = await create_flow(client, "outbound")
+    context = await _resolver(client.server.platform).outbound({"flow_id": flow["uuid"]}, "+919812345678", None)
+    assert (context.sarvam_api_key, context.sarvam_streaming) == ("sk_sarvam_secret_1234", True)
+    assert isinstance(ProviderSelector(client.server.settings).stt(context), SarvamStreamingSTT)
+    await client.put("/integrations/voice/sarvam", json={"api_key": "sk_sarvam_secret_1234", "streaming": False})
+    context = await _resolver(client.server.platform).outbound({"flow_id": flow["uuid"]}, "+919812345678", None)
+    assert not isinstance(ProviderSelector(client.server.settings).stt(context), SarvamStreamingSTT)
 
 
 async def test_apps_by_category(client):

@@ -99,8 +99,11 @@ class ProviderSelector:
         return ScriptedPolicy(context.script)
 
     def sarvam_streaming(self, context: CallContext) -> bool:
-        chosen = context.flow_config.get("sarvam_streaming")
-        return chosen if isinstance(chosen, bool) else self.keys.sarvam_streaming
+        """The flow's config decides, then the organisation's Sarvam integration, then the setting."""
+        for chosen in (context.flow_config.get("sarvam_streaming"), context.sarvam_streaming):
+            if isinstance(chosen, bool):
+                return chosen
+        return self.keys.sarvam_streaming
 
     def tts(self, context: CallContext):
         provider = (context.voice.provider or "").lower()
