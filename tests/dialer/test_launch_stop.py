@@ -13,7 +13,7 @@ from tests.dialer.conftest import job_statuses, make_customers, make_flow
 
 async def _events(client, event: str) -> list[dict]:
     rows = await WebhookDelivery.filter(webhook__organisation_id=client.organisation_id, event_type=event) \
-        .values_list("payload", flat=True)
+        .order_by("created_at").values_list("payload", flat=True)
     return [row["data"] for row in rows]
 
 
