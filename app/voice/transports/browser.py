@@ -21,6 +21,7 @@ from app.errors import DomainError
 from app.voice.audio import FrameSplitter
 from app.voice.runtime import VoiceRuntime
 from app.voice.session import CallSession
+from app.voice.transports.call_loop import run_call
 
 log = logging.getLogger("app.voice.browser")
 RATE = 16000
@@ -57,14 +58,9 @@ class BrowserTestStream:
         self.session = CallSession(context, self.runtime.providers(context), self.runtime.reporter_factory(),
                                    self, self.runtime.session_config(RATE), self.runtime.clock)
         self.state = BrowserState.ACTIVE
-        reader = asyncio.get_running_loop().create_task(self._read(FrameSplitter(RATE)), name="browser-reader")
         try:
-            await self.session.start()
-            await self.session.ended.wait()
+            await run_call(self.session, self._read(FrameSplitter(RATE)), "browser-reader")
         finally:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-            self.session.end("connected", "caller_hangup")
             end = await self.session.wait()
             await self._send_json({"type": "end", "outcome": end.outcome, "end_reason": end.end_reason,
                                    "duration_seconds": end.duration_seconds})

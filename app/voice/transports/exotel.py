@@ -19,6 +19,7 @@ from app.voice.context import CallContext
 from app.voice.runtime import VoiceRuntime
 from app.voice.session import CallSession
 from app.voice.transports import exotel_protocol as wire
+from app.voice.transports.call_loop import run_call
 from app.voice.transports.exotel_auth import REFUSED, SocketAccess
 
 log = logging.getLogger("app.voice.exotel")
@@ -77,14 +78,9 @@ class ExotelStream:
         self.session = CallSession(context, self.runtime.providers(context), reporter, self,
                                    self.runtime.session_config(rate), self.runtime.clock)
         self.state = StreamState.ACTIVE
-        reader = asyncio.get_running_loop().create_task(self._read(FrameSplitter(rate)), name="exotel-reader")
         try:
-            await self.session.start()
-            await self.session.ended.wait()
+            await run_call(self.session, self._read(FrameSplitter(rate)), "exotel-reader")
         finally:
-            reader.cancel()
-            await asyncio.gather(reader, return_exceptions=True)
-            self.session.end("connected", "caller_hangup")
             await self._close()  # first: Exotel moves on to its next applet while we write up the call
             await self.session.wait()
 
