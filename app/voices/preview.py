@@ -6,12 +6,11 @@ must work with no provider keys, and it never spends an organisation's provider 
 
 from __future__ import annotations
 
-import io
-import wave
 from collections import OrderedDict
 
 from app.voice.providers.espeak_tts import synthesize_blocking
 from app.voice.providers.cpu import run_cpu
+from app.voice.providers.wav import pcm_to_wav
 
 PREVIEW_RATE = 16000
 PREVIEW_TEXT = {
@@ -19,16 +18,6 @@ PREVIEW_TEXT = {
     "en": "Hello! This is how I sound on a call.",
 }
 CACHE_SIZE = 64
-
-
-def _wav(pcm: bytes, rate: int) -> bytes:
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(pcm)
-    return buffer.getvalue()
 
 
 class VoicePreviews:
@@ -44,7 +33,7 @@ class VoicePreviews:
             return cached
         language = language_code.split("-")[0]
         text = PREVIEW_TEXT.get(language, PREVIEW_TEXT["en"])
-        audio = _wav(await run_cpu(synthesize_blocking, text, language_code, PREVIEW_RATE), PREVIEW_RATE)
+        audio = pcm_to_wav(await run_cpu(synthesize_blocking, text, language_code, PREVIEW_RATE), PREVIEW_RATE)
         self._cache[voice_uuid] = audio
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
