@@ -101,13 +101,16 @@ class RestEndpoint:
         self.body_limit = compiled.route.max_body_bytes or platform.settings.max_body_bytes
 
     async def handle(self, request: Request) -> Response:
-        try:
-            variables = await self.variables(request)
-        except DomainError as error:
-            return error_response(error)
+        """Authenticate first, then read and check the input, then run the operation: an anonymous caller
+        learns nothing of the input rules and makes the server read no body."""
         context = RequestContext(
             self.platform, request.state.client_ip, bearer_token(request.headers.get("authorization")), request
         )
+        try:
+            await context.principal()
+            variables = await self.variables(request)
+        except DomainError as error:
+            return error_response(error)
         result = await self.schema.execute(self.compiled.document, variable_values=variables, context_value=context)
         if result.errors:
             return self.failure(result.errors[0])

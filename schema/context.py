@@ -15,14 +15,14 @@ class RequestContext:
     """Per HTTP request, or per WebSocket connection: nothing operation-scoped may live here."""
 
     def __init__(self, platform: Platform, client_ip: str, token: str | None,
-                 request: Any = None, response: Any = None) -> None:
+                 request: Any = None, response: Any = None, principal: Principal | None = None) -> None:
         self.platform = platform
         self.client_ip = client_ip
         self.token = token
         self.request = request
         self.response = response
         self.connection_params: dict[str, Any] | None = None
-        self._principal: Principal | None = None
+        self._principal: Principal | None = principal  # already authenticated by the door
 
     async def principal(self) -> Principal:
         if self._principal is None:

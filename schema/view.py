@@ -1,5 +1,11 @@
 """The GraphQL door over HTTP and graphql-transport-ws, with GraphiQL for browsers.
 
+Authentication comes first, as at the REST door: an HTTP operation is authenticated from its headers
+(or `?token=`) before its body is read, parsed, validated or its variables coerced, so an anonymous
+caller gets `UNAUTHENTICATED` and nothing else, introspection included (GraphiQL sends the key from its
+Headers pane). The GraphiQL page itself is static and stays open. Sockets authenticate at
+`connection_init`, before any `subscribe` is read.
+
 Subscriptions whose `next` payload depends only on the event (not on who is watching) can use
 `shared_next()`: the payload is executed and encoded once per event and operation, then sent as the
 same text to every subscriber, instead of running the selection and Strawberry's per-result hooks
@@ -18,6 +24,8 @@ from graphql import DocumentNode, GraphQLError, parse
 from graphql.execution import execute_subscription_event
 from graphql.execution.executor_throwing_on_incremental import ExecutorThrowingOnIncremental
 from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -27,6 +35,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 
 from app.auth.authenticator import bearer_token
 from app.calls.stream import CallEventItem
+from app.auth.principal import Principal
 from app.errors import DomainError
 from app.events import Event
 from app.platform import Platform
@@ -119,9 +128,21 @@ class PlatformGraphQL(GraphQL):
                          keep_alive=True, keep_alive_interval=15, multipart_uploads_enabled=True)
         self.platform = platform
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            request = Request(scope, receive)
+            if not self.should_render_graphql_ide(self.request_adapter_class(request)):
+                try:
+                    scope["state"][PRINCIPAL] = await self.platform.authenticator.authenticate(_token(request))
+                except DomainError as error:
+                    await rejected(error)(scope, receive, send)
+                    return
+        await super().__call__(scope, receive, send)
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
-        token = bearer_token(request.headers.get("authorization")) or request.query_params.get("token")
-        return RequestContext(self.platform, request.scope["state"]["client_ip"], token, request, response)
+        principal: Principal | None = request.scope["state"].get(PRINCIPAL)
+        return RequestContext(self.platform, request.scope["state"]["client_ip"], _token(request), request, response,
+                              principal=principal)
 
     async def on_ws_connect(self, context: RequestContext) -> None:
         """Authenticate the connection once; operations on it then run as that principal."""
@@ -131,3 +152,15 @@ class PlatformGraphQL(GraphQL):
         except DomainError as error:
             raise ConnectionRejectionError({"detail": error.detail, "code": error.code}) from None
         return None
+
+
+PRINCIPAL = "graphql_principal"  # request-state key: who the HTTP door authenticated
+
+
+def _token(request: Request | WebSocket) -> str | None:
+    return bearer_token(request.headers.get("authorization")) or request.query_params.get("token")
+
+
+def rejected(error: DomainError) -> JSONResponse:
+    """A GraphQL answer (status 200, as for any other operation error) naming only the credential problem."""
+    return JSONResponse({"data": None, "errors": [{"message": error.detail, "extensions": {"code": error.code}}]})
