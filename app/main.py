@@ -31,6 +31,7 @@ from compat_rest.customer_import import import_handler
 from compat_rest.exotel_callbacks import exotel_handlers
 from compat_rest.live_socket import live_socket
 from compat_rest.recording import recording_handler
+from compat_rest.router_errors import EXCEPTION_HANDLERS
 from compat_rest.openapi import openapi_document
 from compat_rest.routes import BASE_PATH, ROUTES
 from compat_rest.sample_preview import sample_preview_handler
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
             Middleware(GlobalRateLimit, limiter=platform.rate_limiter, prefix=BASE_PATH, exempt=RATE_LIMIT_EXEMPT),
         ],
         lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.platform = platform
     app.state.schema = schema

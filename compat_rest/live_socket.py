@@ -20,6 +20,7 @@ from app.calls.stream import FollowerTooSlow
 from app.errors import DomainError, NotFound
 from app.events import Event
 from app.platform import Platform
+from schema.public_ids import is_public_id
 
 POLICY_VIOLATION = 1008
 TRY_AGAIN_LATER = 1013
@@ -43,6 +44,8 @@ def live_socket(platform: Platform):
             await websocket.close(POLICY_VIOLATION, reason=error.detail[:120])
             return
         try:
+            if not is_public_id(call_id):  # could never name a call; the ORM would refuse it as a fault
+                raise NotFound("Call not found")
             await platform.calls.get(principal.organisation_id, call_id)
         except NotFound as error:
             await websocket.close(NOT_FOUND, reason=error.detail)

@@ -12,12 +12,13 @@ from graphql import GraphQLBoolean, GraphQLField, GraphQLNonNull
 from graphql.pyutils import Undefined
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from app.auth.authenticator import bearer_token
 from app.errors import DomainError, Invalid, RateLimited, TooLarge
 from app.platform import Platform
 from compat_rest.coercion import body_value, query_value
+from compat_rest.path_params import TypedRoute
 from compat_rest.routes import BASE_PATH, ROUTES, RestRoute
 from compat_rest.selection import selection_set
 from schema.context import RequestContext
@@ -183,7 +184,7 @@ def build_routes(schema: strawberry.Schema, platform: Platform,
             endpoint = handlers.get(f"{route.method} {route.path}") or _pending_endpoint(route)
         else:
             endpoint = RestEndpoint(compile_route(schema, route), schema, platform).handle
-        routes.append(Route(route.path, endpoint, methods=[route.method], name=f"{route.method} {route.path}"))
+        routes.append(TypedRoute(route.path, endpoint, methods=[route.method], name=f"{route.method} {route.path}"))
     return routes
 
 

@@ -25,6 +25,7 @@ from schema.operation_metrics import OperationMetrics
 from schema.queues import QueueMutations, QueueQueries
 from schema.webhooks import WebhookMutations, WebhookQueries
 from schema.organisation import OrganisationMutations, OrganisationQueries
+from schema.public_ids import guard_id_arguments
 from schema.samples import SampleQueries
 from schema.scalars import UtcDateTime
 from schema.scripts import ScriptMutations, ScriptQueries
@@ -52,7 +53,7 @@ class PlatformSchema(strawberry.Schema):
 
 
 def build_schema(*, max_depth: int = 10, max_tokens: int = 2000) -> strawberry.Schema:
-    return PlatformSchema(
+    schema = PlatformSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -69,3 +70,5 @@ def build_schema(*, max_depth: int = 10, max_tokens: int = 2000) -> strawberry.S
             ValidationCache(maxsize=512),
         ],
     )
+    guard_id_arguments(schema._schema)
+    return schema
