@@ -10,6 +10,9 @@ from graphql.pyutils import Undefined
 from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 
 from compat_rest.coercion import python_name
+from compat_rest.constraints import ARGUMENTS, INPUT_FIELDS, constrain
+from compat_rest.handler_answers import HANDLER_ANSWERS
+from compat_rest.path_params import parameter_schema
 from compat_rest.routes import BASE_PATH, ROUTES, RestRoute
 from compat_rest.selection import include_only, rest_visible
 from compat_rest.shim import compile_route
@@ -26,7 +29,10 @@ SCALARS: dict[str, dict[str, Any]] = {
 }
 ERROR = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
 ERROR_STATUSES = {"400": "Invalid input", "401": "Invalid or expired token", "404": "Not found",
-                  "409": "Conflict", "413": "Body too large", "429": "Rate limit exceeded"}
+                  "409": "Conflict", "413": "Body too large", "429": "Rate limit exceeded",
+                  "503": "A dependency (queue, provider) cannot serve now"}
+CALLBACK_ERRORS = {"400": "Invalid input", "403": "The caller is not a connected account or the call is not its",
+                   "404": "Not found", "413": "Body too large", "503": "No agent available"}
 
 
 def json_schema(type_: Any, *, nullable: bool = True, depth: int = 0) -> dict[str, Any]:
@@ -43,6 +49,8 @@ def json_schema(type_: Any, *, nullable: bool = True, depth: int = 0) -> dict[st
                 continue
             key = python_name(field, name)
             properties[key] = json_schema(field.type, depth=depth + 1)
+            if isinstance(type_, GraphQLInputObjectType):
+                properties[key] = constrain(properties[key], INPUT_FIELDS.get(type_.name, {}).get(key))
             if field.description:
                 properties[key]["description"] = field.description
             if isinstance(field.type, GraphQLNonNull) and not include_only(field) and (
@@ -59,13 +67,37 @@ def json_schema(type_: Any, *, nullable: bool = True, depth: int = 0) -> dict[st
     return schema
 
 
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or a value: it has no null."""
+    kinds = schema.get("type")
+    if isinstance(kinds, list):
+        schema = {**schema, "type": next(kind for kind in kinds if kind != "null")}
+        if "enum" in schema:
+            schema["enum"] = [value for value in schema["enum"] if value is not None]
+    return schema
+
+
+def _errors(route: RestRoute) -> dict[str, Any]:
+    statuses = CALLBACK_ERRORS if route.public else ERROR_STATUSES
+    return {status: {"description": text, "content": {"application/json": {"schema": ERROR}}}
+            for status, text in statuses.items()}
+
+
+def _handler_answers(route: RestRoute, operation: dict[str, Any]) -> None:
+    answers = HANDLER_ANSWERS.get(f"{route.method} {route.path}")
+    if answers is not None:
+        operation["responses"].update(answers.responses)
+        if answers.request_body is not None:
+            operation["requestBody"] = answers.request_body
+
+
 def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": route.summary,
         "operationId": re.sub(r"\W+", "_", f"{route.method}{route.path}").strip("_").lower(),
         "tags": [route.tag] if route.tag else [],
         "parameters": [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": name, "in": "path", "required": True, "schema": parameter_schema(name)}
             for name in re.findall(r"{(\w+)}", route.path)
         ],
         "security": [] if route.public else [{"bearer": []}],
@@ -74,13 +106,13 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
         operation["description"] = f"Not implemented yet ({route.pending})."
         operation["responses"] = {"501": {"description": "Not implemented yet"}}
         return operation
-    if route.field is None:  # a handler with no GraphQL twin: binary media only
+    if route.field is None:  # a handler with no GraphQL twin: binary media (or its own answers, below)
         operation["responses"] = {
             str(route.status): {"description": "Success", "content": {
                 media: {"schema": {"type": "string", "format": "binary"}} for media in route.media_types}},
-            **{status: {"description": text, "content": {"application/json": {"schema": ERROR}}}
-               for status, text in ERROR_STATUSES.items()},
+            **_errors(route),
         }
+        _handler_answers(route, operation)
         if route.extension:
             operation["x-extension"] = True
         return operation
@@ -90,7 +122,8 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
         operation["parameters"].append({
             "name": param, "in": "query",
             "required": isinstance(args[argument].type, GraphQLNonNull),
-            "schema": json_schema(args[argument].type),
+            "schema": _not_null(constrain(json_schema(args[argument].type),
+                                          ARGUMENTS.get(route.field or "", {}).get(param))),
         })
     for param in compiled.include_params:
         operation["parameters"].append({"name": param, "in": "query", "schema": {"type": "boolean", "default": False}})
@@ -114,9 +147,9 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
                or {"application/json": {"schema": result}})
     operation["responses"] = {
         str(route.status): {"description": "Success", "content": content},
-        **{status: {"description": text, "content": {"application/json": {"schema": ERROR}}}
-           for status, text in ERROR_STATUSES.items()},
+        **_errors(route),
     }
+    _handler_answers(route, operation)
     if compiled.rate_limit:
         operation["x-rate-limit"] = compiled.rate_limit
     if route.extension:
