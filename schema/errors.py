@@ -8,7 +8,9 @@ from typing import Iterator
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from app.errors import DomainError, RateLimited
+from tortoise.exceptions import ValidationError
+
+from app.errors import DomainError, Invalid, RateLimited
 
 log = logging.getLogger("schema.errors")
 
@@ -23,6 +25,13 @@ def coded(error: GraphQLError) -> GraphQLError:
             extensions["retryAfter"] = original.retry_after
         return GraphQLError(original.detail, nodes=error.nodes, source=error.source, positions=error.positions,
                             path=error.path, original_error=original, extensions=extensions)
+    if isinstance(original, ValidationError):
+        # A value its column cannot hold (the ORM's own check): the client's input, never a fault.
+        field = str(original).split(":", 1)[0].strip() or "a value"
+        log.warning("the ORM refused %s in %s", field, error.path)
+        return coded(GraphQLError("", nodes=error.nodes, source=error.source,
+                                  positions=error.positions, path=error.path,
+                                  original_error=Invalid(f"{field} does not fit: too long or malformed")))
     if original is None:
         # Syntax, validation and variable coercion errors: the client sent something wrong.
         error.extensions = {**(error.extensions or {}), "code": "BAD_REQUEST"}

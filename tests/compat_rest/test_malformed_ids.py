@@ -83,3 +83,10 @@ async def test_the_live_socket_closes_a_malformed_call_id_as_not_found(client):
     from tests.calls.test_live import ws_events
 
     assert await ws_events(client, "cal_" + "0" * 30) == ([], 4404)
+
+
+async def test_any_value_a_column_cannot_hold_is_a_400_not_a_server_error(client):
+    """The safety net under the id checks: the ORM's own length check maps to Invalid in one place."""
+    answer = await client.graphql('{ speaker(name: "%s") { name } }' % ("x" * 100))
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert answer["errors"][0]["message"] == "name does not fit: too long or malformed"
