@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from app.calls import service as calls
-from app.services import agents, customer_bulk, customer_fields, customers, flow_fields, samples, scripts
+from app.integrations.fields import ACCOUNT_SID, HOST
+from app.services import agents, customer_bulk, customer_fields, customers, flow_fields, samples, scripts, speakers
+from app.voices.catalog import LANGUAGE_NAMES
 from app.services.validation import HEX_COLOUR, LANGUAGE_TAG
 from app.integrations.service import APP_CATEGORIES
 from app.webhooks import service as webhooks
@@ -105,9 +107,10 @@ INPUT_FIELDS: dict[str, dict[str, Fragment]] = {
                            "events": {"minItems": 1, "items": one_of(EVENT_TYPES, nullable=False)},
                            "headers": {**NULLABLE_OBJECT, "maxProperties": 20}},
     "ExotelInput": {"api_key": {**text(200), "pattern": r"^\S+$"}, "api_token": {**text(200), "pattern": r"^\S+$"},
-                    "account_sid": {**text(64), "pattern": r"^[A-Za-z0-9_-]+$"},
-                    "subdomain": {**text(255), "description": "a host name such as api.exotel.com, optionally "
-                                                              "with scheme and port"},
+                    "account_sid": {**text(64), "pattern": ACCOUNT_SID.pattern},
+                    "subdomain": {**text(255), "pattern": HOST.pattern,
+                                  "description": "a host name such as api.exotel.com (a scheme and port, "
+                                                 "http://127.0.0.1:8123, are accepted too)"},
                     "phone_number": E164},
     "SarvamInput": {"api_key": {**text(200), "pattern": r"^\S+$"}},
     "CallMetadataInput": {"key_details": JSON_OBJECT},
@@ -151,3 +154,10 @@ def constrain(schema: dict[str, Any], fragment: Fragment | None) -> dict[str, An
     if "enum" in merged and isinstance(merged.get("type"), list) and "null" in merged["type"]:
         merged["enum"] = [*merged["enum"], None]
     return merged
+
+
+FORM_PARTS: dict[str, dict[str, Fragment]] = {  # multipart handler rows, by their GraphQL twin
+    "createSpeaker": {"name": {"pattern": speakers.NAME.pattern, "maxLength": speakers.NAME_MAX},
+                      "language": {"enum": sorted(LANGUAGE_NAMES)}, "description": {"maxLength": 2000}},
+    "uploadDatasetSample": {"transcript": text(speakers.TRANSCRIPT_MAX)},
+}

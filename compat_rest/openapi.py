@@ -10,7 +10,7 @@ from graphql.pyutils import Undefined
 from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 
 from compat_rest.coercion import python_name
-from compat_rest.constraints import ARGUMENTS, INPUT_FIELDS, constrain
+from compat_rest.constraints import ARGUMENTS, FORM_PARTS, INPUT_FIELDS, constrain
 from compat_rest.handler_answers import HANDLER_ANSWERS
 from compat_rest.path_params import parameter_schema
 from compat_rest.routes import BASE_PATH, ROUTES, RestRoute
@@ -131,7 +131,8 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
         form = route.form or {"file": "file"}
         operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object",
-            "properties": {part: {"type": "string", **({"format": "binary"} if kind == "file" else {})}
+            "properties": {part: {"type": "string", **({"format": "binary"} if kind == "file" else {}),
+                                  **FORM_PARTS.get(route.field or "", {}).get(part, {})}
                            for part, kind in form.items()},
             "required": [part for part, kind in form.items() if not kind.startswith("optional")],
         }}}}

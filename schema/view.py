@@ -34,8 +34,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 
 from app.auth.authenticator import bearer_token
-from app.calls.stream import CallEventItem
 from app.auth.principal import Principal
+from app.calls.stream import CallEventItem
 from app.errors import DomainError
 from app.events import Event
 from app.platform import Platform
