@@ -14,6 +14,7 @@ from typing import Any, Iterable
 from app.calls import service as calls
 from app.integrations.fields import ACCOUNT_SID, HOST
 from app.services import agents, customer_bulk, customer_fields, customers, flow_fields, samples, scripts, speakers
+from app.voices import catalog
 from app.voices.catalog import LANGUAGE_NAMES
 from app.services.validation import HEX_COLOUR, LANGUAGE_TAG
 from app.integrations.service import APP_CATEGORIES
@@ -75,8 +76,9 @@ _CUSTOMER = {"name": required_text(200), "phone": {**E164, **NOT_NULL},
              "preferred_language": one_of(customer_fields.LANGUAGES, nullable=False), "metadata": JSON_OBJECT}
 _FLOW = {"kind": one_of(flow_fields.KINDS, nullable=False), "name": required_text(200),
          "provider": one_of(flow_fields.PROVIDERS, nullable=False), "voice_agent_id": PUBLIC_ID,
-         "speaker": optional_text(128), "language_code": {"pattern": LANGUAGE_TAG.pattern},
-         "phone_number": E164, "script_id": PUBLIC_ID, "branches": texts(50, 100),
+         "speaker": {**optional_text(128), "pattern": r"\S",
+                     "description": "a catalog voice of the provider in the flow's language"},
+         "language_code": {"pattern": LANGUAGE_TAG.pattern}, "phone_number": E164, "script_id": PUBLIC_ID, "branches": texts(50, 100),
          "start_date": DATE, "end_date": DATE, "config": NULLABLE_OBJECT,
          "status": one_of(flow_fields.STATUSES, nullable=False)}
 _SCRIPT = {"name": required_text(200), "opening_line": optional_text(scripts.MAX_TEXT),
@@ -160,4 +162,36 @@ FORM_PARTS: dict[str, dict[str, Fragment]] = {  # multipart handler rows, by the
     "createSpeaker": {"name": {"pattern": speakers.NAME.pattern, "maxLength": speakers.NAME_MAX},
                       "language": {"enum": sorted(LANGUAGE_NAMES)}, "description": {"maxLength": 2000}},
     "uploadDatasetSample": {"transcript": text(speakers.TRANSCRIPT_MAX)},
+}
+
+
+def _when(condition: Fragment, required: list[str], then: Fragment) -> Fragment:
+    return {"if": {"properties": condition, "required": required}, "then": {"properties": then}}
+
+
+def _voice_rules() -> Fragment:
+    """The voice a provider can speak: Sarvam's models, languages and per-model speakers; nextneural's
+    catalog speakers, each in its own language (ElevenLabs takes an account's own voice ids: no rule)."""
+    sarvam, v2, v3 = {"const": "sarvam"}, "bulbul:v2", "bulbul:v3"
+    nextneural = sorted({(voice.speaker, voice.language_code) for voice in catalog.find_voices("nextneural")})
+    return {"allOf": [
+        _when({"provider": sarvam}, ["provider"], {
+            "model": {"enum": [*agents.SARVAM_MODELS, None]},
+            "language_code": {"enum": [*catalog.SARVAM_LANGUAGES, None]}}),
+        _when({"provider": sarvam, "model": {"const": v2}}, ["provider", "model"],
+              {"speaker": {"enum": [*sorted(catalog.speakers_of("sarvam", v2)), None]}}),
+        _when({"provider": sarvam, "model": {"enum": [v3, None]}}, ["provider"],
+              {"speaker": {"enum": [*sorted(catalog.speakers_of("sarvam", v3)), None]}}),
+        {"if": {"properties": {"provider": {"const": "nextneural"}}, "required": ["provider"]},
+         "then": {"anyOf": [
+             {"properties": {"speaker": {"type": "null"}}},
+             {"not": {"required": ["speaker"]}},
+             *({"properties": {"speaker": {"const": speaker}, "language_code": {"enum": [language, None]}},
+                "required": ["speaker"]} for speaker, language in nextneural)]}},
+    ]}
+
+
+OBJECT_RULES: dict[str, Fragment] = {  # rules that span an input object's fields
+    "VoiceConfigInput": _voice_rules(),
+    "VoiceConfigPatch": _voice_rules(),
 }

@@ -10,7 +10,7 @@ from graphql.pyutils import Undefined
 from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
 
 from compat_rest.coercion import python_name
-from compat_rest.constraints import ARGUMENTS, FORM_PARTS, INPUT_FIELDS, constrain
+from compat_rest.constraints import ARGUMENTS, FORM_PARTS, INPUT_FIELDS, OBJECT_RULES, constrain
 from compat_rest.handler_answers import HANDLER_ANSWERS
 from compat_rest.path_params import parameter_schema
 from compat_rest.routes import BASE_PATH, ROUTES, RestRoute
@@ -57,7 +57,8 @@ def json_schema(type_: Any, *, nullable: bool = True, depth: int = 0) -> dict[st
                 isinstance(type_, GraphQLObjectType) or field.default_value is Undefined
             ):
                 required.append(key)
-        schema = {"type": "object", "properties": properties, "additionalProperties": False}
+        schema = {"type": "object", "properties": properties, "additionalProperties": False,
+                  **OBJECT_RULES.get(type_.name, {})}
         if required:
             schema["required"] = required
     else:
