@@ -23,6 +23,7 @@ from typing import Any, AsyncIterable, Callable, Hashable
 from graphql import DocumentNode, GraphQLError, parse
 from graphql.execution import execute_subscription_event
 from graphql.execution.executor_throwing_on_incremental import ExecutorThrowingOnIncremental
+from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
@@ -129,15 +130,21 @@ class PlatformGraphQL(GraphQL):
         self.platform = platform
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            request = Request(scope, receive)
-            if not self.should_render_graphql_ide(self.request_adapter_class(request)):
-                try:
-                    scope["state"][PRINCIPAL] = await self.platform.authenticator.authenticate(_token(request))
-                except DomainError as error:
-                    await rejected(error)(scope, receive, send)
-                    return
-        await super().__call__(scope, receive, send)
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        if not self.should_render_graphql_ide(self.request_adapter_class(request)):
+            try:
+                scope["state"][PRINCIPAL] = await self.platform.authenticator.authenticate(_token(request))
+            except DomainError as error:
+                await rejected(error)(scope, receive, send)
+                return
+        try:
+            response = await self.run(request)
+        except HTTPException as error:  # a body that is not a GraphQL request: the contract's JSON error
+            response = JSONResponse({"detail": error.reason}, status_code=error.status_code)
+        await response(scope, receive, send)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         principal: Principal | None = request.scope["state"].get(PRINCIPAL)

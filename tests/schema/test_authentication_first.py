@@ -87,3 +87,10 @@ async def test_every_subscription_is_refused_before_its_variables_are_read(anony
     assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
     assert ws.close_code == 4403
     await ws.close()
+
+
+async def test_after_authentication_a_body_that_is_not_graphql_is_a_json_400(client):
+    async with client.http.post(client.server.url("/api/voice/graphql"), data=b'{"query": ',
+                                headers={**client.headers(), "Content-Type": "application/json"}) as answer:
+        assert answer.status == 400
+        assert await answer.json() == {"detail": "Unable to parse request body as JSON"}
