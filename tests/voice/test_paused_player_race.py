@@ -1,0 +1,99 @@
+"""The paused-player race (issue 13, problem 2): the caller starts speaking while the agent's utterance waits
+for its mark, the utterance settles before the caller's turn ends, and the reply must still be heard."""
+
+from __future__ import annotations
+
+from app.voice.session_config import SessionConfig
+from tests.voice.harness import RATE, Call
+
+ANSWER = "Yes, we deliver to Mumbai within five days."
+ANSWER_FRAMES = 8 * 5   # the tone TTS says 100 ms (five frames) per word
+QUESTIONS = ["Do you deliver to Mumbai?", "Do you deliver to Mumbai?", "Do you deliver to Mumbai?"]
+
+
+async def quiet_marks_call(mark_timeout: float = 2.0) -> Call:
+    """A line whose marks come back only when the test says so (or never)."""
+    call = Call.make(config=SessionConfig(rate=RATE, silence_timeout=30, mark_timeout=mark_timeout))
+    call.output.ack_marks = False
+    return await call.start()
+
+
+def marks_sent(call: Call) -> list[str]:
+    return [name for _, kind, name in call.output.log if kind == "mark"]
+
+
+async def until_audio_sent(call: Call) -> None:
+    """Until the agent's current utterance has left in full and waits for its mark."""
+    count = len(marks_sent(call))
+    await call.until(lambda: len(marks_sent(call)) > count)
+
+
+def audio_after(call: Call, moment: float) -> int:
+    return sum(1 for t in call.output.times("audio") if t > moment)
+
+
+async def test_onset_while_waiting_for_the_mark_then_the_mark_returns_the_reply_is_heard():
+    call = await quiet_marks_call()
+    await until_audio_sent(call)
+    greeting_mark = marks_sent(call)[-1]
+    # The caller starts talking while the greeting's mark is still out; it comes back mid-turn.
+    echoed = []
+
+    def echo_once_the_caller_talks() -> None:
+        if not echoed and call.session.endpoint.in_speech:
+            echoed.append(call.clock.now())
+            call.session.mark_played(greeting_mark)
+
+    call.after_frame.append(echo_once_the_caller_talks)
+    spoke_at = call.clock.now()
+    await call.say(QUESTIONS[0])
+    assert echoed and call.output.count("clear") == 1
+    await call.until(lambda: len(marks_sent(call)) >= 2, seconds=10)
+    assert audio_after(call, spoke_at) == ANSWER_FRAMES   # the whole reply left, once
+    call.session.mark_played(marks_sent(call)[-1])
+    await call.silence(100)
+    assert call.agent_said() == [call.session.turns.greeting(), ANSWER]
+    assert call.session.speech.invariant_violations == 0
+    await call.end()
+
+
+async def test_a_caller_that_never_echoes_marks_gets_every_turn_answered():
+    call = await quiet_marks_call(mark_timeout=2.0)
+    for question in QUESTIONS:
+        await until_audio_sent(call)
+        await call.silence(200)          # the caller answers at once: well inside the 2 s mark timeout
+        before = call.clock.now()
+        await call.say(question, pause_ms=800)
+        await call.until(lambda: audio_after(call, before) >= ANSWER_FRAMES, seconds=5)
+    await until_audio_sent(call)
+    await call.silence(2200)
+    assert call.agent_said().count(ANSWER) == 3
+    assert call.session.speech.invariant_violations == 0
+    await call.end()
+
+
+async def test_marks_echoed_late_still_get_every_turn_answered():
+    call = await quiet_marks_call(mark_timeout=5.0)
+    late = 1.2  # each mark comes back 1.2 s after it was sent, long after the caller began its turn
+    due: dict[str, float] = {}
+
+    def echo_late() -> None:
+        for name in marks_sent(call):
+            due.setdefault(name, call.clock.now() + late)
+        for name, at in list(due.items()):
+            if at is not None and call.clock.now() >= at:
+                call.session.mark_played(name)
+                due[name] = None
+
+    call.after_frame.append(echo_late)
+    for question in QUESTIONS:
+        await until_audio_sent(call)
+        await call.silence(100)
+        before = call.clock.now()
+        await call.say(question, pause_ms=800)
+        await call.until(lambda: audio_after(call, before) >= ANSWER_FRAMES, seconds=5)
+    await until_audio_sent(call)
+    await call.silence(1500)
+    assert call.agent_said().count(ANSWER) == 3
+    assert call.session.speech.invariant_violations == 0
+    await call.end()
