@@ -3,8 +3,13 @@ for its mark, the utterance settles before the caller's turn ends, and the reply
 
 from __future__ import annotations
 
+from app.calls.reporting import Speaker
+from app.voice.audio import rms, silence
 from app.voice.session_config import SessionConfig
+from tests.voice.conftest import create_flow
+from tests.voice.exotel_client import ExotelCaller
 from tests.voice.harness import RATE, Call
+from tests.voice.speech import spoken
 
 ANSWER = "Yes, we deliver to Mumbai within five days."
 ANSWER_FRAMES = 8 * 5   # the tone TTS says 100 ms (five frames) per word
@@ -97,3 +102,25 @@ async def test_marks_echoed_late_still_get_every_turn_answered():
     assert call.agent_said().count(ANSWER) == 3
     assert call.session.speech.invariant_violations == 0
     await call.end()
+
+
+async def test_over_the_exotel_socket_a_caller_that_never_echoes_marks_hears_every_reply(http, client, voice_server):
+    """Real socket, real time: each turn starts as soon as the agent's audio ends and lasts past the 2 s mark
+    timeout, so every utterance settles while the caller is talking."""
+    flow = await create_flow(client)
+    caller = await ExotelCaller.connect(http, voice_server.ws("/ws/exotel"), ack_marks=False)
+    await caller.start(to=flow["phone_number"])
+    question = spoken("Do you deliver to Mumbai? I would like a new sofa sent there soon.", 8000)
+    assert len(question) / 16000 > 2.2
+    for turn in range(1, 3):
+        await caller.wait_for(lambda: len(caller.events("mark")) >= turn)
+        media_before = len(caller.events("media"))
+        voice_server.stt.expect("Do you deliver to Mumbai?")
+        await caller.play(question + silence(8000, 500), realtime=1)
+        await caller.wait_for(lambda: len(caller.events("mark")) >= turn + 1, timeout=5)
+        reply = b"".join(caller.payloads()[media_before:])
+        assert rms(reply) > 500 and len(reply) / 16000 >= 0.4   # "Yes, within five days.": 4 words of 100 ms
+    await caller.stop()
+    reporter = await voice_server.ended()
+    assert reporter.said(Speaker.AGENT)[1:] == ["Yes, within five days."] * 2
+    await caller.close()
