@@ -124,3 +124,15 @@ async def test_over_the_exotel_socket_a_caller_that_never_echoes_marks_hears_eve
     reporter = await voice_server.ended()
     assert reporter.said(Speaker.AGENT)[1:] == ["Yes, within five days."] * 2
     await caller.close()
+
+
+async def test_the_invariant_check_logs_counts_and_repairs_a_player_left_paused(caplog):
+    call = await Call.make().start()
+    await call.agent_quiet()
+    call.session.speech.player.pause()            # as the race used to leave it
+    call.session.speech.check_running("CallerTurn")
+    assert call.session.speech.invariant_violations == 1 and not call.session.speech.player.paused
+    assert any("stayed paused after CallerTurn" in r.getMessage() for r in caplog.records)
+    call.session.speech.check_running("CallerTurn")  # a running player is no violation
+    assert call.session.speech.invariant_violations == 1
+    await call.end()
