@@ -20,6 +20,7 @@ from tortoise import connections
 
 from app.config import Settings
 from app.db.setup import close_database, open_database
+from app.loop_lag import LoopLagMonitor
 from app.platform import Platform
 from app.voice.routes import voice_routes
 from app.web.body_limit import BodySizeLimit
@@ -90,9 +91,12 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         platform.start_workers()
         if manage_database:
             freeze_startup_heap()
+        loop_lag = LoopLagMonitor(platform.metrics.event_loop_lag.observe)
+        loop_lag.start()   # after the startup work, so it measures the serving loop
         try:
             yield
         finally:
+            await loop_lag.stop()
             await platform.aclose()
             if manage_database:
                 await close_database()

@@ -1,4 +1,4 @@
-"""Prometheus metrics: request counts and latencies per route and per GraphQL operation."""
+"""Prometheus metrics: request counts and latencies per route and per GraphQL operation, event-loop lag."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+LOOP_LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 class Metrics:
@@ -36,6 +37,11 @@ class Metrics:
             ("kind", "provider", "reason"), registry=self.registry,
         )
 
+        self.event_loop_lag = Histogram(
+            "voiceai_event_loop_lag_seconds",
+            "How late a 50 ms ticker on the event loop woke: the wait every call's audio frame and request shared.",
+            buckets=LOOP_LAG_BUCKETS, registry=self.registry,
+        )
         self.live_events_dropped = Counter(
             "voiceai_live_events_dropped_total", "Call events a shared bus subscription dropped on overflow.",
             registry=self.registry,

@@ -2,6 +2,10 @@
 
 One player per call means the agent can never talk over itself. It sends a mark after each utterance and
 settles the utterance as played when the transport returns the mark (or after `mark_timeout`).
+
+`lead` is how far ahead of real time the player may run: a transport that sends in chunks (Exotel: 200 ms at
+8 kHz) needs a whole chunk before anything leaves, so the first chunk goes out as soon as its audio exists
+and the rest keeps the caller's side that much ahead, never more (a small buffer keeps `clear` quick).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ Settle = Callable[[Utterance, UtteranceState], Awaitable[None]]
 
 class AudioPlayer:
     def __init__(self, output: CallOutput, clock: Clock, settle: Settle, mark_timeout: float,
-                 recorder: StereoRecorder | None = None) -> None:
+                 recorder: StereoRecorder | None = None, lead: float = 0.0) -> None:
         self.output = output
+        self.lead = lead
         self.clock = clock
         self.recorder = recorder
         self._settle = settle
@@ -66,7 +71,7 @@ class AudioPlayer:
             self.finished_at = self.clock.now()
 
     async def _play(self, utterance: Utterance) -> None:
-        next_at = self.clock.now()
+        next_at = self.clock.now()   # when the audio sent so far ends on the caller's side
         while utterance.state != UtteranceState.INTERRUPTED:
             if self.paused:
                 await self._resumed.wait()
@@ -82,7 +87,7 @@ class AudioPlayer:
                 if self.recorder is not None:
                     self.recorder.agent(frame, self.clock.now())
                 next_at += FRAME
-                delay = next_at - self.clock.now()
+                delay = next_at - self.lead - self.clock.now()
                 if delay > 0:
                     await self.clock.sleep(delay)
                 else:

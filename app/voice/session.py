@@ -49,8 +49,10 @@ _CallerTurn = CallerTurn  # the benchmark watches the inbox for caller turns und
 class CallSession:
     def __init__(self, context: CallContext, providers: Providers, reporter: CallReporter, output: CallOutput,
                  config: SessionConfig | None = None, clock: Clock | None = None,
-                 analyser: CallAnalyser | None = None) -> None:
+                 analyser: CallAnalyser | None = None, lead: float = 0.0) -> None:
+        """`lead`: how far ahead of real time the transport needs agent audio (its chunk; `AudioPlayer`)."""
         self.context = context
+        self.lead = lead
         self.config = (config or SessionConfig()).for_flow(context.flow_config)
         self.providers = providers
         self.reporter = reporter
@@ -104,7 +106,8 @@ class CallSession:
                                                       recording_key(ctx.organisation_id, self.call_id),
                                                       self.rate, self.t0)
         recorder = self.recording.recorder if self.recording is not None else None
-        player = AudioPlayer(self.output, self.clock, self.speech.settle, self.config.mark_timeout, recorder)
+        player = AudioPlayer(self.output, self.clock, self.speech.settle, self.config.mark_timeout, recorder,
+                             lead=self.lead)
         self.speech.open(player)
         self.state = SessionState.ACTIVE
         self.spawn(player.run(), "player")

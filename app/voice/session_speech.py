@@ -3,6 +3,11 @@
 Caller speech pauses the player at once (`pause`); the turn that follows either resumes it (noise, no words,
 a backchannel) or interrupts it for real (`interrupt`): the reply task is cancelled and each pending
 utterance is settled with only what the caller heard.
+
+A pause holds pending audio and nothing else: when the last pending utterance settles (its mark came back or
+timed out while the caller was talking) the pause is released, and a new reply never starts behind a stale
+pause. Otherwise a turn that ends after the agent went quiet skips `interrupt()` and its reply is never heard
+(issue 13, the paused-player race).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ class AgentSpeech:
         self._session = session
         self.player: AudioPlayer | None = None
         self.reply_task: asyncio.Task | None = None
+        self.invariant_violations = 0     # the brain went idle with the player paused and the caller quiet
 
     def open(self, player: AudioPlayer) -> None:
         self.player = player
@@ -72,6 +78,8 @@ class AgentSpeech:
         utterance.finish()
         utterance.finished.set()
         self.player.forget(utterance)
+        if self.player.paused and not self.player.pending:
+            self.player.resume()  # nothing left for the pause to hold
         text = utterance.played_text()
         if not text:
             return
@@ -99,8 +107,21 @@ class AgentSpeech:
         utterance.end_sentence(sentence)
 
     def start(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        """The one reply task at a time; `interrupt` cancels it."""
+        """The one reply task at a time; `interrupt` cancels it. The brain decided to speak: a pause left over
+        from speech that has ended is released (one from speech still going on stays, its turn resolves it)."""
+        self.resume_if_quiet()
         self.reply_task = self._session.spawn(coroutine, "reply")
+
+    def check_running(self, what: str) -> None:
+        """The invariant after the brain handled an item: a caller who is quiet and has nothing more queued
+        never leaves the player paused. Logged, counted and repaired if it ever breaks."""
+        session = self._session
+        if self.player is None or not self.player.paused or session.endpoint.in_speech or not session.inbox.empty():
+            return
+        self.invariant_violations += 1
+        log.error("call %s: the player stayed paused after %s with the caller quiet: resuming it",
+                  session.call_id, what)
+        self.player.resume()
 
     async def say(self, text: str, kind: str, then: tuple[str, str] | None = None) -> None:
         """Fixed text (greeting, re-prompt, goodbye), sentence by sentence; optionally end afterwards."""

@@ -33,6 +33,7 @@ class TurnTaking:
                 await self.handle(item)
             finally:
                 self.busy = False
+            session.speech.check_running(type(item).__name__)
 
     async def commands(self) -> None:
         """Workflow commands (end, transfer) from any instance join the same queue as caller events."""

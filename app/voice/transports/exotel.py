@@ -25,6 +25,7 @@ from app.voice.transports.exotel_auth import REFUSED, SocketAccess
 log = logging.getLogger("app.voice.exotel")
 STOP_REASONS = {"callended": "caller_hangup", "stopped": "flow_stopped"}
 POLICY_VIOLATION = 1008
+PACING_MARGIN = 0.04   # seconds beyond one chunk the player runs ahead: absorbs scheduling jitter on the send
 
 
 class StreamState(str, Enum):
@@ -76,7 +77,8 @@ class ExotelStream:
                                              0xFF if self.format.mulaw else 0)
         reporter = self.runtime.reporter_factory()
         self.session = CallSession(context, self.runtime.providers(context), reporter, self,
-                                   self.runtime.session_config(rate), self.runtime.clock)
+                                   self.runtime.session_config(rate), self.runtime.clock,
+                                   lead=self.chunk_seconds + PACING_MARGIN)
         self.state = StreamState.ACTIVE
         try:
             await run_call(self.session, self._read(FrameSplitter(rate)), "exotel-reader")
@@ -155,6 +157,13 @@ class ExotelStream:
             self.malformed += 1
             log.warning("stream %s: skipping malformed frame: %s", self.stream_sid or "?", error)
             return None
+
+    @property
+    def chunk_seconds(self) -> float:
+        """Audio in one outbound chunk: nothing leaves before a whole chunk exists, so the player paces ahead
+        by one (the first chunk leaves as soon as it is synthesized, not after 200 ms of real-time pacing)."""
+        bytes_per_second = self.format.rate * (1 if self.format.mulaw else 2)
+        return self._chunker.size / bytes_per_second
 
     # --- CallOutput ----------------------------------------------------------------------------
     async def send_audio(self, frame: bytes) -> None:
