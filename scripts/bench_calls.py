@@ -77,12 +77,15 @@ class Probe:
         self.rtts: list[float] = []
         self.failures = 0
         self.rss_peak = 0.0
+        self.timeline: list[tuple[float, float | None]] = []   # (seconds into the run, round trip ms or None)
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
+        t0 = time.perf_counter()
         async with aiohttp.ClientSession() as http:
             while True:
                 started = time.perf_counter()
+                failures = self.failures
                 try:
                     async with http.get(self.server.base + "/healthz", timeout=aiohttp.ClientTimeout(total=2)) as r:
                         await r.read()
@@ -92,6 +95,8 @@ class Probe:
                             self.failures += 1
                 except (aiohttp.ClientError, asyncio.TimeoutError):
                     self.failures += 1
+                self.timeline.append((round(started - t0, 1),
+                                      None if self.failures > failures else round(self.rtts[-1], 1)))
                 self.rss_peak = max(self.rss_peak, rss_mb(process_tree(self.server.process.pid)))
                 await asyncio.sleep(max(0.0, 0.2 - (time.perf_counter() - started)))
 
@@ -113,6 +118,33 @@ async def scrape_lag(server: Server) -> dict[float, float] | None:
         return None
 
 
+async def settle(server: Server, api_key: str, wait: float = 30) -> dict[str, Any]:
+    """After the callers hung up: how long until `/healthz` answers and no call is left live (a wedged
+    server never gets there), polling every 0.5 s for up to `wait` seconds."""
+    started = time.perf_counter()
+    healthy_after, live = None, None
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {api_key}"}) as http:
+        while time.perf_counter() - started < wait:
+            try:
+                if healthy_after is None:
+                    async with http.get(server.base + "/healthz", timeout=aiohttp.ClientTimeout(total=2)) as answer:
+                        if answer.status == 200:
+                            healthy_after = round(time.perf_counter() - started, 1)
+                if healthy_after is not None:
+                    async with http.get(server.base + "/api/voice/calls/live",
+                                        timeout=aiohttp.ClientTimeout(total=2)) as answer:
+                        body = await answer.json(content_type=None)
+                        calls = body.get("calls", body) if isinstance(body, dict) else body
+                        live = len(calls) if isinstance(calls, list) else None
+                        if live == 0:
+                            break
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+                pass
+            await asyncio.sleep(0.5)
+    return {"healthz_answered_after_s": healthy_after, "live_calls_left": live,
+            "wedged": healthy_after is None, "settled_s": round(time.perf_counter() - started, 1)}
+
+
 async def run_callers(server: Server, number: str, calls: int, phrases: list[Path], args: argparse.Namespace,
                       seconds: float) -> list[dict[str, Any]]:
     """Split the calls over generator processes, each ramping its share over the same window."""
@@ -124,9 +156,9 @@ async def run_callers(server: Server, number: str, calls: int, phrases: list[Pat
         if share:
             children.append(await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "scripts.loadgen.callers", "--url", url, "--to", number,
-                "--calls", str(share), "--first-index", str(first), "--speech", ",".join(map(str, phrases)),
+                "--calls", str(share), "--first-index", str(first), "--speech", ",".join(map(str, phrases[:args.turns])),
                 "--ramp", str(args.ramp), "--seconds", str(seconds), "--reply-timeout", str(args.reply_timeout),
-                cwd=ROOT, stdout=subprocess.PIPE))
+                "--frame-ms", str(args.frame_ms), cwd=ROOT, stdout=subprocess.PIPE))
         first += share
     outputs = []
     for child in children:
@@ -140,10 +172,25 @@ async def run_callers(server: Server, number: str, calls: int, phrases: list[Pat
     return outputs
 
 
-def summarise(mode: str, calls: int, outputs: list[dict[str, Any]], probe: Probe, cpu: float, wall: float,
-              rss_before: float, lag: dict[str, Any] | None, database: str) -> dict[str, Any]:
+def unanswered_spans(timeline: list[tuple[float, float | None]]) -> list[tuple[float, float]]:
+    """(from, to) seconds into the run during which `/healthz` did not answer within 2 s."""
+    spans: list[tuple[float, float]] = []
+    start = None
+    for at, rtt in timeline:
+        if rtt is None and start is None:
+            start = at
+        elif rtt is not None and start is not None:
+            spans.append((start, at))
+            start = None
+    if start is not None:
+        spans.append((start, timeline[-1][0] + 2))
+    return spans
+
+
+def summarise(mode: str, calls: int, turns: int, outputs: list[dict[str, Any]], probe: Probe, cpu: float,
+              wall: float, rss_before: float, lag: dict[str, Any] | None, database: str) -> dict[str, Any]:
     results = [call for output in outputs for call in output["calls"]]
-    expected = calls * len(PHRASES)
+    expected = calls * turns
     latencies = [value for call in results for value in call["latency_ms"]]
     jitter: list[float] = []
     gaps: list[float] = []
@@ -166,6 +213,7 @@ def summarise(mode: str, calls: int, outputs: list[dict[str, Any]], probe: Probe
         "server_cpu_percent": round(cpu / wall * 100, 1) if wall else None,
         "rss_per_call_mb": round((probe.rss_peak - rss_before) / calls, 2), "rss_before_mb": round(rss_before, 1),
         "event_loop_lag_ms": lag, "healthz_failures": probe.failures,
+        "healthz_unanswered_s": unanswered_spans(probe.timeline),
         "generators": [output["generator"] for output in outputs],
     }
 
@@ -198,10 +246,12 @@ async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], pro
         outputs = await run_callers(server, number, calls, phrases, args, seconds)
         cpu, wall = cpu_seconds(process_tree(server.process.pid)) - cpu0, time.perf_counter() - wall0
         await probe.stop()
+        after = await settle(server, api_key)
         lag_after = await scrape_lag(server) if lag_before is not None else None
         lag = lag_from_buckets(lag_before, lag_after) if lag_before is not None and lag_after is not None else None
-        summary = summarise(args.mode, calls, outputs, probe, cpu, wall, rss_before, lag,
+        summary = summarise(args.mode, calls, args.turns, outputs, probe, cpu, wall, rss_before, lag,
                             "postgresql" if args.database_url else "sqlite")
+        summary["after_hangup"] = after
         summary["server_log_tail"] = (directory / "server.log").read_text(errors="replace")[-1500:] \
             if summary["turns_answered"] < summary["turns_expected"] else ""
         return summary
@@ -224,7 +274,8 @@ def row(summary: dict[str, Any]) -> str:
     lat, jit, lag = summary["reply_latency_ms"], summary["jitter_ms"], summary["event_loop_lag_ms"]
     gen_late = max((g.get("tick_late_ms", {}).get("p99") or 0) for g in summary["generators"]) \
         if summary["generators"] else None
-    return (f"| {summary['calls']} | {summary['turns_answered']} / {summary['turns_expected']} | "
+    wedged = " WEDGED" if summary.get("after_hangup", {}).get("wedged") else ""
+    return (f"| {summary['calls']}{wedged} | {summary['turns_answered']} / {summary['turns_expected']} | "
             f"{lat['p50']} / {lat['p99']} | {summary['stalls']} ({summary['max_stall_ms']}) | "
             f"{jit['p50']} / {jit['p99']} | {summary['server_cpu_percent']} % | {summary['rss_per_call_mb']} | "
             f"{lag['p99']} / {lag['max']} | {summary['healthz_failures']} | {gen_late} |")
@@ -282,9 +333,12 @@ def main() -> None:
     parser.add_argument("--database-url", help="postgres://... on loopback: each run creates its own database")
     parser.add_argument("--server-python", default=sys.executable, help="the interpreter of the checkout to serve")
     parser.add_argument("--server-dir", default=str(ROOT), help="the checkout whose `voiceai serve` is measured")
+    parser.add_argument("--turns", type=int, default=3, choices=(1, 2, 3), help="caller turns per call")
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which the callers connect")
     parser.add_argument("--seconds", type=float, help="hard stop of the callers per run (default ramp + 60)")
     parser.add_argument("--reply-timeout", type=float, default=8.0, help="a reply later than this is unanswered")
+    parser.add_argument("--frame-ms", type=int, default=20, choices=(20, 40, 100),
+                        help="caller audio per media frame (Exotel's own stream sends about 100 ms)")
     parser.add_argument("--generators", type=int, help=f"caller processes (default one per {CALLS_PER_GENERATOR})")
     parser.add_argument("--streaming", action="store_true", help="remote: Sarvam over its streaming sockets")
     parser.add_argument("--stt-ms", type=float, default=150)

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from scripts.loadgen.measures import Arrival, spread  # noqa: E402
 
 RATE = 8000
-FRAME_SECONDS = 0.02
+FRAME_SECONDS = 0.02     # --frame-ms changes these three before any call starts
 FRAME_BYTES = RATE * 2 // 50
 SILENCE = base64.b64encode(bytes(FRAME_BYTES)).decode()
 QUIET = 0.8              # the agent is done when a mark came back and no audio arrived for this long
@@ -104,13 +104,20 @@ class Caller:
         self.sequence += 1
         return ('{"event": "media", "sequence_number": "%d", "stream_sid": "%s", "media": {"chunk": "%d", '
                 '"timestamp": "%d", "payload": "%s"}}' % (self.sequence, STREAM_SID, self.sequence,
-                                                          self.sequence * 20, payload))
+                                                          self.sequence * FRAME_SECONDS * 1000, payload))
 
     def _speak(self, now: float) -> None:
         self.phase, self.phase_at, self.position = Phase.SPEAKING, now, 0
 
     # --- the receiving side ----------------------------------------------------------------------
     async def read(self) -> None:
+        try:
+            await self._read()
+        except (ConnectionError, aiohttp.ClientError) as error:
+            self.error = self.error or f"receive: {error!r}"
+        self.closed_by_server = True
+
+    async def _read(self) -> None:
         assert self.ws is not None
         async for message in self.ws:
             if message.type != aiohttp.WSMsgType.TEXT:
@@ -121,16 +128,17 @@ class Caller:
             if event == "media":
                 payload = frame["media"]["payload"]
                 size = len(payload) * 3 // 4 - payload[-2:].count("=")
-                self.replies[-1].chunks.append((now, size / 2 / RATE))
+                self.replies[-1].chunks.append((now, size / 2 / RATE, 0))
                 self.last_audio = now
             elif event == "mark":
-                if self.replies[-1].chunks:
+                chunks = self.replies[-1].chunks
+                if chunks:
                     self.replies[-1].marks_after_audio += 1
+                    chunks[-1] = (*chunks[-1][:2], 1)
                 await self.ws.send_str(json.dumps({"event": "mark", "stream_sid": STREAM_SID,
                                                    "mark": frame.get("mark") or {}}))
             elif event == "clear":
                 self.clears += 1
-        self.closed_by_server = True
 
     def result(self) -> dict[str, Any]:
         turns = [reply for reply in self.replies[1:]]
@@ -140,7 +148,7 @@ class Caller:
                 latencies.append(round((reply.chunks[0][0] - reply.ended_at) * 1000, 1))
         return {"index": self.index, "error": self.error, "turns": len(self.turns), "spoken": len(turns),
                 "answered": len(latencies), "latency_ms": latencies, "greeted": bool(self.replies[0].chunks),
-                "replies": [[(round(t, 4), round(a, 4)) for t, a in reply.chunks] for reply in self.replies],
+                "replies": [[(round(t, 4), round(a, 4), last) for t, a, last in reply.chunks] for reply in self.replies],
                 "clears": self.clears, "phase": self.phase.value}
 
 
@@ -250,7 +258,11 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which the calls connect")
     parser.add_argument("--seconds", type=float, default=120.0, help="hard stop")
     parser.add_argument("--reply-timeout", type=float, default=8.0)
+    parser.add_argument("--frame-ms", type=int, default=20, help="audio per media frame, sent every frame-ms")
     args = parser.parse_args()
+    global FRAME_SECONDS, FRAME_BYTES, SILENCE
+    FRAME_SECONDS, FRAME_BYTES = args.frame_ms / 1000, RATE * 2 * args.frame_ms // 1000
+    SILENCE = base64.b64encode(bytes(FRAME_BYTES)).decode()
     if not args.url.startswith(("ws://127.", "ws://localhost", "ws://[::1]")):
         parser.error("--url must be a loopback address")
     speech = [load_phrase(Path(path)) for path in args.speech.split(",")]

@@ -5,17 +5,22 @@ the first), whatever marks the server sent inside it: a pause between two senten
 on the line and counts. The line is modelled as a playout buffer that starts playing at the first chunk:
 each chunk plays when it arrives or when the previous one ends, whichever is later. A **stall** is a gap
 in that playout (a chunk that arrived after the previous one finished playing) of at least `STALL_MS`.
-**Jitter** is |arrival interval − audio carried by the earlier chunk| for every consecutive pair.
+**Jitter** is |arrival interval − audio carried by the earlier chunk| for every consecutive pair, except
+pairs ending in an utterance's last chunk (the one a mark follows): the server sends that padded remainder at
+once when the utterance ends, not on the pacing clock, so its interval measures nothing (it still counts
+for stalls).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from typing import Iterable, Sequence
 
 STALL_MS = 100.0
 
-Arrival = tuple[float, float]   # (arrival time in seconds, seconds of audio the chunk carries)
+# (arrival time in seconds, seconds of audio the chunk carries, 1 if a mark followed it else 0)
+Arrival = tuple[float, float, int]
 
 
 def reply_pacing(arrivals: Sequence[Arrival]) -> tuple[list[float], list[float]]:
@@ -25,8 +30,9 @@ def reply_pacing(arrivals: Sequence[Arrival]) -> tuple[list[float], list[float]]
     if not arrivals:
         return jitter, gaps
     plays_until = arrivals[0][0] + arrivals[0][1]
-    for (t0, audio0), (t1, audio1) in zip(arrivals, arrivals[1:]):
-        jitter.append(abs((t1 - t0) - audio0) * 1000)
+    for (t0, audio0, _), (t1, audio1, last) in zip(arrivals, arrivals[1:]):
+        if not last:
+            jitter.append(abs((t1 - t0) - audio0) * 1000)
         if t1 > plays_until:
             gaps.append((t1 - plays_until) * 1000)
             plays_until = t1
@@ -43,7 +49,7 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, int(round(fraction * len(ordered) + 0.5)) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered) - 1e-9) - 1))]
 
 
 def spread(values: Sequence[float]) -> dict[str, float | int | None]:
