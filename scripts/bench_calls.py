@@ -156,7 +156,8 @@ async def run_callers(server: Server, number: str, calls: int, phrases: list[Pat
         if share:
             children.append(await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "scripts.loadgen.callers", "--url", url, "--to", number,
-                "--calls", str(share), "--first-index", str(first), "--speech", ",".join(map(str, phrases[:args.turns])),
+                "--calls", str(share), "--first-index", str(first),
+                "--speech", ",".join(map(str, phrases[:args.turns])),
                 "--ramp", str(args.ramp), "--seconds", str(seconds), "--reply-timeout", str(args.reply_timeout),
                 "--frame-ms", str(args.frame_ms), cwd=ROOT, stdout=subprocess.PIPE))
         first += share
@@ -242,7 +243,7 @@ async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], pro
         probe = Probe(server)
         probe.start()
         cpu0, wall0 = cpu_seconds(process_tree(server.process.pid)), time.perf_counter()
-        seconds = args.seconds or args.ramp + 60
+        seconds = args.seconds or args.ramp + 90
         outputs = await run_callers(server, number, calls, phrases, args, seconds)
         cpu, wall = cpu_seconds(process_tree(server.process.pid)) - cpu0, time.perf_counter() - wall0
         await probe.stop()
@@ -335,7 +336,7 @@ def main() -> None:
     parser.add_argument("--server-dir", default=str(ROOT), help="the checkout whose `voiceai serve` is measured")
     parser.add_argument("--turns", type=int, default=3, choices=(1, 2, 3), help="caller turns per call")
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which the callers connect")
-    parser.add_argument("--seconds", type=float, help="hard stop of the callers per run (default ramp + 60)")
+    parser.add_argument("--seconds", type=float, help="hard stop of the callers per run (default ramp + 90)")
     parser.add_argument("--reply-timeout", type=float, default=8.0, help="a reply later than this is unanswered")
     parser.add_argument("--frame-ms", type=int, default=20, choices=(20, 40, 100),
                         help="caller audio per media frame (Exotel's own stream sends about 100 ms)")

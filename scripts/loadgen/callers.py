@@ -141,14 +141,15 @@ class Caller:
                 self.clears += 1
 
     def result(self) -> dict[str, Any]:
-        turns = [reply for reply in self.replies[1:]]
+        turns = self.replies[1:]
         latencies = []
         for reply in turns:
             if reply.chunks and reply.chunks[0][0] - reply.ended_at <= self.reply_timeout:
                 latencies.append(round((reply.chunks[0][0] - reply.ended_at) * 1000, 1))
         return {"index": self.index, "error": self.error, "turns": len(self.turns), "spoken": len(turns),
                 "answered": len(latencies), "latency_ms": latencies, "greeted": bool(self.replies[0].chunks),
-                "replies": [[(round(t, 4), round(a, 4), last) for t, a, last in reply.chunks] for reply in self.replies],
+                "replies": [[(round(t, 4), round(a, 4), last) for t, a, last in reply.chunks]
+                            for reply in self.replies],
                 "clears": self.clears, "phase": self.phase.value}
 
 

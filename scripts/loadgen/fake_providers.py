@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import signal
 import sys
 from dataclasses import dataclass
@@ -95,6 +96,7 @@ async def serve(stt_ms: float, llm_ms: float, tts_ms: float) -> None:
 
 
 def main() -> None:
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)   # the server under test hangs up mid-answer
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stt-ms", type=float, default=150)
     parser.add_argument("--llm-ms", type=float, default=350)

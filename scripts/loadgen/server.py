@@ -118,7 +118,7 @@ class Server:
 async def setup_line(base: str, api_key: str) -> str:
     """An agent, a script and an active inbound flow through the REST API; returns the flow's number."""
     headers = {"Authorization": f"Bearer {api_key}"}
-    async with aiohttp.ClientSession(headers=headers) as http:
+    async with aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=30)) as http:
         async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
             async with http.post(base + API + path, json=body) as answer:
                 created = await answer.json(content_type=None)
