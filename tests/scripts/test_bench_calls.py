@@ -4,6 +4,7 @@ another process over real sockets, and reports every figure, in both modes."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,12 +16,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.mark.parametrize("mode,calls", [("remote", 2), ("offline", 1)])
 def test_the_bench_answers_every_turn_and_reports_its_figures(mode, calls):
+    database = os.environ.get("VOICEAI_TEST_DATABASE_URL", "")
+    on_postgres = ["--database-url", database] if database.startswith("postgres") else []
     done = subprocess.run([sys.executable, "scripts/bench_calls.py", "--mode", mode, "--calls", str(calls),
-                           "--turns", "1", "--ramp", "0.5", "--seconds", "40", "--json"],
+                           "--turns", "1", "--ramp", "0.5", "--seconds", "40", "--json", *on_postgres],
                           cwd=ROOT, capture_output=True, text=True, timeout=150)
     assert done.returncode == 0, done.stderr[-3000:]
     [point] = json.loads(done.stdout)
     run = point["median"]
+    assert run["database"] == ("postgresql" if on_postgres else "sqlite")
     assert (run["calls"], run["turns_expected"], run["calls_failed"]) == (calls, calls, 0), run["first_error"]
     assert run["turns_answered"] == calls, run["server_log_tail"]
     assert run["reply_latency_ms"]["n"] == calls and run["reply_latency_ms"]["p50"] > 600   # endpointing alone
