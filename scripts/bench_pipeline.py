@@ -15,7 +15,9 @@ zero-latency fake STT/LLM/TTS and a hand-driven clock, so what is measured is th
 - concurrency: N simulated Exotel calls over real WebSockets against ONE server process (a subprocess running
   `voice_routes` with real VAD and instant fake providers). Each call is greeted, speaks, is answered; the
   client measures the arrival interval of outbound media chunks against the audio they carry (pacing
-  jitter), counts the audio received against what was sent (lost frames), and reads the server's CPU time.
+  jitter) and the gaps in their playout (stalls >= 100 ms) over each whole reply, marks included (the
+  measure of scripts/loadgen/measures.py), counts the audio received (lost frames), and reads the server's
+  CPU time. These are in-process figures with instant providers; capacity is `scripts/bench_calls.py`.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from app.voice.providers.espeak_tts import synthesize_blocking  # noqa: E402
 from app.voice.session import CallSession, _CallerTurn  # noqa: E402
 from app.voice.session_config import SessionConfig  # noqa: E402
 from app.voice.vad import VoiceActivityDetector  # noqa: E402
+from scripts.loadgen.measures import STALL_MS, reply_pacing, stalls  # noqa: E402
 from tests.voice.fakes import FakeClock, FakeOutput, RecordingReporter  # noqa: E402
 
 RATE = 16000
@@ -201,8 +204,8 @@ async def _one_call(http, url: str, seconds: float, speech: bytes) -> dict[str, 
     import base64
     import json
 
-    arrivals: list[tuple[float, int, int]] = []   # (time, bytes, utterance index)
-    utterance = 0
+    arrivals: list[tuple[float, float, int]] = []   # (time, seconds of audio in the chunk, a mark followed)
+    marks = 0
     async with http.ws_connect(url) as ws:
         await ws.send_str(json.dumps({"event": "connected"}))
         await ws.send_str(json.dumps({"event": "start", "stream_sid": "S", "start": {
@@ -210,17 +213,20 @@ async def _one_call(http, url: str, seconds: float, speech: bytes) -> dict[str, 
             "media_format": {"encoding": "audio/x-raw", "sample_rate": "8000", "bit_rate": "16"}}}))
 
         async def read() -> None:
-            nonlocal utterance
+            nonlocal marks
             async for message in ws:
                 frame = json.loads(message.data)
                 if frame["event"] == "media":
-                    arrivals.append((time.perf_counter(), len(base64.b64decode(frame["media"]["payload"])), utterance))
+                    arrivals.append((time.perf_counter(), len(base64.b64decode(frame["media"]["payload"])) / 16000, 0))
                 elif frame["event"] == "mark":
-                    utterance += 1
+                    marks += 1
+                    if arrivals:
+                        arrivals[-1] = (*arrivals[-1][:2], 1)
                     await ws.send_str(json.dumps({"event": "mark", "stream_sid": "S", "mark": frame["mark"]}))
 
         reader = asyncio.create_task(read())
         caller = silence(8000, 4000) + speech + silence(8000, int(seconds * 1000))
+        speech_ends = 4.0 + len(speech) / 16000
         started = time.perf_counter()
         for index in range(int(seconds * 10)):
             chunk = caller[index * 1600:(index + 1) * 1600]
@@ -229,12 +235,16 @@ async def _one_call(http, url: str, seconds: float, speech: bytes) -> dict[str, 
             await asyncio.sleep(max(0.0, started + (index + 1) * 0.1 - time.perf_counter()))
         await ws.send_str(json.dumps({"event": "stop", "stop": {"reason": "callended"}}))
         await asyncio.wait_for(reader, 10)
-    jitter = []
-    for index, ((t0, size, u0), (t1, _, u1)) in enumerate(zip(arrivals, arrivals[1:])):
-        last = index + 2 == len(arrivals) or arrivals[index + 2][2] != u1
-        if u0 == u1 and not last:  # the padded last chunk of an utterance carries less audio than its size
-            jitter.append(abs((t1 - t0) - size / 16000) * 1000)
-    return {"jitter": jitter, "bytes": sum(size for _, size, _ in arrivals), "utterances": utterance}
+    # One reply per caller turn (the greeting, then the answer), split where the caller's speech ends: every
+    # pair of chunks inside a reply counts, across its sentences' marks too (a pause there is heard).
+    boundary = started + speech_ends
+    jitter, gaps = [], []
+    for reply in ([a for a in arrivals if a[0] < boundary], [a for a in arrivals if a[0] >= boundary]):
+        j, g = reply_pacing(reply)
+        jitter += j
+        gaps += g
+    return {"jitter": jitter, "stalls": stalls(gaps), "bytes": round(sum(a for _, a, _ in arrivals) * 16000),
+            "utterances": marks, "answered": any(a[0] >= boundary for a in arrivals)}
 
 
 async def concurrency(count: int, seconds: float) -> str:
@@ -268,9 +278,11 @@ async def concurrency(count: int, seconds: float) -> str:
     if failed:
         print("first failure:", next(repr(r) for r in results if not isinstance(r, dict)), file=sys.stderr)
     jitter = [j for r in calls for j in r["jitter"]]
-    answered = sum(1 for r in calls if r["utterances"] >= 2)
-    sizes = sorted({r["bytes"] for r in calls if r["utterances"] >= 2})
+    stall_list = [s for r in calls for s in r["stalls"]]
+    answered = sum(1 for r in calls if r["answered"])
+    sizes = sorted({r["bytes"] for r in calls if r["answered"]})
     return (f"N={count}: failed={failed} answered={answered}/{count} pacing jitter {percentiles(jitter)}; "
+            f"stalls >= {STALL_MS:.0f} ms: {len(stall_list)} (max {max(stall_list, default=0):.0f} ms); "
             f"server CPU {cpu / wall * 100:.0f}% of one core = {cpu / count / wall * 1000:.1f} ms CPU per call-second; "
             f"audio bytes per answered call {sizes[:1]}..{sizes[-1:]} (equal = no lost frames)")
 

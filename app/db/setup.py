@@ -8,6 +8,8 @@ from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.migrations.executor import MigrationExecutor
 
+from app.db import cancel_safe
+
 MODELS_MODULE = "app.db.models"
 MIGRATIONS_MODULE = "app.db.migrations"
 
@@ -63,6 +65,7 @@ async def open_database(database_url: str, *, create_db: bool = False) -> None:
     schema editor splits statements on them).
     """
     config = tortoise_config(database_url)
+    cancel_safe.install()   # a task cancelled while entering a transaction must not wedge the database
     await Tortoise.init(config=config, _create_db=create_db, _enable_global_fallback=True)
     try:
         await MigrationExecutor(connections.get("default"), config["apps"]).migrate()
