@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
 
+from tortoise.expressions import Q
+
 from app.calls.reporting import CallEnd
 from app.db.models import Call
 from app.dialer.carriers import CarrierDirectory
@@ -45,8 +47,9 @@ class Swept:
 class OrphanSweeper:
     def __init__(self, instance_id: str, store: LeaseStore, reporter: Any, carriers: CarrierDirectory,
                  status: ExotelStatusService, *, clock: Callable[[], datetime] = utc_now,
-                 on_ended: Callable[[], None] | None = None) -> None:
-        """`on_ended` wakes the dialer so the orphans' jobs settle (and their slots free) on its next tick."""
+                 on_ended: Callable[[], None] | None = None, scope: Q | None = None) -> None:
+        """`on_ended` wakes the dialer so the orphans' jobs settle (and their slots free) on its next tick;
+        `scope` limits the sweep to some calls (tests share a database)."""
         self.instance_id = instance_id
         self._store = store
         self._reporter = reporter
@@ -55,9 +58,10 @@ class OrphanSweeper:
         self.clock = clock
         self._on_ended = on_ended
         self.lookup_seconds = LOOKUP_SECONDS
+        self._scope = scope or Q()
 
     async def dead_owners(self) -> set[str]:
-        owners = set(await Call.filter(ended_at__isnull=True, owner__not_isnull=True).distinct()
+        owners = set(await Call.filter(self._scope, ended_at__isnull=True, owner__not_isnull=True).distinct()
                      .values_list("owner", flat=True))
         owners.discard(self.instance_id)
         return owners - await self._store.alive(owners) if owners else set()
@@ -86,7 +90,7 @@ class OrphanSweeper:
                     done.left += 1
 
         for owner in dead:
-            rows = await Call.filter(owner=owner, ended_at__isnull=True).order_by("created_at").limit(BATCH) \
+            rows = await Call.filter(self._scope, owner=owner, ended_at__isnull=True).order_by("created_at").limit(BATCH) \
                 .values("id", "owner", "organisation_id", "provider_call_id", "started_at")
             await asyncio.gather(*(one(row) for row in rows))
         if done.ended and self._on_ended is not None:
