@@ -35,17 +35,28 @@ async def database(tmp_path):
 
 async def _follow_live_calls(http: aiohttp.ClientSession, served: Served, key: str, seen: dict[str, set[str]],
                              ready: asyncio.Event) -> None:
-    """One socket, so one worker: every change it receives, whichever worker ran the call."""
-    async with http.ws_connect(served.base_url.replace("http", "ws") + API + "/graphql",
-                               protocols=("graphql-transport-ws",)) as ws:
-        await ws.send_json({"type": "connection_init", "payload": {"token": key}})
-        await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": LIVE}})
-        ready.set()
-        async for message in ws:
-            data = json.loads(message.data)
-            if data.get("type") == "next":
-                change = data["payload"]["data"]["liveCalls"]
-                seen.setdefault(change["change"], set()).add(change["call"]["uuid"])
+    """One socket at a time, so one worker: every change it receives, whichever worker ran the call. When its
+    worker is the one killed, it reconnects (to a live worker), as the console does."""
+    while True:
+        try:
+            async with http.ws_connect(served.base_url.replace("http", "ws") + API + "/graphql",
+                                       protocols=("graphql-transport-ws",)) as ws:
+                await ws.send_json({"type": "connection_init", "payload": {"token": key}})
+                await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": LIVE}})
+                ready.set()
+                seen.setdefault("connected", set()).add(str(time.monotonic()))
+                async for message in ws:
+                    if message.type != aiohttp.WSMsgType.TEXT:
+                        break
+                    data = json.loads(message.data)
+                    if data.get("type") == "next":
+                        change = data["payload"]["data"]["liveCalls"]
+                        seen.setdefault(change["change"], set()).add(change["call"]["uuid"])
+                        seen.setdefault("log", set()).add(f'{time.monotonic():.2f} {change["change"]} {change["call"]["uuid"]}')
+        except aiohttp.ClientError:
+            pass
+        seen.setdefault("reconnects", set()).add(str(time.monotonic()))
+        await asyncio.sleep(0.2)
 
 
 async def _owners_of_talking_calls(database: str, flow_id: str) -> dict[str, list[str]]:
@@ -87,6 +98,7 @@ async def test_two_workers_share_a_campaign_and_one_live_view_and_a_killed_worke
             holder = json.loads(await store.get(f"voiceai:lease:{victim}"))
             os.kill(holder["pid"], signal.SIGKILL)
             killed = time.monotonic()
+            seen["killed"] = {f"{killed:.2f}"}
 
             async def victim_calls_ended():
                 rows = await query(database, "SELECT COUNT(*) FROM calls WHERE owner = ? AND ended_at IS NULL",
@@ -103,7 +115,7 @@ async def test_two_workers_share_a_campaign_and_one_live_view_and_a_killed_worke
                 rows = await query(database, "SELECT status FROM campaigns WHERE flow_id = ?", flow["uuid"])
                 return rows and rows[0][0] == "completed"
             assert await _wait_for(completed, 150, every=0.5), served.logs()
-            assert set(owners[victim]) <= seen.get("ended", set())     # the live view saw them end
+            assert set(owners[victim]) <= seen.get("ended", set()), (seen, served.logs())  # the live view saw them end
             follower.cancel()
             await asyncio.gather(follower, return_exceptions=True)
     finally:
