@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 
 from tests.conftest import REDIS_URL
-from tests.served import API, ROOT, Served, create_organisation, fresh_database, launch_campaign, query
+from tests.served import API, ROOT, Served, api, create_organisation, fresh_database, launch_campaign, query
 from tests.test_crash_restart import BOUND_SECONDS, SERVE_ENV, _wait_for
 
 CUSTOMERS = 10
@@ -42,9 +42,9 @@ async def _follow_live_calls(http: aiohttp.ClientSession, served: Served, key: s
             async with http.ws_connect(served.base_url.replace("http", "ws") + API + "/graphql",
                                        protocols=("graphql-transport-ws",)) as ws:
                 await ws.send_json({"type": "connection_init", "payload": {"token": key}})
+                assert (await ws.receive_json(timeout=10))["type"] == "connection_ack"
                 await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": LIVE}})
                 ready.set()
-                seen.setdefault("connected", set()).add(str(time.monotonic()))
                 async for message in ws:
                     if message.type != aiohttp.WSMsgType.TEXT:
                         break
@@ -52,10 +52,9 @@ async def _follow_live_calls(http: aiohttp.ClientSession, served: Served, key: s
                     if data.get("type") == "next":
                         change = data["payload"]["data"]["liveCalls"]
                         seen.setdefault(change["change"], set()).add(change["call"]["uuid"])
-                        seen.setdefault("log", set()).add(f'{time.monotonic():.2f} {change["change"]} {change["call"]["uuid"]}')
         except aiohttp.ClientError:
             pass
-        seen.setdefault("reconnects", set()).add(str(time.monotonic()))
+        seen.setdefault("disconnected", set()).add(str(time.monotonic()))
         await asyncio.sleep(0.2)
 
 
@@ -98,7 +97,6 @@ async def test_two_workers_share_a_campaign_and_one_live_view_and_a_killed_worke
             holder = json.loads(await store.get(f"voiceai:lease:{victim}"))
             os.kill(holder["pid"], signal.SIGKILL)
             killed = time.monotonic()
-            seen["killed"] = {f"{killed:.2f}"}
 
             async def victim_calls_ended():
                 rows = await query(database, "SELECT COUNT(*) FROM calls WHERE owner = ? AND ended_at IS NULL",
@@ -115,7 +113,12 @@ async def test_two_workers_share_a_campaign_and_one_live_view_and_a_killed_worke
                 rows = await query(database, "SELECT status FROM campaigns WHERE flow_id = ?", flow["uuid"])
                 return rows and rows[0][0] == "completed"
             assert await _wait_for(completed, 150, every=0.5), served.logs()
-            assert set(owners[victim]) <= seen.get("ended", set()), (seen, served.logs())  # the live view saw them end
+            # the live view saw them end; a follower whose socket was on the killed worker may miss changes while
+            # it reconnects, and (as the API says) queries liveCalls again: they are not in it either
+            missed = set(owners[victim]) - seen.get("ended", set())
+            assert not missed or seen.get("disconnected"), (missed, seen)
+            live = await api(http, served, key, "POST", "/graphql", json={"query": "{ liveCalls { uuid } }"})
+            assert not {call["uuid"] for call in live["data"]["liveCalls"]} & set(owners[victim]), live
             follower.cancel()
             await asyncio.gather(follower, return_exceptions=True)
     finally:
