@@ -81,17 +81,20 @@ class OrphanSweeper:
                 done.taken += 1
                 try:
                     ended = await self._settle(row)
-                except Exception:
+                except Exception:      # handed back to the dead owner: the next run tries again
                     log.exception("ending orphaned call %s failed", row["id"])
-                    ended = False
+                    await Call.filter(id=row["id"], owner=self.instance_id, ended_at__isnull=True) \
+                        .update(owner=row["owner"])
+                    done.taken -= 1
+                    return
                 if ended:
                     done.ended += 1
                 else:
                     done.left += 1
 
         for owner in dead:
-            rows = await Call.filter(self._scope, owner=owner, ended_at__isnull=True).order_by("created_at").limit(BATCH) \
-                .values("id", "owner", "organisation_id", "provider_call_id", "started_at")
+            rows = await Call.filter(self._scope, owner=owner, ended_at__isnull=True).order_by("created_at") \
+                .limit(BATCH).values("id", "owner", "organisation_id", "provider_call_id", "started_at")
             await asyncio.gather(*(one(row) for row in rows))
         if done.ended and self._on_ended is not None:
             self._on_ended()

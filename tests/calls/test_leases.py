@@ -199,3 +199,30 @@ def test_leases_are_on_for_served_processes_and_can_be_turned_off():
     assert Settings.from_env({"VOICEAI_LEASES": "off"}).leases is False
     with pytest.raises(ValueError, match="VOICEAI_LEASES"):
         Settings.from_env({"VOICEAI_LEASES": "maybe"})
+
+
+class _FailsOnce:
+    """The platform's reporter, except that its first end fails (a dropped database connection)."""
+
+    def __init__(self, reporter) -> None:
+        self._reporter = reporter
+        self.failed = False
+
+    async def ended(self, call_id, end) -> None:
+        if not self.failed:
+            self.failed = True
+            raise ConnectionError("connection reset")
+        await self._reporter.ended(call_id, end)
+
+
+async def test_an_orphan_whose_end_fails_is_handed_back_and_ended_by_the_next_run(server, client, caplog):
+    platform = server.platform
+    store = DatabaseLeaseStore()
+    dead = f"ins_{secrets.token_hex(6)}"
+    call_id = await _owned_call(platform, client.organisation_id, dead)
+    sweeper = _sweeper(platform, "ins_sweeper0005", store, client.organisation_id)
+    sweeper._reporter = _FailsOnce(platform.reporter)
+    assert (await sweeper.run()).taken == 0
+    assert (await Call.get(id=call_id)).owner == dead           # not stranded on a live instance
+    assert (await sweeper.run()).ended == 1
+    assert (await Call.get(id=call_id)).end_reason == SERVER_RESTART
