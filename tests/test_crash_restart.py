@@ -95,3 +95,5 @@ async def test_a_killed_server_s_calls_end_quickly_and_the_campaign_completes_af
     assert await query(database, "SELECT COUNT(*) FROM calls WHERE ended_at IS NULL") == [(0,)]
     events = await query(database, "SELECT COUNT(*) FROM webhook_deliveries WHERE event_type = 'campaign.completed'")
     assert events == [(1,)]
+    # the killed process's lease row stays (lapsed); the restarted one released its own on SIGTERM
+    assert {row[0] for row in await query(database, "SELECT id FROM instance_leases")} == owners
