@@ -7,6 +7,7 @@ customer called once."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import json
 import os
 import signal
@@ -104,6 +105,7 @@ async def test_two_workers_share_a_campaign_and_one_live_view_and_a_killed_worke
                 return rows[0][0] == 0
             assert await _wait_for(victim_calls_ended, BOUND_SECONDS + 5), served.logs()
             took = time.monotonic() - killed
+            logging.getLogger(__name__).info("the killed worker's calls ended %.1f s after SIGKILL", took)
             assert took <= BOUND_SECONDS, f"the killed worker's calls took {took:.1f} s to end"
             marks = ",".join("?" * len(owners[victim]))
             ends = await query(database, f"SELECT end_reason FROM calls WHERE id IN ({marks})", *owners[victim])
