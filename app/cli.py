@@ -30,8 +30,34 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     from app.main import create_app
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower(),
-                proxy_headers=False, ws_max_size=1024 * 1024)
+    options: dict[str, Any] = dict(host=args.host, port=args.port, log_level=settings.log_level.lower(),
+                                   proxy_headers=False, ws_max_size=1024 * 1024)
+    if args.workers < 1:
+        raise ValueError(f"--workers must be at least 1, not {args.workers}")
+    if args.workers == 1:
+        uvicorn.run(create_app(settings), **options)
+        return
+    if not settings.redis_url:
+        raise ValueError("--workers above 1 needs VOICEAI_REDIS_URL: without it live events, live views and "
+                         "rate limits stay inside each worker")
+    if settings.database_url.startswith("sqlite:"):
+        raise ValueError("--workers above 1 needs a PostgreSQL VOICEAI_DATABASE_URL: SQLite has one writer, and "
+                         "writers in several processes fail with 'database is locked'")
+    # N processes on one socket (bound here, inherited by each worker; a dead worker is restarted). The schema
+    # is migrated once first, so the workers do not race to migrate it (docs/scaling.md).
+    from app.db.setup import migrate
+
+    asyncio.run(migrate(settings.database_url))
+    uvicorn.run("app.cli:served_app", factory=True, workers=args.workers, **options)
+
+
+def served_app() -> Any:
+    """One worker of `voiceai serve --workers N`: its own settings from the environment, logging, and app."""
+    from app.main import create_app
+
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(settings)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> None:
@@ -99,6 +125,8 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API server (migrates the database first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes sharing the port (needs PostgreSQL and Redis; docs/scaling.md)")
     serve.set_defaults(run=_serve)
 
     commands.add_parser("migrate", help="create or migrate the database schema").set_defaults(run=_migrate)

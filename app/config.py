@@ -93,6 +93,8 @@ class Settings:
     dialer_reconcile_seconds: float = 60.0       # how often reconciliation runs (and re-asks about one call)
     simulator_seed: int = 7                      # the simulated carrier's customers: same seed, same run
     simulator_realtime: float = 1.0              # 0.5 plays the simulated calls at twice real speed
+    leases: bool = False                         # instance lease + orphaned-call sweep; from_env turns it on
+    lease_seconds: float = 15.0                  # a lease not renewed this long lapses: its calls are ended
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -143,6 +145,8 @@ class Settings:
             dialer_reconcile_seconds=float(get("VOICEAI_DIALER_RECONCILE_SECONDS", "60")),
             simulator_seed=int(get("VOICEAI_SIMULATOR_SEED", "7")),
             simulator_realtime=float(get("VOICEAI_SIMULATOR_REALTIME", "1")),
+            leases=parse_flag(get("VOICEAI_LEASES", "on"), "VOICEAI_LEASES"),
+            lease_seconds=_positive(get("VOICEAI_LEASE_SECONDS", "15"), "VOICEAI_LEASE_SECONDS"),
         )
 
     def blob_root(self) -> Path:

@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if manage_database:
             await open_database(settings.database_url, create_db=False)
+        await platform.start_lease()
         platform.start_workers()
         if manage_database:
             freeze_startup_heap()

@@ -15,6 +15,8 @@ from app.events import EventBus, build_bus
 from app.dialer.campaigns import CampaignService
 from app.dialer.carriers import CarrierDirectory
 from app.dialer.scheduler import DialerScheduler
+from app.instances.wiring import build_instance_lease
+from app.instances.instance import InstanceLeaseKeeper
 from app.integrations.service import IntegrationService
 from app.telephony.simulator import SimulatedCarrier, simulator_account_sid
 from app.metrics import Metrics
@@ -66,6 +68,7 @@ class Platform:
     dialer: DialerScheduler
     simulator_account_sid: str
     spool_recovery: SpoolRecovery
+    lease: InstanceLeaseKeeper | None = None      # None unless settings.leases (docs/scaling.md)
 
     @classmethod
     def build(cls, settings: Settings, *, rate_limit_prefix: str | None = None) -> "Platform":
@@ -97,7 +100,7 @@ class Platform:
         campaigns = CampaignService(outbox, settings, exotel_account=carriers.uses_exotel)
         integrations.campaigns = campaigns
         reporter = PlatformCallReporter(bus, live, call_events, customers, outbox, settings.public_url)
-        return cls(
+        platform = cls(
             settings=settings,
             bus=bus,
             rate_limiter=RateLimiter(
@@ -134,6 +137,8 @@ class Platform:
             spool_recovery=SpoolRecovery(settings.recording_spool_root(), blob_store, live,
                                          stale_seconds=settings.recording_spool_stale_minutes * 60),
         )
+        platform.lease = build_instance_lease(platform) if settings.leases else None
+        return platform
 
     def start_workers(self) -> None:
         """Background tasks owned by the platform, started by the app lifespan."""
@@ -143,11 +148,18 @@ class Platform:
             self.dialer.start()
         self.spool_recovery.start()   # recordings a crash left in the spool
 
+    async def start_lease(self) -> None:
+        """Before any other worker: calls are owned only once the lease is held (awaited by the lifespan)."""
+        if self.lease is not None:
+            await self.lease.start()
+
     async def aclose(self) -> None:
         await self.spool_recovery.aclose()
         await self.dialer.aclose()
         await self.webhook_worker.aclose()
         await self.reporter.aclose()
+        if self.lease is not None:
+            await self.lease.aclose()
         await self.authenticator.aclose()
         await self.rate_limiter.aclose()
         await self.bus.aclose()

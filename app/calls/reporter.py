@@ -39,6 +39,7 @@ class PlatformCallReporter:
         self._outbox = outbox
         self._public_url = public_url
         self._commands: dict[str, tuple[contextlib.AsyncExitStack, Subscription]] = {}
+        self.owner: str | None = None   # this process's instance lease, stamped on the calls it runs
 
     async def _locked(self, connection: Any, call_id: str) -> Call:
         call = await Call.filter(id=call_id).select_for_update().using_db(connection).first()
@@ -57,7 +58,7 @@ class PlatformCallReporter:
             "call_type": start.call_type.value, "flow_id": start.flow_id, "voice_agent_id": start.voice_agent_id,
             "customer_id": start.customer_id, "from_number": start.from_number, "to_number": start.to_number,
             "started_at": start.started_at, "provider_call_id": start.provider_call_id,
-            "recording_opt_out": start.recording_opt_out, "status": "in-progress",
+            "recording_opt_out": start.recording_opt_out, "status": "in-progress", "owner": self.owner,
         }
         async with in_transaction() as connection:
             call = None

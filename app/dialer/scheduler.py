@@ -96,6 +96,7 @@ class DialerScheduler:
         self._task: asyncio.Task | None = None
         self._reconciling: asyncio.Task | None = None
         self._dials: set[asyncio.Task] = set()
+        self.owner: str | None = None    # this process's instance lease, stamped on the calls it dials
         self._scope = Q(organisation_id__in=list(organisations)) if organisations is not None else Q()
         status = ExotelStatusService(carriers.integrations, reporter,
                                      simulator_account_sid(settings.resolved_secret_key()))
@@ -213,7 +214,8 @@ class DialerScheduler:
             await Call.bulk_create([
                 Call(id=job.call_id, organisation_id=campaign.organisation_id, call_type="outbound", flow_id=flow.id,
                      customer_id=job.customer_id, voice_agent_id=flow.voice_agent_id, to_number=job.phone,
-                     from_number=flow.phone_number, status="queued") for job in claimed], using_db=connection)
+                     from_number=flow.phone_number, status="queued", owner=self.owner) for job in claimed],
+                using_db=connection)
             await DialJob.bulk_update([DialJob(id=job.job_id, call_id=job.call_id) for job in claimed],
                                       fields=["call_id"], using_db=connection)
             await Campaign.filter(id=campaign.id).using_db(connection).update(

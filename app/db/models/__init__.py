@@ -5,12 +5,13 @@ from app.db.models.calls import Call
 from app.db.models.customers import Customer, CustomerTag, Tag
 from app.db.models.dialer import Campaign, DialJob, DoNotCall
 from app.db.models.flows import Flow, Script
+from app.db.models.instances import InstanceLease
 from app.db.models.integrations import Integration
 from app.db.models.organisations import ApiKey, Organisation, User
 from app.db.models.queues import HumanAgent, HumanQueue
 from app.db.models.speakers import DatasetSample, Speaker
 from app.db.models.webhooks import Webhook, WebhookDelivery, WebhookLog
 
-__all__ = ["ApiKey", "Call", "Campaign", "DialJob", "DoNotCall", "Customer", "CustomerTag", "DatasetSample", "Flow", "HumanAgent", "Integration", "HumanQueue",
+__all__ = ["ApiKey", "Call", "Campaign", "DialJob", "DoNotCall", "Customer", "CustomerTag", "DatasetSample", "Flow", "HumanAgent", "InstanceLease", "Integration", "HumanQueue",
            "Organisation", "Script", "Speaker", "Tag", "User", "VoiceAgent", "Webhook", "WebhookDelivery",
            "WebhookLog"]

@@ -47,6 +47,7 @@ class Call(Model):
     started_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)
     checked_at = fields.DatetimeField(null=True, description="when reconciliation last asked the carrier")
+    owner = fields.CharField(max_length=24, null=True, description="the instance lease holding the live call")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -57,4 +58,5 @@ class Call(Model):
             ("flow_id", "created_at"),
             ("customer_id", "created_at"),
             ("ended_at", "updated_at"),     # reconciliation: open calls by age of their last status
+            ("owner", "ended_at"),          # orphan sweep: open calls of a lapsed lease
         )
