@@ -58,7 +58,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def receiver_app(fail: float, seed: int) -> web.Application:
     rng = random.Random(seed)
-    secrets: dict[str, bytes] = {}
+    secrets: dict[str, str] = {}
     state = {
         "requests": 0, "failed_on_purpose": 0, "bad_signature": 0,
         "accepted": Counter(),          # (hook, event number) -> accepted deliveries
