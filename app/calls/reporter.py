@@ -3,13 +3,19 @@ driven by the voice pipeline through `app.calls.reporting`.
 
 Each state change and the webhook rows it fires are written in one transaction; bus events follow the
 commit. Commands for a call are subscribed when it starts, so none sent after `started` returns is lost.
+
+`call.ended` fires exactly once for every call that ends, from the one end path (`ended`, first end wins),
+whoever ends it (the session, a status callback, reconciliation, the dialer) and whatever the outcome, after
+the outcome's own event. When a session of this process holds the call, its post-call analysis follows:
+the row is written `held` and `analysed` releases it with the sentiment; if the analysis never comes, it goes
+out as it is after `analysis_wait`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator
 
 from tortoise.transactions import in_transaction
@@ -27,19 +33,23 @@ from app.services.customers import CustomerService
 from app.webhooks.outbox import WebhookOutbox, iso
 
 OUTCOME_EVENTS = {"no-answer": "call.no_answer", "voicemail": "call.voicemail"}
+ENDED = "call.ended"
+ANALYSIS_WAIT = timedelta(minutes=2)   # an LLM analysis takes up to 2 x 30 s (timeout, one retry)
 
 
 class PlatformCallReporter:
     def __init__(self, bus: EventBus, live: LiveRegistry, events: CallEventLog, customers: CustomerService,
-                 outbox: WebhookOutbox, public_url: str) -> None:
+                 outbox: WebhookOutbox, public_url: str, *, analysis_wait: timedelta = ANALYSIS_WAIT) -> None:
         self._bus = bus
         self._live = live
         self._events = events
         self._customers = customers
         self._outbox = outbox
         self._public_url = public_url
+        self.analysis_wait = analysis_wait
         self._commands: dict[str, tuple[contextlib.AsyncExitStack, Subscription]] = {}
         self.owner: str | None = None   # this process's instance lease, stamped on the calls it runs
+        self._sessions: set[str] = set()   # calls a session of this process started: their analysis follows
 
     async def _locked(self, connection: Any, call_id: str) -> Call:
         call = await Call.filter(id=call_id).select_for_update().using_db(connection).first()
@@ -78,6 +88,7 @@ class PlatformCallReporter:
                                            call_data(call, customer, self._public_url, full=False),
                                            connection=connection)
         self._outbox.notify()
+        self._sessions.add(call.id)
         await self._subscribe_commands(call.id)
         entry = live_entry(call)
         await self._live.add(call.organisation_id, call.id, entry)
@@ -123,7 +134,10 @@ class PlatformCallReporter:
     async def ended(self, call_id: str, end: CallEnd) -> None:
         """The first end wins. Two reporters can end one call at nearly the same moment (the session tearing
         down, a carrier callback, reconciliation, the dialer giving up); a later end only fills in facts
-        the first did not know (recording, language), so the outcome and its events never change twice."""
+        the first did not know (recording, language), so the outcome and its events never change twice;
+        the first end fires the outcome's event and `call.ended`, later ones fire nothing."""
+        analysis_follows = call_id in self._sessions
+        self._sessions.discard(call_id)
         async with in_transaction() as connection:
             call = await self._locked(connection, call_id)
             if call.ended_at is not None:
@@ -146,11 +160,13 @@ class PlatformCallReporter:
             if end.end_reason == "dnc_request" and call.customer_id:
                 await DoNotCall.bulk_create([DoNotCall(organisation_id=call.organisation_id, customer_id=call.customer_id,
                                                        call_id=call.id)], ignore_conflicts=True, using_db=connection)
+            customer = await self._customer(call, connection)
+            data = call_data(call, customer, self._public_url, full=True)
             if end.outcome in OUTCOME_EVENTS:
-                customer = await self._customer(call, connection)
-                await self._outbox.enqueue(call.organisation_id, OUTCOME_EVENTS[end.outcome],
-                                           call_data(call, customer, self._public_url, full=True),
+                await self._outbox.enqueue(call.organisation_id, OUTCOME_EVENTS[end.outcome], data,
                                            connection=connection)
+            hold = datetime.now(timezone.utc) + self.analysis_wait if analysis_follows else None
+            await self._outbox.enqueue(call.organisation_id, ENDED, data, connection=connection, hold_until=hold)
         self._outbox.notify()
         if call.customer_id:
             await self._customers.record_call_for_customer(call.customer_id, call.call_type,
@@ -164,6 +180,8 @@ class PlatformCallReporter:
         await self._unsubscribe_commands(call_id)
 
     async def analysed(self, call_id: str, analysis: CallAnalysis) -> None:
+        """Stores the analysis and releases the call's held `call.ended` with it; fires nothing new (a
+        call ended elsewhere, or whose hold ran out, has had its `call.ended`)."""
         async with in_transaction() as connection:
             call = await self._locked(connection, call_id)
             call.summary = analysis.summary if analysis.summary is not None else call.summary
@@ -173,9 +191,11 @@ class PlatformCallReporter:
                 summary=call.summary, sentiment=call.sentiment, key_details=call.key_details,
                 updated_at=datetime.now(timezone.utc))
             customer = await self._customer(call, connection)
-            await self._outbox.enqueue(call.organisation_id, "call.ended",
-                                       call_data(call, customer, self._public_url, full=True), connection=connection)
-        self._outbox.notify()
+            released = await self._outbox.release_held_for_call(
+                call.organisation_id, call_id, ENDED, call_data(call, customer, self._public_url, full=True),
+                connection=connection)
+        if released:
+            self._outbox.notify()
 
     async def _subscribe_commands(self, call_id: str) -> None:
         if call_id in self._commands:
@@ -200,6 +220,7 @@ class PlatformCallReporter:
             yield command
 
     async def aclose(self) -> None:
+        self._sessions.clear()
         for call_id in list(self._commands):
             with contextlib.suppress(Exception):
                 await self._unsubscribe_commands(call_id)

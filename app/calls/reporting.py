@@ -85,10 +85,12 @@ class CallReporter(Protocol):
         """e.g. transfer_initiated {target}, on_hold, ..."""
 
     async def ended(self, call_id: str, end: CallEnd) -> None:
-        """Persist the end, unregister the live call, publish `end`, count the call on the customer."""
+        """Persist the end, unregister the live call, publish `end`, count the call on the customer; the
+        first end of a call fires its outcome's event and `call.ended` (whoever reports it), later ones nothing."""
 
     async def analysed(self, call_id: str, analysis: CallAnalysis) -> None:
-        """Store summary, sentiment and key_details, then fire call.ended to webhooks."""
+        """Store summary, sentiment and key_details; the call's `call.ended`, held since its end for this,
+        goes out with them."""
 
     def commands(self, call_id: str) -> AsyncIterator[CallCommand]:
         """Workflow commands for this call, from whichever instance received them."""

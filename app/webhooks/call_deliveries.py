@@ -14,6 +14,7 @@ from app.db.call_delivery_indexes import CALL_UUID
 from app.db.models import Call, WebhookDelivery, WebhookLog
 from app.db.sql import dialect, fetch
 from app.errors import NotFound
+from app.webhooks.outbox import HELD, PENDING
 
 MAX_DELIVERIES = 200
 
@@ -24,7 +25,7 @@ class CallDelivery:
     webhook_id: str
     webhook_name: str
     event_type: str
-    status: str                     # pending, delivered or failed
+    status: str                     # pending (held ones too: not sent yet), delivered or failed
     attempts: int
     created_at: datetime
     finished_at: datetime | None
@@ -54,7 +55,8 @@ async def call_deliveries(organisation_id: str, call_id: str) -> list[CallDelive
         latest[log.delivery_id] = log
     return [CallDelivery(
         delivery_id=row.id, webhook_id=row.webhook.id, webhook_name=row.webhook.name, event_type=row.event_type,
-        status=row.status, attempts=row.attempts, created_at=row.created_at, finished_at=row.finished_at,
+        status=PENDING if row.status == HELD else row.status, attempts=row.attempts, created_at=row.created_at,
+        finished_at=row.finished_at,
         last_response_status=latest[row.id].response_status if row.id in latest else None,
         last_error=latest[row.id].error if row.id in latest else None,
         last_attempt_at=latest[row.id].triggered_at if row.id in latest else None,

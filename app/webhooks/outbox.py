@@ -4,6 +4,11 @@
 delivered if and only if the change committed. Workers `claim` due rows by leasing them (pushing
 `next_attempt_at` past the send timeout): on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several
 instances never take the same row; a worker that dies leaves its rows to come back after the lease.
+
+A row can be written `held` (status), with `next_attempt_at` as its deadline: the event is fired, in the
+transaction of its change, but its data is still being completed (`call.ended` waits for the post-call
+analysis). `release_held_for_call` gives it its final data and makes it due; a hold nobody releases is
+claimed at its deadline with the data it has, so a held event is never lost.
 """
 
 from __future__ import annotations
@@ -12,16 +17,20 @@ import asyncio
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from app.db.call_delivery_indexes import CALL_UUID
 from app.db.models import Webhook, WebhookDelivery, WebhookLog
-from app.db.sql import dialect
+from app.db.sql import dialect, fetch
 from app.ids import new_id
 
 EVENT_TYPES = ("call.started", "call.ended", "call.transferred", "call.no_answer", "call.voicemail",
                "campaign.launched", "campaign.stopped", "campaign.completed")
 PING = "webhook.test"
 MAX_ATTEMPTS = 4  # the first try and 3 retries
+PENDING = "pending"
+HELD = "held"     # fired, waiting for its final data until `next_attempt_at` (see the module docstring)
 
 
 def utc_now() -> datetime:
@@ -53,9 +62,11 @@ class WebhookOutbox:
         self._wake.clear()
 
     async def enqueue(self, organisation_id: str, event: str, data: dict[str, Any], *,
-                      connection: Any = None, webhooks: Iterable[Webhook] | None = None) -> int:
+                      connection: Any = None, webhooks: Iterable[Webhook] | None = None,
+                      hold_until: datetime | None = None) -> int:
         """Rows for every active webhook of the organisation subscribed to the event; call it inside the
-        transaction (`connection`) of the change that fired it, and `notify()` after the commit."""
+        transaction (`connection`) of the change that fired it, and `notify()` after the commit.
+        `hold_until`: the rows are `held` until released or until that moment."""
         if webhooks is None:
             query = Webhook.filter(organisation_id=organisation_id, is_active=True)
             if connection is not None:
@@ -63,16 +74,30 @@ class WebhookOutbox:
             webhooks = [hook for hook in await query if event in (hook.events or [])]
         now = utc_now()
         payload = envelope(event, organisation_id, data, now)
+        status, due = (PENDING, now) if hold_until is None else (HELD, hold_until)
         rows = [WebhookDelivery(id=new_id("msg"), webhook_id=hook.id, event_type=event, payload=payload,
-                                next_attempt_at=now) for hook in webhooks]
+                                status=status, next_attempt_at=due) for hook in webhooks]
         if rows:
             await WebhookDelivery.bulk_create(rows, using_db=connection)
         return len(rows)
 
+    async def release_held_for_call(self, organisation_id: str, call_id: str, event: str, data: dict[str, Any],
+                                    *, connection: Any) -> int:
+        """Give the call's held `event` rows their final data and make them due now; answers how many.
+        Rows already claimed (their hold ran out) are left alone: an event is never sent twice."""
+        rows = await fetch(f"SELECT id FROM webhook_deliveries WHERE {CALL_UUID[dialect()]} = ? "
+                           "AND status = ? AND event_type = ?", (call_id, HELD, event))
+        if not rows:
+            return 0
+        now = utc_now()
+        return await WebhookDelivery.filter(id__in=[row["id"] for row in rows], status=HELD).using_db(connection) \
+            .update(status=PENDING, payload=envelope(event, organisation_id, data, now), next_attempt_at=now)
+
     async def claim(self, limit: int, lease_seconds: float, skip_webhooks: Iterable[str] = ()) -> list[WebhookDelivery]:
         now = utc_now()
         async with in_transaction() as connection:
-            query = WebhookDelivery.filter(status="pending", next_attempt_at__lte=now)
+            # held rows past their deadline go out as they are
+            query = WebhookDelivery.filter(Q(status=PENDING) | Q(status=HELD), next_attempt_at__lte=now)
             skip = list(skip_webhooks)
             if skip:
                 query = query.exclude(webhook_id__in=skip)
@@ -82,7 +107,7 @@ class WebhookOutbox:
             due = await query
             if due:
                 await WebhookDelivery.filter(id__in=[row.id for row in due]).using_db(connection).update(
-                    next_attempt_at=now + timedelta(seconds=lease_seconds))
+                    status=PENDING, next_attempt_at=now + timedelta(seconds=lease_seconds))
         return due
 
     async def release(self, deliveries: Iterable[WebhookDelivery]) -> None:

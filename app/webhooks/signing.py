@@ -1,8 +1,13 @@
-"""Delivery signatures: `X-NN-Signature` (hex HMAC-SHA256 of the raw body, as the spec says) and the
-Standard Webhooks headers (HMAC of `id.timestamp.body`, base64), both keyed with the webhook's secret.
+"""Delivery signatures: `X-NN-Signature` and the Standard Webhooks headers, both from the webhook's secret.
 
-Secrets look like `whsec_<base64>`; the HMAC key is the base64-decoded part, as Standard Webhooks
-libraries expect, so receivers can verify with those libraries or with a few lines of hmac.
+Secrets look like `whsec_<base64>` and are handed to the integrator whole. Each header follows its own
+contract, so a receiver can check either with what it already has:
+
+- `X-NN-Signature` is what the spec says, "HMAC-SHA256 of the raw body signed with your webhook secret":
+  hex HMAC keyed with the UTF-8 bytes of the whole secret string, `whsec_` included
+  (`hmac.new(secret.encode(), body, sha256).hexdigest()`).
+- `webhook-signature` is what Standard Webhooks defines: `v1,` + base64 HMAC of `id.timestamp.body`, keyed
+  with the base64-decoded part after `whsec_`, which is what that standard's libraries verify.
 """
 
 from __future__ import annotations
@@ -21,17 +26,19 @@ def new_secret() -> str:
     return PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def key_of(secret: str) -> bytes:
+def standard_key(secret: str) -> bytes:
+    """The Standard Webhooks key: the base64-decoded part after `whsec_`."""
     return base64.b64decode(secret.removeprefix(PREFIX))
 
 
 def nn_signature(secret: str, body: bytes) -> str:
-    return hmac.new(key_of(secret), body, hashlib.sha256).hexdigest()
+    """The spec's `X-NN-Signature`: keyed with the secret string exactly as the integrator holds it."""
+    return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 def standard_signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     signed = f"{message_id}.{timestamp}.".encode() + body
-    return "v1," + base64.b64encode(hmac.new(key_of(secret), signed, hashlib.sha256).digest()).decode()
+    return "v1," + base64.b64encode(hmac.new(standard_key(secret), signed, hashlib.sha256).digest()).decode()
 
 
 def signed_headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:

@@ -135,3 +135,20 @@ async def test_the_voicebot_applet_fetches_a_socket_url_that_names_the_outbound_
     assert inbound.status == 200 and urlsplit(inbound.body["url"]).query == ""
     forged = await anonymous.get("/webhooks/exotel/stream", params={"CallSid": "nope", "CustomField": call.id})
     assert forged.status == 403
+
+
+async def test_every_terminal_callback_fires_call_ended_once_after_the_outcome_event(anonymous, client, connected,
+                                                                                     queued_call):
+    """A call that never reached the voice socket still tells a workflow service it ended (issue 12)."""
+    answer = await client.post("/webhooks", json={"name": "n", "url": "https://hooks.example.com/x",
+                                                  "events": ["call.no_answer", "call.ended"]})
+    assert answer.status == 201, answer.body
+    call = queued_call["call"]
+    for status in ("busy", "busy", "completed", "failed"):   # the first ends the call; the rest are late
+        assert (await anonymous.post(STATUS, data=_form(connected, call, Status=status))).status == 200
+    rows = await WebhookDelivery.filter(webhook__organisation_id=client.organisation_id).order_by("created_at")
+    assert [(row.event_type, row.status) for row in rows] == [("call.no_answer", "pending"), ("call.ended", "pending")]
+    ended = rows[1].payload["data"]
+    assert (ended["call_uuid"], ended["outcome"], ended["transcript"], ended["recording_url"]) == (
+        call.id, "no-answer", [], None)
+    assert rows[0].next_attempt_at <= rows[1].next_attempt_at

@@ -95,4 +95,5 @@ async def hooks_server(start_server):
 
 @pytest_asyncio.fixture
 async def hooks_client(http, hooks_server):
+    await hooks_server.platform.rate_limiter.reset()   # each test starts with empty buckets, as on `server`
     return await new_client(http, hooks_server, "Workflow Org")
