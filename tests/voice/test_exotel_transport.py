@@ -177,3 +177,22 @@ async def test_a_socket_that_drops_mid_call_ends_the_call(http, client, voice_se
     await caller.close()
     reporter = await voice_server.ended()
     assert reporter.ends[0][1].end_reason == "caller_hangup"
+
+
+async def test_an_outbound_stream_with_swapped_numbers_keeps_the_dialers_numbers(http, client, voice_server):
+    from app.db.models import Call
+    from app.ids import new_id
+
+    flow = await create_flow(client, kind="outbound")
+    call = await Call.create(id=new_id("cal"), organisation_id=client.organisation_id, call_type="outbound",
+                             flow_id=flow["uuid"], to_number="+919812345672", from_number="+918047112345",
+                             status="ringing")
+    caller = await ExotelCaller.connect(http, voice_server.ws("/ws/exotel"))
+    # Exotel's side: `from` is our ExoPhone (national format), `to` the customer
+    await caller.start(to="+919812345672", from_="08047112345",
+                       params={"flow_id": flow["uuid"], "call_id": call.id})
+    await caller.wait_for(lambda: caller.events("mark"))
+    await caller.stop()
+    start = (await voice_server.ended()).starts[0]
+    assert (start.call_id, start.from_number, start.to_number) == (call.id, "+918047112345", "+919812345672")
+    await caller.close()
