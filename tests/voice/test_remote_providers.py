@@ -77,6 +77,14 @@ async def test_sarvam_tts_returns_audio_at_the_call_rate(sarvam_server):
         == ("hi-IN", "anushka", "bulbul:v2", 8000)
 
 
+async def test_sarvam_tts_names_the_models_default_speaker_when_the_agent_has_none(sarvam_server):
+    tts = SarvamTTS(sarvam_server.key, sarvam_server.url)
+    assert await collect(tts.synthesize("Namaste", Voice("hi-IN", None, "bulbul:v3"), 8000))
+    assert await collect(tts.synthesize("Namaste", Voice("bn-IN"), 8000))   # the provider's model: bulbul:v2
+    assert [(r["speaker"], r["model"]) for r in sarvam_server.tts_requests] == \
+        [("shubh", "bulbul:v3"), ("anushka", "bulbul:v2")]
+
+
 async def test_sarvam_rejects_a_wrong_key_as_a_provider_error(sarvam_server):
     with pytest.raises(ProviderError):
         await collect(SarvamTTS("wrong", sarvam_server.url).synthesize("hi", Voice(), 8000))
@@ -88,7 +96,8 @@ async def test_sarvam_stt_uploads_a_wav_and_reads_the_transcript_and_language(sa
     stt = SarvamSTT(sarvam_server.key, sarvam_server.url)
     transcript = await stt.transcribe(tone(8000, 1500), 8000, "hi-en")
     assert (transcript.text, transcript.language, transcript.confidence) == ("namaste", "hi-IN", 0.93)
-    assert sarvam_server.stt_requests[0] == {"model": "saarika:v2.5", "language_code": "unknown", "seconds": 1.5}
+    assert sarvam_server.stt_requests[0] == {"model": "saaras:v3", "mode": "transcribe", "language_code": "unknown",
+                                             "seconds": 1.5}   # saarika:v2.5 is the legacy model
 
 
 async def test_elevenlabs_without_a_speaker_uses_the_default_voice_a_current_premade_one(elevenlabs_server):
