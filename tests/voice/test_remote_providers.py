@@ -149,8 +149,8 @@ async def test_the_elevenlabs_fake_refuses_what_the_service_refuses(elevenlabs_s
         async with http.post(f"{base}/21m00Tcm4TlvDq8ikWAM/stream?output_format=pcm_8000",
                              json={"text": "hi", "model_id": "eleven_flash_v2_5"}) as answer:
             assert answer.status == 404 and (await answer.json())["detail"]["status"] == "voice_not_found"
-        async with http.post(f"{base}/EXAVITQu4vr4xnSDxMaL/stream?output_format=pcm_8000",
-                             json={"text": "hi", "model_id": "eleven_multilingual_v2", "language_code": "hi"}) as answer:
+        body = {"text": "hi", "model_id": "eleven_multilingual_v2", "language_code": "hi"}
+        async with http.post(f"{base}/EXAVITQu4vr4xnSDxMaL/stream?output_format=pcm_8000", json=body) as answer:
             assert answer.status == 400
 
 

@@ -1,5 +1,6 @@
-"""Sarvam bulbul TTS over one WebSocket per call (`/text-to-speech/ws`): config once, then a text + flush
-cycle per sentence, raw linear16 PCM at the call's rate streamed back until the completion event.
+"""Sarvam bulbul TTS over one WebSocket per call (`/text-to-speech/ws`): config once (always with a
+speaker: the voice's, else the model's default for the language), then a text + flush cycle per sentence,
+raw linear16 PCM at the call's rate streamed back until the completion event.
 
 Contract per sentence: `synthesize` sends `text` and `flush`, yields audio frames as they arrive and returns
 on `{"type": "event", "data": {"event_type": "final"}}`. An `error` frame raises `ProviderError`.

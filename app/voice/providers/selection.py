@@ -5,6 +5,8 @@ integration key arrives on the call context (`CallContext.sarvam_api_key`) and w
 Sarvam speaks over REST unless streaming is on: `VOICEAI_SARVAM_STREAMING=on` for every call, or the flow
 config's `sarvam_streaming` (true/false) for one flow. A `nextneural` voice goes to the voice server when
 `VOICEAI_NEXTNEURAL_URL` is set (the speaker's own deployment decides, espeak-ng otherwise).
+An ElevenLabs agent without a speaker speaks with `VOICEAI_ELEVENLABS_DEFAULT_VOICE` (a current premade voice
+by default).
 `providers(context)` puts every remote TTS/STT behind the local one (`fallback.py`: espeak-ng speaks a
 sentence the remote TTS failed to start within `VOICEAI_TTS_FIRST_BYTE_SECONDS`, pocketsphinx hears a turn the
 remote STT failed on); `tts()`/`stt()` answer the bare choice.
