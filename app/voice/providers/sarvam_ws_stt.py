@@ -121,7 +121,9 @@ class SpeechTurn:
         grace_end: float | None = None
         while not self.result.done():
             now = loop.time()
-            if grace_end is None and self.flush_sent and self.texts:
+            if not (self.flush_sent and self.texts):   # (again, after a replay on a new socket)
+                grace_end = None
+            elif grace_end is None:
                 grace_end = now + self.owner.flush_grace
             end = min(deadline, grace_end) if grace_end is not None else deadline
             if now >= end:
