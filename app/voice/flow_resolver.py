@@ -3,6 +3,10 @@
 Inbound: the called number among active inbound lines. Outbound: the custom parameters the dialer put on the
 call (`flow_id`, `call_id`, `customer_id`). Browser tests: the flow named in the URL, of the caller's
 organisation. An unknown number or flow resolves to None and nothing is created.
+
+Outbound numbers are ours, not the stream's: Exotel reports `from`/`to` from its own side of the call, so an
+outbound call keeps the caller ID (`from_number`) and the customer's phone (`to_number`) the dialer recorded
+(`outbound_numbers`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from typing import Any, Mapping, Protocol
 import phonenumbers
 
 from app.calls.reporting import CallType
-from app.db.models import Customer, Flow
+from app.db.models import Call, Customer, Flow
 from app.voice.context import CallContext, CustomerView, ScriptView, VoiceConfig
 
 log = logging.getLogger("app.voice.flows")
@@ -56,6 +60,24 @@ def number_candidates(raw: str | None, region: str = "IN") -> list[str]:
     return list(dict.fromkeys(candidates))
 
 
+def outbound_numbers(recorded: Mapping[str, Any], flow_number: str | None, customer_phone: str | None,
+                     stream: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
+    """(caller ID, customer's phone) of an outbound call: what the dialer recorded on the call row, then the
+    flow's line and the customer's phone; the stream's `from`/`to` only fill a gap, in either order (the
+    one that is not our caller ID is the customer)."""
+    caller_id = recorded.get("from_number") or flow_number or None
+    customer = recorded.get("to_number") or customer_phone or None
+    ours = set(number_candidates(caller_id))
+    others = [number for number in stream if number and not ours & set(number_candidates(number))]
+    if customer is None and others:
+        customer = others[0]
+    if caller_id is None:
+        mine = set(number_candidates(customer))
+        rest = [number for number in stream if number and not mine & set(number_candidates(number))]
+        caller_id = rest[0] if rest else None
+    return caller_id, customer
+
+
 class FlowResolver:
     def __init__(self, accounts: AccountCheck | None = None, keys: OrganisationKeys | None = None) -> None:
         self.accounts = accounts or AcceptAllAccounts()
@@ -90,8 +112,13 @@ class FlowResolver:
             customer = await self._customer_by_phone(flow.organisation_id, from_number) or \
                 await self._customer_by_phone(flow.organisation_id, to_number)
         call_id = str(parameters["call_id"]) if parameters.get("call_id") else None
+        recorded = await Call.filter(id=call_id, organisation_id=flow.organisation_id) \
+            .values("from_number", "to_number") if call_id else []
+        caller_id, customer_phone = outbound_numbers(
+            recorded[0] if recorded else {}, flow.phone_number, customer.phone if customer else None,
+            (from_number, to_number))
         return await self._with_voice_language(
-            self._context(flow, CallType.OUTBOUND, customer, from_number, to_number, provider_call_id, call_id))
+            self._context(flow, CallType.OUTBOUND, customer, caller_id, customer_phone, provider_call_id, call_id))
 
     async def test(self, organisation_id: str, flow_id: str) -> CallContext | None:
         flow = await Flow.filter(id=flow_id, organisation_id=organisation_id) \

@@ -18,6 +18,8 @@ __all__ = [
     "CatalogVoice",
     "DEFAULT_MODELS",
     "DEFAULT_SPEAKERS",
+    "ELEVENLABS_DEFAULT_VOICE",
+    "RETIRED_ELEVENLABS_VOICES",
     "ESPEAK_VOICE",
     "Gender",
     "LANGUAGE_NAMES",
@@ -25,6 +27,7 @@ __all__ = [
     "VoiceProvider",
     "all_voices",
     "by_uuid",
+    "default_speaker",
     "find_voice",
     "find_voices",
     "languages_of",
@@ -96,8 +99,8 @@ DEFAULT_MODELS: Mapping[VoiceProvider, str] = MappingProxyType(
     }
 )
 
-# Default speaker per model, where the provider documents one.
-DEFAULT_SPEAKERS: Mapping[str, str] = MappingProxyType({"bulbul:v3": "shubh"})
+# Default speaker per model, where the provider documents one (bulbul:v2's first listed voice otherwise).
+DEFAULT_SPEAKERS: Mapping[str, str] = MappingProxyType({"bulbul:v3": "shubh", "bulbul:v2": "anushka"})
 
 # Sarvam: model -> (speaker, gender). The API accepts a model's speakers only on that model.
 _SARVAM_SPEAKERS: Mapping[str, tuple[tuple[str, Gender], ...]] = MappingProxyType(
@@ -155,18 +158,34 @@ _SARVAM_SPEAKERS: Mapping[str, tuple[tuple[str, Gender], ...]] = MappingProxyTyp
 
 _ELEVENLABS_MODEL = "eleven_multilingual_v2"
 _ELEVENLABS_LANGUAGES: tuple[str, ...] = ("en-IN", "en-US", "hi-IN")
-# (display name, voice_id, gender): the long-standing premade voices.
+# (display name, voice_id, gender): ElevenLabs' current premade voices. The legacy premade set (Rachel
+# 21m00Tcm4TlvDq8ikWAM, Domi, Antoni, Elli, Josh, Arnold, Adam, Sam) is retired and answers 404.
 _ELEVENLABS_VOICES: tuple[tuple[str, str, Gender], ...] = (
-    ("Rachel", "21m00Tcm4TlvDq8ikWAM", "female"),
-    ("Domi", "AZnzlk1XvdvUeBnXmlld", "female"),
-    ("Bella", "EXAVITQu4vr4xnSDxMaL", "female"),
-    ("Antoni", "ErXwobaYiN019PkySvjV", "male"),
-    ("Elli", "MF3mGyEYCl7XYWbV9V6O", "female"),
-    ("Josh", "TxGEqnHWrfWFTfGW9XjX", "male"),
-    ("Arnold", "VR6AewLTigWG4xSOukaG", "male"),
-    ("Adam", "pNInz6obpgDQGcFmaJgB", "male"),
-    ("Sam", "yoZ06aMxZJJ28mfd3POQ", "male"),
+    ("Sarah", "EXAVITQu4vr4xnSDxMaL", "female"),
+    ("Laura", "FGY2WhTYpPnrIDTdsKH5", "female"),
+    ("Alice", "Xb7hH8MSUJpSbSDYk0k2", "female"),
+    ("Matilda", "XrExE9yKIg1WjnnlVkGX", "female"),
+    ("Jessica", "cgSgspJ2msm6clMCkdW9", "female"),
+    ("Lily", "pFZP5JQG7iQjIQuC4Bku", "female"),
+    ("River", "SAz9YHcvj6GT2YYXdXww", "neutral"),
+    ("Roger", "CwhRBWXzGAHq8TQ4Fs17", "male"),
+    ("Charlie", "IKne3meq5aSn9XLyUdCD", "male"),
+    ("George", "JBFqnCBsd6RMkjVDRZzb", "male"),
+    ("Callum", "N2lVS1w4EtoT3dr4eOWO", "male"),
+    ("Liam", "TX3LPaxmHKxFdv7VOQHJ", "male"),
+    ("Will", "bIHbv24MWmeRgasZH58o", "male"),
+    ("Eric", "cjVigY5qzO86Huf0OWal", "male"),
+    ("Chris", "iP95p4xoKVk53GoZ742B", "male"),
+    ("Brian", "nPczCjzI2devNBz1zQrb", "male"),
+    ("Daniel", "onwK4e9ZLuTAKqWW03F9", "male"),
+    ("Bill", "pqHfZKP75CvOlQylNhV4", "male"),
 )
+# The voice an ElevenLabs agent without a speaker gets (George); `VOICEAI_ELEVENLABS_DEFAULT_VOICE` overrides it.
+ELEVENLABS_DEFAULT_VOICE = "JBFqnCBsd6RMkjVDRZzb"
+RETIRED_ELEVENLABS_VOICES: frozenset[str] = frozenset({
+    "21m00Tcm4TlvDq8ikWAM", "AZnzlk1XvdvUeBnXmlld", "ErXwobaYiN019PkySvjV", "MF3mGyEYCl7XYWbV9V6O",
+    "TxGEqnHWrfWFTfGW9XjX", "VR6AewLTigWG4xSOukaG", "pNInz6obpgDQGcFmaJgB", "yoZ06aMxZJJ28mfd3POQ",
+})
 
 _NEXTNEURAL_MODEL = "espeak-ng"
 # language_code -> espeak-ng voice name used by the platform's offline NextNeural voices.
@@ -387,6 +406,17 @@ def find_voice(
     if found is None and p in _NAME_ALIASED:
         found = idx.by_name.get((p, speaker.strip().casefold(), m, lang))
     return found
+
+
+def default_speaker(model: str, language_code: str) -> str | None:
+    """The speaker a Sarvam voice without one gets on `model` in `language_code`, if the model is known.
+
+    Every Sarvam speaker speaks every language of its model, so today each language gets the model's
+    default; the answer is always one the model offers in that language."""
+    speaker = DEFAULT_SPEAKERS.get(_model_key(model))
+    if speaker is None or find_voice(VoiceProvider.SARVAM, speaker, model=model, language_code=language_code) is None:
+        return None
+    return speaker
 
 
 def speakers_of(provider: VoiceProvider | str, model: str | None = None) -> frozenset[str]:

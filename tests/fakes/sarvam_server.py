@@ -1,7 +1,12 @@
 """A loopback Sarvam server: `POST /text-to-speech` answers base64 WAVs, `POST /speech-to-text` takes a
 multipart WAV, and the two WebSockets (`/text-to-speech/ws`, `/speech-to-text/ws`) speak the streaming
 protocol of ../shared/protocols.md. Every endpoint checks the `api-subscription-key` header (403 before the
-upgrade) and records what it got; the sockets can be told to fail, drop or go slow (fields below)."""
+upgrade) and records what it got; the sockets can be told to fail, drop or go slow (fields below).
+
+Refused as the service refuses them: an STT socket at a rate other than 8 or 16 kHz (an `error` frame, then
+close), a TTS socket config without a `speaker`. With `vad_signals` and `flush_signal` both on, a flush that
+finds nothing buffered because the server's VAD already finalised the segment gets no answer (the race that
+left turns waiting for their timeout)."""
 
 from __future__ import annotations
 
@@ -47,6 +52,7 @@ class FakeSarvam:
     stt_segments: list[str] = field(default_factory=list)     # server-VAD finals sent after 0.5 s of audio
     stt_error_on_flush: bool = False
     stt_drop_flushes: int = 0             # close the socket instead of answering this many flushes
+    stt_silent_flushes: int = 0           # leave this many flushes unanswered
     url: str = ""
     _runner: web.AppRunner | None = None
     _open: set = field(default_factory=set)
@@ -93,7 +99,7 @@ class FakeSarvam:
         with wave.open(io.BytesIO(upload.file.read())) as wav:
             seconds = wav.getnframes() / wav.getframerate()
         self.stt_requests.append({"model": form.get("model"), "language_code": form.get("language_code"),
-                                  "seconds": seconds})
+                                  "seconds": seconds, **({"mode": form["mode"]} if "mode" in form else {})})
         return web.json_response({"request_id": "req_2", "transcript": self.transcript,
                                   "language_code": self.language_code, "language_probability": 0.93})
 
@@ -127,6 +133,10 @@ class FakeSarvam:
                     break
                 if kind == "config":
                     config = payload["data"]
+                    if not config.get("speaker"):
+                        await self._ws_error(ws, "speaker is required", 422)
+                        await ws.close()
+                        break
                 elif kind == "text":
                     text += payload["data"]["text"]
                 elif kind == "flush" and text:
@@ -167,18 +177,31 @@ class FakeSarvam:
         if entry is None:
             return ws
         rate = int(request.query.get("sample_rate") or 16000)
+        vad_and_flush = request.query.get("vad_signals") == "true" and request.query.get("flush_signal") == "true"
         buffered = bytearray()
+        finalised = False   # the server's VAD closed the last segment: nothing left for a flush
         try:
+            if rate not in (8000, 16000):
+                await ws.send_json({"type": "error", "data": {"error": f"sample_rate {rate} is not supported: "
+                                                              "use 8000 or 16000", "code": 400}})
+                await ws.close()
+                return ws
             async for message in ws:
                 if message.type != WSMsgType.TEXT:
                     continue
                 payload = json.loads(message.data)
                 entry["messages"].append(payload)
                 if "audio" in payload:
+                    if int(payload["audio"].get("sample_rate") or rate) != rate:
+                        await ws.send_json({"type": "error", "data": {"error": "audio sample_rate differs from the "
+                                                                      "socket's", "code": 400}})
+                        continue
                     buffered += base64.b64decode(payload["audio"]["data"])
+                    finalised = False
                     if self.stt_segments and len(buffered) >= rate:  # 0.5 s of 16-bit audio
                         await self._final(ws, self.stt_segments.pop(0))
                         buffered.clear()
+                        finalised = True
                 elif payload.get("type") == "flush":
                     if self.stt_drop_flushes:
                         self.stt_drop_flushes -= 1
@@ -187,9 +210,13 @@ class FakeSarvam:
                     if self.stt_error_on_flush:
                         await ws.send_json({"type": "error", "data": {"error": "Internal error", "code": 500}})
                         continue
+                    if self.stt_silent_flushes or (vad_and_flush and finalised and not buffered):
+                        self.stt_silent_flushes = max(0, self.stt_silent_flushes - 1)
+                        continue
                     self.stt_flushes.append(len(buffered) / 2 / rate)
-                    await ws.send_json({"type": "events", "data": {"signal_type": "END_SPEECH",
-                                                                   "occured_at": 0}})
+                    if request.query.get("vad_signals") == "true":
+                        await ws.send_json({"type": "events", "data": {"signal_type": "END_SPEECH",
+                                                                       "occured_at": 0}})
                     answer = self.stt_transcripts.pop(0) if self.stt_transcripts else self.transcript
                     await self._final(ws, answer if buffered else "")
                     buffered.clear()

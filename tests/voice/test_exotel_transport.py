@@ -177,3 +177,79 @@ async def test_a_socket_that_drops_mid_call_ends_the_call(http, client, voice_se
     await caller.close()
     reporter = await voice_server.ended()
     assert reporter.ends[0][1].end_reason == "caller_hangup"
+
+
+async def test_an_outbound_stream_with_swapped_numbers_keeps_the_dialers_numbers(http, client, voice_server):
+    from app.db.models import Call
+    from app.ids import new_id
+
+    flow = await create_flow(client, kind="outbound")
+    call = await Call.create(id=new_id("cal"), organisation_id=client.organisation_id, call_type="outbound",
+                             flow_id=flow["uuid"], to_number="+919812345672", from_number="+918047112345",
+                             status="ringing")
+    caller = await ExotelCaller.connect(http, voice_server.ws("/ws/exotel"))
+    # Exotel's side: `from` is our ExoPhone (national format), `to` the customer
+    await caller.start(to="+919812345672", from_="08047112345",
+                       params={"flow_id": flow["uuid"], "call_id": call.id})
+    await caller.wait_for(lambda: caller.events("mark"))
+    await caller.stop()
+    start = (await voice_server.ended()).starts[0]
+    assert (start.call_id, start.from_number, start.to_number) == (call.id, "+918047112345", "+919812345672")
+    await caller.close()
+
+
+def _start_frame(**start) -> str:
+    return json.dumps({"event": "start", "stream_sid": "SID1", "start": {"stream_sid": "SID1", **start}})
+
+
+@pytest.mark.parametrize("raw,expected", [
+    ({"flow_id": "flw_1", "call_id": "cal_1"}, {"flow_id": "flw_1", "call_id": "cal_1"}),
+    ("", {}),
+    (None, {}),
+    ("flow_id=flw_1&call_id=cal_1&note=a%20b", {"flow_id": "flw_1", "call_id": "cal_1", "note": "a b"}),
+    ("?flow_id=flw_1", {"flow_id": "flw_1"}),
+])
+def test_custom_parameters_arrive_as_an_object_an_empty_string_a_query_string_or_not_at_all(raw, expected):
+    start = {"custom_parameters": raw} if raw is not None else {}
+    assert wire.parse(_start_frame(**start)).custom_parameters == expected
+
+
+def test_the_sample_rate_is_read_from_the_encoding_when_sample_rate_is_absent():
+    def rate(media_format: dict) -> int:
+        return wire.parse(_start_frame(media_format=media_format)).media_format.rate
+
+    assert rate({"encoding": "audio/L16;rate=16000"}) == 16000
+    assert rate({"encoding": "audio/L16; rate=24000", "sample_rate": ""}) == 24000
+    assert rate({"encoding": "audio/L16;rate=16000", "sample_rate": "8000"}) == 8000   # the field wins
+    assert rate({"encoding": "audio/x-raw"}) == 8000 and rate({}) == 8000
+    with pytest.raises(wire.MalformedFrame, match="unsupported sample rate"):
+        rate({"encoding": "audio/L16;rate=44100"})
+
+
+async def test_an_outbound_stream_with_query_string_parameters_and_an_l16_encoding_is_answered(
+        http, client, voice_server):
+    flow = await create_flow(client, kind="outbound")
+    caller = await ExotelCaller.connect(http, voice_server.ws("/ws/exotel"), rate=16000)
+    await caller.send({"event": "connected"})
+    await caller.send(_start_frame(call_sid="CA9", account_sid="AC1", **{"from": "+919812345673", "to": ""},
+                                   custom_parameters=f"flow_id={flow['uuid']}&customer_id=",
+                                   media_format={"encoding": "audio/L16;rate=16000", "bit_rate": "256kbps"}))
+    await caller.wait_for(lambda: caller.events("mark"))
+    audio = b"".join(caller.payloads())
+    assert 0.29 < len(audio) / 2 / 16000 < 1.5 and rms(audio) > 500   # the greeting, at 16 kHz
+    await caller.stop()
+    start = (await voice_server.ended()).starts[0]
+    assert (start.call_type, start.flow_id) == (CallType.OUTBOUND, flow["uuid"])
+    await caller.close()
+
+
+async def test_an_inbound_stream_with_empty_custom_parameters_is_answered(http, client, voice_server):
+    flow = await create_flow(client)
+    caller = await ExotelCaller.connect(http, voice_server.ws("/ws/exotel"))
+    await caller.send(_start_frame(call_sid="CA10", account_sid="AC1", **{"from": "+919812345674",
+                                                                        "to": flow["phone_number"]},
+                                   custom_parameters="", media_format={"encoding": "audio/x-raw"}))
+    await caller.wait_for(lambda: caller.events("mark"))
+    await caller.stop()
+    assert (await voice_server.ended()).starts[0].flow_id == flow["uuid"]
+    await caller.close()

@@ -55,3 +55,37 @@ async def test_the_browser_test_only_sees_the_organisations_own_flows(client, ot
     flow = await create_flow(client)
     assert (await FlowResolver().test(client.organisation_id, flow["uuid"])).call_type == CallType.TEST
     assert await FlowResolver().test(other_client.organisation_id, flow["uuid"]) is None
+
+
+def test_outbound_numbers_are_the_recorded_ones_whatever_the_stream_says():
+    from app.voice.flow_resolver import outbound_numbers
+
+    recorded = {"from_number": "+918047112345", "to_number": "+919812345670"}
+    for stream in (("+919812345670", "+918047112345"), ("+918047112345", "+919812345670"), (None, "08047112345")):
+        assert outbound_numbers(recorded, None, None, stream) == ("+918047112345", "+919812345670")
+    # nothing recorded: the flow's line and the customer's phone; the stream only fills gaps, in either order
+    assert outbound_numbers({}, "+918047112345", "+919812345670", ("x", "y")) == ("+918047112345", "+919812345670")
+    assert outbound_numbers({}, "+918047112345", None, ("08047112345", "+919812345670")) == \
+        ("+918047112345", "+919812345670")
+    assert outbound_numbers({}, "+918047112345", None, ("+919812345670", "+918047112345")) == \
+        ("+918047112345", "+919812345670")
+    assert outbound_numbers({}, None, "+919812345670", ("+919812345670", "+918047112345")) == \
+        ("+918047112345", "+919812345670")
+
+
+async def test_an_outbound_call_keeps_the_dialers_numbers_when_the_stream_swaps_them(client):
+    from app.db.models import Call
+    from app.ids import new_id
+
+    flow = await create_flow(client, kind="outbound")
+    customer = await client.post("/customers", json={"name": "Priya", "phone": "+919812345671"})
+    assert customer.status == 201, customer.body
+    call = await Call.create(id=new_id("cal"), organisation_id=client.organisation_id, call_type="outbound",
+                             flow_id=flow["uuid"], customer_id=customer.body["uuid"], to_number="+919812345671",
+                             from_number="+918047112345", status="ringing")
+    params = {"flow_id": flow["uuid"], "call_id": call.id, "customer_id": customer.body["uuid"]}
+    for stream_from, stream_to in (("+919812345671", "08047112345"), ("08047112345", "+919812345671"),
+                                   ("", "")):
+        context = await FlowResolver().outbound(params, stream_from, stream_to, "AC1", "CA1")
+        assert (context.from_number, context.to_number) == ("+918047112345", "+919812345671")
+        assert context.customer.id == customer.body["uuid"] and context.call_id == call.id

@@ -261,6 +261,37 @@ def test_the_first_byte_timeout_is_a_setting():
             Settings.from_env({"VOICEAI_TTS_FIRST_BYTE_SECONDS": bad})
 
 
+async def test_a_missing_elevenlabs_voice_is_logged_on_the_call_and_espeak_speaks_for_the_rest_of_it(caplog):
+    import logging
+
+    from app.calls.reporting import CallType
+    from app.voice.context import CallContext, VoiceConfig
+    from app.voice.providers.elevenlabs import ElevenLabsTTS
+    from tests.fakes.elevenlabs_server import FakeElevenLabs
+
+    server = await FakeElevenLabs().start()
+    try:
+        keys = VoiceKeys(elevenlabs_api_key=server.key, elevenlabs_base_url=server.url)
+        context = CallContext("org", CallType.OUTBOUND, call_id="cal_retiredvoice",
+                              voice=VoiceConfig(provider="elevenlabs", speaker="21m00Tcm4TlvDq8ikWAM"))
+        reasons = Reasons()
+        tts = ProviderSelector(keys=keys).providers(context).tts
+        assert isinstance(tts.primary, ElevenLabsTTS)
+        tts._count = reasons
+        voice = Voice("en-IN", "21m00Tcm4TlvDq8ikWAM")
+        with caplog.at_level(logging.WARNING, logger="app.voice.providers.fallback"):
+            first = b"".join([c async for c in tts.synthesize("Your order ships tomorrow.", voice, 8000)])
+            second = b"".join([c async for c in tts.synthesize("Anything else?", voice, 8000)])
+        assert is_speech(first) and is_speech(second)      # espeak-ng spoke both sentences
+        assert len(server.requests) == 1                   # a missing voice stays missing: asked once
+        assert reasons == ["error", "breaker"] and tts.breaker.open
+        logged = [r.getMessage() for r in caplog.records]
+        assert any(line.startswith("call cal_retiredvoice: elevenlabs TTS failed before any audio")
+                   and "no voice '21m00Tcm4TlvDq8ikWAM' (404" in line for line in logged), logged
+    finally:
+        await server.stop()
+
+
 async def test_a_call_whose_tts_is_down_still_greets_the_caller():
     from tests.voice.harness import Call
 

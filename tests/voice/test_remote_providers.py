@@ -77,6 +77,14 @@ async def test_sarvam_tts_returns_audio_at_the_call_rate(sarvam_server):
         == ("hi-IN", "anushka", "bulbul:v2", 8000)
 
 
+async def test_sarvam_tts_names_the_models_default_speaker_when_the_agent_has_none(sarvam_server):
+    tts = SarvamTTS(sarvam_server.key, sarvam_server.url)
+    assert await collect(tts.synthesize("Namaste", Voice("hi-IN", None, "bulbul:v3"), 8000))
+    assert await collect(tts.synthesize("Namaste", Voice("bn-IN"), 8000))   # the provider's model: bulbul:v2
+    assert [(r["speaker"], r["model"]) for r in sarvam_server.tts_requests] == \
+        [("shubh", "bulbul:v3"), ("anushka", "bulbul:v2")]
+
+
 async def test_sarvam_rejects_a_wrong_key_as_a_provider_error(sarvam_server):
     with pytest.raises(ProviderError):
         await collect(SarvamTTS("wrong", sarvam_server.url).synthesize("hi", Voice(), 8000))
@@ -88,7 +96,62 @@ async def test_sarvam_stt_uploads_a_wav_and_reads_the_transcript_and_language(sa
     stt = SarvamSTT(sarvam_server.key, sarvam_server.url)
     transcript = await stt.transcribe(tone(8000, 1500), 8000, "hi-en")
     assert (transcript.text, transcript.language, transcript.confidence) == ("namaste", "hi-IN", 0.93)
-    assert sarvam_server.stt_requests[0] == {"model": "saarika:v2.5", "language_code": "unknown", "seconds": 1.5}
+    assert sarvam_server.stt_requests[0] == {"model": "saaras:v3", "mode": "transcribe", "language_code": "unknown",
+                                             "seconds": 1.5}   # saarika:v2.5 is the legacy model
+
+
+async def test_elevenlabs_without_a_speaker_uses_the_default_voice_a_current_premade_one(elevenlabs_server):
+    from app.voices.catalog import RETIRED_ELEVENLABS_VOICES, find_voice
+
+    tts = ElevenLabsTTS(elevenlabs_server.key, elevenlabs_server.url)
+    assert tts.voice_id not in RETIRED_ELEVENLABS_VOICES and find_voice("elevenlabs", tts.voice_id) is not None
+    assert rms(b"".join(await collect(tts.synthesize("Hello there", Voice("en-IN"), 8000)))) > 1000
+    assert elevenlabs_server.requests[0]["voice_id"] == "JBFqnCBsd6RMkjVDRZzb"
+
+
+def test_the_elevenlabs_default_voice_is_a_setting():
+    from app.config import Settings
+
+    assert VoiceKeys.from_settings(Settings.from_env({})).elevenlabs_default_voice == "JBFqnCBsd6RMkjVDRZzb"
+    settings = Settings.from_env({"VOICEAI_ELEVENLABS_API_KEY": "xi",
+                                  "VOICEAI_ELEVENLABS_DEFAULT_VOICE": "EXAVITQu4vr4xnSDxMaL"})
+    tts = ProviderSelector(settings).tts(context("elevenlabs"))
+    assert isinstance(tts, ElevenLabsTTS) and tts.voice_id == "EXAVITQu4vr4xnSDxMaL"
+
+
+async def test_a_retired_elevenlabs_voice_is_a_voice_not_found_error_naming_it(elevenlabs_server):
+    from app.voice.providers.elevenlabs import VoiceNotFound
+
+    tts = ElevenLabsTTS(elevenlabs_server.key, elevenlabs_server.url)
+    with pytest.raises(VoiceNotFound, match="21m00Tcm4TlvDq8ikWAM.*404") as raised:
+        await collect(tts.synthesize("Hello", Voice("en-IN", "21m00Tcm4TlvDq8ikWAM"), 8000))
+    assert isinstance(raised.value, ProviderError) and raised.value.permanent
+    assert "VOICEAI_ELEVENLABS_DEFAULT_VOICE" in str(raised.value)
+
+
+@pytest.mark.parametrize("model,sent", [("eleven_multilingual_v2", None), ("eleven_turbo_v2", None),
+                                        ("eleven_flash_v2_5", "hi"), ("eleven_turbo_v2_5", "hi"),
+                                        ("eleven_v3", "hi")])
+async def test_elevenlabs_sends_language_code_only_to_models_that_take_it(elevenlabs_server, model, sent):
+    tts = ElevenLabsTTS(elevenlabs_server.key, elevenlabs_server.url)
+    audio = b"".join(await collect(tts.synthesize("Namaste ji", Voice("hi-IN", "EXAVITQu4vr4xnSDxMaL", model),
+                                                  8000)))
+    assert rms(audio) > 1000
+    request = elevenlabs_server.requests[0]
+    assert request["model_id"] == model and request.get("language_code") == sent
+
+
+async def test_the_elevenlabs_fake_refuses_what_the_service_refuses(elevenlabs_server):
+    import aiohttp
+
+    async with aiohttp.ClientSession(headers={"xi-api-key": elevenlabs_server.key}) as http:
+        base = f"{elevenlabs_server.url}/v1/text-to-speech"
+        async with http.post(f"{base}/21m00Tcm4TlvDq8ikWAM/stream?output_format=pcm_8000",
+                             json={"text": "hi", "model_id": "eleven_flash_v2_5"}) as answer:
+            assert answer.status == 404 and (await answer.json())["detail"]["status"] == "voice_not_found"
+        body = {"text": "hi", "model_id": "eleven_multilingual_v2", "language_code": "hi"}
+        async with http.post(f"{base}/EXAVITQu4vr4xnSDxMaL/stream?output_format=pcm_8000", json=body) as answer:
+            assert answer.status == 400
 
 
 async def test_elevenlabs_streams_raw_pcm_chunks_as_they_arrive(elevenlabs_server):

@@ -42,7 +42,11 @@ async def stt(sarvam):
 
 
 async def speak(tts: SarvamStreamingTTS, text: str, rate: int = 8000) -> bytes:
-    return b"".join([chunk async for chunk in tts.synthesize(text, VOICE, rate)])
+    return await speak_voice(tts, text, VOICE, rate)
+
+
+async def speak_voice(tts: SarvamStreamingTTS, text: str, voice: Voice, rate: int = 8000) -> bytes:
+    return b"".join([chunk async for chunk in tts.synthesize(text, voice, rate)])
 
 
 async def eventually(condition, seconds: float = 5.0) -> None:
@@ -138,6 +142,24 @@ async def test_a_sentence_abandoned_by_its_reader_is_not_read_as_the_next_one(sa
     assert await speak(tts, "short one") == fake_audio(2)
 
 
+@pytest.mark.parametrize("model,speaker", [("bulbul:v2", "anushka"), ("bulbul:v3", "shubh")])
+async def test_tts_config_always_names_a_speaker_the_models_default_when_the_agent_has_none(sarvam, tts, model,
+                                                                                           speaker):
+    assert await speak_voice(tts, "Vanakkam", Voice("ta-IN", None, model)) == fake_audio(1)
+    config = sarvam.tts_sockets[0]["messages"][0]["data"]
+    assert (config["speaker"], config["target_language_code"]) == (speaker, "ta-IN")
+
+
+async def test_the_fake_refuses_a_config_without_a_speaker(sarvam):
+    async with aiohttp.ClientSession() as http:
+        url = sarvam.url.replace("http", "ws") + "/text-to-speech/ws?model=bulbul:v2"
+        async with http.ws_connect(url, headers={"api-subscription-key": sarvam.key}) as ws:
+            await ws.send_json({"type": "config", "data": {"target_language_code": "hi-IN",
+                                                           "output_audio_codec": "linear16"}})
+            answer = await ws.receive_json()
+    assert answer == {"type": "error", "data": {"message": "speaker is required", "code": 422}}
+
+
 async def test_the_fake_refuses_text_before_config(sarvam):
     async with aiohttp.ClientSession() as http:
         url = sarvam.url.replace("http", "ws") + "/text-to-speech/ws?model=bulbul:v2"
@@ -163,8 +185,9 @@ async def test_stt_streams_the_utterance_and_reads_the_detected_language(sarvam,
     transcript = await stt.transcribe(tone(8000, 1500), 8000, "hi-en")
     assert (transcript.text, transcript.language, transcript.confidence) == ("namaste", "hi-IN", 0.93)
     socket = sarvam.stt_sockets[0]
+    # flush_signal only: our endpointing ends turns, and vad_signals as well would race our flush
     assert socket["query"] == {"language-code": "unknown", "model": "saaras:v3", "sample_rate": "8000",
-                               "input_audio_codec": "pcm_s16le", "vad_signals": "true", "flush_signal": "true"}
+                               "input_audio_codec": "pcm_s16le", "flush_signal": "true"}
     audio = [m["audio"] for m in socket["messages"] if "audio" in m]
     assert {(a["sample_rate"], a["encoding"]) for a in audio} == {(8000, "audio/wav")}
     assert b"".join(base64.b64decode(a["data"]) for a in audio) == tone(8000, 1500)
@@ -218,6 +241,81 @@ async def test_a_segment_closed_by_the_servers_vad_is_joined_with_the_final_one(
         turn.push(tone(8000, 100))
         await asyncio.sleep(0.005)
     assert (await turn.finish()).text == "mujhe ek sofa chahiye"
+
+
+async def test_a_turn_the_servers_vad_finalised_before_our_flush_ends_at_once(sarvam, stt):
+    """With vad_signals on as well, Sarvam left such a flush unanswered: the turn waited out its timeout."""
+    sarvam.stt_segments = ["mujhe ek sofa chahiye"]
+    turn = stt.open_turn(8000, "hi-IN")
+    turn.push(tone(8000, 500))
+    await eventually(lambda: turn.texts)  # Sarvam's VAD closed the segment while the caller was still on it
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    assert (await turn.finish()).text == "mujhe ek sofa chahiye"
+    assert loop.time() - began < 1.5      # the fixture's timeout is 5 s
+    assert "vad_signals" not in sarvam.stt_sockets[0]["query"]
+
+
+async def test_an_unanswered_flush_waits_only_the_grace_when_the_turn_already_has_text(sarvam):
+    sarvam.stt_segments, sarvam.stt_silent_flushes = ["haan ji"], 1
+    stt = SarvamStreamingSTT(sarvam.key, sarvam.url, timeout=5, flush_grace=0.3)
+    turn = stt.open_turn(8000, "hi-IN")
+    turn.push(tone(8000, 500))
+    await eventually(lambda: turn.texts)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    assert (await turn.finish()).text == "haan ji"
+    assert 0.25 < loop.time() - began < 1.5
+    await stt.aclose()
+
+
+async def test_a_handshake_that_never_completes_is_bounded(sarvam):
+    from aiohttp import web
+
+    from tests.fakes.loopback import serve
+
+    release = asyncio.Event()
+
+    async def stall(request):
+        await release.wait()
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_get("/speech-to-text/ws", stall)
+    runner, url = await serve(app)
+    stt = SarvamStreamingSTT(sarvam.key, url, timeout=0.5)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    try:
+        with pytest.raises(ProviderError, match="handshake"):
+            await stt.transcribe(tone(8000, 300), 8000, "hi-IN")
+        assert loop.time() - began < 2.0
+    finally:
+        release.set()
+        await stt.aclose()
+        await runner.cleanup()
+
+
+async def test_a_24_khz_call_is_streamed_to_sarvam_at_16_khz(sarvam, stt):
+    turn = stt.open_turn(24000, "hi-IN")
+    for _ in range(30):                       # 20 ms frames of the call, 600 ms in all
+        turn.push(tone(24000, 20))
+    assert (await turn.finish()).text == "namaste"
+    socket = sarvam.stt_sockets[0]
+    assert socket["query"]["sample_rate"] == "16000"
+    audio = [m["audio"] for m in socket["messages"] if "audio" in m]
+    assert {a["sample_rate"] for a in audio} == {16000}
+    assert sum(len(base64.b64decode(a["data"])) for a in audio) == 16000 * 2 * 0.6
+    assert sarvam.stt_flushes == [0.6]
+
+
+async def test_the_fake_refuses_a_24_khz_stt_socket_as_sarvam_does(sarvam):
+    async with aiohttp.ClientSession() as http:
+        url = sarvam.url.replace("http", "ws") + "/speech-to-text/ws?language-code=hi-IN&sample_rate=24000"
+        async with http.ws_connect(url, headers={"api-subscription-key": sarvam.key}) as ws:
+            answer = await ws.receive_json()
+            assert answer["type"] == "error" and answer["data"]["code"] == 400
+            assert (await ws.receive()).type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
 
 
 async def test_stt_wrong_key_is_a_provider_error(sarvam):

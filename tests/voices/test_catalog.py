@@ -73,10 +73,10 @@ def test_counts_per_provider_and_model() -> None:
     assert counts == {
         (VoiceProvider.SARVAM, "bulbul:v2"): 7 * 11,
         (VoiceProvider.SARVAM, "bulbul:v3"): 37 * 11,
-        (VoiceProvider.ELEVENLABS, "eleven_multilingual_v2"): 9 * 3,
+        (VoiceProvider.ELEVENLABS, "eleven_multilingual_v2"): 18 * 3,
         (VoiceProvider.NEXTNEURAL, "espeak-ng"): 22,
     }
-    assert len(all_voices()) == 77 + 407 + 27 + 22
+    assert len(all_voices()) == 77 + 407 + 54 + 22
 
 
 def test_speaker_sets() -> None:
@@ -86,8 +86,8 @@ def test_speaker_sets() -> None:
     assert "shubh" in speakers_of("sarvam", "bulbul:v3")
     assert "anushka" not in speakers_of("sarvam", "bulbul:v3")
     assert all(s == s.lower() for s in speakers_of("sarvam"))
-    assert "21m00Tcm4TlvDq8ikWAM" in speakers_of("elevenlabs")
-    assert len(speakers_of("elevenlabs", "eleven_multilingual_v2")) == 9
+    assert "JBFqnCBsd6RMkjVDRZzb" in speakers_of("elevenlabs")
+    assert len(speakers_of("elevenlabs", "eleven_multilingual_v2")) == 18
     assert speakers_of("nextneural") == {
         f"nn-{lang.lower()}-{g}" for lang in ESPEAK_VOICE for g in ("f", "m")
     }
@@ -117,7 +117,7 @@ def test_genders_and_defaults() -> None:
     assert find_voice("sarvam", "priya").gender == "female"  # type: ignore[union-attr]
     assert find_voice("sarvam", "rahul").gender == "male"  # type: ignore[union-attr]
     assert find_voice("sarvam", "arya").gender == "female"  # type: ignore[union-attr]
-    assert find_voice("elevenlabs", "Adam").gender == "male"  # type: ignore[union-attr]
+    assert find_voice("elevenlabs", "George").gender == "male"  # type: ignore[union-attr]
     assert DEFAULT_MODELS[VoiceProvider.SARVAM] == "bulbul:v3"
     assert DEFAULT_MODELS[VoiceProvider.ELEVENLABS] == "eleven_multilingual_v2"
     assert DEFAULT_MODELS[VoiceProvider.NEXTNEURAL] == "espeak-ng"
@@ -147,13 +147,13 @@ def test_find_voices_by_provider() -> None:
     assert all(v.provider is VoiceProvider.SARVAM for v in sarvam)
     assert find_voices(VoiceProvider.SARVAM) == sarvam
     assert find_voices("SARVAM") == sarvam
-    assert len(find_voices("elevenlabs")) == 27
+    assert len(find_voices("elevenlabs")) == 54
     assert find_voices("unknown") == []
 
 
 def test_find_voices_by_language() -> None:
     hindi = find_voices(language_code="hi-IN")
-    assert len(hindi) == 44 + 9 + 2
+    assert len(hindi) == 44 + 18 + 2
     assert all(v.language_code == "hi-IN" for v in hindi)
     assert hindi == sorted(hindi, key=_sort_key)
     assert find_voices(language_code="hi-in") == hindi
@@ -164,7 +164,7 @@ def test_find_voices_by_language() -> None:
 
 def test_find_voices_filters_compose() -> None:
     voices = find_voices("elevenlabs", "en-US")
-    assert len(voices) == 9
+    assert len(voices) == 18
     assert all(v.provider is VoiceProvider.ELEVENLABS for v in voices)
     assert all(v.language_code == "en-US" for v in voices)
     assert [v.display_name for v in voices] == sorted(v.display_name for v in voices)
@@ -205,31 +205,48 @@ def test_find_voice_sarvam_model_constraints() -> None:
 def test_find_voice_language_constraints() -> None:
     v = find_voice("sarvam", "kavya", language_code="ta-IN")
     assert v is not None and v.language_code == "ta-IN"
-    assert find_voice("elevenlabs", "Rachel", language_code="ta-IN") is None
+    assert find_voice("elevenlabs", "Sarah", language_code="ta-IN") is None
     assert find_voice("nextneural", "nn-hi-in-f", language_code="en-IN") is None
 
 
 def test_find_voice_elevenlabs_by_id_and_by_name() -> None:
-    by_id = find_voice("elevenlabs", "21m00Tcm4TlvDq8ikWAM", language_code="en-US")
+    by_id = find_voice("elevenlabs", "EXAVITQu4vr4xnSDxMaL", language_code="en-US")
     assert by_id is not None
-    assert (by_id.display_name, by_id.speaker) == ("Rachel", "21m00Tcm4TlvDq8ikWAM")
-    assert find_voice("elevenlabs", "Rachel", language_code="en-US") == by_id
-    assert find_voice("elevenlabs", "rachel", language_code="en-US") == by_id
+    assert (by_id.display_name, by_id.speaker) == ("Sarah", "EXAVITQu4vr4xnSDxMaL")
+    assert find_voice("elevenlabs", "Sarah", language_code="en-US") == by_id
+    assert find_voice("elevenlabs", "sarah", language_code="en-US") == by_id
     upper = find_voice(
-        "elevenlabs", "RACHEL", model="eleven_multilingual_v2", language_code="en-US"
+        "elevenlabs", "SARAH", model="eleven_multilingual_v2", language_code="en-US"
     )
     assert upper == by_id
-    any_lang = find_voice("elevenlabs", "Rachel")
-    assert any_lang is not None and any_lang.speaker == "21m00Tcm4TlvDq8ikWAM"
-    assert find_voice("elevenlabs", "pNInz6obpgDQGcFmaJgB") is not None
-    assert find_voice("elevenlabs", "Rachel", model="eleven_turbo_v2") is None
+    any_lang = find_voice("elevenlabs", "Sarah")
+    assert any_lang is not None and any_lang.speaker == "EXAVITQu4vr4xnSDxMaL"
+    assert find_voice("elevenlabs", "JBFqnCBsd6RMkjVDRZzb") is not None
+    assert find_voice("elevenlabs", "Sarah", model="eleven_turbo_v2") is None
+
+
+def test_the_elevenlabs_voices_are_current_premade_ones_and_the_default_is_among_them() -> None:
+    """The legacy premade voices (Rachel 21m00Tcm4TlvDq8ikWAM and her set) answer 404 today."""
+    ids = speakers_of("elevenlabs")
+    assert not ids & catalog.RETIRED_ELEVENLABS_VOICES
+    assert "21m00Tcm4TlvDq8ikWAM" in catalog.RETIRED_ELEVENLABS_VOICES
+    assert find_voice("elevenlabs", "Rachel") is None
+    assert catalog.ELEVENLABS_DEFAULT_VOICE in ids
+
+
+def test_a_sarvam_voice_without_a_speaker_gets_its_models_default_in_every_language() -> None:
+    for language in SARVAM_LANGUAGES:
+        assert catalog.default_speaker("bulbul:v2", language) == "anushka"
+        assert catalog.default_speaker("bulbul:v3", language) == "shubh"
+    assert catalog.default_speaker("bulbul:v9", "hi-IN") is None
+    assert catalog.default_speaker("bulbul:v2", "fr-FR") is None
 
 
 def test_find_voice_unknowns() -> None:
     assert find_voice("sarvam", "nobody") is None
     assert find_voice("nope", "anushka") is None
     assert find_voice("nextneural", "anushka") is None
-    assert find_voice("sarvam", "Rachel") is None  # name aliases are ElevenLabs only
+    assert find_voice("sarvam", "Sarah") is None  # name aliases are ElevenLabs only
 
 
 # ---- by_uuid --------------------------------------------------------------------------------

@@ -10,7 +10,10 @@ streamed turn keeps its own copy of the pushed audio for that.
 
 A per-call breaker: after `failures_to_open` consecutive primary failures the wrapper stops calling the
 primary and speaks/listens locally for the rest of the call, so a dead provider does not add its timeout to
-every sentence. Cancellation (barge-in) passes straight through and is never a failure.
+every sentence. An error marked `permanent` (ElevenLabs' 404 for a voice it does not have) opens it at once:
+every later sentence would fail the same way. Log lines name the call (`call=`, the id the carrier or the
+dialer gave it) so a call's log says why it was spoken locally. Cancellation (barge-in) passes straight
+through and is never a failure.
 """
 
 from __future__ import annotations
@@ -52,6 +55,13 @@ class Breaker:
             log.warning("%s failed %d times in a row: the local provider takes over for the rest of the call",
                         self.name, self.limit)
 
+    def trip(self, why: str) -> None:
+        """A failure that will not go away (a missing voice): local for the rest of the call, now."""
+        if not self.open:
+            self.failures = self.limit
+            log.warning("%s cannot recover (%s): the local provider takes over for the rest of the call",
+                        self.name, why)
+
 
 def _ignore(reason: str) -> None:
     return None
@@ -61,13 +71,18 @@ def _describe(error: BaseException) -> str:
     return str(error) or error.__class__.__name__
 
 
+def _call_prefix(call: str | None) -> str:
+    return f"call {call}: " if call else ""
+
+
 class FallbackTTS:
     def __init__(self, primary: TextToSpeech, fallback: TextToSpeech, name: str,
                  first_byte_seconds: float = FIRST_BYTE_SECONDS, failures_to_open: int = FAILURES_TO_OPEN,
-                 count: FallbackCounter | None = None) -> None:
+                 count: FallbackCounter | None = None, call: str | None = None) -> None:
         self.primary, self.fallback, self.name = primary, fallback, name
         self.first_byte_seconds = first_byte_seconds
-        self.breaker = Breaker(f"{name} TTS", failures_to_open)
+        self._where = _call_prefix(call)
+        self.breaker = Breaker(f"{self._where}{name} TTS", failures_to_open)
         self._count = count if count is not None else _ignore
 
     async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
@@ -89,13 +104,16 @@ class FallbackTTS:
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            self.breaker.failed()
+            if getattr(error, "permanent", False):
+                self.breaker.trip(_describe(error))
+            else:
+                self.breaker.failed()
             if heard:
-                log.warning("%s TTS failed mid-sentence (%s); the rest of %r is dropped, not repeated",
-                            self.name, _describe(error), text[:60])
+                log.warning("%s%s TTS failed mid-sentence (%s); the rest of %r is dropped, not repeated",
+                            self._where, self.name, _describe(error), text[:60])
                 raise
             reason = "timeout" if isinstance(error, TimeoutError) else "error"
-            log.warning("%s TTS failed before any audio (%s); espeak-ng speaks %r", self.name,
+            log.warning("%s%s TTS failed before any audio (%s); espeak-ng speaks %r", self._where, self.name,
                         _describe(error), text[:60])
         else:
             self.breaker.succeeded()

@@ -1,7 +1,9 @@
-"""Sarvam AI over REST: bulbul TTS (`POST /text-to-speech`) and saarika/saaras STT (`POST /speech-to-text`).
+"""Sarvam AI over REST: bulbul TTS (`POST /text-to-speech`) and saaras STT (`POST /speech-to-text`).
 
 One short-lived HTTP session per request keeps the providers free of lifecycle hooks; the handful of
-requests per turn makes that cheap enough.
+requests per turn makes that cheap enough. STT defaults to `saaras:v3` (`saarika:v2.5` is the legacy model)
+in `transcribe` mode. Every TTS request names a speaker: the agent's, else the model's default for the
+language (`sarvam_speaker`), so a voice never depends on the server's own default.
 """
 
 from __future__ import annotations
@@ -14,15 +16,25 @@ import aiohttp
 from app.voice.audio import frame_bytes, resample
 from app.voice.providers.base import ProviderError, Transcript, Voice
 from app.voice.providers.wav import pcm_to_wav, wav_to_pcm
+from app.voices.catalog import default_speaker
 
 SARVAM_LANGUAGES = {"bn", "en", "gu", "hi", "kn", "ml", "mr", "od", "pa", "ta", "te"}
 BASE_URL = "https://api.sarvam.ai"
+STT_MODEL = "saaras:v3"
+FALLBACK_SPEAKER = "shubh"   # the API's documented default (bulbul:v3), for a model the catalog does not know
 
 
 def sarvam_language(language: str | None) -> str:
     """Sarvam takes xx-IN codes; code-mixed hi-en goes as Hindi."""
     code = (language or "en-IN").split("-")[0].lower()
     return f"{code if code in SARVAM_LANGUAGES else 'en'}-IN"
+
+
+def sarvam_speaker(voice: Voice, model: str) -> str:
+    """The lower-case speaker to send: the voice's own, else `model`'s default for the voice's language."""
+    if voice.speaker:
+        return voice.speaker.lower()
+    return default_speaker(model, sarvam_language(voice.language)) or FALLBACK_SPEAKER
 
 
 class SarvamTTS:
@@ -37,11 +49,10 @@ class SarvamTTS:
         if not text.strip():
             return
         language = sarvam_language(voice.language)
-        body = {"text": text, "target_language_code": language, "language_code": language,
-                "model": voice.model or self.model, "speech_sample_rate": rate if rate in (8000, 16000, 24000)
-                else 16000}
-        if voice.speaker:
-            body["speaker"] = voice.speaker.lower()
+        model = voice.model or self.model
+        body = {"text": text, "target_language_code": language, "language_code": language, "model": model,
+                "speaker": sarvam_speaker(voice, model),
+                "speech_sample_rate": rate if rate in (8000, 16000, 24000) else 16000}
         async with aiohttp.ClientSession(timeout=self.timeout) as http:
             async with http.post(f"{self.base_url}/text-to-speech", json=body,
                                  headers={"api-subscription-key": self.api_key}) as answer:
@@ -60,7 +71,7 @@ class SarvamTTS:
 
 
 class SarvamSTT:
-    def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = "saarika:v2.5",
+    def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = STT_MODEL,
                  timeout: float = 15.0) -> None:
         self.api_key, self.base_url, self.model = api_key, base_url.rstrip("/"), model
         self.timeout = aiohttp.ClientTimeout(total=timeout)
@@ -71,6 +82,8 @@ class SarvamSTT:
         form = aiohttp.FormData()
         form.add_field("file", pcm_to_wav(pcm, rate), filename="utterance.wav", content_type="audio/wav")
         form.add_field("model", self.model)
+        if self.model.startswith("saaras:"):
+            form.add_field("mode", "transcribe")
         code = "unknown" if not language or language.lower() == "hi-en" else sarvam_language(language)
         form.add_field("language_code", code)
         async with aiohttp.ClientSession(timeout=self.timeout) as http:

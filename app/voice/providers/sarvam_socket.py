@@ -1,5 +1,6 @@
 """Opening a Sarvam WebSocket (`wss://api.sarvam.ai/...`, key header on the handshake) and reading its
-JSON frames, with every transport failure turned into a `ProviderError`.
+JSON frames, with every transport failure turned into a `ProviderError`. Every wait is bounded: the
+handshake by the caller's timeout, each send by `SEND_SECONDS` (a peer that stops reading is a closed socket).
 
 Shared by the streaming TTS (`sarvam_ws_tts.py`) and STT (`sarvam_ws_stt.py`); protocol summary in
 `../shared/protocols.md` ("Sarvam AI").
@@ -7,6 +8,7 @@ Shared by the streaming TTS (`sarvam_ws_tts.py`) and STT (`sarvam_ws_stt.py`); p
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any, Mapping
 from urllib.parse import urlencode
@@ -15,6 +17,7 @@ import aiohttp
 
 from app.voice.providers.base import ProviderError
 
+SEND_SECONDS = 10.0
 CLOSED_TYPES = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED,
                 aiohttp.WSMsgType.ERROR)
 
@@ -36,8 +39,12 @@ def ws_url(base_url: str, path: str, params: Mapping[str, Any]) -> str:
 async def open_socket(http: aiohttp.ClientSession, url: str, api_key: str,
                       timeout: float) -> aiohttp.ClientWebSocketResponse:
     try:
-        return await http.ws_connect(url, headers={"api-subscription-key": api_key},
-                                     timeout=aiohttp.ClientWSTimeout(ws_close=2.0), max_msg_size=16 * 1024 * 1024)
+        async with asyncio.timeout(timeout):
+            return await http.ws_connect(url, headers={"api-subscription-key": api_key},
+                                         timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
+                                         max_msg_size=16 * 1024 * 1024)
+    except TimeoutError:
+        raise ProviderError(f"Sarvam WebSocket handshake took over {timeout} s") from None
     except aiohttp.WSServerHandshakeError as error:
         raise ProviderError(f"Sarvam refused the WebSocket ({error.status}): {error.message}") from None
     except (aiohttp.ClientError, TimeoutError, OSError) as error:
@@ -69,7 +76,10 @@ async def send_json(ws: aiohttp.ClientWebSocketResponse, payload: dict[str, Any]
     if ws.closed:
         raise SocketClosed("Sarvam WebSocket is closed")
     try:
-        await ws.send_str(json.dumps(payload))
+        async with asyncio.timeout(SEND_SECONDS):
+            await ws.send_str(json.dumps(payload))
+    except TimeoutError:
+        raise SocketClosed(f"Sarvam WebSocket took no data for {SEND_SECONDS} s") from None
     except (aiohttp.ClientError, ConnectionError, RuntimeError) as error:
         raise SocketClosed(f"Sarvam WebSocket send failed: {error.__class__.__name__}") from None
 

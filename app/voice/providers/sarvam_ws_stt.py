@@ -21,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
+import math
 from dataclasses import dataclass, field
 
 import aiohttp
 
+from app.voice.audio import resample
 from app.voice.providers.base import ProviderError, Transcript
 from app.voice.providers.sarvam import BASE_URL, sarvam_language
 from app.voice.providers.sarvam_socket import (SocketClosed, error_text, open_socket, receive_json, send_json,
@@ -32,6 +34,37 @@ from app.voice.providers.sarvam_socket import (SocketClosed, error_text, open_so
 
 log = logging.getLogger("app.voice.providers.sarvam_ws_stt")
 MAX_CHUNK_SECONDS = 1.0
+WIRE_RATES = (8000, 16000)   # what the socket accepts; anything else is sent at 16 kHz
+FLUSH_GRACE_SECONDS = 1.0
+
+
+def wire_rate(rate: int) -> int:
+    return rate if rate in WIRE_RATES else 16000
+
+
+class StreamResampler:
+    """Resamples pushed audio chunk by chunk without drift: whole blocks of `src/gcd(src, dst)` samples at a
+    time, the remainder carried to the next push."""
+
+    def __init__(self, src: int, dst: int) -> None:
+        self.src, self.dst = src, dst
+        self.block = 2 * (src // math.gcd(src, dst))
+        self._rest = b""
+
+    def push(self, pcm: bytes) -> bytes:
+        if self.src == self.dst:
+            return pcm
+        data = self._rest + pcm
+        cut = len(data) - len(data) % self.block
+        self._rest = data[cut:]
+        return resample(data[:cut], self.src, self.dst)
+
+    def flush(self) -> bytes:
+        """The carried remainder, padded with silence to a whole block."""
+        if not self._rest:
+            return b""
+        data, self._rest = self._rest + bytes(self.block - len(self._rest)), b""
+        return resample(data, self.src, self.dst)
 
 
 def stt_language(language: str | None) -> str:
@@ -42,9 +75,9 @@ def stt_language(language: str | None) -> str:
 @dataclass(eq=False)
 class SpeechTurn:
     owner: "SarvamStreamingSTT"
-    rate: int
+    rate: int                          # the call's rate (what `push` gets)
     language: str | None
-    audio: bytearray = field(default_factory=bytearray)
+    audio: bytearray = field(default_factory=bytearray)   # at `wire_rate`: what the socket is sent
     sent: int = 0                      # bytes of `audio` on the current socket
     flushed: bool = False              # the caller's turn is over (finish or cancel)
     flush_sent: bool = False
@@ -52,26 +85,54 @@ class SpeechTurn:
     replays: int = 0
     texts: list[str] = field(default_factory=list)
     result: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    wire_rate: int = 0
+    _resampler: StreamResampler | None = None
+
+    def __post_init__(self) -> None:
+        self.wire_rate = wire_rate(self.rate)
+        self._resampler = StreamResampler(self.rate, self.wire_rate)
 
     def push(self, pcm: bytes) -> None:
         if not self.flushed and pcm:
-            self.audio += pcm
+            self.audio += self._resampler.push(pcm)
             self.owner._wake.set()
 
     async def finish(self) -> Transcript:
         """Flush and wait for the final transcript (ProviderError on failure or timeout)."""
+        if not self.flushed:
+            self.audio += self._resampler.flush()
         if not self.audio:
             self._drop()
             return Transcript("", self.language)
         self.flushed = True
         self.owner._start()
-        try:
-            return await asyncio.wait_for(asyncio.shield(self.result), self.owner.timeout)
-        except asyncio.TimeoutError:
-            self.cancelled = True      # its late answer must not land on the next turn
-            if self.texts:
-                return Transcript(" ".join(self.texts), self.language)
-            raise ProviderError(f"Sarvam STT gave no transcript within {self.owner.timeout} s") from None
+        if await self._answered():
+            return self.result.result()
+        self.cancelled = True      # its late answer must not land on the next turn
+        if self.texts:
+            return Transcript(" ".join(self.texts), self.language)
+        raise ProviderError(f"Sarvam STT gave no transcript within {self.owner.timeout} s")
+
+    async def _answered(self) -> bool:
+        """Waits for the answer: at most `timeout`, and at most `flush_grace` after the flush went out
+        while the turn already holds text (the server's VAD finalised it before our flush)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.owner.timeout
+        grace_end: float | None = None
+        while not self.result.done():
+            now = loop.time()
+            if not (self.flush_sent and self.texts):   # (again, after a replay on a new socket)
+                grace_end = None
+            elif grace_end is None:
+                grace_end = now + self.owner.flush_grace
+            end = min(deadline, grace_end) if grace_end is not None else deadline
+            if now >= end:
+                return False
+            try:
+                await asyncio.wait_for(asyncio.shield(self.result), min(end - now, 0.1))
+            except asyncio.TimeoutError:
+                continue
+        return True
 
     def cancel(self) -> None:
         """Not a turn after all: flush what the server has and discard the answer."""
@@ -92,9 +153,10 @@ class SpeechTurn:
 
 class SarvamStreamingSTT:
     def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = "saaras:v3",
-                 timeout: float = 10.0, idle_seconds: float = 30.0) -> None:
+                 timeout: float = 10.0, idle_seconds: float = 30.0,
+                 flush_grace: float = FLUSH_GRACE_SECONDS) -> None:
         self.api_key, self.base_url, self.model = api_key, base_url.rstrip("/"), model
-        self.timeout, self.idle_seconds = timeout, idle_seconds
+        self.timeout, self.idle_seconds, self.flush_grace = timeout, idle_seconds, flush_grace
         self.connections = 0
         self._turns: list[SpeechTurn] = []
         self._wake = asyncio.Event()
@@ -143,8 +205,7 @@ class SarvamStreamingSTT:
         while self._turns:
             first = self._turns[0]
             params = {"language-code": stt_language(first.language), "model": self.model,
-                      "sample_rate": first.rate, "input_audio_codec": "pcm_s16le", "vad_signals": "true",
-                      "flush_signal": "true"}
+                      "sample_rate": first.wire_rate, "input_audio_codec": "pcm_s16le", "flush_signal": "true"}
             if self._http is None or self._http.closed:
                 self._http = aiohttp.ClientSession()
             try:
@@ -198,12 +259,12 @@ class SarvamStreamingSTT:
         for turn in list(self._turns):
             if turn not in self._turns:  # dropped while an earlier send was waiting
                 continue
-            limit = int(turn.rate * 2 * MAX_CHUNK_SECONDS)
+            limit = int(turn.wire_rate * 2 * MAX_CHUNK_SECONDS)
             while turn.sent < len(turn.audio):
                 chunk = bytes(turn.audio[turn.sent:turn.sent + limit])
                 turn.sent += len(chunk)  # before the await: a cancel meanwhile must see it as sent
-                await send_json(ws, {"audio": {"data": base64.b64encode(chunk).decode(), "sample_rate": turn.rate,
-                                               "encoding": "audio/wav"}})
+                await send_json(ws, {"audio": {"data": base64.b64encode(chunk).decode(),
+                                               "sample_rate": turn.wire_rate, "encoding": "audio/wav"}})
             if turn.flushed and not turn.flush_sent:
                 turn.flush_sent = True
                 await send_json(ws, {"type": "flush"})

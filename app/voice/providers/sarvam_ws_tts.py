@@ -1,5 +1,6 @@
-"""Sarvam bulbul TTS over one WebSocket per call (`/text-to-speech/ws`): config once, then a text + flush
-cycle per sentence, raw linear16 PCM at the call's rate streamed back until the completion event.
+"""Sarvam bulbul TTS over one WebSocket per call (`/text-to-speech/ws`): config once (always with a
+speaker: the voice's, else the model's default for the language), then a text + flush cycle per sentence,
+raw linear16 PCM at the call's rate streamed back until the completion event.
 
 Contract per sentence: `synthesize` sends `text` and `flush`, yields audio frames as they arrive and returns
 on `{"type": "event", "data": {"event_type": "final"}}`. An `error` frame raises `ProviderError`.
@@ -23,7 +24,7 @@ import aiohttp
 
 from app.voice.audio import SampleAligner, resample
 from app.voice.providers.base import ProviderError, Voice
-from app.voice.providers.sarvam import BASE_URL, sarvam_language
+from app.voice.providers.sarvam import BASE_URL, sarvam_language, sarvam_speaker
 from app.voice.providers.sarvam_socket import (SocketClosed, error_text, open_socket, receive_json, send_json,
                                                ws_url)
 from app.voice.providers.wav import wav_to_pcm
@@ -45,18 +46,18 @@ class SarvamStreamingTTS:
         self._keepalive: asyncio.Task | None = None
         self._last_used = 0.0
 
-    def _config_for(self, voice: Voice, rate: int) -> dict:
-        config = {"target_language_code": sarvam_language(voice.language), "speech_sample_rate": rate,
-                  "output_audio_codec": "linear16", "min_buffer_size": 30, "max_chunk_length": 250}
-        if voice.speaker:
-            config["speaker"] = voice.speaker.lower()
-        return config
+    def _config_for(self, voice: Voice, model: str, rate: int) -> dict:
+        """Always with a speaker: the voice's, else the model's default for the language."""
+        return {"target_language_code": sarvam_language(voice.language), "speaker": sarvam_speaker(voice, model),
+                "speech_sample_rate": rate, "output_audio_codec": "linear16", "min_buffer_size": 30,
+                "max_chunk_length": 250}
 
     async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
         if not text.strip():
             return
         source_rate = rate if rate in PCM_RATES else 16000
-        config = (voice.model or self.model, self._config_for(voice, source_rate))
+        model = voice.model or self.model
+        config = (model, self._config_for(voice, model, source_rate))
         async with self._lock:
             self._last_used = asyncio.get_running_loop().time()
             finished = False

@@ -5,6 +5,8 @@ integration key arrives on the call context (`CallContext.sarvam_api_key`) and w
 Sarvam speaks over REST unless streaming is on: `VOICEAI_SARVAM_STREAMING=on` for every call, or the flow
 config's `sarvam_streaming` (true/false) for one flow. A `nextneural` voice goes to the voice server when
 `VOICEAI_NEXTNEURAL_URL` is set (the speaker's own deployment decides, espeak-ng otherwise).
+An ElevenLabs agent without a speaker speaks with `VOICEAI_ELEVENLABS_DEFAULT_VOICE` (a current premade voice
+by default).
 `providers(context)` puts every remote TTS/STT behind the local one (`fallback.py`: espeak-ng speaks a
 sentence the remote TTS failed to start within `VOICEAI_TTS_FIRST_BYTE_SECONDS`, pocketsphinx hears a turn the
 remote STT failed on); `tts()`/`stt()` answer the bare choice.
@@ -21,6 +23,7 @@ from app.voice.providers.base import Providers, SpeechToText, TextToSpeech
 from app.voice.providers.espeak_tts import EspeakTTS
 from app.voice.providers.fallback import FallbackCounter, FallbackTTS, with_local_stt
 from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
+from app.voices.catalog import ELEVENLABS_DEFAULT_VOICE
 
 # Remote provider classes by the name their fallbacks are counted under.
 PROVIDER_NAMES = {"SarvamTTS": "sarvam", "SarvamStreamingTTS": "sarvam", "SarvamSTT": "sarvam",
@@ -36,6 +39,7 @@ class VoiceKeys:
     sarvam_base_url: str = "https://api.sarvam.ai"
     elevenlabs_api_key: str | None = None
     elevenlabs_base_url: str = "https://api.elevenlabs.io"
+    elevenlabs_default_voice: str = ELEVENLABS_DEFAULT_VOICE
     sarvam_streaming: bool = False
     nextneural_url: str | None = None
     tts_first_byte_seconds: float = 2.0
@@ -52,10 +56,17 @@ class VoiceKeys:
             sarvam_base_url=get("VOICEAI_SARVAM_BASE_URL") or cls.sarvam_base_url,
             elevenlabs_api_key=get("VOICEAI_ELEVENLABS_API_KEY") or None,
             elevenlabs_base_url=get("VOICEAI_ELEVENLABS_BASE_URL") or cls.elevenlabs_base_url,
+            elevenlabs_default_voice=(get("VOICEAI_ELEVENLABS_DEFAULT_VOICE") or "").strip()
+            or cls.elevenlabs_default_voice,
             sarvam_streaming=parse_flag(get("VOICEAI_SARVAM_STREAMING") or "off", "VOICEAI_SARVAM_STREAMING"),
             nextneural_url=getattr(settings, "nextneural_url", None) or None,
             tts_first_byte_seconds=getattr(settings, "tts_first_byte_seconds", None) or cls.tts_first_byte_seconds,
         )
+
+
+def call_label(context: CallContext) -> str | None:
+    """How log lines name the call before it has a row id: ours (outbound), else the carrier's."""
+    return context.call_id or context.provider_call_id
 
 
 class ProviderSelector:
@@ -68,14 +79,14 @@ class ProviderSelector:
     def providers(self, context: CallContext) -> Providers:
         """One call's providers; a remote TTS/STT with its own per-call fallback to the local one."""
         return Providers(stt=self.with_fallback_stt(self.stt(context)),
-                         tts=self.with_fallback_tts(self.tts(context)), llm=self.llm(context))
+                         tts=self.with_fallback_tts(self.tts(context), call_label(context)), llm=self.llm(context))
 
-    def with_fallback_tts(self, tts: TextToSpeech) -> TextToSpeech:
+    def with_fallback_tts(self, tts: TextToSpeech, call: str | None = None) -> TextToSpeech:
         if isinstance(tts, EspeakTTS):
             return tts
         name = PROVIDER_NAMES.get(type(tts).__name__, type(tts).__name__)
         return FallbackTTS(tts, EspeakTTS(), name, self.keys.tts_first_byte_seconds,
-                           count=self._counter("tts", name))
+                           count=self._counter("tts", name), call=call)
 
     def with_fallback_stt(self, stt: SpeechToText) -> SpeechToText:
         if isinstance(stt, PocketsphinxSTT):
@@ -119,7 +130,8 @@ class ProviderSelector:
         if provider == "elevenlabs" and self.keys.elevenlabs_api_key:
             from app.voice.providers.elevenlabs import ElevenLabsTTS
 
-            return ElevenLabsTTS(self.keys.elevenlabs_api_key, self.keys.elevenlabs_base_url)
+            return ElevenLabsTTS(self.keys.elevenlabs_api_key, self.keys.elevenlabs_base_url,
+                                 voice_id=self.keys.elevenlabs_default_voice)
         if provider == "nextneural" and self.keys.nextneural_url:
             from app.voice.providers.nextneural_tts import NextNeuralTTS
 

@@ -1,7 +1,9 @@
 """The Exotel voicebot stream protocol: parsing inbound JSON frames and building outbound ones.
 
 Numbers may arrive as strings ("8000") or ints; anything malformed raises `MalformedFrame` so the stream can
-log and skip it.
+log and skip it. `start.custom_parameters` arrives as an object, an empty string, a query string
+(`k=v&k2=v2`) or not at all; the sample rate is `media_format.sample_rate`, else the `rate=` of
+`media_format.encoding` (`audio/L16;rate=16000`), else 8000.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Union
+from urllib.parse import parse_qsl
 
 from app.voice.audio import SUPPORTED_RATES
 
@@ -83,8 +87,23 @@ def _object(value: Any, name: str) -> dict[str, Any]:
     return value
 
 
+_ENCODING_RATE = re.compile(r"rate\s*=\s*(\d+)", re.IGNORECASE)
+
+
+def custom_parameters(value: Any) -> dict[str, Any]:
+    """The applet URL's custom parameters, in whichever form they came."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str):
+        return dict(parse_qsl(value.strip().lstrip("?"), keep_blank_values=True))
+    raise MalformedFrame("custom_parameters must be an object or a query string")
+
+
 def media_format(raw: dict[str, Any]) -> MediaFormat:
-    rate = _int(raw.get("sample_rate"), 8000)
+    encoding_rate = _ENCODING_RATE.search(str(raw.get("encoding") or ""))
+    rate = _int(raw.get("sample_rate"), None) or (int(encoding_rate.group(1)) if encoding_rate else 8000)
     if rate not in SUPPORTED_RATES:
         raise MalformedFrame(f"unsupported sample rate {rate}")
     encoding = str(raw.get("encoding") or "").lower()
@@ -106,7 +125,7 @@ def parse(text: str | bytes) -> ExotelEvent:
         sid = start.get("stream_sid") or frame.get("stream_sid")
         if not sid:
             raise MalformedFrame("start without stream_sid")
-        params = _object(start.get("custom_parameters"), "custom_parameters")
+        params = custom_parameters(start.get("custom_parameters"))
         return Start(str(sid), _str(start.get("call_sid")), _str(start.get("account_sid")),
                      _str(start.get("from")), _str(start.get("to")), params,
                      media_format(_object(start.get("media_format"), "media_format")))
