@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import pytest_asyncio
 
@@ -247,3 +249,16 @@ def test_streaming_and_the_voice_server_come_from_the_settings():
     Settings.extra = {"VOICEAI_SARVAM_STREAMING": "maybe"}
     with pytest.raises(ValueError, match="VOICEAI_SARVAM_STREAMING"):
         VoiceKeys.from_settings(Settings())
+
+
+async def test_every_call_to_one_llm_endpoint_shares_one_client_and_its_connections(openai_server):
+    """One AsyncOpenAI per endpoint: building one per call loaded the CA bundle on the loop every time."""
+    first = OpenAICompatibleLLM("sk-local", "small-model", base_url=openai_server.url)
+    second = OpenAICompatibleLLM("sk-local", "other-model", base_url=openai_server.url)
+    other_key = OpenAICompatibleLLM("sk-other", "small-model", base_url=openai_server.url)
+    assert first.client() is second.client()
+    assert other_key.client() is not first.client()
+    answers = await asyncio.gather(*(collect(llm.stream([{"role": "user", "content": "hi"}], []))
+                                     for llm in (first, second, first, other_key)))
+    assert all([e.text for e in events if isinstance(e, TextDelta)] == ["Hello", " there."] for events in answers)
+    assert [request["model"] for request in openai_server.requests].count("other-model") == 1
