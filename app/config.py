@@ -42,6 +42,16 @@ def _positive(value: str, name: str) -> float:
     return number
 
 
+def _count(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"{name} must be a whole number above 0, not {value!r}")
+    return number
+
+
 def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
 
@@ -93,6 +103,8 @@ class Settings:
     dialer_reconcile_seconds: float = 60.0       # how often reconciliation runs (and re-asks about one call)
     simulator_seed: int = 7                      # the simulated carrier's customers: same seed, same run
     simulator_realtime: float = 1.0              # 0.5 plays the simulated calls at twice real speed
+    stt_workers: int = 0                         # pocketsphinx worker processes the platform owns; 0 = a shared
+                                                 # pool started on first use (from_env: one per core)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -143,6 +155,7 @@ class Settings:
             dialer_reconcile_seconds=float(get("VOICEAI_DIALER_RECONCILE_SECONDS", "60")),
             simulator_seed=int(get("VOICEAI_SIMULATOR_SEED", "7")),
             simulator_realtime=float(get("VOICEAI_SIMULATOR_REALTIME", "1")),
+            stt_workers=_count(get("VOICEAI_STT_WORKERS", str(os.cpu_count() or 1)), "VOICEAI_STT_WORKERS"),
         )
 
     def blob_root(self) -> Path:

@@ -34,6 +34,8 @@ from app.webhooks.worker import WebhookWorker
 from app.services.speakers import SpeakerService
 from app.voices.nextneural import VoiceCloner, cloner_for
 from app.voice.spool_recovery import SpoolRecovery
+from app.voice.providers import speech_pool
+from app.voice.providers.speech_pool import SpeechPool
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Platform:
     dialer: DialerScheduler
     simulator_account_sid: str
     spool_recovery: SpoolRecovery
+    speech: SpeechPool | None = None    # pocketsphinx worker processes, when settings.stt_workers says so
 
     @classmethod
     def build(cls, settings: Settings, *, rate_limit_prefix: str | None = None) -> "Platform":
@@ -133,6 +136,7 @@ class Platform:
             simulator_account_sid=simulator_sid,
             spool_recovery=SpoolRecovery(settings.recording_spool_root(), blob_store, live,
                                          stale_seconds=settings.recording_spool_stale_minutes * 60),
+            speech=SpeechPool(settings.stt_workers) if settings.stt_workers else None,
         )
 
     def start_workers(self) -> None:
@@ -142,9 +146,15 @@ class Platform:
         if self.settings.dialer:
             self.dialer.start()
         self.spool_recovery.start()   # recordings a crash left in the spool
+        if self.speech is not None:   # the server's decoders: warm before the first call, gone with it
+            self.speech.start()
+            speech_pool.install(self.speech)
 
     async def aclose(self) -> None:
         await self.spool_recovery.aclose()
+        if self.speech is not None:
+            speech_pool.uninstall(self.speech)
+            await self.speech.aclose()
         await self.dialer.aclose()
         await self.webhook_worker.aclose()
         await self.reporter.aclose()

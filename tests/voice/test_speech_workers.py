@@ -1,0 +1,228 @@
+"""Speech recognition in worker processes: pocketsphinx holds the GIL, so it never runs in the server process.
+
+Each turn is bound to one worker and decoded while it is spoken; the event loop keeps its pace while several
+decodes run; reply TTS does not wait behind recognition; a worker that dies fails its turns and is replaced;
+the pool starts and stops with the app and its workers die with a killed server. Real espeak-ng speech.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from app.config import Settings
+from app.main import create_app
+from app.platform import Platform
+from app.voice.audio import resample
+from app.voice.providers import speech_pool
+from app.voice.providers.base import ProviderError, Voice
+from app.voice.providers.espeak_tts import EspeakTTS
+from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
+from app.voice.providers.speech_pool import SpeechPool
+from app.voice.providers.stream_resampler import StreamResampler
+from tests.voice.speech import fresh_spoken, spoken
+
+RATE = 8000
+FRAME = RATE * 2 // 50
+SENTENCE = "tell me about the spring sale please"
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:   # a zombie our own Popen has not reaped yet is dead too
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+async def gone(pids: list[int], timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while any(alive(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+@pytest.fixture(scope="module")
+async def pool():
+    pool = SpeechPool(2)
+    pool.start()
+    assert await asyncio.to_thread(pool.wait_ready, 60)
+    yield pool
+    await pool.aclose()
+
+
+async def heard(stt: PocketsphinxSTT, pcm: bytes):
+    """A turn as the session streams it, here all at once."""
+    turn = stt.open_turn(RATE, "en-IN")
+    turn.push(pcm)
+    return await turn.finish()
+
+
+async def speak_in_real_time(turn, pcm: bytes) -> None:
+    start = time.perf_counter()
+    for n, at in enumerate(range(0, len(pcm), FRAME)):
+        turn.push(pcm[at:at + FRAME])
+        await asyncio.sleep(max(0.0, start + (n + 1) * 0.02 - time.perf_counter()))
+
+
+def test_the_stream_resampler_equals_resampling_the_whole_utterance():
+    pcm = spoken(SENTENCE, RATE)
+    whole = resample(pcm, RATE, 16000)
+    resampler = StreamResampler(RATE, 16000)
+    pieces = b"".join(resampler.push(pcm[at:at + 1234]) for at in range(0, len(pcm), 1234))
+    assert pieces == whole[:len(pieces)] and len(whole) - len(pieces) <= 2
+
+
+async def test_decoding_in_workers_never_stalls_the_event_loop(pool):
+    speech = fresh_spoken(SENTENCE, RATE) * 2    # ~4 s of speech per decode, 6 decodes at once
+    gaps: list[float] = []
+    running = True
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while running:
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticking = asyncio.create_task(ticker())
+    stt = PocketsphinxSTT(pool)
+    transcripts = await asyncio.gather(*(heard(stt, speech) for _ in range(6)))
+    running = False
+    await ticking
+    assert all(t.text for t in transcripts) and len({t.text for t in transcripts}) == 1
+    assert len(gaps) > 20 and max(gaps) < 0.05, f"the loop stalled {max(gaps) * 1000:.0f} ms"
+
+
+async def test_a_turn_streamed_while_spoken_is_heard_as_the_whole_utterance_and_ready_at_once(pool):
+    speech = fresh_spoken(SENTENCE, RATE) + bytes(RATE * 2 * 6 // 10)   # the turn ends after 600 ms of quiet
+    stt = PocketsphinxSTT(pool)
+    at_once = stt.open_turn(RATE, "en-IN")    # the same decoder given the whole turn in one piece
+    at_once.push(speech)
+    whole = await at_once.finish()
+    turn = stt.open_turn(RATE, "en-IN")
+    await speak_in_real_time(turn, speech)
+    partial = turn.partial
+    ended = time.perf_counter()
+    streamed = await turn.finish()
+    latency = time.perf_counter() - ended
+    assert streamed == whole and streamed.text
+    assert partial    # a hypothesis was there while the caller was still speaking
+    assert latency < 0.25, f"final transcript {latency * 1000:.0f} ms after the end of the turn"
+
+
+async def test_a_cancelled_turn_answers_nothing_and_the_worker_goes_on(pool):
+    stt = PocketsphinxSTT(pool)
+    noise = stt.open_turn(RATE, None)
+    noise.push(fresh_spoken("one two three", RATE))
+    noise.cancel()
+    after = await heard(stt, fresh_spoken(SENTENCE, RATE))
+    assert after.text and after.language == "en-IN"
+
+
+async def test_a_killed_worker_fails_its_turns_and_is_replaced(pool):
+    stt = PocketsphinxSTT(pool)
+    turn = stt.open_turn(RATE, "en-IN")
+    turn.push(fresh_spoken(SENTENCE, RATE)[:RATE])
+    victim = next(worker for worker in pool.workers if worker.turns)
+    os.kill(victim.pid, signal.SIGKILL)
+    with pytest.raises(ProviderError):
+        await turn.finish()
+    deadline = time.monotonic() + 60
+    while victim in pool.workers or not all(worker.ready.is_set() for worker in pool.workers):
+        assert time.monotonic() < deadline, "the dead worker was not replaced"
+        await asyncio.sleep(0.05)
+    assert len(pool.pids()) == 2 and victim.pid not in pool.pids()
+    texts = await asyncio.gather(*(heard(stt, fresh_spoken(SENTENCE, RATE)) for _ in range(4)))
+    assert all(t.text for t in texts)   # both workers, the new one too, answer
+
+
+async def test_a_killed_worker_leaves_the_session_an_empty_turn_not_a_crash(pool):
+    """What `TurnTaking.caller_turn` sees: the finish raises, it logs and treats the turn as unheard."""
+    stt = PocketsphinxSTT(pool)
+    turns = [stt.open_turn(RATE, None) for _ in range(2)]
+    for worker in list(pool.workers):
+        os.kill(worker.pid, signal.SIGKILL)
+    results = await asyncio.gather(*(t.finish() for t in turns), return_exceptions=True)
+    assert all(isinstance(result, ProviderError) for result in results)
+    deadline = time.monotonic() + 60
+    while len(pool.pids()) < 2 or not all(worker.ready.is_set() for worker in pool.workers):
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+
+
+async def test_reply_tts_does_not_queue_behind_speech_recognition(pool):
+    speech = fresh_spoken(SENTENCE, RATE) * 2
+    stt = PocketsphinxSTT(pool)
+    finished: list[str] = []
+
+    async def decode() -> None:
+        await heard(stt, speech)
+        finished.append("stt")
+
+    async def reply() -> None:
+        chunks = [chunk async for chunk in EspeakTTS().synthesize("Yes, we deliver to Mumbai.", Voice("en-IN"), RATE)]
+        assert b"".join(chunks)
+        finished.append("tts")
+
+    decodes = [asyncio.create_task(decode()) for _ in range(8)]
+    await asyncio.sleep(0)
+    await asyncio.gather(reply(), *decodes)
+    assert finished.index("tts") < 4, finished   # not behind the recognition queued before it
+
+
+async def test_the_pool_starts_and_stops_with_the_app(database_url, data_dir):
+    settings = Settings(database_url=database_url, data_dir=data_dir, secret_key="test-secret-key-not-for-production",
+                        stt_workers=2)
+    app = create_app(settings, platform=Platform.build(settings), manage_database=False)
+    async with app.router.lifespan_context(app):
+        speech = app.state.platform.speech
+        assert speech_pool.shared_pool() is speech
+        pids = speech.pids()
+        assert len(pids) == 2 and all(alive(pid) for pid in pids)
+        assert (await heard(PocketsphinxSTT(), fresh_spoken(SENTENCE, RATE))).text   # on the app's pool
+    assert await gone(pids), "worker processes outlived the app"
+    assert speech_pool.shared_pool() is not speech
+
+
+async def test_workers_die_with_a_killed_server(tmp_path):
+    program = textwrap.dedent("""
+        import sys, time
+        from app.voice.providers.speech_pool import SpeechPool
+        pool = SpeechPool(2)
+        pool.start()
+        print(*pool.pids(), flush=True)
+        time.sleep(600)
+    """)
+    server = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True,
+                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    try:
+        pids = [int(pid) for pid in (await asyncio.to_thread(server.stdout.readline)).split()]
+        assert len(pids) == 2 and all(alive(pid) for pid in pids)
+    finally:
+        server.kill()
+        server.wait()
+    assert await gone(pids), "orphaned speech workers after the server was killed"
+
+
+def test_the_worker_count_is_a_setting():
+    assert Settings.from_env({"VOICEAI_STT_WORKERS": "3"}).stt_workers == 3
+    assert Settings.from_env({}).stt_workers == (os.cpu_count() or 1)
+    assert Settings().stt_workers == 0    # embedded and test apps share one pool started on first use
+    for bad in ("0", "two", "-1"):
+        with pytest.raises(ValueError, match="VOICEAI_STT_WORKERS"):
+            Settings.from_env({"VOICEAI_STT_WORKERS": bad})
