@@ -4,8 +4,8 @@ soon the final transcript is ready after the end of a turn when N callers speak 
 Speech is espeak-ng English at 8 kHz (what Exotel carries). Two decoders are compared in this process:
 - before: the utterance resampled to 16 kHz at once, pocketsphinx's default search (the old provider);
 - after: the utterance streamed in 100 ms batches through the worker's resampler and `DECODER_OPTIONS`.
---pool N: N concurrent turns paced in real time through the worker pool (`speech_pool.py`), measuring end
-of turn -> final transcript.
+--pool N: N callers through the worker pool (`speech_pool.py`), each speaking 3 turns in real time with
+2.5 s of listening between them, measuring end of turn -> final transcript and the workers' CPU.
 
     .venv/bin/python scripts/bench_stt.py [--pool 20]
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -48,7 +49,17 @@ def word_errors(reference: str, hypothesis: str) -> int:
     return row[-1]
 
 
+_INITIAL_CMN: dict[int, str] = {}
+
+
+def fresh_front_end(decoder) -> None:
+    """As the provider does before every turn: no cepstral mean carried over from the previous caller."""
+    decoder.reinit_feat()
+    decoder.set_cmn(_INITIAL_CMN.setdefault(id(decoder), decoder.get_cmn(False)))
+
+
 def decode_before(decoder, pcm: bytes) -> str:
+    fresh_front_end(decoder)
     decoder.start_utt()
     decoder.process_raw(resample(pcm, RATE, DECODER_RATE), full_utt=True)
     decoder.end_utt()
@@ -58,6 +69,7 @@ def decode_before(decoder, pcm: bytes) -> str:
 
 def decode_after(decoder, pcm: bytes) -> str:
     resampler, batch = StreamResampler(RATE, DECODER_RATE), RATE * 2 // 10
+    fresh_front_end(decoder)
     decoder.start_utt()
     for start in range(0, len(pcm), batch):
         decoder.process_raw(resampler.push(pcm[start:start + batch]))
@@ -80,45 +92,77 @@ def measure(name: str, decoder, decode, speech: list[bytes]) -> dict:
             "speech_seconds": seconds}
 
 
-async def pool_latency(count: int, speech: list[bytes]) -> dict:
+def workers_cpu(pool) -> float:
+    """User + system CPU seconds of the pool's worker processes so far."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pool.pids():
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
+async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_seconds: float = 2.5) -> dict:
+    """`count` callers, each speaking `turns` turns in real time (20 ms frames, the turn ends 600 ms after the
+    speech, as the endpoint detector does), listening `reply_seconds` between turns; starts spread over 3 s."""
     from app.voice.providers.speech_pool import SpeechPool
 
     pool = SpeechPool()
     pool.start()
     await asyncio.to_thread(pool.wait_ready)
     frame = RATE * 2 // 50
+    cpu_before = workers_cpu(pool)
+    audio_seconds = 0.0
 
-    async def caller(index: int) -> tuple[float, bool]:
-        pcm = speech[index % len(speech)] + bytes(RATE * 2 * 6 // 10)   # the turn ends 600 ms after speech
-        await asyncio.sleep(index * 0.05)
-        turn = pool.open_turn(RATE)
+    async def turn(index: int) -> tuple[float, bool]:
+        nonlocal audio_seconds
+        text = SENTENCES[index % len(SENTENCES)]
+        pcm = speech[index % len(speech)] + bytes(RATE * 2 * 6 // 10)
+        audio_seconds += len(pcm) / 2 / RATE
+        opened = pool.open_turn(RATE)
         start = time.perf_counter()
         for n, at in enumerate(range(0, len(pcm), frame)):
-            turn.push(pcm[at:at + frame])
+            opened.push(pcm[at:at + frame])
             await asyncio.sleep(max(0.0, start + (n + 1) * 0.02 - time.perf_counter()))
         ended = time.perf_counter()
-        text = await turn.finish()
-        return time.perf_counter() - ended, word_errors(SENTENCES[index % len(SENTENCES)], text) == 0
+        heard = await opened.finish()
+        return time.perf_counter() - ended, word_errors(text, heard) == 0
 
+    async def caller(index: int) -> list[tuple[float, bool]]:
+        await asyncio.sleep(3.0 * index / count)
+        results = []
+        for spoken in range(turns):
+            results.append(await turn(index * turns + spoken))
+            await asyncio.sleep(reply_seconds)
+        return results
+
+    started = time.perf_counter()
     try:
-        results = await asyncio.gather(*(caller(i) for i in range(count)))
+        results = [r for rs in await asyncio.gather(*(caller(i) for i in range(count))) for r in rs]
+        cpu = workers_cpu(pool) - cpu_before
     finally:
         await pool.aclose()
+    wall = time.perf_counter() - started
     latencies = sorted(latency for latency, _ in results)
-    return {"concurrent_turns": count, "workers": pool.size,
+    return {"callers": count, "turns": len(results), "workers": pool.size,
+            "worker_cpu_per_audio_second": round(cpu / audio_seconds, 3),
+            "worker_cpu_per_turn_s": round(cpu / len(results), 3),
+            "workers_busy_share_of_cores": round(cpu / wall / pool.size, 2),
             "final_after_end_p50_ms": round(statistics.median(latencies) * 1000, 1),
+            "final_after_end_p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
             "final_after_end_max_ms": round(latencies[-1] * 1000, 1),
             "exact_transcripts": sum(exact for _, exact in results)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--pool", type=int, default=0, help="also measure N concurrent turns in the worker pool")
+    parser.add_argument("--pool", type=int, default=0, help="also run N callers through the worker pool")
     args = parser.parse_args()
     speech = [synthesize_blocking(text, "en", RATE) for text in SENTENCES]
     from pocketsphinx import Decoder
 
-    rows = [measure("before (default search, whole utterance)",
+    rows = [measure("before (default search, whole utterance at once)",
                     Decoder(loglevel="FATAL", samprate=DECODER_RATE), decode_before, speech),
             measure("after (DECODER_OPTIONS, 100 ms batches)", new_decoder(DECODER_OPTIONS), decode_after, speech)]
     for row in rows:

@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from app.voice.providers.base import ProviderError
 from app.voice.providers.speech_protocol import HEADER, OPENING, Mode, Op, Reply, encode, read_exactly
 
@@ -38,7 +39,8 @@ class SpeechWorker:
 
     def __init__(self, pool: "SpeechPool", index: int) -> None:
         self.pool, self.index = pool, index
-        self.turns: dict[int, "PoolTurn"] = {}
+        # Weak: a turn its session dropped unsettled (the call ended first) is cancelled by its finalizer.
+        self.turns: weakref.WeakValueDictionary[int, "PoolTurn"] = weakref.WeakValueDictionary()
         self.ready = threading.Event()
         self.alive = True
         self.started_at = time.monotonic()
@@ -94,8 +96,8 @@ class SpeechWorker:
 
     def _died(self) -> None:
         self.alive = False
-        turns, self.turns = self.turns, {}
-        for turn in turns.values():
+        turns, self.turns = list(self.turns.values()), weakref.WeakValueDictionary()
+        for turn in turns:
             turn._fail(ProviderError(f"speech worker {self.pid} ended (exit {self.process.returncode})"))
         self.pool._worker_ended(self)
 
@@ -196,6 +198,8 @@ class PoolTurn:
         self._batch = bytearray()
         self._batch_bytes = rate * 2 * BATCH_MS // 1000
         self._ended = False
+        self._abandoned = (weakref.finalize(self, worker.send, Op.CANCEL, turn_id) if worker is not None
+                           else None)
 
     def push(self, pcm: bytes) -> None:
         if self._ended or self.result.done() or not pcm:
@@ -216,15 +220,20 @@ class PoolTurn:
         try:
             return await asyncio.wait_for(asyncio.wrap_future(self.end()), timeout)
         except asyncio.TimeoutError:
-            self._forget()
-            raise ProviderError(f"no transcript from speech worker within {timeout} s") from None
+            raise self._gave_up(timeout) from None
 
     def finish_blocking(self, timeout: float = FINISH_TIMEOUT) -> str:
         try:
             return self.end().result(timeout)
         except concurrent.futures.TimeoutError:
-            self._forget()
-            raise ProviderError(f"no transcript from speech worker within {timeout} s") from None
+            raise self._gave_up(timeout) from None
+
+    def _gave_up(self, timeout: float) -> ProviderError:
+        """Too late to be useful: the worker stops spending CPU on it."""
+        if self.worker is not None:
+            self.worker.send(Op.CANCEL, self.turn_id)
+        self._forget()
+        return ProviderError(f"no transcript from speech worker within {timeout} s")
 
     def cancel(self) -> None:
         if not self._ended and not self.result.done() and self.worker is not None:
@@ -232,6 +241,8 @@ class PoolTurn:
         self._ended = True
         self._forget()
         self._settle(result="")
+        if self._abandoned is not None:
+            self._abandoned.detach()
 
     def _ship(self) -> None:
         if self._batch and self.worker is not None:
@@ -248,6 +259,8 @@ class PoolTurn:
             self.partial = text
             return
         self._forget()
+        if self._abandoned is not None:
+            self._abandoned.detach()   # the worker is done with it
         if kind == Reply.FINAL:
             self._settle(result=text)
         else:

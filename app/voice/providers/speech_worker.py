@@ -15,6 +15,7 @@ import os
 import select
 import signal
 import sys
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -40,6 +41,7 @@ WHOLE_OPTIONS: dict[str, object] = {"samprate": DECODER_RATE}
 OPTIONS = {Mode.STREAMING: DECODER_OPTIONS, Mode.WHOLE: WHOLE_OPTIONS}
 PARTIAL_EVERY_BYTES = DECODER_RATE * 2 * 3 // 10   # a partial hypothesis at most every 300 ms of audio
 MAX_IDLE_DECODERS = 16
+ABANDONED_SECONDS = 120.0   # a turn the server sent nothing for this long is dropped (its decoder reused)
 
 
 def new_decoder(options: dict[str, object]):
@@ -55,6 +57,7 @@ class Turn:
     resampler: StreamResampler
     pending: deque = field(default_factory=deque)
     ended: bool = False
+    seen: float = field(default_factory=time.monotonic)
     since_partial: int = 0
     partial: str = ""
 
@@ -80,6 +83,8 @@ class Worker:
             self._open(turn_id, rate, Mode(mode))
         elif kind == Op.AUDIO:
             turn = self.turns.get(turn_id)
+            if turn is not None:
+                turn.seen = time.monotonic()
             if turn is not None and payload:
                 turn.pending.append(payload)
                 self._order.append(turn_id)
@@ -118,6 +123,12 @@ class Worker:
         idle = self.idle[turn.mode]
         if len(idle) < MAX_IDLE_DECODERS:
             idle.append(turn.decoder)
+
+    def sweep(self) -> None:
+        """Drop turns the server forgot (it sends CANCEL for those it drops; this covers the rest)."""
+        now = time.monotonic()
+        for turn_id in [t for t, turn in self.turns.items() if not turn.ended and now - turn.seen > ABANDONED_SECONDS]:
+            self._drop(turn_id, reuse=True)
 
     # --- work -----------------------------------------------------------------------------------
     def has_work(self) -> bool:
@@ -192,8 +203,12 @@ def serve(in_fd: int, out_fd: int, warm: int) -> None:
     worker = Worker(warm, out_fd)
     worker.send(Reply.READY, 0)
     messages = MessageBuffer()
+    swept = time.monotonic()
     while True:
-        readable, _, _ = select.select([in_fd], [], [], 0 if worker.has_work() else None)
+        readable, _, _ = select.select([in_fd], [], [], 0 if worker.has_work() else ABANDONED_SECONDS / 4)
+        if time.monotonic() - swept > ABANDONED_SECONDS / 4:
+            worker.sweep()
+            swept = time.monotonic()
         if readable:
             data = os.read(in_fd, 1 << 16)
             if not data:
