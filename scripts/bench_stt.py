@@ -103,12 +103,14 @@ def workers_cpu(pool) -> float:
     return total
 
 
-async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_seconds: float = 2.5) -> dict:
+async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_seconds: float = 2.5,
+                       nice: int = 5) -> dict:
     """`count` callers, each speaking `turns` turns in real time (20 ms frames, the turn ends 600 ms after the
     speech, as the endpoint detector does), listening `reply_seconds` between turns; starts spread over 3 s."""
+    from app.voice.providers.base import ProviderError
     from app.voice.providers.speech_pool import SpeechPool
 
-    pool = SpeechPool()
+    pool = SpeechPool(nice=nice)
     pool.start()
     await asyncio.to_thread(pool.wait_ready)
     frame = RATE * 2 // 50
@@ -126,7 +128,10 @@ async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_se
             opened.push(pcm[at:at + frame])
             await asyncio.sleep(max(0.0, start + (n + 1) * 0.02 - time.perf_counter()))
         ended = time.perf_counter()
-        heard = await opened.finish()
+        try:
+            heard = await opened.finish()
+        except ProviderError:
+            return float("inf"), False
         return time.perf_counter() - ended, word_errors(text, heard) == 0
 
     async def caller(index: int) -> list[tuple[float, bool]]:
@@ -152,24 +157,30 @@ async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_se
             "final_after_end_p50_ms": round(statistics.median(latencies) * 1000, 1),
             "final_after_end_p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
             "final_after_end_max_ms": round(latencies[-1] * 1000, 1),
-            "exact_transcripts": sum(exact for _, exact in results)}
+            "exact_transcripts": sum(exact for _, exact in results),
+            "failed_turns": sum(latency == float("inf") for latency, _ in results)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pool", type=int, default=0, help="also run N callers through the worker pool")
+    parser.add_argument("--nice", type=int, default=5, help="the workers' niceness (the server's default: 5)")
+    parser.add_argument("--pool-only", action="store_true", help="skip the in-process accuracy/CPU comparison")
     args = parser.parse_args()
     speech = [synthesize_blocking(text, "en", RATE) for text in SENTENCES]
     from pocketsphinx import Decoder
 
-    rows = [measure("before (default search, whole utterance at once)",
-                    Decoder(loglevel="FATAL", samprate=DECODER_RATE), decode_before, speech),
-            measure("after (DECODER_OPTIONS, 100 ms batches)", new_decoder(DECODER_OPTIONS), decode_after, speech)]
+    rows = []
+    if not args.pool_only:
+        rows.append(measure("before (default search, whole utterance at once)",
+                            Decoder(loglevel="FATAL", samprate=DECODER_RATE), decode_before, speech))
+        rows.append(measure("after (DECODER_OPTIONS, 100 ms batches)", new_decoder(DECODER_OPTIONS), decode_after,
+                            speech))
     for row in rows:
         print(f"{row['decoder']}: word accuracy {row['word_accuracy']:.1%}, "
               f"{row['cpu_per_speech_second']:.3f} CPU-s per speech-s ({row['speech_seconds']:.1f} s of speech)")
     if args.pool:
-        print(asyncio.run(pool_latency(args.pool, speech)))
+        print(asyncio.run(pool_latency(args.pool, speech, nice=args.nice)))
 
 
 if __name__ == "__main__":

@@ -255,3 +255,19 @@ async def test_the_turn_listener_shows_the_partial_hypothesis_while_the_caller_s
         await asyncio.sleep(0.02)
     turn = listener.turn_ended()
     assert (await turn.finish()).text
+
+
+async def test_of_the_quiet_ending_a_turn_only_300_ms_is_decoded(pool):
+    from app.voice.audio import silence
+
+    speech = fresh_spoken(SENTENCE, RATE)
+    pause = b"".join(silence(RATE) for _ in range(20))            # 400 ms of quiet inside the turn
+    stt = PocketsphinxSTT(pool)
+    turn = pool.open_turn(RATE)
+    for piece in (speech, pause, speech, pause + pause[:len(pause) // 2]):   # ends with the endpoint's 600 ms
+        turn.push(piece)
+    text = await turn.finish()
+    batch = RATE * 2 // 10
+    spoken_bytes = 2 * len(speech) + len(pause)
+    assert spoken_bytes <= turn.shipped <= spoken_bytes + RATE * 2 * 3 // 10 + batch   # the pause inside is kept
+    assert text and text == (await heard(stt, speech + pause + speech + pause[:len(pause) * 3 // 4])).text
