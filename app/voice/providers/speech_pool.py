@@ -57,7 +57,8 @@ class SpeechWorker:
         threading.Thread(target=self._read_loop, name=f"speech-worker-{index}-in", daemon=True).start()
 
     def send(self, kind: Op, turn: int, payload: bytes = b"") -> None:
-        self._outbox.put(encode(kind, turn, payload))
+        if self.alive:
+            self._outbox.put(encode(kind, turn, payload))
 
     def close(self) -> None:
         self._outbox.put(_STOP)
