@@ -52,6 +52,16 @@ def _count(value: str, name: str) -> int:
     return number
 
 
+def _niceness(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 19:
+        raise ValueError(f"{name} must be a whole number from 0 to 19, not {value!r}")
+    return number
+
+
 def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
 
@@ -105,6 +115,7 @@ class Settings:
     simulator_realtime: float = 1.0              # 0.5 plays the simulated calls at twice real speed
     stt_workers: int = 0                         # pocketsphinx worker processes the platform owns; 0 = a shared
                                                  # pool started on first use (from_env: one per core)
+    stt_worker_nice: int = 0                     # their niceness (0-19): higher yields the cores to the server
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -156,6 +167,7 @@ class Settings:
             simulator_seed=int(get("VOICEAI_SIMULATOR_SEED", "7")),
             simulator_realtime=float(get("VOICEAI_SIMULATOR_REALTIME", "1")),
             stt_workers=_count(get("VOICEAI_STT_WORKERS", str(os.cpu_count() or 1)), "VOICEAI_STT_WORKERS"),
+            stt_worker_nice=_niceness(get("VOICEAI_STT_WORKER_NICE", "0"), "VOICEAI_STT_WORKER_NICE"),
         )
 
     def blob_root(self) -> Path:

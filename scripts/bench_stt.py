@@ -104,7 +104,7 @@ def workers_cpu(pool) -> float:
 
 
 async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_seconds: float = 2.5,
-                       nice: int = 5) -> dict:
+                       nice: int = 0) -> dict:
     """`count` callers, each speaking `turns` turns in real time (20 ms frames, the turn ends 600 ms after the
     speech, as the endpoint detector does), listening `reply_seconds` between turns; starts spread over 3 s."""
     from app.voice.providers.base import ProviderError
@@ -164,7 +164,7 @@ async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_se
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pool", type=int, default=0, help="also run N callers through the worker pool")
-    parser.add_argument("--nice", type=int, default=5, help="the workers' niceness (the server's default: 5)")
+    parser.add_argument("--nice", type=int, default=0, help="the workers' niceness (VOICEAI_STT_WORKER_NICE)")
     parser.add_argument("--pool-only", action="store_true", help="skip the in-process accuracy/CPU comparison")
     args = parser.parse_args()
     speech = [synthesize_blocking(text, "en", RATE) for text in SENTENCES]

@@ -58,7 +58,7 @@ async def gone(pids: list[int], timeout: float = 10.0) -> bool:
 
 @pytest.fixture(scope="module")
 async def pool():
-    pool = SpeechPool(2, nice=0)   # behaviour, not priority, is tested here: not starved by a busy machine
+    pool = SpeechPool(2)
     pool.start()
     assert await asyncio.to_thread(pool.wait_ready, 60)
     yield pool
@@ -207,12 +207,14 @@ async def test_reply_tts_does_not_queue_behind_speech_recognition(pool):
 async def test_the_pool_starts_and_stops_with_the_app(database_url, data_dir):
     settings = Settings(database_url=database_url, data_dir=data_dir, secret_key="test-secret-key-not-for-production",
                         stt_workers=2)
-    app = create_app(settings, platform=Platform.build(settings), manage_database=False)
+    app = create_app(settings.with_overrides(stt_worker_nice=3), manage_database=False)
     async with app.router.lifespan_context(app):
         speech = app.state.platform.speech
         assert speech_pool.shared_pool() is speech
         pids = speech.pids()
         assert len(pids) == 2 and all(alive(pid) for pid in pids)
+        assert await asyncio.to_thread(speech.wait_ready, 60)
+        assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in pids} == {os.getpriority(os.PRIO_PROCESS, 0) + 3}
         assert (await heard(PocketsphinxSTT(), fresh_spoken(SENTENCE, RATE))).text   # on the app's pool
     assert await gone(pids), "worker processes outlived the app"
     assert speech_pool.shared_pool() is not speech
@@ -238,7 +240,12 @@ async def test_workers_die_with_a_killed_server(tmp_path):
     assert await gone(pids), "orphaned speech workers after the server was killed"
 
 
-def test_the_worker_count_is_a_setting():
+def test_the_worker_count_and_niceness_are_settings():
+    assert Settings.from_env({"VOICEAI_STT_WORKER_NICE": "5"}).stt_worker_nice == 5
+    assert Settings.from_env({}).stt_worker_nice == 0
+    for bad in ("20", "-1", "low"):
+        with pytest.raises(ValueError, match="VOICEAI_STT_WORKER_NICE"):
+            Settings.from_env({"VOICEAI_STT_WORKER_NICE": bad})
     assert Settings.from_env({"VOICEAI_STT_WORKERS": "3"}).stt_workers == 3
     assert Settings.from_env({}).stt_workers == (os.cpu_count() or 1)
     assert Settings().stt_workers == 0    # embedded and test apps share one pool started on first use

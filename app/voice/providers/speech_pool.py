@@ -4,8 +4,9 @@ A turn is opened on the least busy live worker and stays on it; `push()` only ap
 `BATCH_MS` of audio, hands a batch to the worker's writer thread, so the event loop never waits on a pipe. Two
 threads per worker own its pipes: the writer drains a queue, the reader resolves each turn's
 `concurrent.futures.Future` (awaitable from any loop, or blocking for scripts). A worker that dies fails its
-turns with `ProviderError` (the session's fallback / empty-turn path runs) and is replaced. Workers run at a
-lower OS priority than the server, so the event loop and reply TTS get the cores first.
+turns with `ProviderError` (the session's fallback / empty-turn path runs) and is replaced. `nice` lowers the
+workers' OS priority below the server's (its event loop and reply TTS); 0 by default, because a waking event
+loop already gets a core ahead of busy decoders, and on a shared machine niced decoders starve.
 
 The platform owns one pool when `VOICEAI_STT_WORKERS` is set (the server: one per core) and installs it as
 the shared pool; otherwise `shared_pool()` starts one on first use (tests, scripts).
@@ -109,7 +110,7 @@ class SpeechWorker:
 class SpeechPool:
     """`size` worker processes, each with `warm_decoders` decoders loaded before its first turn."""
 
-    def __init__(self, size: int | None = None, *, warm_decoders: int = 2, nice: int = 5) -> None:
+    def __init__(self, size: int | None = None, *, warm_decoders: int = 2, nice: int = 0) -> None:
         self.size = max(1, size or os.cpu_count() or 1)
         self.warm_decoders, self.nice = warm_decoders, nice
         self.workers: list[SpeechWorker] = []
