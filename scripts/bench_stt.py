@@ -4,10 +4,11 @@ soon the final transcript is ready after the end of a turn when N callers speak 
 Speech is espeak-ng English at 8 kHz (what Exotel carries). Two decoders are compared in this process:
 - before: the utterance resampled to 16 kHz at once, pocketsphinx's default search (the old provider);
 - after: the utterance streamed in 100 ms batches through the worker's resampler and `DECODER_OPTIONS`.
+--loop: the event loop's largest stall while 4 turns are decoded, in threads (old) and in the workers.
 --pool N: N callers through the worker pool (`speech_pool.py`), each speaking 3 turns in real time with
 2.5 s of listening between them, measuring end of turn -> final transcript and the workers' CPU.
 
-    .venv/bin/python scripts/bench_stt.py [--pool 20]
+    .venv/bin/python scripts/bench_stt.py [--loop] [--pool 20] [--pool-only]
 """
 
 from __future__ import annotations
@@ -161,10 +162,67 @@ async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_se
             "failed_turns": sum(latency == float("inf") for latency, _ in results)}
 
 
+async def loop_stalls(speech: list[bytes], decodes: int = 4) -> dict:
+    """Largest gap of a 10 ms ticker on the event loop while `decodes` turns are decoded: in the server's
+    threads with the default search (the old provider), then in the worker pool (tuned, streamed)."""
+    import threading
+
+    from app.voice.providers.speech_pool import SpeechPool
+    from pocketsphinx import Decoder
+
+    pcm = b"".join(speech[2:4])
+    local = threading.local()
+
+    def in_thread() -> str:
+        if not hasattr(local, "decoder"):
+            local.decoder = Decoder(loglevel="FATAL", samprate=DECODER_RATE)
+        return decode_before(local.decoder, pcm)
+
+    async def ticking(work) -> float:
+        gaps, running = [], True
+
+        async def ticker() -> None:
+            last = time.perf_counter()
+            while running:
+                await asyncio.sleep(0.01)
+                now = time.perf_counter()
+                gaps.append(now - last)
+                last = now
+
+        task = asyncio.create_task(ticker())
+        await work
+        running = False
+        await task
+        return max(gaps)
+
+    from concurrent.futures import ThreadPoolExecutor
+
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(2) as threads:   # the old CPU pool: max(2, cores) threads
+        await asyncio.gather(*(loop.run_in_executor(threads, in_thread) for _ in range(2)))   # warm decoders
+        threaded = await ticking(asyncio.gather(*(loop.run_in_executor(threads, in_thread) for _ in range(decodes))))
+    pool = SpeechPool()
+    pool.start()
+    await asyncio.to_thread(pool.wait_ready)
+
+    async def in_worker() -> str:
+        turn = pool.open_turn(RATE)
+        turn.push(pcm)
+        return await turn.finish()
+
+    try:
+        pooled = await ticking(asyncio.gather(*(in_worker() for _ in range(decodes))))
+    finally:
+        await pool.aclose()
+    return {"decodes": decodes, "speech_seconds_each": round(len(pcm) / 2 / RATE, 1),
+            "max_loop_gap_threads_ms": round(threaded * 1000), "max_loop_gap_workers_ms": round(pooled * 1000)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pool", type=int, default=0, help="also run N callers through the worker pool")
     parser.add_argument("--nice", type=int, default=0, help="the workers' niceness (VOICEAI_STT_WORKER_NICE)")
+    parser.add_argument("--loop", action="store_true", help="also measure event-loop stalls, threads vs workers")
     parser.add_argument("--pool-only", action="store_true", help="skip the in-process accuracy/CPU comparison")
     args = parser.parse_args()
     speech = [synthesize_blocking(text, "en", RATE) for text in SENTENCES]
@@ -179,6 +237,8 @@ def main() -> None:
     for row in rows:
         print(f"{row['decoder']}: word accuracy {row['word_accuracy']:.1%}, "
               f"{row['cpu_per_speech_second']:.3f} CPU-s per speech-s ({row['speech_seconds']:.1f} s of speech)")
+    if args.loop:
+        print(asyncio.run(loop_stalls(speech)))
     if args.pool:
         print(asyncio.run(pool_latency(args.pool, speech, nice=args.nice)))
 
