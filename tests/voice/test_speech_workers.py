@@ -166,6 +166,9 @@ async def test_a_killed_worker_fails_its_turns_and_is_replaced(pool):
         assert time.monotonic() < deadline, "the dead worker was not replaced"
         await asyncio.sleep(0.05)
     assert len(pool.pids()) == 2 and victim.pid not in pool.pids()
+    replacement = next(worker for worker in pool.workers if worker.index == victim.index)
+    await asyncio.sleep(1.0)   # it outlives the thread that noticed the death and started it
+    assert alive(replacement.pid) and replacement in pool.workers
     texts = await asyncio.gather(*(heard(stt, fresh_spoken(SENTENCE, RATE)) for _ in range(4)))
     assert all(t.text for t in texts)   # both workers, the new one too, answer
 

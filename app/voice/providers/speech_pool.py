@@ -118,6 +118,8 @@ class SpeechPool:
         self._next_turn = 0
         self._closing = False
         self._restarts: list[float] = []
+        self._spawns: queue.SimpleQueue = queue.SimpleQueue()
+        self._keeper: threading.Thread | None = None
 
     @property
     def started(self) -> bool:
@@ -129,7 +131,29 @@ class SpeechPool:
             if self.workers:
                 return
             self._closing = False
-            self.workers = [SpeechWorker(self, index) for index in range(self.size)]
+            self.workers = [self._spawn(index) for index in range(self.size)]
+
+    def _spawn(self, index: int) -> SpeechWorker:
+        """Every worker is started by one thread that lives as long as the pool: Linux delivers a worker's
+        PR_SET_PDEATHSIG when the *thread* that started it ends, not the process."""
+        if self._keeper is None or not self._keeper.is_alive():
+            self._spawns = queue.SimpleQueue()
+            self._keeper = threading.Thread(target=self._keep, args=(self._spawns,), name="speech-pool-keeper",
+                                            daemon=True)
+            self._keeper.start()
+        if threading.current_thread() is self._keeper:
+            return SpeechWorker(self, index)
+        started: concurrent.futures.Future[SpeechWorker] = concurrent.futures.Future()
+        self._spawns.put((index, started))
+        return started.result()
+
+    def _keep(self, spawns: queue.SimpleQueue) -> None:
+        while (request := spawns.get()) is not _STOP:
+            index, started = request
+            try:
+                started.set_result(SpeechWorker(self, index))
+            except BaseException as error:   # a failed Popen is the caller's error, not the keeper's end
+                started.set_exception(error)
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
         deadline = time.monotonic() + timeout
@@ -141,7 +165,7 @@ class SpeechPool:
     def open_turn(self, rate: int, mode: Mode = Mode.STREAMING) -> "PoolTurn":
         with self._lock:
             if not self.workers and not self._closing:
-                self.workers = [SpeechWorker(self, index) for index in range(self.size)]
+                self.workers = [self._spawn(index) for index in range(self.size)]
             live = [worker for worker in self.workers if worker.alive]
             self._next_turn = self._next_turn % 0xFFFFFFFF + 1
             turn_id = self._next_turn
@@ -172,7 +196,7 @@ class SpeechPool:
         with self._lock:
             if self._closing or worker not in self.workers:
                 return
-            self.workers[self.workers.index(worker)] = SpeechWorker(self, worker.index)
+            self.workers[self.workers.index(worker)] = self._spawn(worker.index)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop every worker (stdin closes, it exits; killed after `timeout`); blocking, for scripts."""
@@ -188,6 +212,10 @@ class SpeechPool:
             except subprocess.TimeoutExpired:
                 worker.process.kill()
                 worker.process.wait()
+        with self._lock:
+            if self._closing and self._keeper is not None:   # its workers are gone: it may end
+                self._spawns.put(_STOP)
+                self._keeper = None
 
     async def aclose(self, timeout: float = 5.0) -> None:
         await asyncio.to_thread(self.close, timeout)
@@ -218,9 +246,12 @@ class PoolTurn:
         if self._ended or self.result.done() or not pcm:
             return
         self._batch += pcm
-        while len(self._batch) >= self._batch_bytes:
-            self._ship(bytes(self._batch[:self._batch_bytes]))
-            del self._batch[:self._batch_bytes]
+        size = len(self._batch) - len(self._batch) % self._batch_bytes
+        if size:
+            data = bytes(self._batch[:size])
+            del self._batch[:size]
+            for start in range(0, size, self._batch_bytes):
+                self._ship(data[start:start + self._batch_bytes])
 
     def end(self) -> concurrent.futures.Future[str]:
         """No more audio: the worker decodes the rest and answers the final transcript."""
