@@ -3,8 +3,8 @@
 pocketsphinx holds the GIL while it decodes, so it never runs in the server process: each turn goes to a
 worker of the speech pool (`speech_pool.py`) and is decoded while the caller speaks (`open_turn`), so the
 final transcript is ready within tens of milliseconds of the end of the turn. A whole utterance handed over
-at once (`transcribe`: a remote STT failed on the turn) gets the full default search instead. A worker that dies fails its
-turns with `ProviderError`; the session treats that as a turn it did not hear.
+at once (`transcribe`: a remote STT failed on the turn) gets the full default search instead. A worker that
+dies fails its turns with `ProviderError`; the session treats that as a turn it did not hear.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import weakref
+
 from app.voice.audio import rms
 from app.voice.providers.base import ProviderError
 from app.voice.providers.speech_protocol import HEADER, OPENING, Mode, Op, Reply, encode, read_exactly
@@ -47,7 +48,6 @@ class SpeechWorker:
         self.turns: weakref.WeakValueDictionary[int, "PoolTurn"] = weakref.WeakValueDictionary()
         self.ready = threading.Event()
         self.alive = True
-        self.started_at = time.monotonic()
         self._outbox: queue.SimpleQueue = queue.SimpleQueue()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app.voice.providers.speech_worker", "--parent", str(os.getpid()),
