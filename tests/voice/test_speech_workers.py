@@ -334,3 +334,14 @@ async def test_a_call_whose_worker_dies_mid_turn_goes_on_and_hears_the_next_turn
     await call.agent_quiet()
     assert call.caller_said()[0] and len(call.agent_said()) >= 2   # heard and answered
     await call.end()
+
+
+async def test_a_sigterm_to_the_servers_process_group_leaves_the_workers_to_the_server(pool):
+    """systemd and `timeout` signal the whole group: the server then finishes its calls and closes the pool;
+    a worker that died on the signal would fail the turns of calls still being finished."""
+    worker = pool.workers[0]
+    os.kill(worker.pid, signal.SIGTERM)
+    os.kill(worker.pid, signal.SIGINT)
+    await asyncio.sleep(0.5)
+    assert alive(worker.pid) and worker in pool.workers
+    assert (await heard(PocketsphinxSTT(pool), fresh_spoken(SENTENCE, RATE))).text

@@ -225,7 +225,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warm", type=int, default=2, help="decoders loaded before READY")
     parser.add_argument("--nice", type=int, default=0, help="lower priority than the server's event loop")
     args = parser.parse_args(argv)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the server, which closes our stdin
+    # Ctrl-C, or a service manager's SIGTERM to the whole group, is for the server: it finishes its calls and
+    # closes our stdin. Our life ends with that (or with the server's death, below), never on our own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     die_with_parent(args.parent)
     if args.nice:
         os.nice(args.nice)
