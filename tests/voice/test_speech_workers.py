@@ -339,6 +339,7 @@ async def test_a_call_whose_worker_dies_mid_turn_goes_on_and_hears_the_next_turn
 async def test_a_sigterm_to_the_servers_process_group_leaves_the_workers_to_the_server(pool):
     """systemd and `timeout` signal the whole group: the server then finishes its calls and closes the pool;
     a worker that died on the signal would fail the turns of calls still being finished."""
+    assert await asyncio.to_thread(pool.wait_ready, 60)
     worker = pool.workers[0]
     os.kill(worker.pid, signal.SIGTERM)
     os.kill(worker.pid, signal.SIGINT)
