@@ -136,7 +136,8 @@ class Platform:
             simulator_account_sid=simulator_sid,
             spool_recovery=SpoolRecovery(settings.recording_spool_root(), blob_store, live,
                                          stale_seconds=settings.recording_spool_stale_minutes * 60),
-            speech=SpeechPool(settings.stt_workers, nice=settings.stt_worker_nice) if settings.stt_workers else None,
+            speech=(SpeechPool(settings.stt_workers, warm_decoders=settings.stt_decoders, nice=settings.stt_worker_nice)
+                    if settings.stt_workers else None),
         )
 
     def start_workers(self) -> None:

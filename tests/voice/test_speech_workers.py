@@ -210,10 +210,10 @@ async def test_reply_tts_does_not_queue_behind_speech_recognition(pool):
 async def test_the_pool_starts_and_stops_with_the_app(database_url, data_dir):
     settings = Settings(database_url=database_url, data_dir=data_dir, secret_key="test-secret-key-not-for-production",
                         stt_workers=2)
-    app = create_app(settings.with_overrides(stt_worker_nice=3), manage_database=False)
+    app = create_app(settings.with_overrides(stt_worker_nice=3, stt_decoders=1), manage_database=False)
     async with app.router.lifespan_context(app):
         speech = app.state.platform.speech
-        assert speech_pool.shared_pool() is speech
+        assert speech_pool.shared_pool() is speech and speech.warm_decoders == 1
         pids = speech.pids()
         assert len(pids) == 2 and all(alive(pid) for pid in pids)
         assert await asyncio.to_thread(speech.wait_ready, 60)
@@ -249,6 +249,10 @@ def test_the_worker_count_and_niceness_are_settings():
     for bad in ("20", "-1", "low"):
         with pytest.raises(ValueError, match="VOICEAI_STT_WORKER_NICE"):
             Settings.from_env({"VOICEAI_STT_WORKER_NICE": bad})
+    assert Settings.from_env({"VOICEAI_STT_DECODERS": "8"}).stt_decoders == 8
+    assert Settings.from_env({}).stt_decoders == 4
+    with pytest.raises(ValueError, match="VOICEAI_STT_DECODERS"):
+        Settings.from_env({"VOICEAI_STT_DECODERS": "0"})
     assert Settings.from_env({"VOICEAI_STT_WORKERS": "3"}).stt_workers == 3
     assert Settings.from_env({}).stt_workers == (os.cpu_count() or 1)
     assert Settings().stt_workers == 0    # embedded and test apps share one pool started on first use

@@ -41,6 +41,7 @@ WHOLE_OPTIONS: dict[str, object] = {"samprate": DECODER_RATE}
 OPTIONS = {Mode.STREAMING: DECODER_OPTIONS, Mode.WHOLE: WHOLE_OPTIONS}
 PARTIAL_EVERY_BYTES = DECODER_RATE * 2 * 3 // 10   # a partial hypothesis at most every 300 ms of audio
 MAX_IDLE_DECODERS = 16
+SPARE_AFTER_IDLE_SECONDS = 0.05   # loading a decoder blocks the worker ~0.4 s: only with no turn in progress
 ABANDONED_SECONDS = 120.0   # a turn the server sent nothing for this long is dropped (its decoder reused)
 
 
@@ -124,6 +125,11 @@ class Worker:
         if len(idle) < MAX_IDLE_DECODERS:
             idle.append(turn.decoder)
 
+    def keep_a_spare(self) -> None:
+        """Called when no turn is in progress: the turn that opens next finds a loaded decoder."""
+        if not self.turns and not self.idle[Mode.STREAMING]:
+            self.idle[Mode.STREAMING].append(new_decoder(DECODER_OPTIONS))
+
     def sweep(self) -> None:
         """Drop turns the server forgot (it sends CANCEL for those it drops; this covers the rest)."""
         now = time.monotonic()
@@ -205,7 +211,11 @@ def serve(in_fd: int, out_fd: int, warm: int) -> None:
     messages = MessageBuffer()
     swept = time.monotonic()
     while True:
-        readable, _, _ = select.select([in_fd], [], [], 0 if worker.has_work() else ABANDONED_SECONDS / 4)
+        busy = worker.has_work()
+        readable, _, _ = select.select([in_fd], [], [], 0 if busy else SPARE_AFTER_IDLE_SECONDS)
+        if not readable and not busy:
+            worker.keep_a_spare()
+            readable, _, _ = select.select([in_fd], [], [], ABANDONED_SECONDS / 4)
         if time.monotonic() - swept > ABANDONED_SECONDS / 4:
             worker.sweep()
             swept = time.monotonic()
@@ -222,7 +232,7 @@ def serve(in_fd: int, out_fd: int, warm: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--parent", type=int, required=True)
-    parser.add_argument("--warm", type=int, default=2, help="decoders loaded before READY")
+    parser.add_argument("--warm", type=int, default=4, help="streaming decoders loaded before READY")
     parser.add_argument("--nice", type=int, default=0, help="lower priority than the server's event loop")
     args = parser.parse_args(argv)
     # Ctrl-C, or a service manager's SIGTERM to the whole group, is for the server: it finishes its calls and
