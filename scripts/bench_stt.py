@@ -104,17 +104,27 @@ def workers_cpu(pool) -> float:
     return total
 
 
+def workers_rss(pool) -> float:
+    """Resident MB of the pool's worker processes."""
+    total = 0
+    for pid in pool.pids():
+        with open(f"/proc/{pid}/statm") as statm:
+            total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return total / 1e6
+
+
 async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_seconds: float = 2.5,
-                       nice: int = 0) -> dict:
+                       nice: int = 0, decoders: int = 4) -> dict:
     """`count` callers, each speaking `turns` turns in real time (20 ms frames, the turn ends 600 ms after the
     speech, as the endpoint detector does), listening `reply_seconds` between turns; starts spread over 3 s."""
     from app.voice.providers.base import ProviderError
     from app.voice.providers.speech_pool import SpeechPool
 
-    pool = SpeechPool(nice=nice)
+    pool = SpeechPool(nice=nice, warm_decoders=decoders)
     pool.start()
-    await asyncio.to_thread(pool.wait_ready)
+    await asyncio.to_thread(pool.wait_ready, 120)
     frame = RATE * 2 // 50
+    rss_before = workers_rss(pool)
     cpu_before = workers_cpu(pool)
     audio_seconds = 0.0
 
@@ -147,11 +157,13 @@ async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_se
     try:
         results = [r for rs in await asyncio.gather(*(caller(i) for i in range(count))) for r in rs]
         cpu = workers_cpu(pool) - cpu_before
+        rss = workers_rss(pool)
     finally:
         await pool.aclose()
     wall = time.perf_counter() - started
     latencies = sorted(latency for latency, _ in results)
-    return {"callers": count, "turns": len(results), "workers": pool.size,
+    return {"callers": count, "turns": len(results), "workers": pool.size, "decoders_per_worker": decoders,
+            "workers_rss_mb_before_after": (round(rss_before), round(rss)),
             "worker_cpu_per_audio_second": round(cpu / audio_seconds, 3),
             "worker_cpu_per_turn_s": round(cpu / len(results), 3),
             "workers_busy_share_of_cores": round(cpu / wall / pool.size, 2),
@@ -223,6 +235,7 @@ def main() -> None:
     parser.add_argument("--pool", type=int, default=0, help="also run N callers through the worker pool")
     parser.add_argument("--nice", type=int, default=0, help="the workers' niceness (VOICEAI_STT_WORKER_NICE)")
     parser.add_argument("--loop", action="store_true", help="also measure event-loop stalls, threads vs workers")
+    parser.add_argument("--decoders", type=int, default=4, help="streaming decoders per worker (VOICEAI_STT_DECODERS)")
     parser.add_argument("--pool-only", action="store_true", help="skip the in-process accuracy/CPU comparison")
     args = parser.parse_args()
     speech = [synthesize_blocking(text, "en", RATE) for text in SENTENCES]
@@ -240,7 +253,7 @@ def main() -> None:
     if args.loop:
         print(asyncio.run(loop_stalls(speech)))
     if args.pool:
-        print(asyncio.run(pool_latency(args.pool, speech, nice=args.nice)))
+        print(asyncio.run(pool_latency(args.pool, speech, nice=args.nice, decoders=args.decoders)))
 
 
 if __name__ == "__main__":
