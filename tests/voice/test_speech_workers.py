@@ -58,7 +58,7 @@ async def gone(pids: list[int], timeout: float = 10.0) -> bool:
 
 @pytest.fixture(scope="module")
 async def pool():
-    pool = SpeechPool(2)
+    pool = SpeechPool(2, warm_decoders=2)
     pool.start()
     assert await asyncio.to_thread(pool.wait_ready, 60)
     yield pool

@@ -350,8 +350,8 @@ def shared_pool() -> SpeechPool:
     """The pool the process's pocketsphinx STTs use: the installed one, else one started now."""
     global _shared
     with _shared_lock:
-        if _shared is None:
-            _shared = SpeechPool()
+        if _shared is None:   # tests and scripts: light on memory; the server's own pool is sized by settings
+            _shared = SpeechPool(warm_decoders=2)
             atexit.register(_shared.close)
         return _shared
 
