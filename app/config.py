@@ -42,6 +42,26 @@ def _positive(value: str, name: str) -> float:
     return number
 
 
+def _count(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ValueError(f"{name} must be a whole number above 0, not {value!r}")
+    return number
+
+
+def _niceness(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 19:
+        raise ValueError(f"{name} must be a whole number from 0 to 19, not {value!r}")
+    return number
+
+
 def _networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip())
 
@@ -95,6 +115,10 @@ class Settings:
     simulator_realtime: float = 1.0              # 0.5 plays the simulated calls at twice real speed
     leases: bool = False                         # instance lease + orphaned-call sweep; from_env turns it on
     lease_seconds: float = 15.0                  # a lease not renewed this long lapses: its calls are ended
+    stt_workers: int = 0                         # pocketsphinx worker processes the platform owns; 0 = a shared
+                                                 # pool started on first use (from_env: one per core)
+    stt_worker_nice: int = 0                     # their niceness (0-19): higher yields the cores to the server
+    stt_decoders: int = 10                       # streaming decoders each worker loads at start (~100 MB each)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -147,6 +171,9 @@ class Settings:
             simulator_realtime=float(get("VOICEAI_SIMULATOR_REALTIME", "1")),
             leases=parse_flag(get("VOICEAI_LEASES", "on"), "VOICEAI_LEASES"),
             lease_seconds=_positive(get("VOICEAI_LEASE_SECONDS", "15"), "VOICEAI_LEASE_SECONDS"),
+            stt_workers=_count(get("VOICEAI_STT_WORKERS", str(os.cpu_count() or 1)), "VOICEAI_STT_WORKERS"),
+            stt_worker_nice=_niceness(get("VOICEAI_STT_WORKER_NICE", "0"), "VOICEAI_STT_WORKER_NICE"),
+            stt_decoders=_count(get("VOICEAI_STT_DECODERS", "10"), "VOICEAI_STT_DECODERS"),
         )
 
     def blob_root(self) -> Path:

@@ -36,6 +36,8 @@ from app.webhooks.worker import WebhookWorker
 from app.services.speakers import SpeakerService
 from app.voices.nextneural import VoiceCloner, cloner_for
 from app.voice.spool_recovery import SpoolRecovery
+from app.voice.providers import speech_pool
+from app.voice.providers.speech_pool import SpeechPool
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Platform:
     simulator_account_sid: str
     spool_recovery: SpoolRecovery
     lease: InstanceLeaseKeeper | None = None      # None unless settings.leases (docs/scaling.md)
+    speech: SpeechPool | None = None    # pocketsphinx worker processes, when settings.stt_workers says so
 
     @classmethod
     def build(cls, settings: Settings, *, rate_limit_prefix: str | None = None) -> "Platform":
@@ -136,6 +139,8 @@ class Platform:
             simulator_account_sid=simulator_sid,
             spool_recovery=SpoolRecovery(settings.recording_spool_root(), blob_store, live,
                                          stale_seconds=settings.recording_spool_stale_minutes * 60),
+            speech=(SpeechPool(settings.stt_workers, warm_decoders=settings.stt_decoders, nice=settings.stt_worker_nice)
+                    if settings.stt_workers else None),
         )
         platform.lease = build_instance_lease(platform) if settings.leases else None
         return platform
@@ -147,6 +152,9 @@ class Platform:
         if self.settings.dialer:
             self.dialer.start()
         self.spool_recovery.start()   # recordings a crash left in the spool
+        if self.speech is not None:   # the server's decoders: warm before the first call, gone with it
+            self.speech.start()
+            speech_pool.install(self.speech)
 
     async def start_lease(self) -> None:
         """Before any other worker: calls are owned only once the lease is held (awaited by the lifespan)."""
@@ -155,6 +163,9 @@ class Platform:
 
     async def aclose(self) -> None:
         await self.spool_recovery.aclose()
+        if self.speech is not None:
+            speech_pool.uninstall(self.speech)
+            await self.speech.aclose()
         await self.dialer.aclose()
         await self.webhook_worker.aclose()
         await self.reporter.aclose()

@@ -57,6 +57,15 @@ class SpeechTurn(Protocol):
 
 
 @runtime_checkable
+class PartialHypotheses(Protocol):
+    """A streamed turn that also says what it has heard so far (pocketsphinx: updated every ~300 ms)."""
+
+    @property
+    def partial(self) -> str:
+        """The hypothesis so far; reading it never waits."""
+
+
+@runtime_checkable
 class StreamingSpeechToText(SpeechToText, Protocol):
     """An STT that can listen during the turn (optional: check with `isinstance(stt, StreamingSpeechToText)`)."""
 

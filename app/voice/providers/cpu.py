@@ -1,6 +1,9 @@
-"""The bounded thread pool for CPU-heavy provider work (pocketsphinx, espeak-ng, big resamples).
+"""Thread pools for CPU-heavy provider work that releases the GIL (espeak-ng through ctypes, big resamples).
 
-Sized to the machine so many concurrent calls queue instead of oversubscribing the cores.
+Reply TTS has a pool of its own so a sentence that is due never waits behind other work (previews, the
+simulated carrier's callers); speech recognition does not run here at all, it holds the GIL and runs in
+worker processes (`speech_pool.py`). Both pools are sized to the machine, so many calls queue instead of
+oversubscribing the cores.
 """
 
 from __future__ import annotations
@@ -11,15 +14,21 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
-_executor: ThreadPoolExecutor | None = None
+_executors: dict[str, ThreadPoolExecutor] = {}
 
 
-def executor() -> ThreadPoolExecutor:
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="voice-cpu")
-    return _executor
+def executor(name: str = "voice-cpu") -> ThreadPoolExecutor:
+    pool = _executors.get(name)
+    if pool is None:
+        pool = _executors[name] = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2),
+                                                     thread_name_prefix=name)
+    return pool
 
 
 async def run_cpu(function: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(executor(), function, *args)
+
+
+async def run_tts(function: Callable[..., T], *args: Any) -> T:
+    """Synthesis of a reply the caller is about to hear."""
+    return await asyncio.get_running_loop().run_in_executor(executor("voice-tts"), function, *args)

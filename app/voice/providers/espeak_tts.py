@@ -1,7 +1,7 @@
 """Offline TTS: espeak-ng bound with ctypes from the espeakng-loader wheel (many Indian languages).
 
 espeak-ng keeps global state, so one process-wide engine guarded by a lock synthesizes one sentence at a
-time in the CPU pool; the loaded library handle is cached.
+time in the reply TTS pool (`cpu.run_tts`); the loaded library handle is cached.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import AsyncIterator
 
 from app.voice.audio import frame_bytes, resample
 from app.voice.providers.base import ProviderError, Voice
-from app.voice.providers.cpu import run_cpu
+from app.voice.providers.cpu import run_tts
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _ESPEAK_CHARS_UTF8 = 1
@@ -94,7 +94,7 @@ class EspeakTTS:
     async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
         if not text.strip():
             return
-        pcm = await run_cpu(synthesize_blocking, text, voice.language, rate)
+        pcm = await run_tts(synthesize_blocking, text, voice.language, rate)
         size = frame_bytes(rate, self.CHUNK_MS)
         for start in range(0, len(pcm), size):
             yield pcm[start:start + size]

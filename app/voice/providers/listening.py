@@ -4,14 +4,15 @@ so the transcript is ready when the endpointing window closes instead of after a
 The session calls `frame(f)` for every caller frame (before reacting to the detector's events), then
 `speech_started()`, `turn_ended()` (the `SpeechTurn` to `finish()`) or `noise()` as the detector decides.
 With an STT that has no `open_turn`, every call is a no-op and `turn_ended()` answers None: the session
-transcribes the utterance as before. The turn gets the same pre-roll the detector keeps.
+transcribes the utterance as before. The turn gets the same pre-roll the detector keeps. `partial` is what
+the STT has heard of the turn so far, when it says (pocketsphinx does; for adaptive endpointing).
 """
 
 from __future__ import annotations
 
 from collections import deque
 
-from app.voice.providers.base import SpeechToText, SpeechTurn, StreamingSpeechToText
+from app.voice.providers.base import PartialHypotheses, SpeechToText, SpeechTurn, StreamingSpeechToText
 from app.voice.vad import EndpointDetector
 
 
@@ -25,6 +26,11 @@ class TurnListener:
     @property
     def streaming(self) -> bool:
         return self._stt is not None
+
+    @property
+    def partial(self) -> str:
+        turn = self._turn
+        return turn.partial if isinstance(turn, PartialHypotheses) else ""
 
     def frame(self, frame: bytes) -> None:
         if self._stt is None:

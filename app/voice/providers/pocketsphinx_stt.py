@@ -1,73 +1,66 @@
-"""Offline STT: pocketsphinx with the English model the wheel ships.
+"""Offline STT: pocketsphinx with the English model the wheel ships, decoded in worker processes.
 
-Decoders take ~0.4 s to load and are not thread-safe, so a small pool of them is reused, each used by one
-thread at a time in the CPU pool.
+pocketsphinx holds the GIL while it decodes, so it never runs in the server process: each turn goes to a
+worker of the speech pool (`speech_pool.py`) and is decoded while the caller speaks (`open_turn`), so the
+final transcript is ready within tens of milliseconds of the end of the turn. A whole utterance handed over
+at once (`transcribe`: a remote STT failed on the turn) gets the full default search instead. A worker that
+dies fails its turns with `ProviderError`; the session treats that as a turn it did not hear.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-
-from app.voice.audio import resample
 from app.voice.providers.base import Transcript
-from app.voice.providers.cpu import run_cpu
+from app.voice.providers.speech_pool import PoolTurn, SpeechPool, shared_pool
+from app.voice.providers.speech_protocol import Mode
 
-_RATE = 16000
-
-
-class _DecoderPool:
-    def __init__(self) -> None:
-        self._idle: "queue.SimpleQueue" = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._initial_cmn: str | None = None
-
-    def acquire(self):
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            from pocketsphinx import Decoder
-
-            with self._lock:
-                decoder = Decoder(loglevel="FATAL", samprate=_RATE)
-                if self._initial_cmn is None:
-                    self._initial_cmn = decoder.get_cmn(False)
-                return decoder
-
-    def reset(self, decoder) -> None:
-        """Forget what earlier utterances taught the front end (cepstral means, feature buffers): without
-        this, a burst of loud noise on one call changes what the next caller on that decoder is heard saying."""
-        decoder.reinit_feat()
-        decoder.set_cmn(self._initial_cmn)
-
-    def release(self, decoder) -> None:
-        self._idle.put(decoder)
+LANGUAGE = "en-IN"
 
 
-_pool = _DecoderPool()
+class PocketsphinxTurn:
+    """A `SpeechTurn` on one worker; `partial` is the hypothesis so far (updated every ~300 ms of audio)."""
 
+    def __init__(self, turn: PoolTurn, language: str | None) -> None:
+        self._turn, self.language = turn, language
 
-def transcribe_blocking(pcm: bytes, rate: int) -> str:
-    audio = resample(pcm, rate, _RATE)
-    if len(audio) < 2:
-        return ""
-    decoder = _pool.acquire()
-    _pool.reset(decoder)
-    decoder.start_utt()
-    try:
-        decoder.process_raw(audio, full_utt=True)
-    finally:
-        decoder.end_utt()
-    hypothesis = decoder.hyp()
-    _pool.release(decoder)  # only decoders that finished their utterance go back to the pool
-    return hypothesis.hypstr.strip() if hypothesis else ""
+    @property
+    def partial(self) -> str:
+        return self._turn.partial
+
+    def push(self, pcm: bytes) -> None:
+        self._turn.push(pcm)
+
+    async def finish(self) -> Transcript:
+        return Transcript(await self._turn.finish(), LANGUAGE)
+
+    def cancel(self) -> None:
+        self._turn.cancel()
 
 
 class PocketsphinxSTT:
     """English only: other languages still get an (English) best effort rather than nothing."""
 
+    def __init__(self, pool: SpeechPool | None = None) -> None:
+        self._pool = pool
+
+    @property
+    def pool(self) -> SpeechPool:
+        return self._pool or shared_pool()
+
+    def open_turn(self, rate: int, language: str | None) -> PocketsphinxTurn:
+        return PocketsphinxTurn(self.pool.open_turn(rate), language)
+
     async def transcribe(self, pcm: bytes, rate: int, language: str | None) -> Transcript:
         if not pcm:
             return Transcript("", language)
-        text = await run_cpu(transcribe_blocking, pcm, rate)
-        return Transcript(text, "en-IN")
+        turn = self.pool.open_turn(rate, Mode.WHOLE)
+        turn.push(pcm)
+        return Transcript(await turn.finish(), LANGUAGE)
+
+
+def transcribe_blocking(pcm: bytes, rate: int, pool: SpeechPool | None = None) -> str:
+    """Whole-utterance transcription for scripts and tests outside the event loop."""
+    if len(pcm) < 4:
+        return ""
+    turn = (pool or shared_pool()).open_turn(rate, Mode.WHOLE)
+    turn.push(pcm)
+    return turn.finish_blocking()
