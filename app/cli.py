@@ -27,11 +27,29 @@ async def _with_database(settings: Settings, action: Callable[[], Awaitable[Any]
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.listen_address import ListenAddress
     from app.main import create_app
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    address = ListenAddress(args.host, args.port)
+    settings = settings.with_overrides(listen_url=address.url)
+    _warn_about_public_url(settings, address)
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=settings.log_level.lower(),
                 proxy_headers=False, ws_max_size=1024 * 1024)
+
+
+def _warn_about_public_url(settings: Settings, address: Any) -> None:
+    """Exotel reaches us only through VOICEAI_PUBLIC_URL (voice socket, status callbacks); the simulated
+    carrier does not need it (it dials `listen_url`), so only a server that may use Exotel is warned."""
+    if settings.telephony == "simulator":
+        return
+    problem = address.public_url_mismatch(settings.public_url)
+    if problem:
+        logging.getLogger("app.cli").warning(
+            "VOICEAI_PUBLIC_URL=%s does not point at this server: %s. Exotel calls would connect their voice "
+            "stream and status callbacks there; set VOICEAI_PUBLIC_URL to the address Exotel reaches this "
+            "server on (or VOICEAI_TELEPHONY=simulator to use only the simulated carrier).",
+            settings.public_url, problem)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> None:
