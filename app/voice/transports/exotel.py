@@ -76,7 +76,8 @@ class ExotelStream:
                                              0xFF if self.format.mulaw else 0)
         reporter = self.runtime.reporter_factory()
         self.session = CallSession(context, self.runtime.providers(context), reporter, self,
-                                   self.runtime.session_config(rate), self.runtime.clock)
+                                   self.runtime.session_config(rate), self.runtime.clock,
+                                   analyser=self.runtime.analysers(context))
         self.state = StreamState.ACTIVE
         try:
             await run_call(self.session, self._read(FrameSplitter(rate)), "exotel-reader")
