@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -31,6 +33,9 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     from app.main import create_app
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from app.db.setup import migrate
+
+    asyncio.run(migrate(settings.database_url))   # a database that does not answer: one line, not a traceback
     address = ListenAddress(args.host, args.port)
     settings = settings.with_overrides(listen_url=address.url)
     _warn_about_public_url(settings, address)
@@ -102,7 +107,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> None:
 
     if args.url:
         if not args.api_key:
-            raise ValueError("--api-key is required with --url")
+            raise demo.DemoError("--api-key is required with --url (an nn_k_ key of that server)")
         asyncio.run(demo.run_remote(args.url, args.api_key, args.customers, args.seed, args.timeout,
                                     args.webhook_host, args.webhook_port, args.webhook_url))
     else:
@@ -162,16 +167,32 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Every command ends in its output or a one-line error on stderr, never a traceback: `{"detail": ...}`
+    for the operator commands, a sentence for the demo; VOICEAI_LOG_LEVEL=DEBUG adds the traceback."""
     args = parser().parse_args(argv)
+    from app.demo import DemoError
+
     try:
         settings = Settings.from_env()
         args.run(settings, args)
     except DomainError as error:
-        print(json.dumps({"detail": error.detail}), file=sys.stderr)
-        raise SystemExit(1) from None
+        _fail(json.dumps({"detail": error.detail}), 1)
+    except DemoError as error:
+        _fail(f"voiceai demo: {error}", 1)
     except ValueError as error:
-        print(json.dumps({"detail": str(error)}), file=sys.stderr)
-        raise SystemExit(2) from None
+        _fail(json.dumps({"detail": str(error)}), 2)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as error:   # a database that does not answer, a directory that cannot be written...
+        if os.environ.get("VOICEAI_LOG_LEVEL", "").upper() == "DEBUG":
+            traceback.print_exc()
+        command = " ".join(part for part in (args.command, getattr(args, "action", None)) if part)
+        _fail(json.dumps({"detail": f"{command} failed: {type(error).__name__}: {error}"}), 1)
+
+
+def _fail(message: str, code: int) -> None:
+    print(message, file=sys.stderr, flush=True)
+    raise SystemExit(code) from None
 
 
 if __name__ == "__main__":
