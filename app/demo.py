@@ -325,7 +325,7 @@ class Demo:
                         customers.add(call.get("customer_uuid") or call["uuid"])
                         if call.get("outcome") == "connected":
                             self._spawn(self._extract({"call_uuid": call["uuid"]}))
-                        self.say(f"  {call.get('to_number')}: {call.get('outcome')}")
+                        self.say(f"  {call.get('to_number') or call.get('customer_uuid')}: {call.get('outcome')}")
                 offset += len(page["calls"])
                 if not page["calls"] or offset >= page.get("total", 0):
                     break
