@@ -10,10 +10,13 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from app.config import Settings
 from app.errors import DomainError
+
+if TYPE_CHECKING:
+    from app.listen_address import ListenAddress
 
 
 async def _with_database(settings: Settings, action: Callable[[], Awaitable[Any]]) -> Any:
@@ -43,7 +46,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
                 proxy_headers=False, ws_max_size=1024 * 1024)
 
 
-def _warn_about_public_url(settings: Settings, address: Any) -> None:
+def _warn_about_public_url(settings: Settings, address: "ListenAddress") -> None:
     """Exotel reaches us only through VOICEAI_PUBLIC_URL (voice socket, status callbacks); the simulated
     carrier does not need it (it dials `listen_url`), so only a server that may use Exotel is warned."""
     if settings.telephony == "simulator":

@@ -37,8 +37,9 @@ async def test_the_demo_against_a_default_server_runs_without_its_receiver(tmp_p
         assert "webhook deliveries: skipped (no receiver)" in text, text
 
         # a receiver URL the server may not use is explained the same way; a short run stops its campaign
+        refused = f"http://127.0.0.1:{free_port()}/hooks"
         code, out, err = await voiceai(env, "demo", "--url", served.url, "--api-key", key, "--customers", "1",
-                                       "--seed", "8", "--timeout", "3", "--webhook-url", f"http://127.0.0.1:{free_port()}/hooks")
+                                       "--seed", "8", "--timeout", "3", "--webhook-url", refused)
         assert code == 0 and "Traceback" not in out + err, out + err
         _explains_the_refusal(out + err)
         assert "Time is up: campaign stopped" in out, out

@@ -8,7 +8,7 @@ from typing import Callable
 
 from app.blobs import BlobStore
 from app.calls.reporting import CallReporter
-from app.voice.analysis import CallAnalyser
+from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.clock import Clock, MonotonicClock
 from app.voice.context import CallContext
 from app.voice.flow_resolver import FlowResolver
@@ -31,8 +31,6 @@ def local_providers(context: CallContext) -> Providers:
 
 
 def heuristic_analysis(context: CallContext) -> CallAnalyser:
-    from app.voice.analysis import HeuristicAnalyser
-
     return HeuristicAnalyser()
 
 
