@@ -35,6 +35,7 @@ async def test_a_receiver_the_server_never_reaches_is_given_up_for_polling(start
     finally:
         await receiver.stop()
         await dialer.aclose()
+        await platform.webhook_worker.stop()   # the suite's servers share one outbox: this worker leaves with the test
     text = out.getvalue()
     assert "No webhook delivery reached the receiver" in text and "Skipped: webhook deliveries" in text, text
     assert result["completed"] and not result["receiver"] and result["stats"]["total_calls"] == 2, text
