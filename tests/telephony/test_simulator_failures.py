@@ -3,10 +3,13 @@ event, and its dial slot freed; it does not sit in progress until the stale time
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from app.db.models import Call
-from app.telephony.simulator import Behaviour, SimulatedCarrier
+from app.telephony.simulator import STATUS_PATH, Behaviour, SimulatedCarrier
 from tests.conftest import free_port
 from tests.dialer.conftest import FakeClock, agent, job_statuses, make_customers, make_dialer, make_flow  # noqa: F401
+from tests.fakes.loopback import serve
 
 TALK = Behaviour(no_answer=0.0, busy=0.0, voicemail=0.0, early_hangup=0.0)
 
@@ -56,3 +59,22 @@ async def test_a_refused_voice_socket_fails_the_call_with_the_reason(client, age
         await _assert_failed_and_freed(flow, dialer, clock, server, "stream_refused", "/ws/exotel")
     finally:
         await carrier.aclose()
+
+
+async def test_a_voice_socket_that_cannot_be_opened_fails_the_call_with_the_reason(client, agent, server):
+    """The callbacks are answered, but nothing takes the voice socket (a 404 to the WebSocket handshake)."""
+    async def status(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    app = web.Application()
+    app.router.add_post(STATUS_PATH, status)
+    runner, base = await serve(app)
+    carrier = SimulatedCarrier(base, server.platform.simulator_account_sid, seed=3, realtime=0.2,
+                               ring_seconds=0.05, behaviour=TALK, reporter=server.platform.reporter)
+    try:
+        flow, dialer, clock = await _campaign(client, agent, server, carrier)
+        await _assert_failed_and_freed(flow, dialer, clock, server, "stream_connect_failed",
+                                       "could not open the voice socket")
+    finally:
+        await carrier.aclose()
+        await runner.cleanup()
