@@ -6,12 +6,17 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
+import traceback
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
 from app.config import Settings
 from app.errors import DomainError
+
+if TYPE_CHECKING:
+    from app.listen_address import ListenAddress
 
 
 async def _with_database(settings: Settings, action: Callable[[], Awaitable[Any]]) -> Any:
@@ -27,28 +32,37 @@ async def _with_database(settings: Settings, action: Callable[[], Awaitable[Any]
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.listen_address import ListenAddress
     from app.main import create_app
 
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    options: dict[str, Any] = dict(host=args.host, port=args.port, log_level=settings.log_level.lower(),
-                                   proxy_headers=False, ws_max_size=1024 * 1024)
+    from app.db.setup import migrate
+
     if args.workers < 1:
         raise ValueError(f"--workers must be at least 1, not {args.workers}")
+    if args.workers > 1 and not settings.redis_url:
+        raise ValueError("--workers above 1 needs VOICEAI_REDIS_URL: without it live events, live views and "
+                         "rate limits stay inside each worker")
+    if args.workers > 1 and settings.database_url.startswith("sqlite:"):
+        raise ValueError("--workers above 1 needs a PostgreSQL VOICEAI_DATABASE_URL: SQLite has one writer, and "
+                         "writers in several processes fail with 'database is locked'")
+    # Migrated once, before any worker starts (they would race); a database that does not answer is one line.
+    asyncio.run(migrate(settings.database_url))
+    address = ListenAddress(args.host, args.port)
+    settings = settings.with_overrides(listen_url=address.url)
+    _warn_about_public_url(settings, address)
+    options: dict[str, Any] = dict(host=args.host, port=args.port, log_level=settings.log_level.lower(),
+                                   proxy_headers=False, ws_max_size=1024 * 1024)
     if args.workers == 1:
         uvicorn.run(create_app(settings), **options)
         return
-    if not settings.redis_url:
-        raise ValueError("--workers above 1 needs VOICEAI_REDIS_URL: without it live events, live views and "
-                         "rate limits stay inside each worker")
-    if settings.database_url.startswith("sqlite:"):
-        raise ValueError("--workers above 1 needs a PostgreSQL VOICEAI_DATABASE_URL: SQLite has one writer, and "
-                         "writers in several processes fail with 'database is locked'")
-    # N processes on one socket (bound here, inherited by each worker; a dead worker is restarted). The schema
-    # is migrated once first, so the workers do not race to migrate it (docs/scaling.md).
-    from app.db.setup import migrate
-
-    asyncio.run(migrate(settings.database_url))
+    # N processes on one socket (bound here, inherited by each worker; a dead worker is restarted). Each
+    # worker reads its settings from the environment; where this server listens is handed down the same way.
+    os.environ[LISTEN_URL_VARIABLE] = address.url
     uvicorn.run("app.cli:served_app", factory=True, workers=args.workers, **options)
+
+
+LISTEN_URL_VARIABLE = "VOICEAI_LISTEN_URL"   # set by `serve --workers N` for its workers, not by users
 
 
 def served_app() -> Any:
@@ -56,8 +70,23 @@ def served_app() -> Any:
     from app.main import create_app
 
     settings = Settings.from_env()
+    settings = settings.with_overrides(listen_url=os.environ.get(LISTEN_URL_VARIABLE) or None)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return create_app(settings)
+
+
+def _warn_about_public_url(settings: Settings, address: "ListenAddress") -> None:
+    """Exotel reaches us only through VOICEAI_PUBLIC_URL (voice socket, status callbacks); the simulated
+    carrier does not need it (it dials `listen_url`), so only a server that may use Exotel is warned."""
+    if settings.telephony == "simulator":
+        return
+    problem = address.public_url_mismatch(settings.public_url)
+    if problem:
+        logging.getLogger("app.cli").warning(
+            "VOICEAI_PUBLIC_URL=%s does not point at this server: %s. Exotel calls would connect their voice "
+            "stream and status callbacks there; set VOICEAI_PUBLIC_URL to the address Exotel reaches this "
+            "server on (or VOICEAI_TELEPHONY=simulator to use only the simulated carrier).",
+            settings.public_url, problem)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> None:
@@ -110,7 +139,7 @@ def _demo(settings: Settings, args: argparse.Namespace) -> None:
 
     if args.url:
         if not args.api_key:
-            raise ValueError("--api-key is required with --url")
+            raise demo.DemoError("--api-key is required with --url (an nn_k_ key of that server)")
         asyncio.run(demo.run_remote(args.url, args.api_key, args.customers, args.seed, args.timeout,
                                     args.webhook_host, args.webhook_port, args.webhook_url))
     else:
@@ -172,16 +201,32 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Every command ends in its output or a one-line error on stderr, never a traceback: `{"detail": ...}`
+    for the operator commands, a sentence for the demo; VOICEAI_LOG_LEVEL=DEBUG adds the traceback."""
     args = parser().parse_args(argv)
+    from app.demo import DemoError
+
     try:
         settings = Settings.from_env()
         args.run(settings, args)
     except DomainError as error:
-        print(json.dumps({"detail": error.detail}), file=sys.stderr)
-        raise SystemExit(1) from None
+        _fail(json.dumps({"detail": error.detail}), 1)
+    except DemoError as error:
+        _fail(f"voiceai demo: {error}", 1)
     except ValueError as error:
-        print(json.dumps({"detail": str(error)}), file=sys.stderr)
-        raise SystemExit(2) from None
+        _fail(json.dumps({"detail": str(error)}), 2)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as error:   # a database that does not answer, a directory that cannot be written...
+        if os.environ.get("VOICEAI_LOG_LEVEL", "").upper() == "DEBUG":
+            traceback.print_exc()
+        command = " ".join(part for part in (args.command, getattr(args, "action", None)) if part)
+        _fail(json.dumps({"detail": f"{command} failed: {type(error).__name__}: {error}"}), 1)
+
+
+def _fail(message: str, code: int) -> None:
+    print(message, file=sys.stderr, flush=True)
+    raise SystemExit(code) from None
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ class Settings:
     secret_key: str | None = None
     data_dir: Path = Path(".voiceai")
     public_url: str = "http://127.0.0.1:8000"
+    listen_url: str | None = None                # where this process serves (set by `voiceai serve`), for itself
     rate_limits: bool = True
     default_rate_limit: str = "100/minute"
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()

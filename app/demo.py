@@ -5,7 +5,10 @@ launches the campaign, shows progress and live transcripts, runs a small post-ca
 back with `POST /calls/{uuid}/metadata` as a workflow service would, then prints the campaign statistics.
 
 With `--url` and `--api-key` the same run drives a real deployment (Exotel, Sarvam and OpenAI keys
-configured there); the webhook receiver must then be reachable from it (`--webhook-url`).
+configured there); the webhook receiver must then be reachable from it (`--webhook-url`). A deployment that
+refuses the receiver's URL (a default server takes only public HTTPS webhook URLs), or never delivers to it,
+gets an explanation of what it needs, and the demo carries on without the receiver, following the calls
+through `GET /calls`. Every problem it can explain ends as a `DemoError` message, never a traceback.
 """
 
 from __future__ import annotations
@@ -33,6 +36,36 @@ PRODUCTS = ["standing desk", "oak bookshelf", "ergonomic chair", "walnut dining 
 FIRST = ["Asha", "Ravi", "Meera", "Arjun", "Priya", "Kiran", "Neha", "Vikram", "Divya", "Rahul", "Sana", "Aman"]
 LAST = ["Sharma", "Iyer", "Patel", "Reddy", "Khan", "Das", "Mehta", "Nair"]
 AFTER_COMPLETION_SECONDS = 30.0   # how long the last calls' post-call events may trail campaign.completed
+RECEIVER_SILENCE_SECONDS = 20.0   # campaign.launched is delivered at once: this long without it, nothing comes
+POLL_SECONDS = 2.0                # GET /calls while following without a receiver (the API is rate limited)
+EVENTS = ["call.started", "call.ended", "call.no_answer", "call.voicemail", "campaign.launched", "campaign.stopped",
+          "campaign.completed"]
+
+
+class DemoError(Exception):
+    """What went wrong, said to the demo's user in a sentence or two (`voiceai demo` prints it and exits 1)."""
+
+
+class ApiError(DemoError):
+    def __init__(self, method: str, path: str, status: int, body: Any) -> None:
+        self.status = status
+        self.detail = body.get("detail") if isinstance(body, dict) else None
+        super().__init__(f"{method} {path} answered {status}: {self.detail or body}")
+
+
+def refused_receiver_help(url: str, detail: str | None, listening: str) -> str:
+    """Why a deployment refused the receiver's URL, and the two ways to let the demo's receiver in."""
+    return (f"The server refused the demo's webhook receiver {url}: {detail}.\n"
+            "  A server accepts only webhook URLs it can deliver to safely (HTTPS, on a public address). "
+            "To see the signed deliveries, either\n"
+            "  - start the server with VOICEAI_ALLOW_HTTP_WEBHOOKS=on and VOICEAI_ALLOW_PRIVATE_WEBHOOKS=on "
+            "(development only: plain http and private addresses such as this machine), or\n"
+            f"  - pass --webhook-url https://... : a public HTTPS address that forwards to this receiver "
+            f"({listening}).")
+
+
+SKIPPED = ("Carrying on without the receiver: following the calls through GET /calls. Skipped: webhook "
+           "deliveries and their X-NN-Signature check, live transcripts.")
 
 
 def _free_port() -> int:
@@ -98,12 +131,24 @@ class Api:
         self.http, self.base, self.key = http, base.rstrip("/"), key
 
     async def call(self, method: str, path: str, **options: Any) -> Any:
+        """The answer's JSON; `ApiError` for a 4xx/5xx (a 429 is waited out a few times first)."""
         headers = {"Authorization": f"Bearer {self.key}"}
-        async with self.http.request(method, self.base + API + path, headers=headers, **options) as answer:
-            body = await answer.json(content_type=None)
-            if answer.status >= 400:
-                raise RuntimeError(f"{method} {path} answered {answer.status}: {body}")
-            return body
+        for attempt in range(4):
+            async with self.http.request(method, self.base + API + path, headers=headers, **options) as answer:
+                try:
+                    body = await answer.json(content_type=None)
+                except ValueError:
+                    body = {"detail": (await answer.text())[:200] or answer.reason}
+                if answer.status == 429 and attempt < 3:
+                    await asyncio.sleep(min(float(answer.headers.get("Retry-After") or 2), 30))
+                    continue
+                if answer.status == 401:
+                    raise DemoError(f"{self.base} refused the API key ({(body or {}).get('detail')}): pass an "
+                                    "nn_k_ key of that server, e.g. from `voiceai org create NAME` run there")
+                if answer.status >= 400:
+                    raise ApiError(method, path, answer.status, body)
+                return body
+        raise AssertionError("unreachable")
 
 
 def _customers(count: int, rng: random.Random) -> list[dict[str, Any]]:
@@ -122,9 +167,10 @@ def _customers(count: int, rng: random.Random) -> list[dict[str, Any]]:
 
 
 class Demo:
-    def __init__(self, api: Api, receiver: Receiver, *, customers: int, seed: int, timeout: float,
-                 out=sys.stdout, show_transcripts: int = 3) -> None:
+    def __init__(self, api: Api, receiver: Receiver | None, *, customers: int, seed: int, timeout: float,
+                 out=sys.stdout, show_transcripts: int = 3, receiver_listens: str = "") -> None:
         self.api, self.receiver = api, receiver
+        self.receiver_listens = receiver_listens
         self.count, self.seed, self.timeout, self.out = customers, seed, timeout, out
         self.show_transcripts = show_transcripts
         self.watched = 0
@@ -154,14 +200,25 @@ class Demo:
         else:
             print(bar, file=self.out, flush=True)
 
-    async def setup(self) -> dict[str, Any]:
-        rng = random.Random(self.seed)
-        hook = await self.api.call("POST", "/webhooks", json={
-            "name": "demo receiver", "url": self.receiver.url,
-            "events": ["call.started", "call.ended", "call.no_answer", "call.voicemail", "campaign.launched",
-                       "campaign.stopped", "campaign.completed"]})
+    async def _register_receiver(self) -> None:
+        """The receiver's webhook; a refused URL is explained and the run goes on without it."""
+        if self.receiver is None:
+            return
+        try:
+            hook = await self.api.call("POST", "/webhooks", json={
+                "name": "demo receiver", "url": self.receiver.url, "events": EVENTS})
+        except ApiError as error:
+            if error.status != 400:
+                raise
+            self.say(refused_receiver_help(self.receiver.url, error.detail, self.receiver_listens))
+            self.say(SKIPPED)
+            return
         self.receiver.secret = hook["secret"]
         self.hook_id = hook.get("uuid")
+
+    async def setup(self) -> dict[str, Any]:
+        rng = random.Random(self.seed)
+        await self._register_receiver()
         agent = await self.api.call("POST", "/agents", json={
             "name": "Aria", "role": "Outbound sales", "voice_config": {"provider": "sarvam", "speaker": "shubh"}})
         script = await self.api.call("POST", "/scripts", json={
@@ -175,17 +232,25 @@ class Demo:
             "config": {"persona_prompt": "You are Aria, a friendly advisor at Luminary Home."}, "status": "active"})
         written = await self.api.call("POST", "/customers/bulk", json={"customers": _customers(self.count, rng)})
         if written.get("errors"):
-            raise RuntimeError(f"customers were refused: {written['errors'][:3]}")
+            raise DemoError(f"customers were refused: {written['errors'][:3]}")
         return flow
 
     async def run(self) -> dict[str, Any]:
         started = time.monotonic()
         flow = await self.setup()
-        self.say(f"Flow {flow['uuid']}: {self.count} customers, webhook receiver at {self.receiver.url}")
+        where = f"webhook receiver at {self.receiver.url}" if self.hook_id else "no webhook receiver"
+        self.say(f"Flow {flow['uuid']}: {self.count} customers, {where}")
         launched = await self.api.call("POST", f"/flows/{flow['uuid']}/launch")
         queued = launched["customers_queued"]
         self.say(f"Launched: {queued} customers queued")
-        completed = await self._follow(queued, started)
+        if queued == 0:
+            self.say("No customer was queued: all were dialled recently (the deployment's "
+                     "VOICEAI_DIALER_DEDUP_HOURS); run with another --seed for new customers.")
+            completed = True
+        else:
+            completed = await self._follow(queued, started) if self.hook_id else None
+        if completed is None:   # no receiver, or one the server never delivered to
+            completed = await self._poll(flow["uuid"], queued, started)
         if not completed:
             await self.api.call("POST", f"/flows/{flow['uuid']}/stop")
             self.say("Time is up: campaign stopped (calls in progress finish).")
@@ -196,24 +261,37 @@ class Demo:
         await self._forget_webhook()
         self.say("")
         self.say("Campaign statistics: " + json.dumps(stats))
-        self.say(f"Post-call extractions written back: {self.metadata_written}; "
-                 f"webhook deliveries with a bad signature: {self.receiver.rejected}")
+        rejected = self.receiver.rejected if self.receiver is not None else 0
+        checked = f"webhook deliveries with a bad signature: {rejected}" if self.hook_id else \
+            "webhook deliveries: skipped (no receiver)"
+        self.say(f"Post-call extractions written back: {self.metadata_written}; {checked}")
         self.say(f"Finished in {time.monotonic() - started:.1f} s")
         return {"flow": flow, "queued": queued, "stats": stats, "completed": completed,
-                "metadata_written": self.metadata_written, "rejected": self.receiver.rejected}
+                "metadata_written": self.metadata_written, "rejected": rejected, "receiver": bool(self.hook_id)}
 
-    async def _follow(self, queued: int, started: float) -> bool:
+    async def _follow(self, queued: int, started: float) -> bool | None:
         """Until `campaign.completed`, then until the calls it counts have reported: a connected call's
-        `call.ended` (and so its extraction) follows post-call analysis, which can finish after the campaign."""
+        `call.ended` (and so its extraction) follows post-call analysis, which can finish after the campaign.
+        None when no delivery arrives at all (the server cannot reach the receiver): the caller polls."""
         self.progress(queued)
-        completed, expected, grace = False, 0, 0.0
+        completed, expected, grace, heard = False, 0, 0.0, False
+        launched_at = time.monotonic()
         while time.monotonic() - started < self.timeout:
             if completed and (len(self.done) >= expected or time.monotonic() > grace):
                 return True
             try:
                 event = await asyncio.wait_for(self.receiver.events.get(), 1.0)
             except asyncio.TimeoutError:
+                if not heard and time.monotonic() - launched_at > RECEIVER_SILENCE_SECONDS:
+                    self.say(f"No webhook delivery reached the receiver {self.receiver.url} in "
+                             f"{RECEIVER_SILENCE_SECONDS:.0f} s: the server cannot reach it (with --webhook-url, "
+                             "check that address forwards to this receiver).")
+                    self.say(SKIPPED)
+                    await self._forget_webhook()
+                    self.hook_id = None
+                    return None
                 continue
+            heard = True
             kind, data = event["event"], event["data"]
             if kind == "call.started" and self.watched < self.show_transcripts:
                 self.watched += 1
@@ -232,6 +310,32 @@ class Demo:
                 expected = sum(int(data.get(key) or 0) for key in ("connected", "no_answer", "voicemail"))
             self.progress(queued)
         return completed
+
+    async def _poll(self, flow_id: str, queued: int, started: float) -> bool:
+        """Without a receiver: each customer's first call, read from `GET /calls` until all have ended."""
+        customers: set[str] = set()
+        while time.monotonic() - started < self.timeout:
+            offset = 0
+            while True:
+                page = await self.api.call("GET", "/calls", params={"flow_uuid": flow_id, "limit": 100,
+                                                                    "offset": offset})
+                for call in page["calls"]:
+                    if call.get("ended_at") and call["uuid"] not in self.done:
+                        self.done.add(call["uuid"])
+                        customers.add(call.get("customer_uuid") or call["uuid"])
+                        if call.get("outcome") == "connected":
+                            self._spawn(self._extract({"call_uuid": call["uuid"]}))
+                        self.say(f"  {call.get('to_number') or call.get('customer_uuid')}: {call.get('outcome')}")
+                offset += len(page["calls"])
+                if not page["calls"] or offset >= page.get("total", 0):
+                    break
+            self.progress(queued)
+            if len(customers) >= queued:
+                self.say(f"Every customer was dialled: {len(self.done)} calls ended (the campaign may still "
+                         "retry unanswered customers later; POST /flows/{uuid}/stop stops it).")
+                return True
+            await asyncio.sleep(POLL_SECONDS)
+        return False
 
     async def _forget_webhook(self) -> None:
         """The receiver goes away with the demo: a deployment must not keep retrying deliveries to it."""
@@ -259,8 +363,10 @@ class Demo:
                         return
 
     async def _extract(self, data: dict[str, Any]) -> None:
-        payload = extract(data.get("transcript") or [])
         with contextlib.suppress(Exception):
+            if "transcript" not in data:   # followed by polling: the call record has it
+                data = {**data, **await self.api.call("GET", f"/calls/{data['call_uuid']}")}
+            payload = extract(data.get("transcript") or [])
             await self.api.call("POST", f"/calls/{data['call_uuid']}/metadata", json={"key_details": payload})
             self.metadata_written += 1
 
@@ -311,13 +417,24 @@ async def run_embedded(customers: int, seed: int, timeout: float, data_dir: Path
 
 async def run_remote(url: str, api_key: str, customers: int, seed: int, timeout: float,
                      webhook_host: str, webhook_port: int, webhook_url: str | None) -> dict[str, Any]:
-    receiver = await Receiver().start(webhook_host, webhook_port)
+    """The demo against a deployment; what it cannot do is explained as a `DemoError`."""
+    if not url.startswith(("http://", "https://")):
+        raise DemoError(f"--url must be the server's http(s) address, e.g. http://127.0.0.1:8000, not {url!r}")
+    try:
+        receiver = await Receiver().start(webhook_host, webhook_port)
+    except OSError as error:
+        raise DemoError(f"the webhook receiver cannot listen on {webhook_host}:{webhook_port}: {error.strerror}")
+    listening = receiver.url
     if webhook_url:
         receiver.url = webhook_url
     try:
-        async with aiohttp.ClientSession() as http:
-            result = await Demo(Api(http, url, api_key), receiver, customers=customers, seed=seed,
-                                timeout=timeout).run()
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
+            try:
+                result = await Demo(Api(http, url, api_key), receiver, customers=customers, seed=seed,
+                                    timeout=timeout, receiver_listens=f"it listens on {listening}").run()
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                raise DemoError(f"cannot reach {url} ({type(error).__name__}: {error}): is `voiceai serve` "
+                                "running there?") from None
         print(f"Recordings: GET {url.rstrip('/')}{API}/calls/{{uuid}}/recording", flush=True)
         return result
     finally:

@@ -36,6 +36,11 @@ class Metrics:
             "Sentences spoken or turns transcribed by the local provider instead of the remote one.",
             ("kind", "provider", "reason"), registry=self.registry,
         )
+        self.call_analysis_fallbacks = Counter(
+            "voiceai_call_analysis_fallbacks_total",
+            "Post-call analyses the heuristic wrote because the LLM timed out, failed or answered off-schema.",
+            ("reason",), registry=self.registry,
+        )
 
         self.event_loop_lag = Histogram(
             "voiceai_event_loop_lag_seconds",

@@ -96,13 +96,14 @@ class Platform:
         voice_cloner = cloner_for(settings.nextneural_url)
         integrations = IntegrationService(settings.resolved_secret_key())
         simulator_sid = simulator_account_sid(settings.resolved_secret_key())
-        carriers = CarrierDirectory(
+        reporter = PlatformCallReporter(bus, live, call_events, customers, outbox, settings.public_url)
+        carriers = CarrierDirectory(   # the in-process simulator dials this server where it listens
             integrations, settings.telephony, settings.public_url,
-            simulator=lambda: SimulatedCarrier(settings.public_url, simulator_sid, seed=settings.simulator_seed,
-                                               realtime=settings.simulator_realtime))
+            simulator=lambda: SimulatedCarrier(settings.listen_url or settings.public_url, simulator_sid,
+                                               seed=settings.simulator_seed, realtime=settings.simulator_realtime,
+                                               reporter=reporter))
         campaigns = CampaignService(outbox, settings, exotel_account=carriers.uses_exotel)
         integrations.campaigns = campaigns
-        reporter = PlatformCallReporter(bus, live, call_events, customers, outbox, settings.public_url)
         platform = cls(
             settings=settings,
             bus=bus,

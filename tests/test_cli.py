@@ -65,3 +65,15 @@ async def test_serve_runs_the_api_on_a_fresh_sqlite_file(tmp_path):
     finally:
         process.terminate()
         await process.wait()
+
+
+def test_serve_knows_where_it_listens_and_whether_the_public_url_is_itself():
+    from app.listen_address import ListenAddress
+
+    assert ListenAddress("0.0.0.0", 8766).url == "http://127.0.0.1:8766"
+    assert ListenAddress("::", 8766).url == "http://[::1]:8766"
+    wildcard = ListenAddress("0.0.0.0", 8766)
+    assert "listens on 8766" in wildcard.public_url_mismatch("http://127.0.0.1:8000")
+    assert "listens on 8766" in wildcard.public_url_mismatch("http://localhost")   # port 80
+    assert wildcard.public_url_mismatch("http://localhost:8766/") is None
+    assert wildcard.public_url_mismatch("https://voice.example.com") is None   # a proxy may front us: no guess

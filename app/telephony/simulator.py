@@ -7,6 +7,11 @@ is busy, is a voicemail box, hangs up early, or talks. An answered call opens th
 derived from their metadata, spoken with the local TTS) as continuous 100 ms frames with silence between
 turns, and closes. Status callbacks are POSTed to the real endpoint, like Exotel's, with the simulator's
 account SID, which only this server knows (an HMAC of its secret key).
+
+`base_url` is where this process's own server listens (not the public URL, which may front another port).
+A call the simulator cannot connect (the socket or the callback endpoint unreachable, or a socket the server
+closed without starting a session) ends at once as `failed` through the `CallReporter`, with the reason in
+the call's summary, so its events fire and the dialer frees its slot instead of waiting for the stale timeout.
 """
 
 from __future__ import annotations
@@ -22,11 +27,13 @@ import random
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 import aiohttp
 
-from app.db.models import Customer
+from app.calls.reporting import CallEnd, CallReporter
+from app.db.models import Call, Customer
 from app.telephony.base import CallDetails, DetailsUnavailable, DialRequest, DialResult
 
 log = logging.getLogger("app.telephony.simulator")
@@ -35,6 +42,15 @@ FRAME = RATE * 2 // 10          # 100 ms of 16-bit mono PCM, as Exotel sends
 STATUS_PATH = "/api/voice/webhooks/exotel/status"
 SOCKET_PATH = "/api/voice/ws/exotel?sample-rate=8000"
 CALL_SID_PREFIX = "SIMCA"       # tells reconciliation which calls the simulator placed
+
+
+class StreamFailed(Exception):
+    """The simulated call could not reach a voice session; `reason` is the call's short end reason."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
 
 
 def simulator_account_sid(secret_key: str) -> str:
@@ -75,9 +91,11 @@ def utterances(name: str, metadata: dict[str, Any], rng: random.Random) -> list[
 
 
 class SimulatedCarrier:
-    def __init__(self, public_url: str, account_sid: str, *, seed: int = 7, realtime: float = 1.0,
-                 ring_seconds: float = 0.5, behaviour: Behaviour | None = None, max_call_seconds: float = 90.0) -> None:
-        self._base = public_url.rstrip("/")
+    def __init__(self, base_url: str, account_sid: str, *, seed: int = 7, realtime: float = 1.0,
+                 ring_seconds: float = 0.5, behaviour: Behaviour | None = None, max_call_seconds: float = 90.0,
+                 reporter: CallReporter | None = None) -> None:
+        self._base = base_url.rstrip("/")
+        self._reporter = reporter
         self.account_sid = account_sid
         self._seed = seed
         self._realtime = realtime
@@ -143,20 +161,42 @@ class SimulatedCarrier:
                                ConversationDuration=str(int(time.monotonic() - started)))
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except StreamFailed as error:
+            log.warning("simulated call %s failed: %s", request.call_id, error.detail)
+            await self._fail(request, sid, error.reason, error.detail)
+        except Exception as error:
             log.exception("simulated call %s failed", request.call_id)
-            with contextlib.suppress(Exception):
-                await self._status(request, sid, "failed")
+            await self._fail(request, sid, "simulator_error", f"simulated call failed: {type(error).__name__}: "
+                                                              f"{error}")
+
+    async def _fail(self, request: DialRequest, sid: str, reason: str, detail: str) -> None:
+        """Ends the call as failed with its reason; then tells the status endpoint, as Exotel would (a late
+        callback on an ended call changes nothing)."""
+        self.states[sid] = "failed"
+        if self._reporter is not None:
+            try:
+                await Call.filter(id=request.call_id, ended_at__isnull=True).update(summary=detail[:1000])
+                await self._reporter.ended(request.call_id, CallEnd(
+                    outcome="failed", ended_at=datetime.now(timezone.utc), duration_seconds=0, end_reason=reason))
+            except Exception:
+                log.exception("ending the failed simulated call %s failed", request.call_id)
+        with contextlib.suppress(Exception):
+            await self._status(request, sid, "failed")
 
     async def _status(self, request: DialRequest, sid: str, status: str, **extra: str) -> None:
         self.states[sid] = status
         form = {"CallSid": sid, "AccountSid": self.account_sid, "Status": status, "CustomField": request.call_id,
                 "DateUpdated": time.strftime("%Y-%m-%d %H:%M:%S"), "RecordingUrl": "", "To": request.caller_id or "",
                 "From": request.to_number, "Direction": "outbound-api", **extra}
-        async with self._http().post(self._base + STATUS_PATH, data=form) as answer:
-            if answer.status >= 400:
-                log.warning("status callback for %s answered %s: %s", request.call_id, answer.status,
-                            await answer.text())
+        try:
+            async with self._http().post(self._base + STATUS_PATH, data=form) as answer:
+                if answer.status >= 400:
+                    log.warning("status callback for %s answered %s: %s", request.call_id, answer.status,
+                                await answer.text())
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
+            raise StreamFailed("status_callback_failed", f"the simulated carrier could not reach the status "
+                                                         f"callback {self._base + STATUS_PATH}: "
+                                                         f"{type(error).__name__}: {error}") from error
 
     async def _converse(self, request: DialRequest, sid: str, behaviour: str) -> None:
         from app.voice.audio import tone
@@ -168,8 +208,13 @@ class SimulatedCarrier:
         name = customer.name if customer else ""
         metadata = dict(customer.metadata or {}) if customer else {}
         ws_url = "ws" + self._base.removeprefix("http") + SOCKET_PATH
-        # the socket's Basic credentials, as Exotel sends them for `wss://KEY:TOKEN@host/...` (see exotel_auth.py)
-        async with self._http().ws_connect(ws_url, auth=aiohttp.BasicAuth("simulator", self.account_sid)) as ws:
+        try:
+            # the socket's Basic credentials, as Exotel sends them for `wss://KEY:TOKEN@host/...` (exotel_auth.py)
+            ws = await self._http().ws_connect(ws_url, auth=aiohttp.BasicAuth("simulator", self.account_sid))
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
+            raise StreamFailed("stream_connect_failed", f"the simulated carrier could not open the voice socket "
+                                                        f"{ws_url}: {type(error).__name__}: {error}") from error
+        async with ws:
             line = _Line(ws, sid, self.account_sid, self._realtime)
             await line.start(request)
             try:
@@ -190,6 +235,9 @@ class SimulatedCarrier:
                 await line.wait_for_close(8)
             finally:
                 await line.hang_up()
+        if not await Call.filter(id=request.call_id, started_at__isnull=False).exists():
+            raise StreamFailed("stream_refused", f"the voice socket {ws_url} closed (code {ws.close_code}) "
+                                                 "without starting a call session")
 
 
 class _Line:

@@ -1,18 +1,22 @@
 """After the call: summary, sentiment and `key_details` (extraction schema 1.0 + QMS scores).
 
-With an LLM: one structured-output request (JSON schema, strict). Without one, or when it fails: a
-keyword heuristic that fills the same shape, so downstream code never sees a different schema.
+With an LLM: one structured-output request (JSON schema, `analysis_schema.py`), its answer validated.
+Without one, or when it fails, times out or answers off-schema: a keyword heuristic that fills the same
+shape, so downstream code never sees a different schema. `analysis_choice.py` decides per call.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, Protocol
+from enum import Enum
+from typing import Any, Callable, Protocol
 
 from app.calls.reporting import CallAnalysis, CallEnd, Speaker
+from app.voice.analysis_schema import analysis_schema, validator
 
 log = logging.getLogger("app.voice.analysis")
 SCHEMA_VERSION = "1.0"
@@ -91,44 +95,88 @@ def _timeline(text: str) -> str | None:
     return None
 
 
-ANALYSIS_SCHEMA: dict[str, Any] = {
-    "type": "object", "additionalProperties": False, "required": ["summary", "sentiment", "extraction", "qms_scores"],
-    "properties": {
-        "summary": {"type": "string"},
-        "sentiment": {"type": "string", "enum": ["positive", "neutral", "negative"]},
-        "extraction": {"type": "object"},
-        "qms_scores": {"type": "object"},
-    },
-}
+ANALYSIS_SCHEMA: dict[str, Any] = analysis_schema()
+ANALYSIS_TIMEOUT_SECONDS = 30.0
+
+
+class AnalysisFailure(str, Enum):
+    """Why an LLM analysis was replaced by the heuristic (the `reason` label of its metric)."""
+
+    TIMEOUT = "timeout"
+    ERROR = "error"        # the request failed: connection, HTTP status, refusal
+    INVALID = "invalid"    # the answer is not JSON or does not satisfy the schema
+
+
+FailureCounter = Callable[[AnalysisFailure], None]
 
 
 class LLMAnalyser:
-    """Structured output from an OpenAI-compatible endpoint; the heuristic when anything goes wrong."""
+    """Structured output from an OpenAI-compatible endpoint, validated against the JSON schema it was asked
+    for; on a timeout, a failed request or an invalid answer, the heuristic's result (logged and counted)."""
 
-    def __init__(self, api_key: str, model: str, base_url: str | None = None) -> None:
-        from openai import AsyncOpenAI
+    def __init__(self, api_key: str | None, model: str, base_url: str | None = None, *,
+                 timeout: float = ANALYSIS_TIMEOUT_SECONDS, extraction_schema: dict[str, Any] | None = None,
+                 on_failure: FailureCounter | None = None, client: Any = None) -> None:
+        if client is None:
+            from openai import AsyncOpenAI
 
-        self._client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=30, max_retries=1)
+            client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=1)
+        self._client = client
         self.model = model
+        self.timeout = timeout
+        self.schema = analysis_schema(extraction_schema)
+        self._validator = validator(self.schema)
+        self._on_failure = on_failure
         self.fallback = HeuristicAnalyser()
 
+    def with_extraction_schema(self, extraction_schema: dict[str, Any] | None) -> "LLMAnalyser":
+        """The same client and settings, for a flow with its own extraction schema."""
+        return LLMAnalyser(None, self.model, timeout=self.timeout, extraction_schema=extraction_schema,
+                           on_failure=self._on_failure, client=self._client)
+
     async def analyse(self, turns: list[Turn], end: CallEnd, brief: str | None = None) -> CallAnalysis:
-        transcript = "\n".join(f"{t.speaker.value}: {t.text}" for t in turns)
-        instructions = ("Analyse this sales/support phone call. Answer JSON with summary, sentiment, extraction "
-                        "(schema_version '1.0' with outcome, requirement, objection, disposition, next_action, as in "
-                        "the platform's documented example) and qms_scores (opening, energy, probing: 0-3). "
-                        f"Call outcome: {end.outcome}; end reason: {end.end_reason}.")
         try:
-            answer = await self._client.chat.completions.create(
-                model=self.model, messages=[{"role": "system", "content": instructions},
-                                            {"role": "user", "content": transcript}],
-                response_format={"type": "json_schema", "json_schema": {"name": "call_analysis",
-                                                                        "schema": ANALYSIS_SCHEMA}})
-            data = json.loads(answer.choices[0].message.content or "")
-            extraction = dict(data["extraction"])
-            extraction["schema_version"] = SCHEMA_VERSION
-            return CallAnalysis(summary=str(data["summary"]), sentiment=str(data["sentiment"]),
-                                key_details={"extraction": extraction, "qms_scores": dict(data["qms_scores"])})
+            data = await asyncio.wait_for(self._ask(turns, end), self.timeout)
+        except asyncio.TimeoutError:
+            return await self._fall_back(AnalysisFailure.TIMEOUT, f"no answer within {self.timeout:g} s",
+                                         turns, end, brief)
+        except _InvalidAnswer as error:
+            return await self._fall_back(AnalysisFailure.INVALID, str(error), turns, end, brief)
         except Exception as error:
-            log.warning("LLM call analysis failed (%s); using the heuristic", error)
-            return await self.fallback.analyse(turns, end, brief)
+            return await self._fall_back(AnalysisFailure.ERROR, f"{type(error).__name__}: {error}", turns, end, brief)
+        extraction = dict(data["extraction"])
+        extraction.setdefault("schema_version", SCHEMA_VERSION)
+        return CallAnalysis(summary=data["summary"], sentiment=data["sentiment"],
+                            key_details={"extraction": extraction, "qms_scores": dict(data["qms_scores"])})
+
+    async def _ask(self, turns: list[Turn], end: CallEnd) -> dict[str, Any]:
+        transcript = "\n".join(f"{t.speaker.value}: {t.text}" for t in turns)
+        instructions = ("Analyse this sales/support phone call. Answer JSON matching the given schema: summary, "
+                        "sentiment, extraction and qms_scores (opening, energy, probing, closing: 0-3). "
+                        f"Call outcome: {end.outcome}; end reason: {end.end_reason}.")
+        answer = await self._client.chat.completions.create(
+            model=self.model, messages=[{"role": "system", "content": instructions},
+                                        {"role": "user", "content": transcript}],
+            response_format={"type": "json_schema", "json_schema": {"name": "call_analysis",
+                                                                    "schema": self.schema}})
+        content = answer.choices[0].message.content or ""
+        try:
+            data = json.loads(content)
+        except ValueError:
+            raise _InvalidAnswer(f"the answer is not JSON: {content[:120]!r}") from None
+        problem = next(iter(sorted(self._validator.iter_errors(data), key=lambda e: list(e.absolute_path))), None)
+        if problem is not None:
+            where = "/".join(str(part) for part in problem.absolute_path) or "the answer"
+            raise _InvalidAnswer(f"{where}: {problem.message}")
+        return data
+
+    async def _fall_back(self, reason: AnalysisFailure, detail: str, turns: list[Turn], end: CallEnd,
+                         brief: str | None) -> CallAnalysis:
+        log.warning("LLM call analysis failed (%s: %s); using the heuristic", reason.value, detail)
+        if self._on_failure is not None:
+            self._on_failure(reason)
+        return await self.fallback.analyse(turns, end, brief)
+
+
+class _InvalidAnswer(Exception):
+    pass

@@ -39,9 +39,13 @@ def voice_routes(platform: Any, reporter_factory: ReporterFactory, runtime: Voic
     if runtime is None:
         from app.voice.providers.selection import ProviderSelector
 
-        selector = ProviderSelector(platform.settings, metrics=getattr(platform, "metrics", None))
+        from app.voice.analysis_choice import AnalyserChoice
+
+        metrics = getattr(platform, "metrics", None)
+        selector = ProviderSelector(platform.settings, metrics=metrics)
+        analysers = AnalyserChoice(getattr(platform.settings, "extra", None) or {}, metrics)
         runtime = VoiceRuntime(reporter_factory, providers=selector.providers,
-                               resolver=_resolver(platform))
+                               resolver=_resolver(platform), analysers=analysers.for_call)
         spool = platform.settings.recording_spool_root()   # swept by the platform's SpoolRecovery after a crash
         runtime = replace(runtime.with_recordings(getattr(platform, "blob_store", None), spool),
                           exotel_auth=socket_auth_for(platform))

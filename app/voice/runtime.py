@@ -8,6 +8,7 @@ from typing import Callable
 
 from app.blobs import BlobStore
 from app.calls.reporting import CallReporter
+from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.clock import Clock, MonotonicClock
 from app.voice.context import CallContext
 from app.voice.flow_resolver import FlowResolver
@@ -17,6 +18,7 @@ from app.voice.transports.exotel_auth import ExotelSocketAuth, OpenSocket
 
 ProvidersFactory = Callable[[CallContext], Providers]
 ReporterFactory = Callable[[], CallReporter]
+AnalyserFactory = Callable[[CallContext], CallAnalyser]
 
 
 def local_providers(context: CallContext) -> Providers:
@@ -28,6 +30,10 @@ def local_providers(context: CallContext) -> Providers:
     return Providers(stt=PocketsphinxSTT(), tts=EspeakTTS(), llm=ScriptedPolicy(context.script))
 
 
+def heuristic_analysis(context: CallContext) -> CallAnalyser:
+    return HeuristicAnalyser()
+
+
 @dataclass(frozen=True)
 class VoiceRuntime:
     reporter_factory: ReporterFactory
@@ -37,6 +43,7 @@ class VoiceRuntime:
     clock: Clock = field(default_factory=MonotonicClock)
     start_timeout: float = 10.0   # Exotel expects an answer within 10 s
     exotel_auth: ExotelSocketAuth = field(default_factory=OpenSocket)   # who may open /ws/exotel
+    analysers: AnalyserFactory = heuristic_analysis   # who writes up each call (analysis_choice.py)
 
     def session_config(self, rate: int) -> SessionConfig:
         return replace(self.session, rate=rate)

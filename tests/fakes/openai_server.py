@@ -3,6 +3,7 @@ exactly as the real API frames them; it records requests and can be told to fail
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ class FakeOpenAI:
     tool_calls: list[dict[str, Any]] = field(default_factory=list)   # {"name", "arguments": dict}
     fail_status: int | None = None
     completion: str = "{}"          # the message content of a non-streamed answer (structured output)
+    completion_delay: float = 0.0   # seconds before a non-streamed answer (a slow structured-output request)
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
@@ -46,6 +48,8 @@ class FakeOpenAI:
             return web.json_response({"error": {"message": "boom", "type": "server_error", "param": None,
                                                 "code": None}}, status=self.fail_status)
         if not body.get("stream"):
+            if self.completion_delay:
+                await asyncio.sleep(self.completion_delay)
             return web.json_response({"id": "chatcmpl-2", "object": "chat.completion", "created": int(time.time()),
                                       "model": "fake", "choices": [{"index": 0, "finish_reason": "stop", "message": {
                                           "role": "assistant", "content": self.completion}}],

@@ -56,7 +56,8 @@ class BrowserTestStream:
             await self._close(FLOW_NOT_FOUND)
             return
         self.session = CallSession(context, self.runtime.providers(context), self.runtime.reporter_factory(),
-                                   self, self.runtime.session_config(RATE), self.runtime.clock)
+                                   self, self.runtime.session_config(RATE), self.runtime.clock,
+                                   analyser=self.runtime.analysers(context))
         self.state = BrowserState.ACTIVE
         try:
             await run_call(self.session, self._read(FrameSplitter(RATE)), "browser-reader")

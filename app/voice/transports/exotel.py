@@ -78,7 +78,8 @@ class ExotelStream:
         reporter = self.runtime.reporter_factory()
         self.session = CallSession(context, self.runtime.providers(context), reporter, self,
                                    self.runtime.session_config(rate), self.runtime.clock,
-                                   lead=self.chunk_seconds + PACING_MARGIN)
+                                   lead=self.chunk_seconds + PACING_MARGIN,
+                                   analyser=self.runtime.analysers(context))
         self.state = StreamState.ACTIVE
         try:
             await run_call(self.session, self._read(FrameSplitter(rate)), "exotel-reader")
