@@ -33,7 +33,9 @@ async def test_a_transcript_write_cancelled_at_any_step_leaves_the_database_answ
     texts = [turn["text"] for turn in call.transcript]
     assert texts.count("still here") == STEPS
     cancelled = [text for text in texts if text != "still here"]   # a cancelled write is all or nothing
-    assert len(cancelled) == len(set(cancelled)) and 0 < len(cancelled) < STEPS
+    # how many got through before their cancel depends on the threads' timing; none got through twice, and the
+    # first (cancelled before it started) never did
+    assert len(cancelled) == len(set(cancelled)) and "turn 0" not in cancelled
 
 
 async def test_many_calls_ending_while_their_writes_queue_do_not_freeze_the_rest(server, client, http):
