@@ -22,6 +22,7 @@ from compat_rest.path_params import TypedRoute
 from compat_rest.routes import BASE_PATH, ROUTES, RestRoute
 from compat_rest.selection import selection_set
 from schema.context import RequestContext
+from schema.storable_json import check_storable
 from schema.rate_limit import limit_of
 
 @dataclass(frozen=True)
@@ -89,9 +90,10 @@ async def read_json(request: Request, limit: int, *, required: bool = True) -> A
     if content_type.startswith("multipart/"):
         raise Invalid("request body must be JSON (Content-Type: application/json)")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as error:
         raise Invalid(f"malformed JSON: {error}") from None
+    return check_storable(body)
 
 
 class RestEndpoint:
@@ -131,6 +133,7 @@ class RestEndpoint:
         for param in query.keys():
             if param in compiled.query_args:
                 argument = compiled.query_args[param]
+                check_storable({param: query.getlist(param)})
                 variables[argument] = query_value(query.getlist(param), args[argument].type, param)
             elif param in compiled.include_params:
                 variables[compiled.include_params[param]] = query_value(

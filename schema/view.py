@@ -37,11 +37,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Bas
 from app.auth.authenticator import bearer_token
 from app.auth.principal import Principal
 from app.calls.stream import CallEventItem
-from app.errors import DomainError
+from app.errors import DomainError, Invalid
 from app.events import Event
 from app.platform import Platform
 from schema.context import RequestContext
 from schema.errors import coded
+from schema.storable_json import check_storable
 
 _shared_next: ContextVar["SharedNext | None"] = ContextVar("graphql_shared_next", default=None)
 
@@ -123,6 +124,14 @@ class PlatformTransportWS(BaseGraphQLTransportWSHandler):
 
 class PlatformGraphQL(GraphQL):
     graphql_transport_ws_handler_class = PlatformTransportWS
+
+    def decode_json(self, data: str | bytes) -> object:
+        """Variables the databases cannot store (NUL, unpaired surrogates) are a 400 before execution."""
+        value = super().decode_json(data)
+        try:
+            return check_storable(value)
+        except Invalid as error:
+            raise HTTPException(400, str(error)) from None
 
     def __init__(self, schema, platform: Platform) -> None:
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),

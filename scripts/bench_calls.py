@@ -232,6 +232,9 @@ async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], pro
         env.update({"VOICEAI_SARVAM_API_KEY": SARVAM_KEY, "VOICEAI_SARVAM_BASE_URL": providers["sarvam"],
                     "VOICEAI_LLM_API_KEY": "sk-bench", "VOICEAI_LLM_BASE_URL": providers["openai"],
                     "VOICEAI_SARVAM_STREAMING": "on" if args.streaming else "off"})
+    for setting in args.server_env:
+        name, _, value = setting.partition("=")
+        env[name] = value
     server = Server(args.server_python, Path(args.server_dir), env)
     try:
         api_key = json.loads(server.cli("org", "create", "Bench"))["api_key"]
@@ -298,7 +301,9 @@ async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
     providers_process = None
     summaries: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="bench-calls-") as work_dir:
-        work = Path(work_dir)
+        work = Path(tempfile.mkdtemp(prefix="bench-calls-logs-")) if args.keep_logs else Path(work_dir)
+        if args.keep_logs:
+            print(f"server logs under {work}", file=sys.stderr)
         phrases = write_phrases(work)
         try:
             providers = None
@@ -346,6 +351,9 @@ def main() -> None:
     parser.add_argument("--llm-ms", type=float, default=350)
     parser.add_argument("--tts-ms", type=float, default=200)
     parser.add_argument("--server-log-level", default="WARNING")
+    parser.add_argument("--server-env", action="append", default=[], metavar="VOICEAI_X=VALUE",
+                        help="a setting for the server (repeatable), e.g. VOICEAI_STT_DECODERS=4")
+    parser.add_argument("--keep-logs", action="store_true", help="keep each run's server.log and say where")
     parser.add_argument("--json", action="store_true", help="print the full results as JSON instead of a table")
     args = parser.parse_args()
     summaries = asyncio.run(bench(args))

@@ -8,7 +8,10 @@ against a live server of its own (real sockets, the suite's database, no rate li
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
+
+import pytest
 
 from tests.conftest import new_client
 
@@ -19,6 +22,8 @@ MAX_EXAMPLES = 8
 TIMEOUT_SECONDS = 480  # a loaded two-core machine; about a minute on a quiet one
 
 
+@pytest.mark.skipif(bool(os.environ.get("VOICEAI_TEST_DATABASE_URL")),
+                    reason="one document for both backends: fuzzed once, on the suite's SQLite run")
 async def test_schemathesis_finds_nothing(http, start_server, tmp_path):
     server = await start_server(rate_limits=False)
     client = await new_client(http, server, "Fuzzed Org")
