@@ -252,8 +252,13 @@ class Demo:
         if completed is None:   # no receiver, or one the server never delivered to
             completed = await self._poll(flow["uuid"], queued, started)
         if not completed:
-            await self.api.call("POST", f"/flows/{flow['uuid']}/stop")
-            self.say("Time is up: campaign stopped (calls in progress finish).")
+            try:
+                await self.api.call("POST", f"/flows/{flow['uuid']}/stop")
+                self.say("Time is up: campaign stopped (calls in progress finish).")
+            except ApiError as error:
+                if error.status != 409:   # 409: it completed on its own between our last look and the stop
+                    raise
+                self.say("Time is up: the campaign had already completed.")
         for task in list(self.tasks):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 15)

@@ -42,7 +42,9 @@ async def test_the_demo_against_a_default_server_runs_without_its_receiver(tmp_p
                                        "--seed", "8", "--timeout", "3", "--webhook-url", refused)
         assert code == 0 and "Traceback" not in out + err, out + err
         _explains_the_refusal(out + err)
-        assert "Time is up: campaign stopped" in out, out
+        # a call still talking at the time limit is stopped; an unanswered one may end the run first
+        assert ("Time is up: campaign stopped" in out or "Time is up: the campaign had already completed" in out
+                or "Every customer was dialled: 1 calls ended" in out), out
 
 
 @pytest.mark.parametrize("args, expected", [

@@ -34,7 +34,9 @@ async def test_a_browser_test_call_speaks_listens_and_shows_the_transcript(http,
     ws = await http.ws_connect(voice_server.ws(f"/ws/browser-test/{flow['uuid']}?token={client.token}"))
     audio, events = await read_until(ws, lambda e: any(x.get("speaker") == "agent" for x in e))
     assert rms(b"".join(audio)) > 500 and all(len(a) == 640 for a in audio)  # 20 ms of 16 kHz PCM16
-    assert events[0] == {"type": "transcript", "speaker": "agent", "text": "Hi, Aria here.", "timestamp": 0.0}
+    greeting = dict(events[0])
+    assert 0 <= greeting.pop("timestamp") < 0.5   # the greeting starts at once (the loop's timing aside)
+    assert greeting == {"type": "transcript", "speaker": "agent", "text": "Hi, Aria here."}
     voice_server.stt.expect("Do you deliver to Mumbai?")
     pcm = spoken("Do you deliver to Mumbai?", 16000) + silence(16000, 600)
     for start in range(0, len(pcm), 4096):  # the browser's own buffer size, not 20 ms
