@@ -119,7 +119,7 @@ class Settings:
     stt_workers: int = 0                         # pocketsphinx worker processes the platform owns; 0 = a shared
                                                  # pool started on first use (from_env: one per core)
     stt_worker_nice: int = 0                     # their niceness (0-19): higher yields the cores to the server
-    stt_decoders: int = 10                       # streaming decoders each worker loads at start (~100 MB each)
+    stt_decoders: int = 2                        # streaming decoders each worker loads at start (~100 MB each)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -174,7 +174,7 @@ class Settings:
             lease_seconds=_positive(get("VOICEAI_LEASE_SECONDS", "15"), "VOICEAI_LEASE_SECONDS"),
             stt_workers=_count(get("VOICEAI_STT_WORKERS", str(os.cpu_count() or 1)), "VOICEAI_STT_WORKERS"),
             stt_worker_nice=_niceness(get("VOICEAI_STT_WORKER_NICE", "0"), "VOICEAI_STT_WORKER_NICE"),
-            stt_decoders=_count(get("VOICEAI_STT_DECODERS", "10"), "VOICEAI_STT_DECODERS"),
+            stt_decoders=_count(get("VOICEAI_STT_DECODERS", "2"), "VOICEAI_STT_DECODERS"),
         )
 
     def blob_root(self) -> Path:

@@ -250,7 +250,7 @@ def test_the_worker_count_and_niceness_are_settings():
         with pytest.raises(ValueError, match="VOICEAI_STT_WORKER_NICE"):
             Settings.from_env({"VOICEAI_STT_WORKER_NICE": bad})
     assert Settings.from_env({"VOICEAI_STT_DECODERS": "8"}).stt_decoders == 8
-    assert Settings.from_env({}).stt_decoders == 10
+    assert Settings.from_env({}).stt_decoders == 2
     with pytest.raises(ValueError, match="VOICEAI_STT_DECODERS"):
         Settings.from_env({"VOICEAI_STT_DECODERS": "0"})
     assert Settings.from_env({"VOICEAI_STT_WORKERS": "3"}).stt_workers == 3
