@@ -109,7 +109,9 @@ async def test_two_workers_share_a_campaign_and_one_live_view_and_a_killed_worke
             assert took <= BOUND_SECONDS, f"the killed worker's calls took {took:.1f} s to end"
             marks = ",".join("?" * len(owners[victim]))
             ends = await query(database, f"SELECT end_reason FROM calls WHERE id IN ({marks})", *owners[victim])
-            assert {reason for (reason,) in ends} == {"server_restart"}, ends
+            # a call that hung up on its own between the owners snapshot and the kill keeps its own end
+            reasons = [reason for (reason,) in ends]
+            assert "server_restart" in reasons and set(reasons) <= {"server_restart", "caller_hangup"}, ends
 
             async def completed():
                 rows = await query(database, "SELECT status FROM campaigns WHERE flow_id = ?", flow["uuid"])
