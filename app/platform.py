@@ -34,6 +34,9 @@ from app.webhooks.service import WebhookService
 from app.webhooks.signing import SecretBox
 from app.webhooks.worker import WebhookWorker
 from app.services.speakers import SpeakerService
+from app.tools.invoker import HttpToolTransport
+from app.tools.records import ToolRecords
+from app.tools.service import ToolService
 from app.voices.nextneural import VoiceCloner, cloner_for
 from app.voice.spool_recovery import SpoolRecovery
 from app.voice.providers import speech_pool
@@ -70,6 +73,9 @@ class Platform:
     dialer: DialerScheduler
     simulator_account_sid: str
     spool_recovery: SpoolRecovery
+    tools: ToolService
+    tool_transport: HttpToolTransport
+    tool_records: ToolRecords
     lease: InstanceLeaseKeeper | None = None      # None unless settings.leases (docs/scaling.md)
     speech: SpeechPool | None = None    # pocketsphinx worker processes, when settings.stt_workers says so
 
@@ -140,6 +146,10 @@ class Platform:
             simulator_account_sid=simulator_sid,
             spool_recovery=SpoolRecovery(settings.recording_spool_root(), blob_store, live,
                                          stale_seconds=settings.recording_spool_stale_minutes * 60),
+            tools=ToolService(settings.resolved_secret_key(), AddressPolicy(settings.allow_http_webhooks,
+                                                                           settings.allow_private_webhooks)),
+            tool_transport=HttpToolTransport(settings.allow_private_webhooks),
+            tool_records=ToolRecords(call_events),
             speech=(SpeechPool(settings.stt_workers, warm_decoders=settings.stt_decoders, nice=settings.stt_worker_nice)
                     if settings.stt_workers else None),
         )
@@ -169,6 +179,7 @@ class Platform:
             await self.speech.aclose()
         await self.dialer.aclose()
         await self.webhook_worker.aclose()
+        await self.tool_transport.aclose()
         await self.reporter.aclose()
         if self.lease is not None:
             await self.lease.aclose()

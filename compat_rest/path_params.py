@@ -11,6 +11,8 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route, compile_path
 
 from app.services.speakers import NAME, NAME_MAX
+from app.tools.definitions import MAX_NAME as TOOL_NAME_MAX
+from app.tools.validation import NAME as TOOL_NAME
 from schema.public_ids import ID_MAX_LENGTH, ID_PATTERN
 
 
@@ -28,13 +30,19 @@ class SpeakerNameConvertor(PublicIdConvertor):
     regex = f"[a-z0-9-]{{1,{NAME_MAX}}}"  # the service's NAME rule, loosened to one class; it checks the rest
 
 
+class ToolNameConvertor(PublicIdConvertor):
+    regex = f"[a-z][a-z0-9_]{{0,{TOOL_NAME_MAX - 1}}}"  # app/tools/validation.py NAME, bounded
+
+
 register_url_convertor("public_id", PublicIdConvertor())
+register_url_convertor("tool_name", ToolNameConvertor())
 register_url_convertor("speaker_name", SpeakerNameConvertor())
 
-CONVERTOR_BY_PARAMETER = {"name": "speaker_name"}  # every other parameter of the table is a public id
+CONVERTOR_BY_PARAMETER = {"name": "speaker_name", "tool_name": "tool_name"}  # every other parameter of the table is a public id
 SCHEMA_BY_CONVERTOR: dict[str, dict[str, Any]] = {
     "public_id": {"type": "string", "pattern": f"^{ID_PATTERN}$", "maxLength": ID_MAX_LENGTH},
     "speaker_name": {"type": "string", "pattern": NAME.pattern, "minLength": 1, "maxLength": NAME_MAX},
+    "tool_name": {"type": "string", "pattern": TOOL_NAME.pattern, "minLength": 1, "maxLength": TOOL_NAME_MAX},
 }
 
 

@@ -30,13 +30,14 @@ from schema.samples import SampleQueries
 from schema.scalars import UtcDateTime
 from schema.scripts import ScriptMutations, ScriptQueries
 from schema.speakers import SpeakerMutations, SpeakerQueries
+from schema.tools import ToolMutations, ToolQueries
 
 Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries, CustomerQueries, FlowQueries,
                               ScriptQueries, SpeakerQueries, CallQueries, QueueQueries, WebhookQueries,
-                              IntegrationQueries, CallDeliveryQueries))
+                              IntegrationQueries, CallDeliveryQueries, ToolQueries))
 Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations, CustomerMutations, FlowMutations,
                                     ScriptMutations, SpeakerMutations, CallMutations, QueueMutations,
-                                    WebhookMutations, IntegrationMutations, CampaignMutations))
+                                    WebhookMutations, IntegrationMutations, CampaignMutations, ToolMutations))
 Subscription = merge_types("Subscription", (AgentSubscriptions, CallSubscriptions))
 
 

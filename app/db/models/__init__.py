@@ -10,8 +10,9 @@ from app.db.models.integrations import Integration
 from app.db.models.organisations import ApiKey, Organisation, User
 from app.db.models.queues import HumanAgent, HumanQueue
 from app.db.models.speakers import DatasetSample, Speaker
+from app.db.models.tools import Tool, ToolInvocation, ToolSecret
 from app.db.models.webhooks import Webhook, WebhookDelivery, WebhookLog
 
 __all__ = ["ApiKey", "Call", "Campaign", "DialJob", "DoNotCall", "Customer", "CustomerTag", "DatasetSample", "Flow", "HumanAgent", "InstanceLease", "Integration", "HumanQueue",
-           "Organisation", "Script", "Speaker", "Tag", "User", "VoiceAgent", "Webhook", "WebhookDelivery",
+           "Organisation", "Script", "Speaker", "Tag", "Tool", "ToolInvocation", "ToolSecret", "User", "VoiceAgent", "Webhook", "WebhookDelivery",
            "WebhookLog"]

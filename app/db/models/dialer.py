@@ -60,6 +60,9 @@ class DialJob(Model):
     call_id = fields.CharField(max_length=24, null=True)
     outcome = fields.CharField(max_length=16, null=True)
     reason = fields.CharField(max_length=200, null=True)
+    kind = fields.CharField(max_length=10, default="initial", description="initial or callback")
+    note = fields.CharField(max_length=500, null=True, description="what the caller asked for (callbacks)")
+    requested_by = fields.CharField(max_length=24, null=True, description="the call that asked for a callback")
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
