@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
+from yarl import URL
 
 from app.tools.definitions import ToolDefinition, ToolMethod
 from app.webhooks.addresses import GuardedResolver, RefusedAddress, forbidden, literal_ip
@@ -98,7 +99,7 @@ class HttpToolTransport:
             return ToolAnswer(None, error="refused: private, loopback or link-local address", refused=True)
         timeout = aiohttp.ClientTimeout(total=tool.timeout_seconds)
         try:
-            async with self._client().request(tool.method.value, url, data=body, headers=headers, timeout=timeout,
+            async with self._client().request(tool.method.value, URL(url, encoded=True), data=body, headers=headers, timeout=timeout,
                                               allow_redirects=False) as answer:
                 raw = await answer.content.read(MAX_ANSWER_BYTES + 1)
                 return ToolAnswer(answer.status, _text(raw[:MAX_ANSWER_BYTES], truncated=len(raw) > MAX_ANSWER_BYTES))
