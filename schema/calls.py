@@ -14,6 +14,7 @@ from app.calls.service import CallFilter
 from app.db.models import Call
 from app.errors import Unavailable
 from app.services.flow_metrics import mm_ss
+from app.tools.records import invocations_of
 from schema.context import Info, org_of
 from schema.inputs import provided
 from schema.rate_limit import RateLimit
@@ -85,9 +86,25 @@ class TranscriptTurn:
     timestamp: float
 
 
+@strawberry.type(name="ToolInvocation", description="One in-call tool request (issue 16, an extension).")
+class ToolInvocationType:
+    tool: str
+    arguments: JSON
+    status: str = strawberry.field(description="ok, invalid_arguments, timeout, http_error, refused, failed, "
+                                               "cancelled")
+    http_status: Optional[int]
+    latency_ms: int
+    result: str = strawberry.field(description="The answer (or the error), truncated.")
+    at: float = strawberry.field(description="Seconds into the call.")
+
+
 @strawberry.type(name="CallDetail", description="A call with its full transcript.")
 class CallDetailType(CallType):
     transcript: list[TranscriptTurn] = strawberry.field(default_factory=list)
+
+    @strawberry.field(description="Extension (issue 16): the tools the agent called during the call, in order.")
+    async def tool_calls(self) -> list[ToolInvocationType]:
+        return [ToolInvocationType(**row) for row in await invocations_of(str(self.uuid))]
 
     @classmethod
     def of(cls, call: Call, public_url: str) -> "CallDetailType":

@@ -30,6 +30,7 @@ from app.errors import NotFound
 from app.events import EventBus, Subscription
 from app.ids import new_id
 from app.services.customers import CustomerService
+from app.tools.records import invocations_of
 from app.webhooks.outbox import WebhookOutbox, iso
 
 OUTCOME_EVENTS = {"no-answer": "call.no_answer", "voicemail": "call.voicemail"}
@@ -138,6 +139,7 @@ class PlatformCallReporter:
         the first end fires the outcome's event and `call.ended`, later ones fire nothing."""
         analysis_follows = call_id in self._sessions
         self._sessions.discard(call_id)
+        tools = await _tool_calls(call_id)
         async with in_transaction() as connection:
             call = await self._locked(connection, call_id)
             if call.ended_at is not None:
@@ -161,7 +163,7 @@ class PlatformCallReporter:
                 await DoNotCall.bulk_create([DoNotCall(organisation_id=call.organisation_id, customer_id=call.customer_id,
                                                        call_id=call.id)], ignore_conflicts=True, using_db=connection)
             customer = await self._customer(call, connection)
-            data = call_data(call, customer, self._public_url, full=True)
+            data = {**call_data(call, customer, self._public_url, full=True), **tools}
             if end.outcome in OUTCOME_EVENTS:
                 await self._outbox.enqueue(call.organisation_id, OUTCOME_EVENTS[end.outcome], data,
                                            connection=connection)
@@ -182,6 +184,7 @@ class PlatformCallReporter:
     async def analysed(self, call_id: str, analysis: CallAnalysis) -> None:
         """Stores the analysis and releases the call's held `call.ended` with it; fires nothing new (a
         call ended elsewhere, or whose hold ran out, has had its `call.ended`)."""
+        tools = await _tool_calls(call_id)
         async with in_transaction() as connection:
             call = await self._locked(connection, call_id)
             call.summary = analysis.summary if analysis.summary is not None else call.summary
@@ -192,7 +195,8 @@ class PlatformCallReporter:
                 updated_at=datetime.now(timezone.utc))
             customer = await self._customer(call, connection)
             released = await self._outbox.release_held_for_call(
-                call.organisation_id, call_id, ENDED, call_data(call, customer, self._public_url, full=True),
+                call.organisation_id, call_id, ENDED,
+                {**call_data(call, customer, self._public_url, full=True), **tools},
                 connection=connection)
         if released:
             self._outbox.notify()
@@ -224,6 +228,12 @@ class PlatformCallReporter:
         for call_id in list(self._commands):
             with contextlib.suppress(Exception):
                 await self._unsubscribe_commands(call_id)
+
+
+async def _tool_calls(call_id: str) -> dict[str, Any]:
+    """The `call.ended` extension (issue 16): `tool_calls`, present when the agent called tools."""
+    invocations = await invocations_of(call_id)
+    return {"tool_calls": invocations} if invocations else {}
 
 
 async def _commands_of(subscription: Subscription) -> AsyncIterator[CallCommand]:

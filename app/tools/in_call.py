@@ -7,6 +7,7 @@ A timeout or an error answer is marked `apologise`, so the agent says sorry and 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -46,6 +47,10 @@ class CallTools:
         self._records = records
         self._clock = clock
 
+    def bind(self, call_id: str) -> None:
+        """The call row exists now: requests and records name it."""
+        self.facts = CallFacts(call_id, self.facts.flow_id, self.facts.customer_id)
+
     def specs(self) -> list[dict[str, Any]]:
         return [tool.function_spec() for tool in self._tools.values()]
 
@@ -70,7 +75,12 @@ class CallTools:
             await self._record(tool, arguments, ToolStatus.INVALID_ARGUMENTS, 0, content, at, None)
             return ToolOutcome(ToolStatus.INVALID_ARGUMENTS, content, 0)
         started = self._clock()
-        answer = await self._transport.invoke(tool, arguments, self.facts, self._secret)
+        try:
+            answer = await self._transport.invoke(tool, arguments, self.facts, self._secret)
+        except asyncio.CancelledError:
+            waited = int((self._clock() - started) * 1000)
+            await asyncio.shield(self._record(tool, arguments, ToolStatus.CANCELLED, waited, "", at, None))
+            raise
         latency = int((self._clock() - started) * 1000)
         status = _status(answer)
         if status == ToolStatus.OK:

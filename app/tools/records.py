@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from typing import Any, Protocol
 
-from app.calls.live import CallEventLog
 from app.db.models import ToolInvocation
 
 log = logging.getLogger("app.tools")
@@ -22,6 +21,7 @@ class ToolStatus(str, Enum):
     HTTP_ERROR = "http_error"                 # an answer that is not 2xx
     REFUSED = "refused"                       # the address resolved to a private one
     FAILED = "failed"                         # connection or protocol error
+    CANCELLED = "cancelled"                   # the caller interrupted and the agent moved on
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,12 @@ def truncated(text: str, limit: int = MAX_RECORDED_RESULT) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
+class EventAppender(Protocol):
+    """The call's live event log (`app.calls.live.CallEventLog`): followers see what is appended."""
+
+    async def append(self, call_id: str, event: dict[str, Any]) -> Any: ...
+
+
 class ToolLog(Protocol):
     async def record(self, call_id: str, invocation: InvocationRecord) -> None:
         """Store the invocation on the call and publish it to the call's live followers."""
@@ -51,7 +57,7 @@ class ToolLog(Protocol):
 class ToolRecords:
     """The database and the call's event log."""
 
-    def __init__(self, events: CallEventLog) -> None:
+    def __init__(self, events: EventAppender) -> None:
         self._events = events
 
     async def record(self, call_id: str, invocation: InvocationRecord) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.calls.reporting import CallType
+from app.tools.definitions import ToolDefinition
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ class CallContext:
     flow_config: dict[str, Any] = field(default_factory=dict)
     sarvam_api_key: str | None = field(default=None, repr=False)  # the organisation's Sarvam integration
     sarvam_streaming: bool | None = None   # its choice of WebSockets over REST; None: the setting decides
+    tools: tuple[ToolDefinition, ...] = ()  # the agent's and the flow's HTTP tools (issue 16)
+    tools_secret: str | None = field(default=None, repr=False)   # signs their requests
 
     @property
     def language(self) -> str:

@@ -41,6 +41,14 @@ class OrganisationKeys(Protocol):
         """The organisation's own Sarvam integration (`api_key`, `streaming`), if it connected one."""
 
 
+class ToolSource(Protocol):
+    async def for_call(self, organisation_id: str, agent_id: str | None, flow_id: str | None) -> Any:
+        """The HTTP tools of the agent and the flow (`app.tools.service.ToolService`)."""
+
+    async def secret(self, organisation_id: str) -> str:
+        """The organisation's tools secret."""
+
+
 class NoOrganisationKeys:
     async def sarvam_account(self, organisation_id: str) -> Any:
         return None
@@ -79,9 +87,11 @@ def outbound_numbers(recorded: Mapping[str, Any], flow_number: str | None, custo
 
 
 class FlowResolver:
-    def __init__(self, accounts: AccountCheck | None = None, keys: OrganisationKeys | None = None) -> None:
+    def __init__(self, accounts: AccountCheck | None = None, keys: OrganisationKeys | None = None,
+                 tools: ToolSource | None = None) -> None:
         self.accounts = accounts or AcceptAllAccounts()
         self.keys = keys or NoOrganisationKeys()
+        self.tools = tools
 
     async def inbound(self, to_number: str | None, from_number: str | None, account_sid: str | None = None,
                       provider_call_id: str | None = None) -> CallContext | None:
@@ -129,7 +139,13 @@ class FlowResolver:
 
     async def _with_voice_language(self, context: CallContext) -> CallContext:
         """An organisation's cloned (nextneural) speaker carries its language on the speaker, not the agent;
-        its Sarvam integration (key, and REST or streaming), when connected, is used for this call's providers."""
+        its Sarvam integration (key, and REST or streaming), when connected, is used for this call's providers;
+        the agent's and flow's HTTP tools come with the organisation's tools secret."""
+        if self.tools is not None:
+            tools = tuple(await self.tools.for_call(context.organisation_id, context.voice_agent_id, context.flow_id))
+            if tools:
+                context = replace(context, tools=tools,
+                                  tools_secret=await self.tools.secret(context.organisation_id))
         sarvam = await self.keys.sarvam_account(context.organisation_id)
         if sarvam is not None:
             context = replace(context, sarvam_api_key=sarvam.api_key, sarvam_streaming=sarvam.streaming)

@@ -23,7 +23,7 @@ def _resolver(platform: Any) -> FlowResolver:
     from app.telephony.accounts import IntegrationAccounts
 
     telephony = getattr(platform.settings, "telephony", "auto")
-    return FlowResolver(IntegrationAccounts(integrations, telephony), integrations)
+    return FlowResolver(IntegrationAccounts(integrations, telephony), integrations, platform.tools)
 
 
 def voice_routes(platform: Any, reporter_factory: ReporterFactory, runtime: VoiceRuntime | None = None,
@@ -49,6 +49,8 @@ def voice_routes(platform: Any, reporter_factory: ReporterFactory, runtime: Voic
         spool = platform.settings.recording_spool_root()   # swept by the platform's SpoolRecovery after a crash
         runtime = replace(runtime.with_recordings(getattr(platform, "blob_store", None), spool),
                           exotel_auth=socket_auth_for(platform))
+        runtime = replace(runtime, session=replace(runtime.session, tool_transport=platform.tool_transport,
+                                                   tool_log=platform.tool_records))
     else:
         runtime = replace(runtime, reporter_factory=reporter_factory)
 

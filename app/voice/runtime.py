@@ -27,7 +27,7 @@ def local_providers(context: CallContext) -> Providers:
     from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
     from app.voice.providers.scripted_llm import ScriptedPolicy
 
-    return Providers(stt=PocketsphinxSTT(), tts=EspeakTTS(), llm=ScriptedPolicy(context.script))
+    return Providers(stt=PocketsphinxSTT(), tts=EspeakTTS(), llm=ScriptedPolicy.for_call(context))
 
 
 def heuristic_analysis(context: CallContext) -> CallAnalyser:

@@ -32,6 +32,9 @@ from app.voice.session_inbox import CallerTurn, Dtmf, Noise, SessionState
 from app.voice.session_presence import VoicePresence
 from app.voice.session_recording import CallRecording, opted_out, recording_key
 from app.voice.session_reply import AgentReplies
+from app.voice.session_tools import ToolRound
+from app.tools.in_call import CallTools
+from app.tools.invoker import CallFacts
 from app.voice.session_speech import AgentSpeech
 from app.voice.session_teardown import tear_down
 from app.voice.session_timers import watch_timers
@@ -73,7 +76,10 @@ class CallSession:
         self.tasks: set[asyncio.Task] = set()
         self.conversation = Conversation(self)
         self.speech = AgentSpeech(self)
-        self.replies = AgentReplies(self)
+        self.call_tools = self._call_tools()
+        self.replies = AgentReplies(self, ToolRound(
+            tools=self.call_tools, speech=self.speech, language=context.language, elapsed=lambda: self.elapsed,
+            filler_after=self.config.tool_filler_after) if self.call_tools is not None else None)
         self.turns = TurnTaking(self)
         self.recording: CallRecording | None = None
         self.outcome = ("connected", "caller_hangup")
@@ -83,6 +89,14 @@ class CallSession:
         self._stopped = asyncio.Event()
         self._torn_down = asyncio.Event()
         self._end: CallEnd | None = None
+
+    def _call_tools(self) -> CallTools | None:
+        """The agent's and flow's HTTP tools, when the call has any and the runtime can invoke them."""
+        ctx, config = self.context, self.config
+        if not ctx.tools or config.tool_transport is None or config.tool_log is None or not ctx.tools_secret:
+            return None
+        return CallTools(ctx.tools, config.tool_transport, ctx.tools_secret,
+                         CallFacts(ctx.call_id, ctx.flow_id, ctx.customer.id), config.tool_log)
 
     @property
     def _inbox(self) -> asyncio.Queue:
@@ -101,6 +115,8 @@ class CallSession:
             to_number=ctx.to_number, started_at=datetime.now(timezone.utc),
             provider_call_id=ctx.provider_call_id, call_id=ctx.call_id, recording_opt_out=opt_out,
             voice_heard=False))
+        if self.call_tools is not None:
+            self.call_tools.bind(self.call_id)
         if self.config.recordings is not None and not opt_out:
             self.recording = await CallRecording.open(self.config.recordings, self.config.recording_spool,
                                                       recording_key(ctx.organisation_id, self.call_id),

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from app.blobs import BlobStore
+from app.tools.invoker import ToolTransport
+from app.tools.records import ToolLog
 from app.voice.vad import EndpointConfig
 
 
@@ -23,6 +25,9 @@ class SessionConfig:
     recordings: BlobStore | None = None   # where recordings go (key recordings/<org>/<call>.wav); None = off
     recording_spool: Path | None = None   # raw audio while the call runs (the platform: data_dir/spool/recordings,
                                           # swept after a crash by spool_recovery); None = system temp
+    tool_transport: ToolTransport | None = None   # in-call HTTP tools (issue 16); None = the call offers none
+    tool_log: ToolLog | None = None       # where their invocations are recorded
+    tool_filler_after: float = 1.0        # seconds of waiting on a tool before the waiting line is spoken
     reprompt_text: str = "Are you still there?"
     goodbye_text: str = "I'll let you go now. Thank you for your time, goodbye!"
     fallback_text: str = "Sorry, could you say that again?"

@@ -1,37 +1,65 @@
 """The agent's answer to a caller turn: LLM tokens -> sentences -> TTS while the first sentence already
-plays, and the tool calls (`end_call`, `transfer_to_human`) run once the reply was heard in full."""
+plays; HTTP tool calls run at once, their answers go back to the model for the next round (`session_tools`);
+the built-in actions (`end_call`, `transfer_to_human`, ...) run once the reply was heard in full."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from contextlib import aclosing
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.voice.prompt import TOOLS, system_prompt
 from app.voice.providers.base import TextDelta, ToolCall
 from app.voice.sentences import SentenceSplitter
-from app.voice.utterance import UtteranceState
+from app.voice.session_tools import ToolRound
+from app.voice.utterance import Utterance, UtteranceState
 
 if TYPE_CHECKING:
     from app.voice.session import CallSession
 
 log = logging.getLogger("app.voice.session")
+MAX_TOOL_ROUNDS = 3     # model -> tools -> model ...: a model that keeps calling tools is cut off here
 
 
 class AgentReplies:
-    def __init__(self, session: "CallSession") -> None:
+    def __init__(self, session: "CallSession", tools: ToolRound | None = None) -> None:
         self._session = session
+        self.tools = tools
         self.transfer_brief: str | None = None
 
     async def reply(self) -> None:
+        actions: list[ToolCall] = []
+        last: Utterance | None = None
+        for round_number in range(MAX_TOOL_ROUNDS + 1):
+            last, calls = await self._answer()
+            http = [call for call in calls if self.tools is not None and self.tools.is_http(call)]
+            actions += [call for call in calls if call not in http]
+            if not http or self.tools is None or round_number == MAX_TOOL_ROUNDS:
+                break
+            result = await self.tools.run(http, last, round_number)
+            self._session.conversation.history.extend(result.messages)
+            if result.apologise:
+                last = await self.tools.apologise()
+                break
+        assert last is not None
+        await last.finished.wait()
+        if last.state == UtteranceState.PLAYED:
+            for tool in actions:
+                await self.run_tool(tool)
+
+    def _specs(self) -> list[dict[str, Any]]:
+        return [*TOOLS, *(self.tools.specs() if self.tools is not None else ())]
+
+    async def _answer(self) -> tuple[Utterance, list[ToolCall]]:
+        """One model round spoken as it streams: the utterance, and the tool calls the model made."""
         session, speech = self._session, self._session.speech
         utterance = speech.new_utterance("reply")
         splitter = SentenceSplitter()
         tools: list[ToolCall] = []
         messages = [{"role": "system", "content": system_prompt(session.context)}, *session.conversation.history]
         try:
-            async with aclosing(session.providers.llm.stream(messages, TOOLS)) as events:  # cancel closes it
+            async with aclosing(session.providers.llm.stream(messages, self._specs())) as events:  # cancel closes it
                 async for event in events:
                     if isinstance(event, TextDelta):
                         for sentence in splitter.push(event.text):
@@ -49,10 +77,7 @@ class AgentReplies:
                 await speech.speak_into(utterance, session.config.fallback_text)
         finally:
             utterance.finish()
-        await utterance.finished.wait()
-        if utterance.state == UtteranceState.PLAYED:
-            for tool in tools:
-                await self.run_tool(tool)
+        return utterance, tools
 
     async def run_tool(self, tool: ToolCall) -> None:
         if tool.name == "end_call":

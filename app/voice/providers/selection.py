@@ -107,7 +107,7 @@ class ProviderSelector:
             return OpenAICompatibleLLM(self.keys.openai_api_key, self.keys.llm_model, self.keys.openai_base_url)
         from app.voice.providers.scripted_llm import ScriptedPolicy
 
-        return ScriptedPolicy(context.script)
+        return ScriptedPolicy.for_call(context)
 
     def sarvam_streaming(self, context: CallContext) -> bool:
         """The flow's config decides, then the organisation's Sarvam integration, then the setting."""
