@@ -21,6 +21,9 @@ class FakeOpenAI:
     completion: str = "{}"          # the message content of a non-streamed answer (structured output)
     completion_delay: float = 0.0   # seconds before a non-streamed answer (a slow structured-output request)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # Streamed answers in turn, each {"text": [pieces], "tool_calls": [{"name", "arguments"}]}; when empty,
+    # `text_pieces` and `tool_calls` answer every request (a model that calls a tool, then reads its answer).
+    turns: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
@@ -57,16 +60,18 @@ class FakeOpenAI:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         await response.write(self._chunk({"role": "assistant", "content": ""}))
-        for piece in self.text_pieces:
+        turn = self.turns.pop(0) if self.turns else {"text": self.text_pieces, "tool_calls": self.tool_calls}
+        for piece in turn.get("text", ()):
             await response.write(self._chunk({"content": piece}))
-        for index, call in enumerate(self.tool_calls):
+        tool_calls = turn.get("tool_calls", [])
+        for index, call in enumerate(tool_calls):
             arguments = json.dumps(call["arguments"])
             half = len(arguments) // 2
             await response.write(self._chunk({"tool_calls": [{"index": index, "id": f"call_{index}", "type": "function",
                                                               "function": {"name": call["name"], "arguments": ""}}]}))
             for part in (arguments[:half], arguments[half:]):
                 await response.write(self._chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]}))
-        await response.write(self._chunk({}, "tool_calls" if self.tool_calls else "stop"))
+        await response.write(self._chunk({}, "tool_calls" if tool_calls else "stop"))
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response
