@@ -12,6 +12,7 @@ from app.calls.queues import HumanQueueService
 from app.calls.reporter import PlatformCallReporter
 from app.calls.service import CallService
 from app.events import EventBus, build_bus
+from app.dialer.callbacks import CallbackService
 from app.dialer.campaigns import CampaignService
 from app.dialer.carriers import CarrierDirectory
 from app.dialer.scheduler import DialerScheduler
@@ -76,6 +77,7 @@ class Platform:
     tools: ToolService
     tool_transport: HttpToolTransport
     tool_records: ToolRecords
+    callbacks: CallbackService
     lease: InstanceLeaseKeeper | None = None      # None unless settings.leases (docs/scaling.md)
     speech: SpeechPool | None = None    # pocketsphinx worker processes, when settings.stt_workers says so
 
@@ -150,6 +152,7 @@ class Platform:
                                                                            settings.allow_private_webhooks)),
             tool_transport=HttpToolTransport(settings.allow_private_webhooks),
             tool_records=ToolRecords(call_events),
+            callbacks=CallbackService(),
             speech=(SpeechPool(settings.stt_workers, warm_decoders=settings.stt_decoders, nice=settings.stt_worker_nice)
                     if settings.stt_workers else None),
         )

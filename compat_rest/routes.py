@@ -77,6 +77,8 @@ ROUTES: tuple[RestRoute, ...] = (
            field=f"delete{kind}Tool", path_args={f"{owner}_uuid": "uuid", "tool_name": "name"}, tag="Tools",
            extension=True),
     )),
+    _r("GET", "/flows/{flow_uuid}/callbacks", "Callbacks callers asked for on the flow's campaign",
+       field="flowCallbacks", path_args={"flow_uuid": "uuid"}, envelope="callbacks", tag="Flows", extension=True),
     _r("GET", "/tools/secret", "The secret that signs tool requests", field="toolsSecret", tag="Tools",
        extension=True),
     _r("POST", "/tools/secret/rotate", "Rotate the tools secret", field="rotateToolsSecret", tag="Tools",

@@ -14,6 +14,7 @@ from strawberry.tools import merge_types
 
 from schema.agents import AgentMutations, AgentQueries, AgentSubscriptions
 from schema.call_deliveries import CallDeliveryQueries
+from schema.callbacks import CallbackQueries
 from schema.calls import CallMutations, CallQueries, CallSubscriptions
 from schema.campaigns import CampaignMutations
 from schema.customers import CustomerMutations, CustomerQueries
@@ -34,7 +35,7 @@ from schema.tools import ToolMutations, ToolQueries
 
 Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries, CustomerQueries, FlowQueries,
                               ScriptQueries, SpeakerQueries, CallQueries, QueueQueries, WebhookQueries,
-                              IntegrationQueries, CallDeliveryQueries, ToolQueries))
+                              IntegrationQueries, CallDeliveryQueries, ToolQueries, CallbackQueries))
 Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations, CustomerMutations, FlowMutations,
                                     ScriptMutations, SpeakerMutations, CallMutations, QueueMutations,
                                     WebhookMutations, IntegrationMutations, CampaignMutations, ToolMutations))

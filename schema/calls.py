@@ -15,6 +15,7 @@ from app.db.models import Call
 from app.errors import Unavailable
 from app.services.flow_metrics import mm_ss
 from app.tools.records import invocations_of
+from schema.callbacks import CallbackType
 from schema.context import Info, org_of
 from schema.inputs import provided
 from schema.rate_limit import RateLimit
@@ -105,6 +106,10 @@ class CallDetailType(CallType):
     @strawberry.field(description="Extension (issue 16): the tools the agent called during the call, in order.")
     async def tool_calls(self) -> list[ToolInvocationType]:
         return [ToolInvocationType(**row) for row in await invocations_of(str(self.uuid))]
+
+    @strawberry.field(description="Extension (issue 16): callbacks the caller asked for during the call.")
+    async def callbacks(self, info: Info) -> list[CallbackType]:
+        return [CallbackType.of(c) for c in await info.context.platform.callbacks.of_call(str(self.uuid))]
 
     @classmethod
     def of(cls, call: Call, public_url: str) -> "CallDetailType":

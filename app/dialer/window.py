@@ -3,7 +3,7 @@ timezone. `zoneinfo` converts each instant, so DST changes move the window with 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -46,3 +46,24 @@ def may_dial(now_utc: datetime, start_date: date | None, end_date: date | None,
     if start < end:
         return start <= moment < end
     return moment >= start or moment < end  # a window across midnight, e.g. 20:00-02:00
+
+
+def next_dial_time(due_utc: datetime, start_date: date | None, end_date: date | None,
+                   time_window: Mapping[str, Any] | None) -> datetime | None:
+    """The first instant at or after `due_utc` the campaign may dial (a callback moved into the calling
+    window), or None when the campaign's dates are over by then."""
+    if may_dial(due_utc, start_date, end_date, time_window):
+        return due_utc
+    zone = _zone(time_window)
+    start = _clock((time_window or {}).get("start")) or time(0, 0)
+    local = due_utc.astimezone(zone)
+    for days in range(0, 15):
+        day = local.date() + timedelta(days=days)
+        if start_date is not None and day < start_date:
+            continue
+        if end_date is not None and day > end_date:
+            return None
+        candidate = datetime.combine(day, start, tzinfo=zone).astimezone(due_utc.tzinfo)
+        if candidate >= due_utc and may_dial(candidate, start_date, end_date, time_window):
+            return candidate
+    return None

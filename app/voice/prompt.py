@@ -26,7 +26,20 @@ TRANSFER = {"type": "function", "function": {
         "target": {"type": "string", "description": "queue or team name"},
         "agent_brief": {"type": "string", "description": "what the human needs to know"}},
         "required": ["target", "agent_brief"], "additionalProperties": False}}}
-TOOLS: list[dict[str, Any]] = [END_CALL, TRANSFER]
+SCHEDULE_CALLBACK = {"type": "function", "function": {
+    "name": "schedule_callback",
+    "description": "The caller asks to be called later: book the callback, then the call ends politely.",
+    "parameters": {"type": "object", "properties": {
+        "when": {"type": "string", "description": "when, in the caller's words or ISO 8601 local time "
+                                                  "(e.g. 'tomorrow at 5 pm', '2026-05-02T17:00')"},
+        "note": {"type": "string", "description": "what the callback is about"}},
+        "required": ["when"], "additionalProperties": False}}}
+MARK_DO_NOT_CALL = {"type": "function", "function": {
+    "name": "mark_do_not_call",
+    "description": "The caller asks never to be called again: apologise, confirm, then call this.",
+    "parameters": {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"],
+                   "additionalProperties": False}}}
+TOOLS: list[dict[str, Any]] = [END_CALL, TRANSFER, SCHEDULE_CALLBACK, MARK_DO_NOT_CALL]
 
 
 def guardrail_instruction(name: str) -> str:
@@ -36,7 +49,9 @@ def guardrail_instruction(name: str) -> str:
 def system_prompt(context: CallContext) -> str:
     parts = [context.persona_prompt or f"You are {context.agent_name or 'a helpful voice assistant'}."]
     parts.append("You are speaking on a phone call: answer in one to three short spoken sentences, no lists or "
-                 "markdown. Call end_call after a goodbye; call transfer_to_human when the caller asks for a person.")
+                 "markdown. Call end_call after a goodbye; call transfer_to_human when the caller asks for a person; "
+                 "call schedule_callback when they ask to be called later; call mark_do_not_call when they ask "
+                 "not to be called again.")
     parts.append(f"Speak in the caller's language ({context.language}); code-mixed Hindi-English is fine.")
     if context.guardrails:
         parts.append("Guardrails:\n" + "\n".join(f"- {guardrail_instruction(g)}" for g in context.guardrails))

@@ -50,7 +50,7 @@ def voice_routes(platform: Any, reporter_factory: ReporterFactory, runtime: Voic
         runtime = replace(runtime.with_recordings(getattr(platform, "blob_store", None), spool),
                           exotel_auth=socket_auth_for(platform))
         runtime = replace(runtime, session=replace(runtime.session, tool_transport=platform.tool_transport,
-                                                   tool_log=platform.tool_records))
+                                                   tool_log=platform.tool_records, callbacks=platform.callbacks))
     else:
         runtime = replace(runtime, reporter_factory=reporter_factory)
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 from app.blobs import BlobStore
 from app.tools.invoker import ToolTransport
 from app.tools.records import ToolLog
 from app.voice.vad import EndpointConfig
+
+
+class CallbackBooking(Protocol):
+    """Books the callback a caller asked for (`app.dialer.callbacks.CallbackService`)."""
+
+    async def schedule(self, call_id: str, when: str, note: str | None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,7 @@ class SessionConfig:
     tool_transport: ToolTransport | None = None   # in-call HTTP tools (issue 16); None = the call offers none
     tool_log: ToolLog | None = None       # where their invocations are recorded
     tool_filler_after: float = 1.0        # seconds of waiting on a tool before the waiting line is spoken
+    callbacks: CallbackBooking | None = None   # where schedule_callback books; None = only the end reason
     reprompt_text: str = "Are you still there?"
     goodbye_text: str = "I'll let you go now. Thank you for your time, goodbye!"
     fallback_text: str = "Sorry, could you say that again?"

@@ -85,8 +85,24 @@ class AgentReplies:
         elif tool.name == "transfer_to_human":
             await self.transfer(str(tool.arguments.get("target") or "default"),
                                 str(tool.arguments.get("agent_brief") or ""))
+        elif tool.name == "schedule_callback":
+            await self.book_callback(str(tool.arguments.get("when") or "later"), tool.arguments.get("note"))
+        elif tool.name == "mark_do_not_call":    # the workflow action `end` with `dnc_request`
+            self._session.end("connected", "dnc_request")
         else:
             log.warning("call %s: unknown tool %s", self._session.call_id, tool.name)
+
+    async def book_callback(self, when: str, note: Any) -> None:
+        """The caller asked to be called later: the callback is booked (a failure is logged, the caller has
+        been told already) and the call ends politely."""
+        session = self._session
+        booking = session.config.callbacks
+        if booking is not None and session.call_id is not None:
+            try:
+                await booking.schedule(session.call_id, when, str(note) if note else None)
+            except Exception as error:
+                log.warning("call %s: the callback (%r) was not booked: %s", session.call_id, when, error)
+        session.end("connected", "callback_requested")
 
     async def transfer(self, target: str, brief: str) -> None:
         """Reports the hand-off; the transfer itself (Exotel flow, queue, fallback) is the calls side's job."""

@@ -42,7 +42,7 @@ class ToolsWorld:
     model: FakeOpenAI
 
     async def flow(self, *, llm: str = "scripted", tool_path: str = "/order", triggers: bool = True,
-                   **tool: Any) -> dict[str, Any]:
+                   flow_fields: dict[str, Any] | None = None, **tool: Any) -> dict[str, Any]:
         """An outbound flow whose agent has `order_status`, pointing at the fake workflow service."""
         client = self.client
         script = await client.post("/scripts", json={
@@ -56,7 +56,8 @@ class ToolsWorld:
                                         "reply": "Your order is {status}, arriving {eta}."}]
         flow = await client.post("/flows", json={"kind": "outbound", "name": "Orders", "provider": "sarvam",
                                                  "status": "active", "voice_agent_id": agent.body["uuid"],
-                                                 "script_id": script.body["uuid"], "config": config})
+                                                 "script_id": script.body["uuid"], "config": config,
+                                                 **(flow_fields or {})})
         assert flow.status == 201, flow.body
         created = await client.post(f"/agents/{agent.body['uuid']}/tools", json={
             "name": "order_status", "description": "Status of an order by its number.",
@@ -66,23 +67,39 @@ class ToolsWorld:
         assert created.status == 201, created.body
         return flow.body
 
-    async def call(self, http: Any, flow: dict[str, Any]) -> tuple[ExotelCaller, str]:
-        """Dials in as Exotel for a new customer; returns the caller and the call's id once the greeting played."""
-        customer = await self.client.post("/customers", json={"name": "Asha", "phone": fresh_line()})
+    async def call(self, http: Any, flow: dict[str, Any], customer: dict[str, Any] | None = None,
+                   ) -> tuple[ExotelCaller, str]:
+        """Dials in as Exotel (for a new customer unless given); returns the caller and the call's id once the
+        greeting played."""
+        if customer is None:
+            customer = (await self.client.post("/customers", json={"name": "Asha", "phone": fresh_line()})).body
+        known = set(await Call.filter(flow_id=flow["uuid"]).values_list("id", flat=True))
         caller = await ExotelCaller.connect(http, f"{self.voice}/ws/exotel")
-        await caller.start(to="+918000000000", from_=customer.body["phone"],
-                           params={"flow_id": flow["uuid"], "customer_id": customer.body["uuid"]})
+        await caller.start(to="+918000000000", from_=customer["phone"],
+                           params={"flow_id": flow["uuid"], "customer_id": customer["uuid"]})
         await caller.wait_for(lambda: caller.events("mark"))
         for _ in range(100):
-            call = await Call.filter(flow_id=flow["uuid"]).order_by("-created_at").first()
-            if call is not None:
-                return caller, call.id
+            calls = set(await Call.filter(flow_id=flow["uuid"]).values_list("id", flat=True)) - known
+            if calls:
+                return caller, calls.pop()
             await asyncio.sleep(0.05)
         raise AssertionError("the call was never reported")
 
     async def say(self, caller: ExotelCaller, text: str, realtime: float = 0.5) -> None:
         self.stt.expect(text)
         await caller.play(spoken(text, RATE) + silence(RATE, 600), realtime=realtime)
+
+    async def ended(self, call_id: str, timeout: float = 15) -> dict[str, Any]:
+        """The call's outcome and end reason once it has ended (GraphQL: REST shows no end reason)."""
+        for _ in range(int(timeout / 0.1)):
+            answer = await self.client.graphql("query($id: ID!) { call(uuid: $id) { outcome endReason endedAt "
+                                               "callbacks { uuid dueAt note status customerUuid } } }",
+                                               {"id": call_id})
+            call = answer["data"]["call"]
+            if call["endedAt"]:
+                return dict(call)
+            await asyncio.sleep(0.1)
+        raise AssertionError("the call never ended")
 
     async def transcript(self, call_id: str, until: str, timeout: float = 15) -> list[tuple[str, str]]:
         """The call's transcript once a turn containing `until` is in it."""
@@ -114,7 +131,7 @@ async def start_world(start_server: Any, http: Any) -> tuple[ToolsWorld, list[An
     runtime = VoiceRuntime(lambda: platform.reporter, providers=providers, resolver=FlowResolver(tools=platform.tools),
                            session=SessionConfig(endpoint=EndpointConfig(endpoint_ms=300), silence_timeout=30,
                                                  detect_voicemail=False, tool_transport=platform.tool_transport,
-                                                 tool_log=platform.tool_records))
+                                                 tool_log=platform.tool_records, callbacks=platform.callbacks))
     app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(platform, lambda: platform.reporter, runtime))])
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))

@@ -1,0 +1,65 @@
+"""Issue 16 §2 over the Exotel socket: a caller who asks to be called later gets a callback on the flow's
+campaign at the time they meant (their time zone, the calling window), the call ends `callback_requested`;
+one who asks not to be called again is on the do-not-call list (`dnc_request`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest_asyncio
+
+from app.db.models import DialJob, DoNotCall
+from tests.tools.test_in_call_tools import world, world_session  # noqa: F401  (the shared world)
+from tests.voice.conftest import fresh_line
+
+KOLKATA = ZoneInfo("Asia/Kolkata")
+WINDOW = {"start": "09:00", "end": "18:00", "timezone": "Asia/Kolkata"}
+
+
+@pytest_asyncio.fixture
+async def campaign_flow(world):  # noqa: F811
+    flow = await world.flow(flow_fields={"time_window": WINDOW, "branches": ["Region:Nowhere"]})
+    launched = await world.client.post(f"/flows/{flow['uuid']}/launch")
+    assert launched.status == 200, launched.body
+    return flow
+
+
+async def test_call_me_tomorrow_at_5_books_a_callback_and_ends_the_call(http, world, campaign_flow):  # noqa: F811
+    customer = (await world.client.post("/customers", json={
+        "name": "Ravi", "phone": fresh_line(), "metadata": {"timezone": "Asia/Kolkata"}})).body
+    caller, call_id = await world.call(http, campaign_flow, customer)
+    await world.say(caller, "I am busy now, call me tomorrow at 5")
+    ended = await world.ended(call_id)
+    assert (ended["outcome"], ended["endReason"]) == ("connected", "callback_requested")
+    [callback] = ended["callbacks"]
+    due = datetime.fromisoformat(callback["dueAt"].replace("Z", "+00:00")).astimezone(KOLKATA)
+    tomorrow = (datetime.now(timezone.utc).astimezone(KOLKATA) + timedelta(days=1)).date()
+    assert (due.date(), due.hour, due.minute) == (tomorrow, 17, 0)
+    assert callback["status"] == "queued" and callback["customerUuid"] == customer["uuid"]
+    assert "tomorrow at 5" in callback["note"]
+    turns = await world.transcript(call_id, "call you back")
+    assert turns[-1] == ("agent", "Sure, I will call you back then. Thank you, goodbye!")
+
+    listed = await world.client.get(f"/flows/{campaign_flow['uuid']}/callbacks")
+    assert [c["uuid"] for c in listed.body["callbacks"]] == [callback["uuid"]]
+
+    # asking again moves the one callback instead of adding another; outside the window it moves into it
+    caller, second = await world.call(http, campaign_flow, customer)
+    await world.say(caller, "call me back tonight at 11 pm")
+    assert (await world.ended(second))["endReason"] == "callback_requested"
+    jobs = await DialJob.filter(customer_id=customer["uuid"], kind="callback")
+    assert len(jobs) == 1 and jobs[0].requested_by == second
+    moved = jobs[0].next_attempt_at.astimezone(KOLKATA)
+    assert (moved.hour, moved.minute) == (9, 0)      # 23:00 is outside 09:00-18:00: the next morning
+    await caller.close()
+
+
+async def test_please_dont_call_me_again_is_a_do_not_call_request(http, world, campaign_flow):  # noqa: F811
+    customer = (await world.client.post("/customers", json={"name": "Meera", "phone": fresh_line()})).body
+    caller, call_id = await world.call(http, campaign_flow, customer)
+    await world.say(caller, "Please don't call me again")
+    ended = await world.ended(call_id)
+    assert (ended["outcome"], ended["endReason"]) == ("connected", "dnc_request")
+    assert await DoNotCall.filter(customer_id=customer["uuid"], call_id=call_id).exists()
+    await caller.close()
