@@ -39,7 +39,13 @@ MARK_DO_NOT_CALL = {"type": "function", "function": {
     "description": "The caller asks never to be called again: apologise, confirm, then call this.",
     "parameters": {"type": "object", "properties": {"reason": {"type": "string"}}, "required": ["reason"],
                    "additionalProperties": False}}}
-TOOLS: list[dict[str, Any]] = [END_CALL, TRANSFER, SCHEDULE_CALLBACK, MARK_DO_NOT_CALL]
+SWITCH_LANGUAGE = {"type": "function", "function": {
+    "name": "switch_language",
+    "description": "Speak another language from now on (the caller prefers it); your voice and hearing follow.",
+    "parameters": {"type": "object", "properties": {
+        "code": {"type": "string", "description": "BCP-47 code such as hi-IN, en-IN, ta-IN"}},
+        "required": ["code"], "additionalProperties": False}}}
+TOOLS: list[dict[str, Any]] = [END_CALL, TRANSFER, SCHEDULE_CALLBACK, MARK_DO_NOT_CALL, SWITCH_LANGUAGE]
 
 
 def guardrail_instruction(name: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any, AsyncIterator
 
 from app.voice.context import CallContext, ScriptView
 from app.voice.providers.base import LLMEvent, Message, TextDelta, ToolCall
+from app.voice.language_switch import base, requested_language
 from app.voice.providers.scripted_tools import ToolTrigger
 
 FAREWELLS = ("bye", "goodbye", "good bye", "that's all", "thats all", "no thanks", "no thank you", "alvida",
@@ -24,6 +25,10 @@ DO_NOT_CALL = ("do not call", "don't call", "dont call", "stop calling", "never 
                "call mat karo", "phone mat karo")
 CALL_LATER = ("call me later", "call me back", "call back", "call me tomorrow", "call tomorrow", "baad mein",
               "baad me", "busy right now", "call me in the evening", "call me at")
+SWITCHED = {"hi": "Theek hai, ab main Hindi mein baat karti hoon.", "en": "Sure, I will speak in English now.",
+            "ta": "Sari, ippo naan Tamil-il pesugiren.", "te": "Sare, ippudu nenu Telugu lo matladutanu.",
+            "kn": "Sari, eega naanu Kannadadalli maatanaaduttene.", "mr": "Theek aahe, aata mi Marathit bolte.",
+            "bn": "Thik ache, ekhon ami Banglay kotha bolbo."}
 HUMAN = ("human", "person", "agent", "representative", "someone", "transfer", "manager", "real person")
 STOPWORDS = frozenset("the a an is are do does you your i me my we to of for in on at it this that and or "
                       "what how when where can could would will with about have has there".split())
@@ -65,6 +70,9 @@ class ScriptedPolicy:
             return self._after_tool(messages), None
         said = [m.get("content") or "" for m in messages if m.get("role") == "user"]
         last = said[-1] if said else ""
+        asked = requested_language(last)
+        if asked is not None:    # the session has switched already: confirm in the new language
+            return SWITCHED.get(base(asked), SWITCHED["en"]), None
         if "mark_do_not_call" in offered and _has(last, DO_NOT_CALL):
             return ("I am sorry for the trouble. We will not call you again. Goodbye!",
                     ToolCall("mark_do_not_call", {"reason": last[:200]}))
