@@ -19,6 +19,16 @@ export function transcriptList({ live = false } = {}) {
         Number.isFinite(seconds) ? h("span", { class: "at muted" }, `${seconds.toFixed(1)} s`) : null,
         h("span", { class: "text" }, text)));
     },
+    tool({ tool, status, latency_ms: latency, latencyMs, at, arguments: args, result }) {
+      // A tool the agent called (issue 16): what it asked, how it went, the start of the answer.
+      const ms = latency ?? latencyMs;
+      const seconds = Number(at);
+      list.append(h("li", { class: `note tool ${status}`, dataset: { kind: "tool", tool, status } },
+        h("span", { class: "speaker" }, "Tool"),
+        Number.isFinite(seconds) ? h("span", { class: "at muted" }, `${seconds.toFixed(1)} s`) : null,
+        h("span", { class: "text" }, `${tool}(${JSON.stringify(args ?? {})}) → ${status}`,
+          ms != null ? ` in ${ms} ms` : "", result ? h("span", { class: "muted" }, ` ${String(result).slice(0, 160)}`) : null)));
+    },
     note(text, kind = "status") {
       list.append(h("li", { class: `note ${kind}`, dataset: { kind } }, text));
     },
@@ -28,5 +38,6 @@ export function transcriptList({ live = false } = {}) {
 export function describeStatus(event) {
   const status = event.status || "status";
   if (status === "transfer_initiated") return `Transfer to ${event.target || "a human queue"} started`;
+  if (status === "language_switched") return `Language switched to ${event.language}`;
   return `Status: ${status.replaceAll("_", " ")}${event.target ? ` (${event.target})` : ""}`;
 }

@@ -7,7 +7,9 @@ import { transcriptList } from "../transcript.js";
 const CALL = `query($uuid: ID!) {
   call(uuid: $uuid) { uuid callType flowUuid customerUuid fromNumber toNumber duration durationFormatted outcome
     sentiment summary recordingUrl keyDetails startedAt endedAt status endReason
-    transcript { speaker text timestamp } }
+    transcript { speaker text timestamp }
+    toolCalls { tool arguments status httpStatus latencyMs result at }
+    callbacks { uuid dueAt note status } }
   callWebhookDeliveries(callUuid: $uuid) { deliveryId webhookName eventType status attempts createdAt
     lastResponseStatus lastError lastAttemptAt } }`;
 
@@ -57,8 +59,15 @@ export async function render(root, { api, params }) {
     : h("p", { class: "muted" }, "No recording for this call.");
 
   const transcript = transcriptList();
-  for (const turn of call.transcript) transcript.turn(turn);
-  if (!call.transcript.length) transcript.note("No transcript.");
+  // Turns and tool calls on one timeline, by seconds into the call.
+  const timeline = [...call.transcript.map((turn) => ({ at: Number(turn.timestamp), turn })),
+    ...(call.toolCalls || []).map((tool) => ({ at: Number(tool.at), tool }))].sort((a, b) => a.at - b.at);
+  for (const item of timeline) {
+    if (item.turn) transcript.turn(item.turn);
+    else transcript.tool(item.tool);
+  }
+  if (!timeline.length) transcript.note("No transcript.");
+  const callbacks = call.callbacks || [];
 
   const qms = details.qms_scores && typeof details.qms_scores === "object" ? Object.entries(details.qms_scores) : [];
   const others = Object.fromEntries(Object.entries(details).filter(([key]) => !["extraction", "qms_scores"].includes(key)));
@@ -80,6 +89,9 @@ export async function render(root, { api, params }) {
     call.summary ? section("summary", "Summary", h("p", {}, call.summary)) : null,
     section("recording-title", "Recording", recording),
     section("transcript-title", "Transcript", transcript.element),
+    callbacks.length ? section("callbacks", "Callbacks", h("ul", {}, callbacks.map((callback) =>
+      h("li", { dataset: { callback: callback.uuid } }, `${formatTime(callback.dueAt)} · ${callback.status}`,
+        callback.note ? h("span", { class: "muted" }, ` — ${callback.note}`) : null)))) : null,
     section("extraction", "Extraction", details.extraction ? jsonView(details.extraction)
       : h("p", { class: "muted" }, "No extraction.")),
     section("qms", "QMS scores", qms.length

@@ -24,6 +24,19 @@ function branchCounts(branches) {
   return { query: `query(${definitions}) { ${fields} }`, variables, shown };
 }
 
+const MAX_CALLBACK_FLOWS = 20; // one aliased field per outbound flow
+
+// Callbacks callers asked for (issue 16), queued and done, per outbound flow: one request for the board.
+function callbackQuery(flows) {
+  const shown = flows.filter((flow) => flow.kind === "outbound").slice(0, MAX_CALLBACK_FLOWS);
+  if (!shown.length) return null;
+  const variables = Object.fromEntries(shown.map((flow, index) => [`f${index}`, flow.uuid]));
+  const definitions = shown.map((_, index) => `$f${index}: ID!`).join(", ");
+  const fields = shown.map((_, index) => `c${index}: flowCallbacks(uuid: $f${index}) { uuid customerUuid dueAt note status }`)
+    .join(" ");
+  return { query: `query(${definitions}) { ${fields} }`, variables, shown };
+}
+
 export async function render(root, { api }) {
   const message = statusLine("alert");
   const flowsArea = h("div", { class: "flows", "data-testid": "flows" });
@@ -95,6 +108,19 @@ export async function render(root, { api }) {
     statisticsFlow.replaceChildren(h("option", { value: "" }, "All flows"),
       ...data.flows.map((flow) => h("option", { value: flow.uuid }, flow.name)));
     statisticsFlow.value = data.flows.some((flow) => flow.uuid === chosen) ? chosen : "";
+    const callbacks = callbackQuery(data.flows);
+    if (callbacks) {
+      const found = await api.graphql(callbacks.query, callbacks.variables);
+      callbacks.shown.forEach((flow, index) => {
+        const list = found[`c${index}`].filter((callback) => callback.status === "queued");
+        const card = flowsArea.querySelector(`[data-flow="${flow.uuid}"]`);
+        if (!card || !list.length) return;
+        card.append(h("div", { class: "callbacks", "data-testid": "callbacks" }, h("h4", {}, `Callbacks (${list.length})`),
+          h("ul", {}, list.map((callback) => h("li", { dataset: { callback: callback.uuid } },
+            `${new Date(callback.dueAt).toLocaleString()} · `, h("code", {}, callback.customerUuid),
+            callback.note ? h("span", { class: "muted" }, ` — ${callback.note}`) : null)))));
+      });
+    }
 
     const rows = [h("tr", {}, h("th", { scope: "row" }, "All customers"),
       h("td", { class: "number", "data-testid": "customer-total" }, String(data.customerCount.count)))];

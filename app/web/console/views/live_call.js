@@ -76,6 +76,7 @@ export async function render(root, { api, navigate, params }) {
     seen.add(seq);
     if (type === "start") state.textContent = `In progress since ${formatTime(event.started_at)}`;
     else if (type === "transcript") transcript.turn(event);
+    else if (type === "tool") transcript.tool(event);
     else if (type === "status") {
       transcript.note(describeStatus(event));
       state.textContent = describeStatus(event);
