@@ -91,6 +91,8 @@ class Receiver:
     """The local webhook receiver: verifies every delivery's signature and queues the events."""
 
     secret: str = ""
+    tools_secret: str = ""          # signs the in-call tool requests (GET /tools/secret)
+    tool_calls: int = 0
     events: asyncio.Queue = field(default_factory=asyncio.Queue)
     rejected: int = 0
     url: str = ""
@@ -99,6 +101,7 @@ class Receiver:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> "Receiver":
         app = web.Application()
         app.router.add_post("/hooks", self._hook)
+        app.router.add_post("/tools/order-status", self._order_status)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -116,6 +119,22 @@ class Receiver:
         key = self.secret.encode() if self.secret else b""   # the whole secret string, as the spec says
         expected = hmac.new(key, body, hashlib.sha256).hexdigest()
         return bool(signature) and hmac.compare_digest(expected, signature)
+
+    @property
+    def tool_url(self) -> str:
+        return self.url.removesuffix("/hooks") + "/tools/order-status"
+
+    async def _order_status(self, request: web.Request) -> web.Response:
+        """The workflow service's in-call tool: an order's status, for a signed request only."""
+        body = await request.read()
+        key = self.tools_secret.encode()
+        expected = hmac.new(key, body, hashlib.sha256).hexdigest()
+        if not self.tools_secret or not hmac.compare_digest(expected, request.headers.get("X-NN-Signature", "")):
+            self.rejected += 1
+            return web.json_response({"detail": "bad signature"}, status=401)
+        self.tool_calls += 1
+        order = str(json.loads(body).get("arguments", {}).get("order_id") or "")
+        return web.json_response({"order_id": order, "status": "out for delivery", "eta": "tomorrow evening"})
 
     async def _hook(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -160,9 +179,11 @@ def _customers(count: int, rng: random.Random) -> list[dict[str, Any]]:
             continue
         phones.add(phone)
         product = rng.choice(PRODUCTS)
+        metadata: dict[str, Any] = {"product_interest": product, "cart_value": rng.randrange(80, 1200)}
+        if len(records) % 3 == 0:   # every third customer asks about an order: the in-call tool looks it up
+            metadata["order_id"] = "4512"
         records.append({"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "phone": phone,
-                        "tags": ["Demo:Spring"], "preferred_language": "en",
-                        "metadata": {"product_interest": product, "cart_value": rng.randrange(80, 1200)}})
+                        "tags": ["Demo:Spring"], "preferred_language": "en", "metadata": metadata})
     return records
 
 
@@ -177,6 +198,7 @@ class Demo:
         self.done: set[str] = set()
         self.tasks: set[asyncio.Task] = set()
         self.metadata_written = 0
+        self.tool_added = False
         self.hook_id: str | None = None
 
     def say(self, text: str) -> None:
@@ -229,11 +251,32 @@ class Demo:
         flow = await self.api.call("POST", "/flows", json={
             "kind": "outbound", "name": "Spring Reactivation (demo)", "provider": "sarvam",
             "voice_agent_id": agent["uuid"], "script_id": script["uuid"], "branches": ["Demo:Spring"],
-            "config": {"persona_prompt": "You are Aria, a friendly advisor at Luminary Home."}, "status": "active"})
+            "config": {"persona_prompt": "You are Aria, a friendly advisor at Luminary Home.",
+                       "tool_triggers": [{"tool": "order_status", "keywords": ["order"],
+                                          "arguments": {"order_id": "{digits}"}, "say": "Let me check your order.",
+                                          "reply": "Your order is {status}, arriving {eta}."}]},
+            "status": "active"})
+        await self._add_tool(agent["uuid"])
         written = await self.api.call("POST", "/customers/bulk", json={"customers": _customers(self.count, rng)})
         if written.get("errors"):
             raise DemoError(f"customers were refused: {written['errors'][:3]}")
         return flow
+
+    async def _add_tool(self, agent_id: str) -> None:
+        """The agent's in-call tool `order_status`, answered by the receiver; a refused URL is explained."""
+        if self.receiver is None or not self.hook_id:
+            return
+        self.receiver.tools_secret = (await self.api.call("GET", "/tools/secret"))["secret"]
+        try:
+            await self.api.call("POST", f"/agents/{agent_id}/tools", json={
+                "name": "order_status", "description": "The status of the caller's order by its number.",
+                "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}},
+                               "required": ["order_id"]},
+                "url": self.receiver.tool_url, "timeout_seconds": 5,
+                "speak_while_waiting": "One moment while I look up your order."})
+            self.tool_added = True
+        except ApiError as error:
+            self.say(f"The in-call tool was refused ({error.detail}): the calls go on without it.")
 
     async def run(self) -> dict[str, Any]:
         started = time.monotonic()
@@ -270,9 +313,12 @@ class Demo:
         checked = f"webhook deliveries with a bad signature: {rejected}" if self.hook_id else \
             "webhook deliveries: skipped (no receiver)"
         self.say(f"Post-call extractions written back: {self.metadata_written}; {checked}")
+        if self.tool_added and self.receiver is not None:
+            self.say(f"In-call tool requests answered by the receiver (order_status): {self.receiver.tool_calls}")
         self.say(f"Finished in {time.monotonic() - started:.1f} s")
         return {"flow": flow, "queued": queued, "stats": stats, "completed": completed,
-                "metadata_written": self.metadata_written, "rejected": rejected, "receiver": bool(self.hook_id)}
+                "metadata_written": self.metadata_written, "rejected": rejected, "receiver": bool(self.hook_id),
+                "tool_calls": self.receiver.tool_calls if self.receiver is not None else 0}
 
     async def _follow(self, queued: int, started: float) -> bool | None:
         """Until `campaign.completed`, then until the calls it counts have reported: a connected call's

@@ -81,7 +81,9 @@ def utterances(name: str, metadata: dict[str, Any], rng: random.Random) -> list[
     interest = metadata.get("product_interest") or metadata.get("last_order") or metadata.get("interest")
     first = name.split()[0] if name else "there"
     lines = [rng.choice(["Hello, who is this?", "Hi, yes, speaking.", f"Hello, this is {first}."])]
-    if interest:
+    if metadata.get("order_id"):   # the demo's in-call tool: the agent looks the order up
+        lines.append(f"Can you check my order {' '.join(str(metadata['order_id']))} please?")
+    elif interest:
         lines.append(rng.choice([f"Oh yes, I was looking at the {interest}.",
                                  f"Right, the {interest}. Is it still available?"]))
     else:
