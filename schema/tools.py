@@ -42,7 +42,8 @@ class ToolType:
     def of(cls, view: ToolView) -> "ToolType":
         return cls(uuid=strawberry.ID(view.uuid), scope=ToolScopeType(view.scope.value),
                    owner_uuid=strawberry.ID(view.owner_uuid), name=view.name, description=view.description,
-                   parameters=view.parameters, method=view.method.value, url=view.url, headers=view.headers,
+                   parameters=JSON(view.parameters), method=view.method.value, url=view.url,
+                   headers=JSON(view.headers),
                    timeout_seconds=view.timeout_seconds, speak_while_waiting=view.speak_while_waiting,
                    created_at=view.created_at, updated_at=view.updated_at)
 

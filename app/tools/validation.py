@@ -11,11 +11,26 @@ from jsonschema.exceptions import SchemaError
 
 from app.errors import Invalid
 from app.integrations.fields import MASK
-from app.services import validation as check
 from app.tools.definitions import (BUILTIN_NAMES, DEFAULT_TIMEOUT_SECONDS, MAX_DESCRIPTION, MAX_HEADER_BYTES,
                                    MAX_HEADERS, MAX_NAME, MAX_PARAMETERS_BYTES, MAX_TIMEOUT_SECONDS,
                                    MAX_WAITING_LINE, ToolMethod)
 from app.webhooks.addresses import AddressPolicy, check_url
+
+
+def _text(field: str, value: Any, *, max_length: int, required: bool = True) -> str | None:
+    if value is None:
+        if required:
+            raise Invalid(f"{field} is required")
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"{field} must be a string")
+    value = value.strip()
+    if required and not value:
+        raise Invalid(f"{field} must not be empty")
+    if len(value) > max_length:
+        raise Invalid(f"{field} must be at most {max_length} characters")
+    return value or None
+
 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
@@ -25,7 +40,7 @@ RESERVED_HEADERS = frozenset({"host", "content-length", "content-type", "transfe
 
 
 def name(value: Any) -> str:
-    text = check.text("name", value, max_length=MAX_NAME)
+    text = _text("name", value, max_length=MAX_NAME)
     assert text is not None
     if not NAME.match(text):
         raise Invalid("name must be snake_case: lowercase letters, digits and '_', starting with a letter")
@@ -35,7 +50,7 @@ def name(value: Any) -> str:
 
 
 def description(value: Any) -> str:
-    text = check.text("description", value, max_length=MAX_DESCRIPTION)
+    text = _text("description", value, max_length=MAX_DESCRIPTION)
     assert text is not None
     return text
 
@@ -112,4 +127,4 @@ def timeout_seconds(value: Any) -> float:
 
 
 def speak_while_waiting(value: Any) -> str | None:
-    return check.text("speak_while_waiting", value, max_length=MAX_WAITING_LINE, required=False)
+    return _text("speak_while_waiting", value, max_length=MAX_WAITING_LINE, required=False)
