@@ -383,7 +383,7 @@ async def run_embedded(customers: int, seed: int, timeout: float, data_dir: Path
     from app.config import Settings
     from app.db.setup import close_database, open_database
     from app.main import create_app
-    from app.services.organisations import create_organisation
+    from app.organisations.service import create_organisation
 
     directory = data_dir or Path(tempfile.mkdtemp(prefix="voiceai-demo-"))
     directory.mkdir(parents=True, exist_ok=True)

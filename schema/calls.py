@@ -13,7 +13,7 @@ from app.calls.payloads import recording_url
 from app.calls.service import CallFilter
 from app.db.models import Call
 from app.errors import Unavailable
-from app.services.flow_metrics import mm_ss
+from app.flows.metrics import mm_ss
 from schema.context import Info, org_of
 from schema.inputs import provided
 from schema.rate_limit import RateLimit

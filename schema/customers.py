@@ -13,9 +13,9 @@ from strawberry.scalars import JSON
 
 from app.db.models import Customer
 from app.errors import Invalid
-from app.services.customer_bulk import RowError
-from app.services.customer_import import ImportResult
-from app.services.customers import CustomerFilter
+from app.customers.bulk import RowError
+from app.customers.importer import ImportResult
+from app.customers.service import CustomerFilter
 from schema.calls import CallType
 from schema.context import Info, org_of
 from schema.inputs import provided

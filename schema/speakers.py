@@ -13,7 +13,7 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from app.db.models import DatasetSample, Speaker
-from app.services.speakers import CREATED_MESSAGE, DatasetStats, ReferenceAudio
+from app.speakers.service import CREATED_MESSAGE, DatasetStats, ReferenceAudio
 from schema.context import Info, org_of
 from schema.rate_limit import RateLimit
 

@@ -85,7 +85,7 @@ async def seed(organisation_id: str, calls: int, webhooks: int) -> list[str]:
 
 async def main(args: argparse.Namespace) -> dict:
     from app.db.setup import close_database, open_database
-    from app.services.organisations import create_organisation
+    from app.organisations.service import create_organisation
     from app.webhooks.call_deliveries import call_deliveries
 
     directory = tempfile.mkdtemp(prefix="bench-call-deliveries-")

@@ -33,7 +33,7 @@ from typing import Any, AsyncIterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.calls.reporting import CallType  # noqa: E402
+from app.calls.contract import CallType  # noqa: E402
 from app.voice.audio import silence, tone  # noqa: E402
 from app.voice.context import CallContext, ScriptView  # noqa: E402
 from app.voice.providers.base import Providers, TextDelta, Transcript, Voice  # noqa: E402

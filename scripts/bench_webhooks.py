@@ -163,7 +163,7 @@ async def parent(args: argparse.Namespace) -> dict:
     from app.db.models import WebhookDelivery
     from app.db.setup import close_database, open_database
     from app.platform import Platform
-    from app.services.organisations import create_organisation
+    from app.organisations.service import create_organisation
     from app.webhooks.outbox import MAX_ATTEMPTS
 
     port = free_port()

@@ -18,7 +18,7 @@ from app.calls.queues import HumanQueueService
 from app.db.models import Call
 from app.errors import Conflict, Invalid, NotFound, Unavailable
 from app.events import EventBus
-from app.services import validation as check
+from app import field_checks as check
 
 CALL_TYPES = ("inbound", "outbound", "test")
 OUTCOMES = ("connected", "voicemail", "no-answer", "failed", "warm_transfer")

@@ -20,8 +20,8 @@ from tortoise.transactions import in_transaction
 from app.db.models import Customer
 from app.db.sql import dialect, execute, execute_many, fetch, placeholders
 from app.ids import new_id
-from app.services import customer_tags
-from app.services.customer_fields import merged
+from app.customers import tags as customer_tags
+from app.customers.fields import merged
 
 Mode = Literal["upsert", "append"]
 MODES = ("upsert", "append")

@@ -18,8 +18,8 @@ from typing import IO, Any
 from tortoise.transactions import in_transaction
 
 from app.errors import Invalid
-from app.services.customer_bulk import RowError, first_of_each_phone, write_batch
-from app.services.customers import check_records
+from app.customers.bulk import RowError, first_of_each_phone, write_batch
+from app.customers.service import check_records
 
 BATCH = 1000
 MAX_REPORTED_ERRORS = 1000

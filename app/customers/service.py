@@ -14,10 +14,10 @@ from app.db.models import Call, Customer
 from app.db.sql import dialect, fetch, placeholders
 from app.errors import Conflict, Invalid, NotFound
 from app.ids import new_id
-from app.services import customer_tags
-from app.services import validation as check
-from app.services.customer_bulk import MODES, BatchResult, Row, RowError, first_of_each_phone, write_batch
-from app.services.customer_fields import KNOWN, customer_fields, merged
+from app.customers import tags as customer_tags
+from app import field_checks as check
+from app.customers.bulk import MODES, BatchResult, Row, RowError, first_of_each_phone, write_batch
+from app.customers.fields import KNOWN, customer_fields, merged
 
 MAX_LIMIT = 100
 MAX_BULK = 1000

@@ -15,7 +15,7 @@ from app.config import Settings
 from app.db.models import Call, Campaign, Customer, DialJob, DoNotCall, Flow
 from app.errors import Conflict, NotFound
 from app.ids import new_id
-from app.services.customer_tags import customers_with_any, tag_ids
+from app.customers.tags import customers_with_any, tag_ids
 from app.webhooks.outbox import WebhookOutbox
 
 ACTIVE_JOBS = ("queued", "dialling")

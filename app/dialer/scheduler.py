@@ -27,13 +27,13 @@ from typing import Any, Callable, Iterable
 from tortoise.expressions import Case, F, Q, When
 from tortoise.transactions import in_transaction
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd
 from app.config import Settings
 from app.db.models import Call, Campaign, DialJob
 from app.db.sql import dialect
 from app.dialer import pacing, window
 from app.dialer.campaigns import CampaignService
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.ids import new_id
 from app.telephony.base import DialRequest, DialResult
 from app.telephony.reconcile import CallReconciler

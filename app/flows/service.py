@@ -10,11 +10,11 @@ from tortoise.transactions import in_transaction
 from app.db.models import Flow, Script
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.ids import new_id
-from app.services import validation as check
-from app.services.agents import AgentService
-from app.services.flow_fields import KINDS, STATUSES, check_dates, plain_fields
-from app.voices import catalog
-from app.voices.custom_voices import find_custom_voice
+from app import field_checks as check
+from app.agents.service import AgentService
+from app.flows.fields import KINDS, STATUSES, check_dates, plain_fields
+from app.voice_catalog import catalog
+from app.voice_catalog.custom_voices import find_custom_voice
 
 LINE_TAKEN = "phone_number is already the line of another active inbound flow"
 TOGGLE = {"draft": "active", "active": "paused", "paused": "active"}

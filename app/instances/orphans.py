@@ -18,9 +18,9 @@ from typing import Any, Callable
 
 from tortoise.expressions import Q
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd
 from app.db.models import Call
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.errors import DomainError
 from app.instances.leases import LeaseStore, utc_now
 from app.telephony.base import CallDetails, DetailsUnavailable

@@ -18,11 +18,11 @@ from app.blobs import BlobStore
 from app.db.models import DatasetSample, Speaker
 from app.errors import Conflict, Invalid, NotFound, TooLarge, Unavailable
 from app.ids import new_id
-from app.services import validation as check
-from app.voices import catalog
-from app.voices.audio_probe import CONTENT_TYPES, AudioInfo, check_duration, probe_async
-from app.voices.custom_voices import custom_voice_uuid
-from app.voices.nextneural import JobStatus, SampleUpload, VoiceCloner
+from app import field_checks as check
+from app.voice_catalog import catalog
+from app.voice_catalog.audio_probe import CONTENT_TYPES, AudioInfo, check_duration, probe_async
+from app.voice_catalog.custom_voices import custom_voice_uuid
+from app.voice_catalog.nextneural import JobStatus, SampleUpload, VoiceCloner
 
 log = logging.getLogger(__name__)
 

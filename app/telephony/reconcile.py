@@ -24,11 +24,11 @@ from typing import Any, Callable
 
 from tortoise.expressions import Q
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd
 from app.config import Settings
 from app.db.models import Call
 from app.dialer.campaigns import utc_now
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.errors import DomainError
 from app.telephony.base import CallDetails, DetailsUnavailable
 from app.telephony.simulator import CALL_SID_PREFIX

@@ -32,7 +32,7 @@ from typing import Any
 
 import aiohttp
 
-from app.calls.reporting import CallEnd, CallReporter
+from app.calls.contract import CallEnd, CallReporter
 from app.db.models import Call, Customer
 from app.telephony.base import CallDetails, DetailsUnavailable, DialRequest, DialResult
 

@@ -15,7 +15,7 @@ from typing import Mapping
 
 from tortoise.expressions import Q
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd
 from app.db.models import Call
 from app.errors import Forbidden, Invalid, NotFound
 from app.integrations.service import IntegrationService

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Protocol
 
-from app.calls.reporting import CallAnalysis, CallEnd, Speaker
+from app.calls.contract import CallAnalysis, CallEnd, Speaker
 from app.voice.analysis_schema import analysis_schema, validator
 
 log = logging.getLogger("app.voice.analysis")

@@ -18,7 +18,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Any, Coroutine
 
-from app.calls.reporting import CallEnd, CallReporter, CallStart, CallType
+from app.calls.contract import CallEnd, CallReporter, CallStart, CallType
 from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.audio import FRAME_MS
 from app.voice.clock import Clock, MonotonicClock

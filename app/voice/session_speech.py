@@ -17,7 +17,7 @@ import logging
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Coroutine
 
-from app.calls.reporting import Speaker
+from app.calls.contract import Speaker
 from app.voice.player import AudioPlayer
 from app.voice.sentences import SentenceSplitter
 from app.voice.utterance import Utterance, UtteranceState

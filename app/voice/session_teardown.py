@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd
 from app.voice.utterance import UtteranceState
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from app.calls.reporting import Speaker
+from app.calls.contract import Speaker
 from app.voice.analysis import Turn
 
 if TYPE_CHECKING:

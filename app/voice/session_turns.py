@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from app.calls.reporting import CallCommand, Speaker
+from app.calls.contract import CallCommand, Speaker
 from app.voice.backchannel import is_backchannel
 from app.voice.session_inbox import CallerTurn, Dtmf, Noise, Silence
 

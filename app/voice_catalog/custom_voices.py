@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.db.models import Speaker
-from app.voices import catalog
-from app.voices.catalog import VoiceProvider
+from app.voice_catalog import catalog
+from app.voice_catalog.catalog import VoiceProvider
 
 PROVIDER = VoiceProvider.NEXTNEURAL.value
 COLUMNS = ("name", "language", "deployed", "voice_model", "organisation_id")

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 from app.db.models import Webhook, WebhookLog
 from app.errors import Invalid, NotFound
 from app.ids import new_id
-from app.services import validation as check
+from app import field_checks as check
 from app.webhooks.addresses import AddressPolicy, check_url
 from app.webhooks.outbox import EVENT_TYPES, PING, WebhookOutbox, iso, utc_now
 from app.webhooks.signing import SecretBox, new_secret

@@ -14,7 +14,7 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from app.calls.channels import live_calls
-from app.calls.reporting import CallEnd, Speaker
+from app.calls.contract import CallEnd, Speaker
 from tests.calls.conftest import now, start_call
 from tests.console.conftest import open_console, screenshot_path, until, watched
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import aiohttp
 import pytest_asyncio
 
-from app.calls.reporting import CallAnalysis, CallEnd
+from app.calls.contract import CallAnalysis, CallEnd
 from app.db.models import Call, WebhookDelivery
 from app.ids import new_id
 from app.telephony.base import DialRequest, DialResult

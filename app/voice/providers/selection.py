@@ -23,7 +23,7 @@ from app.voice.providers.base import Providers, SpeechToText, TextToSpeech
 from app.voice.providers.espeak_tts import EspeakTTS
 from app.voice.providers.fallback import FallbackCounter, FallbackTTS, with_local_stt
 from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
-from app.voices.catalog import ELEVENLABS_DEFAULT_VOICE
+from app.voice_catalog.catalog import ELEVENLABS_DEFAULT_VOICE
 
 # Remote provider classes by the name their fallbacks are counted under.
 PROVIDER_NAMES = {"SarvamTTS": "sarvam", "SarvamStreamingTTS": "sarvam", "SarvamSTT": "sarvam",
