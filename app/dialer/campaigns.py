@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable
 
 from tortoise.transactions import in_transaction
@@ -17,6 +17,7 @@ from app.errors import Conflict, NotFound
 from app.ids import new_id
 from app.customers.tags import customers_with_any, tag_ids
 from app.webhooks.outbox import WebhookOutbox
+from app.utc import utc_now
 
 ACTIVE_JOBS = ("queued", "dialling")
 BATCH = 1000
@@ -26,10 +27,6 @@ BATCH = 1000
 class Launched:
     flow_id: str
     customers_queued: int
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class CampaignService:

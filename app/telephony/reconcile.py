@@ -27,12 +27,12 @@ from tortoise.expressions import Q
 from app.calls.contract import CallEnd
 from app.config import Settings
 from app.db.models import Call
-from app.dialer.campaigns import utc_now
 from app.telephony.carriers import CarrierDirectory
 from app.errors import DomainError
 from app.telephony.base import CallDetails, DetailsUnavailable
 from app.telephony.simulator import CALL_SID_PREFIX
 from app.telephony.status import ExotelStatusService, StatusUpdate
+from app.utc import utc_now
 
 log = logging.getLogger("app.telephony.reconcile")
 UNKNOWN = "status unknown"
