@@ -1,8 +1,8 @@
 """Rewrite imports and paths that still name a module from before the package-per-domain moves (issue 14).
 
 For branches cut before the moves: after merging one, run `python scripts/rewrite_moved_imports.py` from the
-repository root; it rewrites dotted names (`app.services.customers` -> `app.customers.service`), file paths
-(`app/services/customers.py`) and `from app.services import customers` lines in every tracked text file, and
+repository root; it rewrites dotted names (`app.services.customers` -> `app.customers.service`), the same
+modules written as file paths, and `from app.services import customers` lines in every tracked text file, and
 prints the files it changed. Idempotent. Delete once no branch from before the moves is left.
 """
 
@@ -13,40 +13,45 @@ import re
 import subprocess
 
 MOVES = [
-    ("app/services/customers.py", "app/customers/service.py"),
-    ("app/services/customer_bulk.py", "app/customers/bulk.py"),
-    ("app/services/customer_fields.py", "app/customers/fields.py"),
-    ("app/services/customer_import.py", "app/customers/importer.py"),
-    ("app/services/customer_tags.py", "app/customers/tags.py"),
-    ("app/services/flows.py", "app/flows/service.py"),
-    ("app/services/flow_fields.py", "app/flows/fields.py"),
-    ("app/services/flow_metrics.py", "app/flows/metrics.py"),
-    ("app/services/agents.py", "app/agents/service.py"),
-    ("app/services/scripts.py", "app/scripts/service.py"),
-    ("app/services/speakers.py", "app/speakers/service.py"),
-    ("app/services/samples.py", "app/samples/service.py"),
-    ("app/services/organisations.py", "app/organisations/service.py"),
-    ("app/services/validation.py", "app/field_checks.py"),
-    ("app/voices/__init__.py", "app/voice_catalog/__init__.py"),
-    ("app/voices/catalog.py", "app/voice_catalog/catalog.py"),
-    ("app/voices/audio_probe.py", "app/voice_catalog/audio_probe.py"),
-    ("app/voices/custom_voices.py", "app/voice_catalog/custom_voices.py"),
-    ("app/voices/nextneural.py", "app/voice_catalog/nextneural.py"),
-    ("app/voices/preview.py", "app/samples/preview.py"),
-    ("app/calls/reporting.py", "app/calls/contract.py"),
-    ("app/client_address.py", "app/web/forwarded_for.py"),
-    ("app/web/client_address.py", "app/web/client_ip.py"),
-    ("app/telephony/accounts.py", "app/integrations/accounts.py"),
-    ("app/dialer/carriers.py", "app/telephony/carriers.py"),
-    ("tests/voices/__init__.py", "tests/voice_catalog/__init__.py"),
-    ("tests/voices/test_catalog.py", "tests/voice_catalog/test_catalog.py"),
+    ("app.services.customers", "app.customers.service"),
+    ("app.services.customer_bulk", "app.customers.bulk"),
+    ("app.services.customer_fields", "app.customers.fields"),
+    ("app.services.customer_import", "app.customers.importer"),
+    ("app.services.customer_tags", "app.customers.tags"),
+    ("app.services.flows", "app.flows.service"),
+    ("app.services.flow_fields", "app.flows.fields"),
+    ("app.services.flow_metrics", "app.flows.metrics"),
+    ("app.services.agents", "app.agents.service"),
+    ("app.services.scripts", "app.scripts.service"),
+    ("app.services.speakers", "app.speakers.service"),
+    ("app.services.samples", "app.samples.service"),
+    ("app.services.organisations", "app.organisations.service"),
+    ("app.services.validation", "app.field_checks"),
+    ("app.voices.__init__", "app.voice_catalog.__init__"),
+    ("app.voices.catalog", "app.voice_catalog.catalog"),
+    ("app.voices.audio_probe", "app.voice_catalog.audio_probe"),
+    ("app.voices.custom_voices", "app.voice_catalog.custom_voices"),
+    ("app.voices.nextneural", "app.voice_catalog.nextneural"),
+    ("app.voices.preview", "app.samples.preview"),
+    ("app.calls.reporting", "app.calls.contract"),
+    ("app.client_address", "app.web.forwarded_for"),
+    ("app.web.client_address", "app.web.client_ip"),
+    ("app.telephony.accounts", "app.integrations.accounts"),
+    ("app.dialer.carriers", "app.telephony.carriers"),
+    ("tests.voices.__init__", "tests.voice_catalog.__init__"),
+    ("tests.voices.test_catalog", "tests.voice_catalog.test_catalog"),
 ]
 
 THIS_FILE = "scripts/rewrite_moved_imports.py"
+# Whole directories that went away; paths are built from dotted names, so grepping the tree for the old
+# directories finds nothing, not even this script.
 DIRECTORIES = {
-    "app/services/": "app/",
-    "app/voices/": "app/voice_catalog/",
-    "tests/voices/": "tests/voice_catalog/",
+    f"{old.replace('.', '/')}/": f"{new.replace('.', '/')}/"
+    for old, new in (
+        ("app.services", "app"),
+        ("app.voices", "app.voice_catalog"),
+        ("tests.voices", "tests.voice_catalog"),
+    )
 }
 TEXT_SUFFIXES = (".py", ".md", ".toml", ".cfg", ".ini", ".txt", ".yml", ".yaml")
 FROM_IMPORT = re.compile(
@@ -55,16 +60,12 @@ FROM_IMPORT = re.compile(
 )
 
 
-def dotted(path: str) -> str:
-    return path[:-3].replace("/", ".").removesuffix(".__init__")
+def file_path(module: str) -> str:
+    return module.replace(".", "/") + ".py"
 
 
-MODULES = {
-    dotted(old): dotted(new) for old, new in MOVES if not old.endswith("__init__.py")
-}
-PATHS = {
-    old: new for old, new in MOVES if not old.endswith("__init__.py")
-} | DIRECTORIES
+MODULES = {old: new for old, new in MOVES if not old.endswith(".__init__")}
+PATHS = {file_path(old): file_path(new) for old, new in MODULES.items()} | DIRECTORIES
 
 
 def split_from_import(match: re.Match[str]) -> str:
