@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Union
+
+from app.calls.reporting import CallCommand
 
 from app.voice.providers.base import SpeechTurn
 
@@ -41,3 +44,6 @@ class Dtmf:
 @dataclass(frozen=True)
 class Silence:
     """The caller has been quiet for `silence_timeout`."""
+
+
+InboxItem = Union[CallerTurn, Noise, Dtmf, Silence, CallCommand]
