@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from app.calls.reporting import CallEnd, CallReporter, CallStart, CallType
@@ -35,7 +35,12 @@ from app.voice.player import AudioPlayer
 from app.voice.providers.base import Providers, Voice
 from app.voice.providers.listening import TurnListener
 from app.voice.session_config import SessionConfig
-from app.voice.session_events import CallerSpeechStarted, CallerTurnEnded, SessionEvents, SessionObserver
+from app.voice.session_events import (
+    CallerSpeechStarted,
+    CallerTurnEnded,
+    SessionEvents,
+    SessionObserver,
+)
 from app.voice.session_facts import CallFacts
 from app.voice.session_inbox import CallerTurn, Dtmf, InboxItem, Noise, SessionState
 from app.voice.session_presence import VoicePresence
@@ -120,7 +125,7 @@ class CallSession:
         call_id = facts.call_id = await self.reporter.started(CallStart(
             organisation_id=ctx.organisation_id, call_type=ctx.call_type, flow_id=ctx.flow_id,
             voice_agent_id=ctx.voice_agent_id, customer_id=ctx.customer.id, from_number=ctx.from_number,
-            to_number=ctx.to_number, started_at=datetime.now(timezone.utc),
+            to_number=ctx.to_number, started_at=datetime.now(UTC),
             provider_call_id=ctx.provider_call_id, call_id=ctx.call_id, recording_opt_out=opt_out,
             voice_heard=False))
         if self.config.recordings is not None and not opt_out:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Protocol, Union
+from typing import Protocol
 
 from app.voice.utterance import UtteranceState
 
@@ -75,8 +75,8 @@ class BargeIn:
     cleared_at: float
 
 
-SessionEvent = Union[CallerSpeechStarted, CallerTurnEnded, TranscriptFinal, LlmFirstToken, SentenceReady,
-                     TtsFirstAudio, UtteranceSettled, BargeIn]
+SessionEvent = (CallerSpeechStarted | CallerTurnEnded | TranscriptFinal | LlmFirstToken | SentenceReady
+                | TtsFirstAudio | UtteranceSettled | BargeIn)
 
 
 class SessionObserver(Protocol):

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Union
 
 from app.calls.reporting import CallCommand
-
 from app.voice.providers.base import SpeechTurn
 
 
@@ -46,4 +44,4 @@ class Silence:
     """The caller has been quiet for `silence_timeout`."""
 
 
-InboxItem = Union[CallerTurn, Noise, Dtmf, Silence, CallCommand]
+InboxItem = CallerTurn | Noise | Dtmf | Silence | CallCommand

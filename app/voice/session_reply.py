@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import AsyncGenerator, cast
+from typing import cast
 
 from app.calls.reporting import CallReporter
 from app.voice.clock import Clock

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextlib import aclosing
-from typing import Any, AsyncGenerator, Callable, Coroutine, cast
+from typing import Any, cast
 
 from app.calls.reporting import Speaker
 from app.voice.clock import Clock
@@ -23,7 +24,12 @@ from app.voice.output import CallOutput
 from app.voice.player import AudioPlayer
 from app.voice.providers.base import Providers, Voice
 from app.voice.sentences import SentenceSplitter
-from app.voice.session_events import BargeIn, SessionEvents, TtsFirstAudio, UtteranceSettled
+from app.voice.session_events import (
+    BargeIn,
+    SessionEvents,
+    TtsFirstAudio,
+    UtteranceSettled,
+)
 from app.voice.session_facts import CallFacts
 from app.voice.session_tasks import CallTasks
 from app.voice.session_transcript import Conversation

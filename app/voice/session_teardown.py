@@ -4,7 +4,7 @@ analysis reported. The parts have closed themselves before (`CallSession.wait`).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.calls.reporting import CallEnd, CallReporter
 from app.voice.analysis import CallAnalyser
@@ -16,7 +16,7 @@ log = logging.getLogger("app.voice.session")
 
 async def report_end(facts: CallFacts, now: float, recording: str | None, reporter: CallReporter,
                      analyser: CallAnalyser, conversation: Conversation) -> CallEnd:
-    end = CallEnd(outcome=facts.outcome, ended_at=datetime.now(timezone.utc),
+    end = CallEnd(outcome=facts.outcome, ended_at=datetime.now(UTC),
                   duration_seconds=round(now - facts.started_at), end_reason=facts.end_reason,
                   recording_path=recording, language_detected=facts.language_detected)
     if facts.call_id is not None:

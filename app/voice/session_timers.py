@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from collections.abc import Callable
 
 from app.voice.clock import Clock
 from app.voice.session_config import SessionConfig
@@ -14,7 +14,7 @@ TICK = 0.1
 
 
 async def watch_timers(*, facts: CallFacts, config: SessionConfig, clock: Clock,
-                       inbox: "asyncio.Queue[InboxItem]", idle: Callable[[], bool],
+                       inbox: asyncio.Queue[InboxItem], idle: Callable[[], bool],
                        agent_quiet_since: Callable[[], float]) -> None:
     """Ends the call at `max_duration`; reports `Silence` when nobody has spoken for `silence_timeout`.
     `idle`: nobody speaks, thinks or waits in the inbox; `agent_quiet_since`: when the agent last stopped."""

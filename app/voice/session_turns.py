@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from app.calls.reporting import CallCommand, CallReporter, Speaker
 from app.voice.backchannel import is_backchannel
@@ -27,7 +27,7 @@ class TurnTaking:
     """`caller_speaking`: whether the caller is mid-speech now (a re-prompt then waits)."""
 
     def __init__(self, *, facts: CallFacts, context: CallContext, config: SessionConfig, providers: Providers,
-                 clock: Clock, inbox: "asyncio.Queue[InboxItem]", speech: AgentSpeech, replies: AgentReplies,
+                 clock: Clock, inbox: asyncio.Queue[InboxItem], speech: AgentSpeech, replies: AgentReplies,
                  conversation: Conversation, reporter: CallReporter, events: SessionEvents,
                  caller_speaking: Callable[[], bool]) -> None:
         self._facts = facts
