@@ -172,8 +172,8 @@ class CallSession:
                 if self.presence.turn_ended(self.endpoint.frames_in_turn * FRAME_MS - self.config.endpoint.endpoint_ms):
                     self._voice_heard()
                 started = now - self.endpoint.frames_in_turn * FRAME
-                self.events.emit(CallerTurnEnded(now, started))
                 self.inbox.put_nowait(CallerTurn(self.endpoint.take_audio(), started, self.listener.turn_ended()))
+                self.events.emit(CallerTurnEnded(now, started))
             else:
                 self.listener.noise()
                 self.inbox.put_nowait(Noise())
