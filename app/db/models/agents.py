@@ -13,6 +13,7 @@ class VoiceAgent(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="voice_agents", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=200)
     role = fields.CharField(max_length=200)
     description = fields.TextField(null=True)

@@ -18,16 +18,20 @@ class Call(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="calls", on_delete=fields.CASCADE
     )
+    organisation_id: str
     call_type = fields.CharField(max_length=8, description="inbound, outbound or test")
     flow: fields.ForeignKeyNullableRelation[Flow] = fields.ForeignKeyField(
         "models.Flow", related_name="calls", null=True, on_delete=fields.SET_NULL, db_index=False
     )
+    flow_id: str | None
     customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="calls", null=True, on_delete=fields.SET_NULL, db_index=False
     )
+    customer_id: str | None
     voice_agent: fields.ForeignKeyNullableRelation[VoiceAgent] = fields.ForeignKeyField(
         "models.VoiceAgent", related_name="calls", null=True, on_delete=fields.SET_NULL
     )
+    voice_agent_id: str | None
     from_number = fields.CharField(max_length=32, null=True)
     to_number = fields.CharField(max_length=32, null=True)
     status = fields.CharField(max_length=16, default="queued",

@@ -18,6 +18,7 @@ class Customer(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="customers", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=200)
     search_name = fields.CharField(max_length=200, description="casefolded name for portable case-insensitive search")
     phone = fields.CharField(max_length=16)
@@ -45,6 +46,7 @@ class Tag(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="tags", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=100)
 
     class Meta:
@@ -59,9 +61,11 @@ class CustomerTag(Model):
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="tag_links", on_delete=fields.CASCADE, db_index=False
     )
+    customer_id: str
     tag: fields.ForeignKeyRelation[Tag] = fields.ForeignKeyField(
         "models.Tag", related_name="customer_links", on_delete=fields.CASCADE, db_index=False
     )
+    tag_id: int
 
     class Meta:
         table = "customer_tags"

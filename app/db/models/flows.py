@@ -16,6 +16,7 @@ class Script(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="scripts", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=200)
     opening_line = fields.TextField(null=True)
     talking_points = fields.JSONField(default=list)
@@ -40,6 +41,7 @@ class Flow(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="flows", on_delete=fields.CASCADE
     )
+    organisation_id: str
     kind = fields.CharField(max_length=8)
     name = fields.CharField(max_length=200)
     provider = fields.CharField(max_length=16)
@@ -47,11 +49,13 @@ class Flow(Model):
     voice_agent: fields.ForeignKeyNullableRelation[VoiceAgent] = fields.ForeignKeyField(
         "models.VoiceAgent", related_name="flows", null=True, on_delete=fields.SET_NULL
     )
+    voice_agent_id: str | None
     phone_number = fields.CharField(max_length=16, null=True)
     active_inbound_number = fields.CharField(max_length=16, null=True, unique=True)
     script: fields.ForeignKeyNullableRelation[Script] = fields.ForeignKeyField(
         "models.Script", related_name="flows", null=True, on_delete=fields.RESTRICT
     )
+    script_id: str | None
     branches = fields.JSONField(default=list)
     start_date = fields.DateField(null=True)
     end_date = fields.DateField(null=True)

@@ -19,6 +19,7 @@ class Integration(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="integrations", on_delete=fields.CASCADE
     )
+    organisation_id: str
     provider = fields.CharField(max_length=16, description="exotel or sarvam")
     category = fields.CharField(max_length=16, description="telephony or voice")
     account_sid = fields.CharField(max_length=64, null=True, db_index=True)

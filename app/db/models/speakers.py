@@ -19,6 +19,7 @@ class Speaker(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="speakers", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=64)
     language = fields.CharField(max_length=16)
     description = fields.TextField(null=True)
@@ -46,6 +47,7 @@ class DatasetSample(Model):
     speaker: fields.ForeignKeyRelation[Speaker] = fields.ForeignKeyField(
         "models.Speaker", related_name="samples", on_delete=fields.CASCADE
     )
+    speaker_id: str
     blob_key = fields.CharField(max_length=255)
     audio_format = fields.CharField(max_length=8)
     duration_seconds = fields.FloatField()

@@ -15,6 +15,7 @@ class Webhook(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="webhooks", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=200)
     url = fields.CharField(max_length=2048)
     events = fields.JSONField(default=list)
@@ -41,6 +42,7 @@ class WebhookDelivery(Model):
     webhook: fields.ForeignKeyRelation[Webhook] = fields.ForeignKeyField(
         "models.Webhook", related_name="deliveries", on_delete=fields.CASCADE
     )
+    webhook_id: str
     event_type = fields.CharField(max_length=32)
     payload = fields.JSONField()
     status = fields.CharField(max_length=12, default="pending", description="pending, delivered, failed")
@@ -61,6 +63,7 @@ class WebhookLog(Model):
     webhook: fields.ForeignKeyRelation[Webhook] = fields.ForeignKeyField(
         "models.Webhook", related_name="logs", on_delete=fields.CASCADE
     )
+    webhook_id: str
     delivery_id = fields.CharField(max_length=24)
     attempt = fields.IntField()
     event_type = fields.CharField(max_length=32)
