@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -19,7 +21,7 @@ class VoiceAgent(Model):
     description = fields.TextField(null=True)
     avatar_color = fields.CharField(max_length=7, null=True)
     avatar_initials = fields.CharField(max_length=2, null=True)
-    voice_config = fields.JSONField(null=True)
+    voice_config: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
     is_active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -40,8 +42,8 @@ class Call(Model):
     sentiment = fields.CharField(max_length=8, null=True, description="positive, neutral, negative")
     duration = fields.IntField(null=True, description="seconds")
     summary = fields.TextField(null=True)
-    transcript = fields.JSONField(default=list)
-    key_details = fields.JSONField(default=dict)
+    transcript: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
+    key_details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     provider_call_id = fields.CharField(max_length=128, null=True, db_index=True)
     recording_url = fields.CharField(max_length=1024, null=True, description="the provider recording")
     recording_path = fields.CharField(max_length=1024, null=True, description="a locally stored recording")

@@ -7,6 +7,8 @@ they index the same way on SQLite and PostgreSQL (JSON containment lookups do no
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -23,9 +25,9 @@ class Customer(Model):
     search_name = fields.CharField(max_length=200, description="casefolded name for portable case-insensitive search")
     phone = fields.CharField(max_length=16)
     email = fields.CharField(max_length=320, null=True)
-    tags = fields.JSONField(default=list)
+    tags: fields.JSONField[list[str]] = fields.JSONField(default=list)
     preferred_language = fields.CharField(max_length=8, null=True)
-    metadata = fields.JSONField(default=dict)
+    metadata: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     total_calls = fields.IntField(default=0)
     inbound_calls = fields.IntField(default=0)
     outbound_calls = fields.IntField(default=0)

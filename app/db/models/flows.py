@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -19,8 +21,8 @@ class Script(Model):
     organisation_id: str
     name = fields.CharField(max_length=200)
     opening_line = fields.TextField(null=True)
-    talking_points = fields.JSONField(default=list)
-    faq = fields.JSONField(default=list)
+    talking_points: fields.JSONField[list[Any]] = fields.JSONField(default=list)
+    faq: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     closing_line = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -56,11 +58,11 @@ class Flow(Model):
         "models.Script", related_name="flows", null=True, on_delete=fields.RESTRICT
     )
     script_id: str | None
-    branches = fields.JSONField(default=list)
+    branches: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     start_date = fields.DateField(null=True)
     end_date = fields.DateField(null=True)
-    time_window = fields.JSONField(null=True)
-    config = fields.JSONField(default=dict)
+    time_window: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
+    config: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

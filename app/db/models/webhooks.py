@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -18,8 +20,8 @@ class Webhook(Model):
     organisation_id: str
     name = fields.CharField(max_length=200)
     url = fields.CharField(max_length=2048)
-    events = fields.JSONField(default=list)
-    headers = fields.JSONField(default=dict)
+    events: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    headers: fields.JSONField[dict[str, str]] = fields.JSONField(default=dict)
     secret = fields.TextField(description="Fernet token of the signing secret")
     is_active = fields.BooleanField(default=True)
     last_triggered_at = fields.DatetimeField(null=True)
@@ -44,7 +46,7 @@ class WebhookDelivery(Model):
     )
     webhook_id: str
     event_type = fields.CharField(max_length=32)
-    payload = fields.JSONField()
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField()
     status = fields.CharField(max_length=12, default="pending", description="pending, delivered, failed")
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
@@ -67,7 +69,7 @@ class WebhookLog(Model):
     delivery_id = fields.CharField(max_length=24)
     attempt = fields.IntField()
     event_type = fields.CharField(max_length=32)
-    payload = fields.JSONField()
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField()
     response_status = fields.IntField(null=True)
     success = fields.BooleanField()
     error = fields.CharField(max_length=500, null=True)
