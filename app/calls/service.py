@@ -3,6 +3,7 @@ the metadata deep-merge, the live list and the workflow actions (transfer, end, 
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Mapping
@@ -168,7 +169,7 @@ class CallService:
                                                                        updated_at=call.updated_at)
         return call
 
-    async def live(self, organisation_id: str) -> list[dict[str, Any]]:
+    async def live(self, organisation_id: str) -> builtins.list[dict[str, Any]]:
         calls = await self._live.list(organisation_id)
         return sorted(calls, key=lambda entry: (entry.get("started_at") or "", entry["uuid"]), reverse=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Mapping, Protocol
 
 from tortoise.exceptions import IntegrityError
@@ -94,7 +95,7 @@ class FlowService:
         await flow.delete()
         return flow
 
-    async def _save(self, flow: Flow, update_fields: list[str] | None) -> None:
+    async def _save(self, flow: Flow, update_fields: builtins.list[str] | None) -> None:
         """Claims the inbound line; the unique column makes two organisations racing for it safe."""
         line = flow.phone_number if flow.kind == "inbound" and flow.status == "active" else None
         flow.active_inbound_number = line
