@@ -15,7 +15,10 @@ import json
 import logging
 from collections import defaultdict
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 Event = dict[str, Any]
 logger = logging.getLogger(__name__)
@@ -116,7 +119,7 @@ class RedisEventBus(EventBus):
         self._started = asyncio.Lock()
 
     @property
-    def redis(self):
+    def redis(self) -> Redis:
         return self._redis
 
     def key(self, channel: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Protocol
 
 from app.db.models import InstanceLease
 
@@ -49,7 +49,7 @@ class LeaseStore(Protocol):
 class DatabaseLeaseStore:
     """Works on SQLite and PostgreSQL alike: one row per process, its expiry pushed forward on each renewal."""
 
-    def __init__(self, clock=utc_now) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
 
     async def renew(self, holder: Holder, ttl_seconds: float) -> None:
@@ -66,8 +66,9 @@ class DatabaseLeaseStore:
         ids = list(instance_ids)
         if not ids:
             return set()
-        return set(await InstanceLease.filter(id__in=ids, expires_at__gt=self._clock())
-                   .values_list("id", flat=True))
+        leases = InstanceLease.filter(id__in=ids, expires_at__gt=self._clock())
+        alive: list[str] = await leases.values_list("id", flat=True)  # type: ignore[assignment]  # flat rows typed as tuples
+        return set(alive)
 
     async def prune(self, older_than: timedelta) -> int:
         return await InstanceLease.filter(expires_at__lt=self._clock() - older_than).delete()
