@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Awaitable, Callable
 
 from tortoise.transactions import in_transaction
 
@@ -15,6 +15,7 @@ from app.config import Settings
 from app.db.models import Call, Campaign, Customer, DialJob, DoNotCall, Flow
 from app.errors import Conflict, NotFound
 from app.ids import new_id
+from app.integrations.service import ExotelAccount
 from app.services.customer_tags import customers_with_any, tag_ids
 from app.webhooks.outbox import WebhookOutbox
 
@@ -33,7 +34,8 @@ def utc_now() -> datetime:
 
 
 class CampaignService:
-    def __init__(self, outbox: WebhookOutbox, settings: Settings, *, exotel_account=None,
+    def __init__(self, outbox: WebhookOutbox, settings: Settings, *,
+                 exotel_account: Callable[[str], Awaitable[ExotelAccount | None]] | None = None,
                  clock: Callable[[], datetime] = utc_now) -> None:
         self._outbox = outbox
         self._settings = settings

@@ -103,7 +103,7 @@ class SimulatedCarrier:
         self._behaviour = behaviour or Behaviour()
         self._max_call = max_call_seconds
         self._session: aiohttp.ClientSession | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.placed: list[tuple[DialRequest, str]] = []   # (request, behaviour), for tests and the demo
         self.states: dict[str, str] = {}                   # CallSid -> Exotel status, what reconciliation reads
 
@@ -255,7 +255,7 @@ class _Line:
         self._closed = asyncio.Event()
         self._empty = asyncio.Event()
         self._empty.set()
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, request: DialRequest) -> None:
         await self._send({"event": "connected"})
