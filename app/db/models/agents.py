@@ -18,7 +18,7 @@ class VoiceAgent(Model):
     organisation_id: str
     name = fields.CharField(max_length=200)
     role = fields.CharField(max_length=200)
-    description = fields.TextField(null=True)
+    description: str | None = fields.TextField(null=True)
     avatar_color = fields.CharField(max_length=7, null=True)
     avatar_initials = fields.CharField(max_length=2, null=True)
     voice_config: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)

@@ -41,7 +41,7 @@ class Call(Model):
     outcome = fields.CharField(max_length=16, null=True, description="connected, voicemail, no-answer, failed")
     sentiment = fields.CharField(max_length=8, null=True, description="positive, neutral, negative")
     duration = fields.IntField(null=True, description="seconds")
-    summary = fields.TextField(null=True)
+    summary: str | None = fields.TextField(null=True)
     transcript: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
     key_details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     provider_call_id = fields.CharField(max_length=128, null=True, db_index=True)

@@ -20,10 +20,10 @@ class Script(Model):
     )
     organisation_id: str
     name = fields.CharField(max_length=200)
-    opening_line = fields.TextField(null=True)
+    opening_line: str | None = fields.TextField(null=True)
     talking_points: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     faq: fields.JSONField[list[Any]] = fields.JSONField(default=list)
-    closing_line = fields.TextField(null=True)
+    closing_line: str | None = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
