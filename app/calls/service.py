@@ -144,7 +144,10 @@ class CallService:
         ).group_by("organisation_id").values("total", "finished", "connected", "voicemail", "no_answer", "failed",
                                              "positive", "neutral", "negative", "duration")
         row = rows[0] if rows else {}
-        count = lambda key: int(row.get(key) or 0)  # noqa: E731
+
+        def count(key: str) -> int:
+            return int(row.get(key) or 0)
+
         finished = count("finished")
         return CallStatistics(
             total_calls=count("total"), connected=count("connected"), voicemail=count("voicemail"),
