@@ -122,7 +122,8 @@ class JsonRecords:
     def _peek(self) -> str:
         """Skip whitespace; the next character, empty at the end of the file."""
         while True:
-            self._pos = self.SPACE.match(self._buffer, self._pos).end()
+            spaces = self.SPACE.match(self._buffer, self._pos)
+            self._pos = spaces.end() if spaces is not None else self._pos    # `\s*` matches everywhere
             if self._pos < len(self._buffer) or not self._fill():
                 return self._buffer[self._pos:self._pos + 1]
 

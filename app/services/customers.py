@@ -71,11 +71,13 @@ def _filters(organisation_id: str, spec: CustomerFilter) -> Q:
     for name in ("min_inbound_calls", "min_outbound_calls"):
         value = getattr(spec, name)
         if value is not None:
-            query &= Q(**{f"{name[4:]}__gte": check.bounded_int(name, value, minimum=0)})
+            at_least: dict[str, Any] = {f"{name[4:]}__gte": check.bounded_int(name, value, minimum=0)}
+            query &= Q(**at_least)
     for name in ("max_inbound_calls", "max_outbound_calls"):
         value = getattr(spec, name)
         if value is not None:
-            query &= Q(**{f"{name[4:]}__lte": check.bounded_int(name, value, minimum=0)})
+            at_most: dict[str, Any] = {f"{name[4:]}__lte": check.bounded_int(name, value, minimum=0)}
+            query &= Q(**at_most)
     return query
 
 
@@ -238,7 +240,8 @@ class CustomerService:
         )
         calls = await Call.filter(id__in=[row["id"] for row in ranked]).order_by("-created_at", "-id")
         for call in calls:
-            found[call.customer_id].append(call)
+            if call.customer_id is not None:    # always set: the calls were picked by customer
+                found[call.customer_id].append(call)
         return found
 
     async def record_call_for_customer(self, customer_id: str, call_type: str, at: datetime) -> None:

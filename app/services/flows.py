@@ -137,7 +137,8 @@ class FlowService:
     async def _agent(self, organisation_id: str, data: Mapping[str, Any], provider: str, kind: str) -> str | None:
         """The given agent, else one created from the catalog voice of `speaker`, else none."""
         if data.get("voice_agent_id") is not None:
-            return data["voice_agent_id"]
+            agent_id: str = data["voice_agent_id"]
+            return agent_id
         if data.get("speaker") is None:
             return None
         display_name, voice_config = await _speaker_voice(organisation_id,
