@@ -428,7 +428,8 @@ async def run_remote(url: str, api_key: str, customers: int, seed: int, timeout:
     try:
         receiver = await Receiver().start(webhook_host, webhook_port)
     except OSError as error:
-        raise DemoError(f"the webhook receiver cannot listen on {webhook_host}:{webhook_port}: {error.strerror}")
+        raise DemoError(f"the webhook receiver cannot listen on {webhook_host}:{webhook_port}: {error.strerror}") \
+            from None
     listening = receiver.url
     if webhook_url:
         receiver.url = webhook_url

@@ -154,7 +154,7 @@ class CallService:
             no_answer=count("no_answer"), failed=count("failed"),
             connect_rate=round(count("connected") / finished, 2) if finished else 0.0,
             sentiment_breakdown={name: count(name) for name in SENTIMENTS},
-            avg_duration_seconds=int(round(float(row.get("duration") or 0))),
+            avg_duration_seconds=round(float(row.get("duration") or 0)),
         )
 
     async def merge_metadata(self, organisation_id: str, call_id: str, key_details: Any) -> Call:

@@ -55,9 +55,9 @@ class CampaignService:
             raise Conflict("Only outbound flows can be launched")
         if flow.voice_agent_id is None:
             raise Conflict("Assign a voice agent to the flow before launching it")
-        if self._exotel_account is not None and await self._exotel_account(organisation_id) is not None:
-            if not ((flow.config or {}).get("exotel_flow_url") or self._settings.exotel_flow_url):
-                raise Conflict("Set config.exotel_flow_url on the flow (the Exotel voicebot flow) before launching")
+        if (self._exotel_account is not None and await self._exotel_account(organisation_id) is not None
+                and not ((flow.config or {}).get("exotel_flow_url") or self._settings.exotel_flow_url)):
+            raise Conflict("Set config.exotel_flow_url on the flow (the Exotel voicebot flow) before launching")
         now = self.clock()
         async with in_transaction() as connection:
             # the flow row always exists: locking it serialises launches and stops of one flow

@@ -101,7 +101,7 @@ class RedisLeaseStore:
         if not ids:
             return set()
         values = await self._redis.mget([self.key(instance_id) for instance_id in ids])
-        return {instance_id for instance_id, value in zip(ids, values) if value is not None}
+        return {instance_id for instance_id, value in zip(ids, values, strict=True) if value is not None}
 
     async def prune(self, older_than: timedelta) -> int:
         return 0

@@ -79,7 +79,7 @@ class CsvRecords:
         assert self._header is not None
         if len(row) != len(self._header):
             return RowError(self._line - 1, None, f"row has {len(row)} fields, the header has {len(self._header)}")
-        cells = dict(zip(self._header, (cell.strip() for cell in row)))
+        cells = dict(zip(self._header, (cell.strip() for cell in row), strict=True))
         record: dict[str, Any] = {key: value for key, value in cells.items() if value}
         record.setdefault("name", cells.get("name", ""))
         if "tags" in record:

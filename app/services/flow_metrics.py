@@ -43,7 +43,7 @@ class FlowMetrics:
 
 
 def mm_ss(seconds: float | None) -> str:
-    total = int(round(seconds or 0))
+    total = round(seconds or 0)
     return f"{total // 60:02d}:{total % 60:02d}"
 
 

@@ -286,7 +286,7 @@ class _Line:
 
     async def _wait_any(self, event: asyncio.Event, timeout: float | None) -> bool:
         waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._closed.wait())]
-        done, pending = await asyncio.wait(waiters, timeout=timeout * max(self._realtime, 0.05) if timeout else None,
+        _done, pending = await asyncio.wait(waiters, timeout=timeout * max(self._realtime, 0.05) if timeout else None,
                                            return_when=asyncio.FIRST_COMPLETED)
         for waiter in pending:
             waiter.cancel()

@@ -80,7 +80,7 @@ class HeuristicAnalyser:
 
 def _budget(text: str) -> int | None:
     match = re.search(r"(?:rs\.?|₹|\$|rupees?\s)?\s?(\d{3,7})\b", text)
-    return int(match.group(1)) if match and not _zip(text) == match.group(1) else None
+    return int(match.group(1)) if match and _zip(text) != match.group(1) else None
 
 
 def _zip(text: str) -> str | None:

@@ -126,7 +126,7 @@ class StereoRecorder:
         unflushed moments, at most FLUSH_BYTES a side, were lost with the process)."""
         sizes = await asyncio.to_thread(lambda: (caller.stat().st_size, agent.stat().st_size))
         tracks = []
-        for path, size in zip((caller, agent), sizes):
+        for path, size in zip((caller, agent), sizes, strict=True):
             track = _Track(path, None)
             track.samples = size // 2
             tracks.append(track)

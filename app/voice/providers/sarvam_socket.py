@@ -47,7 +47,7 @@ async def open_socket(http: aiohttp.ClientSession, url: str, api_key: str,
         raise ProviderError(f"Sarvam WebSocket handshake took over {timeout} s") from None
     except aiohttp.WSServerHandshakeError as error:
         raise ProviderError(f"Sarvam refused the WebSocket ({error.status}): {error.message}") from None
-    except (aiohttp.ClientError, TimeoutError, OSError) as error:
+    except (aiohttp.ClientError, OSError) as error:
         raise ProviderError(f"Sarvam WebSocket unreachable: {error.__class__.__name__}") from None
 
 
