@@ -19,6 +19,7 @@ class HumanQueue(Model):
     name = fields.CharField(max_length=100)
     transfer_number = fields.CharField(max_length=32)
     created_at = fields.DatetimeField(auto_now_add=True)
+    agents: fields.ReverseRelation[HumanAgent]
 
     class Meta:
         table = "human_queues"
