@@ -71,7 +71,8 @@ SKIPPED = ("Carrying on without the receiver: following the calls through GET /c
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def extract(transcript: list[dict[str, Any]]) -> dict[str, Any]:
@@ -175,7 +176,7 @@ class Demo:
         self.show_transcripts = show_transcripts
         self.watched = 0
         self.done: set[str] = set()
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
         self.metadata_written = 0
         self.hook_id: str | None = None
 

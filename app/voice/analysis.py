@@ -161,7 +161,7 @@ class LLMAnalyser:
                                                                     "schema": self.schema}})
         content = answer.choices[0].message.content or ""
         try:
-            data = json.loads(content)
+            data: dict[str, Any] = json.loads(content)
         except ValueError:
             raise _InvalidAnswer(f"the answer is not JSON: {content[:120]!r}") from None
         problem = next(iter(sorted(self._validator.iter_errors(data), key=lambda e: list(e.absolute_path))), None)

@@ -58,7 +58,7 @@ class _Track:
         self.file = file
         self.samples = 0
         self._buffer = bytearray()
-        self._writing: asyncio.Future | None = None
+        self._writing: asyncio.Future[int] | None = None
         self.error: BaseException | None = None
 
     def write_at(self, sample: int, pcm: bytes) -> None:
@@ -77,7 +77,7 @@ class _Track:
         self._writing = asyncio.get_running_loop().run_in_executor(None, self.file.write, data)
         self._writing.add_done_callback(self._written)
 
-    def _written(self, future: asyncio.Future) -> None:
+    def _written(self, future: asyncio.Future[int]) -> None:
         if not future.cancelled() and future.exception() is not None:
             self.error = future.exception()
 
