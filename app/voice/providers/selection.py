@@ -19,7 +19,7 @@ from typing import Any
 
 from app.config import parse_flag
 from app.voice.context import CallContext
-from app.voice.providers.base import Providers, SpeechToText, TextToSpeech
+from app.voice.providers.base import LanguageModel, Providers, SpeechToText, TextToSpeech
 from app.voice.providers.espeak_tts import EspeakTTS
 from app.voice.providers.fallback import FallbackCounter, FallbackTTS, with_local_stt
 from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
@@ -100,7 +100,7 @@ class ProviderSelector:
         counter = self.metrics.provider_fallbacks
         return lambda reason: counter.labels(kind, provider, reason).inc()
 
-    def llm(self, context: CallContext):
+    def llm(self, context: CallContext) -> LanguageModel:
         if self.keys.openai_api_key:
             from app.voice.providers.openai_llm import OpenAICompatibleLLM
 
@@ -116,7 +116,7 @@ class ProviderSelector:
                 return chosen
         return self.keys.sarvam_streaming
 
-    def tts(self, context: CallContext):
+    def tts(self, context: CallContext) -> TextToSpeech:
         provider = (context.voice.provider or "").lower()
         sarvam_key = context.sarvam_api_key or self.keys.sarvam_api_key
         if provider == "sarvam" and sarvam_key:
@@ -138,7 +138,7 @@ class ProviderSelector:
             return NextNeuralTTS(self.keys.nextneural_url, context.organisation_id, fallback=EspeakTTS())
         return EspeakTTS()
 
-    def stt(self, context: CallContext):
+    def stt(self, context: CallContext) -> SpeechToText:
         sarvam_key = context.sarvam_api_key or self.keys.sarvam_api_key
         if sarvam_key and self.sarvam_streaming(context):
             from app.voice.providers.sarvam_ws_stt import SarvamStreamingSTT
