@@ -1,6 +1,7 @@
 """The event bus: publish a JSON-able event on a channel, subscribe to a channel's stream.
 
-In-process by default, Redis pub/sub (`RedisEventBus`) when a Redis URL is configured. A subscription is registered when `subscribe` is entered, so nothing
+In-process by default, Redis pub/sub (`RedisEventBus`) when a Redis URL is configured. A subscription is registered
+when `subscribe` is entered, so nothing
 published after that point is missed. Slow subscribers are bounded: when a subscriber's queue
 is full, the oldest event is dropped for that subscriber alone. A drop is never silent: it is counted,
 logged once per overflow, and `take_dropped()` tells the reader how many it missed since it last asked,

@@ -1,7 +1,8 @@
 """Which providers a call uses: the agent's voice_config plus configured keys; local ones without keys.
 
 Keys are read once from `Settings.extra` (names below) into `VoiceKeys`; the organisation's Sarvam
-integration key arrives on the call context (`CallContext.sarvam_api_key`) and wins over the setting. No key at all: everything runs offline.
+integration key arrives on the call context (`CallContext.sarvam_api_key`) and wins over the setting. No key at
+all: everything runs offline.
 Sarvam speaks over REST unless streaming is on: `VOICEAI_SARVAM_STREAMING=on` for every call, or the flow
 config's `sarvam_streaming` (true/false) for one flow. A `nextneural` voice goes to the voice server when
 `VOICEAI_NEXTNEURAL_URL` is set (the speaker's own deployment decides, espeak-ng otherwise).
