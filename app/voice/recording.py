@@ -168,7 +168,10 @@ class StereoRecorder:
             for written in range(0, total, block):
                 yield await asyncio.to_thread(_interleave, left, right, min(block, total - written))
         finally:
-            await asyncio.to_thread(lambda: (left.close(), right.close()))
+            def close_both() -> None:
+                left.close()
+                right.close()
+            await asyncio.to_thread(close_both)
 
     async def discard(self) -> None:
         """Removes the spool files (idempotent)."""

@@ -85,6 +85,7 @@ async def send_json(ws: aiohttp.ClientWebSocketResponse, payload: dict[str, Any]
 
 
 def error_text(payload: dict[str, Any]) -> str:
-    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    raw = payload.get("data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
     message = data.get("message") or data.get("error") or "unknown error"
     return f"Sarvam error {data.get('code', '?')}: {str(message)[:200]}"
