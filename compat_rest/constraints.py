@@ -153,7 +153,7 @@ def constrain(schema: dict[str, Any], fragment: Fragment | None) -> dict[str, An
     for key, value in fragment.items():
         if key == "nullable":
             if not value and isinstance(merged.get("type"), list):
-                merged["type"] = [kind for kind in merged["type"] if kind != "null"][0]
+                merged["type"] = next(kind for kind in merged["type"] if kind != "null")
         elif key == "items" and isinstance(merged.get("items"), dict):
             merged["items"] = constrain(merged["items"], value)
         elif key == "type" and merged.get("type") in (None, []):

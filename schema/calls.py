@@ -161,7 +161,7 @@ class CallEvent:
 
     @classmethod
     def of(cls, event: dict[str, Any], call_uuid: str) -> "CallEvent":
-        return cls(type=event["type"], seq=event["seq"], call_uuid=call_uuid, event=event)
+        return cls(type=event["type"], seq=event["seq"], call_uuid=call_uuid, event=JSON(event))
 
 
 @strawberry.type
@@ -283,7 +283,7 @@ class CallMutations:
     async def write_call_metadata(self, info: Info, uuid: strawberry.ID, input: CallMetadataInput) -> CallMetadataResult:
         organisation = await org_of(info)
         call = await info.context.platform.calls.merge_metadata(organisation, uuid, input.key_details)
-        return CallMetadataResult(uuid=strawberry.ID(call.id), key_details=call.key_details,
+        return CallMetadataResult(uuid=strawberry.ID(call.id), key_details=JSON(call.key_details),
                                   updated_at=call.updated_at)
 
     @strawberry.mutation(extensions=[RateLimit("10/minute")], description="Bridge a live call to a human queue.")

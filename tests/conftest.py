@@ -121,7 +121,7 @@ async def start_server(database_url: str, data_dir: Path):
         return RunningServer(f"http://127.0.0.1:{port}", platform, settings)
 
     yield start
-    for server, task in servers:
+    for server, _task in servers:
         server.should_exit = True
     await asyncio.gather(*(task for _, task in servers), return_exceptions=True)
 

@@ -20,7 +20,7 @@ def _queue_name(value: Any) -> str:
     name = check.text("name", value, max_length=100)
     if not QUEUE_NAME.match(name or ""):
         raise Invalid("name must be lowercase letters, digits, '_', '-' or '.', e.g. sales_specialist")
-    return name  # type: ignore[return-value]
+    return name
 
 
 class HumanQueueService:

@@ -151,14 +151,14 @@ async def _known(organisation_id: str, phones: list[str], *, postgres: bool) -> 
 
 async def _insert(organisation_id: str, rows: list[tuple[Any, ...]], now: datetime, *, postgres: bool) -> None:
     if postgres:
-        await execute(INSERT_PG, [organisation_id, now, now, *(list(column) for column in zip(*rows))])
+        await execute(INSERT_PG, [organisation_id, now, now, *(list(column) for column in zip(*rows, strict=True))])
     else:
         await execute_many(INSERT_SQLITE, [(*row, organisation_id, now, now) for row in rows])
 
 
 async def _update(rows: list[tuple[Any, ...]], now: datetime, *, postgres: bool) -> None:
     if postgres:
-        await execute(UPDATE_PG, [now, *(list(column) for column in zip(*rows))])
+        await execute(UPDATE_PG, [now, *(list(column) for column in zip(*rows, strict=True))])
     else:
         await execute_many(UPDATE_SQLITE, [(*row[1:], now, row[0]) for row in rows])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Mapping, Protocol
 
 from tortoise.exceptions import IntegrityError
@@ -94,7 +95,7 @@ class FlowService:
         await flow.delete()
         return flow
 
-    async def _save(self, flow: Flow, update_fields: list[str] | None) -> None:
+    async def _save(self, flow: Flow, update_fields: builtins.list[str] | None) -> None:
         """Claims the inbound line; the unique column makes two organisations racing for it safe."""
         line = flow.phone_number if flow.kind == "inbound" and flow.status == "active" else None
         flow.active_inbound_number = line
@@ -136,7 +137,8 @@ class FlowService:
     async def _agent(self, organisation_id: str, data: Mapping[str, Any], provider: str, kind: str) -> str | None:
         """The given agent, else one created from the catalog voice of `speaker`, else none."""
         if data.get("voice_agent_id") is not None:
-            return data["voice_agent_id"]
+            agent_id: str = data["voice_agent_id"]
+            return agent_id
         if data.get("speaker") is None:
             return None
         display_name, voice_config = await _speaker_voice(organisation_id,

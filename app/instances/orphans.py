@@ -61,8 +61,9 @@ class OrphanSweeper:
         self._scope = scope or Q()
 
     async def dead_owners(self) -> set[str]:
-        owners = set(await Call.filter(self._scope, ended_at__isnull=True, owner__not_isnull=True).distinct()
-                     .values_list("owner", flat=True))
+        running = Call.filter(self._scope, ended_at__isnull=True, owner__not_isnull=True).distinct()
+        owner_ids: list[str] = await running.values_list("owner", flat=True)  # type: ignore[assignment]  # flat rows typed as tuples
+        owners = set(owner_ids)
         owners.discard(self.instance_id)
         return owners - await self._store.alive(owners) if owners else set()
 

@@ -153,8 +153,9 @@ class SpeakerService:
         speaker = await self._find(organisation_id, name)
         if speaker.deployed:
             await self.undeploy(organisation_id, name)
-        keys = [speaker.reference_key, *await DatasetSample.filter(speaker_id=speaker.id).values_list(
-            "blob_key", flat=True)]
+        samples: list[str] = await DatasetSample.filter(speaker_id=speaker.id).values_list(  # type: ignore[assignment]
+            "blob_key", flat=True)    # tortoise types flat values_list rows as tuples
+        keys = [speaker.reference_key, *samples]
         await self._cloner.delete_speaker(speaker.id)
         await speaker.delete()
         for key in keys:
@@ -174,7 +175,8 @@ class SpeakerService:
         return await self._stats(speaker)
 
     async def _stats(self, speaker: Speaker) -> DatasetStats:
-        durations = await DatasetSample.filter(speaker_id=speaker.id).values_list("duration_seconds", flat=True)
+        durations: list[float] = await DatasetSample.filter(  # type: ignore[assignment]  # flat rows typed as tuples
+            speaker_id=speaker.id).values_list("duration_seconds", flat=True)
         total = round(sum(durations), 1)
         return DatasetStats(speaker.name, len(durations), total, dataset_status(len(durations), total))
 
@@ -198,7 +200,8 @@ class SpeakerService:
 
     async def clear_dataset(self, organisation_id: str, name: str) -> DatasetStats:
         speaker = await self._find(organisation_id, name)
-        keys = await DatasetSample.filter(speaker_id=speaker.id).values_list("blob_key", flat=True)
+        keys: list[str] = await DatasetSample.filter(  # type: ignore[assignment]  # flat rows typed as tuples
+            speaker_id=speaker.id).values_list("blob_key", flat=True)
         await DatasetSample.filter(speaker_id=speaker.id).delete()
         for key in keys:
             await self._blobs.delete(key)

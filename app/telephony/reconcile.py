@@ -24,7 +24,7 @@ from typing import Any, Callable
 
 from tortoise.expressions import Q
 
-from app.calls.contract import CallEnd
+from app.calls.contract import CallEnd, CallReporter
 from app.config import Settings
 from app.db.models import Call
 from app.telephony.carriers import CarrierDirectory
@@ -52,7 +52,7 @@ class Reconciled:
 
 
 class CallReconciler:
-    def __init__(self, carriers: CarrierDirectory, status: ExotelStatusService, reporter, settings: Settings, *,
+    def __init__(self, carriers: CarrierDirectory, status: ExotelStatusService, reporter: CallReporter, settings: Settings, *,
                  clock: Callable[[], datetime] = utc_now, scope: Q | None = None) -> None:
         self._carriers = carriers
         self._status = status

@@ -7,6 +7,7 @@ appear beside it in `GET /samples` while deployed. Agents may keep using an unde
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.db.models import Speaker
 from app.voice_catalog import catalog
@@ -32,7 +33,7 @@ def custom_voice_uuid(organisation_id: str, name: str, language: str) -> str:
     return catalog.voice_uuid(PROVIDER, "custom", f"{organisation_id}/{name}", language)
 
 
-def _voice(row: dict) -> CustomVoice:
+def _voice(row: dict[str, Any]) -> CustomVoice:
     return CustomVoice(
         uuid=custom_voice_uuid(row["organisation_id"], row["name"], row["language"]),
         provider=PROVIDER,

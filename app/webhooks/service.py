@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -122,7 +123,7 @@ class WebhookService:
         self.outbox.notify()
         return webhook.id
 
-    async def logs(self, organisation_id: str, webhook_id: str, *, limit: int = 50, offset: int = 0) -> list[WebhookLog]:
+    async def logs(self, organisation_id: str, webhook_id: str, *, limit: int = 50, offset: int = 0) -> builtins.list[WebhookLog]:
         limit = check.bounded_int("limit", limit, minimum=1, maximum=MAX_LIMIT)
         offset = check.bounded_int("offset", offset, minimum=0)
         await self.get(organisation_id, webhook_id)

@@ -1,5 +1,6 @@
 """Live calls: the list follows the liveCalls subscription (calls appear when they start, show their new
-status when it changes, and leave when they end); a call's page streams its transcript, status changes and end through callEvents, and ends or
+status when it changes, and leave when they end); a call's page streams its transcript, status changes and end
+through callEvents, and ends or
 transfers the call with the workflow mutations, showing their refusals.
 
 Calls are produced the way the voice pipeline produces them, through the platform's CallReporter; a small

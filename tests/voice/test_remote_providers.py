@@ -125,7 +125,7 @@ async def test_a_retired_elevenlabs_voice_is_a_voice_not_found_error_naming_it(e
     from app.voice.providers.elevenlabs import VoiceNotFound
 
     tts = ElevenLabsTTS(elevenlabs_server.key, elevenlabs_server.url)
-    with pytest.raises(VoiceNotFound, match="21m00Tcm4TlvDq8ikWAM.*404") as raised:
+    with pytest.raises(VoiceNotFound, match=r"21m00Tcm4TlvDq8ikWAM.*404") as raised:
         await collect(tts.synthesize("Hello", Voice("en-IN", "21m00Tcm4TlvDq8ikWAM"), 8000))
     assert isinstance(raised.value, ProviderError) and raised.value.permanent
     assert "VOICEAI_ELEVENLABS_DEFAULT_VOICE" in str(raised.value)
