@@ -24,7 +24,7 @@ from app.loop_lag import LoopLagMonitor
 from app.platform import Platform
 from app.voice.routes import voice_routes
 from app.web.body_limit import BodySizeLimit
-from app.web.client_address import ClientAddress
+from app.web.client_ip import ClientAddress
 from app.web.console_routes import console_routes
 from app.web.global_rate_limit import GlobalRateLimit
 from app.web.request_metrics import RequestMetrics

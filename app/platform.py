@@ -14,7 +14,7 @@ from app.calls.service import CallService
 from app.events import EventBus, build_bus
 from app.dialer.callbacks import CallbackService
 from app.dialer.campaigns import CampaignService
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.dialer.scheduler import DialerScheduler
 from app.instances.wiring import build_instance_lease
 from app.instances.instance import InstanceLeaseKeeper
@@ -22,23 +22,23 @@ from app.integrations.service import IntegrationService
 from app.telephony.simulator import SimulatedCarrier, simulator_account_sid
 from app.metrics import Metrics
 from app.ratelimit import RateLimiter
-from app.services.agents import AgentService
-from app.services.customer_import import CustomerImporter
-from app.services.customers import CustomerService
-from app.services.flows import FlowService
-from app.services.samples import SampleService
-from app.services.scripts import ScriptService
+from app.agents.service import AgentService
+from app.customers.importer import CustomerImporter
+from app.customers.service import CustomerService
+from app.flows.service import FlowService
+from app.samples.service import SampleService
+from app.scripts.service import ScriptService
 from app.webhooks.addresses import AddressPolicy
 from app.webhooks.outbox import WebhookOutbox
 from app.webhooks.sender import HttpWebhookSender
 from app.webhooks.service import WebhookService
 from app.webhooks.signing import SecretBox
 from app.webhooks.worker import WebhookWorker
-from app.services.speakers import SpeakerService
+from app.speakers.service import SpeakerService
 from app.tools.invoker import HttpToolTransport
 from app.tools.records import ToolRecords
 from app.tools.service import ToolService
-from app.voices.nextneural import VoiceCloner, cloner_for
+from app.voice_catalog.nextneural import VoiceCloner, cloner_for
 from app.voice.spool_recovery import SpoolRecovery
 from app.voice.providers import speech_pool
 from app.voice.providers.speech_pool import SpeechPool

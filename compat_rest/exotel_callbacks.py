@@ -4,7 +4,7 @@ exempt from the per-IP budget (carriers call from a few IPs at campaign volume).
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -18,7 +18,7 @@ from compat_rest.shim import error_response
 MAX_FORM_BYTES = 64 * 1024
 
 
-def exotel_handlers(platform: Platform) -> dict[str, Callable]:
+def exotel_handlers(platform: Platform) -> dict[str, Callable[[Request], Awaitable[Response]]]:
     status_service = ExotelStatusService(platform.integrations, platform.reporter, platform.simulator_account_sid)
     handoff = HandoffService(platform.call_events)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 BASE_PATH = "/api/voice"
-# Upload bodies: the service's file caps (app/services/speakers.py) plus room for the other form parts.
+# Upload bodies: the service's file caps (app/speakers/service.py) plus room for the other form parts.
 MULTIPART_OVERHEAD = 64 * 1024
 REFERENCE_UPLOAD_BYTES = 25 * 1024 * 1024 + MULTIPART_OVERHEAD
 SAMPLE_UPLOAD_BYTES = 10 * 1024 * 1024 + MULTIPART_OVERHEAD

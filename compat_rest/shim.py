@@ -130,7 +130,7 @@ class RestEndpoint:
         for param, argument in route.path_args.items():
             variables[argument] = request.path_params[param]
         query = request.query_params
-        for param in query.keys():
+        for param in query:
             if param in compiled.query_args:
                 argument = compiled.query_args[param]
                 check_storable({param: query.getlist(param)})

@@ -16,7 +16,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from app.auth.authenticator import bearer_token
 from app.errors import DomainError, Invalid
 from app.platform import Platform
-from app.services.speakers import CREATED_MESSAGE
+from app.speakers.service import CREATED_MESSAGE
 from compat_rest.routes import ROUTES, RestRoute
 from compat_rest.shim import compile_route, error_response
 

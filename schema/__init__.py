@@ -65,11 +65,11 @@ def build_schema(*, max_depth: int = 10, max_tokens: int = 2000) -> strawberry.S
             ErrorCodes,
             OperationMetrics,
             OperationLoaders,
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxTokensLimiter(max_token_count=max_tokens),
-            MaxAliasesLimiter(max_alias_count=50),
-            ParserCache(maxsize=512),
-            ValidationCache(maxsize=512),
+            QueryDepthLimiter(max_depth=max_depth),  # type: ignore[list-item]  # instances are accepted; the annotation omits them
+            MaxTokensLimiter(max_token_count=max_tokens),  # type: ignore[list-item]  # instances are accepted; the annotation omits them
+            MaxAliasesLimiter(max_alias_count=50),  # type: ignore[list-item]  # instances are accepted; the annotation omits them
+            ParserCache(maxsize=512),  # type: ignore[list-item]  # instances are accepted; the annotation omits them
+            ValidationCache(maxsize=512),  # type: ignore[list-item]  # instances are accepted; the annotation omits them
         ],
     )
     guard_id_arguments(schema._schema)

@@ -13,8 +13,8 @@ from app.calls.payloads import recording_url
 from app.calls.service import CallFilter
 from app.db.models import Call
 from app.errors import Unavailable
-from app.services.flow_metrics import mm_ss
-from app.tools.records import invocations_of
+from app.calls.tool_calls import invocations_of
+from app.flows.metrics import mm_ss
 from schema.callbacks import CallbackType
 from schema.context import Info, org_of
 from schema.inputs import provided
@@ -183,7 +183,7 @@ class CallEvent:
 
     @classmethod
     def of(cls, event: dict[str, Any], call_uuid: str) -> "CallEvent":
-        return cls(type=event["type"], seq=event["seq"], call_uuid=call_uuid, event=event)
+        return cls(type=event["type"], seq=event["seq"], call_uuid=call_uuid, event=JSON(event))
 
 
 @strawberry.type
@@ -305,7 +305,7 @@ class CallMutations:
     async def write_call_metadata(self, info: Info, uuid: strawberry.ID, input: CallMetadataInput) -> CallMetadataResult:
         organisation = await org_of(info)
         call = await info.context.platform.calls.merge_metadata(organisation, uuid, input.key_details)
-        return CallMetadataResult(uuid=strawberry.ID(call.id), key_details=call.key_details,
+        return CallMetadataResult(uuid=strawberry.ID(call.id), key_details=JSON(call.key_details),
                                   updated_at=call.updated_at)
 
     @strawberry.mutation(extensions=[RateLimit("10/minute")], description="Bridge a live call to a human queue.")

@@ -76,7 +76,7 @@ class FlowType:
             uuid=strawberry.ID(flow.id), kind=flow.kind, name=flow.name, status=flow.status,
             voice_agent_id=flow.voice_agent_id, phone_number=flow.phone_number, script_id=flow.script_id,
             branches=list(flow.branches or []), start_date=flow.start_date, end_date=flow.end_date,
-            time_window=TimeWindow(**window) if window else None, config=flow.config or {},
+            time_window=TimeWindow(**window) if window else None, config=JSON(flow.config or {}),
             created_at=flow.created_at, provider=flow.provider, updated_at=flow.updated_at, _flow=flow,
         )
 

@@ -15,7 +15,7 @@ from strawberry.extensions import SchemaExtension
 
 from app.db.models import Call, Flow, VoiceAgent
 from app.platform import Platform
-from app.services.flow_metrics import FlowMetrics, flow_metrics
+from app.flows.metrics import FlowMetrics, flow_metrics
 from schema.context import Info
 
 _current: ContextVar["Loaders | None"] = ContextVar("graphql_loaders", default=None)

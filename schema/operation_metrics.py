@@ -11,6 +11,7 @@ from typing import Iterator
 
 from graphql import OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 
 class OperationMetrics(SchemaExtension):
@@ -27,7 +28,7 @@ class OperationMetrics(SchemaExtension):
         platform.metrics.observe_operation(name, kind, ok, time.perf_counter() - started)
 
 
-def _describe(context) -> tuple[str, str]:
+def _describe(context: ExecutionContext) -> tuple[str, str]:
     document = context.graphql_document
     if document is None:
         return "invalid", "unknown"

@@ -59,7 +59,7 @@ class WebhookLogType:
 
     @classmethod
     def of(cls, log: WebhookLog) -> "WebhookLogType":
-        return cls(uuid=strawberry.ID(log.id), event_type=log.event_type, payload=log.payload,
+        return cls(uuid=strawberry.ID(log.id), event_type=log.event_type, payload=JSON(log.payload),
                    response_status=log.response_status, success=log.success, triggered_at=log.triggered_at,
                    attempt=log.attempt, error=log.error, delivery_id=log.delivery_id)
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from aiohttp import web  # noqa: E402
 
-from app.calls.reporting import CallType  # noqa: E402
+from app.calls.contract import CallType  # noqa: E402
 from app.tools.definitions import ToolDefinition, ToolMethod  # noqa: E402
 from app.tools.invoker import CallFacts, HttpToolTransport, ToolAnswer  # noqa: E402
 from app.tools.records import InvocationRecord  # noqa: E402

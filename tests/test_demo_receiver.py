@@ -11,7 +11,7 @@ import aiohttp
 from app import demo
 from app.db.models import Webhook
 from app.dialer.scheduler import DialerScheduler
-from app.services.organisations import create_organisation
+from app.organisations.service import create_organisation
 from tests.conftest import free_port
 from tests.dialer.test_demo_remote import DEPLOYMENT
 

@@ -1,5 +1,5 @@
 """`CallReporter` for the platform: the call row, the live registry, call events and webhook outbox rows,
-driven by the voice pipeline through `app.calls.reporting`.
+driven by the voice pipeline through `app.calls.contract`.
 
 Each state change and the webhook rows it fires are written in one transaction; bus events follow the
 commit. Commands for a call are subscribed when it starts, so none sent after `started` returns is lost.
@@ -24,13 +24,13 @@ from app.calls import channels
 from app.calls.live import CallEventLog, LiveRegistry
 from app.calls.merge import deep_merge
 from app.calls.payloads import call_data, live_entry
-from app.calls.reporting import CallAnalysis, CallCommand, CallEnd, CallStart, Speaker
+from app.calls.contract import CallAnalysis, CallCommand, CallEnd, CallStart, Speaker
 from app.db.models import Call, Customer, DoNotCall
 from app.errors import NotFound
 from app.events import EventBus, Subscription
 from app.ids import new_id
-from app.services.customers import CustomerService
-from app.tools.records import invocations_of
+from app.calls.tool_calls import invocations_of
+from app.customers.service import CustomerService
 from app.webhooks.outbox import WebhookOutbox, iso
 
 OUTCOME_EVENTS = {"no-answer": "call.no_answer", "voicemail": "call.voicemail"}

@@ -3,6 +3,7 @@ the metadata deep-merge, the live list and the workflow actions (transfer, end, 
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Mapping
@@ -18,7 +19,7 @@ from app.calls.queues import HumanQueueService
 from app.db.models import Call
 from app.errors import Conflict, Invalid, NotFound, Unavailable
 from app.events import EventBus
-from app.services import validation as check
+from app import field_checks as check
 
 CALL_TYPES = ("inbound", "outbound", "test")
 OUTCOMES = ("connected", "voicemail", "no-answer", "failed", "warm_transfer")
@@ -143,14 +144,17 @@ class CallService:
         ).group_by("organisation_id").values("total", "finished", "connected", "voicemail", "no_answer", "failed",
                                              "positive", "neutral", "negative", "duration")
         row = rows[0] if rows else {}
-        count = lambda key: int(row.get(key) or 0)  # noqa: E731
+
+        def count(key: str) -> int:
+            return int(row.get(key) or 0)
+
         finished = count("finished")
         return CallStatistics(
             total_calls=count("total"), connected=count("connected"), voicemail=count("voicemail"),
             no_answer=count("no_answer"), failed=count("failed"),
             connect_rate=round(count("connected") / finished, 2) if finished else 0.0,
             sentiment_breakdown={name: count(name) for name in SENTIMENTS},
-            avg_duration_seconds=int(round(float(row.get("duration") or 0))),
+            avg_duration_seconds=round(float(row.get("duration") or 0)),
         )
 
     async def merge_metadata(self, organisation_id: str, call_id: str, key_details: Any) -> Call:
@@ -168,7 +172,7 @@ class CallService:
                                                                        updated_at=call.updated_at)
         return call
 
-    async def live(self, organisation_id: str) -> list[dict[str, Any]]:
+    async def live(self, organisation_id: str) -> builtins.list[dict[str, Any]]:
         calls = await self._live.list(organisation_id)
         return sorted(calls, key=lambda entry: (entry.get("started_at") or "", entry["uuid"]), reverse=True)
 

@@ -27,15 +27,15 @@ from typing import Any, Callable, Iterable
 from tortoise.expressions import Case, F, Q, When
 from tortoise.transactions import in_transaction
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd, CallReporter
 from app.config import Settings
 from app.db.models import Call, Campaign, DialJob
 from app.db.sql import dialect
 from app.dialer import pacing, window
 from app.dialer.campaigns import CampaignService
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.ids import new_id
-from app.telephony.base import DialRequest, DialResult
+from app.telephony.base import Carrier, DialRequest, DialResult
 from app.telephony.reconcile import CallReconciler
 from app.telephony.simulator import simulator_account_sid
 from app.telephony.status import ExotelStatusService
@@ -83,7 +83,8 @@ class Policy:
 
 
 class DialerScheduler:
-    def __init__(self, campaigns: CampaignService, carriers: CarrierDirectory, reporter, outbox: WebhookOutbox,
+    def __init__(self, campaigns: CampaignService, carriers: CarrierDirectory, reporter: CallReporter,
+                 outbox: WebhookOutbox,
                  settings: Settings, clock: Callable[[], datetime] | None = None,
                  organisations: Iterable[str] | None = None) -> None:
         """`organisations` limits this scheduler to some tenants (tests and benchmarks share a database)."""
@@ -93,9 +94,9 @@ class DialerScheduler:
         self._outbox = outbox
         self._settings = settings
         self.clock = clock or campaigns.clock
-        self._task: asyncio.Task | None = None
-        self._reconciling: asyncio.Task | None = None
-        self._dials: set[asyncio.Task] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._reconciling: asyncio.Task[None] | None = None
+        self._dials: set[asyncio.Task[None]] = set()
         self.owner: str | None = None    # this process's instance lease, stamped on the calls it dials
         self._scope = Q(organisation_id__in=list(organisations)) if organisations is not None else Q()
         status = ExotelStatusService(carriers.integrations, reporter,
@@ -223,7 +224,7 @@ class DialerScheduler:
                                      max(1.0, policy.calls_per_second), len(claimed)))
         return claimed
 
-    async def _dial_all(self, carrier, campaign: Campaign, claimed: list[Claimed]) -> None:
+    async def _dial_all(self, carrier: Carrier, campaign: Campaign, claimed: list[Claimed]) -> None:
         """Dials concurrently; the answers that are in are written together, in one statement."""
         loop = asyncio.get_running_loop()
         pending = {loop.create_task(self._place(carrier, campaign, job)) for job in claimed}
@@ -234,7 +235,7 @@ class DialerScheduler:
             except Exception:   # the calls stay queued: reconciliation settles them
                 log.exception("recording %d dials of campaign %s failed", len(done), campaign.id)
 
-    async def _place(self, carrier, campaign: Campaign, job: Claimed) -> tuple[Claimed, DialResult]:
+    async def _place(self, carrier: Carrier, campaign: Campaign, job: Claimed) -> tuple[Claimed, DialResult]:
         flow = campaign.flow
         try:
             return job, await carrier.place_call(DialRequest(
@@ -250,7 +251,8 @@ class DialerScheduler:
         if accepted:   # one statement; a call a callback already moved on is no longer `queued` and keeps its state
             await Call.filter(id__in=[job.call_id for job, _ in accepted], status="queued").update(
                 status="ringing", provider_call_id=Case(
-                    *(When(id=job.call_id, then=result.provider_call_id) for job, result in accepted),
+                    *(When(id=job.call_id, then=result.provider_call_id)  # type: ignore[arg-type]  # tortoise: None is NULL
+                      for job, result in accepted),
                     default=F("provider_call_id")))
         for job, result in results:
             if result.outcome == "failed":
@@ -281,9 +283,9 @@ class DialerScheduler:
             groups[tuple(sorted(changes.items()))].append(job.id)
         if groups:   # one UPDATE per distinct outcome, in one transaction
             async with in_transaction() as connection:
-                for changes, ids in groups.items():
+                for grouped, ids in groups.items():
                     settled += await DialJob.filter(id__in=ids, status="dialling").using_db(connection) \
-                        .update(**dict(changes))
+                        .update(**dict(grouped))
         return settled
 
     def _settled(self, job: DialJob, call: dict[str, Any], campaign: Campaign, now: datetime) -> dict[str, Any]:

@@ -18,9 +18,9 @@ from typing import Any, Callable
 
 from tortoise.expressions import Q
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd
 from app.db.models import Call
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.errors import DomainError
 from app.instances.leases import LeaseStore, utc_now
 from app.telephony.base import CallDetails, DetailsUnavailable
@@ -61,8 +61,9 @@ class OrphanSweeper:
         self._scope = scope or Q()
 
     async def dead_owners(self) -> set[str]:
-        owners = set(await Call.filter(self._scope, ended_at__isnull=True, owner__not_isnull=True).distinct()
-                     .values_list("owner", flat=True))
+        running = Call.filter(self._scope, ended_at__isnull=True, owner__not_isnull=True).distinct()
+        owner_ids: list[str] = await running.values_list("owner", flat=True)  # type: ignore[assignment]  # flat rows typed as tuples
+        owners = set(owner_ids)
         owners.discard(self.instance_id)
         return owners - await self._store.alive(owners) if owners else set()
 

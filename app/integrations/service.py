@@ -157,7 +157,8 @@ class IntegrationService:
         await row.save()
 
     def _open(self, row: Integration) -> dict[str, str]:
-        return json.loads(self._box.open(row.credentials))
+        credentials: dict[str, str] = json.loads(self._box.open(row.credentials))
+        return credentials
 
     def _account(self, row: Integration) -> ExotelAccount:
         secrets = self._open(row)

@@ -1,6 +1,7 @@
 """Warm transfer on Exotel: the voicebot applet cannot transfer, so the session closes the stream with the
 transfer recorded, then the flow's Passthru applet asks whether to transfer (302) or hang up (200), and its
-Connect applet asks which number to dial. The voicebot applet itself may fetch its socket URL per call. Both requests are unauthenticated: they must name a call we
+Connect applet asks which number to dial. The voicebot applet itself may fetch its socket URL per call. Both
+requests are unauthenticated: they must name a call we
 know by its Exotel CallSid (unguessable), and CustomField, when present, must be that call's id.
 """
 

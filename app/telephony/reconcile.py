@@ -24,15 +24,15 @@ from typing import Any, Callable
 
 from tortoise.expressions import Q
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd, CallReporter
 from app.config import Settings
 from app.db.models import Call
-from app.dialer.campaigns import utc_now
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.errors import DomainError
 from app.telephony.base import CallDetails, DetailsUnavailable
 from app.telephony.simulator import CALL_SID_PREFIX
 from app.telephony.status import ExotelStatusService, StatusUpdate
+from app.utc import utc_now
 
 log = logging.getLogger("app.telephony.reconcile")
 UNKNOWN = "status unknown"
@@ -52,7 +52,7 @@ class Reconciled:
 
 
 class CallReconciler:
-    def __init__(self, carriers: CarrierDirectory, status: ExotelStatusService, reporter, settings: Settings, *,
+    def __init__(self, carriers: CarrierDirectory, status: ExotelStatusService, reporter: CallReporter, settings: Settings, *,
                  clock: Callable[[], datetime] = utc_now, scope: Q | None = None) -> None:
         self._carriers = carriers
         self._status = status

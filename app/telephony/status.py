@@ -15,7 +15,7 @@ from typing import Mapping
 
 from tortoise.expressions import Q
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd, CallReporter
 from app.db.models import Call
 from app.errors import Forbidden, Invalid, NotFound
 from app.integrations.service import IntegrationService
@@ -53,7 +53,7 @@ class StatusUpdate:
 
 
 class ExotelStatusService:
-    def __init__(self, integrations: IntegrationService, reporter, simulator_sid: str | None = None) -> None:
+    def __init__(self, integrations: IntegrationService, reporter: CallReporter, simulator_sid: str | None = None) -> None:
         self._integrations = integrations
         self._reporter = reporter
         self._simulator_sid = simulator_sid

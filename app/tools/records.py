@@ -67,10 +67,3 @@ class ToolRecords:
                                     at=invocation.at)
         await self._events.append(call_id, {"type": "tool", "call_uuid": call_id,
                                             **invocation.payload(), "result": truncated(invocation.result)})
-
-
-async def invocations_of(call_id: str) -> list[dict[str, Any]]:
-    """A call's invocations in order, in the public shape."""
-    rows = await ToolInvocation.filter(call_id=call_id).order_by("id").values(
-        "tool", "arguments", "status", "latency_ms", "result", "at", "http_status")
-    return [dict(row) for row in rows]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Protocol
 
-from app.calls.reporting import CallAnalysis, CallEnd, Speaker
+from app.calls.contract import CallAnalysis, CallEnd, Speaker
 from app.voice.analysis_schema import analysis_schema, validator
 
 log = logging.getLogger("app.voice.analysis")
@@ -80,7 +80,7 @@ class HeuristicAnalyser:
 
 def _budget(text: str) -> int | None:
     match = re.search(r"(?:rs\.?|₹|\$|rupees?\s)?\s?(\d{3,7})\b", text)
-    return int(match.group(1)) if match and not _zip(text) == match.group(1) else None
+    return int(match.group(1)) if match and _zip(text) != match.group(1) else None
 
 
 def _zip(text: str) -> str | None:
@@ -161,7 +161,7 @@ class LLMAnalyser:
                                                                     "schema": self.schema}})
         content = answer.choices[0].message.content or ""
         try:
-            data = json.loads(content)
+            data: dict[str, Any] = json.loads(content)
         except ValueError:
             raise _InvalidAnswer(f"the answer is not JSON: {content[:120]!r}") from None
         problem = next(iter(sorted(self._validator.iter_errors(data), key=lambda e: list(e.absolute_path))), None)

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from app.voices.catalog import DEFAULT_MODELS, VoiceProvider, default_speaker, find_voice, find_voices
+from app.voice_catalog.catalog import DEFAULT_MODELS, VoiceProvider, default_speaker, find_voice, find_voices
 
 LANGUAGE_WORDS = {"hindi": "hi-IN", "english": "en-IN", "angrezi": "en-IN", "tamil": "ta-IN", "telugu": "te-IN",
                   "kannada": "kn-IN", "malayalam": "ml-IN", "marathi": "mr-IN", "bengali": "bn-IN",

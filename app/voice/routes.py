@@ -20,7 +20,7 @@ def _resolver(platform: Any) -> FlowResolver:
     integrations = getattr(platform, "integrations", None)
     if integrations is None:
         return FlowResolver()
-    from app.telephony.accounts import IntegrationAccounts
+    from app.integrations.accounts import IntegrationAccounts
 
     telephony = getattr(platform.settings, "telephony", "auto")
     return FlowResolver(IntegrationAccounts(integrations, telephony), integrations, platform.tools)

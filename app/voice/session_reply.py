@@ -1,32 +1,50 @@
 """The agent's answer to a caller turn: LLM tokens -> sentences -> TTS while the first sentence already
-plays; HTTP tool calls run at once, their answers go back to the model for the next round (`session_tools`);
-the built-in actions (`end_call`, `transfer_to_human`, ...) run once the reply was heard in full."""
+plays; HTTP tool calls run at once and their answers go back to the model for the next round
+(`session_tools`); the built-in actions (`end_call`, `transfer_to_human`, `schedule_callback`,
+`mark_do_not_call`) run once the reply was heard in full."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast
 
+from app.calls.contract import CallReporter
+from app.voice.clock import Clock
+from app.voice.context import CallContext
 from app.voice.prompt import TOOLS, system_prompt
-from app.voice.providers.base import TextDelta, ToolCall
+from app.voice.providers.base import Providers, TextDelta, ToolCall
 from app.voice.sentences import SentenceSplitter
+from app.voice.session_config import CallbackBooking
+from app.voice.session_events import LlmFirstToken, SentenceReady, SessionEvents
+from app.voice.session_facts import CallFacts
+from app.voice.session_speech import AgentSpeech
 from app.voice.session_tools import ToolRound
+from app.voice.session_transcript import Conversation
 from app.voice.utterance import Utterance, UtteranceState
-
-if TYPE_CHECKING:
-    from app.voice.session import CallSession
 
 log = logging.getLogger("app.voice.session")
 MAX_TOOL_ROUNDS = 3     # model -> tools -> model ...: a model that keeps calling tools is cut off here
 
 
 class AgentReplies:
-    def __init__(self, session: "CallSession", tools: ToolRound | None = None) -> None:
-        self._session = session
+    def __init__(self, *, facts: CallFacts, context: CallContext, providers: Providers, speech: AgentSpeech,
+                 conversation: Conversation, reporter: CallReporter, clock: Clock, events: SessionEvents,
+                 fallback_text: str, tools: ToolRound | None = None,
+                 callbacks: CallbackBooking | None = None) -> None:
+        self._facts = facts
+        self._context = context
+        self._providers = providers
+        self._speech = speech
+        self._conversation = conversation
+        self._reporter = reporter
+        self._clock = clock
+        self._events = events
+        self._fallback_text = fallback_text
         self.tools = tools
-        self.transfer_brief: str | None = None
+        self._callbacks = callbacks
 
     async def reply(self) -> None:
         actions: list[ToolCall] = []
@@ -38,7 +56,7 @@ class AgentReplies:
             if not http or self.tools is None or round_number == MAX_TOOL_ROUNDS:
                 break
             result = await self.tools.run(http, last, round_number)
-            self._session.conversation.history.extend(result.messages)
+            self._conversation.history.extend(result.messages)
             if result.apologise:
                 last = await self.tools.apologise()
                 break
@@ -53,64 +71,72 @@ class AgentReplies:
 
     async def _answer(self) -> tuple[Utterance, list[ToolCall]]:
         """One model round spoken as it streams: the utterance, and the tool calls the model made."""
-        session, speech = self._session, self._session.speech
+        speech = self._speech
         utterance = speech.new_utterance("reply")
         splitter = SentenceSplitter()
         tools: list[ToolCall] = []
-        messages = [{"role": "system", "content": system_prompt(session.context)}, *session.conversation.history]
+        messages = [{"role": "system", "content": system_prompt(self._context)}, *self._conversation.history]
+        first = True
         try:
-            async with aclosing(session.providers.llm.stream(messages, self._specs())) as events:  # cancel closes it
+            stream = cast(AsyncGenerator[TextDelta | ToolCall, None], self._providers.llm.stream(messages, self._specs()))
+            async with aclosing(stream) as events:  # cancel closes it
                 async for event in events:
+                    if first:
+                        first = False
+                        self._events.emit(LlmFirstToken(self._clock.now()))
                     if isinstance(event, TextDelta):
                         for sentence in splitter.push(event.text):
-                            await speech.speak_into(utterance, sentence)
+                            await self._speak(utterance, sentence)
                     elif isinstance(event, ToolCall):
                         tools.append(event)
             rest = splitter.flush()
             if rest:
-                await speech.speak_into(utterance, rest)
+                await self._speak(utterance, rest)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("LLM failed on call %s", session.call_id)
+            log.exception("LLM failed on call %s", self._facts.call_id)
             if not utterance.frames:
-                await speech.speak_into(utterance, session.config.fallback_text)
+                await speech.speak_into(utterance, self._fallback_text)
         finally:
             utterance.finish()
         return utterance, tools
 
+    async def _speak(self, utterance: Utterance, sentence: str) -> None:
+        self._events.emit(SentenceReady(self._clock.now(), utterance.mark, sentence))
+        await self._speech.speak_into(utterance, sentence)
+
     async def run_tool(self, tool: ToolCall) -> None:
         if tool.name == "end_call":
-            self._session.end("connected", "agent_hangup")
+            self._facts.end("connected", "agent_hangup")
         elif tool.name == "transfer_to_human":
             await self.transfer(str(tool.arguments.get("target") or "default"),
                                 str(tool.arguments.get("agent_brief") or ""))
         elif tool.name == "schedule_callback":
             await self.book_callback(str(tool.arguments.get("when") or "later"), tool.arguments.get("note"))
         elif tool.name == "mark_do_not_call":    # the workflow action `end` with `dnc_request`
-            self._session.end("connected", "dnc_request")
+            self._facts.end("connected", "dnc_request")
         else:
-            log.warning("call %s: unknown tool %s", self._session.call_id, tool.name)
+            log.warning("call %s: unknown tool %s", self._facts.call_id, tool.name)
 
     async def book_callback(self, when: str, note: Any) -> None:
         """The caller asked to be called later: the callback is booked (a failure is logged, the caller has
         been told already) and the call ends politely."""
-        session = self._session
-        booking = session.config.callbacks
-        if booking is not None and session.call_id is not None:
+        call_id = self._facts.call_id
+        if self._callbacks is not None and call_id is not None:
             try:
-                await booking.schedule(session.call_id, when, str(note) if note else None)
+                await self._callbacks.schedule(call_id, when, str(note) if note else None)
             except Exception as error:
-                log.warning("call %s: the callback (%r) was not booked: %s", session.call_id, when, error)
-        session.end("connected", "callback_requested")
+                log.warning("call %s: the callback (%r) was not booked: %s", call_id, when, error)
+        self._facts.end("connected", "callback_requested")
 
     async def transfer(self, target: str, brief: str) -> None:
         """Reports the hand-off; the transfer itself (Exotel flow, queue, fallback) is the calls side's job."""
-        session = self._session
-        self.transfer_brief = brief
+        facts = self._facts
+        facts.transfer_brief = brief
         try:
-            await session.reporter.status(session.call_id, "transfer_initiated",
-                                          {"target": target, "agent_brief": brief})
+            assert facts.call_id is not None, "a transfer before the call was reported"
+            await self._reporter.status(facts.call_id, "transfer_initiated", {"target": target, "agent_brief": brief})
         except Exception:
-            log.exception("reporting the transfer of call %s failed", session.call_id)
-        session.end("warm_transfer", "transfer")
+            log.exception("reporting the transfer of call %s failed", facts.call_id)
+        facts.end("warm_transfer", "transfer")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from app.calls.channels import call_events, live_calls
-from app.calls.reporting import CallAnalysis, CallCommand, CallEnd, Speaker
+from app.calls.contract import CallAnalysis, CallCommand, CallEnd, Speaker
 from app.db.models import Call, Customer, Webhook, WebhookDelivery
 from app.ids import new_id
 from tests.calls.conftest import now, start_call

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest_asyncio
 
-from app.calls.reporting import CallCommand, CallEnd
+from app.calls.contract import CallCommand, CallEnd
 from tests.calls.conftest import finished_call, now, start_call
 
 BRIEF = "Standing Desk Pro, $850, ready to buy today, needs delivery confirmed within 3 days to zip 94107."

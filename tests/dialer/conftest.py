@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd
 from app.db.models import Call, DialJob
 from app.dialer.campaigns import CampaignService
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.dialer.scheduler import DialerScheduler
 from app.telephony.base import DialRequest, DialResult
 

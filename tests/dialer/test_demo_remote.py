@@ -11,7 +11,7 @@ import sys
 
 from app.db.models import Call, Campaign, Webhook
 from app.dialer.scheduler import DialerScheduler
-from app.services.organisations import create_organisation
+from app.organisations.service import create_organisation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEPLOYMENT = dict(telephony="simulator", rate_limits=False, dialer_poll_seconds=0.2, dialer_calls_per_second=4.0,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest_asyncio
 
 from app.db.models import Call, Campaign, DialJob, WebhookDelivery
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.dialer.scheduler import DialerScheduler
 from app.telephony.simulator import SimulatedCarrier
 from tests.dialer.conftest import FakeClock, make_customers, make_flow

@@ -6,7 +6,7 @@ import asyncio
 
 import numpy as np
 
-from app.calls.reporting import CallCommand
+from app.calls.contract import CallCommand
 from app.voice.audio import frame_bytes
 from app.voice.prompt import guardrail_instruction
 from app.voice.providers.base import ProviderError, ToolCall

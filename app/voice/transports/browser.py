@@ -16,7 +16,7 @@ from enum import Enum
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from app.calls.reporting import Speaker
+from app.calls.contract import Speaker
 from app.errors import DomainError
 from app.voice.audio import FrameSplitter
 from app.voice.runtime import VoiceRuntime

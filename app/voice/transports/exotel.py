@@ -13,7 +13,7 @@ from enum import Enum
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from app.calls.reporting import Speaker
+from app.calls.contract import Speaker
 from app.voice.audio import FrameSplitter, frame_bytes, mulaw_decode, mulaw_encode
 from app.voice.context import CallContext
 from app.voice.runtime import VoiceRuntime

@@ -8,9 +8,9 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.errors import Invalid
-from app.services import validation as check
-from app.services.flow_options import check_in_call_options
-from app.voices.catalog import VoiceProvider
+from app import field_checks as check
+from app.flows.options import check_in_call_options
+from app.voice_catalog.catalog import VoiceProvider
 
 KINDS = ("inbound", "outbound")
 STATUSES = ("draft", "active", "paused")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
@@ -43,7 +43,7 @@ class FlowMetrics:
 
 
 def mm_ss(seconds: float | None) -> str:
-    total = int(round(seconds or 0))
+    total = round(seconds or 0)
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
@@ -105,7 +105,8 @@ async def _peak_hours(flows: list[Flow], now: datetime) -> dict[str, int]:
         f"WHERE flow_id IN ({placeholders(len(ids))}) AND call_type <> 'test' GROUP BY flow_id, quarter",
         ids,
     )
-    offsets = {flow.id: int(now.astimezone(zone_of(flow)).utcoffset().total_seconds() // 60) for flow in flows}
+    offsets = {flow.id: int((now.astimezone(zone_of(flow)).utcoffset() or timedelta()).total_seconds() // 60)
+               for flow in flows}
     hours: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         local = (int(row["quarter"]) * 15 + offsets[row["flow_id"]]) % 1440 // 60
