@@ -34,7 +34,7 @@ from aiohttp import web  # noqa: E402
 
 from app.calls.contract import CallType  # noqa: E402
 from app.tools.definitions import ToolDefinition, ToolMethod  # noqa: E402
-from app.tools.invoker import CallFacts, HttpToolTransport, ToolAnswer  # noqa: E402
+from app.tools.invoker import CallIds, HttpToolTransport, ToolAnswer  # noqa: E402
 from app.tools.records import InvocationRecord  # noqa: E402
 from app.voice.audio import tone  # noqa: E402
 from app.voice.clock import MonotonicClock  # noqa: E402
@@ -87,7 +87,7 @@ class TimedTransport(HttpToolTransport):
         super().__init__(allow_private=True)
         self.stamps = stamps
 
-    async def invoke(self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallFacts,
+    async def invoke(self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds,
                      secret: str) -> ToolAnswer:
         self.stamps.sent.append(time.perf_counter())
         answer = await super().invoke(tool, arguments, facts, secret)

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from jsonschema import Draft202012Validator
 
 from app.tools.definitions import ToolDefinition
-from app.tools.invoker import CallFacts, ToolAnswer, ToolTransport
+from app.tools.invoker import CallIds, ToolAnswer, ToolTransport
 from app.tools.records import InvocationRecord, ToolLog, ToolStatus
 
 log = logging.getLogger("app.tools")
@@ -37,7 +37,7 @@ class ToolOutcome:
 
 class CallTools:
     def __init__(self, definitions: list[ToolDefinition] | tuple[ToolDefinition, ...], transport: ToolTransport,
-                 secret: str, facts: CallFacts, records: ToolLog,
+                 secret: str, facts: CallIds, records: ToolLog,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._tools = {tool.name: tool for tool in definitions}
         self._validators = {tool.name: Draft202012Validator(tool.parameters) for tool in definitions}
@@ -49,7 +49,7 @@ class CallTools:
 
     def bind(self, call_id: str) -> None:
         """The call row exists now: requests and records name it."""
-        self.facts = CallFacts(call_id, self.facts.flow_id, self.facts.customer_id)
+        self.facts = CallIds(call_id, self.facts.flow_id, self.facts.customer_id)
 
     def specs(self) -> list[dict[str, Any]]:
         return [tool.function_spec() for tool in self._tools.values()]

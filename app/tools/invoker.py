@@ -29,7 +29,7 @@ USER_AGENT = "voiceai-tools/1"
 
 
 @dataclass(frozen=True)
-class CallFacts:
+class CallIds:
     """Who is asking: the call the tool is invoked from."""
 
     call_id: str | None
@@ -53,13 +53,13 @@ class ToolAnswer:
 
 
 class ToolTransport(Protocol):
-    async def invoke(self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallFacts,
+    async def invoke(self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds,
                      secret: str) -> ToolAnswer: ...
 
     async def aclose(self) -> None: ...
 
 
-def request_parts(tool: ToolDefinition, arguments: dict[str, Any], facts: CallFacts,
+def request_parts(tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds,
                   secret: str) -> tuple[str, bytes | None, dict[str, str]]:
     """(url, body, headers) of the request, signed; pure so receivers' checks can be tested against it."""
     message_id = "tcl_" + secrets.token_hex(8)
@@ -91,7 +91,7 @@ class HttpToolTransport:
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
-    async def invoke(self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallFacts,
+    async def invoke(self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds,
                      secret: str) -> ToolAnswer:
         url, body, headers = request_parts(tool, arguments, facts, secret)
         literal = literal_ip(urlsplit(url).hostname or "")

@@ -48,7 +48,7 @@ from app.voice.session_recording import CallRecording, opted_out, recording_key
 from app.voice.session_reply import AgentReplies
 from app.voice.session_tools import ToolRound
 from app.tools.in_call import CallTools
-from app.tools.invoker import CallFacts
+from app.tools.invoker import CallIds
 from app.voice.session_speech import AgentSpeech
 from app.voice.session_tasks import CallTasks
 from app.voice.session_teardown import report_end
@@ -118,7 +118,7 @@ class CallSession:
         if not ctx.tools or config.tool_transport is None or config.tool_log is None or not ctx.tools_secret:
             return None
         return CallTools(ctx.tools, config.tool_transport, ctx.tools_secret,
-                         CallFacts(ctx.call_id, ctx.flow_id, ctx.customer.id), config.tool_log)
+                         CallIds(ctx.call_id, ctx.flow_id, ctx.customer.id), config.tool_log)
 
     @property
     def call_id(self) -> str | None:

@@ -15,13 +15,13 @@ import pytest_asyncio
 
 from app.tools.definitions import ToolDefinition, ToolMethod
 from app.tools.in_call import CallTools
-from app.tools.invoker import MAX_ANSWER_BYTES, CallFacts, HttpToolTransport
+from app.tools.invoker import MAX_ANSWER_BYTES, CallIds, HttpToolTransport
 from app.tools.records import InvocationRecord, ToolStatus
 from app.webhooks.signing import new_secret, standard_key
 from tests.fakes.tool_server import FakeToolServer
 
 SECRET = new_secret()
-FACTS = CallFacts("cal_000000000001", "flw_000000000001", "cst_000000000001")
+FACTS = CallIds("cal_000000000001", "flw_000000000001", "cst_000000000001")
 SCHEMA = {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}
 
 
