@@ -42,6 +42,11 @@ MAX_PARAMETERS_BYTES = 16 * 1024
 MAX_HEADERS = 20
 MAX_HEADER_BYTES = 4096          # names and values together
 MAX_TOOLS_PER_SCOPE = 32
+MASK = "••••••••"               # header values read back like integration credentials: only the last 4 shown
+
+
+def mask(secret: str) -> str:
+    return MASK + secret[-4:] if secret else ""
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from tortoise.transactions import in_transaction
 from app.db.models import Flow, Tool, ToolSecret, VoiceAgent
 from app.errors import Invalid, NotFound
 from app.ids import new_id
-from app.integrations.fields import mask
 from app.tools import validation as check
-from app.tools.definitions import MAX_TOOLS_PER_SCOPE, ToolDefinition, ToolMethod, ToolScope, ToolView
+from app.tools.definitions import MAX_TOOLS_PER_SCOPE, ToolDefinition, ToolMethod, ToolScope, ToolView, mask
 from app.webhooks.addresses import AddressPolicy
 from app.webhooks.signing import SecretBox, new_secret
 
@@ -173,7 +172,7 @@ class ToolService:
         return ToolView(uuid=row.id, scope=scope, owner_uuid=str(row.flow_id or row.voice_agent_id),
                         name=row.name, description=row.description, parameters=dict(row.parameters or {}),
                         method=ToolMethod(row.method), url=row.url,
-                        headers={key: mask(value) or "" for key, value in self._headers(row).items()},
+                        headers={key: mask(value) for key, value in self._headers(row).items()},
                         timeout_seconds=row.timeout_seconds, speak_while_waiting=row.speak_while_waiting,
                         created_at=row.created_at, updated_at=row.updated_at)
 

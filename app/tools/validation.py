@@ -10,10 +10,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from app.errors import Invalid
-from app.integrations.fields import MASK
 from app.tools.definitions import (BUILTIN_NAMES, DEFAULT_TIMEOUT_SECONDS, MAX_DESCRIPTION, MAX_HEADER_BYTES,
                                    MAX_HEADERS, MAX_NAME, MAX_PARAMETERS_BYTES, MAX_TIMEOUT_SECONDS,
-                                   MAX_WAITING_LINE, ToolMethod)
+                                   MAX_WAITING_LINE, MASK, ToolMethod)
 from app.webhooks.addresses import AddressPolicy, check_url
 
 
