@@ -58,7 +58,8 @@ async def test_openai_compatible_llm_streams_text_then_joined_tool_calls(openai_
     assert events[-1] == ToolCall("end_call", {"reason": "caller_goodbye"}, "call_0")
     request = openai_server.requests[0]
     assert request["stream"] is True and request["model"] == "small-model"
-    assert [t["function"]["name"] for t in request["tools"]] == ["end_call", "transfer_to_human"]
+    assert [t["function"]["name"] for t in request["tools"]] == [
+        "end_call", "transfer_to_human", "schedule_callback", "mark_do_not_call", "switch_language"]
     assert openai_server.headers[0]["Authorization"] == "Bearer sk-local"
 
 
