@@ -52,13 +52,15 @@ def guardrail_instruction(name: str) -> str:
     return GUARDRAILS.get(name, f"Rule: {name.replace('_', ' ')}.")
 
 
-def system_prompt(context: CallContext) -> str:
+def system_prompt(context: CallContext, language: str | None = None) -> str:
+    """`language`: the call's current language when it moved during the call (else the context's)."""
     parts = [context.persona_prompt or f"You are {context.agent_name or 'a helpful voice assistant'}."]
     parts.append("You are speaking on a phone call: answer in one to three short spoken sentences, no lists or "
                  "markdown. Call end_call after a goodbye; call transfer_to_human when the caller asks for a person; "
                  "call schedule_callback when they ask to be called later; call mark_do_not_call when they ask "
                  "not to be called again.")
-    parts.append(f"Speak in the caller's language ({context.language}); code-mixed Hindi-English is fine.")
+    parts.append(f"Speak in the caller's language ({language or context.language}); code-mixed Hindi-English "
+                 "is fine.")
     if context.guardrails:
         parts.append("Guardrails:\n" + "\n".join(f"- {guardrail_instruction(g)}" for g in context.guardrails))
     script = context.script

@@ -45,6 +45,7 @@ from app.voice.session_facts import CallFacts
 from app.voice.session_inbox import CallerTurn, Dtmf, InboxItem, Noise, SessionState
 from app.voice.session_presence import VoicePresence
 from app.voice.session_recording import CallRecording, opted_out, recording_key
+from app.voice.session_language import SessionLanguage
 from app.voice.session_reply import AgentReplies
 from app.voice.session_tools import ToolRound
 from app.tools.in_call import CallTools
@@ -57,6 +58,7 @@ from app.voice.session_transcript import Conversation
 from app.voice.session_turns import TurnTaking
 from app.voice.vad import EndpointDetector, TurnEvent, VoiceActivityDetector
 from app.voice.voicemail import VoicemailDetector
+from app.voice.voicemail_message import BEEP_SETTLE_SECONDS, voicemail_template, voicemail_text
 
 __all__ = ["CallSession", "SessionState"]
 log = logging.getLogger("app.voice.session")
@@ -93,18 +95,22 @@ class CallSession:
             facts=self.facts, providers=providers, rate=self.rate, output=output, clock=self.clock,
             voice=Voice(context.language, context.voice.speaker, context.voice.model),
             conversation=self.conversation, tasks=self._tasks, events=self.events, caller_speaking=self._in_speech)
+        self.language = SessionLanguage(context=context, facts=self.facts, speech=self.speech,
+                                        listener=self.listener, reporter=reporter)
         self.call_tools = self._call_tools()
         self.replies = AgentReplies(
             facts=self.facts, context=context, providers=providers, speech=self.speech, reporter=reporter,
             conversation=self.conversation, clock=self.clock, events=self.events,
-            fallback_text=self.config.fallback_text, callbacks=self.config.callbacks, tools=ToolRound(
-                tools=self.call_tools, speech=self.speech, language=context.language, elapsed=lambda: self.elapsed,
-                filler_after=self.config.tool_filler_after) if self.call_tools is not None else None)
+            fallback_text=self.config.fallback_text, callbacks=self.config.callbacks, language=self.language,
+            tools=ToolRound(tools=self.call_tools, speech=self.speech, language=lambda: self.language.current,
+                            elapsed=lambda: self.elapsed, filler_after=self.config.tool_filler_after)
+            if self.call_tools is not None else None)
         self.turns = TurnTaking(
             facts=self.facts, context=context, config=self.config, providers=providers, clock=self.clock,
             inbox=self.inbox, speech=self.speech, replies=self.replies, conversation=self.conversation,
-            reporter=reporter, events=self.events, caller_speaking=self._in_speech)
+            reporter=reporter, events=self.events, caller_speaking=self._in_speech, language=self.language)
         self.recording: CallRecording | None = None
+        self.leaving_message = False
         self._torn_down = asyncio.Event()
         self._end: CallEnd | None = None
 
@@ -168,10 +174,17 @@ class CallSession:
         now = self.clock.now()
         if self.recording is not None:
             self.recording.recorder.caller(frame, now)
+        if self.leaving_message:   # the box is recording: nothing it plays is a caller turn
+            return
         voiced = self.vad.is_speech(frame)
         if self.voicemail is not None and self.voicemail.watching and self.voicemail.push(frame, voiced):
             self.presence.voicemail()
-            self.end("voicemail", "voicemail")
+            template = voicemail_template(self.context.flow_config)
+            if template is None:
+                self.end("voicemail", "voicemail")
+            else:
+                self.leaving_message = True
+                self._tasks.spawn(self._leave_message(voicemail_text(template, self.context.customer)), "voicemail")
             return
         self.listener.frame(frame)
         for event in self.endpoint.push(frame, voiced):
@@ -207,6 +220,15 @@ class CallSession:
 
     def hangup(self, reason: str = "caller_hangup") -> None:
         self.end("connected", reason)
+
+    async def _leave_message(self, text: str) -> None:
+        """Voicemail message drop (issue 16): after the beep, the flow's message, then hang up."""
+        while not self.inbox.empty():   # turns heard in the greeting of the box are not a conversation
+            self.inbox.get_nowait()
+        await self.speech.interrupt()
+        await self.clock.sleep(BEEP_SETTLE_SECONDS)
+        await self.speech.say(text, "voicemail")
+        self.end("voicemail", "voicemail_message_left")
 
     def end(self, outcome: str, end_reason: str) -> None:
         """Asks for the end; the first request wins. `wait()` does the teardown."""

@@ -20,6 +20,7 @@ from app.voice.sentences import SentenceSplitter
 from app.voice.session_config import CallbackBooking
 from app.voice.session_events import LlmFirstToken, SentenceReady, SessionEvents
 from app.voice.session_facts import CallFacts
+from app.voice.session_language import SessionLanguage
 from app.voice.session_speech import AgentSpeech
 from app.voice.session_tools import ToolRound
 from app.voice.session_transcript import Conversation
@@ -33,7 +34,7 @@ class AgentReplies:
     def __init__(self, *, facts: CallFacts, context: CallContext, providers: Providers, speech: AgentSpeech,
                  conversation: Conversation, reporter: CallReporter, clock: Clock, events: SessionEvents,
                  fallback_text: str, tools: ToolRound | None = None,
-                 callbacks: CallbackBooking | None = None) -> None:
+                 callbacks: CallbackBooking | None = None, language: SessionLanguage | None = None) -> None:
         self._facts = facts
         self._context = context
         self._providers = providers
@@ -45,6 +46,7 @@ class AgentReplies:
         self._fallback_text = fallback_text
         self.tools = tools
         self._callbacks = callbacks
+        self._language = language
 
     async def reply(self) -> None:
         actions: list[ToolCall] = []
@@ -62,6 +64,7 @@ class AgentReplies:
                 break
         assert last is not None
         await last.finished.wait()
+        await last.reported.wait()      # an end that follows never cuts the reply from the transcript
         if last.state == UtteranceState.PLAYED:
             for tool in actions:
                 await self.run_tool(tool)
@@ -75,7 +78,9 @@ class AgentReplies:
         utterance = speech.new_utterance("reply")
         splitter = SentenceSplitter()
         tools: list[ToolCall] = []
-        messages = [{"role": "system", "content": system_prompt(self._context)}, *self._conversation.history]
+        language = self._language.current if self._language is not None else None
+        messages = [{"role": "system", "content": system_prompt(self._context, language)},
+                    *self._conversation.history]
         first = True
         try:
             stream = cast(AsyncGenerator[TextDelta | ToolCall, None], self._providers.llm.stream(messages, self._specs()))
@@ -116,6 +121,9 @@ class AgentReplies:
             await self.book_callback(str(tool.arguments.get("when") or "later"), tool.arguments.get("note"))
         elif tool.name == "mark_do_not_call":    # the workflow action `end` with `dnc_request`
             self._facts.end("connected", "dnc_request")
+        elif tool.name == "switch_language":
+            if self._language is not None:
+                await self._language.switch(str(tool.arguments.get("code") or ""))
         else:
             log.warning("call %s: unknown tool %s", self._facts.call_id, tool.name)
 

@@ -113,6 +113,12 @@ class AgentSpeech:
         """Once per utterance: its final state, and its heard text into history and the transcript."""
         if utterance.finished.is_set():
             return
+        try:
+            await self._settle(utterance, state)
+        finally:
+            utterance.reported.set()
+
+    async def _settle(self, utterance: Utterance, state: UtteranceState) -> None:
         player = self._playing()
         utterance.state = state
         utterance.finish()
@@ -131,6 +137,10 @@ class AgentSpeech:
         await self._conversation.transcript(Speaker.AGENT, text, at)
 
     # --- speaking ------------------------------------------------------------------------------
+    def use_voice(self, voice: Voice) -> None:
+        """The call's language moved (issue 16): the next sentences are spoken with this voice."""
+        self._voice = voice
+
     def new_utterance(self, kind: str) -> Utterance:
         utterance = Utterance(self._rate, kind)
         self._playing().enqueue(utterance)
@@ -179,4 +189,5 @@ class AgentSpeech:
         finally:
             utterance.finish()
         await utterance.finished.wait()
+        await utterance.reported.wait()      # an end that follows never cuts the line from the transcript
         return utterance.state == UtteranceState.PLAYED

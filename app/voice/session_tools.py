@@ -40,7 +40,7 @@ class RoundResult:
 
 
 class ToolRound:
-    def __init__(self, *, tools: CallTools, speech: Speaking, language: str, elapsed: Callable[[], float],
+    def __init__(self, *, tools: CallTools, speech: Speaking, language: Callable[[], str], elapsed: Callable[[], float],
                  filler_after: float = 1.0) -> None:
         self._tools = tools
         self._speech = speech
@@ -82,12 +82,12 @@ class ToolRound:
 
     async def apologise(self) -> Utterance:
         """A tool timed out or failed: say so, and the conversation goes on."""
-        return await self._say(apology(self._language), "tool-apology")
+        return await self._say(apology(self._language()), "tool-apology")
 
     def _waiting_line(self, calls: list[ToolCall]) -> str:
         own = next((tool.speak_while_waiting for tool in map(self._tools.get, (c.name for c in calls))
                     if tool is not None and tool.speak_while_waiting), None)
-        return waiting_line(self._language, own)
+        return waiting_line(self._language(), own)
 
     async def _say(self, text: str, kind: str) -> Utterance:
         utterance = self._speech.new_utterance(kind)

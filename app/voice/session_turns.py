@@ -17,6 +17,7 @@ from app.voice.session_events import SessionEvents, TranscriptFinal
 from app.voice.session_facts import CallFacts
 from app.voice.session_inbox import CallerTurn, Dtmf, InboxItem, Noise, Silence
 from app.voice.session_reply import AgentReplies
+from app.voice.session_language import SessionLanguage
 from app.voice.session_speech import AgentSpeech
 from app.voice.session_transcript import Conversation
 
@@ -29,8 +30,9 @@ class TurnTaking:
     def __init__(self, *, facts: CallFacts, context: CallContext, config: SessionConfig, providers: Providers,
                  clock: Clock, inbox: asyncio.Queue[InboxItem], speech: AgentSpeech, replies: AgentReplies,
                  conversation: Conversation, reporter: CallReporter, events: SessionEvents,
-                 caller_speaking: Callable[[], bool]) -> None:
+                 caller_speaking: Callable[[], bool], language: SessionLanguage | None = None) -> None:
         self._facts = facts
+        self._language = language
         self._context = context
         self._config = config
         self._providers = providers
@@ -87,8 +89,7 @@ class TurnTaking:
             if turn.heard is not None:
                 transcript = await turn.heard.finish()
             else:
-                transcript = await self._providers.stt.transcribe(turn.pcm, self._config.rate,
-                                                                   self._context.language)
+                transcript = await self._providers.stt.transcribe(turn.pcm, self._config.rate, self._hearing())
             text = transcript.text.strip()
         except Exception:
             log.exception("STT failed on call %s", self._facts.call_id)
@@ -104,7 +105,12 @@ class TurnTaking:
             await self._conversation.transcript(Speaker.CUSTOMER, text, at)
             self._speech.resume_if_quiet()
             return
+        if self._language is not None:   # before the reply: it is spoken in the new language
+            await self._language.after_turn(text, transcript.language if transcript is not None else None)
         await self.caller_said(text, at)
+
+    def _hearing(self) -> str:
+        return self._language.current if self._language is not None else self._context.language
 
     async def caller_said(self, text: str, at: float) -> None:
         speech = self._speech

@@ -34,6 +34,7 @@ class Utterance:
         self._splitter = FrameSplitter(rate)
         self._more = asyncio.Event()
         self.finished = asyncio.Event()        # played or interrupted, transcript settled
+        self.reported = asyncio.Event()        # its heard text is in the call's transcript (or never will be)
 
     # --- filled by TTS -------------------------------------------------------------------------
     def add_audio(self, pcm: bytes) -> None:
