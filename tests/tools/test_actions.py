@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest_asyncio
 
-from app.db.models import DialJob, DoNotCall
+from app.db.models import Call, DialJob, DoNotCall
 from tests.tools.test_in_call_tools import world, world_session  # noqa: F401  (the shared world)
 from tests.voice.conftest import fresh_line
+from tests.voice.speech import silent_frames, speech_frames, tone_frames
 
 KOLKATA = ZoneInfo("Asia/Kolkata")
 WINDOW = {"start": "09:00", "end": "18:00", "timezone": "Asia/Kolkata"}
@@ -62,4 +63,39 @@ async def test_please_dont_call_me_again_is_a_do_not_call_request(http, world, c
     ended = await world.ended(call_id)
     assert (ended["outcome"], ended["endReason"]) == ("connected", "dnc_request")
     assert await DoNotCall.filter(customer_id=customer["uuid"], call_id=call_id).exists()
+    turns = await world.transcript(call_id, "We will not call you again")     # the end never cuts it off
+    assert turns[-1] == ("agent", "I am sorry for the trouble. We will not call you again. Goodbye!")
+    await caller.close()
+
+
+async def test_hindi_mein_baat_karo_switches_the_call_and_the_record_shows_it(http, world):  # noqa: F811
+    flow = await world.flow(flow_fields={"config": {"test_llm": "scripted", "languages": ["en-IN", "hi-IN"]}})
+    caller, call_id = await world.call(http, flow)
+    await world.say(caller, "Hindi mein baat karo")
+    turns = await world.transcript(call_id, "Hindi mein baat karti hoon")
+    assert turns[-1] == ("agent", "Theek hai, ab main Hindi mein baat karti hoon.")
+    events = await world.client.server.platform.call_events.replay(call_id)
+    assert {"status": "language_switched", "language": "hi-IN", "reason": "caller_asked"}.items() <= \
+        next(e for e in events if e.get("status") == "language_switched").items()
+    await caller.stop()
+    await caller.close()
+    await world.ended(call_id)
+    assert (await Call.get(id=call_id)).language_detected == "hi-IN"
+
+
+async def test_a_voicemail_box_gets_the_message_over_the_exotel_socket(http, world):  # noqa: F811
+    flow = await world.flow(flow_fields={"config": {
+        "test_llm": "scripted", "voicemail_message": "Hi {name}, this is Acme about order {order_id}. Call us back."}})
+    customer = (await world.client.post("/customers", json={
+        "name": "Asha", "phone": fresh_line(), "metadata": {"order_id": "4512"}})).body
+    caller, call_id = await world.call(http, flow, customer)
+    rate = 8000
+    greeting = "Hi, you have reached Asha. I cannot take your call right now, please leave a message after the tone."
+    pcm = b"".join(speech_frames(greeting, rate) + silent_frames(200, rate) + tone_frames(500, rate, 1000)
+                   + silent_frames(3000, rate))
+    await caller.play(pcm, realtime=0.3)
+    ended = await world.ended(call_id, timeout=20)
+    assert (ended["outcome"], ended["endReason"]) == ("voicemail", "voicemail_message_left")
+    turns = await world.transcript(call_id, "Call us back.")
+    assert turns[-1] == ("agent", "Hi Asha, this is Acme about order 4512. Call us back.")
     await caller.close()

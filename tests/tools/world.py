@@ -130,7 +130,7 @@ async def start_world(start_server: Any, http: Any) -> tuple[ToolsWorld, list[An
 
     runtime = VoiceRuntime(lambda: platform.reporter, providers=providers, resolver=FlowResolver(tools=platform.tools),
                            session=SessionConfig(endpoint=EndpointConfig(endpoint_ms=300), silence_timeout=30,
-                                                 detect_voicemail=False, tool_transport=platform.tool_transport,
+                                                 tool_transport=platform.tool_transport,
                                                  tool_log=platform.tool_records, callbacks=platform.callbacks))
     app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(platform, lambda: platform.reporter, runtime))])
     port = free_port()
