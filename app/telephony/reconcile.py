@@ -24,6 +24,7 @@ from typing import Any, Callable
 
 from tortoise.expressions import Q
 
+from app.calls.lifecycle import CallOutcome
 from app.calls.reporting import CallEnd
 from app.config import Settings
 from app.db.models import Call
@@ -123,6 +124,6 @@ class CallReconciler:
     async def _end(self, call_id: str, reason: str, now: datetime) -> str:
         if not await Call.exists(id=call_id, ended_at__isnull=True):
             return "left"       # a callback or the session ended it meanwhile
-        await self._reporter.ended(call_id, CallEnd(outcome="failed", ended_at=now, duration_seconds=0,
+        await self._reporter.ended(call_id, CallEnd(outcome=CallOutcome.FAILED, ended_at=now, duration_seconds=0,
                                                     end_reason=reason))
         return "ended"

@@ -18,6 +18,7 @@ import logging
 from datetime import datetime, timezone
 from typing import Any, Coroutine
 
+from app.calls.lifecycle import CallEnding, CallOutcome, EndReason
 from app.calls.reporting import CallEnd, CallReporter, CallStart, CallType
 from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.audio import FRAME_MS
@@ -76,7 +77,7 @@ class CallSession:
         self.replies = AgentReplies(self)
         self.turns = TurnTaking(self)
         self.recording: CallRecording | None = None
-        self.outcome = ("connected", "caller_hangup")
+        self.outcome = CallEnding(CallOutcome.CONNECTED, EndReason.CALLER_HANGUP)
         self.t0 = 0.0
         self.last_activity = 0.0
         self.barge_ins: list[tuple[float, float]] = []   # (speech onset, clear sent): for the benchmark
@@ -126,7 +127,7 @@ class CallSession:
         voiced = self.vad.is_speech(frame)
         if self.voicemail is not None and self.voicemail.watching and self.voicemail.push(frame, voiced):
             self.presence.voicemail()
-            self.end("voicemail", "voicemail")
+            self.end(CallOutcome.VOICEMAIL, EndReason.VOICEMAIL)
             return
         self.listener.frame(frame)
         for event in self.endpoint.push(frame, voiced):
@@ -157,13 +158,13 @@ class CallSession:
         if self.speech.player is not None:
             self.speech.player.mark_played(name)
 
-    def hangup(self, reason: str = "caller_hangup") -> None:
-        self.end("connected", reason)
+    def hangup(self, reason: EndReason | str = EndReason.CALLER_HANGUP) -> None:
+        self.end(CallOutcome.CONNECTED, reason)
 
-    def end(self, outcome: str, end_reason: str) -> None:
+    def end(self, outcome: CallOutcome, end_reason: EndReason | str) -> None:
         """Asks for the end; the first request wins. `wait()` does the teardown."""
         if not self._stopped.is_set():
-            self.outcome = (outcome, end_reason)
+            self.outcome = CallEnding(outcome, end_reason)
             self._stopped.set()
 
     @property
@@ -215,4 +216,4 @@ class CallSession:
         self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("call %s task %s failed", self.call_id, task.get_name(), exc_info=task.exception())
-            self.end("failed", "internal_error")
+            self.end(CallOutcome.FAILED, EndReason.INTERNAL_ERROR)

@@ -8,6 +8,7 @@ import logging
 from contextlib import aclosing
 from typing import TYPE_CHECKING
 
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.prompt import TOOLS, system_prompt
 from app.voice.providers.base import TextDelta, ToolCall
 from app.voice.sentences import SentenceSplitter
@@ -56,7 +57,7 @@ class AgentReplies:
 
     async def run_tool(self, tool: ToolCall) -> None:
         if tool.name == "end_call":
-            self._session.end("connected", "agent_hangup")
+            self._session.end(CallOutcome.CONNECTED, EndReason.AGENT_HANGUP)
         elif tool.name == "transfer_to_human":
             await self.transfer(str(tool.arguments.get("target") or "default"),
                                 str(tool.arguments.get("agent_brief") or ""))
@@ -72,4 +73,4 @@ class AgentReplies:
                                           {"target": target, "agent_brief": brief})
         except Exception:
             log.exception("reporting the transfer of call %s failed", session.call_id)
-        session.end("warm_transfer", "transfer")
+        session.end(CallOutcome.WARM_TRANSFER, EndReason.TRANSFER)

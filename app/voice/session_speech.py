@@ -17,6 +17,7 @@ import logging
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, Coroutine
 
+from app.calls.lifecycle import CallEnding
 from app.calls.reporting import Speaker
 from app.voice.player import AudioPlayer
 from app.voice.sentences import SentenceSplitter
@@ -123,7 +124,7 @@ class AgentSpeech:
                   session.call_id, what)
         self.player.resume()
 
-    async def say(self, text: str, kind: str, then: tuple[str, str] | None = None) -> None:
+    async def say(self, text: str, kind: str, then: CallEnding | None = None) -> None:
         """Fixed text (greeting, re-prompt, goodbye), sentence by sentence; optionally end afterwards."""
         utterance = self.new_utterance(kind)
         splitter = SentenceSplitter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.session_inbox import Silence
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ async def watch_timers(session: "CallSession") -> None:
         await session.clock.sleep(TICK)
         now = session.clock.now()
         if now - session.t0 >= config.max_duration:
-            session.end("connected", "max_duration")
+            session.end(CallOutcome.CONNECTED, EndReason.MAX_DURATION)
             return
         idle = not (session.agent_active or session.endpoint.in_speech or session.turns.busy
                     or session.inbox.qsize())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from app.calls.lifecycle import CallEnding, CallOutcome, EndCommand, EndReason, TransferCommand
 from app.calls.reporting import CallCommand, Speaker
 from app.voice.backchannel import is_backchannel
 from app.voice.session_inbox import CallerTurn, Dtmf, Noise, Silence
@@ -100,14 +101,14 @@ class TurnTaking:
         self.reprompts += 1
         config, speech = session.config, session.speech
         if self.reprompts > config.max_reprompts:
-            speech.start(speech.say(config.goodbye_text, "goodbye", then=("connected", "silence")))
+            speech.start(speech.say(config.goodbye_text, "goodbye", then=CallEnding(CallOutcome.CONNECTED, EndReason.SILENCE)))
         else:
             speech.start(speech.say(config.reprompt_text, "reprompt"))
 
     async def command(self, command: CallCommand) -> None:
         session = self._session
-        if command.kind == "end":
-            session.end("connected", command.reason or "workflow_end")
-        elif command.kind == "transfer":
+        if isinstance(command, EndCommand):
+            session.end(CallOutcome.CONNECTED, command.reason or EndReason.WORKFLOW_END)
+        elif isinstance(command, TransferCommand):
             await session.speech.interrupt()
             await session.replies.transfer(command.target or "default", command.agent_brief or "")
