@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         Route("/graphql", graphql, methods=["GET", "POST"], name="graphql"),
         WebSocketRoute("/graphql", graphql, name="graphql-ws"),
         WebSocketRoute("/ws/live/{call_uuid}", live_socket(platform), name="live-call"),
-        *voice_routes(platform, lambda: platform.reporter),
+        *voice_routes(platform.voice, lambda: platform.reporter),
         Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
         *build_routes(schema, platform, handlers={"POST /customers/import": import_handler(schema, platform),
                                                   **speaker_handlers(schema, platform),

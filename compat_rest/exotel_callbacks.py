@@ -11,16 +11,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from app.errors import DomainError, Invalid
 from app.platform import Platform
-from app.telephony.handoff import HandoffService
-from app.telephony.status import ExotelStatusService, StatusUpdate
+from app.telephony.status import StatusUpdate
 from compat_rest.shim import error_response
 
 MAX_FORM_BYTES = 64 * 1024
 
 
 def exotel_handlers(platform: Platform) -> dict[str, Callable]:
-    status_service = ExotelStatusService(platform.integrations, platform.reporter, platform.simulator_account_sid)
-    handoff = HandoffService(platform.call_events)
+    status_service, handoff = platform.exotel_status, platform.handoff
 
     async def status(request: Request) -> Response:
         try:

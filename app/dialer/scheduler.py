@@ -28,7 +28,7 @@ from tortoise.expressions import Case, F, Q, When
 from tortoise.transactions import in_transaction
 
 from app.calls.lifecycle import ACTIVE_DIAL_JOBS, CallOutcome, CallStatus, DialJobStatus, EndReason
-from app.calls.reporting import CallEnd
+from app.calls.reporting import CallEnd, CallReporter
 from app.config import Settings
 from app.db.models import Call, Campaign, DialJob
 from app.db.sql import dialect
@@ -38,8 +38,6 @@ from app.dialer.carriers import CarrierDirectory
 from app.ids import new_id
 from app.telephony.base import DialRequest, DialResult
 from app.telephony.reconcile import CallReconciler
-from app.telephony.simulator import simulator_account_sid
-from app.telephony.status import ExotelStatusService
 from app.webhooks.outbox import WebhookOutbox
 
 log = logging.getLogger("app.dialer")
@@ -84,10 +82,11 @@ class Policy:
 
 
 class DialerScheduler:
-    def __init__(self, campaigns: CampaignService, carriers: CarrierDirectory, reporter, outbox: WebhookOutbox,
-                 settings: Settings, clock: Callable[[], datetime] | None = None,
-                 organisations: Iterable[str] | None = None) -> None:
-        """`organisations` limits this scheduler to some tenants (tests and benchmarks share a database)."""
+    def __init__(self, campaigns: CampaignService, carriers: CarrierDirectory, reporter: CallReporter,
+                 outbox: WebhookOutbox, settings: Settings, clock: Callable[[], datetime] | None = None,
+                 organisations: Iterable[str] | None = None, *, reconciler: CallReconciler) -> None:
+        """`organisations` limits this scheduler to some tenants (tests and benchmarks share a database); the
+        reconciler, wired by `Platform.build`, should be limited to the same ones."""
         self._campaigns = campaigns
         self._carriers = carriers
         self._reporter = reporter
@@ -99,9 +98,7 @@ class DialerScheduler:
         self._dials: set[asyncio.Task] = set()
         self.owner: str | None = None    # this process's instance lease, stamped on the calls it dials
         self._scope = Q(organisation_id__in=list(organisations)) if organisations is not None else Q()
-        status = ExotelStatusService(carriers.integrations, reporter,
-                                     simulator_account_sid(settings.resolved_secret_key()))
-        self.reconciler = CallReconciler(carriers, status, reporter, settings, scope=self._scope)
+        self.reconciler = reconciler
 
     @property
     def campaigns(self) -> CampaignService:

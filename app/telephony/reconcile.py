@@ -20,12 +20,12 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from tortoise.expressions import Q
 
 from app.calls.lifecycle import CallOutcome
-from app.calls.reporting import CallEnd
+from app.calls.reporting import CallEnd, CallReporter
 from app.config import Settings
 from app.db.models import Call
 from app.dialer.campaigns import utc_now
@@ -53,14 +53,16 @@ class Reconciled:
 
 
 class CallReconciler:
-    def __init__(self, carriers: CarrierDirectory, status: ExotelStatusService, reporter, settings: Settings, *,
-                 clock: Callable[[], datetime] = utc_now, scope: Q | None = None) -> None:
+    def __init__(self, carriers: CarrierDirectory, status: ExotelStatusService, reporter: CallReporter,
+                 settings: Settings, *, clock: Callable[[], datetime] = utc_now,
+                 organisations: Iterable[str] | None = None) -> None:
+        """`organisations` limits the reconciler to some tenants (tests and benchmarks share a database)."""
         self._carriers = carriers
         self._status = status
         self._reporter = reporter
         self._settings = settings
         self.clock = clock
-        self._scope = scope or Q()
+        self._scope = Q(organisation_id__in=list(organisations)) if organisations is not None else Q()
         self.lookup_seconds = LOOKUP_SECONDS
 
     async def run(self) -> Reconciled:
