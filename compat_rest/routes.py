@@ -44,6 +44,27 @@ class RestRoute:
     media_types: tuple[str, ...] = ()              # a handler that streams bytes of these types, not JSON
 
 
+# REST shaping of GraphQL answer types, {GraphQL type: REST field names}. GraphQL-only fields (relations,
+# GraphQL extras) are never in a REST answer; include-only ones (costly extras such as flow metrics or a
+# customer's calls) are answered only by routes whose `include` gates them. Types inherit nothing here: a
+# subtype (CallDetail, WebhookWithSecret) lists its parent's fields again.
+_CALL_GRAPHQL_ONLY = frozenset({"status", "end_reason"})
+_WEBHOOK_GRAPHQL_ONLY = frozenset({"header_names", "created_at"})
+GRAPHQL_ONLY: Mapping[str, frozenset[str]] = {
+    "Call": _CALL_GRAPHQL_ONLY,
+    "CallDetail": _CALL_GRAPHQL_ONLY,
+    "LiveCall": frozenset({"outcome", "ended_at"}),
+    "Flow": frozenset({"provider", "updated_at", "voice_agent"}),
+    "Webhook": _WEBHOOK_GRAPHQL_ONLY,
+    "WebhookWithSecret": _WEBHOOK_GRAPHQL_ONLY,
+    "WebhookLog": frozenset({"attempt", "error", "delivery_id"}),
+}
+INCLUDE_ONLY: Mapping[str, frozenset[str]] = {
+    "Flow": frozenset({"metrics"}),
+    "Customer": frozenset({"recent_calls"}),
+}
+
+
 def _r(method: str, path: str, summary: str, **options) -> RestRoute:
     return RestRoute(method, path, summary, **options)
 

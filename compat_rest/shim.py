@@ -23,6 +23,7 @@ from compat_rest.routes import BASE_PATH, ROUTES, RestRoute
 from compat_rest.selection import selection_set
 from schema.context import RequestContext
 from schema.storable_json import check_storable
+from schema.strawberry_internals import core_schema, root_strawberry_field
 from schema.rate_limit import limit_of
 
 @dataclass(frozen=True)
@@ -41,12 +42,10 @@ def snake(name: str) -> str:
 
 
 def root_field(schema: strawberry.Schema, name: str) -> tuple[str, GraphQLField, Any]:
-    graphql = schema._schema
+    graphql = core_schema(schema)
     for operation, root in (("query", graphql.query_type), ("mutation", graphql.mutation_type)):
         if root is not None and name in root.fields:
-            definition = schema.get_type_by_name(root.name)
-            strawberry_field = next(f for f in definition.fields if f.graphql_name == name or f.python_name == snake(name))
-            return operation, root.fields[name], strawberry_field
+            return operation, root.fields[name], root_strawberry_field(schema, root.name, name, snake(name))
     raise KeyError(f"route table names unknown GraphQL field {name!r}")
 
 

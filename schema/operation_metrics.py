@@ -12,6 +12,8 @@ from typing import Iterator
 from graphql import OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
+from schema.strawberry_internals import core_schema
+
 
 class OperationMetrics(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
@@ -36,7 +38,7 @@ def _describe(context) -> tuple[str, str]:
             if context.operation_name and (definition.name is None or definition.name.value != context.operation_name):
                 continue
             kind = definition.operation.value
-            root = context.schema._schema.get_root_type(definition.operation)
+            root = core_schema(context.schema).get_root_type(definition.operation)
             known = root.fields if root is not None else {}
             fields = sorted({s.name.value for s in definition.selection_set.selections if hasattr(s, "name")})
             if not fields or any(field not in known and not field.startswith("__") for field in fields):
