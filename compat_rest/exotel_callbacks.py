@@ -12,12 +12,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from app.errors import DomainError, Invalid
 from app.platform import Platform
 from app.telephony.status import StatusUpdate
-from compat_rest.shim import error_response
+from compat_rest.routes import Handler
+from compat_rest.shim import Endpoint, error_response
 
 MAX_FORM_BYTES = 64 * 1024
 
 
-def exotel_handlers(platform: Platform) -> dict[str, Callable]:
+def exotel_handlers(platform: Platform) -> dict[Handler, Endpoint]:
     status_service, handoff = platform.exotel_status, platform.handoff
 
     async def status(request: Request) -> Response:
@@ -56,7 +57,5 @@ def exotel_handlers(platform: Platform) -> dict[str, Callable]:
             return error_response(error)
         return JSONResponse({"url": url})
 
-    return {"POST /webhooks/exotel/status": status,
-            "GET /webhooks/exotel/stream": stream,
-            "GET /webhooks/exotel/passthru": passthru,
-            "GET /webhooks/exotel/connect": connect}
+    return {Handler.EXOTEL_STATUS: status, Handler.EXOTEL_STREAM: stream, Handler.EXOTEL_PASSTHRU: passthru,
+            Handler.EXOTEL_CONNECT: connect}

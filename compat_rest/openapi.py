@@ -85,7 +85,7 @@ def _errors(route: RestRoute) -> dict[str, Any]:
 
 
 def _handler_answers(route: RestRoute, operation: dict[str, Any]) -> None:
-    answers = HANDLER_ANSWERS.get(f"{route.method} {route.path}")
+    answers = HANDLER_ANSWERS.get(route.handler) if route.handler else None
     if answers is not None:
         operation["responses"].update(answers.responses)
         if answers.request_body is not None:
