@@ -4,8 +4,6 @@ exempt from the per-IP budget (carriers call from a few IPs at campaign volume).
 
 from __future__ import annotations
 
-from typing import Callable
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 

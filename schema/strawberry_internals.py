@@ -35,8 +35,14 @@ def python_name(field: GraphQLField | GraphQLInputField) -> str | None:
     return definition.python_name if definition is not None else None
 
 
-def root_strawberry_field(schema: strawberry.Schema, root_name: str, graphql_name: str,
-                          python_name: str) -> StrawberryField:
+def root_strawberry_field(
+    schema: strawberry.Schema, root_name: str, graphql_name: str, python_name: str
+) -> StrawberryField:
     """The Strawberry definition of a root (Query or Mutation) field."""
     definition: Any = schema.get_type_by_name(root_name)
-    return next(f for f in definition.fields if f.graphql_name == graphql_name or f.python_name == python_name)
+    found: StrawberryField = next(
+        f
+        for f in definition.fields
+        if f.graphql_name == graphql_name or f.python_name == python_name
+    )
+    return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple
 
 
 class CallOutcome(StrEnum):
@@ -50,8 +50,12 @@ class EndReason(StrEnum):
     WORKFLOW_CLOSE = "workflow_close"
 
 
-WORKFLOW_END_REASONS = (EndReason.DNC_REQUEST, EndReason.WRONG_NUMBER, EndReason.HOSTILE_CALLER,
-                        EndReason.WORKFLOW_CLOSE)
+WORKFLOW_END_REASONS = (
+    EndReason.DNC_REQUEST,
+    EndReason.WRONG_NUMBER,
+    EndReason.HOSTILE_CALLER,
+    EndReason.WORKFLOW_CLOSE,
+)
 
 
 class CallStatus(StrEnum):
@@ -105,14 +109,19 @@ class TransferCommand:
     kind: str = field(default="transfer", init=False)
 
 
-CallCommand = Union[EndCommand, TransferCommand]
+CallCommand = EndCommand | TransferCommand
 
 
 def command_payload(command: CallCommand) -> dict[str, Any]:
     """The bus message of a command (the wire between instances; keys as before)."""
     if isinstance(command, TransferCommand):
-        return {"kind": command.kind, "target": command.target, "agent_brief": command.agent_brief,
-                "context": command.context, "transfer_number": command.transfer_number}
+        return {
+            "kind": command.kind,
+            "target": command.target,
+            "agent_brief": command.agent_brief,
+            "context": command.context,
+            "transfer_number": command.transfer_number,
+        }
     return {"kind": command.kind, "reason": command.reason}
 
 
@@ -120,9 +129,12 @@ def command_from(event: dict[str, Any]) -> CallCommand | None:
     """A command read off the bus; None for a kind this build does not know (a newer instance's)."""
     kind = event.get("kind")
     if kind == "transfer":
-        return TransferCommand(target=event.get("target"), agent_brief=event.get("agent_brief"),
-                               context=event.get("context") or {},
-                               transfer_number=event.get("transfer_number"))
+        return TransferCommand(
+            target=event.get("target"),
+            agent_brief=event.get("agent_brief"),
+            context=event.get("context") or {},
+            transfer_number=event.get("transfer_number"),
+        )
     if kind == "end":
         reason = event.get("reason")
         return EndCommand(reason=_reason(reason) if isinstance(reason, str) else None)

@@ -18,9 +18,11 @@ from app.voice.flow_resolver import FlowResolver
 @dataclass(frozen=True)
 class VoiceDoor:
     settings: Settings
-    integrations: IntegrationService      # the Exotel accounts a socket may present
-    resolver: FlowResolver                # a call's flow, checked against the organisation's Exotel account
+    integrations: IntegrationService  # the Exotel accounts a socket may present
+    resolver: (
+        FlowResolver  # a call's flow, checked against the organisation's Exotel account
+    )
     metrics: Metrics
-    blob_store: BlobStore                 # where finished recordings go
-    authenticator: Authenticator          # the browser test call's token
-    simulator_account_sid: str            # the in-process simulated carrier's line
+    blob_store: BlobStore  # where finished recordings go
+    authenticator: Authenticator  # the browser test call's token
+    simulator_account_sid: str  # the in-process simulated carrier's line

@@ -18,7 +18,9 @@ def platform_runtime(door: VoiceDoor, reporter_factory: ReporterFactory) -> Voic
     """Provider choice from the platform settings (local providers when no keys), recordings spooled under
     the data directory and streamed into `door.blob_store` under `recordings/<org>/<call>.wav`, and
     `/ws/exotel` checked against the connected Exotel accounts (`exotel_auth.socket_auth_for`)."""
-    from app.voice.analysis_choice import AnalyserChoice          # the providers load only when serving calls
+    from app.voice.analysis_choice import (
+        AnalyserChoice,  # the providers load only when serving calls
+    )
     from app.voice.providers.selection import ProviderSelector
     selector = ProviderSelector(door.settings, metrics=door.metrics)
     analysers = AnalyserChoice(door.settings.extra or {}, door.metrics)
