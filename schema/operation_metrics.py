@@ -12,6 +12,7 @@ from typing import Iterator
 from graphql import OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 
+from schema.context import RequestContext
 from schema.strawberry_internals import core_schema
 
 
@@ -20,9 +21,9 @@ class OperationMetrics(SchemaExtension):
         started = time.perf_counter()
         yield
         context = self.execution_context
-        platform = getattr(context.context, "platform", None)
-        if platform is None:
+        if not isinstance(context.context, RequestContext):   # executed outside a request (tests, tools)
             return
+        platform = context.context.platform
         name, kind = _describe(context)
         result = context.result
         ok = not getattr(result, "errors", None)
