@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.calls.contract import CallEnd, CallReporter, CallStart, CallType
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.audio import FRAME_MS
 from app.voice.clock import Clock, MonotonicClock
@@ -155,7 +156,7 @@ class CallSession:
         voiced = self.vad.is_speech(frame)
         if self.voicemail is not None and self.voicemail.watching and self.voicemail.push(frame, voiced):
             self.presence.voicemail()
-            self.end("voicemail", "voicemail")
+            self.end(CallOutcome.VOICEMAIL, EndReason.VOICEMAIL)
             return
         self.listener.frame(frame)
         for event in self.endpoint.push(frame, voiced):
@@ -189,10 +190,10 @@ class CallSession:
         if self.speech.player is not None:
             self.speech.player.mark_played(name)
 
-    def hangup(self, reason: str = "caller_hangup") -> None:
-        self.end("connected", reason)
+    def hangup(self, reason: EndReason | str = EndReason.CALLER_HANGUP) -> None:
+        self.end(CallOutcome.CONNECTED, reason)
 
-    def end(self, outcome: str, end_reason: str) -> None:
+    def end(self, outcome: CallOutcome, end_reason: EndReason | str) -> None:
         """Asks for the end; the first request wins. `wait()` does the teardown."""
         self.facts.end(outcome, end_reason)
 

@@ -10,6 +10,7 @@ from contextlib import aclosing
 from typing import cast
 
 from app.calls.contract import CallReporter
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.clock import Clock
 from app.voice.context import CallContext
 from app.voice.prompt import TOOLS, system_prompt
@@ -79,7 +80,7 @@ class AgentReplies:
 
     async def run_tool(self, tool: ToolCall) -> None:
         if tool.name == "end_call":
-            self._facts.end("connected", "agent_hangup")
+            self._facts.end(CallOutcome.CONNECTED, EndReason.AGENT_HANGUP)
         elif tool.name == "transfer_to_human":
             await self.transfer(str(tool.arguments.get("target") or "default"),
                                 str(tool.arguments.get("agent_brief") or ""))
@@ -95,4 +96,4 @@ class AgentReplies:
             await self._reporter.status(facts.call_id, "transfer_initiated", {"target": target, "agent_brief": brief})
         except Exception:
             log.exception("reporting the transfer of call %s failed", facts.call_id)
-        facts.end("warm_transfer", "transfer")
+        facts.end(CallOutcome.WARM_TRANSFER, EndReason.TRANSFER)

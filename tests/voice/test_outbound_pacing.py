@@ -73,7 +73,7 @@ async def stamped_server(server):
 
     runtime = VoiceRuntime(RecordingReporter, providers=providers, start_timeout=3,
                            session=SessionConfig(silence_timeout=30))
-    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform, RecordingReporter, runtime))])
+    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform.voice, RecordingReporter, runtime))])
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(uv.serve())
