@@ -31,6 +31,8 @@ from typing import Any, Coroutine, TextIO
 import aiohttp
 from aiohttp import web
 
+from app.calls.lifecycle import CallOutcome
+
 API = "/api/voice"
 PRODUCTS = ["standing desk", "oak bookshelf", "ergonomic chair", "walnut dining table", "floor lamp"]
 FIRST = ["Asha", "Ravi", "Meera", "Arjun", "Priya", "Kiran", "Neha", "Vikram", "Divya", "Rahul", "Sana", "Aman"]
@@ -351,7 +353,7 @@ class Demo:
             elif kind in ("call.ended", "call.no_answer", "call.voicemail"):
                 if data["call_uuid"] not in self.done:
                     self.done.add(data["call_uuid"])
-                    if kind == "call.ended" and data.get("outcome") == "connected":
+                    if kind == "call.ended" and data.get("outcome") == CallOutcome.CONNECTED:
                         self._spawn(self._extract(data))
                     elif kind != "call.ended":
                         self.say(f"  {data.get('customer_phone')}: {kind.split('.')[1].replace('_', ' ')}")
@@ -375,7 +377,7 @@ class Demo:
                     if call.get("ended_at") and call["uuid"] not in self.done:
                         self.done.add(call["uuid"])
                         customers.add(call.get("customer_uuid") or call["uuid"])
-                        if call.get("outcome") == "connected":
+                        if call.get("outcome") == CallOutcome.CONNECTED:
                             self._spawn(self._extract({"call_uuid": call["uuid"]}))
                         self.say(f"  {call.get('to_number') or call.get('customer_uuid')}: {call.get('outcome')}")
                 offset += len(page["calls"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from app.auth.authenticator import Authenticator
 from app.blobs import BlobStore, LocalBlobStore
@@ -19,7 +20,11 @@ from app.dialer.scheduler import DialerScheduler
 from app.instances.wiring import build_instance_lease
 from app.instances.instance import InstanceLeaseKeeper
 from app.integrations.service import IntegrationService
+from app.integrations.accounts import IntegrationAccounts
+from app.telephony.handoff import HandoffService
+from app.telephony.reconcile import CallReconciler
 from app.telephony.simulator import SimulatedCarrier, simulator_account_sid
+from app.telephony.status import ExotelStatusService
 from app.metrics import Metrics
 from app.ratelimit import RateLimiter
 from app.agents.service import AgentService
@@ -39,6 +44,8 @@ from app.tools.invoker import HttpToolTransport
 from app.tools.records import ToolRecords
 from app.tools.service import ToolService
 from app.voice_catalog.nextneural import VoiceCloner, cloner_for
+from app.voice.door import VoiceDoor
+from app.voice.flow_resolver import FlowResolver
 from app.voice.spool_recovery import SpoolRecovery
 from app.voice.providers import speech_pool
 from app.voice.providers.speech_pool import SpeechPool
@@ -73,6 +80,9 @@ class Platform:
     carriers: CarrierDirectory
     dialer: DialerScheduler
     simulator_account_sid: str
+    exotel_status: ExotelStatusService
+    handoff: HandoffService
+    voice: VoiceDoor                    # what the voice sockets take from the platform
     spool_recovery: SpoolRecovery
     tools: ToolService
     tool_transport: HttpToolTransport
@@ -112,6 +122,15 @@ class Platform:
                                                reporter=reporter))
         campaigns = CampaignService(outbox, settings, exotel_account=carriers.uses_exotel)
         integrations.campaigns = campaigns
+        exotel_status = ExotelStatusService(integrations, reporter, simulator_sid)
+        reconciler = CallReconciler(carriers, exotel_status, reporter, settings)
+        authenticator = Authenticator(firebase)
+        tools = ToolService(settings.resolved_secret_key(), AddressPolicy(settings.allow_http_webhooks,
+                                                                          settings.allow_private_webhooks))
+        tool_transport = HttpToolTransport(settings.allow_private_webhooks)
+        tool_records = ToolRecords(call_events)
+        callbacks = CallbackService()
+        resolver = FlowResolver(IntegrationAccounts(integrations, settings.telephony), integrations, tools)
         platform = cls(
             settings=settings,
             bus=bus,
@@ -121,7 +140,7 @@ class Platform:
                 default_limit=settings.default_rate_limit,
                 key_prefix=rate_limit_prefix,
             ),
-            authenticator=Authenticator(firebase),
+            authenticator=authenticator,
             metrics=metrics,
             agents=agents,
             samples=SampleService(settings.public_url),
@@ -144,20 +163,37 @@ class Platform:
             integrations=integrations,
             campaigns=campaigns,
             carriers=carriers,
-            dialer=DialerScheduler(campaigns, carriers, reporter, outbox, settings),
+            dialer=DialerScheduler(campaigns, carriers, reporter, outbox, settings, reconciler=reconciler),
             simulator_account_sid=simulator_sid,
+            exotel_status=exotel_status,
+            handoff=HandoffService(call_events),
+            voice=VoiceDoor(settings=settings, integrations=integrations, resolver=resolver, metrics=metrics,
+                            blob_store=blob_store, authenticator=authenticator,
+                            simulator_account_sid=simulator_sid, tool_transport=tool_transport,
+                            tool_log=tool_records, callbacks=callbacks),
             spool_recovery=SpoolRecovery(settings.recording_spool_root(), blob_store, live,
                                          stale_seconds=settings.recording_spool_stale_minutes * 60),
-            tools=ToolService(settings.resolved_secret_key(), AddressPolicy(settings.allow_http_webhooks,
-                                                                           settings.allow_private_webhooks)),
-            tool_transport=HttpToolTransport(settings.allow_private_webhooks),
-            tool_records=ToolRecords(call_events),
-            callbacks=CallbackService(),
+            tools=tools,
+            tool_transport=tool_transport,
+            tool_records=tool_records,
+            callbacks=callbacks,
             speech=(SpeechPool(settings.stt_workers, warm_decoders=settings.stt_decoders, nice=settings.stt_worker_nice)
                     if settings.stt_workers else None),
         )
         platform.lease = build_instance_lease(platform) if settings.leases else None
         return platform
+
+    def scoped_dialer(self, organisations: Iterable[str], *, settings: Settings | None = None,
+                      campaigns: CampaignService | None = None, carriers: CarrierDirectory | None = None,
+                      ) -> DialerScheduler:
+        """A dialer (with its reconciler) limited to some tenants, from this platform's parts: tests and
+        benchmarks that share one database run their own."""
+        organisations = list(organisations)
+        settings = settings or self.settings
+        carriers = carriers or self.carriers
+        reconciler = CallReconciler(carriers, self.exotel_status, self.reporter, settings, organisations=organisations)
+        return DialerScheduler(campaigns or self.campaigns, carriers, self.reporter, self.outbox, settings,
+                               organisations=organisations, reconciler=reconciler)
 
     def start_workers(self) -> None:
         """Background tasks owned by the platform, started by the app lifespan."""

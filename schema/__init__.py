@@ -31,6 +31,7 @@ from schema.samples import SampleQueries
 from schema.scalars import UtcDateTime
 from schema.scripts import ScriptMutations, ScriptQueries
 from schema.speakers import SpeakerMutations, SpeakerQueries
+from schema.strawberry_internals import core_schema
 from schema.tools import ToolMutations, ToolQueries
 
 Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries, CustomerQueries, FlowQueries,
@@ -72,5 +73,5 @@ def build_schema(*, max_depth: int = 10, max_tokens: int = 2000) -> strawberry.S
             ValidationCache(maxsize=512),  # type: ignore[list-item]  # instances are accepted; the annotation omits them
         ],
     )
-    guard_id_arguments(schema._schema)
+    guard_id_arguments(core_schema(schema))
     return schema

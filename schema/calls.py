@@ -21,8 +21,6 @@ from schema.inputs import provided
 from schema.rate_limit import RateLimit
 from schema.view import shared_next
 
-GRAPHQL_ONLY = {"rest": False}
-
 
 class LiveChangesLost(Unavailable):
     """Changes carry no sequence to resume from, so a dashboard that missed some must reload the list."""
@@ -49,8 +47,8 @@ class CallType:
     key_details: JSON
     started_at: Optional[datetime]
     ended_at: Optional[datetime]
-    status: str = strawberry.field(metadata=GRAPHQL_ONLY, description="queued, in-progress, completed, failed")
-    end_reason: Optional[str] = strawberry.field(metadata=GRAPHQL_ONLY)
+    status: str = strawberry.field(description="queued, in-progress, completed, failed")
+    end_reason: Optional[str] = strawberry.field()
 
     @classmethod
     def fields_of(cls, call: Call, public_url: str) -> dict[str, Any]:
@@ -155,8 +153,8 @@ class LiveCall:
     status: Optional[str] = None
     target: Optional[str] = strawberry.field(default=None, description="The queue of a transfer in progress.")
     started_at: Optional[str] = None
-    outcome: Optional[str] = strawberry.field(default=None, metadata=GRAPHQL_ONLY)
-    ended_at: Optional[str] = strawberry.field(default=None, metadata=GRAPHQL_ONLY)
+    outcome: Optional[str] = strawberry.field(default=None)
+    ended_at: Optional[str] = strawberry.field(default=None)
 
     @classmethod
     def of(cls, entry: dict[str, Any]) -> "LiveCall":

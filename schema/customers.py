@@ -39,8 +39,7 @@ class CustomerType:
     last_contact: Optional[datetime]
     created_at: datetime
 
-    @strawberry.field(description="The customer's most recent calls (up to 20), newest first.",
-                      metadata={"rest": "include"})
+    @strawberry.field(description="The customer's most recent calls (up to 20), newest first.")
     async def recent_calls(self, info: Info) -> list[CallType]:
         calls = await loaders(info).recent_calls.load(str(self.uuid))
         public_url = info.context.platform.settings.public_url

@@ -13,15 +13,18 @@ from graphql import OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
+from schema.context import RequestContext
+from schema.strawberry_internals import core_schema
+
 
 class OperationMetrics(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
         yield
         context = self.execution_context
-        platform = getattr(context.context, "platform", None)
-        if platform is None:
+        if not isinstance(context.context, RequestContext):   # executed outside a request (tests, tools)
             return
+        platform = context.context.platform
         name, kind = _describe(context)
         result = context.result
         ok = not getattr(result, "errors", None)
@@ -37,7 +40,7 @@ def _describe(context: ExecutionContext) -> tuple[str, str]:
             if context.operation_name and (definition.name is None or definition.name.value != context.operation_name):
                 continue
             kind = definition.operation.value
-            root = context.schema._schema.get_root_type(definition.operation)
+            root = core_schema(context.schema).get_root_type(definition.operation)
             known = root.fields if root is not None else {}
             fields = sorted({s.name.value for s in definition.selection_set.selections if hasattr(s, "name")})
             if not fields or any(field not in known and not field.startswith("__") for field in fields):

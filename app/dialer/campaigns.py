@@ -11,6 +11,7 @@ from typing import Awaitable, Callable
 
 from tortoise.transactions import in_transaction
 
+from app.calls.lifecycle import ACTIVE_DIAL_JOBS, DialJobStatus
 from app.config import Settings
 from app.db.models import Call, Campaign, Customer, DialJob, DoNotCall, Flow
 from app.errors import Conflict, NotFound
@@ -20,7 +21,7 @@ from app.customers.tags import customers_with_any, tag_ids
 from app.webhooks.outbox import WebhookOutbox
 from app.utc import utc_now
 
-ACTIVE_JOBS = ("queued", "dialling")
+ACTIVE_JOBS = ACTIVE_DIAL_JOBS
 BATCH = 1000
 
 
@@ -115,9 +116,9 @@ class CampaignService:
                 raise Conflict("Campaign is not running")
             now = self.clock()
             await Campaign.filter(id=campaign.id).using_db(connection).update(status="stopped", stopped_at=now)
-            cancelled = await DialJob.filter(campaign_id=campaign.id, status="queued").using_db(connection) \
-                .update(status="cancelled", reason="campaign stopped")
-            in_progress = await DialJob.filter(campaign_id=campaign.id, status="dialling").using_db(connection).count()
+            cancelled = await DialJob.filter(campaign_id=campaign.id, status=DialJobStatus.QUEUED).using_db(connection) \
+                .update(status=DialJobStatus.CANCELLED, reason="campaign stopped")
+            in_progress = await DialJob.filter(campaign_id=campaign.id, status=DialJobStatus.DIALLING).using_db(connection).count()
             await self._outbox.enqueue(organisation_id, "campaign.stopped", {
                 "flow_uuid": flow.id, "campaign_uuid": campaign.id, "jobs_cancelled": cancelled,
                 "calls_in_progress": in_progress}, connection=connection)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from tortoise.expressions import Q
 from tortoise.functions import Avg, Count
 
+from app.calls.lifecycle import CallOutcome
 from app.db.models import Call, Flow
 from app.db.sql import dialect, fetch, placeholders
 
@@ -73,9 +74,9 @@ async def flow_metrics(flows: Iterable[Flow], now: datetime | None = None) -> di
     rows = await Call.filter(flow_id__in=ids).exclude(call_type="test").annotate(
         total=Count("id"),
         finished=Count("id", _filter=Q(outcome__isnull=False)),
-        connected=Count("id", _filter=Q(outcome="connected")),
-        voicemail=Count("id", _filter=Q(outcome="voicemail")),
-        handle=Avg("duration", _filter=Q(outcome="connected")),
+        connected=Count("id", _filter=Q(outcome=CallOutcome.CONNECTED)),
+        voicemail=Count("id", _filter=Q(outcome=CallOutcome.VOICEMAIL)),
+        handle=Avg("duration", _filter=Q(outcome=CallOutcome.CONNECTED)),
         today=Count("id", _filter=today),
     ).group_by("flow_id").values("flow_id", "total", "finished", "connected", "voicemail", "handle", "today")
     counts = {row["flow_id"]: row for row in rows}

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlencode
 
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.calls.live import CallEventLog
 from app.db.models import Call, HumanQueue
 from app.errors import Forbidden, NotFound, Unavailable
 from app.voice.transports.exotel_auth import call_socket_password
 
-TRANSFERRED = ("warm_transfer",)
+TRANSFERRED = (CallOutcome.WARM_TRANSFER,)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class HandoffService:
     async def passthru(self, params: Mapping[str, str]) -> bool:
         """True when the voicebot handed the caller over (answer 302, the Connect branch)."""
         call = await self._call(params)
-        return call.end_reason == "transfer" or call.outcome in TRANSFERRED
+        return call.end_reason == EndReason.TRANSFER or call.outcome in TRANSFERRED
 
     async def target_number(self, params: Mapping[str, str]) -> str:
         call = await self._call(params)

@@ -32,6 +32,7 @@ from typing import Any
 
 import aiohttp
 
+from app.calls.lifecycle import CallOutcome
 from app.calls.contract import CallEnd, CallReporter
 from app.db.models import Call, Customer
 from app.telephony.base import CallDetails, DetailsUnavailable, DialRequest, DialResult
@@ -179,7 +180,7 @@ class SimulatedCarrier:
             try:
                 await Call.filter(id=request.call_id, ended_at__isnull=True).update(summary=detail[:1000])
                 await self._reporter.ended(request.call_id, CallEnd(
-                    outcome="failed", ended_at=datetime.now(timezone.utc), duration_seconds=0, end_reason=reason))
+                    outcome=CallOutcome.FAILED, ended_at=datetime.now(timezone.utc), duration_seconds=0, end_reason=reason))
             except Exception:
                 log.exception("ending the failed simulated call %s failed", request.call_id)
         with contextlib.suppress(Exception):

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.calls.contract import CallEnd, CallReporter, CallStart, CallType
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.audio import FRAME_MS
 from app.voice.clock import Clock, MonotonicClock
@@ -181,7 +182,7 @@ class CallSession:
             self.presence.voicemail()
             template = voicemail_template(self.context.flow_config)
             if template is None:
-                self.end("voicemail", "voicemail")
+                self.end(CallOutcome.VOICEMAIL, EndReason.VOICEMAIL)
             else:
                 self.leaving_message = True
                 self._tasks.spawn(self._leave_message(voicemail_text(template, self.context.customer)), "voicemail")
@@ -218,8 +219,8 @@ class CallSession:
         if self.speech.player is not None:
             self.speech.player.mark_played(name)
 
-    def hangup(self, reason: str = "caller_hangup") -> None:
-        self.end("connected", reason)
+    def hangup(self, reason: EndReason | str = EndReason.CALLER_HANGUP) -> None:
+        self.end(CallOutcome.CONNECTED, reason)
 
     async def _leave_message(self, text: str) -> None:
         """Voicemail message drop (issue 16): after the beep, the flow's message, then hang up."""
@@ -228,9 +229,9 @@ class CallSession:
         await self.speech.interrupt()
         await self.clock.sleep(BEEP_SETTLE_SECONDS)
         await self.speech.say(text, "voicemail")
-        self.end("voicemail", "voicemail_message_left")
+        self.end(CallOutcome.VOICEMAIL, EndReason.VOICEMAIL_MESSAGE_LEFT)
 
-    def end(self, outcome: str, end_reason: str) -> None:
+    def end(self, outcome: CallOutcome, end_reason: EndReason | str) -> None:
         """Asks for the end; the first request wins. `wait()` does the teardown."""
         self.facts.end(outcome, end_reason)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-DEFAULT_END = ("connected", "caller_hangup")
+from app.calls.lifecycle import CallOutcome, EndReason
 
 
 @dataclass
@@ -17,13 +17,13 @@ class CallFacts:
     call_id: str | None = None
     started_at: float = 0.0                 # call clock when the call started (the session's t0)
     last_activity: float = 0.0              # caller speech onset, a digit, a heard turn, or a re-prompt
-    outcome: str = DEFAULT_END[0]
-    end_reason: str = DEFAULT_END[1]
+    outcome: CallOutcome = CallOutcome.CONNECTED
+    end_reason: EndReason | str = EndReason.CALLER_HANGUP   # a carrier's failure text travels as text
     language_detected: str | None = None
     transfer_brief: str | None = None
     ended: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def end(self, outcome: str, end_reason: str) -> None:
+    def end(self, outcome: CallOutcome, end_reason: EndReason | str) -> None:
         """Asks for the end; the first request wins. The session's `wait()` does the teardown."""
         if not self.ended.is_set():
             self.outcome, self.end_reason = outcome, end_reason

@@ -12,6 +12,7 @@ from contextlib import aclosing
 from typing import Any, cast
 
 from app.calls.contract import CallReporter
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.clock import Clock
 from app.voice.context import CallContext
 from app.voice.prompt import TOOLS, system_prompt
@@ -113,14 +114,14 @@ class AgentReplies:
 
     async def run_tool(self, tool: ToolCall) -> None:
         if tool.name == "end_call":
-            self._facts.end("connected", "agent_hangup")
+            self._facts.end(CallOutcome.CONNECTED, EndReason.AGENT_HANGUP)
         elif tool.name == "transfer_to_human":
             await self.transfer(str(tool.arguments.get("target") or "default"),
                                 str(tool.arguments.get("agent_brief") or ""))
         elif tool.name == "schedule_callback":
             await self.book_callback(str(tool.arguments.get("when") or "later"), tool.arguments.get("note"))
         elif tool.name == "mark_do_not_call":    # the workflow action `end` with `dnc_request`
-            self._facts.end("connected", "dnc_request")
+            self._facts.end(CallOutcome.CONNECTED, EndReason.DNC_REQUEST)
         elif tool.name == "switch_language":
             if self._language is not None:
                 await self._language.switch(str(tool.arguments.get("code") or ""))
@@ -136,7 +137,7 @@ class AgentReplies:
                 await self._callbacks.schedule(call_id, when, str(note) if note else None)
             except Exception as error:
                 log.warning("call %s: the callback (%r) was not booked: %s", call_id, when, error)
-        self._facts.end("connected", "callback_requested")
+        self._facts.end(CallOutcome.CONNECTED, EndReason.CALLBACK_REQUESTED)
 
     async def transfer(self, target: str, brief: str) -> None:
         """Reports the hand-off; the transfer itself (Exotel flow, queue, fallback) is the calls side's job."""
@@ -147,4 +148,4 @@ class AgentReplies:
             await self._reporter.status(facts.call_id, "transfer_initiated", {"target": target, "agent_brief": brief})
         except Exception:
             log.exception("reporting the transfer of call %s failed", facts.call_id)
-        facts.end("warm_transfer", "transfer")
+        facts.end(CallOutcome.WARM_TRANSFER, EndReason.TRANSFER)

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.session_facts import CallFacts
 
 log = logging.getLogger("app.voice.session")
@@ -35,4 +36,4 @@ class CallTasks:
         self.tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("call %s task %s failed", self._facts.call_id, task.get_name(), exc_info=task.exception())
-            self._facts.end("failed", "internal_error")
+            self._facts.end(CallOutcome.FAILED, EndReason.INTERNAL_ERROR)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.clock import Clock
 from app.voice.session_config import SessionConfig
 from app.voice.session_facts import CallFacts
@@ -22,7 +23,7 @@ async def watch_timers(*, facts: CallFacts, config: SessionConfig, clock: Clock,
         await clock.sleep(TICK)
         now = clock.now()
         if now - facts.started_at >= config.max_duration:
-            facts.end("connected", "max_duration")
+            facts.end(CallOutcome.CONNECTED, EndReason.MAX_DURATION)
             return
         quiet_since = max(facts.last_activity, agent_quiet_since())
         if idle() and now - quiet_since >= config.silence_timeout:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 
 from app.calls.contract import CallCommand, CallReporter, Speaker
+from app.calls.lifecycle import CallOutcome, EndCommand, EndReason, TransferCommand
 from app.voice.backchannel import is_backchannel
 from app.voice.clock import Clock
 from app.voice.context import CallContext
@@ -137,11 +138,11 @@ class TurnTaking:
 
     async def _goodbye(self) -> None:
         if await self._speech.say(self._config.goodbye_text, "goodbye"):
-            self._facts.end("connected", "silence")
+            self._facts.end(CallOutcome.CONNECTED, EndReason.SILENCE)
 
     async def command(self, command: CallCommand) -> None:
-        if command.kind == "end":
-            self._facts.end("connected", command.reason or "workflow_end")
-        elif command.kind == "transfer":
+        if isinstance(command, EndCommand):
+            self._facts.end(CallOutcome.CONNECTED, command.reason or EndReason.WORKFLOW_END)
+        elif isinstance(command, TransferCommand):
             await self._speech.interrupt()
             await self._replies.transfer(command.target or "default", command.agent_brief or "")

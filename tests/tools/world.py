@@ -132,7 +132,7 @@ async def start_world(start_server: Any, http: Any) -> tuple[ToolsWorld, list[An
                            session=SessionConfig(endpoint=EndpointConfig(endpoint_ms=300), silence_timeout=30,
                                                  tool_transport=platform.tool_transport,
                                                  tool_log=platform.tool_records, callbacks=platform.callbacks))
-    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(platform, lambda: platform.reporter, runtime))])
+    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(platform.voice, lambda: platform.reporter, runtime))])
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(server.serve())
