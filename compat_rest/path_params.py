@@ -38,7 +38,8 @@ register_url_convertor("public_id", PublicIdConvertor())
 register_url_convertor("tool_name", ToolNameConvertor())
 register_url_convertor("speaker_name", SpeakerNameConvertor())
 
-CONVERTOR_BY_PARAMETER = {"name": "speaker_name", "tool_name": "tool_name"}  # every other parameter of the table is a public id
+# every other parameter of the table is a public id
+CONVERTOR_BY_PARAMETER = {"name": "speaker_name", "tool_name": "tool_name"}
 SCHEMA_BY_CONVERTOR: dict[str, dict[str, Any]] = {
     "public_id": {"type": "string", "pattern": f"^{ID_PATTERN}$", "maxLength": ID_MAX_LENGTH},
     "speaker_name": {"type": "string", "pattern": NAME.pattern, "minLength": 1, "maxLength": NAME_MAX},

@@ -4,7 +4,6 @@ and on the call record. REST serves the flow's list at /flows/{uuid}/callbacks a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import strawberry
 
@@ -17,16 +16,22 @@ class CallbackType:
     uuid: strawberry.ID
     flow_uuid: str
     customer_uuid: str
-    call_uuid: Optional[str] = strawberry.field(description="The call in which the caller asked.")
+    call_uuid: str | None = strawberry.field(description="The call in which the caller asked.")
     due_at: datetime = strawberry.field(description="When it is placed (inside the flow's calling window).")
-    note: Optional[str]
+    note: str | None
     status: str = strawberry.field(description="queued, dialling, done, failed, cancelled")
 
     @classmethod
-    def of(cls, callback: Callback) -> "CallbackType":
-        return cls(uuid=strawberry.ID(callback.uuid), flow_uuid=callback.flow_uuid,
-                   customer_uuid=callback.customer_uuid, call_uuid=callback.call_uuid, due_at=callback.due_at,
-                   note=callback.note, status=callback.status)
+    def of(cls, callback: Callback) -> CallbackType:
+        return cls(
+            uuid=strawberry.ID(callback.uuid),
+            flow_uuid=callback.flow_uuid,
+            customer_uuid=callback.customer_uuid,
+            call_uuid=callback.call_uuid,
+            due_at=callback.due_at,
+            note=callback.note,
+            status=callback.status,
+        )
 
 
 @strawberry.type

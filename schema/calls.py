@@ -11,9 +11,9 @@ from strawberry.scalars import JSON
 from app.calls.channels import live_calls
 from app.calls.payloads import recording_url
 from app.calls.service import CallFilter
+from app.calls.tool_calls import invocations_of
 from app.db.models import Call
 from app.errors import Unavailable
-from app.calls.tool_calls import invocations_of
 from app.flows.metrics import mm_ss
 from schema.callbacks import CallbackType
 from schema.context import Info, org_of
@@ -91,7 +91,7 @@ class ToolInvocationType:
     arguments: JSON
     status: str = strawberry.field(description="ok, invalid_arguments, timeout, http_error, refused, failed, "
                                                "cancelled")
-    http_status: Optional[int]
+    http_status: int | None
     latency_ms: int
     result: str = strawberry.field(description="The answer (or the error), truncated.")
     at: float = strawberry.field(description="Seconds into the call.")

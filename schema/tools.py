@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 from strawberry import UNSET
@@ -34,18 +34,27 @@ class ToolType:
     url: str
     headers: JSON
     timeout_seconds: float
-    speak_while_waiting: Optional[str]
+    speak_while_waiting: str | None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def of(cls, view: ToolView) -> "ToolType":
-        return cls(uuid=strawberry.ID(view.uuid), scope=ToolScopeType(view.scope.value),
-                   owner_uuid=strawberry.ID(view.owner_uuid), name=view.name, description=view.description,
-                   parameters=JSON(view.parameters), method=view.method.value, url=view.url,
-                   headers=JSON(view.headers),
-                   timeout_seconds=view.timeout_seconds, speak_while_waiting=view.speak_while_waiting,
-                   created_at=view.created_at, updated_at=view.updated_at)
+    def of(cls, view: ToolView) -> ToolType:
+        return cls(
+            uuid=strawberry.ID(view.uuid),
+            scope=ToolScopeType(view.scope.value),
+            owner_uuid=strawberry.ID(view.owner_uuid),
+            name=view.name,
+            description=view.description,
+            parameters=JSON(view.parameters),
+            method=view.method.value,
+            url=view.url,
+            headers=JSON(view.headers),
+            timeout_seconds=view.timeout_seconds,
+            speak_while_waiting=view.speak_while_waiting,
+            created_at=view.created_at,
+            updated_at=view.updated_at,
+        )
 
 
 @strawberry.type(name="ToolsSecret", description="Signs every tool request (X-NN-Signature, webhook-signature).")
@@ -58,23 +67,23 @@ class CreateToolInput:
     name: str
     description: str
     url: str
-    parameters: Optional[JSON] = UNSET
-    method: Optional[str] = UNSET
-    headers: Optional[JSON] = UNSET
-    timeout_seconds: Optional[float] = UNSET
-    speak_while_waiting: Optional[str] = UNSET
+    parameters: JSON | None = UNSET
+    method: str | None = UNSET
+    headers: JSON | None = UNSET
+    timeout_seconds: float | None = UNSET
+    speak_while_waiting: str | None = UNSET
 
 
 @strawberry.input
 class UpdateToolInput:
-    name: Optional[str] = UNSET
-    description: Optional[str] = UNSET
-    url: Optional[str] = UNSET
-    parameters: Optional[JSON] = UNSET
-    method: Optional[str] = UNSET
-    headers: Optional[JSON] = UNSET
-    timeout_seconds: Optional[float] = UNSET
-    speak_while_waiting: Optional[str] = UNSET
+    name: str | None = UNSET
+    description: str | None = UNSET
+    url: str | None = UNSET
+    parameters: JSON | None = UNSET
+    method: str | None = UNSET
+    headers: JSON | None = UNSET
+    timeout_seconds: float | None = UNSET
+    speak_while_waiting: str | None = UNSET
 
 
 def _data(input: Any) -> dict[str, Any]:

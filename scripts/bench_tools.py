@@ -13,8 +13,9 @@ the tool, the service answers at once, the model's next round speaks the answer.
 - answer -> next audio frame: from the invoker returning the answer to the first audio frame of the
   reply going to the transport; it includes the second model round over loopback HTTP (shown apart as
   "of which the model's first token", the fake model and the `openai` client) and instant TTS; the platform's
-  own share is the two "platform_" lines (answer -> next model request; first token -> audio frame). Invocations are logged in memory here: the
-  production log also writes one `tool_invocations` row (one INSERT) before the answer goes back.
+  own share is the two "platform_" lines (answer -> next model request; first token -> audio frame).
+  Invocations are logged in memory here: the production log also writes one `tool_invocations` row (one
+  INSERT) before the answer goes back.
 """
 
 from __future__ import annotations
@@ -25,29 +26,30 @@ import json
 import statistics
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from aiohttp import web  # noqa: E402
+from aiohttp import web
 
-from app.calls.contract import CallType  # noqa: E402
-from app.tools.definitions import ToolDefinition, ToolMethod  # noqa: E402
-from app.tools.invoker import CallIds, HttpToolTransport, ToolAnswer  # noqa: E402
-from app.tools.records import InvocationRecord  # noqa: E402
-from app.voice.audio import tone  # noqa: E402
-from app.voice.clock import MonotonicClock  # noqa: E402
-from app.voice.context import CallContext, ScriptView  # noqa: E402
-from app.voice.providers.base import LLMEvent, Message, Providers, TextDelta, ToolCall, Transcript, Voice  # noqa: E402
-from app.voice.providers.openai_llm import OpenAICompatibleLLM  # noqa: E402
-from app.voice.session import CallSession  # noqa: E402
-from app.voice.session_config import SessionConfig  # noqa: E402
-from app.voice.session_inbox import CallerTurn  # noqa: E402
-from app.webhooks.signing import new_secret  # noqa: E402
-from tests.fakes.loopback import serve  # noqa: E402
-from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
-from tests.voice.fakes import FakeOutput, RecordingReporter  # noqa: E402
+from app.calls.contract import CallType
+from app.tools.definitions import ToolDefinition, ToolMethod
+from app.tools.invoker import CallIds, HttpToolTransport, ToolAnswer
+from app.tools.records import InvocationRecord
+from app.voice.audio import tone
+from app.voice.clock import MonotonicClock
+from app.voice.context import CallContext, ScriptView
+from app.voice.providers.base import LLMEvent, Message, Providers, ToolCall, Transcript, Voice
+from app.voice.providers.openai_llm import OpenAICompatibleLLM
+from app.voice.session import CallSession
+from app.voice.session_config import SessionConfig
+from app.voice.session_inbox import CallerTurn
+from app.webhooks.signing import new_secret
+from tests.fakes.loopback import serve
+from tests.fakes.openai_server import FakeOpenAI
+from tests.voice.fakes import FakeOutput, RecordingReporter
 
 RATE = 8000
 SCHEMA = {"type": "object", "properties": {"order_id": {"type": "string"}}, "required": ["order_id"]}
@@ -55,13 +57,13 @@ SCHEMA = {"type": "object", "properties": {"order_id": {"type": "string"}}, "req
 
 class Stamps:
     def __init__(self) -> None:
-        self.call: list[float] = []          # the model's tool call parsed
-        self.sent: list[float] = []          # handed to aiohttp
-        self.received: list[float] = []      # at the workflow service
-        self.answered: list[float] = []      # the invoker has the answer
-        self.asked: list[float] = []         # the next model round asked for
-        self.first_token: list[float] = []   # the next model round's first token
-        self.audio: list[float] = []         # the next audio frame to the transport
+        self.call: list[float] = []  # the model's tool call parsed
+        self.sent: list[float] = []  # handed to aiohttp
+        self.received: list[float] = []  # at the workflow service
+        self.answered: list[float] = []  # the invoker has the answer
+        self.asked: list[float] = []  # the next model round asked for
+        self.first_token: list[float] = []  # the next model round's first token
+        self.audio: list[float] = []  # the next audio frame to the transport
         self.waiting_audio = False
         self.waiting_token = False
 
@@ -87,8 +89,7 @@ class TimedTransport(HttpToolTransport):
         super().__init__(allow_private=True)
         self.stamps = stamps
 
-    async def invoke(self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds,
-                     secret: str) -> ToolAnswer:
+    async def invoke(self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds, secret: str) -> ToolAnswer:
         self.stamps.sent.append(time.perf_counter())
         answer = await super().invoke(tool, arguments, facts, secret)
         self.stamps.answered.append(time.perf_counter())
@@ -143,24 +144,38 @@ async def run(calls: int) -> Stamps:
     model = await FakeOpenAI().start()
     transport = TimedTransport(stamps)
     tool = ToolDefinition("order_status", "Order status.", SCHEMA, ToolMethod.POST, base + "/order", {}, 5.0)
-    context = CallContext("org_bench", CallType.TEST, script=ScriptView(opening_line="Hi."), tools=(tool,),
-                          tools_secret=new_secret())
+    context = CallContext(
+        "org_bench", CallType.TEST, script=ScriptView(opening_line="Hi."), tools=(tool,), tools_secret=new_secret()
+    )
     output = TimedOutput(stamps)
     llm = TimedLLM(OpenAICompatibleLLM("sk-bench", "fake", model.url), stamps)
-    session = CallSession(context, Providers(InstantSTT(), InstantTTS(), llm), RecordingReporter(), output,
-                          SessionConfig(rate=RATE, silence_timeout=1e9, max_duration=1e9, detect_voicemail=False,
-                                        tool_transport=transport, tool_log=MemoryLog()))
+    session = CallSession(
+        context,
+        Providers(InstantSTT(), InstantTTS(), llm),
+        RecordingReporter(),
+        output,
+        SessionConfig(
+            rate=RATE,
+            silence_timeout=1e9,
+            max_duration=1e9,
+            detect_voicemail=False,
+            tool_transport=transport,
+            tool_log=MemoryLog(),
+        ),
+    )
     output.session = session
     await session.start()
-    await asyncio.sleep(0.3)       # the greeting
+    await asyncio.sleep(0.3)  # the greeting
     for index in range(calls):
-        model.turns[:] = [{"tool_calls": [{"name": "order_status", "arguments": {"order_id": str(index)}}]},
-                          {"text": ["It has shipped."]}]
+        model.turns[:] = [
+            {"tool_calls": [{"name": "order_status", "arguments": {"order_id": str(index)}}]},
+            {"text": ["It has shipped."]},
+        ]
         done = len(stamps.audio)
         session.inbox.put_nowait(CallerTurn(b"\0\0" * 160, session.elapsed))
         while len(stamps.audio) == done:
             await asyncio.sleep(0.005)
-        await asyncio.sleep(0.1)   # let the reply play out
+        await asyncio.sleep(0.1)  # let the reply play out
     session.hangup()
     await session.wait()
     await transport.aclose()
@@ -171,13 +186,16 @@ async def run(calls: int) -> Stamps:
 
 def percentiles(values: list[float]) -> dict[str, float]:
     ordered = sorted(values)
-    return {"n": len(ordered), "p50": round(statistics.median(ordered), 2),
-            "p99": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 2),
-            "max": round(ordered[-1], 2)}
+    return {
+        "n": len(ordered),
+        "p50": round(statistics.median(ordered), 2),
+        "p99": round(ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))], 2),
+        "max": round(ordered[-1], 2),
+    }
 
 
 def gaps(later: list[float], earlier: list[float]) -> list[float]:
-    return [(b - a) * 1000 for a, b in zip(earlier, later)]
+    return [(b - a) * 1000 for a, b in zip(earlier, later, strict=False)]  # a run cut short may lack the last
 
 
 async def main() -> None:
@@ -198,8 +216,10 @@ async def main() -> None:
         print(json.dumps(figures))
         return
     for name, values in figures.items():
-        print(f"{name:42s} n={values['n']} p50={values['p50']:.2f} ms p99={values['p99']:.2f} ms "
-              f"max={values['max']:.2f} ms")
+        print(
+            f"{name:42s} n={values['n']} p50={values['p50']:.2f} ms p99={values['p99']:.2f} ms "
+            f"max={values['max']:.2f} ms"
+        )
 
 
 if __name__ == "__main__":

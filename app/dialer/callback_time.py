@@ -8,16 +8,52 @@ from datetime import datetime, time, timedelta
 
 LATER = timedelta(hours=2)
 DEFAULT_HOUR = 10
-PARTS_OF_DAY = {"morning": 10, "subah": 10, "afternoon": 14, "dopahar": 14, "evening": 18, "shaam": 18,
-                "sham": 18, "night": 20, "raat": 20, "tonight": 20}
-NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-           "ten": 10, "eleven": 11, "twelve": 12, "ek": 1, "do": 2, "teen": 3, "char": 4, "paanch": 5,
-           "panch": 5, "chhe": 6, "saat": 7, "aath": 8, "nau": 9, "das": 10, "gyarah": 11, "barah": 12}
+PARTS_OF_DAY = {
+    "morning": 10,
+    "subah": 10,
+    "afternoon": 14,
+    "dopahar": 14,
+    "evening": 18,
+    "shaam": 18,
+    "sham": 18,
+    "night": 20,
+    "raat": 20,
+    "tonight": 20,
+}
+NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "ek": 1,
+    "do": 2,
+    "teen": 3,
+    "char": 4,
+    "paanch": 5,
+    "panch": 5,
+    "chhe": 6,
+    "saat": 7,
+    "aath": 8,
+    "nau": 9,
+    "das": 10,
+    "gyarah": 11,
+    "barah": 12,
+}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _NUMBER = r"(\d{1,2}|" + "|".join(NUMBERS) + r")"
 CLOCK = re.compile(rf"\b(?:at\s+|around\s+)?{_NUMBER}(?::(\d{{2}}))?\s*(am|pm|a\.m\.|p\.m\.|baje|o'?clock)?\b")
-RELATIVE = re.compile(rf"\bin\s+(?:an?\s+|{_NUMBER}\s+)?(hour|hours|minute|minutes|mins?)\b|"
-                      rf"\b{_NUMBER}\s+(ghante|ghanta|minute|minutes)\s+(?:baad|mein|me)\b")
+RELATIVE = re.compile(
+    rf"\bin\s+(?:an?\s+|{_NUMBER}\s+)?(hour|hours|minute|minutes|mins?)\b|"
+    rf"\b{_NUMBER}\s+(ghante|ghanta|minute|minutes)\s+(?:baad|mein|me)\b"
+)
 
 
 def _number(word: str) -> int:
@@ -50,8 +86,7 @@ def parse_when(text: str, now: datetime) -> datetime:
     hour, minute = _clock(said, part)
     if hour is None and part is None and not day_named:
         return now + LATER
-    moment = datetime.combine(day, time(hour if hour is not None else part or DEFAULT_HOUR, minute),
-                              tzinfo=now.tzinfo)
+    moment = datetime.combine(day, time(hour if hour is not None else part or DEFAULT_HOUR, minute), tzinfo=now.tzinfo)
     if moment <= now:
         moment += timedelta(days=1)
     return moment
@@ -61,7 +96,7 @@ def _clock(said: str, part: int | None) -> tuple[int | None, int]:
     for match in CLOCK.finditer(said):
         word, minutes, suffix = match.group(1), match.group(2), (match.group(3) or "").replace(".", "")
         if not suffix and not minutes and not match.group(0).startswith(("at", "around")) and part is None:
-            continue   # a bare number ("order 5") is not a time
+            continue  # a bare number ("order 5") is not a time
         hour = _number(word)
         if hour > 23 or (minutes and int(minutes) > 59):
             continue
@@ -69,8 +104,8 @@ def _clock(said: str, part: int | None) -> tuple[int | None, int]:
             hour += 12
         elif suffix == "am" and hour == 12:
             hour = 0
-        elif suffix not in ("am", "pm") and hour < 12 and (part is None and 1 <= hour <= 7 or (part or 0) >= 14):
-            hour += 12   # "at 5", "5 baje", "evening at 6": the afternoon, not dawn
+        elif suffix not in ("am", "pm") and hour < 12 and ((part is None and 1 <= hour <= 7) or (part or 0) >= 14):
+            hour += 12  # "at 5", "5 baje", "evening at 6": the afternoon, not dawn
         return hour, int(minutes or 0)
     return None, 0
 

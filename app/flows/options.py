@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from app.errors import Invalid
 
@@ -34,7 +35,11 @@ def _triggers(value: Any) -> None:
         if not isinstance(trigger, Mapping) or not isinstance(trigger.get("tool"), str):
             raise Invalid(f"{where}.tool must name a tool")
         keywords = trigger.get("keywords")
-        if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) and k.strip() for k in keywords):
+        if (
+            not isinstance(keywords, list)
+            or not keywords
+            or not all(isinstance(k, str) and k.strip() for k in keywords)
+        ):
             raise Invalid(f"{where}.keywords must be a non-empty list of words")
         if "arguments" in trigger and not isinstance(trigger["arguments"], Mapping):
             raise Invalid(f"{where}.arguments must be an object")

@@ -40,9 +40,9 @@ MAX_DESCRIPTION = 1000
 MAX_WAITING_LINE = 300
 MAX_PARAMETERS_BYTES = 16 * 1024
 MAX_HEADERS = 20
-MAX_HEADER_BYTES = 4096          # names and values together
+MAX_HEADER_BYTES = 4096  # names and values together
 MAX_TOOLS_PER_SCOPE = 32
-MASK = "••••••••"               # header values read back like integration credentials: only the last 4 shown
+MASK = "••••••••"  # header values read back like integration credentials: only the last 4 shown
 
 
 def mask(secret: str) -> str:
@@ -65,8 +65,10 @@ class ToolDefinition:
 
     def function_spec(self) -> dict[str, Any]:
         """The OpenAI function-tool form the model is offered."""
-        return {"type": "function", "function": {"name": self.name, "description": self.description,
-                                                 "parameters": self.parameters}}
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from jsonschema import Draft202012Validator
 
@@ -26,7 +27,7 @@ log = logging.getLogger("app.tools")
 @dataclass(frozen=True)
 class ToolOutcome:
     status: ToolStatus
-    content: str          # what goes back to the model as the tool message
+    content: str  # what goes back to the model as the tool message
     latency_ms: int
 
     @property
@@ -36,9 +37,15 @@ class ToolOutcome:
 
 
 class CallTools:
-    def __init__(self, definitions: list[ToolDefinition] | tuple[ToolDefinition, ...], transport: ToolTransport,
-                 secret: str, facts: CallIds, records: ToolLog,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        definitions: list[ToolDefinition] | tuple[ToolDefinition, ...],
+        transport: ToolTransport,
+        secret: str,
+        facts: CallIds,
+        records: ToolLog,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._tools = {tool.name: tool for tool in definitions}
         self._validators = {tool.name: Draft202012Validator(tool.parameters) for tool in definitions}
         self._transport = transport
@@ -70,8 +77,12 @@ class CallTools:
         tool = self._tools[name]
         problem = self.problem(name, arguments)
         if problem is not None:
-            content = json.dumps({"error": f"invalid arguments: {problem}",
-                                  "hint": "call the tool again with arguments that match its parameters"})
+            content = json.dumps(
+                {
+                    "error": f"invalid arguments: {problem}",
+                    "hint": "call the tool again with arguments that match its parameters",
+                }
+            )
             await self._record(tool, arguments, ToolStatus.INVALID_ARGUMENTS, 0, content, at, None)
             return ToolOutcome(ToolStatus.INVALID_ARGUMENTS, content, 0)
         started = self._clock()
@@ -86,20 +97,34 @@ class CallTools:
         if status == ToolStatus.OK:
             content = answer.body or "{}"
         else:
-            content = json.dumps({"error": answer.error or f"the tool answered HTTP {answer.status}",
-                                  "status": answer.status, "body": answer.body[:500] or None})
-        await self._record(tool, arguments, status, latency, content if status != ToolStatus.OK else answer.body,
-                           at, answer.status)
+            content = json.dumps(
+                {
+                    "error": answer.error or f"the tool answered HTTP {answer.status}",
+                    "status": answer.status,
+                    "body": answer.body[:500] or None,
+                }
+            )
+        await self._record(
+            tool, arguments, status, latency, content if status != ToolStatus.OK else answer.body, at, answer.status
+        )
         return ToolOutcome(status, content, latency)
 
-    async def _record(self, tool: ToolDefinition, arguments: dict[str, Any], status: ToolStatus, latency: int,
-                      result: str, at: float, http_status: int | None) -> None:
+    async def _record(
+        self,
+        tool: ToolDefinition,
+        arguments: dict[str, Any],
+        status: ToolStatus,
+        latency: int,
+        result: str,
+        at: float,
+        http_status: int | None,
+    ) -> None:
         record = InvocationRecord(tool.name, arguments, status, latency, result, round(at, 2), http_status)
         if self.facts.call_id is None:
             return
         try:
             await self._records.record(self.facts.call_id, record)
-        except Exception:     # a record that cannot be written never breaks the call
+        except Exception:  # a record that cannot be written never breaks the call
             log.exception("recording tool %s on call %s failed", tool.name, self.facts.call_id)
 
 

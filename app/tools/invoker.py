@@ -9,7 +9,6 @@ over the exact query string.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import secrets
 import time
@@ -24,7 +23,7 @@ from app.tools.definitions import ToolDefinition, ToolMethod
 from app.webhooks.addresses import GuardedResolver, RefusedAddress, forbidden, literal_ip
 from app.webhooks.signing import signed_headers
 
-MAX_ANSWER_BYTES = 16 * 1024     # what the model is given of an answer
+MAX_ANSWER_BYTES = 16 * 1024  # what the model is given of an answer
 USER_AGENT = "voiceai-tools/1"
 
 
@@ -53,28 +52,43 @@ class ToolAnswer:
 
 
 class ToolTransport(Protocol):
-    async def invoke(self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds,
-                     secret: str) -> ToolAnswer: ...
+    async def invoke(
+        self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds, secret: str
+    ) -> ToolAnswer: ...
 
     async def aclose(self) -> None: ...
 
 
-def request_parts(tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds,
-                  secret: str) -> tuple[str, bytes | None, dict[str, str]]:
+def request_parts(
+    tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds, secret: str
+) -> tuple[str, bytes | None, dict[str, str]]:
     """(url, body, headers) of the request, signed; pure so receivers' checks can be tested against it."""
     message_id = "tcl_" + secrets.token_hex(8)
     timestamp = int(time.time())
-    payload: dict[str, Any] = {"tool": tool.name, "call_id": facts.call_id, "flow_id": facts.flow_id,
-                               "customer_id": facts.customer_id, "arguments": arguments}
+    payload: dict[str, Any] = {
+        "tool": tool.name,
+        "call_id": facts.call_id,
+        "flow_id": facts.flow_id,
+        "customer_id": facts.customer_id,
+        "arguments": arguments,
+    }
     headers = {**tool.headers, "User-Agent": USER_AGENT}
     if tool.method in (ToolMethod.GET, ToolMethod.DELETE):
-        query = urlencode({key: value if key != "arguments" else json.dumps(value, separators=(",", ":"))
-                           for key, value in payload.items() if value is not None})
+        query = urlencode(
+            {
+                key: value if key != "arguments" else json.dumps(value, separators=(",", ":"))
+                for key, value in payload.items()
+                if value is not None
+            }
+        )
         url = tool.url + ("&" if urlsplit(tool.url).query else "?") + query
         return url, None, {**headers, **signed_headers(secret, message_id, timestamp, query.encode())}
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    return tool.url, body, {**headers, "Content-Type": "application/json",
-                            **signed_headers(secret, message_id, timestamp, body)}
+    return (
+        tool.url,
+        body,
+        {**headers, "Content-Type": "application/json", **signed_headers(secret, message_id, timestamp, body)},
+    )
 
 
 class HttpToolTransport:
@@ -86,24 +100,28 @@ class HttpToolTransport:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(resolver=GuardedResolver(self._allow_private), limit=0,
-                                             limit_per_host=100)
+            connector = aiohttp.TCPConnector(resolver=GuardedResolver(self._allow_private), limit=0, limit_per_host=100)
             self._session = aiohttp.ClientSession(connector=connector)
         return self._session
 
-    async def invoke(self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds,
-                     secret: str) -> ToolAnswer:
+    async def invoke(self, tool: ToolDefinition, arguments: dict[str, Any], facts: CallIds, secret: str) -> ToolAnswer:
         url, body, headers = request_parts(tool, arguments, facts, secret)
         literal = literal_ip(urlsplit(url).hostname or "")
         if literal is not None and not self._allow_private and forbidden(literal):
             return ToolAnswer(None, error="refused: private, loopback or link-local address", refused=True)
         timeout = aiohttp.ClientTimeout(total=tool.timeout_seconds)
         try:
-            async with self._client().request(tool.method.value, URL(url, encoded=True), data=body, headers=headers, timeout=timeout,
-                                              allow_redirects=False) as answer:
+            async with self._client().request(
+                tool.method.value,
+                URL(url, encoded=True),
+                data=body,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+            ) as answer:
                 raw = await answer.content.read(MAX_ANSWER_BYTES + 1)
                 return ToolAnswer(answer.status, _text(raw[:MAX_ANSWER_BYTES], truncated=len(raw) > MAX_ANSWER_BYTES))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return ToolAnswer(None, error=f"timeout after {tool.timeout_seconds:g} s", timed_out=True)
         except aiohttp.ClientConnectorError as error:
             if isinstance(error.os_error, RefusedAddress) or isinstance(error.__cause__, RefusedAddress):

@@ -11,17 +11,17 @@ from typing import Any, Protocol
 from app.db.models import ToolInvocation
 
 log = logging.getLogger("app.tools")
-MAX_RECORDED_RESULT = 1000     # characters of the answer kept on the call record
+MAX_RECORDED_RESULT = 1000  # characters of the answer kept on the call record
 
 
 class ToolStatus(str, Enum):
     OK = "ok"
-    INVALID_ARGUMENTS = "invalid_arguments"   # the model's arguments failed the schema: nothing was sent
+    INVALID_ARGUMENTS = "invalid_arguments"  # the model's arguments failed the schema: nothing was sent
     TIMEOUT = "timeout"
-    HTTP_ERROR = "http_error"                 # an answer that is not 2xx
-    REFUSED = "refused"                       # the address resolved to a private one
-    FAILED = "failed"                         # connection or protocol error
-    CANCELLED = "cancelled"                   # the caller interrupted and the agent moved on
+    HTTP_ERROR = "http_error"  # an answer that is not 2xx
+    REFUSED = "refused"  # the address resolved to a private one
+    FAILED = "failed"  # connection or protocol error
+    CANCELLED = "cancelled"  # the caller interrupted and the agent moved on
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class InvocationRecord:
     status: ToolStatus
     latency_ms: int
     result: str
-    at: float                                 # seconds into the call
+    at: float  # seconds into the call
     http_status: int | None = None
 
     def payload(self) -> dict[str, Any]:
@@ -61,9 +61,17 @@ class ToolRecords:
         self._events = events
 
     async def record(self, call_id: str, invocation: InvocationRecord) -> None:
-        await ToolInvocation.create(call_id=call_id, tool=invocation.tool, arguments=invocation.arguments,
-                                    status=invocation.status.value, http_status=invocation.http_status,
-                                    latency_ms=invocation.latency_ms, result=truncated(invocation.result),
-                                    at=invocation.at)
-        await self._events.append(call_id, {"type": "tool", "call_uuid": call_id,
-                                            **invocation.payload(), "result": truncated(invocation.result)})
+        await ToolInvocation.create(
+            call_id=call_id,
+            tool=invocation.tool,
+            arguments=invocation.arguments,
+            status=invocation.status.value,
+            http_status=invocation.http_status,
+            latency_ms=invocation.latency_ms,
+            result=truncated(invocation.result),
+            at=invocation.at,
+        )
+        await self._events.append(
+            call_id,
+            {"type": "tool", "call_uuid": call_id, **invocation.payload(), "result": truncated(invocation.result)},
+        )

@@ -4,7 +4,8 @@ use; and the per-organisation secret that signs tool requests."""
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -17,8 +18,7 @@ from app.tools.definitions import MAX_TOOLS_PER_SCOPE, ToolDefinition, ToolMetho
 from app.webhooks.addresses import AddressPolicy
 from app.webhooks.signing import SecretBox, new_secret
 
-FIELDS = ("name", "description", "parameters", "method", "url", "headers", "timeout_seconds",
-          "speak_while_waiting")
+FIELDS = ("name", "description", "parameters", "method", "url", "headers", "timeout_seconds", "speak_while_waiting")
 
 
 class ToolService:
@@ -29,8 +29,9 @@ class ToolService:
     # reads -----------------------------------------------------------------------------------------
     async def list_tools(self, organisation_id: str, scope: ToolScope, owner_id: str) -> list[ToolView]:
         await self._owner(organisation_id, scope, owner_id)
-        rows = await Tool.filter(organisation_id=organisation_id, **_owned_by(scope, owner_id)) \
-            .order_by("created_at", "id")
+        rows = await Tool.filter(organisation_id=organisation_id, **_owned_by(scope, owner_id)).order_by(
+            "created_at", "id"
+        )
         return [self._view(row) for row in rows]
 
     async def get(self, organisation_id: str, scope: ToolScope, owner_id: str, name: str) -> ToolView:
@@ -48,28 +49,38 @@ class ToolService:
         return list(found.values())
 
     # writes ----------------------------------------------------------------------------------------
-    async def create(self, organisation_id: str, scope: ToolScope, owner_id: str,
-                     data: Mapping[str, Any]) -> ToolView:
+    async def create(self, organisation_id: str, scope: ToolScope, owner_id: str, data: Mapping[str, Any]) -> ToolView:
         owner = await self._owner(organisation_id, scope, owner_id)
         fields = await self._fields(data, stored=None)
         await self._check_name_free(organisation_id, scope, owner, fields["name"])
-        if await Tool.filter(organisation_id=organisation_id, **_owned_by(scope, owner_id)).count() \
-                >= MAX_TOOLS_PER_SCOPE:
+        if (
+            await Tool.filter(organisation_id=organisation_id, **_owned_by(scope, owner_id)).count()
+            >= MAX_TOOLS_PER_SCOPE
+        ):
             raise Invalid(f"name: at most {MAX_TOOLS_PER_SCOPE} tools per {scope.value}")
         try:
-            row = await Tool.create(id=new_id("tol"), organisation_id=organisation_id, **_owned_by(scope, owner_id),
-                                    **self._stored(fields))
+            row = await Tool.create(
+                id=new_id("tol"), organisation_id=organisation_id, **_owned_by(scope, owner_id), **self._stored(fields)
+            )
         except IntegrityError:
             raise Invalid(f"name '{fields['name']}' is already a tool of this {scope.value}") from None
         return self._view(row)
 
-    async def update(self, organisation_id: str, scope: ToolScope, owner_id: str, name: str,
-                     changes: Mapping[str, Any]) -> ToolView:
+    async def update(
+        self, organisation_id: str, scope: ToolScope, owner_id: str, name: str, changes: Mapping[str, Any]
+    ) -> ToolView:
         row = await self._row(organisation_id, scope, owner_id, name)
         stored = self._headers(row)
-        current = {"name": row.name, "description": row.description, "parameters": row.parameters,
-                   "method": row.method, "url": row.url, "headers": stored, "timeout_seconds": row.timeout_seconds,
-                   "speak_while_waiting": row.speak_while_waiting}
+        current = {
+            "name": row.name,
+            "description": row.description,
+            "parameters": row.parameters,
+            "method": row.method,
+            "url": row.url,
+            "headers": stored,
+            "timeout_seconds": row.timeout_seconds,
+            "speak_while_waiting": row.speak_while_waiting,
+        }
         unknown = sorted(set(changes) - set(FIELDS))
         if unknown:
             raise Invalid(f"unknown field: {unknown[0]}")
@@ -96,7 +107,7 @@ class ToolService:
         if row is None:
             try:
                 row = await ToolSecret.create(organisation_id=organisation_id, secret=self._box.seal(new_secret()))
-            except IntegrityError:   # made by a concurrent first use
+            except IntegrityError:  # made by a concurrent first use
                 row = await ToolSecret.get(organisation_id=organisation_id)
         return self._box.open(row.secret)
 
@@ -127,15 +138,19 @@ class ToolService:
             raise NotFound("Tool not found")
         return row
 
-    async def _check_name_free(self, organisation_id: str, scope: ToolScope, owner: VoiceAgent | Flow,
-                               name: str) -> None:
+    async def _check_name_free(
+        self, organisation_id: str, scope: ToolScope, owner: VoiceAgent | Flow, name: str
+    ) -> None:
         if await Tool.filter(organisation_id=organisation_id, name=name, **_owned_by(scope, owner.id)).exists():
             raise Invalid(f"name '{name}' is already a tool of this {scope.value}")
         if not isinstance(owner, Flow):
             return
         agent_id = await Flow.filter(id=owner.id).values_list("voice_agent_id", flat=True)
-        if agent_id and agent_id[0] and await Tool.filter(
-                organisation_id=organisation_id, name=name, voice_agent_id=agent_id[0]).exists():
+        if (
+            agent_id
+            and agent_id[0]
+            and await Tool.filter(organisation_id=organisation_id, name=name, voice_agent_id=agent_id[0]).exists()
+        ):
             raise Invalid(f"name '{name}' is already a tool of the flow's voice agent")
 
     async def _fields(self, data: Mapping[str, Any], stored: Mapping[str, str] | None) -> dict[str, Any]:
@@ -155,26 +170,45 @@ class ToolService:
 
     def _stored(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         headers = fields["headers"]
-        return {**fields, "method": fields["method"].value,
-                "headers": self._box.seal(json.dumps(headers)) if headers else None}
+        return {
+            **fields,
+            "method": fields["method"].value,
+            "headers": self._box.seal(json.dumps(headers)) if headers else None,
+        }
 
     def _headers(self, row: Tool) -> dict[str, str]:
         return dict(json.loads(self._box.open(row.headers))) if row.headers else {}
 
     def _definition(self, row: Tool, scope: ToolScope) -> ToolDefinition:
-        return ToolDefinition(name=row.name, description=row.description, parameters=dict(row.parameters or {}),
-                              method=ToolMethod(row.method), url=row.url, headers=self._headers(row),
-                              timeout_seconds=row.timeout_seconds, speak_while_waiting=row.speak_while_waiting,
-                              scope=scope)
+        return ToolDefinition(
+            name=row.name,
+            description=row.description,
+            parameters=dict(row.parameters or {}),
+            method=ToolMethod(row.method),
+            url=row.url,
+            headers=self._headers(row),
+            timeout_seconds=row.timeout_seconds,
+            speak_while_waiting=row.speak_while_waiting,
+            scope=scope,
+        )
 
     def _view(self, row: Tool) -> ToolView:
         scope = ToolScope.FLOW if row.flow_id else ToolScope.AGENT
-        return ToolView(uuid=row.id, scope=scope, owner_uuid=str(row.flow_id or row.voice_agent_id),
-                        name=row.name, description=row.description, parameters=dict(row.parameters or {}),
-                        method=ToolMethod(row.method), url=row.url,
-                        headers={key: mask(value) for key, value in self._headers(row).items()},
-                        timeout_seconds=row.timeout_seconds, speak_while_waiting=row.speak_while_waiting,
-                        created_at=row.created_at, updated_at=row.updated_at)
+        return ToolView(
+            uuid=row.id,
+            scope=scope,
+            owner_uuid=str(row.flow_id or row.voice_agent_id),
+            name=row.name,
+            description=row.description,
+            parameters=dict(row.parameters or {}),
+            method=ToolMethod(row.method),
+            url=row.url,
+            headers={key: mask(value) for key, value in self._headers(row).items()},
+            timeout_seconds=row.timeout_seconds,
+            speak_while_waiting=row.speak_while_waiting,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
 
 
 def _owned_by(scope: ToolScope, owner_id: str) -> dict[str, Any]:

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from app.errors import Invalid
-from app.tools.definitions import (BUILTIN_NAMES, DEFAULT_TIMEOUT_SECONDS, MAX_DESCRIPTION, MAX_HEADER_BYTES,
-                                   MAX_HEADERS, MAX_NAME, MAX_PARAMETERS_BYTES, MAX_TIMEOUT_SECONDS,
-                                   MAX_WAITING_LINE, MASK, ToolMethod)
+from app.tools.definitions import (
+    BUILTIN_NAMES,
+    DEFAULT_TIMEOUT_SECONDS,
+    MASK,
+    MAX_DESCRIPTION,
+    MAX_HEADER_BYTES,
+    MAX_HEADERS,
+    MAX_NAME,
+    MAX_PARAMETERS_BYTES,
+    MAX_TIMEOUT_SECONDS,
+    MAX_WAITING_LINE,
+    ToolMethod,
+)
 from app.webhooks.addresses import AddressPolicy, check_url
 
 
@@ -34,8 +45,19 @@ def _text(field: str, value: Any, *, max_length: int, required: bool = True) -> 
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 # Set by the platform on every request: a tool may not override what the receiver verifies.
-RESERVED_HEADERS = frozenset({"host", "content-length", "content-type", "transfer-encoding", "connection",
-                              "x-nn-signature", "webhook-id", "webhook-timestamp", "webhook-signature"})
+RESERVED_HEADERS = frozenset(
+    {
+        "host",
+        "content-length",
+        "content-type",
+        "transfer-encoding",
+        "connection",
+        "x-nn-signature",
+        "webhook-id",
+        "webhook-timestamp",
+        "webhook-signature",
+    }
+)
 
 
 def name(value: Any) -> str:
@@ -67,10 +89,11 @@ def parameters(value: Any) -> dict[str, Any]:
         Draft202012Validator.check_schema(schema)
     except SchemaError as error:
         where = "/".join(str(part) for part in error.path)
-        raise Invalid(f"parameters is not a valid JSON Schema: {error.message}"
-                      + (f" (at {where})" if where else "")) from None
+        raise Invalid(
+            f"parameters is not a valid JSON Schema: {error.message}" + (f" (at {where})" if where else "")
+        ) from None
     if schema.get("type") != "object":
-        raise Invalid("parameters must describe an object: \"type\": \"object\"")
+        raise Invalid('parameters must describe an object: "type": "object"')
     return schema
 
 

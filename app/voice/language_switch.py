@@ -6,14 +6,28 @@ speaker of the same provider in that language, from the catalog."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from app.voice_catalog.catalog import DEFAULT_MODELS, VoiceProvider, default_speaker, find_voice, find_voices
 
-LANGUAGE_WORDS = {"hindi": "hi-IN", "english": "en-IN", "angrezi": "en-IN", "tamil": "ta-IN", "telugu": "te-IN",
-                  "kannada": "kn-IN", "malayalam": "ml-IN", "marathi": "mr-IN", "bengali": "bn-IN",
-                  "bangla": "bn-IN", "gujarati": "gu-IN", "punjabi": "pa-IN", "odia": "od-IN", "oriya": "od-IN"}
+LANGUAGE_WORDS = {
+    "hindi": "hi-IN",
+    "english": "en-IN",
+    "angrezi": "en-IN",
+    "tamil": "ta-IN",
+    "telugu": "te-IN",
+    "kannada": "kn-IN",
+    "malayalam": "ml-IN",
+    "marathi": "mr-IN",
+    "bengali": "bn-IN",
+    "bangla": "bn-IN",
+    "gujarati": "gu-IN",
+    "punjabi": "pa-IN",
+    "odia": "od-IN",
+    "oriya": "od-IN",
+}
 ASKING = re.compile(r"\b(speak|speaking|talk|baat|bolo|boliye|bolie|bol|switch|continue|reply|mein|me|in)\b")
 _WORDS = re.compile(r"\b(" + "|".join(LANGUAGE_WORDS) + r")\b")
 

@@ -27,6 +27,8 @@ from typing import Any
 
 from app.calls.contract import CallEnd, CallReporter, CallStart, CallType
 from app.calls.lifecycle import CallOutcome, EndReason
+from app.tools.in_call import CallTools
+from app.tools.invoker import CallIds
 from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.audio import FRAME_MS
 from app.voice.clock import Clock, MonotonicClock
@@ -44,17 +46,15 @@ from app.voice.session_events import (
 )
 from app.voice.session_facts import CallFacts
 from app.voice.session_inbox import CallerTurn, Dtmf, InboxItem, Noise, SessionState
+from app.voice.session_language import SessionLanguage
 from app.voice.session_presence import VoicePresence
 from app.voice.session_recording import CallRecording, opted_out, recording_key
-from app.voice.session_language import SessionLanguage
 from app.voice.session_reply import AgentReplies
-from app.voice.session_tools import ToolRound
-from app.tools.in_call import CallTools
-from app.tools.invoker import CallIds
 from app.voice.session_speech import AgentSpeech
 from app.voice.session_tasks import CallTasks
 from app.voice.session_teardown import report_end
 from app.voice.session_timers import watch_timers
+from app.voice.session_tools import ToolRound
 from app.voice.session_transcript import Conversation
 from app.voice.session_turns import TurnTaking
 from app.voice.vad import EndpointDetector, TurnEvent, VoiceActivityDetector

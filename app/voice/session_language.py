@@ -18,8 +18,15 @@ log = logging.getLogger("app.voice.session")
 
 
 class SessionLanguage:
-    def __init__(self, *, context: CallContext, facts: CallFacts, speech: AgentSpeech, listener: TurnListener,
-                 reporter: CallReporter) -> None:
+    def __init__(
+        self,
+        *,
+        context: CallContext,
+        facts: CallFacts,
+        speech: AgentSpeech,
+        listener: TurnListener,
+        reporter: CallReporter,
+    ) -> None:
         self._context = context
         self._facts = facts
         self._speech = speech
@@ -53,8 +60,9 @@ class SessionLanguage:
         self._facts.language_detected = code
         if self._facts.call_id is not None:
             try:
-                await self._reporter.status(self._facts.call_id, "language_switched",
-                                            {"language": code, "reason": reason})
+                await self._reporter.status(
+                    self._facts.call_id, "language_switched", {"language": code, "reason": reason}
+                )
             except Exception:
                 log.exception("reporting the language switch of call %s failed", self._facts.call_id)
         return True

@@ -84,7 +84,8 @@ class AgentReplies:
                     *self._conversation.history]
         first = True
         try:
-            stream = cast(AsyncGenerator[TextDelta | ToolCall, None], self._providers.llm.stream(messages, self._specs()))
+            stream = cast(AsyncGenerator[TextDelta | ToolCall, None],
+                          self._providers.llm.stream(messages, self._specs()))
             async with aclosing(stream) as events:  # cancel closes it
                 async for event in events:
                     if first:

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from app.tools.in_call import CallTools, ToolOutcome
 from app.tools.phrases import apology, waiting_line
@@ -31,7 +32,7 @@ class Speaking(Protocol):
 
 @dataclass(frozen=True)
 class RoundResult:
-    messages: list[Message]           # the assistant's tool calls, then one tool message per call
+    messages: list[Message]  # the assistant's tool calls, then one tool message per call
     outcomes: list[ToolOutcome]
 
     @property
@@ -40,8 +41,15 @@ class RoundResult:
 
 
 class ToolRound:
-    def __init__(self, *, tools: CallTools, speech: Speaking, language: Callable[[], str], elapsed: Callable[[], float],
-                 filler_after: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        tools: CallTools,
+        speech: Speaking,
+        language: Callable[[], str],
+        elapsed: Callable[[], float],
+        filler_after: float = 1.0,
+    ) -> None:
         self._tools = tools
         self._speech = speech
         self._language = language
@@ -72,12 +80,22 @@ class ToolRound:
             if not pending.done():
                 pending.cancel()
                 await asyncio.gather(pending, return_exceptions=True)
-        assistant: Message = {"role": "assistant", "content": None, "tool_calls": [
-            {"id": call_id, "type": "function",
-             "function": {"name": call.name, "arguments": json.dumps(call.arguments, ensure_ascii=False)}}
-            for call_id, call in zip(ids, calls)]}
-        answers: list[Message] = [{"role": "tool", "tool_call_id": call_id, "content": outcome.content}
-                                  for call_id, outcome in zip(ids, outcomes)]
+        assistant: Message = {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": json.dumps(call.arguments, ensure_ascii=False)},
+                }
+                for call_id, call in zip(ids, calls, strict=True)
+            ],
+        }
+        answers: list[Message] = [
+            {"role": "tool", "tool_call_id": call_id, "content": outcome.content}
+            for call_id, outcome in zip(ids, outcomes, strict=True)
+        ]
         return RoundResult([assistant, *answers], outcomes)
 
     async def apologise(self) -> Utterance:
@@ -85,8 +103,14 @@ class ToolRound:
         return await self._say(apology(self._language()), "tool-apology")
 
     def _waiting_line(self, calls: list[ToolCall]) -> str:
-        own = next((tool.speak_while_waiting for tool in map(self._tools.get, (c.name for c in calls))
-                    if tool is not None and tool.speak_while_waiting), None)
+        own = next(
+            (
+                tool.speak_while_waiting
+                for tool in map(self._tools.get, (c.name for c in calls))
+                if tool is not None and tool.speak_while_waiting
+            ),
+            None,
+        )
         return waiting_line(self._language(), own)
 
     async def _say(self, text: str, kind: str) -> Utterance:
@@ -96,5 +120,3 @@ class ToolRound:
         finally:
             utterance.finish()
         return utterance
-
-

@@ -17,8 +17,8 @@ from app.voice.session_config import SessionConfig
 from app.voice.session_events import SessionEvents, TranscriptFinal
 from app.voice.session_facts import CallFacts
 from app.voice.session_inbox import CallerTurn, Dtmf, InboxItem, Noise, Silence
-from app.voice.session_reply import AgentReplies
 from app.voice.session_language import SessionLanguage
+from app.voice.session_reply import AgentReplies
 from app.voice.session_speech import AgentSpeech
 from app.voice.session_transcript import Conversation
 

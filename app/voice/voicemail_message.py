@@ -5,11 +5,12 @@ rather than read aloud as a brace."""
 from __future__ import annotations
 
 import string
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from app.voice.context import CustomerView
 
-BEEP_SETTLE_SECONDS = 0.6     # after the beep is detected: let it end before speaking
+BEEP_SETTLE_SECONDS = 0.6  # after the beep is detected: let it end before speaking
 
 
 def voicemail_template(config: Mapping[str, Any]) -> str | None:

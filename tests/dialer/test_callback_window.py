@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from app.dialer.window import next_dial_time
 
@@ -10,11 +10,11 @@ WINDOW = {"start": "09:00", "end": "18:00", "timezone": "Asia/Kolkata"}
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
 def test_inside_the_window_it_stays():
-    assert next_dial_time(utc(2026, 12, 7, 6, 0), None, None, WINDOW) == utc(2026, 12, 7, 6, 0)   # 11:30 IST
+    assert next_dial_time(utc(2026, 12, 7, 6, 0), None, None, WINDOW) == utc(2026, 12, 7, 6, 0)  # 11:30 IST
 
 
 def test_after_hours_it_moves_to_the_next_morning():

@@ -21,7 +21,7 @@ class ToolRequest:
     query: str
     body: bytes
     headers: dict[str, str]
-    arrived: float                 # time.monotonic() when the handler ran
+    arrived: float  # time.monotonic() when the handler ran
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -38,7 +38,7 @@ class FakeToolServer:
     url: str = ""
     _runner: web.AppRunner | None = None
 
-    async def start(self) -> "FakeToolServer":
+    async def start(self) -> FakeToolServer:
         app = web.Application()
         app.router.add_route("*", "/{name}", self._handle)
         self._runner, self.url = await serve(app)
@@ -49,8 +49,16 @@ class FakeToolServer:
             await self._runner.cleanup()
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        self.requests.append(ToolRequest(request.method, request.path, request.rel_url.raw_query_string, await request.read(),
-                                         dict(request.headers), time.monotonic()))
+        self.requests.append(
+            ToolRequest(
+                request.method,
+                request.path,
+                request.rel_url.raw_query_string,
+                await request.read(),
+                dict(request.headers),
+                time.monotonic(),
+            )
+        )
         name = request.match_info["name"]
         if name == "slow":
             await asyncio.sleep(self.slow_seconds)

@@ -4,7 +4,7 @@ one who asks not to be called again is on the do-not-call list (`dnc_request`)."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest_asyncio
@@ -19,23 +19,26 @@ WINDOW = {"start": "09:00", "end": "18:00", "timezone": "Asia/Kolkata"}
 
 
 @pytest_asyncio.fixture
-async def campaign_flow(world):  # noqa: F811
+async def campaign_flow(world):
     flow = await world.flow(flow_fields={"time_window": WINDOW, "branches": ["Region:Nowhere"]})
     launched = await world.client.post(f"/flows/{flow['uuid']}/launch")
     assert launched.status == 200, launched.body
     return flow
 
 
-async def test_call_me_tomorrow_at_5_books_a_callback_and_ends_the_call(http, world, campaign_flow):  # noqa: F811
-    customer = (await world.client.post("/customers", json={
-        "name": "Ravi", "phone": fresh_line(), "metadata": {"timezone": "Asia/Kolkata"}})).body
+async def test_call_me_tomorrow_at_5_books_a_callback_and_ends_the_call(http, world, campaign_flow):
+    customer = (
+        await world.client.post(
+            "/customers", json={"name": "Ravi", "phone": fresh_line(), "metadata": {"timezone": "Asia/Kolkata"}}
+        )
+    ).body
     caller, call_id = await world.call(http, campaign_flow, customer)
     await world.say(caller, "I am busy now, call me tomorrow at 5")
     ended = await world.ended(call_id)
     assert (ended["outcome"], ended["endReason"]) == ("connected", "callback_requested")
     [callback] = ended["callbacks"]
     due = datetime.fromisoformat(callback["dueAt"].replace("Z", "+00:00")).astimezone(KOLKATA)
-    tomorrow = (datetime.now(timezone.utc).astimezone(KOLKATA) + timedelta(days=1)).date()
+    tomorrow = (datetime.now(UTC).astimezone(KOLKATA) + timedelta(days=1)).date()
     assert (due.date(), due.hour, due.minute) == (tomorrow, 17, 0)
     assert callback["status"] == "queued" and callback["customerUuid"] == customer["uuid"]
     assert "tomorrow at 5" in callback["note"]
@@ -52,47 +55,61 @@ async def test_call_me_tomorrow_at_5_books_a_callback_and_ends_the_call(http, wo
     jobs = await DialJob.filter(customer_id=customer["uuid"], kind="callback")
     assert len(jobs) == 1 and jobs[0].requested_by == second
     moved = jobs[0].next_attempt_at.astimezone(KOLKATA)
-    assert (moved.hour, moved.minute) == (9, 0)      # 23:00 is outside 09:00-18:00: the next morning
+    assert (moved.hour, moved.minute) == (9, 0)  # 23:00 is outside 09:00-18:00: the next morning
     await caller.close()
 
 
-async def test_please_dont_call_me_again_is_a_do_not_call_request(http, world, campaign_flow):  # noqa: F811
+async def test_please_dont_call_me_again_is_a_do_not_call_request(http, world, campaign_flow):
     customer = (await world.client.post("/customers", json={"name": "Meera", "phone": fresh_line()})).body
     caller, call_id = await world.call(http, campaign_flow, customer)
     await world.say(caller, "Please don't call me again")
     ended = await world.ended(call_id)
     assert (ended["outcome"], ended["endReason"]) == ("connected", "dnc_request")
     assert await DoNotCall.filter(customer_id=customer["uuid"], call_id=call_id).exists()
-    turns = await world.transcript(call_id, "We will not call you again")     # the end never cuts it off
+    turns = await world.transcript(call_id, "We will not call you again")  # the end never cuts it off
     assert turns[-1] == ("agent", "I am sorry for the trouble. We will not call you again. Goodbye!")
     await caller.close()
 
 
-async def test_hindi_mein_baat_karo_switches_the_call_and_the_record_shows_it(http, world):  # noqa: F811
+async def test_hindi_mein_baat_karo_switches_the_call_and_the_record_shows_it(http, world):
     flow = await world.flow(flow_fields={"config": {"test_llm": "scripted", "languages": ["en-IN", "hi-IN"]}})
     caller, call_id = await world.call(http, flow)
     await world.say(caller, "Hindi mein baat karo")
     turns = await world.transcript(call_id, "Hindi mein baat karti hoon")
     assert turns[-1] == ("agent", "Theek hai, ab main Hindi mein baat karti hoon.")
     events = await world.client.server.platform.call_events.replay(call_id)
-    assert {"status": "language_switched", "language": "hi-IN", "reason": "caller_asked"}.items() <= \
-        next(e for e in events if e.get("status") == "language_switched").items()
+    assert {"status": "language_switched", "language": "hi-IN", "reason": "caller_asked"}.items() <= next(
+        e for e in events if e.get("status") == "language_switched"
+    ).items()
     await caller.stop()
     await caller.close()
     await world.ended(call_id)
     assert (await Call.get(id=call_id)).language_detected == "hi-IN"
 
 
-async def test_a_voicemail_box_gets_the_message_over_the_exotel_socket(http, world):  # noqa: F811
-    flow = await world.flow(flow_fields={"config": {
-        "test_llm": "scripted", "voicemail_message": "Hi {name}, this is Acme about order {order_id}. Call us back."}})
-    customer = (await world.client.post("/customers", json={
-        "name": "Asha", "phone": fresh_line(), "metadata": {"order_id": "4512"}})).body
+async def test_a_voicemail_box_gets_the_message_over_the_exotel_socket(http, world):
+    flow = await world.flow(
+        flow_fields={
+            "config": {
+                "test_llm": "scripted",
+                "voicemail_message": "Hi {name}, this is Acme about order {order_id}. Call us back.",
+            }
+        }
+    )
+    customer = (
+        await world.client.post(
+            "/customers", json={"name": "Asha", "phone": fresh_line(), "metadata": {"order_id": "4512"}}
+        )
+    ).body
     caller, call_id = await world.call(http, flow, customer)
     rate = 8000
     greeting = "Hi, you have reached Asha. I cannot take your call right now, please leave a message after the tone."
-    pcm = b"".join(speech_frames(greeting, rate) + silent_frames(200, rate) + tone_frames(500, rate, 1000)
-                   + silent_frames(3000, rate))
+    pcm = b"".join(
+        speech_frames(greeting, rate)
+        + silent_frames(200, rate)
+        + tone_frames(500, rate, 1000)
+        + silent_frames(3000, rate)
+    )
     await caller.play(pcm, realtime=0.3)
     ended = await world.ended(call_id, timeout=20)
     assert (ended["outcome"], ended["endReason"]) == ("voicemail", "voicemail_message_left")

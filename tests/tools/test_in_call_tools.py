@@ -39,8 +39,11 @@ async def test_the_scripted_policy_calls_the_flows_tool_and_speaks_its_answer(ht
     caller, call_id = await world.call(http, flow)
     await world.say(caller, "Where is my order one two three")
     turns = await world.transcript(call_id, "Your order is shipped")
-    assert turns[-3:] == [("customer", "Where is my order one two three"), ("agent", "Let me check your order."),
-                          ("agent", "Your order is shipped, arriving tomorrow.")]
+    assert turns[-3:] == [
+        ("customer", "Where is my order one two three"),
+        ("agent", "Let me check your order."),
+        ("agent", "Your order is shipped, arriving tomorrow."),
+    ]
 
     [request] = world.tools.requests
     body = request.json()
@@ -55,8 +58,9 @@ async def test_the_scripted_policy_calls_the_flows_tool_and_speaks_its_answer(ht
     assert invocation["arguments"] == {"order_id": "123"} and invocation["http_status"] == 200
     assert json.loads(invocation["result"]) == {"status": "shipped", "eta": "tomorrow"}
     assert invocation["latency_ms"] >= 0 and invocation["at"] > 0
-    graphql = await world.client.graphql("query($id: ID!) { call(uuid: $id) { toolCalls { tool status } } }",
-                                         {"id": call_id})
+    graphql = await world.client.graphql(
+        "query($id: ID!) { call(uuid: $id) { toolCalls { tool status } } }", {"id": call_id}
+    )
     assert graphql["data"]["call"]["toolCalls"] == [{"tool": "order_status", "status": "ok"}]
     platform = world.client.server.platform
     events = await platform.call_events.replay(call_id)
@@ -68,19 +72,32 @@ async def test_the_scripted_policy_calls_the_flows_tool_and_speaks_its_answer(ht
 async def test_the_model_calls_a_slow_tool_the_caller_hears_the_waiting_line_then_the_answer(http, world):
     world.model.turns[:] = [
         {"text": ["Let me check."], "tool_calls": [{"name": "order_status", "arguments": {"order_id": "77"}}]},
-        {"text": ["Your order has shipped", " and arrives tomorrow."]}]
+        {"text": ["Your order has shipped", " and arrives tomorrow."]},
+    ]
     flow = await world.flow(llm="openai", tool_path="/slow", speak_while_waiting="Please hold while I look it up.")
     caller, call_id = await world.call(http, flow)
     await world.say(caller, "Where is my order seventy seven")
     turns = await world.transcript(call_id, "Your order has shipped")
     assert [text for speaker, text in turns if speaker == "agent"][-3:] == [
-        "Let me check.", "Please hold while I look it up.", "Your order has shipped and arrives tomorrow."]
+        "Let me check.",
+        "Please hold while I look it up.",
+        "Your order has shipped and arrives tomorrow.",
+    ]
 
     first, second = world.model.requests
-    assert {"type": "function", "function": {
-        "name": "order_status", "description": "Status of an order by its number.",
-        "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}},
-                       "required": ["order_id"], "additionalProperties": False}}} in first["tools"]
+    assert {
+        "type": "function",
+        "function": {
+            "name": "order_status",
+            "description": "Status of an order by its number.",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_id": {"type": "string"}},
+                "required": ["order_id"],
+                "additionalProperties": False,
+            },
+        },
+    } in first["tools"]
     calls = [m for m in second["messages"] if m.get("tool_calls")]
     answers = [m for m in second["messages"] if m["role"] == "tool"]
     assert calls[-1]["tool_calls"][0]["function"]["name"] == "order_status"
@@ -96,7 +113,8 @@ async def test_bad_arguments_go_back_to_the_model_which_recovers(http, world):
     world.model.turns[:] = [
         {"tool_calls": [{"name": "order_status", "arguments": {"order": 5}}]},
         {"tool_calls": [{"name": "order_status", "arguments": {"order_id": "5"}}]},
-        {"text": ["Order five has shipped."]}]
+        {"text": ["Order five has shipped."]},
+    ]
     flow = await world.flow(llm="openai")
     caller, call_id = await world.call(http, flow)
     await world.say(caller, "Where is order five")
@@ -129,14 +147,18 @@ async def test_the_caller_can_barge_in_on_the_waiting_line(http, world):
     world.tools.slow_seconds = 5.0
     world.model.turns[:] = [
         {"tool_calls": [{"name": "order_status", "arguments": {"order_id": "9"}}]},
-        {"text": ["We are open from nine to six."]}]
-    flow = await world.flow(llm="openai", tool_path="/slow",
-                            speak_while_waiting="Please hold on while I look up your order in our system right now.")
+        {"text": ["We are open from nine to six."]},
+    ]
+    flow = await world.flow(
+        llm="openai",
+        tool_path="/slow",
+        speak_while_waiting="Please hold on while I look up your order in our system right now.",
+    )
     caller, call_id = await world.call(http, flow)
     await world.say(caller, "Where is my order nine")
     await caller.wait_for(lambda: world.tools.requests, timeout=10)
     audio_before = len(caller.events("media"))
-    await caller.wait_for(lambda: len(caller.events("media")) > audio_before + 3, timeout=5)   # the waiting line
+    await caller.wait_for(lambda: len(caller.events("media")) > audio_before + 3, timeout=5)  # the waiting line
     await world.say(caller, "What are your opening hours", realtime=1.0)
     turns = await world.transcript(call_id, "We are open from nine to six.")
     assert caller.events("clear"), "the waiting line was not cut off"

@@ -40,8 +40,7 @@ async def transport():
 
 
 def tool(url: str, method: ToolMethod = ToolMethod.POST, timeout: float = 5.0) -> ToolDefinition:
-    return ToolDefinition("order_status", "Order status.", SCHEMA, method, url, {"Authorization": "Bearer t"},
-                          timeout)
+    return ToolDefinition("order_status", "Order status.", SCHEMA, method, url, {"Authorization": "Bearer t"}, timeout)
 
 
 class Records:
@@ -56,8 +55,13 @@ async def test_a_post_is_signed_and_carries_the_call_and_the_arguments(tools_ser
     answer = await transport.invoke(tool(tools_server.url + "/order"), {"order_id": "123"}, FACTS, SECRET)
     assert answer.success and json.loads(answer.body) == {"status": "shipped", "eta": "tomorrow"}
     [request] = tools_server.requests
-    assert request.json() == {"tool": "order_status", "call_id": FACTS.call_id, "flow_id": FACTS.flow_id,
-                              "customer_id": FACTS.customer_id, "arguments": {"order_id": "123"}}
+    assert request.json() == {
+        "tool": "order_status",
+        "call_id": FACTS.call_id,
+        "flow_id": FACTS.flow_id,
+        "customer_id": FACTS.customer_id,
+        "arguments": {"order_id": "123"},
+    }
     headers = request.headers
     assert headers["Authorization"] == "Bearer t" and headers["Content-Type"] == "application/json"
     assert headers["X-NN-Signature"] == hmac.new(SECRET.encode(), request.body, hashlib.sha256).hexdigest()
@@ -67,22 +71,24 @@ async def test_a_post_is_signed_and_carries_the_call_and_the_arguments(tools_ser
 
 
 async def test_a_get_sends_the_fields_as_query_parameters_and_signs_the_query(tools_server, transport):
-    answer = await transport.invoke(tool(tools_server.url + "/order", ToolMethod.GET), {"order_id": "9"}, FACTS,
-                                    SECRET)
+    answer = await transport.invoke(tool(tools_server.url + "/order", ToolMethod.GET), {"order_id": "9"}, FACTS, SECRET)
     assert answer.success
     [request] = tools_server.requests
     query = parse_qs(request.query)
     assert json.loads(query["arguments"][0]) == {"order_id": "9"} and query["call_id"] == [FACTS.call_id]
-    assert request.headers["X-NN-Signature"] == hmac.new(SECRET.encode(), request.query.encode(),
-                                                         hashlib.sha256).hexdigest()
+    assert (
+        request.headers["X-NN-Signature"]
+        == hmac.new(SECRET.encode(), request.query.encode(), hashlib.sha256).hexdigest()
+    )
 
 
 async def test_private_addresses_are_refused_unless_allowed(tools_server):
     guarded = HttpToolTransport(allow_private=False)
     try:
         answer = await guarded.invoke(tool(tools_server.url + "/order"), {"order_id": "1"}, FACTS, SECRET)
-        named = await guarded.invoke(tool(tools_server.url.replace("127.0.0.1", "localhost") + "/order"),
-                                     {"order_id": "1"}, FACTS, SECRET)
+        named = await guarded.invoke(
+            tool(tools_server.url.replace("127.0.0.1", "localhost") + "/order"), {"order_id": "1"}, FACTS, SECRET
+        )
     finally:
         await guarded.aclose()
     assert answer.refused and named.refused and not tools_server.requests
@@ -105,8 +111,9 @@ async def test_bad_arguments_go_back_to_the_model_and_nothing_is_sent(tools_serv
     assert records.seen[0][1].status == ToolStatus.INVALID_ARGUMENTS
 
 
-@pytest.mark.parametrize("path, status", [("/order", ToolStatus.OK), ("/fail", ToolStatus.HTTP_ERROR),
-                                          ("/slow", ToolStatus.TIMEOUT)])
+@pytest.mark.parametrize(
+    "path, status", [("/order", ToolStatus.OK), ("/fail", ToolStatus.HTTP_ERROR), ("/slow", ToolStatus.TIMEOUT)]
+)
 async def test_every_invocation_is_recorded_with_its_status(tools_server, transport, path, status):
     records = Records()
     belt = CallTools([tool(tools_server.url + path, timeout=0.5)], transport, SECRET, FACTS, records)

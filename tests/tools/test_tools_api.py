@@ -17,16 +17,17 @@ async def test_an_agent_tool_is_created_listed_changed_and_deleted(door, agent):
     assert tool["name"] == "order_status" and tool["scope"] == "AGENT" and tool["owner_uuid"] == agent["uuid"]
     assert tool["method"] == "POST" and tool["timeout_seconds"] == 4 and tool["uuid"].startswith("tol_")
     assert tool["parameters"] == ORDER_STATUS["parameters"]
-    assert tool["headers"] == {"Authorization": "••••••••1234"}          # masked on read
+    assert tool["headers"] == {"Authorization": "••••••••1234"}  # masked on read
     listed = await door.call("GET", base)
     assert [t["name"] for t in listed.body["tools"]] == ["order_status"]
 
-    changed = await door.call("PATCH", f"{base}/order_status",
-                              json={"timeout_seconds": 8, "headers": {"Authorization": "••••••••1234"}})
+    changed = await door.call(
+        "PATCH", f"{base}/order_status", json={"timeout_seconds": 8, "headers": {"Authorization": "••••••••1234"}}
+    )
     assert changed.status == 200, changed.body
     assert changed.body["timeout_seconds"] == 8 and changed.body["description"] == ORDER_STATUS["description"]
     definitions = await door.client.server.platform.tools.for_call(door.client.organisation_id, agent["uuid"], None)
-    assert definitions[0].headers == {"Authorization": "Bearer crm-secret-token-1234"}   # the masked echo kept it
+    assert definitions[0].headers == {"Authorization": "Bearer crm-secret-token-1234"}  # the masked echo kept it
 
     deleted = await door.call("DELETE", f"{base}/order_status")
     assert deleted.status == 200 and deleted.body["name"] == "order_status"
@@ -46,9 +47,16 @@ async def test_a_flow_adds_its_tools_to_its_agents(door, agent, flow):
     created = await door.call("POST", f"/flows/{flow['uuid']}/tools", json=refund)
     assert created.status == 201 and created.body["scope"] == "FLOW"
     clash = await door.call("POST", f"/flows/{flow['uuid']}/tools", json=ORDER_STATUS)
-    assert clash.status == 400 and clash.body["detail"] == "name 'order_status' is already a tool of the flow's voice agent"
-    names = [t.name for t in await door.client.server.platform.tools.for_call(
-        door.client.organisation_id, agent["uuid"], flow["uuid"])]
+    assert (
+        clash.status == 400
+        and clash.body["detail"] == "name 'order_status' is already a tool of the flow's voice agent"
+    )
+    names = [
+        t.name
+        for t in await door.client.server.platform.tools.for_call(
+            door.client.organisation_id, agent["uuid"], flow["uuid"]
+        )
+    ]
     assert names == ["order_status", "refund_status"]
 
 
@@ -60,8 +68,10 @@ async def test_another_organisations_agent_is_not_found(door, other_client):
 
 
 BAD = [
-    ({"parameters": {"type": "object", "properties": {"order_id": {"type": "strin"}}}},
-     "parameters is not a valid JSON Schema"),
+    (
+        {"parameters": {"type": "object", "properties": {"order_id": {"type": "strin"}}}},
+        "parameters is not a valid JSON Schema",
+    ),
     ({"parameters": {"type": "object", "required": "order_id"}}, "parameters is not a valid JSON Schema"),
     ({"parameters": {"type": "string"}}, "parameters must describe an object"),
     ({"url": "https://10.1.2.3/orders"}, "url must not point at a private, loopback or link-local address"),
@@ -90,7 +100,9 @@ async def test_a_bad_definition_is_400_naming_the_field_and_nothing_is_stored(do
 
 async def test_a_name_clash_is_400_and_nothing_is_stored(door, agent):
     assert (await door.call("POST", f"/agents/{agent['uuid']}/tools", json=ORDER_STATUS)).status == 201
-    again = await door.call("POST", f"/agents/{agent['uuid']}/tools", json={**ORDER_STATUS, "url": "https://93.184.216.35/x"})
+    again = await door.call(
+        "POST", f"/agents/{agent['uuid']}/tools", json={**ORDER_STATUS, "url": "https://93.184.216.35/x"}
+    )
     assert again.status == 400 and again.body["detail"] == "name 'order_status' is already a tool of this agent"
     rows = await Tool.filter(voice_agent_id=agent["uuid"]).values_list("url", flat=True)
     assert rows == [ORDER_STATUS["url"]]

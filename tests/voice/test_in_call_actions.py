@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from app.calls.contract import CallType, Speaker
 from app.voice.context import CustomerView
@@ -38,7 +39,8 @@ async def test_the_caller_asks_for_hindi_and_the_agent_voice_and_hearing_follow(
     assert tts.languages[-1] == ("Theek hai, ab main Hindi mein baat karti hoon.", "hi-IN")
     assert call.session.listener.language == "hi-IN"
     assert [(s, d) for _, s, d in call.reporter.statuses] == [
-        ("language_switched", {"language": "hi-IN", "reason": "caller_asked"})]
+        ("language_switched", {"language": "hi-IN", "reason": "caller_asked"})
+    ]
     end = await call.end()
     assert end.language_detected == "hi-IN"
 
@@ -77,7 +79,8 @@ async def test_the_model_switches_the_language_with_switch_language():
 async def test_a_voicemail_box_gets_the_flows_message_with_the_customers_fields_then_the_call_ends():
     tts = VoicedTTS()
     call = await Call.make(
-        tts=tts, call_type=CallType.OUTBOUND,
+        tts=tts,
+        call_type=CallType.OUTBOUND,
         customer=CustomerView(id="cst_1", name="Asha", metadata={"order_id": "4512"}),
         flow_config={"voicemail_message": "Hi {name}, your order {order_id} ships tomorrow. Please call us back."},
     ).start()
@@ -89,7 +92,7 @@ async def test_a_voicemail_box_gets_the_flows_message_with_the_customers_fields_
     message = "Hi Asha, your order 4512 ships tomorrow. Please call us back."
     assert call.reporter.said(Speaker.AGENT)[-1] == message
     assert (message.split(". ")[0] + ".", "en-IN") in tts.languages
-    assert len(call.output.times("audio")) > beep_over        # the message was played after the beep
+    assert len(call.output.times("audio")) > beep_over  # the message was played after the beep
 
 
 async def test_without_a_message_a_voicemail_box_still_ends_the_call_at_once():

@@ -13,6 +13,8 @@ from app.db.models.speakers import DatasetSample, Speaker
 from app.db.models.tools import Tool, ToolInvocation, ToolSecret
 from app.db.models.webhooks import Webhook, WebhookDelivery, WebhookLog
 
-__all__ = ["ApiKey", "Call", "Campaign", "DialJob", "DoNotCall", "Customer", "CustomerTag", "DatasetSample", "Flow", "HumanAgent", "InstanceLease", "Integration", "HumanQueue",
-           "Organisation", "Script", "Speaker", "Tag", "Tool", "ToolInvocation", "ToolSecret", "User", "VoiceAgent", "Webhook", "WebhookDelivery",
-           "WebhookLog"]
+__all__ = [
+    "ApiKey", "Call", "Campaign", "Customer", "CustomerTag", "DatasetSample", "DialJob", "DoNotCall", "Flow",
+    "HumanAgent", "HumanQueue", "InstanceLease", "Integration", "Organisation", "Script", "Speaker", "Tag", "Tool",
+    "ToolInvocation", "ToolSecret", "User", "VoiceAgent", "Webhook", "WebhookDelivery", "WebhookLog"
+]

@@ -15,8 +15,8 @@ import re
 from typing import Any, AsyncIterator
 
 from app.voice.context import CallContext, ScriptView
-from app.voice.providers.base import LLMEvent, Message, TextDelta, ToolCall
 from app.voice.language_switch import base, requested_language
+from app.voice.providers.base import LLMEvent, Message, TextDelta, ToolCall
 from app.voice.providers.scripted_tools import ToolTrigger
 
 FAREWELLS = ("bye", "goodbye", "good bye", "that's all", "thats all", "no thanks", "no thank you", "alvida",
@@ -51,7 +51,7 @@ class ScriptedPolicy:
         self.triggers = triggers
 
     @classmethod
-    def for_call(cls, context: CallContext) -> "ScriptedPolicy":
+    def for_call(cls, context: CallContext) -> ScriptedPolicy:
         """The flow's script and its tool triggers."""
         return cls(context.script, triggers=ToolTrigger.parse_all(context.flow_config))
 

@@ -15,11 +15,23 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
-NUMBER_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
-                "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+NUMBER_WORDS = {
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+}
 
 
 @dataclass(frozen=True)
@@ -31,7 +43,7 @@ class ToolTrigger:
     reply: str = "Here is what I found: {result}"
 
     @classmethod
-    def parse_all(cls, config: Mapping[str, Any]) -> tuple["ToolTrigger", ...]:
+    def parse_all(cls, config: Mapping[str, Any]) -> tuple[ToolTrigger, ...]:
         """The well-formed entries of `config.tool_triggers` (others are skipped)."""
         found = []
         for entry in config.get("tool_triggers") or ():
@@ -39,8 +51,15 @@ class ToolTrigger:
                 continue
             keywords = tuple(str(k).lower() for k in entry.get("keywords") or () if str(k).strip())
             arguments = entry.get("arguments") if isinstance(entry.get("arguments"), Mapping) else {}
-            found.append(cls(entry["tool"], keywords, dict(arguments or {}),
-                             str(entry.get("say") or cls.say), str(entry.get("reply") or cls.reply)))
+            found.append(
+                cls(
+                    entry["tool"],
+                    keywords,
+                    dict(arguments or {}),
+                    str(entry.get("say") or cls.say),
+                    str(entry.get("reply") or cls.reply),
+                )
+            )
         return tuple(found)
 
     def matches(self, text: str) -> bool:
