@@ -8,7 +8,7 @@ from typing import Any
 
 from app.calls.contract import CallType, Speaker
 from app.voice.context import CustomerView
-from app.voice.providers.base import LLMEvent, Message, TextDelta, ToolCall, Voice
+from app.voice.providers.base import LLMEvent, Message, TextDelta, ToolCall, Transcript, Voice
 from tests.voice.fakes import ToneTTS
 from tests.voice.harness import RATE, Call
 from tests.voice.speech import silent_frames, speech_frames, tone_frames
@@ -100,3 +100,33 @@ async def test_without_a_message_a_voicemail_box_still_ends_the_call_at_once():
     await call.feed(speech_frames(GREETING, RATE) + silent_frames(200, RATE) + tone_frames(500, RATE, 1000))
     end = await call.session.wait()
     assert (end.outcome, end.end_reason) == ("voicemail", "voicemail")
+
+
+class HindiSTT:
+    """Hears Hindi whatever language it is asked for (as Sarvam reports `language_code`)."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = texts
+        self.asked: list[str | None] = []
+
+    async def transcribe(self, pcm: bytes, rate: int, language: str | None) -> Transcript:
+        self.asked.append(language)
+        return Transcript(self.texts.pop(0) if self.texts else "", "hi-IN")
+
+
+async def test_two_caller_turns_heard_in_hindi_switch_the_call_to_hindi():
+    tts = VoicedTTS()
+    call = Call.make(tts=tts)
+    stt = HindiSTT(["mujhe sofa chahiye", "haan bataiye"])
+    call.session.providers.stt = stt  # before the start: the session reads its providers per turn
+    await call.start()
+    await call.agent_quiet()
+    await call.feed(speech_frames("I want a sofa", RATE) + silent_frames(800, RATE))
+    await call.agent_quiet()
+    assert call.session.listener.language == "en-IN"  # one turn is not enough
+    await call.feed(speech_frames("yes tell me", RATE) + silent_frames(800, RATE))
+    await call.agent_quiet()
+    assert call.session.listener.language == "hi-IN"
+    assert call.reporter.statuses[-1][1:] == ("language_switched", {"language": "hi-IN", "reason": "detected"})
+    assert stt.asked == ["en-IN", "en-IN"] and tts.languages[-1][1] == "hi-IN"
+    await call.end()
