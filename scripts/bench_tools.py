@@ -12,7 +12,8 @@ the tool, the service answers at once, the model's next round speaks the answer.
   up to the service's handler (adds aiohttp's send and loopback);
 - answer -> next audio frame: from the invoker returning the answer to the first audio frame of the
   reply going to the transport; it includes the second model round over loopback HTTP (shown apart as
-  "of which the model's first token", the fake model and the `openai` client) and instant TTS; the platform's
+  "of which the model's first token", the fake model and the `openai` client; the history is cleared each
+  turn so it stays short) and instant TTS; the platform's
   own share is the two "platform_" lines (answer -> next model request; first token -> audio frame).
   Invocations are logged in memory here: the production log also writes one `tool_invocations` row (one
   INSERT) before the answer goes back.
@@ -172,6 +173,7 @@ async def run(calls: int) -> Stamps:
             {"text": ["It has shipped."]},
         ]
         done = len(stamps.audio)
+        session.conversation.history.clear()  # each turn a short conversation: the model's time stays flat
         session.inbox.put_nowait(CallerTurn(b"\0\0" * 160, session.elapsed))
         while len(stamps.audio) == done:
             await asyncio.sleep(0.005)
