@@ -119,8 +119,13 @@ class HttpToolTransport:
                 timeout=timeout,
                 allow_redirects=False,
             ) as answer:
-                raw = await answer.content.read(MAX_ANSWER_BYTES + 1)
-                return ToolAnswer(answer.status, _text(raw[:MAX_ANSWER_BYTES], truncated=len(raw) > MAX_ANSWER_BYTES))
+                raw = bytearray()
+                async for chunk in answer.content.iter_chunked(16 * 1024):  # read() may return early: loop to EOF
+                    raw += chunk
+                    if len(raw) > MAX_ANSWER_BYTES:
+                        break
+                truncated = len(raw) > MAX_ANSWER_BYTES
+                return ToolAnswer(answer.status, _text(bytes(raw[:MAX_ANSWER_BYTES]), truncated=truncated))
         except TimeoutError:
             return ToolAnswer(None, error=f"timeout after {tool.timeout_seconds:g} s", timed_out=True)
         except aiohttp.ClientConnectorError as error:
