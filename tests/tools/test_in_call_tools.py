@@ -11,6 +11,7 @@ import json
 
 import pytest_asyncio
 
+from app.db.models import WebhookDelivery
 from tests.tools.world import ToolsWorld, start_world
 
 
@@ -168,3 +169,27 @@ async def test_the_caller_can_barge_in_on_the_waiting_line(http, world):
     await caller.stop()
     await caller.close()
     await asyncio.sleep(0)
+
+
+async def test_call_ended_carries_the_tool_calls(http, world):
+    hook = await world.client.post(
+        "/webhooks", json={"name": "workflow", "url": world.tools.url + "/hooks", "events": ["call.ended"]}
+    )
+    assert hook.status == 201, hook.body
+    flow = await world.flow(llm="scripted")
+    caller, call_id = await world.call(http, flow)
+    await world.say(caller, "Where is my order one two three")
+    await world.transcript(call_id, "Your order is shipped")
+    await caller.stop()
+    await caller.close()
+    for _ in range(150):
+        deliveries = await WebhookDelivery.filter(webhook_id=hook.body["uuid"], event_type="call.ended")
+        ours = [d.payload for d in deliveries if call_id in json.dumps(d.payload)]
+        if ours:
+            break
+        await asyncio.sleep(0.1)
+    [payload] = ours
+    data = payload.get("data", payload)
+    assert [(t["tool"], t["status"], t["arguments"]) for t in data["tool_calls"]] == [
+        ("order_status", "ok", {"order_id": "123"})
+    ]
