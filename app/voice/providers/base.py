@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Protocol, runtime_checkable
+from typing import Any, AsyncGenerator, AsyncIterator, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,9 @@ class StreamingSpeechToText(SpeechToText, Protocol):
 
 
 class TextToSpeech(Protocol):
-    def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
-        """PCM16 mono at `rate`, streamed in chunks as the provider produces them."""
+    def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
+        """PCM16 mono at `rate`, streamed in chunks as the provider produces them. A generator, so a caller
+        that stops early (barge-in, the fallback's first-byte timeout) closes it with `aclose()`."""
 
 
 class LanguageModel(Protocol):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import aclosing
-from typing import AsyncIterator, Callable
+from typing import AsyncGenerator, AsyncIterator, Callable
 
 from app.voice.providers.base import (SpeechToText, SpeechTurn, StreamingSpeechToText, TextToSpeech, Transcript,
                                       Voice)
@@ -85,7 +85,7 @@ class FallbackTTS:
         self.breaker = Breaker(f"{self._where}{name} TTS", failures_to_open)
         self._count = count if count is not None else _ignore
 
-    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
+    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
         if self.breaker.open:
             self._count("breaker")
             async for chunk in self._local(text, voice, rate):
@@ -131,7 +131,7 @@ class FallbackTTS:
                     return chunk
         return None
 
-    async def _local(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
+    async def _local(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
         async with aclosing(self.fallback.synthesize(text, voice, rate)) as chunks:
             async for chunk in chunks:
                 yield chunk
