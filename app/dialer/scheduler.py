@@ -81,6 +81,11 @@ class Policy:
                    stale_after=timedelta(minutes=settings.dialer_stale_minutes))
 
 
+def _sid_or_kept(result: DialResult) -> str | F:
+    """The carrier's call sid for the call row; a carrier that gave none leaves the column as it is."""
+    return result.provider_call_id if result.provider_call_id is not None else F("provider_call_id")
+
+
 class DialerScheduler:
     def __init__(self, campaigns: CampaignService, carriers: CarrierDirectory, reporter: CallReporter,
                  outbox: WebhookOutbox, settings: Settings, clock: Callable[[], datetime] | None = None,
@@ -248,7 +253,7 @@ class DialerScheduler:
         if accepted:   # one statement; a call a callback already moved on is no longer `queued` and keeps its state
             await Call.filter(id__in=[job.call_id for job, _ in accepted], status=CallStatus.QUEUED).update(
                 status=CallStatus.RINGING, provider_call_id=Case(
-                    *(When(id=job.call_id, then=result.provider_call_id) for job, result in accepted),
+                    *(When(id=job.call_id, then=_sid_or_kept(result)) for job, result in accepted),
                     default=F("provider_call_id")))
         for job, result in results:
             if result.outcome == "failed":
@@ -279,9 +284,9 @@ class DialerScheduler:
             groups[tuple(sorted(changes.items()))].append(job.id)
         if groups:   # one UPDATE per distinct outcome, in one transaction
             async with in_transaction() as connection:
-                for changes, ids in groups.items():
+                for group, ids in groups.items():
                     settled += await DialJob.filter(id__in=ids, status=DialJobStatus.DIALLING).using_db(connection) \
-                        .update(**dict(changes))
+                        .update(**dict(group))
         return settled
 
     def _settled(self, job: DialJob, call: dict[str, Any], campaign: Campaign, now: datetime) -> dict[str, Any]:

@@ -23,7 +23,8 @@ from app.calls.contract import CallEnd
 from app.db.models import Call
 from app.telephony.carriers import CarrierDirectory
 from app.errors import DomainError
-from app.instances.leases import LeaseStore, utc_now
+from app.instances.leases import LeaseStore
+from app.utc import utc_now
 from app.telephony.base import CallDetails, DetailsUnavailable
 from app.telephony.simulator import CALL_SID_PREFIX
 from app.telephony.status import PROGRESS, TERMINAL, ExotelStatusService, StatusUpdate
