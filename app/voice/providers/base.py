@@ -84,8 +84,18 @@ class LanguageModel(Protocol):
         """Text deltas as they arrive, then any complete tool calls."""
 
 
+@runtime_checkable
+class Closable(Protocol):
+    """A provider that keeps connections (Sarvam WebSockets) and closes them at the end of the call."""
+
+    async def aclose(self) -> None:
+        """Close what the provider holds open; called once, when the call ends."""
+
+
 class ProviderError(RuntimeError):
     """A provider failed (network, 4xx/5xx, bad payload); the session degrades instead of crashing."""
+
+    permanent = False   # True: retrying cannot help (a voice the provider does not have); the breaker opens at once
 
 
 @dataclass
@@ -97,6 +107,5 @@ class Providers:
     async def aclose(self) -> None:
         """End of the call: providers that keep connections (Sarvam WebSockets) close them."""
         for provider in (self.stt, self.tts, self.llm):
-            close = getattr(provider, "aclose", None)
-            if close is not None:
-                await close()
+            if isinstance(provider, Closable):
+                await provider.aclose()

@@ -23,6 +23,7 @@ import logging
 from contextlib import aclosing
 from typing import AsyncGenerator, AsyncIterator, Callable
 
+from app.voice.providers.base import Closable, ProviderError
 from app.voice.providers.base import (SpeechToText, SpeechTurn, StreamingSpeechToText, TextToSpeech, Transcript,
                                       Voice)
 
@@ -104,7 +105,7 @@ class FallbackTTS:
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            if getattr(error, "permanent", False):
+            if isinstance(error, ProviderError) and error.permanent:
                 self.breaker.trip(_describe(error))
             else:
                 self.breaker.failed()
@@ -137,9 +138,8 @@ class FallbackTTS:
                 yield chunk
 
     async def aclose(self) -> None:
-        close = getattr(self.primary, "aclose", None)
-        if close is not None:
-            await close()
+        if isinstance(self.primary, Closable):
+            await self.primary.aclose()
 
 
 class FallbackSTT:
@@ -170,9 +170,8 @@ class FallbackSTT:
         return await self.fallback.transcribe(pcm, rate, language)
 
     async def aclose(self) -> None:
-        close = getattr(self.primary, "aclose", None)
-        if close is not None:
-            await close()
+        if isinstance(self.primary, Closable):
+            await self.primary.aclose()
 
 
 class StreamingFallbackSTT(FallbackSTT):
