@@ -181,6 +181,7 @@ class Demo:
         self.tasks: set[asyncio.Task[None]] = set()
         self.metadata_written = 0
         self.hook_id: str | None = None
+        self._shown: int | None = None   # finished calls the progress line last showed; -1: text came after it
 
     def say(self, text: str) -> None:
         clear = "\r" + " " * 78 + "\r" if self._tty() else ""
@@ -188,11 +189,11 @@ class Demo:
         self._shown = -1
 
     def _tty(self) -> bool:
-        return bool(getattr(self.out, "isatty", lambda: False)())
+        return self.out.isatty()
 
     def progress(self, queued: int) -> None:
         """A bar redrawn in place on a terminal; a line per change otherwise (logs, CI)."""
-        if len(self.done) == getattr(self, "_shown", None):
+        if len(self.done) == self._shown:
             return
         self._shown = len(self.done)
         width = 30

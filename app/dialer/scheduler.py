@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Case, F, Q, When
 from tortoise.transactions import in_transaction
 
@@ -323,7 +324,7 @@ class DialerScheduler:
         return completed
 
 
-async def _stats(campaign_id: str, connection: Any) -> dict[str, int]:
+async def _stats(campaign_id: str, connection: BaseDBAsyncClient) -> dict[str, int]:
     rows = await DialJob.filter(campaign_id=campaign_id).using_db(connection).values("status", "outcome")
     counts = {"jobs": len(rows), "connected": 0, "no_answer": 0, "voicemail": 0, "failed": 0, "cancelled": 0}
     for row in rows:
