@@ -23,9 +23,10 @@ import logging
 from contextlib import aclosing
 from typing import AsyncGenerator, AsyncIterator, Callable
 
-from app.voice.providers.base import Closable, ProviderError
 from app.voice.providers.base import (SpeechToText, SpeechTurn, StreamingSpeechToText, TextToSpeech, Transcript,
                                       Voice)
+
+from app.voice.providers.base import Closable, ProviderError
 
 log = logging.getLogger("app.voice.providers.fallback")
 
