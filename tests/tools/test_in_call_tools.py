@@ -63,9 +63,14 @@ async def test_the_scripted_policy_calls_the_flows_tool_and_speaks_its_answer(ht
         "query($id: ID!) { call(uuid: $id) { toolCalls { tool status } } }", {"id": call_id}
     )
     assert graphql["data"]["call"]["toolCalls"] == [{"tool": "order_status", "status": "ok"}]
-    platform = world.client.server.platform
-    events = await platform.call_events.replay(call_id)
-    assert [e["tool"] for e in events if e["type"] == "tool"] == ["order_status"]
+    url = world.client.server.ws_url(f"/api/voice/ws/live/{call_id}?token={world.client.token}")
+    async with http.ws_connect(url) as live:  # a follower of the live call: replay, then live
+        tool_event = None
+        while tool_event is None:
+            event = json.loads((await asyncio.wait_for(live.receive(), 5)).data)
+            tool_event = event if event["type"] == "tool" else None
+    assert tool_event["tool"] == "order_status" and tool_event["status"] == "ok"
+    assert tool_event["call_uuid"] == call_id and tool_event["arguments"] == {"order_id": "123"}
     await caller.stop()
     await caller.close()
 
