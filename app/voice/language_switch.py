@@ -28,7 +28,7 @@ LANGUAGE_WORDS = {
     "odia": "od-IN",
     "oriya": "od-IN",
 }
-ASKING = re.compile(r"\b(speak|speaking|talk|baat|bolo|boliye|bolie|bol|switch|continue|reply|mein|me|in)\b")
+ASKING = re.compile(r"\b(speak|speaking|talk|baat|bolo|boliye|bolie|bol|switch|continue|reply|answer)\b")
 _WORDS = re.compile(r"\b(" + "|".join(LANGUAGE_WORDS) + r")\b")
 
 
@@ -37,10 +37,13 @@ def base(code: str | None) -> str:
 
 
 def requested_language(text: str) -> str | None:
-    """The language a caller explicitly asks for, or None ("I am from Tamil Nadu" is not a request)."""
+    """The language a caller explicitly asks for ("speak Tamil", "Hindi mein"), or None ("I am from Tamil
+    Nadu" and "I saw the ad in Hindi" are not requests)."""
     lowered = text.lower()
     found = _WORDS.search(lowered)
-    if found is None or not ASKING.search(lowered) or "nadu" in lowered:
+    if found is None or "nadu" in lowered:
+        return None
+    if not ASKING.search(lowered) and not re.search(rf"\b{found.group(1)}\s+(mein|me)\b", lowered):
         return None
     return LANGUAGE_WORDS[found.group(1)]
 
