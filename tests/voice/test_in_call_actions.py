@@ -52,6 +52,7 @@ async def test_a_language_the_flow_does_not_allow_is_not_switched_to():
     await call.say("Tamil mein baat karo")
     await call.agent_quiet()
     assert call.session.listener.language == "en-IN" and not call.reporter.statuses
+    assert call.agent_said()[-1] == "I am sorry, I can only continue in this language."
     assert all(language == "en-IN" for _, language in tts.languages)
     await call.end()
 

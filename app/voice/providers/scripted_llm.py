@@ -71,8 +71,12 @@ class ScriptedPolicy:
         said = [m.get("content") or "" for m in messages if m.get("role") == "user"]
         last = said[-1] if said else ""
         asked = requested_language(last)
-        if asked is not None:    # the session has switched already: confirm in the new language
-            return SWITCHED.get(base(asked), SWITCHED["en"]), None
+        if asked is not None:    # the session has switched already (the prompt names the language): confirm
+            speaking = re.search(r"caller's language \(([\w-]+)\)", str(messages[0].get("content") or "")) \
+                if messages and messages[0].get("role") == "system" else None
+            if speaking is None or base(speaking.group(1)) == base(asked):
+                return SWITCHED.get(base(asked), SWITCHED["en"]), None
+            return "I am sorry, I can only continue in this language.", None
         if "mark_do_not_call" in offered and _has(last, DO_NOT_CALL):
             return ("I am sorry for the trouble. We will not call you again. Goodbye!",
                     ToolCall("mark_do_not_call", {"reason": last[:200]}))
