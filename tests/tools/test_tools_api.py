@@ -129,3 +129,15 @@ async def test_the_tools_secret_is_made_once_and_rotates(door):
 async def test_anonymous_callers_learn_nothing(anonymous, agent):
     answer = await anonymous.post(f"/agents/{agent['uuid']}/tools", json={"timeout_seconds": 99})
     assert answer.status == 401 and answer.body == {"detail": "Invalid or expired token"}
+
+
+async def test_the_tool_routes_are_documented_extensions(anonymous):
+    document = (await anonymous.get("/openapi.json")).body
+    for path in (
+        "/agents/{agent_uuid}/tools",
+        "/flows/{flow_uuid}/tools/{tool_name}",
+        "/tools/secret",
+        "/flows/{flow_uuid}/callbacks",
+    ):
+        operations = document["paths"][path]
+        assert all(operation.get("x-extension") is True for operation in operations.values()), path
