@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -16,7 +18,7 @@ class PriceTable(Model):
         "models.Organisation", related_name="price_table", on_delete=fields.CASCADE
     )
     currency = fields.CharField(max_length=3)
-    body = fields.JSONField(default=dict)
+    body: fields.Field[Any] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -48,11 +50,11 @@ class Call(Model):
     ended_at = fields.DatetimeField(null=True)
     checked_at = fields.DatetimeField(null=True, description="when reconciliation last asked the carrier")
     owner = fields.CharField(max_length=24, null=True, description="the instance lease holding the live call")
-    usage = fields.JSONField(null=True, description="what the call used (app.billing.usage)")
-    cost = fields.JSONField(null=True, description="the cost breakdown by the price table at its end")
+    usage: fields.Field[Any] = fields.JSONField(null=True, description="what the call used (app.billing.usage)")
+    cost: fields.Field[Any] = fields.JSONField(null=True, description="the cost breakdown by the price table at its end")
     cost_total = fields.FloatField(null=True)
     cost_currency = fields.CharField(max_length=3, null=True)
-    latency = fields.JSONField(null=True, description="p50, p95 and max voice-to-voice of its replies")
+    latency: fields.Field[Any] = fields.JSONField(null=True, description="p50, p95 and max voice-to-voice of its replies")
     latency_p50_ms = fields.IntField(null=True)
     latency_turns = fields.IntField(default=0, description="replies with a voice-to-voice figure")
     latency_total_ms = fields.IntField(default=0, description="their voice-to-voice summed, for averages")
