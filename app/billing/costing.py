@@ -59,7 +59,7 @@ def cost_of(usage: CallUsage, table: PriceTable) -> CallCost:
     lines: list[CostLine] = []
     for meter, quantity in _quantities(usage, table).items():
         kind = _PROVIDER_KIND.get(meter)
-        use = usage.providers.get(kind, ProviderUse()) if kind else ProviderUse(ANY, ANY)
+        use = usage.providers.get(kind, ProviderUse(ANY, ANY)) if kind else ProviderUse(ANY, ANY)
         price = table.price_for(meter, use.provider, use.model)
         unit = UNITS[meter][0]
         if price is None:

@@ -8,8 +8,16 @@ import { scaleFor } from "../waterfall.js";
 
 const METERS = { telephony: "Telephony", stt: "Speech to text", tts: "Text to speech", llm_input: "LLM input",
   llm_output: "LLM output", tool_call: "Tool calls", recording_storage: "Recording storage" };
-const UNITS = { minute: "min", audio_minute: "audio min", "1k_characters": "× 1k chars", "1m_tokens": "× 1M tokens",
-  call: "calls", gb: "GB" };
+// unit -> [how a price is per it, usage units in one of it, how usage is counted]
+const UNITS = { minute: ["min", 1, "billed min"], audio_minute: ["audio min", 60, "s of audio"],
+  "1k_characters": ["1k chars", 1000, "chars"], "1m_tokens": ["1M tokens", 1e6, "tokens"], call: ["call", 1, "calls"],
+  gb: ["GB", 1000, "MB"] };
+
+function used(line) {
+  const [, per, counted] = UNITS[line.unit] || [line.unit, 1, line.unit];
+  const amount = line.quantity * per;
+  return `${amount.toLocaleString(undefined, { maximumFractionDigits: 2 })} ${counted}`;
+}
 
 function money(amount, currency) {
   try {
@@ -39,8 +47,9 @@ function costTable(cost) {
     h("tbody", {}, lines.map((line) => h("tr", { dataset: { meter: line.meter } },
       h("th", { scope: "row" }, METERS[line.meter] || line.meter),
       h("td", {}, line.model && line.model !== "*" ? `${line.provider} · ${line.model}` : line.provider),
-      h("td", { class: "number" }, `${Number(line.quantity.toFixed(4))} ${UNITS[line.unit] || line.unit}`),
-      h("td", { class: "number" }, line.unpriced ? "no price" : money(line.unitPrice, cost.currency),
+      h("td", { class: "number" }, used(line)),
+      h("td", { class: "number" }, line.unpriced ? "no price"
+        : `${money(line.unitPrice, cost.currency)} / ${(UNITS[line.unit] || [line.unit])[0]}`,
         line.isDefaultPrice ? h("span", { class: "default-price" }, " (default)") : null),
       h("td", { class: "number" }, money(line.amount, cost.currency))))),
     h("tfoot", {}, h("tr", {}, h("th", { scope: "row", colspan: 4 }, `Total (telephony billed ${
