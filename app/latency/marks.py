@@ -25,7 +25,7 @@ class MarkKind(str, Enum):
 class LatencyMark:
     kind: MarkKind
     at: float                              # session clock, seconds
-    utterance: int | None = None           # the reply's utterance id (reply marks only)
+    utterance: str | None = None           # the reply's utterance (its mark name; reply marks only)
     voiced_until: float | None = None      # ENDPOINT: the caller's last voiced frame
     interrupted: bool = False              # SETTLED
     heard_ms: int = 0                      # SETTLED: agent audio the caller heard

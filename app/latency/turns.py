@@ -86,7 +86,7 @@ class TurnLatencyRecorder:
         self.turns: list[TurnLatency] = []
         self._sink = sink
         self._caller: _OpenTurn | None = None          # endpoint/STT marks waiting for their reply
-        self._replies: dict[int, _OpenTurn] = {}       # by utterance id
+        self._replies: dict[str, _OpenTurn] = {}       # by utterance
 
     def mark(self, mark: LatencyMark) -> TurnLatency | None:
         kind = mark.kind

@@ -8,7 +8,7 @@ from app.latency.summary import summarise
 from app.latency.turns import STAGES, TurnLatency, TurnLatencyRecorder
 
 
-def reply(recorder: TurnLatencyRecorder, utterance: int, at: float, *, interrupted: bool = False):
+def reply(recorder: TurnLatencyRecorder, utterance: str, at: float, *, interrupted: bool = False):
     voiced = at
     recorder.mark(LatencyMark(MarkKind.ENDPOINT, at + 0.300, voiced_until=voiced))
     recorder.mark(LatencyMark(MarkKind.STT_FINAL, at + 0.420))
@@ -25,7 +25,7 @@ def reply(recorder: TurnLatencyRecorder, utterance: int, at: float, *, interrupt
 def test_a_reply_gets_every_stage_and_they_add_up_to_voice_to_voice():
     seen: list[TurnLatency] = []
     recorder = TurnLatencyRecorder(TurnProviders("sarvam", "openai", "elevenlabs"), sink=seen.append)
-    latency = reply(recorder, 7, 10.0)
+    latency = reply(recorder, "utt-7", 10.0)
     assert latency is not None and seen == [latency]
     assert (latency.endpoint_ms, latency.stt_ms, latency.queue_ms, latency.llm_ms, latency.sentence_ms,
             latency.tts_ms, latency.send_ms, latency.voice_to_voice_ms) == (300, 120, 5, 300, 35, 140, 10, 910)
@@ -36,17 +36,17 @@ def test_a_reply_gets_every_stage_and_they_add_up_to_voice_to_voice():
 
 def test_an_interrupted_reply_says_how_much_was_heard():
     recorder = TurnLatencyRecorder()
-    latency = reply(recorder, 1, 0.0, interrupted=True)
+    latency = reply(recorder, "utt-1", 0.0, interrupted=True)
     assert (latency.interrupted, latency.heard_ms, latency.spoken_ms) == (True, 800, 2000)
 
 
 def test_the_greeting_has_no_latency_and_a_reply_without_a_caller_turn_has_no_voice_to_voice():
     recorder = TurnLatencyRecorder()
-    assert recorder.mark(LatencyMark(MarkKind.FIRST_FRAME_SENT, 0.5, 1)) is None      # greeting: never started
-    assert recorder.mark(LatencyMark(MarkKind.SETTLED, 2.0, 1)) is None
-    recorder.mark(LatencyMark(MarkKind.REPLY_STARTED, 3.0, 2))                        # a keypad digit's reply
-    recorder.mark(LatencyMark(MarkKind.FIRST_FRAME_SENT, 3.5, 2))
-    latency = recorder.mark(LatencyMark(MarkKind.SETTLED, 4.0, 2))
+    assert recorder.mark(LatencyMark(MarkKind.FIRST_FRAME_SENT, 0.5, "utt-1")) is None      # greeting: never started
+    assert recorder.mark(LatencyMark(MarkKind.SETTLED, 2.0, "utt-1")) is None
+    recorder.mark(LatencyMark(MarkKind.REPLY_STARTED, 3.0, "utt-2"))                        # a keypad digit's reply
+    recorder.mark(LatencyMark(MarkKind.FIRST_FRAME_SENT, 3.5, "utt-2"))
+    latency = recorder.mark(LatencyMark(MarkKind.SETTLED, 4.0, "utt-2"))
     assert latency is not None and latency.voice_to_voice_ms is None and latency.queue_ms is None
     assert recorder.turns == [latency]
 
