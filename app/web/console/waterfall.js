@@ -31,7 +31,7 @@ export function camelLatency(latency) {
 }
 
 // `scale`: ms per full width, shared by every turn of the call so the bars compare.
-export function waterfall(given, { scale = 2000, width = 420, height = 34 } = {}) {
+export function waterfall(given, { scale = 2000, width = 560, height = 34 } = {}) {
   const latency = camelLatency(given);
   const id = `waterfall-${++count}`;
   const parts = STAGES.filter(([key]) => latency[key] != null).map(([key, name, color]) => ({ key, name, color, ms: latency[key] }));
@@ -54,8 +54,9 @@ export function waterfall(given, { scale = 2000, width = 420, height = 34 } = {}
     const group = svg("g", { "data-stage": part.name, "data-ms": part.ms });
     group.append(svg("rect", { x: x.toFixed(1), y: 4, width: length.toFixed(1), height: 14, fill: part.color }),
       svg("title", {}, `${part.name}: ${part.ms} ms`));
-    if (length > 34) {
-      group.append(svg("text", { x: (x + 3).toFixed(1), y: 30, "font-size": 10, fill: "#1d2330" }, `${part.name} ${part.ms}`));
+    const text = `${part.name} ${part.ms}`;
+    if (length > text.length * 5.6 + 6) {   // the label fits under its own bar (10 px text)
+      group.append(svg("text", { x: (x + 3).toFixed(1), y: 30, "font-size": 10, fill: "#1d2330" }, text));
     }
     drawing.append(group);
     x += length;
@@ -67,8 +68,8 @@ export function waterfall(given, { scale = 2000, width = 420, height = 34 } = {}
   return figure;
 }
 
-// The ms per full width for a call: its slowest reply, rounded up to a whole second (at least 1 s).
+// The ms per full width for a call: its slowest reply, rounded up to a quarter second (at least 1 s).
 export function scaleFor(latencies) {
   const longest = Math.max(0, ...latencies.map((latency) => STAGES.reduce((sum, [key]) => sum + (latency[key] || 0), 0)));
-  return Math.max(1000, Math.ceil(longest / 1000) * 1000);
+  return Math.max(1000, Math.ceil(longest / 250) * 250);
 }
