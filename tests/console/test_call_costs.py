@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.async_api import expect
 
 from app.billing.usage import CallUsage, ProviderUse
-from app.calls.reporting import CallAnalysis, CallEnd, Speaker
+from app.calls.contract import CallAnalysis, CallEnd, Speaker
 from app.latency.marks import TurnProviders
 from app.latency.summary import summarise
 from app.latency.turns import TurnLatency

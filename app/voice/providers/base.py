@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Protocol, Union, runtime_checkable
+from typing import Any, AsyncIterator, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class LLMUsage:
     output_tokens: int
 
 
-LLMEvent = Union[TextDelta, ToolCall, LLMUsage]
+LLMEvent = TextDelta | ToolCall | LLMUsage
 Message = dict[str, Any]  # OpenAI chat message: {"role", "content", ...}
 
 
