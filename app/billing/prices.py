@@ -67,6 +67,7 @@ def _default(meter: Meter, unit_price: float, provider: str = ANY, model: str = 
 # Defaults in INR (list prices converted at about 85 INR per USD, late 2026): placeholders, marked as such.
 DEFAULT_TABLE = PriceTable(is_default=True, prices=(
     _default(Meter.TELEPHONY, 0.60),                                   # Exotel-like outbound, per minute
+    _default(Meter.TELEPHONY, 0.0, "browser"),                         # browser test calls: no carrier
     _default(Meter.STT, 0.50, "sarvam"),                               # ~30 INR per audio hour
     _default(Meter.STT, 0.0, "offline"),
     _default(Meter.STT, 0.50),

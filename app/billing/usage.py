@@ -59,8 +59,7 @@ class UsageCounter:
 
     def __init__(self, providers: Mapping[str, ProviderUse] | None = None) -> None:
         self.providers = dict(providers or {})
-        self.stt_audio_bytes = 0
-        self.stt_rate = 8000
+        self.stt_audio_seconds = 0.0
         self.tts_characters = 0
         self.llm_input_tokens = 0
         self.llm_output_tokens = 0
@@ -70,8 +69,10 @@ class UsageCounter:
 
     def stt_audio(self, pcm_bytes: int, rate: int) -> None:
         """PCM16 mono bytes handed to the STT for one turn."""
-        self.stt_rate = rate
-        self.stt_audio_bytes += pcm_bytes
+        self.stt_seconds(pcm_bytes / 2 / rate)
+
+    def stt_seconds(self, seconds: float) -> None:
+        self.stt_audio_seconds += seconds
 
     def tts_text(self, text: str) -> None:
         self.tts_characters += len(text)
@@ -87,7 +88,7 @@ class UsageCounter:
     def snapshot(self, telephony_seconds: int, recording_bytes: int | None = None) -> CallUsage:
         return CallUsage(
             telephony_seconds=max(0, int(telephony_seconds)),
-            stt_audio_seconds=round(self.stt_audio_bytes / 2 / self.stt_rate, 2),
+            stt_audio_seconds=round(self.stt_audio_seconds, 2),
             tts_characters=self.tts_characters, llm_input_tokens=self.llm_input_tokens,
             llm_output_tokens=self.llm_output_tokens, llm_tokens_estimated=self.llm_tokens_estimated,
             tool_calls=self.tool_calls,

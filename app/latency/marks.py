@@ -13,6 +13,7 @@ from enum import Enum
 class MarkKind(str, Enum):
     ENDPOINT = "endpoint"                  # the endpoint detector closed the caller's turn
     STT_FINAL = "stt_final"                # the turn's final transcript arrived
+    NOISE = "noise"                        # ... and had no words: no reply will answer it
     REPLY_STARTED = "reply_started"        # the LLM request went out for this utterance
     LLM_FIRST_TOKEN = "llm_first_token"    # the first text delta arrived
     FIRST_SENTENCE = "first_sentence"      # the first whole sentence was ready for TTS

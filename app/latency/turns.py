@@ -93,6 +93,9 @@ class TurnLatencyRecorder:
         if kind == MarkKind.ENDPOINT:
             self._caller = _OpenTurn({kind: mark.at}, mark.voiced_until)
             return None
+        if kind == MarkKind.NOISE:
+            self._caller = None
+            return None
         if kind == MarkKind.STT_FINAL:
             if self._caller is not None:
                 self._caller.marks.setdefault(kind, mark.at)
