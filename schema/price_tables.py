@@ -7,7 +7,6 @@ both doors reject the same tables with the same field-naming messages.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import strawberry
 
@@ -19,8 +18,9 @@ from schema.inputs import provided
 
 @strawberry.type(name="Price")
 class PriceType:
-    meter: str = strawberry.field(description="telephony, stt, tts, llm_input, llm_output, tool_call, "
-                                              "recording_storage")
+    meter: str = strawberry.field(
+        description="telephony, stt, tts, llm_input, llm_output, tool_call, recording_storage"
+    )
     provider: str = strawberry.field(description="sarvam, elevenlabs, openai, offline, ... or * for any")
     model: str = strawberry.field(description="e.g. gpt-4o-mini, bulbul:v2, or * for any")
     unit: str = strawberry.field(description="minute, audio_minute, 1k_characters, 1m_tokens, call or gb")
@@ -33,32 +33,47 @@ class PriceTableType:
     currency: str = strawberry.field(description="ISO 4217 code; INR by default.")
     telephony_billing: str = strawberry.field(description="per_started_minute or per_second")
     is_default: bool = strawberry.field(description="The organisation never saved a table: all defaults.")
-    updated_at: Optional[datetime]
+    updated_at: datetime | None
     prices: list[PriceType]
 
     @classmethod
-    def of(cls, table: PriceTable, updated_at: datetime | None) -> "PriceTableType":
-        return cls(currency=table.currency, telephony_billing=table.telephony_billing.value,
-                   is_default=table.is_default, updated_at=updated_at,
-                   prices=[PriceType(meter=p.meter.value, provider=p.provider, model=p.model, unit=p.unit,
-                                     unit_price=p.unit_price, is_default=p.is_default) for p in table.prices])
+    def of(cls, table: PriceTable, updated_at: datetime | None) -> PriceTableType:
+        return cls(
+            currency=table.currency,
+            telephony_billing=table.telephony_billing.value,
+            is_default=table.is_default,
+            updated_at=updated_at,
+            prices=[
+                PriceType(
+                    meter=p.meter.value,
+                    provider=p.provider,
+                    model=p.model,
+                    unit=p.unit,
+                    unit_price=p.unit_price,
+                    is_default=p.is_default,
+                )
+                for p in table.prices
+            ],
+        )
 
 
 @strawberry.input
 class PriceInput:
     meter: str
     unit_price: float
-    provider: Optional[str] = strawberry.field(default="*", description="* (any) when left out")
-    model: Optional[str] = strawberry.field(default="*", description="* (any) when left out")
+    provider: str | None = strawberry.field(default="*", description="* (any) when left out")
+    model: str | None = strawberry.field(default="*", description="* (any) when left out")
 
 
 @strawberry.input
 class PriceTableInput:
-    currency: Optional[str] = strawberry.field(default="INR", description="ISO 4217 code")
-    telephony_billing: Optional[str] = strawberry.field(default="per_started_minute",
-                                                        description="per_started_minute or per_second")
-    prices: Optional[list[PriceInput]] = strawberry.field(
-        default_factory=list, description="Replaces the saved rows; meters left out keep the INR defaults.")
+    currency: str | None = strawberry.field(default="INR", description="ISO 4217 code")
+    telephony_billing: str | None = strawberry.field(
+        default="per_started_minute", description="per_started_minute or per_second"
+    )
+    prices: list[PriceInput] | None = strawberry.field(
+        default_factory=list, description="Replaces the saved rows; meters left out keep the INR defaults."
+    )
 
 
 @strawberry.type

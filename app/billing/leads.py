@@ -4,7 +4,8 @@ says `is_lead: true` outright (a flow's own schema)."""
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 NOT_A_LEAD = ("not interested", "uninterested", "")
 

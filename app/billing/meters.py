@@ -18,8 +18,8 @@ class Meter(str, Enum):
 
 # The unit a price is per, and how many usage units (seconds, characters, tokens, bytes) make one of it.
 UNITS: dict[Meter, tuple[str, float]] = {
-    Meter.TELEPHONY: ("minute", 1.0),                 # billed minutes, after the billing rule
-    Meter.STT: ("audio_minute", 60.0),                # from seconds
+    Meter.TELEPHONY: ("minute", 1.0),  # billed minutes, after the billing rule
+    Meter.STT: ("audio_minute", 60.0),  # from seconds
     Meter.TTS: ("1k_characters", 1000.0),
     Meter.LLM_INPUT: ("1m_tokens", 1_000_000.0),
     Meter.LLM_OUTPUT: ("1m_tokens", 1_000_000.0),

@@ -6,8 +6,9 @@ leaves the stored one untouched; resetting deletes the row and the defaults appl
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -21,8 +22,11 @@ def table_of_row(body: Mapping[str, Any]) -> PriceTable:
     return PriceTable(
         currency=str(body.get("currency") or DEFAULT_TABLE.currency),
         telephony_billing=TelephonyBilling(body.get("telephony_billing") or TelephonyBilling.PER_STARTED_MINUTE),
-        prices=tuple(Price(Meter(row["meter"]), float(row["unit_price"]), row.get("provider") or "*",
-                           row.get("model") or "*") for row in body.get("prices") or ()))
+        prices=tuple(
+            Price(Meter(row["meter"]), float(row["unit_price"]), row.get("provider") or "*", row.get("model") or "*")
+            for row in body.get("prices") or ()
+        ),
+    )
 
 
 class PriceTableService:
@@ -36,15 +40,14 @@ class PriceTableService:
     async def save(self, organisation_id: str, data: Mapping[str, Any]) -> tuple[PriceTable, datetime | None]:
         table = parse_price_table(data)
         body = table_as_dict(table)
-        updated = await PriceTableRow.filter(organisation_id=organisation_id).update(currency=table.currency,
-                                                                                     body=body)
+        updated = await PriceTableRow.filter(organisation_id=organisation_id).update(currency=table.currency, body=body)
         if not updated:
             try:
-                await PriceTableRow.create(id=new_id("prc"), organisation_id=organisation_id,
-                                           currency=table.currency, body=body)
-            except IntegrityError:   # a concurrent first save won: this one replaces it
-                await PriceTableRow.filter(organisation_id=organisation_id).update(currency=table.currency,
-                                                                                   body=body)
+                await PriceTableRow.create(
+                    id=new_id("prc"), organisation_id=organisation_id, currency=table.currency, body=body
+                )
+            except IntegrityError:  # a concurrent first save won: this one replaces it
+                await PriceTableRow.filter(organisation_id=organisation_id).update(currency=table.currency, body=body)
         return await self.get(organisation_id)
 
     async def reset(self, organisation_id: str) -> tuple[PriceTable, datetime | None]:

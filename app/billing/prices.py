@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from app.billing.currencies import DEFAULT_CURRENCY, is_currency
 from app.billing.meters import UNITS, Meter, TelephonyBilling
@@ -21,7 +22,7 @@ from app.errors import Invalid
 ANY = "*"
 MAX_ROWS = 200
 MAX_UNIT_PRICE = 1_000_000.0
-NAME = re.compile(r"^(\*|[a-z0-9][a-z0-9_.:-]{0,63})$")   # provider and model names (`bulbul:v2`, `gpt-4o-mini`)
+NAME = re.compile(r"^(\*|[a-z0-9][a-z0-9_.:-]{0,63})$")  # provider and model names (`bulbul:v2`, `gpt-4o-mini`)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,7 @@ class PriceTable:
     currency: str = DEFAULT_CURRENCY
     telephony_billing: TelephonyBilling = TelephonyBilling.PER_STARTED_MINUTE
     prices: tuple[Price, ...] = ()
-    is_default: bool = False          # nothing saved: the defaults
+    is_default: bool = False  # nothing saved: the defaults
 
     def price_for(self, meter: Meter, provider: str, model: str) -> Price | None:
         for candidate in ((provider, model), (provider, ANY), (ANY, ANY)):
@@ -51,7 +52,7 @@ class PriceTable:
                     return price
         return None
 
-    def with_defaults(self) -> "PriceTable":
+    def with_defaults(self) -> PriceTable:
         """The saved rows, plus the default rows for meters this table does not price (same currency only)."""
         if self.currency != DEFAULT_CURRENCY:
             return self
@@ -65,33 +66,35 @@ def _default(meter: Meter, unit_price: float, provider: str = ANY, model: str = 
 
 
 # Defaults in INR (list prices converted at about 85 INR per USD, late 2026): placeholders, marked as such.
-DEFAULT_TABLE = PriceTable(is_default=True, prices=(
-    _default(Meter.TELEPHONY, 0.60),                                   # Exotel-like outbound, per minute
-    _default(Meter.TELEPHONY, 0.0, "browser"),                         # browser test calls: no carrier
-    _default(Meter.STT, 0.50, "sarvam"),                               # ~30 INR per audio hour
-    _default(Meter.STT, 0.0, "offline"),
-    _default(Meter.STT, 0.50),
-    _default(Meter.TTS, 1.50, "sarvam"),                               # ~15 INR per 10k characters
-    _default(Meter.TTS, 8.50, "elevenlabs"),                           # ~0.10 USD per 1k characters
-    _default(Meter.TTS, 0.0, "offline"),
-    _default(Meter.TTS, 1.50),
-    _default(Meter.LLM_INPUT, 12.75, "openai"),                        # gpt-4o-mini: 0.15 USD per 1M
-    _default(Meter.LLM_OUTPUT, 51.0, "openai"),                        # gpt-4o-mini: 0.60 USD per 1M
-    _default(Meter.LLM_INPUT, 0.0, "offline"),
-    _default(Meter.LLM_OUTPUT, 0.0, "offline"),
-    _default(Meter.LLM_INPUT, 12.75),
-    _default(Meter.LLM_OUTPUT, 51.0),
-    _default(Meter.TOOL_CALL, 0.0),
-    _default(Meter.RECORDING_STORAGE, 2.0),                            # per GB stored
-))
+DEFAULT_TABLE = PriceTable(
+    is_default=True,
+    prices=(
+        _default(Meter.TELEPHONY, 0.60),  # Exotel-like outbound, per minute
+        _default(Meter.TELEPHONY, 0.0, "browser"),  # browser test calls: no carrier
+        _default(Meter.STT, 0.50, "sarvam"),  # ~30 INR per audio hour
+        _default(Meter.STT, 0.0, "offline"),
+        _default(Meter.STT, 0.50),
+        _default(Meter.TTS, 1.50, "sarvam"),  # ~15 INR per 10k characters
+        _default(Meter.TTS, 8.50, "elevenlabs"),  # ~0.10 USD per 1k characters
+        _default(Meter.TTS, 0.0, "offline"),
+        _default(Meter.TTS, 1.50),
+        _default(Meter.LLM_INPUT, 12.75, "openai"),  # gpt-4o-mini: 0.15 USD per 1M
+        _default(Meter.LLM_OUTPUT, 51.0, "openai"),  # gpt-4o-mini: 0.60 USD per 1M
+        _default(Meter.LLM_INPUT, 0.0, "offline"),
+        _default(Meter.LLM_OUTPUT, 0.0, "offline"),
+        _default(Meter.LLM_INPUT, 12.75),
+        _default(Meter.LLM_OUTPUT, 51.0),
+        _default(Meter.TOOL_CALL, 0.0),
+        _default(Meter.RECORDING_STORAGE, 2.0),  # per GB stored
+    ),
+)
 
 
 def _name(where: str, value: Any) -> str:
     if value is None:
         return ANY
     if not isinstance(value, str) or not NAME.match(value.strip()):
-        raise Invalid(f"{where} must be `*` or a lower-case name of at most 64 characters "
-                      "(letters, digits, _ . : -)")
+        raise Invalid(f"{where} must be `*` or a lower-case name of at most 64 characters (letters, digits, _ . : -)")
     return value.strip()
 
 
@@ -107,8 +110,11 @@ def parse_price_table(data: Mapping[str, Any]) -> PriceTable:
     currency = data.get("currency", DEFAULT_CURRENCY)
     if not is_currency(currency):
         raise Invalid("currency must be an ISO 4217 code in upper case, like INR or USD")
-    billing = _enum_value("telephony_billing", data.get("telephony_billing") or
-                          TelephonyBilling.PER_STARTED_MINUTE.value, TelephonyBilling)
+    billing = _enum_value(
+        "telephony_billing",
+        data.get("telephony_billing") or TelephonyBilling.PER_STARTED_MINUTE.value,
+        TelephonyBilling,
+    )
     rows = data.get("prices")
     if rows is None:
         rows = []
@@ -126,13 +132,18 @@ def parse_price_table(data: Mapping[str, Any]) -> PriceTable:
         provider = _name(f"{where}.provider", row.get("provider"))
         model = _name(f"{where}.model", row.get("model"))
         unit_price = row.get("unit_price")
-        if isinstance(unit_price, bool) or not isinstance(unit_price, (int, float)) or not math.isfinite(unit_price) \
-                or not 0 <= unit_price <= MAX_UNIT_PRICE:
+        if (
+            isinstance(unit_price, bool)
+            or not isinstance(unit_price, (int, float))
+            or not math.isfinite(unit_price)
+            or not 0 <= unit_price <= MAX_UNIT_PRICE
+        ):
             raise Invalid(f"{where}.unit_price must be a number from 0 to {MAX_UNIT_PRICE:g}")
         key = (meter, provider, model)
         if key in seen:
-            raise Invalid(f"{where} prices {meter.value} for provider {provider} and model {model} again "
-                          f"(prices[{seen[key]}])")
+            raise Invalid(
+                f"{where} prices {meter.value} for provider {provider} and model {model} again (prices[{seen[key]}])"
+            )
         seen[key] = index
         prices.append(Price(meter, float(unit_price), provider, model))
     return PriceTable(currency=currency, telephony_billing=billing, prices=tuple(prices))
@@ -140,6 +151,12 @@ def parse_price_table(data: Mapping[str, Any]) -> PriceTable:
 
 def table_as_dict(table: PriceTable) -> dict[str, Any]:
     """The stored form (JSON column); `is_default` rows are never stored."""
-    return {"currency": table.currency, "telephony_billing": table.telephony_billing.value,
-            "prices": [{"meter": p.meter.value, "provider": p.provider, "model": p.model, "unit_price": p.unit_price}
-                       for p in table.prices if not p.is_default]}
+    return {
+        "currency": table.currency,
+        "telephony_billing": table.telephony_billing.value,
+        "prices": [
+            {"meter": p.meter.value, "provider": p.provider, "model": p.model, "unit_price": p.unit_price}
+            for p in table.prices
+            if not p.is_default
+        ],
+    }

@@ -9,10 +9,11 @@ LLM tokens come from the provider's own usage report when it gives one (OpenAI s
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-CHARS_PER_TOKEN = 4      # the usual rule of thumb for English text with GPT tokenizers
+CHARS_PER_TOKEN = 4  # the usual rule of thumb for English text with GPT tokenizers
 
 
 def estimate_tokens(texts: Iterable[str]) -> int:
@@ -30,15 +31,15 @@ class ProviderUse:
 
 @dataclass(frozen=True)
 class CallUsage:
-    telephony_seconds: int = 0           # the call's connected duration; billed by the price table's rule
-    stt_audio_seconds: float = 0.0       # caller audio sent to the STT
-    tts_characters: int = 0              # characters sent to the TTS
+    telephony_seconds: int = 0  # the call's connected duration; billed by the price table's rule
+    stt_audio_seconds: float = 0.0  # caller audio sent to the STT
+    tts_characters: int = 0  # characters sent to the TTS
     llm_input_tokens: int = 0
     llm_output_tokens: int = 0
-    llm_tokens_estimated: bool = False   # True when some reply's tokens were counted here, not by the provider
+    llm_tokens_estimated: bool = False  # True when some reply's tokens were counted here, not by the provider
     tool_calls: int = 0
     recording_bytes: int = 0
-    providers: Mapping[str, ProviderUse] = field(default_factory=dict)   # "stt", "tts", "llm", "telephony"
+    providers: Mapping[str, ProviderUse] = field(default_factory=dict)  # "stt", "tts", "llm", "telephony"
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -46,10 +47,13 @@ class CallUsage:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any] | None) -> "CallUsage":
+    def from_dict(cls, data: Mapping[str, Any] | None) -> CallUsage:
         data = dict(data or {})
-        providers = {kind: ProviderUse(str(use.get("provider") or "offline"), str(use.get("model") or "*"))
-                     for kind, use in (data.pop("providers", None) or {}).items() if isinstance(use, Mapping)}
+        providers = {
+            kind: ProviderUse(str(use.get("provider") or "offline"), str(use.get("model") or "*"))
+            for kind, use in (data.pop("providers", None) or {}).items()
+            if isinstance(use, Mapping)
+        }
         known = {name: data[name] for name in cls.__dataclass_fields__ if name in data and name != "providers"}
         return cls(**known, providers=providers)
 
@@ -89,8 +93,11 @@ class UsageCounter:
         return CallUsage(
             telephony_seconds=max(0, int(telephony_seconds)),
             stt_audio_seconds=round(self.stt_audio_seconds, 2),
-            tts_characters=self.tts_characters, llm_input_tokens=self.llm_input_tokens,
-            llm_output_tokens=self.llm_output_tokens, llm_tokens_estimated=self.llm_tokens_estimated,
+            tts_characters=self.tts_characters,
+            llm_input_tokens=self.llm_input_tokens,
+            llm_output_tokens=self.llm_output_tokens,
+            llm_tokens_estimated=self.llm_tokens_estimated,
             tool_calls=self.tool_calls,
             recording_bytes=self.recording_bytes if recording_bytes is None else recording_bytes,
-            providers=dict(self.providers))
+            providers=dict(self.providers),
+        )

@@ -11,26 +11,26 @@ from enum import Enum
 
 
 class MarkKind(str, Enum):
-    ENDPOINT = "endpoint"                  # the endpoint detector closed the caller's turn
-    STT_FINAL = "stt_final"                # the turn's final transcript arrived
-    NOISE = "noise"                        # ... and had no words: no reply will answer it
-    REPLY_STARTED = "reply_started"        # the LLM request went out for this utterance
-    LLM_FIRST_TOKEN = "llm_first_token"    # the first text delta arrived
-    FIRST_SENTENCE = "first_sentence"      # the first whole sentence was ready for TTS
-    TTS_FIRST_AUDIO = "tts_first_audio"    # the TTS returned the first audio of that sentence
+    ENDPOINT = "endpoint"  # the endpoint detector closed the caller's turn
+    STT_FINAL = "stt_final"  # the turn's final transcript arrived
+    NOISE = "noise"  # ... and had no words: no reply will answer it
+    REPLY_STARTED = "reply_started"  # the LLM request went out for this utterance
+    LLM_FIRST_TOKEN = "llm_first_token"  # the first text delta arrived
+    FIRST_SENTENCE = "first_sentence"  # the first whole sentence was ready for TTS
+    TTS_FIRST_AUDIO = "tts_first_audio"  # the TTS returned the first audio of that sentence
     FIRST_FRAME_SENT = "first_frame_sent"  # the first agent frame left for the carrier
-    SETTLED = "settled"                    # played in full or interrupted: how much was heard
+    SETTLED = "settled"  # played in full or interrupted: how much was heard
 
 
 @dataclass(frozen=True)
 class LatencyMark:
     kind: MarkKind
-    at: float                              # session clock, seconds
-    utterance: str | None = None           # the reply's utterance (its mark name; reply marks only)
-    voiced_until: float | None = None      # ENDPOINT: the caller's last voiced frame
-    interrupted: bool = False              # SETTLED
-    heard_ms: int = 0                      # SETTLED: agent audio the caller heard
-    spoken_ms: int = 0                     # SETTLED: agent audio the reply had
+    at: float  # session clock, seconds
+    utterance: str | None = None  # the reply's utterance (its mark name; reply marks only)
+    voiced_until: float | None = None  # ENDPOINT: the caller's last voiced frame
+    interrupted: bool = False  # SETTLED
+    heard_ms: int = 0  # SETTLED: agent audio the caller heard
+    spoken_ms: int = 0  # SETTLED: agent audio the reply had
 
 
 @dataclass(frozen=True)

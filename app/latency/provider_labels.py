@@ -9,11 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 LABELS = {
-    "SarvamTTS": "sarvam", "SarvamStreamingTTS": "sarvam", "SarvamSTT": "sarvam", "SarvamStreamingSTT": "sarvam",
-    "ElevenLabsTTS": "elevenlabs", "NextNeuralTTS": "nextneural", "OpenAICompatibleLLM": "openai",
-    "EspeakTTS": "offline", "PocketsphinxSTT": "offline", "ScriptedPolicy": "offline",
+    "SarvamTTS": "sarvam",
+    "SarvamStreamingTTS": "sarvam",
+    "SarvamSTT": "sarvam",
+    "SarvamStreamingSTT": "sarvam",
+    "ElevenLabsTTS": "elevenlabs",
+    "NextNeuralTTS": "nextneural",
+    "OpenAICompatibleLLM": "openai",
+    "EspeakTTS": "offline",
+    "PocketsphinxSTT": "offline",
+    "ScriptedPolicy": "offline",
 }
-WRAPPED = ("primary", "_primary", "inner", "_inner")   # attributes a wrapping provider keeps its primary in
+WRAPPED = ("primary", "_primary", "inner", "_inner")  # attributes a wrapping provider keeps its primary in
 
 
 def provider_label(provider: Any) -> str:

@@ -18,13 +18,14 @@ no frame was ever sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from app.latency.marks import LatencyMark, MarkKind, TurnProviders
 
 STAGES = ("endpoint_ms", "stt_ms", "queue_ms", "llm_ms", "sentence_ms", "tts_ms", "send_ms")
-_BETWEEN_MARKS = (   # endpoint_ms runs from the ENDPOINT mark's `voiced_until` to the mark itself
+_BETWEEN_MARKS = (  # endpoint_ms runs from the ENDPOINT mark's `voiced_until` to the mark itself
     ("stt_ms", MarkKind.ENDPOINT, MarkKind.STT_FINAL),
     ("queue_ms", MarkKind.STT_FINAL, MarkKind.REPLY_STARTED),
     ("llm_ms", MarkKind.REPLY_STARTED, MarkKind.LLM_FIRST_TOKEN),
@@ -55,17 +56,20 @@ class TurnLatency:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TurnLatency":
+    def from_dict(cls, data: dict[str, Any]) -> TurnLatency:
         known = {name: data.get(name) for name in ("voice_to_voice_ms", *STAGES)}
         providers = data.get("providers") or {}
-        return cls(**known, interrupted=bool(data.get("interrupted")), heard_ms=int(data.get("heard_ms") or 0),
-                   spoken_ms=int(data.get("spoken_ms") or 0),
-                   providers=TurnProviders(**{k: str(v) for k, v in providers.items()
-                                              if k in ("stt", "llm", "tts")}))
+        return cls(
+            **known,
+            interrupted=bool(data.get("interrupted")),
+            heard_ms=int(data.get("heard_ms") or 0),
+            spoken_ms=int(data.get("spoken_ms") or 0),
+            providers=TurnProviders(**{k: str(v) for k, v in providers.items() if k in ("stt", "llm", "tts")}),
+        )
 
 
 def _ms(seconds: float) -> int:
-    return max(0, int(round(seconds * 1000)))
+    return max(0, round(seconds * 1000))
 
 
 @dataclass
@@ -85,8 +89,8 @@ class TurnLatencyRecorder:
         self.providers = providers or TurnProviders()
         self.turns: list[TurnLatency] = []
         self._sink = sink
-        self._caller: _OpenTurn | None = None          # endpoint/STT marks waiting for their reply
-        self._replies: dict[str, _OpenTurn] = {}       # by utterance
+        self._caller: _OpenTurn | None = None  # endpoint/STT marks waiting for their reply
+        self._replies: dict[str, _OpenTurn] = {}  # by utterance
 
     def mark(self, mark: LatencyMark) -> TurnLatency | None:
         kind = mark.kind
@@ -125,12 +129,20 @@ class TurnLatencyRecorder:
         marks = turn.marks
         ended = marks.get(MarkKind.ENDPOINT)
         stages: dict[str, int | None] = {
-            "endpoint_ms": _ms(ended - turn.voiced_until) if ended is not None and turn.voiced_until is not None
-            else None}
+            "endpoint_ms": _ms(ended - turn.voiced_until)
+            if ended is not None and turn.voiced_until is not None
+            else None
+        }
         for name, begin, end in _BETWEEN_MARKS:
             start, stop = marks.get(begin), marks.get(end)
             stages[name] = _ms(stop - start) if start is not None and stop is not None else None
         sent = marks.get(MarkKind.FIRST_FRAME_SENT)
         v2v = _ms(sent - turn.voiced_until) if sent is not None and turn.voiced_until is not None else None
-        return TurnLatency(voice_to_voice_ms=v2v, **stages, interrupted=settled.interrupted,
-                           heard_ms=settled.heard_ms, spoken_ms=settled.spoken_ms, providers=self.providers)
+        return TurnLatency(
+            voice_to_voice_ms=v2v,
+            **stages,
+            interrupted=settled.interrupted,
+            heard_ms=settled.heard_ms,
+            spoken_ms=settled.spoken_ms,
+            providers=self.providers,
+        )

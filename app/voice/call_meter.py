@@ -10,10 +10,10 @@ it at once.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
-from app.calls.contract import CallType
 from app.billing.usage import CHARS_PER_TOKEN, CallUsage, ProviderUse, UsageCounter
+from app.calls.contract import CallType
 from app.latency.marks import LatencyMark, MarkKind, TurnProviders
 from app.latency.provider_labels import model_of, provider_label
 from app.latency.summary import LatencySummary, summarise
@@ -47,22 +47,33 @@ def _tokens(characters: int) -> int:
 
 
 class CallMeter:
-    def __init__(self, providers: Providers, voice: Voice, *, endpoint_ms: int, telephony: str = "*",
-                 sink: Callable[[TurnLatency], None] | None = None, record_latency: bool = True) -> None:
-        labels = TurnProviders(stt=provider_label(providers.stt), llm=provider_label(providers.llm),
-                               tts=provider_label(providers.tts))
+    def __init__(
+        self,
+        providers: Providers,
+        voice: Voice,
+        *,
+        endpoint_ms: int,
+        telephony: str = "*",
+        sink: Callable[[TurnLatency], None] | None = None,
+        record_latency: bool = True,
+    ) -> None:
+        labels = TurnProviders(
+            stt=provider_label(providers.stt), llm=provider_label(providers.llm), tts=provider_label(providers.tts)
+        )
         self.providers = labels
         self.endpoint_ms = endpoint_ms
         self.recording_latency = record_latency
         self.recorder = TurnLatencyRecorder(labels, sink)
-        self.usage = UsageCounter({
-            "telephony": ProviderUse(telephony),
-            "stt": ProviderUse(labels.stt, model_of(providers.stt)),
-            "tts": ProviderUse(labels.tts, voice.model or model_of(providers.tts)),
-            "llm": ProviderUse(labels.llm, model_of(providers.llm)),
-        })
+        self.usage = UsageCounter(
+            {
+                "telephony": ProviderUse(telephony),
+                "stt": ProviderUse(labels.stt, model_of(providers.stt)),
+                "tts": ProviderUse(labels.tts, voice.model or model_of(providers.tts)),
+                "llm": ProviderUse(labels.llm, model_of(providers.llm)),
+            }
+        )
         self._finished: dict[str, TurnLatency] = {}
-        self._reply: str | None = None            # the reply whose LLM stream is running
+        self._reply: str | None = None  # the reply whose LLM stream is running
 
     def __call__(self, event: SessionEvent) -> None:
         """The session observer: one `isinstance` chain per event, a few per turn, none per frame."""
@@ -85,9 +96,14 @@ class CallMeter:
         elif isinstance(event, ToolCalled):
             self.usage.tool_call()
         elif isinstance(event, UtteranceSettled):
-            self.utterance_settled(event.at, event.utterance, first_frame_at=event.first_frame_at,
-                                   interrupted=event.state == UtteranceState.INTERRUPTED,
-                                   frames_sent=event.frames_sent, frames=event.frames)
+            self.utterance_settled(
+                event.at,
+                event.utterance,
+                first_frame_at=event.first_frame_at,
+                interrupted=event.state == UtteranceState.INTERRUPTED,
+                frames_sent=event.frames_sent,
+                frames=event.frames,
+            )
 
     def _mark(self, mark: LatencyMark) -> TurnLatency | None:
         return self.recorder.mark(mark) if self.recording_latency else None
@@ -116,8 +132,9 @@ class CallMeter:
         if finished.input_tokens is not None and finished.output_tokens is not None:
             self.usage.llm_reply(finished.input_tokens, finished.output_tokens, estimated=False)
         else:
-            self.usage.llm_reply(_tokens(finished.prompt_characters), _tokens(finished.reply_characters),
-                                 estimated=True)
+            self.usage.llm_reply(
+                _tokens(finished.prompt_characters), _tokens(finished.reply_characters), estimated=True
+            )
 
     def sentence_ready(self, at: float, utterance: str) -> None:
         self._mark(LatencyMark(MarkKind.FIRST_SENTENCE, at, utterance))
@@ -125,12 +142,28 @@ class CallMeter:
     def tts_first_audio(self, at: float, utterance: str) -> None:
         self._mark(LatencyMark(MarkKind.TTS_FIRST_AUDIO, at, utterance))
 
-    def utterance_settled(self, at: float, utterance: str, *, first_frame_at: float | None, interrupted: bool,
-                          frames_sent: int, frames: int) -> TurnLatency | None:
+    def utterance_settled(
+        self,
+        at: float,
+        utterance: str,
+        *,
+        first_frame_at: float | None,
+        interrupted: bool,
+        frames_sent: int,
+        frames: int,
+    ) -> TurnLatency | None:
         if first_frame_at is not None:
             self._mark(LatencyMark(MarkKind.FIRST_FRAME_SENT, first_frame_at, utterance))
-        latency = self._mark(LatencyMark(MarkKind.SETTLED, at, utterance, interrupted=interrupted,
-                                         heard_ms=frames_sent * FRAME_MS, spoken_ms=frames * FRAME_MS))
+        latency = self._mark(
+            LatencyMark(
+                MarkKind.SETTLED,
+                at,
+                utterance,
+                interrupted=interrupted,
+                heard_ms=frames_sent * FRAME_MS,
+                spoken_ms=frames * FRAME_MS,
+            )
+        )
         if latency is not None:
             self._finished[utterance] = latency
         return latency

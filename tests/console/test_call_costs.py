@@ -16,14 +16,47 @@ from tests.console.conftest import open_console, screenshot_path
 from tests.console.test_campaigns import board
 
 PROVIDERS = TurnProviders("sarvam", "openai", "sarvam")
-FIRST = TurnLatency(voice_to_voice_ms=1020, endpoint_ms=300, stt_ms=140, queue_ms=10, llm_ms=310, sentence_ms=60,
-                    tts_ms=180, send_ms=20, heard_ms=2400, spoken_ms=2400, providers=PROVIDERS)
-CUT = TurnLatency(voice_to_voice_ms=1310, endpoint_ms=300, stt_ms=160, queue_ms=12, llm_ms=520, sentence_ms=90,
-                  tts_ms=210, send_ms=18, interrupted=True, heard_ms=800, spoken_ms=3100, providers=PROVIDERS)
-USAGE = CallUsage(telephony_seconds=95, stt_audio_seconds=7.5, tts_characters=212, llm_input_tokens=1840,
-                  llm_output_tokens=96, tool_calls=1, recording_bytes=3_040_000,
-                  providers={"stt": ProviderUse("sarvam", "saaras:v3"), "tts": ProviderUse("sarvam", "bulbul:v2"),
-                             "llm": ProviderUse("openai", "gpt-4o-mini")})
+FIRST = TurnLatency(
+    voice_to_voice_ms=1020,
+    endpoint_ms=300,
+    stt_ms=140,
+    queue_ms=10,
+    llm_ms=310,
+    sentence_ms=60,
+    tts_ms=180,
+    send_ms=20,
+    heard_ms=2400,
+    spoken_ms=2400,
+    providers=PROVIDERS,
+)
+CUT = TurnLatency(
+    voice_to_voice_ms=1310,
+    endpoint_ms=300,
+    stt_ms=160,
+    queue_ms=12,
+    llm_ms=520,
+    sentence_ms=90,
+    tts_ms=210,
+    send_ms=18,
+    interrupted=True,
+    heard_ms=800,
+    spoken_ms=3100,
+    providers=PROVIDERS,
+)
+USAGE = CallUsage(
+    telephony_seconds=95,
+    stt_audio_seconds=7.5,
+    tts_characters=212,
+    llm_input_tokens=1840,
+    llm_output_tokens=96,
+    tool_calls=1,
+    recording_bytes=3_040_000,
+    providers={
+        "stt": ProviderUse("sarvam", "saaras:v3"),
+        "tts": ProviderUse("sarvam", "bulbul:v2"),
+        "llm": ProviderUse("openai", "gpt-4o-mini"),
+    },
+)
 
 
 async def measured_call(platform, organisation_id: str, flow_id: str | None = None) -> str:
@@ -31,14 +64,19 @@ async def measured_call(platform, organisation_id: str, flow_id: str | None = No
     report = platform.reporter
     await report.transcript(call_id, Speaker.AGENT, "Namaste! This is Aria from Luminary Home.", 0.0)
     await report.transcript(call_id, Speaker.CUSTOMER, "Yes, tell me about the sofa offer.", 4.1)
-    await report.transcript(call_id, Speaker.AGENT, "The three-seater is twenty percent off this week.", 5.4,
-                            latency=FIRST)
+    await report.transcript(
+        call_id, Speaker.AGENT, "The three-seater is twenty percent off this week.", 5.4, latency=FIRST
+    )
     await report.transcript(call_id, Speaker.CUSTOMER, "And delivery to Pune?", 9.8)
     await report.transcript(call_id, Speaker.AGENT, "Yes, we deliver", 11.1, latency=CUT)
-    await report.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=95, usage=USAGE,
-                                        latency=summarise([FIRST, CUT])))
-    await report.analysed(call_id, CallAnalysis(summary="Interested in the sofa.", sentiment="positive",
-                                                key_details={"extraction": {"disposition": {"lead_stage": "Interested"}}}))
+    await report.ended(
+        call_id,
+        CallEnd(outcome="connected", ended_at=now(), duration_seconds=95, usage=USAGE, latency=summarise([FIRST, CUT])),
+    )
+    lead = {"extraction": {"disposition": {"lead_stage": "Interested"}}}
+    await report.analysed(
+        call_id, CallAnalysis(summary="Interested in the sofa.", sentiment="positive", key_details=lead)
+    )
     return call_id
 
 
@@ -50,7 +88,8 @@ async def test_the_call_page_shows_each_replys_waterfall_and_the_cost(page, serv
     await expect(falls.first).to_have_attribute("data-voice-to-voice", "1020")
     await expect(falls.first.locator("g[data-stage='LLM']")).to_have_attribute("data-ms", "310")
     await expect(falls.nth(1).locator("figcaption")).to_have_text(
-        "Voice to voice 1310 ms · interrupted: heard 0.8 s of 3.1 s")
+        "Voice to voice 1310 ms · interrupted: heard 0.8 s of 3.1 s"
+    )
     await expect(falls.nth(1)).to_have_attribute("data-interrupted", "")
     summary = page.get_by_test_id("latency-summary")
     await expect(summary).to_contain_text("Voice to voice p50")

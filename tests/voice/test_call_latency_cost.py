@@ -34,8 +34,10 @@ LLM_DELAY = 0.3
 
 @pytest_asyncio.fixture
 async def fakes():
-    sarvam, openai = await FakeSarvam(transcript="Do you deliver to Mumbai?").start(), await FakeOpenAI(
-        text_pieces=["Yes,", " within five days."], first_token_delay=LLM_DELAY).start()
+    sarvam, openai = (
+        await FakeSarvam(transcript="Do you deliver to Mumbai?").start(),
+        await FakeOpenAI(text_pieces=["Yes,", " within five days."], first_token_delay=LLM_DELAY).start(),
+    )
     # The first use of the `openai` package in a process imports it and loads its CA bundle on the loop
     # (about 1.4 s here, all of it in that call's first reply): warm it, so the call shows the fake's 300 ms.
     async for _ in OpenAICompatibleLLM("sk-local", "gpt-4o-mini", base_url=openai.url).stream([], []):
@@ -53,12 +55,20 @@ async def measured_voice(server, fakes):
     platform = server.platform
 
     def providers(context) -> Providers:
-        return Providers(stt=SarvamSTT(sarvam.key, sarvam.url), tts=SarvamTTS(sarvam.key, sarvam.url),
-                         llm=OpenAICompatibleLLM("sk-local", "gpt-4o-mini", base_url=openai.url))
+        return Providers(
+            stt=SarvamSTT(sarvam.key, sarvam.url),
+            tts=SarvamTTS(sarvam.key, sarvam.url),
+            llm=OpenAICompatibleLLM("sk-local", "gpt-4o-mini", base_url=openai.url),
+        )
 
-    runtime = VoiceRuntime(lambda: platform.reporter, providers=providers, metrics=platform.metrics,
-                           session=SessionConfig(endpoint=EndpointConfig(endpoint_ms=300)))
-    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(platform.voice, lambda: platform.reporter, runtime))])
+    runtime = VoiceRuntime(
+        lambda: platform.reporter,
+        providers=providers,
+        metrics=platform.metrics,
+        session=SessionConfig(endpoint=EndpointConfig(endpoint_ms=300)),
+    )
+    routes = voice_routes(platform.voice, lambda: platform.reporter, runtime)
+    app = Starlette(routes=[Mount("/api/voice", routes=routes)])
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(uv.serve())
@@ -69,8 +79,9 @@ async def measured_voice(server, fakes):
     await task
 
 
-async def test_a_reply_shows_its_latency_stages_and_the_call_its_usage_and_cost(http, client, server, fakes,
-                                                                                  measured_voice):
+async def test_a_reply_shows_its_latency_stages_and_the_call_its_usage_and_cost(
+    http, client, server, fakes, measured_voice
+):
     sarvam, openai = fakes
     flow = await create_flow(client)
     caller = await ExotelCaller.connect(http, f"{measured_voice}/ws/exotel")
@@ -94,10 +105,10 @@ async def test_a_reply_shows_its_latency_stages_and_the_call_its_usage_and_cost(
     call = (await client.get(f"/calls/{listed['uuid']}")).body
     agent = [turn for turn in call["transcript"] if turn["speaker"] == "agent"]
     assert [turn["text"] for turn in agent] == ["Hi, Aria here.", "Yes, within five days."]
-    assert agent[0]["latency"] is None                      # the greeting answers no caller turn
+    assert agent[0]["latency"] is None  # the greeting answers no caller turn
     latency = agent[1]["latency"]
-    assert 300 <= latency["llm_ms"] < 300 + 250, latency    # the fake waited 300 ms before its first token
-    assert latency["endpoint_ms"] == 300                    # the endpointing window
+    assert 300 <= latency["llm_ms"] < 300 + 250, latency  # the fake waited 300 ms before its first token
+    assert latency["endpoint_ms"] == 300  # the endpointing window
     for stage in STAGES:
         assert latency[stage] is not None and latency[stage] >= 0, (stage, latency)
     # consecutive stages, each rounded to a ms on its own: they add up to voice-to-voice within rounding
@@ -105,17 +116,27 @@ async def test_a_reply_shows_its_latency_stages_and_the_call_its_usage_and_cost(
     assert latency["voice_to_voice_ms"] >= 600 and not latency["interrupted"]
     assert latency["heard_ms"] == latency["spoken_ms"] > 0
     assert latency["providers"] == {"stt": "sarvam", "llm": "openai", "tts": "sarvam"}
-    assert call["latency"] == {"turns": 1, "interrupted": 0, "p50_voice_to_voice_ms": latency["voice_to_voice_ms"],
-                               "p95_voice_to_voice_ms": latency["voice_to_voice_ms"],
-                               "max_voice_to_voice_ms": latency["voice_to_voice_ms"]}
+    assert call["latency"] == {
+        "turns": 1,
+        "interrupted": 0,
+        "p50_voice_to_voice_ms": latency["voice_to_voice_ms"],
+        "p95_voice_to_voice_ms": latency["voice_to_voice_ms"],
+        "max_voice_to_voice_ms": latency["voice_to_voice_ms"],
+    }
 
     usage = call["usage"]
     assert usage["stt_audio_seconds"] == round(sum(r["seconds"] for r in sarvam.stt_requests), 2) > 1.0
-    assert usage["tts_characters"] == sum(len(r["text"]) for r in sarvam.tts_requests) == \
-        len("Hi, Aria here.") + len("Yes, within five days.")
+    assert (
+        usage["tts_characters"]
+        == sum(len(r["text"]) for r in sarvam.tts_requests)
+        == len("Hi, Aria here.") + len("Yes, within five days.")
+    )
     streamed = [r for r in openai.requests if r.get("stream")]
-    assert (usage["llm_input_tokens"], usage["llm_output_tokens"], usage["llm_tokens_estimated"]) == \
-        (57 * len(streamed), 2 * len(streamed), False)      # what the fake reported
+    assert (usage["llm_input_tokens"], usage["llm_output_tokens"], usage["llm_tokens_estimated"]) == (
+        57 * len(streamed),
+        2 * len(streamed),
+        False,
+    )  # what the fake reported
     assert usage["telephony_seconds"] == call["duration"]
     kinds = {use["kind"]: (use["provider"], use["model"]) for use in usage["providers"]}
     assert kinds["llm"] == ("openai", "gpt-4o-mini") and kinds["stt"][0] == "sarvam" and kinds["tts"][0] == "sarvam"
