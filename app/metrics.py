@@ -71,19 +71,32 @@ class Metrics:
             "Caller's last voiced frame to the agent's first frame sent, per reply, by the providers of the call.",
             ("stt", "llm", "tts"), buckets=TURN_BUCKETS, registry=self.registry,
         )
+        self._stage_children: dict[tuple[str, str], Any] = {}
+        self._v2v_children: dict[tuple[str, str, str], Any] = {}
 
     def observe_turn(self, latency: Any) -> None:
-        """An `app.latency.turns.TurnLatency`: its provider stages and its voice-to-voice figure."""
+        """An `app.latency.turns.TurnLatency`: its provider stages and its voice-to-voice figure. The labelled
+        children are cached (the label lookup is most of an observation's cost)."""
         providers = latency.providers
         for kind, stages in TURN_STAGES.items():
+            provider = getattr(providers, kind)
             for stage in stages:
                 value = getattr(latency, stage)
                 if value is not None:
-                    self.turn_stage_latency.labels(stage.removesuffix("_ms"), getattr(providers, kind)) \
-                        .observe(value / 1000)
+                    self._turn_child(stage, provider).observe(value / 1000)
         if latency.voice_to_voice_ms is not None:
-            self.voice_to_voice.labels(providers.stt, providers.llm, providers.tts) \
-                .observe(latency.voice_to_voice_ms / 1000)
+            key = (providers.stt, providers.llm, providers.tts)
+            child = self._v2v_children.get(key)
+            if child is None:
+                child = self._v2v_children[key] = self.voice_to_voice.labels(*key)
+            child.observe(latency.voice_to_voice_ms / 1000)
+
+    def _turn_child(self, stage: str, provider: str) -> Any:
+        key = (stage, provider)
+        child = self._stage_children.get(key)
+        if child is None:
+            child = self._stage_children[key] = self.turn_stage_latency.labels(stage.removesuffix("_ms"), provider)
+        return child
 
     def observe_live_overflow(self, overflow: Any) -> None:
         """An `app.calls.fanout.Overflow`: how many events were dropped and how the followers recovered."""

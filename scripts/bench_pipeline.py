@@ -142,6 +142,34 @@ async def turn_latency(turns: int, metering: bool = True) -> list[float]:
     return [(audio - end) * 1000 for end, audio in pairs]
 
 
+def meter_cost(turns: int) -> list[float]:
+    """The call meter alone (issue 17), in-process micro-benchmark: one reply's session events through it, its
+    latency taken for the transcript and observed by the Prometheus histograms; microseconds per reply."""
+    from app.voice.call_meter import CallMeter
+    from app.voice.session_events import (CallerTurnEnded, LlmFirstToken, LlmReplyFinished, ReplyStarted,
+                                          SentenceReady, TranscriptFinal, TtsFirstAudio, TtsRequested,
+                                          UtteranceSettled)
+    from app.voice.utterance import UtteranceState
+
+    metrics = Metrics()
+    meter = CallMeter(Providers(InstantSTT(), InstantTTS(20), InstantLLM(3)), Voice(), endpoint_ms=300,
+                      sink=metrics.observe_turn)
+    costs = []
+    for turn in range(turns):
+        at, mark = turn * 10.0, f"utt-{turn}"
+        events = (CallerTurnEnded(at, at - 1), TranscriptFinal(at + 0.1, "yes please", "en-IN", 1.2),
+                  ReplyStarted(at + 0.11, mark), LlmFirstToken(at + 0.4, mark),
+                  SentenceReady(at + 0.45, mark, "Sure."), TtsRequested(at + 0.45, mark, 5),
+                  TtsFirstAudio(at + 0.6, mark), LlmReplyFinished(at + 0.5, mark, 900, 20),
+                  UtteranceSettled(at + 2, mark, "reply", UtteranceState.PLAYED, "Sure.", at + 0.61, 50, 50))
+        started = time.perf_counter()
+        for event in events:
+            meter(event)
+        meter.take(mark)
+        costs.append((time.perf_counter() - started) * 1e6)
+    return costs
+
+
 async def barge_in(trials: int) -> tuple[list[float], list[float]]:
     audio_ms, wall_ms = [], []
     speech = frames_of(synthesize_blocking("actually, wait a moment", "en", RATE))
@@ -335,6 +363,9 @@ async def main() -> None:
             latencies = await turn_latency(args.turns, metering)
             print(f"turn latency overhead (end of endpointing window -> first reply frame), metering "
                   f"{'on ' if metering else 'off'}: {percentiles(latencies)}")
+    costs = meter_cost(max(args.turns, 1000))
+    micro = percentiles(costs).replace(" ms", " µs")
+    print(f"call meter per reply (in-process micro-benchmark, µs): {micro}")
     audio_ms, wall_ms = await barge_in(args.barge_ins)
     print(f"barge-in, audio needed (first voiced frame -> clear): {percentiles(audio_ms)}")
     print(f"barge-in, processing wall time on top:                {percentiles(wall_ms)}")

@@ -45,6 +45,8 @@ class AgentReplies:
         self._clock = clock
         self._events = events
         self._fallback_text = fallback_text
+        self._counted_messages = 0       # history messages whose characters are in _counted_characters
+        self._counted_characters = 0
 
     async def reply(self) -> None:
         speech = self._speech
@@ -92,9 +94,21 @@ class AgentReplies:
             for tool in tools:
                 await self.run_tool(tool)
 
+    def _prompt_characters(self, messages: list[Message]) -> int:
+        """Characters of the prompt, for a token estimate: the history is counted as it grows (it only grows
+        by appends), so a long call pays for its new messages only, not its whole history every turn."""
+        history = self._conversation.history
+        if len(history) < self._counted_messages:
+            self._counted_messages, self._counted_characters = 0, 0
+        for message in history[self._counted_messages:]:
+            self._counted_characters += len(str(message.get("content") or ""))
+        self._counted_messages = len(history)
+        system = len(str(messages[0].get("content") or "")) if messages else 0
+        return system + self._counted_characters
+
     def _finished(self, utterance: Utterance, messages: list[Message], said: list[str],
                   usage: LLMUsage | None) -> None:
-        prompt = sum(len(str(message.get("content") or "")) for message in messages)
+        prompt = self._prompt_characters(messages) if usage is None else 0
         self._events.emit(LlmReplyFinished(
             self._clock.now(), utterance.mark, prompt, sum(len(piece) for piece in said),
             usage.input_tokens if usage is not None else None, usage.output_tokens if usage is not None else None))
