@@ -29,24 +29,24 @@ Both run with the per-call latency and usage metering of issue 17 off and on, in
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 import asyncio
 import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.calls.contract import CallType  # noqa: E402
+from app.metrics import Metrics  # noqa: E402
 from app.voice.audio import silence, tone  # noqa: E402
 from app.voice.context import CallContext, ScriptView  # noqa: E402
 from app.voice.providers.base import Providers, TextDelta, Transcript, Voice  # noqa: E402
 from app.voice.providers.espeak_tts import synthesize_blocking  # noqa: E402
 from app.voice.session import CallSession  # noqa: E402
-from app.metrics import Metrics  # noqa: E402
 from app.voice.session_config import SessionConfig  # noqa: E402
 from app.voice.session_events import BargeIn, CallerTurnEnded, SessionEvent  # noqa: E402
 from app.voice.vad import VoiceActivityDetector  # noqa: E402
@@ -146,9 +146,16 @@ def meter_cost(turns: int) -> list[float]:
     """The call meter alone (issue 17), in-process micro-benchmark: one reply's session events through it, its
     latency taken for the transcript and observed by the Prometheus histograms; microseconds per reply."""
     from app.voice.call_meter import CallMeter
-    from app.voice.session_events import (CallerTurnEnded, LlmFirstToken, LlmReplyFinished, ReplyStarted,
-                                          SentenceReady, TranscriptFinal, TtsFirstAudio, TtsRequested,
-                                          UtteranceSettled)
+    from app.voice.session_events import (
+        LlmFirstToken,
+        LlmReplyFinished,
+        ReplyStarted,
+        SentenceReady,
+        TranscriptFinal,
+        TtsFirstAudio,
+        TtsRequested,
+        UtteranceSettled,
+    )
     from app.voice.utterance import UtteranceState
 
     metrics = Metrics()
@@ -322,7 +329,9 @@ async def concurrency(count: int, seconds: float, metering: bool = True) -> str:
     stall_list = [s for r in calls for s in r["stalls"]]
     answered = sum(1 for r in calls if r["answered"])
     sizes = sorted({r["bytes"] for r in calls if r["answered"]})
-    return (f"N={count} metering {'on ' if metering else 'off'}: failed={failed} answered={answered}/{count} pacing jitter {percentiles(jitter)}; "
+    mode = "on " if metering else "off"
+    return (f"N={count} metering {mode}: failed={failed} answered={answered}/{count} "
+            f"pacing jitter {percentiles(jitter)}; "
             f"stalls >= {STALL_MS:.0f} ms: {len(stall_list)} (max {max(stall_list, default=0):.0f} ms); "
             f"server CPU {cpu / wall * 100:.0f}% of one core = {cpu / count / wall * 1000:.1f} ms CPU per call-second; "
             f"audio bytes per answered call {sizes[:1]}..{sizes[-1:]} (equal = no lost frames)")
