@@ -15,11 +15,11 @@ from collections.abc import Callable
 from app.billing.usage import CHARS_PER_TOKEN, CallUsage, ProviderUse, UsageCounter
 from app.calls.contract import CallType
 from app.latency.marks import LatencyMark, MarkKind, TurnProviders
-from app.latency.provider_labels import model_of, provider_label
 from app.latency.summary import LatencySummary, summarise
 from app.latency.turns import TurnLatency, TurnLatencyRecorder
 from app.voice.audio import FRAME_MS
 from app.voice.context import CallContext
+from app.voice.provider_labels import model_of, provider_label
 from app.voice.providers.base import Providers, Voice
 from app.voice.session_events import (
     CallerTurnEnded,
