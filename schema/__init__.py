@@ -23,6 +23,7 @@ from schema.flows import FlowMutations, FlowQueries
 from schema.integrations import IntegrationMutations, IntegrationQueries
 from schema.loaders import OperationLoaders
 from schema.operation_metrics import OperationMetrics
+from schema.price_tables import PriceTableMutations, PriceTableQueries
 from schema.queues import QueueMutations, QueueQueries
 from schema.webhooks import WebhookMutations, WebhookQueries
 from schema.organisation import OrganisationMutations, OrganisationQueries
@@ -36,10 +37,12 @@ from schema.tools import ToolMutations, ToolQueries
 
 Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries, CustomerQueries, FlowQueries,
                               ScriptQueries, SpeakerQueries, CallQueries, QueueQueries, WebhookQueries,
-                              IntegrationQueries, CallDeliveryQueries, ToolQueries, CallbackQueries))
+                              IntegrationQueries, CallDeliveryQueries, PriceTableQueries, ToolQueries,
+                              CallbackQueries))
 Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations, CustomerMutations, FlowMutations,
                                     ScriptMutations, SpeakerMutations, CallMutations, QueueMutations,
-                                    WebhookMutations, IntegrationMutations, CampaignMutations, ToolMutations))
+                                    WebhookMutations, IntegrationMutations, CampaignMutations, PriceTableMutations,
+                                    ToolMutations))
 Subscription = merge_types("Subscription", (AgentSubscriptions, CallSubscriptions))
 
 

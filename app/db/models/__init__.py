@@ -1,6 +1,7 @@
 """Every Tortoise model of the platform; one module per domain, gathered here for discovery."""
 
 from app.db.models.agents import VoiceAgent
+from app.db.models.billing import PriceTable
 from app.db.models.calls import Call
 from app.db.models.customers import Customer, CustomerTag, Tag
 from app.db.models.dialer import Campaign, DialJob, DoNotCall
@@ -15,6 +16,6 @@ from app.db.models.webhooks import Webhook, WebhookDelivery, WebhookLog
 
 __all__ = [
     "ApiKey", "Call", "Campaign", "Customer", "CustomerTag", "DatasetSample", "DialJob", "DoNotCall", "Flow",
-    "HumanAgent", "HumanQueue", "InstanceLease", "Integration", "Organisation", "Script", "Speaker", "Tag", "Tool",
-    "ToolInvocation", "ToolSecret", "User", "VoiceAgent", "Webhook", "WebhookDelivery", "WebhookLog"
+    "HumanAgent", "HumanQueue", "InstanceLease", "Integration", "Organisation", "PriceTable", "Script", "Speaker",
+    "Tag", "Tool", "ToolInvocation", "ToolSecret", "User", "VoiceAgent", "Webhook", "WebhookDelivery", "WebhookLog"
 ]

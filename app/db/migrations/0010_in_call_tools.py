@@ -6,7 +6,7 @@ from tortoise.fields.base import OnDelete
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0008_instance_leases')]
+    dependencies = [('models', '0009_usage_costs')]
 
     initial = False
 
