@@ -223,7 +223,7 @@ def summarise(mode: str, calls: int, turns: int, outputs: list[dict[str, Any]], 
 
 
 async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], providers: dict[str, str] | None,
-                  work: Path) -> dict[str, Any]:
+                  work: Path, providers_pid: int | None = None) -> dict[str, Any]:
     directory = Path(tempfile.mkdtemp(prefix=f"run-{calls}-", dir=work))
     database = await Database.create(directory, args.database_url)
     env = {key: value for key, value in os.environ.items() if not key.startswith("VOICEAI_")}
@@ -249,9 +249,11 @@ async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], pro
         probe = Probe(server)
         probe.start()
         cpu0, wall0 = cpu_seconds(process_tree(server.process.pid)), time.perf_counter()
+        fakes0 = cpu_seconds([providers_pid]) if providers_pid else 0.0
         seconds = args.seconds or args.ramp + 90
         outputs = await run_callers(server, number, calls, phrases, args, seconds)
         cpu, wall = cpu_seconds(process_tree(server.process.pid)) - cpu0, time.perf_counter() - wall0
+        fakes = cpu_seconds([providers_pid]) - fakes0 if providers_pid else None
         await probe.stop()
         after = await settle(server, api_key)
         lag_after = await scrape_lag(server) if lag_before is not None else None
@@ -259,6 +261,7 @@ async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], pro
         summary = summarise(args.mode, calls, args.turns, outputs, probe, cpu, wall, rss_before, lag,
                             "postgresql" if args.database_url else "sqlite")
         summary["after_hangup"] = after
+        summary["fake_providers_cpu_percent"] = round(fakes / wall * 100, 1) if fakes is not None else None
         summary["server_log_tail"] = (directory / "server.log").read_text(errors="replace")[-1500:] \
             if summary["turns_answered"] < summary["turns_expected"] else ""
         return summary
@@ -321,7 +324,8 @@ async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
             for calls in sweep:
                 runs = []
                 for _ in range(args.rounds):
-                    summary = await one_run(args, calls, phrases, providers, work)
+                    summary = await one_run(args, calls, phrases, providers, work,
+                                            providers_process.pid if providers_process is not None else None)
                     runs.append(summary)
                     if not args.json:
                         print(row(summary), flush=True)
