@@ -26,7 +26,7 @@ class VoiceActivityDetector:
         if self._vad_rate != self.rate:
             frame = resample(frame, self.rate, self._vad_rate)
         try:
-            return self._vad.is_speech(frame, self._vad_rate)
+            return bool(self._vad.is_speech(frame, self._vad_rate))
         except Exception:  # webrtcvad raises a bare Error on a wrong frame size: treat as silence
             return False
 

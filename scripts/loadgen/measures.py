@@ -15,6 +15,7 @@ two kinds that are not on the pacing clock by design (both still count for stall
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from typing import Iterable, Sequence
@@ -33,7 +34,7 @@ def reply_pacing(arrivals: Sequence[Arrival]) -> tuple[list[float], list[float]]
         return jitter, gaps
     plays_until = arrivals[0][0] + arrivals[0][1]
     starts_utterance = True
-    for (t0, audio0, mark0), (t1, audio1, last) in zip(arrivals, arrivals[1:]):
+    for (t0, audio0, mark0), (t1, audio1, last) in itertools.pairwise(arrivals):
         if not last and not starts_utterance:
             jitter.append(abs((t1 - t0) - audio0) * 1000)
         starts_utterance = bool(mark0)   # chunk 1 of the pair is the first of the next utterance
