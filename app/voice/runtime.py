@@ -14,6 +14,7 @@ from app.voice.context import CallContext
 from app.voice.flow_resolver import FlowResolver
 from app.voice.providers.base import Providers
 from app.voice.session_config import SessionConfig
+from app.voice.session_events import SessionObserver
 from app.voice.transports.exotel_auth import ExotelSocketAuth, OpenSocket
 
 ProvidersFactory = Callable[[CallContext], Providers]
@@ -44,6 +45,7 @@ class VoiceRuntime:
     start_timeout: float = 10.0   # Exotel expects an answer within 10 s
     exotel_auth: ExotelSocketAuth = field(default_factory=OpenSocket)   # who may open /ws/exotel
     analysers: AnalyserFactory = heuristic_analysis   # who writes up each call (analysis_choice.py)
+    observers: tuple[SessionObserver, ...] = ()       # subscribed to every call's session events (metrics)
 
     def session_config(self, rate: int) -> SessionConfig:
         return replace(self.session, rate=rate)

@@ -75,8 +75,17 @@ class BargeIn:
     cleared_at: float
 
 
+@dataclass(frozen=True)
+class PlayerRepaired:
+    """The paused-player invariant broke (issue 13): after `after` the caller was quiet, nothing was queued and
+    the player was still paused; it was resumed. Should never happen: counted in /metrics to show it does not."""
+
+    at: float
+    after: str
+
+
 SessionEvent = (CallerSpeechStarted | CallerTurnEnded | TranscriptFinal | LlmFirstToken | SentenceReady
-                | TtsFirstAudio | UtteranceSettled | BargeIn)
+                | TtsFirstAudio | UtteranceSettled | BargeIn | PlayerRepaired)
 
 
 class SessionObserver(Protocol):

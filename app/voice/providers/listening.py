@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from app.voice.providers.base import (EndsEarly, PartialHypotheses, SpeechToText, SpeechTurn,
-                                      StreamingSpeechToText)
+from app.voice.providers.base import EndsEarly, PartialHypotheses, SpeechToText, SpeechTurn, StreamingSpeechToText
 from app.voice.vad import EndpointDetector
 
 

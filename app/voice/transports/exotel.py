@@ -13,8 +13,8 @@ from enum import Enum
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from app.calls.lifecycle import EndReason
 from app.calls.contract import Speaker
+from app.calls.lifecycle import EndReason
 from app.voice.audio import FrameSplitter, frame_bytes, mulaw_decode, mulaw_encode
 from app.voice.context import CallContext
 from app.voice.runtime import VoiceRuntime
@@ -81,6 +81,8 @@ class ExotelStream:
                                    self.runtime.session_config(rate), self.runtime.clock,
                                    lead=self.chunk_seconds + PACING_MARGIN,
                                    analyser=self.runtime.analysers(context))
+        for observer in self.runtime.observers:
+            self.session.observe(observer)
         self.state = StreamState.ACTIVE
         try:
             await run_call(self.session, self._read(FrameSplitter(rate)), "exotel-reader")
