@@ -142,3 +142,5 @@ async def test_the_servers_players_share_one_tick_per_clock():
     clock = FakeClock()
     assert shared_tick(clock) is shared_tick(clock)
     assert shared_tick(clock) is not shared_tick(FakeClock())
+    assert shared_tick(clock, 0.1) is shared_tick(clock, 0.1) is not shared_tick(clock)
+    assert shared_tick(clock, 0.1).period == 0.1
