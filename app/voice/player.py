@@ -93,10 +93,11 @@ class AudioPlayer:
                     self.recorder.agent(frame, self.clock.now())
                 next_at += FRAME
                 due = next_at - self.lead
-                if due > self.clock.now():
-                    await self.tick.until(due)
+                now = self.clock.now()
+                if due > now - FRAME:
+                    await self.tick.until(due)   # at once if its tick has fired
                 else:
-                    next_at = max(next_at, self.clock.now() - 5 * FRAME)  # catch up a little, never burst
+                    next_at = max(next_at, now - 5 * FRAME)  # catch up a little, never burst
             elif utterance.complete:
                 break
             else:
@@ -110,7 +111,7 @@ class AudioPlayer:
             give_up = self.clock.now() + self._mark_timeout   # by the clock: tick wakes are quantised
             while utterance.mark not in self._marks and self.clock.now() < give_up \
                     and utterance.state == UtteranceState.SENT:
-                await self.tick.until(min(self.clock.now() + FRAME, give_up))
+                await self.tick.until(self.clock.now() + FRAME)   # always the next tick or later
             self._marks.discard(utterance.mark)
         if utterance.state == UtteranceState.SENT:
             await self._settle(utterance, UtteranceState.PLAYED)

@@ -94,6 +94,47 @@ async def test_a_late_tick_wakes_everyone_due_once_and_skips_the_missed_ticks():
     assert tick.ticks <= 12
 
 
+async def test_a_frame_is_held_for_its_own_tick_even_when_the_tick_before_fired_late():
+    """Decided by tick, not by clock: a frame due just after a late tick waits for the next one (else that call
+    would send it a whole period early and its chunk would jitter by 20 ms)."""
+    clock = FakeClock()
+    tick = PacingTick(clock)
+    start = clock.now()
+    first = asyncio.create_task(tick.until(start + 0.02))
+    await clock.advance(0.0)
+    clock._now += 0.025   # tick 1 (due at 20 ms) fires 5 ms late
+    await clock.advance(0.0)
+    await first
+    woke: list[float] = []
+
+    async def wait(deadline: float) -> None:
+        await tick.until(deadline)
+        woke.append(round(clock.now() - start, 6))
+
+    done_already = asyncio.create_task(wait(start + 0.019))   # tick 1 has fired: at once
+    just_after = asyncio.create_task(wait(start + 0.022))     # passed by the clock, but its tick (2) has not
+    await clock.advance(0.0)
+    assert woke == [0.025]
+    await clock.advance(0.02)
+    await asyncio.gather(done_already, just_after)
+    assert woke == [0.025, 0.04]
+
+
+async def test_the_grid_keeps_its_phase_when_the_timer_stops_and_starts_again():
+    clock = FakeClock()
+    tick = PacingTick(clock)
+    start = clock.now()
+    await asyncio.gather(tick.until(start + 0.01), clock.advance(0.02))
+    for _ in range(5):
+        await clock.advance(0.013)   # idle: the timer has stopped
+    assert tick._ticker is not None and tick._ticker.done()
+    later = asyncio.create_task(tick.until(start + 0.107))
+    while not later.done():
+        await clock.advance(0.001)
+    assert round(clock.now() - start, 6) >= 0.12 and tick.skipped == 0
+    assert round(clock.now() - start, 6) < 0.125   # woken on the grid's 120 ms tick, not restart + 20 ms
+
+
 async def play(players: int, frames: int, lead: float) -> list[list[float]]:
     """`players` calls on one shared tick, each playing one utterance; the audio send times of each call."""
     clock = FakeClock()
