@@ -23,10 +23,17 @@ import logging
 from contextlib import aclosing
 from typing import AsyncGenerator, AsyncIterator, Callable
 
-from app.voice.providers.base import (EndsEarly, SpeechToText, SpeechTurn, StreamingSpeechToText, TextToSpeech,
-                                      Transcript, Voice)
-
-from app.voice.providers.base import Closable, ProviderError
+from app.voice.providers.base import (
+    Closable,
+    EndsEarly,
+    ProviderError,
+    SpeechToText,
+    SpeechTurn,
+    StreamingSpeechToText,
+    TextToSpeech,
+    Transcript,
+    Voice,
+)
 
 log = logging.getLogger("app.voice.providers.fallback")
 
