@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import random
 import statistics
 import sys
@@ -23,15 +24,15 @@ import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.calls.contract import Speaker  # noqa: E402
-from app.voice.audio import frame_bytes  # noqa: E402
-from app.voice.clock import Clock, MonotonicClock  # noqa: E402
-from app.voice.pacing import PacingTick  # noqa: E402
-from app.voice.player import AudioPlayer  # noqa: E402
-from app.voice.utterance import Utterance, UtteranceState  # noqa: E402
+from app.calls.contract import Speaker
+from app.voice.audio import frame_bytes
+from app.voice.clock import Clock, MonotonicClock
+from app.voice.pacing import PacingTick
+from app.voice.player import AudioPlayer
+from app.voice.utterance import Utterance, UtteranceState
 
-CHUNK_FRAMES = 10   # 200 ms chunks of 8 kHz PCM, as the Exotel transport sends
-LEAD = 0.24         # one chunk + the transport's 40 ms margin
+CHUNK_FRAMES = 10  # 200 ms chunks of 8 kHz PCM, as the Exotel transport sends
+LEAD = 0.24  # one chunk + the transport's 40 ms margin
 
 
 class ChunkOutput:
@@ -86,10 +87,10 @@ async def one_run(players: int, mode: str, busy: float, seconds: float) -> tuple
         player.enqueue(utterance)
         tasks.append(loop.create_task(player.run()))
         outputs.append(output)
-        await asyncio.sleep(random.random() * 0.02)   # calls start out of phase
+        await asyncio.sleep(random.random() * 0.02)  # calls start out of phase
     stop = time.perf_counter() + seconds
 
-    def spin() -> None:   # 20 µs of other work, like one inbound media frame
+    def spin() -> None:  # 20 µs of other work, like one inbound media frame
         until = time.perf_counter() + 20e-6
         while time.perf_counter() < until:
             pass
@@ -105,8 +106,8 @@ async def one_run(players: int, mode: str, busy: float, seconds: float) -> tuple
     await asyncio.gather(*tasks, return_exceptions=True)
     jitter = []
     for output in outputs:
-        steady = output.chunks[3:]   # past each call's lead
-        jitter += [abs((b - a) - CHUNK_FRAMES * 0.02) * 1000 for a, b in zip(steady, steady[1:], strict=False)]
+        steady = output.chunks[3:]  # past each call's lead
+        jitter += [abs((b - a) - CHUNK_FRAMES * 0.02) * 1000 for a, b in itertools.pairwise(steady)]
     return cpu / seconds * 1000, jitter
 
 
@@ -124,8 +125,9 @@ def main() -> None:
             cpu, jitter = uvloop.run(one_run(args.players, mode, args.busy, args.seconds))
             jitter.sort()
             p99 = jitter[min(len(jitter) - 1, int(len(jitter) * 0.99))]
-            print(f"| {mode} | {cpu:.0f} | {statistics.median(jitter):.2f} / {p99:.2f} / {jitter[-1]:.2f} |",
-                  flush=True)
+            print(
+                f"| {mode} | {cpu:.0f} | {statistics.median(jitter):.2f} / {p99:.2f} / {jitter[-1]:.2f} |", flush=True
+            )
 
 
 if __name__ == "__main__":

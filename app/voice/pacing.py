@@ -21,7 +21,7 @@ from app.voice.audio import FRAME_MS
 from app.voice.clock import Clock
 
 PERIOD = FRAME_MS / 1000
-_EPSILON = 1e-6   # in periods: float noise never moves a deadline that falls on a tick to the next one
+_EPSILON = 1e-6  # in periods: float noise never moves a deadline that falls on a tick to the next one
 
 
 class PacingTick:
@@ -33,13 +33,13 @@ class PacingTick:
     def __init__(self, clock: Clock, period: float = PERIOD) -> None:
         self.clock = clock
         self.period = period
-        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []   # (tick, order, future)
+        self._waiters: list[tuple[int, int, asyncio.Future[None]]] = []  # (tick, order, future)
         self._order = itertools.count()
         self._ticker: asyncio.Task[None] | None = None
-        self._origin: float | None = None   # tick 0, set at first use
-        self._tick = 0        # the last tick fired
-        self.ticks = 0        # timer wakes so far (for tests and benchmarks)
-        self.skipped = 0      # ticks not fired because the loop was late (never fired in a burst)
+        self._origin: float | None = None  # tick 0, set at first use
+        self._tick = 0  # the last tick fired
+        self.ticks = 0  # timer wakes so far (for tests and benchmarks)
+        self.skipped = 0  # ticks not fired because the loop was late (never fired in a burst)
 
     @property
     def waiting(self) -> int:
@@ -80,7 +80,7 @@ class PacingTick:
         waiters = self._waiters
         while waiters and waiters[0][0] <= tick:
             future = heapq.heappop(waiters)[2]
-            if not future.done():   # a cancelled player's future is skipped
+            if not future.done():  # a cancelled player's future is skipped
                 future.set_result(None)
 
     async def _run(self) -> None:
@@ -89,13 +89,13 @@ class PacingTick:
         while self._waiters:
             await self.clock.sleep(origin + (self._tick + 1) * self.period - self.clock.now())
             current = math.floor((self.clock.now() - origin) / self.period + _EPSILON)
-            current = max(self._tick + 1, current)   # late by whole periods: those ticks are not fired
+            current = max(self._tick + 1, current)  # late by whole periods: those ticks are not fired
             self.skipped += current - self._tick - 1
             self._tick = current
             self.ticks += 1
             self._wake_through(current)
             if not self._waiters:
-                await asyncio.sleep(0)   # the players just woken wait again once they have sent their frame
+                await asyncio.sleep(0)  # the players just woken wait again once they have sent their frame
 
 
 _shared: weakref.WeakKeyDictionary[Clock, dict[float, PacingTick]] = weakref.WeakKeyDictionary()

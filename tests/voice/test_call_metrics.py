@@ -26,10 +26,10 @@ async def test_a_player_left_paused_with_the_caller_quiet_is_resumed_and_counted
     await call.agent_quiet()
     await call.say("Do you deliver to Mumbai?")
     await call.agent_quiet()
-    assert repairs(metrics.render().decode()) == 0   # a normal turn never trips it
+    assert repairs(metrics.render().decode()) == 0  # a normal turn never trips it
     player = call.session.speech.player
     assert player is not None
-    player.pause()                                   # the broken state the invariant guards against
+    player.pause()  # the broken state the invariant guards against
     call.session.speech.check_running("Noise")
     assert not player.paused
     assert [event.after for event in events if isinstance(event, PlayerRepaired)] == ["Noise"]

@@ -26,8 +26,10 @@ async def test_a_waiter_wakes_on_the_first_tick_at_or_after_its_deadline_in_dead
         await tick.until(deadline)
         woke.append((name, round(clock.now() - start, 6)))
 
-    tasks = [asyncio.create_task(wait(name, start + offset))
-             for name, offset in (("c", 0.045), ("a", 0.02), ("b", 0.021), ("d", 0.0))]
+    tasks = [
+        asyncio.create_task(wait(name, start + offset))
+        for name, offset in (("c", 0.045), ("a", 0.02), ("b", 0.021), ("d", 0.0))
+    ]
     for _ in range(10):
         await clock.advance(0.01)
     await asyncio.gather(*tasks)
@@ -43,9 +45,9 @@ async def test_one_timer_serves_every_waiter_and_ends_when_nobody_waits():
     for _ in range(20):
         await clock.advance(0.01)
     await asyncio.gather(*tasks)
-    assert tick.ticks == 5   # 5 timer wakes for 200 waiters (per-waiter sleeps would be 200)
+    assert tick.ticks == 5  # 5 timer wakes for 200 waiters (per-waiter sleeps would be 200)
     assert tick.waiting == 0 and tick._ticker is not None and tick._ticker.done()
-    later = asyncio.create_task(tick.until(clock.now() + 0.02))   # a new waiter restarts it
+    later = asyncio.create_task(tick.until(clock.now() + 0.02))  # a new waiter restarts it
     await clock.advance(0.02)
     await later
     assert tick.ticks == 6
@@ -73,7 +75,7 @@ async def test_a_late_tick_wakes_everyone_due_once_and_skips_the_missed_ticks():
     start = clock.now()
     woke: list[float] = []
 
-    async def frames() -> None:   # one call's player: a frame due every period
+    async def frames() -> None:  # one call's player: a frame due every period
         due = start
         for _ in range(12):
             due += PERIOD
@@ -82,15 +84,15 @@ async def test_a_late_tick_wakes_everyone_due_once_and_skips_the_missed_ticks():
 
     task = asyncio.create_task(frames())
     await clock.advance(0.04)
-    clock._now += 0.1   # the loop was busy for 100 ms: the timer comes 5 periods late
+    clock._now += 0.1  # the loop was busy for 100 ms: the timer comes 5 periods late
     await clock.advance(0.0)
     for _ in range(20):
         await clock.advance(0.01)
     await task
     assert woke[:2] == [0.02, 0.04]
-    assert woke[2] == 0.14          # the late tick wakes the frame due at 60 ms once ...
-    assert tick.skipped == 4        # ... and the 4 ticks it missed are not fired
-    assert woke == sorted(woke)     # in order; the player's own catch-up bounds how fast it re-paces
+    assert woke[2] == 0.14  # the late tick wakes the frame due at 60 ms once ...
+    assert tick.skipped == 4  # ... and the 4 ticks it missed are not fired
+    assert woke == sorted(woke)  # in order; the player's own catch-up bounds how fast it re-paces
     assert tick.ticks <= 12
 
 
@@ -102,7 +104,7 @@ async def test_a_frame_is_held_for_its_own_tick_even_when_the_tick_before_fired_
     start = clock.now()
     first = asyncio.create_task(tick.until(start + 0.02))
     await clock.advance(0.0)
-    clock._now += 0.025   # tick 1 (due at 20 ms) fires 5 ms late
+    clock._now += 0.025  # tick 1 (due at 20 ms) fires 5 ms late
     await clock.advance(0.0)
     await first
     woke: list[float] = []
@@ -111,8 +113,8 @@ async def test_a_frame_is_held_for_its_own_tick_even_when_the_tick_before_fired_
         await tick.until(deadline)
         woke.append(round(clock.now() - start, 6))
 
-    done_already = asyncio.create_task(wait(start + 0.019))   # tick 1 has fired: at once
-    just_after = asyncio.create_task(wait(start + 0.022))     # passed by the clock, but its tick (2) has not
+    done_already = asyncio.create_task(wait(start + 0.019))  # tick 1 has fired: at once
+    just_after = asyncio.create_task(wait(start + 0.022))  # passed by the clock, but its tick (2) has not
     await clock.advance(0.0)
     assert woke == [0.025]
     await clock.advance(0.02)
@@ -126,13 +128,13 @@ async def test_the_grid_keeps_its_phase_when_the_timer_stops_and_starts_again():
     start = clock.now()
     await asyncio.gather(tick.until(start + 0.01), clock.advance(0.02))
     for _ in range(5):
-        await clock.advance(0.013)   # idle: the timer has stopped
+        await clock.advance(0.013)  # idle: the timer has stopped
     assert tick._ticker is not None and tick._ticker.done()
     later = asyncio.create_task(tick.until(start + 0.107))
     while not later.done():
         await clock.advance(0.001)
     assert round(clock.now() - start, 6) >= 0.12 and tick.skipped == 0
-    assert round(clock.now() - start, 6) < 0.125   # woken on the grid's 120 ms tick, not restart + 20 ms
+    assert round(clock.now() - start, 6) < 0.125  # woken on the grid's 120 ms tick, not restart + 20 ms
 
 
 async def play(players: int, frames: int, lead: float) -> list[list[float]]:
@@ -156,7 +158,7 @@ async def play(players: int, frames: int, lead: float) -> list[list[float]]:
         player.enqueue(utterance)
         tasks.append(asyncio.create_task(player.run()))
         outputs.append(output)
-        await clock.advance(0.007)   # the calls start out of phase with each other and with the tick
+        await clock.advance(0.007)  # the calls start out of phase with each other and with the tick
     for _ in range(int(frames * PERIOD / 0.01) + 100):
         await clock.advance(0.01)
     for task in tasks:
@@ -164,7 +166,7 @@ async def play(players: int, frames: int, lead: float) -> list[list[float]]:
     await asyncio.gather(*tasks, return_exceptions=True)
     for index, output in enumerate(outputs):
         sent = [payload for _, kind, payload in output.log if kind == "audio"]
-        assert len(sent) == frames and all(frame[0] == index + 1 for frame in sent)   # all its frames, its own
+        assert len(sent) == frames and all(frame[0] == index + 1 for frame in sent)  # all its frames, its own
         assert [kind for _, kind, _ in output.log][-1] == "mark"
     return [output.times("audio") for output in outputs]
 
@@ -172,11 +174,11 @@ async def play(players: int, frames: int, lead: float) -> list[list[float]]:
 async def test_players_on_one_tick_keep_every_frame_in_order_and_evenly_paced():
     for times in await play(players=5, frames=40, lead=0.24):
         times = np.array(times) - times[0]
-        assert (times[:12] == 0).all()                   # the lead leaves at once, as before
-        steady = np.diff(times[13:])   # (frame 12 waits for the grid: this call's constant phase to it)
-        assert np.allclose(steady, PERIOD)               # then one frame per period, evenly spaced
+        assert (times[:12] == 0).all()  # the lead leaves at once, as before
+        steady = np.diff(times[13:])  # (frame 12 waits for the grid: this call's constant phase to it)
+        assert np.allclose(steady, PERIOD)  # then one frame per period, evenly spaced
         late = times - np.maximum(0, np.arange(len(times)) * PERIOD - 0.24)
-        assert (late >= -1e-9).all() and (late <= PERIOD + 1e-9).all()   # never early, at most a period late
+        assert (late >= -1e-9).all() and (late <= PERIOD + 1e-9).all()  # never early, at most a period late
 
 
 async def test_the_servers_players_share_one_tick_per_clock():

@@ -53,14 +53,16 @@ async def test_the_turn_asks_for_its_transcript_as_the_endpoint_closes_it_before
     await call.agent_quiet()
     [turn] = stt.turns
     assert turn.log == ["push", "end", "finish"]
-    assert turn.queued_at_end == 0   # asked while feed() was closing the turn: not yet in the turn loop's inbox
-    assert call.agent_said()[-1]     # and the turn was answered
+    assert turn.queued_at_end == 0  # asked while feed() was closing the turn: not yet in the turn loop's inbox
+    assert call.agent_said()[-1]  # and the turn was answered
 
 
 def test_a_turn_without_an_early_end_is_left_to_finish():
     class Plain:
         def push(self, pcm: bytes) -> None: ...
-        async def finish(self) -> Transcript: return Transcript("", None)
+        async def finish(self) -> Transcript:
+            return Transcript("", None)
+
         def cancel(self) -> None: ...
 
     class PlainSTT:
