@@ -19,6 +19,7 @@ from contextlib import aclosing
 from typing import Any, cast
 
 from app.calls.contract import Speaker
+from app.latency.turns import TurnLatency
 from app.voice.clock import Clock
 from app.voice.output import CallOutput
 from app.voice.player import AudioPlayer
@@ -29,6 +30,7 @@ from app.voice.session_events import (
     PlayerRepaired,
     SessionEvents,
     TtsFirstAudio,
+    TtsRequested,
     UtteranceSettled,
 )
 from app.voice.session_facts import CallFacts
@@ -40,11 +42,13 @@ log = logging.getLogger("app.voice.session")
 
 
 class AgentSpeech:
-    """`caller_speaking`: whether the caller is mid-speech now (a pause for it must hold)."""
+    """`caller_speaking`: whether the caller is mid-speech now (a pause for it must hold). `turn_latency`: a
+    settled reply's measured latency (the call meter's), written with its transcript turn."""
 
     def __init__(self, *, facts: CallFacts, providers: Providers, voice: Voice, rate: int, output: CallOutput,
                  clock: Clock, conversation: Conversation, tasks: CallTasks, events: SessionEvents,
-                 caller_speaking: Callable[[], bool]) -> None:
+                 caller_speaking: Callable[[], bool],
+                 turn_latency: Callable[[str], TurnLatency | None] = lambda utterance: None) -> None:
         self._facts = facts
         self._providers = providers
         self._voice = voice
@@ -55,6 +59,7 @@ class AgentSpeech:
         self._tasks = tasks
         self._events = events
         self._caller_speaking = caller_speaking
+        self._turn_latency = turn_latency
         self.player: AudioPlayer | None = None
         self.reply_task: asyncio.Task[Any] | None = None
         self.invariant_violations = 0     # the brain went idle with the player paused and the caller quiet
@@ -124,12 +129,15 @@ class AgentSpeech:
             player.resume()  # nothing left for the pause to hold
         text = utterance.played_text()
         now = self._clock.now()
-        self._events.emit(UtteranceSettled(now, utterance.mark, utterance.kind, state, text))
+        self._events.emit(UtteranceSettled(now, utterance.mark, utterance.kind, state, text,
+                                           first_frame_at=utterance.started_at, frames_sent=utterance.position,
+                                           frames=len(utterance.frames)))
+        latency = self._turn_latency(utterance.mark)   # measured by an observer of the event just emitted
         if not text:
             return
         self._conversation.history.append({"role": "assistant", "content": text})
         at = (utterance.started_at if utterance.started_at is not None else now) - self._facts.started_at
-        await self._conversation.transcript(Speaker.AGENT, text, at)
+        await self._conversation.transcript(Speaker.AGENT, text, at, latency)
 
     # --- speaking ------------------------------------------------------------------------------
     def new_utterance(self, kind: str) -> Utterance:
@@ -138,6 +146,7 @@ class AgentSpeech:
         return utterance
 
     async def speak_into(self, utterance: Utterance, sentence: str) -> None:
+        self._events.emit(TtsRequested(self._clock.now(), utterance.mark, len(sentence)))
         try:
             stream = self._providers.tts.synthesize(sentence, self._voice, self._rate)
             async with aclosing(cast(AsyncGenerator[bytes, None], stream)) as chunks:  # providers are generators
