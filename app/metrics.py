@@ -50,6 +50,11 @@ class Metrics:
             "How late a 50 ms ticker on the event loop woke: the wait every call's audio frame and request shared.",
             buckets=LOOP_LAG_BUCKETS, registry=self.registry,
         )
+        self.paused_player_repairs = Counter(
+            "voiceai_paused_player_repairs_total",
+            "Calls' players found paused after a caller turn with the caller quiet, and resumed (should stay 0).",
+            registry=self.registry,
+        )
         self.live_events_dropped = Counter(
             "voiceai_live_events_dropped_total", "Call events a shared bus subscription dropped on overflow.",
             registry=self.registry,

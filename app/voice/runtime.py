@@ -15,6 +15,7 @@ from app.voice.context import CallContext
 from app.voice.flow_resolver import FlowResolver
 from app.voice.providers.base import Providers
 from app.voice.session_config import SessionConfig
+from app.voice.session_events import SessionObserver
 from app.voice.transports.exotel_auth import ExotelSocketAuth, OpenSocket
 
 ProvidersFactory = Callable[[CallContext], Providers]
@@ -46,6 +47,7 @@ class VoiceRuntime:
     exotel_auth: ExotelSocketAuth = field(default_factory=OpenSocket)   # who may open /ws/exotel
     analysers: AnalyserFactory = heuristic_analysis   # who writes up each call (analysis_choice.py)
     metrics: Metrics | None = None     # each measured reply's latency goes to its histograms
+    observers: tuple[SessionObserver, ...] = ()       # subscribed to every call's session events (metrics)
 
     def session_config(self, rate: int) -> SessionConfig:
         observe = self.metrics.observe_turn if self.metrics is not None else self.session.on_turn_latency

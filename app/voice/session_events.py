@@ -116,9 +116,18 @@ class BargeIn:
     cleared_at: float
 
 
+@dataclass(frozen=True)
+class PlayerRepaired:
+    """The paused-player invariant broke (issue 13): after `after` the caller was quiet, nothing was queued and
+    the player was still paused; it was resumed. Should never happen: counted in /metrics to show it does not."""
+
+    at: float
+    after: str
+
+
 SessionEvent = (CallerSpeechStarted | CallerTurnEnded | TranscriptFinal | ReplyStarted | LlmFirstToken
                 | LlmReplyFinished | SentenceReady | TtsRequested | TtsFirstAudio | UtteranceSettled | ToolCalled
-                | BargeIn)
+                | BargeIn | PlayerRepaired)
 
 
 class SessionObserver(Protocol):

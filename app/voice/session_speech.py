@@ -27,6 +27,7 @@ from app.voice.providers.base import Providers, Voice
 from app.voice.sentences import SentenceSplitter
 from app.voice.session_events import (
     BargeIn,
+    PlayerRepaired,
     SessionEvents,
     TtsFirstAudio,
     TtsRequested,
@@ -186,6 +187,7 @@ class AgentSpeech:
         log.error("call %s: the player stayed paused after %s with the caller quiet: resuming it",
                   self._facts.call_id, what)
         self.player.resume()
+        self._events.emit(PlayerRepaired(self._clock.now(), what))
 
     async def say(self, text: str, kind: str) -> bool:
         """Fixed text (greeting, re-prompt, goodbye), sentence by sentence; True when it was heard in full."""

@@ -127,7 +127,7 @@ class FakeClock:
             if not future.done():
                 future.set_result(None)
             await settle()
-        self._now = target
+        self._now = max(self._now, target)   # a sleeper woken at target + float noise: time never runs backwards
         await settle()
 
 

@@ -65,6 +65,16 @@ class SpeechTurn(Protocol):
 
 
 @runtime_checkable
+class EndsEarly(Protocol):
+    """A streamed turn that can send its final-transcript request without waiting for `finish()`: the turn
+    listener calls `end()` in the audio path the moment the endpoint detector closes the turn, so the request
+    does not wait for the turn loop to pick the turn up (pocketsphinx workers)."""
+
+    def end(self) -> None:
+        """No more audio: the final transcript is asked for now; `finish()` then only waits for it."""
+
+
+@runtime_checkable
 class PartialHypotheses(Protocol):
     """A streamed turn that also says what it has heard so far (pocketsphinx: updated every ~300 ms)."""
 
