@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.errors import Invalid
 from app.services import validation as check
+from app.turn_taking.config import parse_turn_taking
 from app.voices.catalog import VoiceProvider
 
 KINDS = ("inbound", "outbound")
@@ -82,6 +83,7 @@ def plain_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
         fields["time_window"] = time_window(data["time_window"])
     if "config" in data:
         fields["config"] = {} if data["config"] is None else check.json_object("config", data["config"])
+        parse_turn_taking(fields["config"].get("turn_taking"))
     if "language_code" in data:
         check.language_tag("language_code", data["language_code"])
     return fields

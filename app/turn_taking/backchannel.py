@@ -1,0 +1,88 @@
+"""Backchannels: the "haan", "hmm", "okay", "accha" a listener says while the agent talks.
+
+They show attention and must not interrupt the agent (the complaint users of voice frameworks file most).
+A flow can add words per language (`config.turn_taking.backchannel_words`).
+"""
+
+from __future__ import annotations
+
+import re
+
+BACKCHANNEL_WORDS = frozenset(
+    {
+        "haan",
+        "han",
+        "haa",
+        "ha",
+        "hmm",
+        "hm",
+        "hmmm",
+        "mm",
+        "mmm",
+        "mhm",
+        "uh",
+        "huh",
+        "um",
+        "umm",
+        "ah",
+        "oh",
+        "okay",
+        "ok",
+        "okk",
+        "accha",
+        "acha",
+        "achha",
+        "achcha",
+        "ji",
+        "right",
+        "yeah",
+        "yes",
+        "yep",
+        "sure",
+        "theek",
+        "thik",
+        "hai",
+        "alright",
+        "cool",
+        "got",
+        "it",
+        "i",
+        "see",
+        "ahan",
+        "aha",
+        "uhuh",
+        "uhhuh",
+        "हाँ",
+        "हां",
+        "हम्म",
+        "अच्छा",
+        "ठीक",
+        "है",
+        "जी",
+        "ओके",
+    }
+)
+MAX_WORDS = 3
+_WORD = re.compile(r"[\w\u0900-\u097F]+")
+
+
+class BackchannelClassifier:
+    def __init__(self, extra: frozenset[str] = frozenset()) -> None:
+        self.words = BACKCHANNEL_WORDS | extra
+
+    def is_backchannel(self, text: str) -> bool:
+        """A whole turn that only showed attention."""
+        words = _WORD.findall(text.lower())
+        return 0 < len(words) <= MAX_WORDS and all(word in self.words for word in words)
+
+    def has_real_words(self, partial: str) -> bool:
+        """Words heard so far that no backchannel contains (an interruption, whatever comes next)."""
+        words = _WORD.findall(partial.lower())
+        return len(words) > MAX_WORDS or any(word not in self.words for word in words)
+
+
+DEFAULT = BackchannelClassifier()
+
+
+def is_backchannel(text: str) -> bool:
+    return DEFAULT.is_backchannel(text)
