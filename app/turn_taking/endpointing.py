@@ -41,9 +41,7 @@ def read_turn(text: str) -> Reading:
         return Reading.COMPLETE
     if last in UNFINISHED and last not in FINISHED:
         return Reading.UNFINISHED
-    if len(words) <= 3 and all(
-        word in SHORT_ANSWERS or word.isdigit() for word in words
-    ):
+    if len(words) <= 3 and all(word in SHORT_ANSWERS or word.isdigit() for word in words):
         return Reading.COMPLETE
     if last in FINISHED or last.isdigit():
         return Reading.COMPLETE

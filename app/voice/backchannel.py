@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from app.turn_taking.backchannel import BACKCHANNEL_WORDS, MAX_WORDS, BackchannelClassifier, is_backchannel
+from app.turn_taking.backchannel import (
+    BACKCHANNEL_WORDS,
+    MAX_WORDS,
+    BackchannelClassifier,
+    is_backchannel,
+)
 
 __all__ = ["BACKCHANNEL_WORDS", "MAX_WORDS", "BackchannelClassifier", "is_backchannel"]

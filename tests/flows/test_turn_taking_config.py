@@ -39,12 +39,8 @@ BAD = [
 
 
 @pytest.mark.parametrize("turn_taking, detail", BAD, ids=[d for _, d in BAD])
-async def test_a_bad_turn_taking_config_is_400_and_stores_nothing(
-    door, client, turn_taking, detail
-):
-    answer = await door.call(
-        "POST", "/flows", json={**SPRING, "config": {"turn_taking": turn_taking}}
-    )
+async def test_a_bad_turn_taking_config_is_400_and_stores_nothing(door, client, turn_taking, detail):
+    answer = await door.call("POST", "/flows", json={**SPRING, "config": {"turn_taking": turn_taking}})
     assert answer.status == 400, answer.body
     assert answer.body["detail"].startswith(detail)
     assert not await Flow.filter(organisation_id=client.organisation_id).exists()
@@ -70,8 +66,6 @@ async def test_a_good_turn_taking_config_is_stored(door):
         "backchannel_words": {"hi-IN": ["bilkul"]},
         "noise_suppression": False,
     }
-    created = await door.call(
-        "POST", "/flows", json={**SPRING, "config": {"turn_taking": turn_taking}}
-    )
+    created = await door.call("POST", "/flows", json={**SPRING, "config": {"turn_taking": turn_taking}})
     assert created.status in (200, 201), created.body
     assert created.body["config"]["turn_taking"] == turn_taking

@@ -14,9 +14,7 @@ def judge(**config) -> BargeInJudge:
 
 def run(j: BargeInJudge, pattern: str, partial: str = "") -> list[BargeIn]:
     """`pattern`: one character per 20 ms frame, 'v' voiced, '.' quiet."""
-    return [
-        change for ch in pattern if (change := j.frame(ch == "v", partial)) is not None
-    ]
+    return [change for ch in pattern if (change := j.frame(ch == "v", partial)) is not None]
 
 
 def test_real_words_confirm_after_a_little_speech():
@@ -58,6 +56,4 @@ def test_a_flows_own_backchannel_word_does_not_interrupt():
 
 
 def test_no_onset_no_decision():
-    assert (
-        run(judge(), "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", partial="stop") == []
-    )
+    assert run(judge(), "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", partial="stop") == []

@@ -24,10 +24,7 @@ def test_absent_means_the_defaults():
 
 def test_legacy_is_todays_fixed_600_ms_with_webrtcvad_and_other_keys_override_it():
     assert parse_turn_taking({"legacy": True}) == LEGACY
-    assert (
-        LEGACY.vad == VadKind.WEBRTC
-        and LEGACY.min_endpoint_ms == LEGACY.max_endpoint_ms == 600
-    )
+    assert LEGACY.vad == VadKind.WEBRTC and LEGACY.min_endpoint_ms == LEGACY.max_endpoint_ms == 600
     assert parse_turn_taking({"legacy": True, "vad": "silero"}).vad == VadKind.SILERO
 
 
@@ -40,16 +37,11 @@ def test_sensitivity_sets_how_much_speech_confirms_an_interruption():
     low = parse_turn_taking({"interruption_sensitivity": "low"})
     high = parse_turn_taking({"interruption_sensitivity": "high"})
     assert low.interruption_sensitivity == Sensitivity.LOW
-    assert (
-        high.confirm_voiced_ms < low.confirm_voiced_ms
-        and high.confirm_words_ms < low.confirm_words_ms
-    )
+    assert high.confirm_voiced_ms < low.confirm_voiced_ms and high.confirm_words_ms < low.confirm_words_ms
 
 
 def test_backchannel_words_are_kept_per_language_in_lower_case():
-    config = parse_turn_taking(
-        {"backchannel_words": {"hi-IN": [" Bilkul ", "sahi"], "en": ["Gotcha"]}}
-    )
+    config = parse_turn_taking({"backchannel_words": {"hi-IN": [" Bilkul ", "sahi"], "en": ["Gotcha"]}})
     assert config.extra_backchannels() == {"bilkul", "sahi", "gotcha"}
 
 

@@ -24,9 +24,7 @@ def speech_in(
     clean = np.frombuffer(spoken(text, RATE), dtype="<i2").astype(np.float64)
     if snr_db is None:
         return clean.astype("<i2").tobytes()
-    noise = np.random.default_rng(3).normal(0, 1, len(clean)) * np.sqrt(
-        np.mean(clean**2) / 10 ** (snr_db / 10)
-    )
+    noise = np.random.default_rng(3).normal(0, 1, len(clean)) * np.sqrt(np.mean(clean**2) / 10 ** (snr_db / 10))
     return np.clip(clean + noise, -32768, 32767).astype("<i2").tobytes()
 
 
@@ -54,18 +52,10 @@ def test_silero_at_24_khz_goes_through_16_khz():
 
 
 def test_speex_suppresses_steady_noise_once_it_has_learnt_it():
-    noisy = frames(
-        np.random.default_rng(5).normal(0, 800, RATE * 3).astype("<i2").tobytes(), RATE
-    )
+    noisy = frames(np.random.default_rng(5).normal(0, 800, RATE * 3).astype("<i2").tobytes(), RATE)
     cleaner = SpeexDenoiser()
     out = [cleaner.clean(frame) for frame in noisy]
-    level = float(
-        np.sqrt(
-            np.mean(
-                np.frombuffer(b"".join(out[-50:]), dtype="<i2").astype(np.float64) ** 2
-            )
-        )
-    )
+    level = float(np.sqrt(np.mean(np.frombuffer(b"".join(out[-50:]), dtype="<i2").astype(np.float64) ** 2)))
     assert level < 800 / 4  # at least 12 dB quieter after a couple of seconds
     assert all(len(a) == len(b) for a, b in zip(out, noisy))
 
