@@ -4,6 +4,7 @@ time through the Exotel socket of a real `voiceai serve`, side by side for two f
 `new` (the defaults), calls of both interleaved so they share the machine's load.
 
     .venv/bin/python scripts/bench_turn_taking.py [--repeat 1] [--concurrency 4] [--only question,barge_in]
+    .venv/bin/python scripts/bench_turn_taking.py --cpu     # CPU per call-second of the per-frame work
 
 Prints a markdown table per category (reply delay p50/p95, premature takeovers, false clears, missed or slow
 barge-ins, words lost on resume) and a JSON line with every call's score.
@@ -154,8 +155,15 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="how many times each scenario runs per config")
     parser.add_argument("--concurrency", type=int, default=4, help="calls at once (both configs interleaved)")
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument("--cpu", action="store_true", help="only the in-process CPU micro-benchmark per frame")
     parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="categories, comma separated")
     args = parser.parse_args()
+    if args.cpu:
+        from scripts.turnbench.cpu import measure
+
+        for name, figures in measure().items():
+            print(f"| {name} | {figures['cpu_ms_per_call_second']} ms | {figures['calls_per_core']} |")
+        return
     try:
         report = asyncio.run(run(args))
     except (RuntimeError, OSError) as error:
