@@ -2,7 +2,8 @@
 cleared), and only a confirmed interruption clears the carrier's buffer.
 
 Confirmed: enough voiced speech (`confirm_voiced_ms`), or words heard that no backchannel contains once
-`confirm_words_ms` of it was voiced. Otherwise the agent resumes where it stopped as soon as the caller has
+`confirm_words_ms` of it was voiced; with an STT that gives no partial words, `confirm_blind_ms` of voiced
+speech (a backchannel that long is then cleared too). Otherwise the agent resumes where it stopped as soon as the caller has
 been quiet for `RESUME_MS`, with no words lost.
 """
 
@@ -48,7 +49,7 @@ class BargeInJudge:
         self.state = BargeIn.NONE
         self.voiced_ms = self.quiet_ms = 0
 
-    def frame(self, voiced: bool, partial: str) -> BargeIn | None:
+    def frame(self, voiced: bool, partial: str, hears_words: bool = True) -> BargeIn | None:
         """The change this frame causes (PAUSED again, RESUMED or CONFIRMED), or None."""
         if self.state in (BargeIn.NONE, BargeIn.CONFIRMED):
             return None
@@ -57,7 +58,7 @@ class BargeInJudge:
             self.quiet_ms = 0
         else:
             self.quiet_ms += self._frame_ms
-        if self.confirmed(partial):
+        if self.confirmed(partial, hears_words):
             self.state = BargeIn.CONFIRMED
             return self.state
         if self.state == BargeIn.PAUSED and self.quiet_ms >= self.RESUME_MS:
@@ -68,7 +69,8 @@ class BargeInJudge:
             return self.state
         return None
 
-    def confirmed(self, partial: str) -> bool:
-        if self.voiced_ms >= self._config.confirm_voiced_ms:
+    def confirmed(self, partial: str, hears_words: bool = True) -> bool:
+        """`hears_words` False: the STT gives no partial words, so voiced time alone decides (sooner)."""
+        if self.voiced_ms >= (self._config.confirm_voiced_ms if hears_words else self._config.confirm_blind_ms):
             return True
         return self.voiced_ms >= self._config.confirm_words_ms and self._backchannels.has_real_words(partial)

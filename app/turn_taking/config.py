@@ -44,6 +44,9 @@ CONFIRM_WORDS_MS = {
     Sensitivity.HIGH: 120,
 }
 
+# voiced speech (ms) that confirms an interruption when the STT gives no partial words to judge by
+CONFIRM_BLIND_MS = {Sensitivity.LOW: 400, Sensitivity.MEDIUM: 240, Sensitivity.HIGH: 160}
+
 
 @dataclass(frozen=True)
 class TurnTakingConfig:
@@ -65,6 +68,10 @@ class TurnTakingConfig:
     @property
     def confirm_words_ms(self) -> int:
         return CONFIRM_WORDS_MS[self.interruption_sensitivity]
+
+    @property
+    def confirm_blind_ms(self) -> int:
+        return CONFIRM_BLIND_MS[self.interruption_sensitivity]
 
     def extra_backchannels(self) -> frozenset[str]:
         return frozenset(word for words in self.backchannel_words.values() for word in words)

@@ -62,6 +62,7 @@ class CallerTurns:
         self.judge = BargeInJudge(config, self.backchannels)
         self.listener = listener
         self.drafted: str | None = None  # the partial a DRAFT cue named, until the turn ends or goes on
+        self.endpoint_used_ms = endpoint.endpoint_ms  # the closing silence of the last turn that ended
 
     def clean(self, frame: bytes) -> bytes:
         return self.denoiser.clean(frame)
@@ -90,6 +91,9 @@ class CallerTurns:
                         cues.append(CallerCue.INTERRUPT)
             elif event == TurnEvent.TURN_ENDED:
                 self.judge.reset()
+                self.drafted = None
+                if endpoint_ms is not None:
+                    self.endpoint_used_ms = endpoint_ms
                 cues.append(CallerCue.TURN_ENDED)
             else:
                 self.judge.reset()
@@ -104,7 +108,7 @@ class CallerTurns:
         self, voiced: bool, partial: str, agent_active: bool, endpoint_ms: int | None
     ) -> list[CallerCue]:
         cues: list[CallerCue] = []
-        change = self.judge.frame(voiced, partial)
+        change = self.judge.frame(voiced, partial, self.listener.hears_words)
         if change is not None:
             cues.append(_BARGE_IN_CUES[change])
         if voiced and self.drafted is not None:

@@ -57,3 +57,11 @@ def test_a_flows_own_backchannel_word_does_not_interrupt():
 
 def test_no_onset_no_decision():
     assert run(judge(), "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", partial="stop") == []
+
+
+def test_without_partial_words_voiced_time_alone_confirms_sooner():
+    j = judge()
+    j.onset(60)
+    frames = [j.frame(True, "", hears_words=False) for _ in range(12)]
+    assert BargeIn.CONFIRMED in frames
+    assert (frames.index(BargeIn.CONFIRMED) + 1) * 20 + 60 <= TurnTakingConfig().confirm_blind_ms
