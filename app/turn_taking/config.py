@@ -45,7 +45,7 @@ CONFIRM_WORDS_MS = {
 }
 
 # voiced speech (ms) that confirms an interruption when the STT gives no partial words to judge by
-CONFIRM_BLIND_MS = {Sensitivity.LOW: 400, Sensitivity.MEDIUM: 240, Sensitivity.HIGH: 160}
+CONFIRM_BLIND_MS = {Sensitivity.LOW: 360, Sensitivity.MEDIUM: 200, Sensitivity.HIGH: 140}
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class TurnTakingConfig:
     interruption_sensitivity: Sensitivity = Sensitivity.MEDIUM
     soft_barge_in: bool = True  # speech over the agent pauses it first; `clear` only once confirmed
     preemptive_reply: bool = True  # draft the reply on a stable partial before the turn is confirmed
-    merge_grace_ms: int = 1500  # caller resumes this soon after the agent began: one merged turn
+    merge_grace_ms: int = 500  # caller goes on this soon after the agent's reply began to sound: one merged turn
     backchannel_words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> extra words
 
     @property
