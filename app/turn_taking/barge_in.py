@@ -70,7 +70,13 @@ class BargeInJudge:
         return None
 
     def confirmed(self, partial: str, hears_words: bool = True) -> bool:
-        """`hears_words` False: the STT gives no partial words, so voiced time alone decides (sooner)."""
-        if self.voiced_ms >= (self._config.confirm_voiced_ms if hears_words else self._config.confirm_blind_ms):
+        """`hears_words` False: the STT gives no partial words, so voiced time alone decides (sooner). Words
+        that are all backchannel ("haan ji", "okay okay") need twice the voiced time to count."""
+        config = self._config
+        if not hears_words:
+            return self.voiced_ms >= config.confirm_blind_ms
+        if partial.strip() and not self._backchannels.has_real_words(partial):
+            return self.voiced_ms >= 2 * config.confirm_voiced_ms
+        if self.voiced_ms >= config.confirm_voiced_ms:
             return True
-        return self.voiced_ms >= self._config.confirm_words_ms and self._backchannels.has_real_words(partial)
+        return self.voiced_ms >= config.confirm_words_ms and self._backchannels.has_real_words(partial)

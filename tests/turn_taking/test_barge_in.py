@@ -65,3 +65,10 @@ def test_without_partial_words_voiced_time_alone_confirms_sooner():
     frames = [j.frame(True, "", hears_words=False) for _ in range(12)]
     assert BargeIn.CONFIRMED in frames
     assert (frames.index(BargeIn.CONFIRMED) + 1) * 20 + 60 <= TurnTakingConfig().confirm_blind_ms
+
+
+def test_words_that_are_all_backchannel_need_twice_the_voiced_time():
+    j = judge()
+    j.onset(60)
+    assert run(j, "v" * 35, partial="haan ji") == []   # 760 ms: would confirm with no words at all
+    assert run(j, "v" * 30, partial="haan ji") == [BargeIn.CONFIRMED]
