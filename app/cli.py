@@ -107,7 +107,7 @@ def _makemigrations(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _org_create(settings: Settings, args: argparse.Namespace) -> None:
-    from app.services.organisations import create_organisation
+    from app.organisations.service import create_organisation
 
     created = asyncio.run(_with_database(settings, lambda: create_organisation(args.name)))
     print(json.dumps({"organisation_uuid": created.organisation.id, "api_key": created.api_key}))
@@ -128,7 +128,7 @@ def _apikey_revoke(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _member_add(settings: Settings, args: argparse.Namespace) -> None:
-    from app.services.organisations import add_member
+    from app.organisations.service import add_member
 
     user = asyncio.run(_with_database(settings, lambda: add_member(args.org, args.firebase_uid, args.email)))
     print(json.dumps({"user_uuid": user.id, "organisation_uuid": args.org, "firebase_uid": user.firebase_uid}))

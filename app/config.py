@@ -10,7 +10,7 @@ import os
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 from app.auth.firebase import GOOGLE_CERTS_URL
 
@@ -142,8 +142,8 @@ class Settings:
             nextneural_url=(get("VOICEAI_NEXTNEURAL_URL") or "").rstrip("/") or None,
             tts_first_byte_seconds=_positive(get("VOICEAI_TTS_FIRST_BYTE_SECONDS", "2"),
                                              "VOICEAI_TTS_FIRST_BYTE_SECONDS"),
-            blob_dir=Path(get("VOICEAI_BLOB_DIR")) if get("VOICEAI_BLOB_DIR") else None,
-            recording_spool_dir=(Path(get("VOICEAI_RECORDING_SPOOL_DIR")) if get("VOICEAI_RECORDING_SPOOL_DIR")
+            blob_dir=Path(blob_dir) if (blob_dir := get("VOICEAI_BLOB_DIR")) else None,
+            recording_spool_dir=(Path(spool_dir) if (spool_dir := get("VOICEAI_RECORDING_SPOOL_DIR"))
                                  else None),
             recording_spool_stale_minutes=float(get("VOICEAI_RECORDING_SPOOL_STALE_MINUTES", "30")),
             allow_http_webhooks=parse_flag(get("VOICEAI_ALLOW_HTTP_WEBHOOKS", "off"), "VOICEAI_ALLOW_HTTP_WEBHOOKS"),
@@ -183,7 +183,7 @@ class Settings:
     def recording_spool_root(self) -> Path:
         return self.recording_spool_dir or self.data_dir / "spool" / "recordings"
 
-    def with_overrides(self, **changes: object) -> "Settings":
+    def with_overrides(self, **changes: Any) -> "Settings":
         return replace(self, **changes)
 
     def resolved_secret_key(self) -> str:

@@ -26,10 +26,12 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Coroutine, TextIO
 
 import aiohttp
 from aiohttp import web
+
+from app.calls.lifecycle import CallOutcome
 
 API = "/api/voice"
 PRODUCTS = ["standing desk", "oak bookshelf", "ergonomic chair", "walnut dining table", "floor lamp"]
@@ -71,7 +73,8 @@ SKIPPED = ("Carrying on without the receiver: following the calls through GET /c
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def extract(transcript: list[dict[str, Any]]) -> dict[str, Any]:
@@ -91,7 +94,7 @@ class Receiver:
     """The local webhook receiver: verifies every delivery's signature and queues the events."""
 
     secret: str = ""
-    events: asyncio.Queue = field(default_factory=asyncio.Queue)
+    events: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     rejected: int = 0
     url: str = ""
     _runner: web.AppRunner | None = None
@@ -115,7 +118,7 @@ class Receiver:
 
         key = self.secret.encode() if self.secret else b""   # the whole secret string, as the spec says
         expected = hmac.new(key, body, hashlib.sha256).hexdigest()
-        return bool(signature) and hmac.compare_digest(expected, signature)
+        return signature is not None and hmac.compare_digest(expected, signature)
 
     async def _hook(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -153,7 +156,7 @@ class Api:
 
 def _customers(count: int, rng: random.Random) -> list[dict[str, Any]]:
     phones: set[str] = set()
-    records = []
+    records: list[dict[str, Any]] = []
     while len(records) < count:
         phone = f"+9198{rng.randrange(10**8):08d}"
         if phone in phones:
@@ -168,14 +171,14 @@ def _customers(count: int, rng: random.Random) -> list[dict[str, Any]]:
 
 class Demo:
     def __init__(self, api: Api, receiver: Receiver | None, *, customers: int, seed: int, timeout: float,
-                 out=sys.stdout, show_transcripts: int = 3, receiver_listens: str = "") -> None:
+                 out: TextIO = sys.stdout, show_transcripts: int = 3, receiver_listens: str = "") -> None:
         self.api, self.receiver = api, receiver
         self.receiver_listens = receiver_listens
         self.count, self.seed, self.timeout, self.out = customers, seed, timeout, out
         self.show_transcripts = show_transcripts
         self.watched = 0
         self.done: set[str] = set()
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
         self.metadata_written = 0
         self.hook_id: str | None = None
 
@@ -226,7 +229,7 @@ class Demo:
             "talking_points": ["Spring offers on furniture you looked at"],
             "faq": [{"question": "Is it available?", "answer": "Yes, it ships within five days."}],
             "closing_line": "Thanks for your time, goodbye!"})
-        flow = await self.api.call("POST", "/flows", json={
+        flow: dict[str, Any] = await self.api.call("POST", "/flows", json={
             "kind": "outbound", "name": "Spring Reactivation (demo)", "provider": "sarvam",
             "voice_agent_id": agent["uuid"], "script_id": script["uuid"], "branches": ["Demo:Spring"],
             "config": {"persona_prompt": "You are Aria, a friendly advisor at Luminary Home."}, "status": "active"})
@@ -304,7 +307,7 @@ class Demo:
             elif kind in ("call.ended", "call.no_answer", "call.voicemail"):
                 if data["call_uuid"] not in self.done:
                     self.done.add(data["call_uuid"])
-                    if kind == "call.ended" and data.get("outcome") == "connected":
+                    if kind == "call.ended" and data.get("outcome") == CallOutcome.CONNECTED:
                         self._spawn(self._extract(data))
                     elif kind != "call.ended":
                         self.say(f"  {data.get('customer_phone')}: {kind.split('.')[1].replace('_', ' ')}")
@@ -328,7 +331,7 @@ class Demo:
                     if call.get("ended_at") and call["uuid"] not in self.done:
                         self.done.add(call["uuid"])
                         customers.add(call.get("customer_uuid") or call["uuid"])
-                        if call.get("outcome") == "connected":
+                        if call.get("outcome") == CallOutcome.CONNECTED:
                             self._spawn(self._extract({"call_uuid": call["uuid"]}))
                         self.say(f"  {call.get('to_number') or call.get('customer_uuid')}: {call.get('outcome')}")
                 offset += len(page["calls"])
@@ -350,7 +353,7 @@ class Demo:
                     "query": "mutation($uuid: ID!) { deleteWebhook(uuid: $uuid) { uuid } }",
                     "variables": {"uuid": self.hook_id}})
 
-    def _spawn(self, coroutine) -> None:
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -383,7 +386,7 @@ async def run_embedded(customers: int, seed: int, timeout: float, data_dir: Path
     from app.config import Settings
     from app.db.setup import close_database, open_database
     from app.main import create_app
-    from app.services.organisations import create_organisation
+    from app.organisations.service import create_organisation
 
     directory = data_dir or Path(tempfile.mkdtemp(prefix="voiceai-demo-"))
     directory.mkdir(parents=True, exist_ok=True)
@@ -428,7 +431,8 @@ async def run_remote(url: str, api_key: str, customers: int, seed: int, timeout:
     try:
         receiver = await Receiver().start(webhook_host, webhook_port)
     except OSError as error:
-        raise DemoError(f"the webhook receiver cannot listen on {webhook_host}:{webhook_port}: {error.strerror}")
+        raise DemoError(f"the webhook receiver cannot listen on {webhook_host}:{webhook_port}: {error.strerror}") \
+            from None
     listening = receiver.url
     if webhook_url:
         receiver.url = webhook_url

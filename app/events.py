@@ -1,6 +1,7 @@
 """The event bus: publish a JSON-able event on a channel, subscribe to a channel's stream.
 
-In-process by default, Redis pub/sub (`RedisEventBus`) when a Redis URL is configured. A subscription is registered when `subscribe` is entered, so nothing
+In-process by default, Redis pub/sub (`RedisEventBus`) when a Redis URL is configured. A subscription is registered
+when `subscribe` is entered, so nothing
 published after that point is missed. Slow subscribers are bounded: when a subscriber's queue
 is full, the oldest event is dropped for that subscriber alone. A drop is never silent: it is counted,
 logged once per overflow, and `take_dropped()` tells the reader how many it missed since it last asked,
@@ -15,7 +16,10 @@ import json
 import logging
 from collections import defaultdict
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
+
+if TYPE_CHECKING:
+    from redis.asyncio import Redis
 
 Event = dict[str, Any]
 logger = logging.getLogger(__name__)
@@ -116,7 +120,7 @@ class RedisEventBus(EventBus):
         self._started = asyncio.Lock()
 
     @property
-    def redis(self):
+    def redis(self) -> Redis:
         return self._redis
 
     def key(self, channel: str) -> str:

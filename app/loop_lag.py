@@ -46,7 +46,7 @@ class LoopLagMonitor:
         self._observe = observe
         self._beat = 0.0                          # when the ticker last went to sleep (monotonic)
         self._culprit: Culprit | None = None      # sampled by the watchdog during the current stall
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -24,20 +24,16 @@ from app.loop_lag import LoopLagMonitor
 from app.platform import Platform
 from app.voice.routes import voice_routes
 from app.web.body_limit import BodySizeLimit
-from app.web.client_address import ClientAddress
+from app.web.client_ip import ClientAddress
 from app.web.console_routes import console_routes
 from app.web.global_rate_limit import GlobalRateLimit
 from app.web.request_metrics import RequestMetrics
-from compat_rest.customer_import import import_handler
-from compat_rest.exotel_callbacks import exotel_handlers
+from compat_rest.handlers import handler_endpoints
 from compat_rest.live_socket import live_socket
-from compat_rest.recording import recording_handler
 from compat_rest.router_errors import EXCEPTION_HANDLERS
 from compat_rest.openapi import openapi_document
 from compat_rest.routes import BASE_PATH, ROUTES
-from compat_rest.sample_preview import sample_preview_handler
 from compat_rest.shim import build_routes
-from compat_rest.speaker_uploads import speaker_handlers
 from schema import build_schema
 from schema.view import PlatformGraphQL
 
@@ -106,13 +102,9 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         Route("/graphql", graphql, methods=["GET", "POST"], name="graphql"),
         WebSocketRoute("/graphql", graphql, name="graphql-ws"),
         WebSocketRoute("/ws/live/{call_uuid}", live_socket(platform), name="live-call"),
-        *voice_routes(platform, lambda: platform.reporter),
+        *voice_routes(platform.voice, lambda: platform.reporter),
         Route("/openapi.json", openapi, methods=["GET"], name="openapi"),
-        *build_routes(schema, platform, handlers={"POST /customers/import": import_handler(schema, platform),
-                                                  **speaker_handlers(schema, platform),
-                                                  "GET /calls/{call_uuid}/recording": recording_handler(platform),
-                                                  "GET /samples/{sample_uuid}/preview": sample_preview_handler(platform),
-                                                  **exotel_handlers(platform)}),
+        *build_routes(schema, platform, handlers=handler_endpoints(schema, platform)),
     ]
     overrides = [
         (compile_path(BASE_PATH + route.path)[0], route.max_body_bytes)

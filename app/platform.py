@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from app.auth.authenticator import Authenticator
 from app.blobs import BlobStore, LocalBlobStore
@@ -13,28 +14,34 @@ from app.calls.reporter import PlatformCallReporter
 from app.calls.service import CallService
 from app.events import EventBus, build_bus
 from app.dialer.campaigns import CampaignService
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.dialer.scheduler import DialerScheduler
 from app.instances.wiring import build_instance_lease
 from app.instances.instance import InstanceLeaseKeeper
 from app.integrations.service import IntegrationService
+from app.integrations.accounts import IntegrationAccounts
+from app.telephony.handoff import HandoffService
+from app.telephony.reconcile import CallReconciler
 from app.telephony.simulator import SimulatedCarrier, simulator_account_sid
+from app.telephony.status import ExotelStatusService
 from app.metrics import Metrics
 from app.ratelimit import RateLimiter
-from app.services.agents import AgentService
-from app.services.customer_import import CustomerImporter
-from app.services.customers import CustomerService
-from app.services.flows import FlowService
-from app.services.samples import SampleService
-from app.services.scripts import ScriptService
+from app.agents.service import AgentService
+from app.customers.importer import CustomerImporter
+from app.customers.service import CustomerService
+from app.flows.service import FlowService
+from app.samples.service import SampleService
+from app.scripts.service import ScriptService
 from app.webhooks.addresses import AddressPolicy
 from app.webhooks.outbox import WebhookOutbox
 from app.webhooks.sender import HttpWebhookSender
 from app.webhooks.service import WebhookService
 from app.webhooks.signing import SecretBox
 from app.webhooks.worker import WebhookWorker
-from app.services.speakers import SpeakerService
-from app.voices.nextneural import VoiceCloner, cloner_for
+from app.speakers.service import SpeakerService
+from app.voice_catalog.nextneural import VoiceCloner, cloner_for
+from app.voice.door import VoiceDoor
+from app.voice.flow_resolver import FlowResolver
 from app.voice.spool_recovery import SpoolRecovery
 from app.voice.providers import speech_pool
 from app.voice.providers.speech_pool import SpeechPool
@@ -69,6 +76,9 @@ class Platform:
     carriers: CarrierDirectory
     dialer: DialerScheduler
     simulator_account_sid: str
+    exotel_status: ExotelStatusService
+    handoff: HandoffService
+    voice: VoiceDoor                    # what the voice sockets take from the platform
     spool_recovery: SpoolRecovery
     lease: InstanceLeaseKeeper | None = None      # None unless settings.leases (docs/scaling.md)
     speech: SpeechPool | None = None    # pocketsphinx worker processes, when settings.stt_workers says so
@@ -104,6 +114,10 @@ class Platform:
                                                reporter=reporter))
         campaigns = CampaignService(outbox, settings, exotel_account=carriers.uses_exotel)
         integrations.campaigns = campaigns
+        exotel_status = ExotelStatusService(integrations, reporter, simulator_sid)
+        reconciler = CallReconciler(carriers, exotel_status, reporter, settings)
+        authenticator = Authenticator(firebase)
+        resolver = FlowResolver(IntegrationAccounts(integrations, settings.telephony), integrations)
         platform = cls(
             settings=settings,
             bus=bus,
@@ -113,7 +127,7 @@ class Platform:
                 default_limit=settings.default_rate_limit,
                 key_prefix=rate_limit_prefix,
             ),
-            authenticator=Authenticator(firebase),
+            authenticator=authenticator,
             metrics=metrics,
             agents=agents,
             samples=SampleService(settings.public_url),
@@ -136,8 +150,13 @@ class Platform:
             integrations=integrations,
             campaigns=campaigns,
             carriers=carriers,
-            dialer=DialerScheduler(campaigns, carriers, reporter, outbox, settings),
+            dialer=DialerScheduler(campaigns, carriers, reporter, outbox, settings, reconciler=reconciler),
             simulator_account_sid=simulator_sid,
+            exotel_status=exotel_status,
+            handoff=HandoffService(call_events),
+            voice=VoiceDoor(settings=settings, integrations=integrations, resolver=resolver, metrics=metrics,
+                            blob_store=blob_store, authenticator=authenticator,
+                            simulator_account_sid=simulator_sid),
             spool_recovery=SpoolRecovery(settings.recording_spool_root(), blob_store, live,
                                          stale_seconds=settings.recording_spool_stale_minutes * 60),
             speech=(SpeechPool(settings.stt_workers, warm_decoders=settings.stt_decoders, nice=settings.stt_worker_nice)
@@ -145,6 +164,18 @@ class Platform:
         )
         platform.lease = build_instance_lease(platform) if settings.leases else None
         return platform
+
+    def scoped_dialer(self, organisations: Iterable[str], *, settings: Settings | None = None,
+                      campaigns: CampaignService | None = None, carriers: CarrierDirectory | None = None,
+                      ) -> DialerScheduler:
+        """A dialer (with its reconciler) limited to some tenants, from this platform's parts: tests and
+        benchmarks that share one database run their own."""
+        organisations = list(organisations)
+        settings = settings or self.settings
+        carriers = carriers or self.carriers
+        reconciler = CallReconciler(carriers, self.exotel_status, self.reporter, settings, organisations=organisations)
+        return DialerScheduler(campaigns or self.campaigns, carriers, self.reporter, self.outbox, settings,
+                               organisations=organisations, reconciler=reconciler)
 
     def start_workers(self) -> None:
         """Background tasks owned by the platform, started by the app lifespan."""

@@ -19,6 +19,7 @@ from graphql import (
 from graphql.pyutils import Undefined
 
 from app.errors import Invalid
+from schema import strawberry_internals
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 _KIND = {
@@ -32,8 +33,7 @@ _KIND = {
 
 
 def python_name(field: Any, graphql_name: str) -> str:
-    definition = field.extensions.get("strawberry-definition") if field.extensions else None
-    return getattr(definition, "python_name", None) or graphql_name
+    return strawberry_internals.python_name(field) or graphql_name
 
 
 def _join(path: str, key: str | int) -> str:

@@ -13,10 +13,17 @@ from typing import Any, Iterable
 
 from app.calls import service as calls
 from app.integrations.fields import ACCOUNT_SID, HOST
-from app.services import agents, customer_bulk, customer_fields, customers, flow_fields, samples, scripts, speakers
-from app.voices import catalog
-from app.voices.catalog import LANGUAGE_NAMES
-from app.services.validation import HEX_COLOUR, LANGUAGE_TAG
+from app.agents import service as agents
+from app.customers import bulk as customer_bulk
+from app.customers import fields as customer_fields
+from app.customers import service as customers
+from app.flows import fields as flow_fields
+from app.samples import service as samples
+from app.scripts import service as scripts
+from app.speakers import service as speakers
+from app.voice_catalog import catalog
+from app.voice_catalog.catalog import LANGUAGE_NAMES
+from app.field_checks import HEX_COLOUR, LANGUAGE_TAG
 from app.integrations.service import APP_CATEGORIES
 from app.webhooks import service as webhooks
 from app.webhooks.outbox import EVENT_TYPES
@@ -146,7 +153,7 @@ def constrain(schema: dict[str, Any], fragment: Fragment | None) -> dict[str, An
     for key, value in fragment.items():
         if key == "nullable":
             if not value and isinstance(merged.get("type"), list):
-                merged["type"] = [kind for kind in merged["type"] if kind != "null"][0]
+                merged["type"] = next(kind for kind in merged["type"] if kind != "null")
         elif key == "items" and isinstance(merged.get("items"), dict):
             merged["items"] = constrain(merged["items"], value)
         elif key == "type" and merged.get("type") in (None, []):

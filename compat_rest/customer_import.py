@@ -4,7 +4,7 @@ calls the same app service."""
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Awaitable, Callable
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -21,7 +21,7 @@ ROUTE = next(route for route in ROUTES if route.method == "POST" and route.path 
 MAX_FILES = 1
 
 
-def import_handler(schema: strawberry.Schema, platform: Platform) -> Callable:
+def import_handler(schema: strawberry.Schema, platform: Platform) -> Callable[[Request], Awaitable[Response]]:
     twin = compile_route(schema, ROUTE)
     scope = ROUTE.field or ""
 

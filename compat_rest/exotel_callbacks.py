@@ -4,23 +4,20 @@ exempt from the per-IP budget (carriers call from a few IPs at campaign volume).
 
 from __future__ import annotations
 
-from typing import Callable
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from app.errors import DomainError, Invalid
 from app.platform import Platform
-from app.telephony.handoff import HandoffService
-from app.telephony.status import ExotelStatusService, StatusUpdate
-from compat_rest.shim import error_response
+from app.telephony.status import StatusUpdate
+from compat_rest.routes import Handler
+from compat_rest.shim import Endpoint, error_response
 
 MAX_FORM_BYTES = 64 * 1024
 
 
-def exotel_handlers(platform: Platform) -> dict[str, Callable]:
-    status_service = ExotelStatusService(platform.integrations, platform.reporter, platform.simulator_account_sid)
-    handoff = HandoffService(platform.call_events)
+def exotel_handlers(platform: Platform) -> dict[Handler, Endpoint]:
+    status_service, handoff = platform.exotel_status, platform.handoff
 
     async def status(request: Request) -> Response:
         try:
@@ -58,7 +55,5 @@ def exotel_handlers(platform: Platform) -> dict[str, Callable]:
             return error_response(error)
         return JSONResponse({"url": url})
 
-    return {"POST /webhooks/exotel/status": status,
-            "GET /webhooks/exotel/stream": stream,
-            "GET /webhooks/exotel/passthru": passthru,
-            "GET /webhooks/exotel/connect": connect}
+    return {Handler.EXOTEL_STATUS: status, Handler.EXOTEL_STREAM: stream, Handler.EXOTEL_PASSTHRU: passthru,
+            Handler.EXOTEL_CONNECT: connect}

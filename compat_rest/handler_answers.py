@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.telephony.status import PROGRESS, TERMINAL
+from compat_rest.routes import Handler
 
 ERROR = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
@@ -36,27 +37,27 @@ STATUS_FORM = {
     "required": ["CallSid", "AccountSid", "Status"],
 }
 
-HANDLER_ANSWERS: dict[str, HandlerAnswers] = {
-    "POST /webhooks/exotel/status": HandlerAnswers(
+HANDLER_ANSWERS: dict[Handler, HandlerAnswers] = {
+    Handler.EXOTEL_STATUS: HandlerAnswers(
         responses={"200": {"description": "Applied: what the callback changed", "content": _json({
             "type": "object", "properties": {"status": {"type": "string", "enum": ["updated", "ended", "unchanged"]}},
             "required": ["status"]})}},
         request_body={"required": True, "content": {"application/x-www-form-urlencoded": {"schema": STATUS_FORM}}},
     ),
-    "GET /webhooks/exotel/stream": HandlerAnswers(responses={"200": {
+    Handler.EXOTEL_STREAM: HandlerAnswers(responses={"200": {
         "description": "The voicebot socket URL for this call", "content": _json({
             "type": "object", "properties": {"url": {"type": "string"}}, "required": ["url"]})}}),
-    "GET /webhooks/exotel/connect": HandlerAnswers(responses={"200": {
+    Handler.EXOTEL_CONNECT: HandlerAnswers(responses={"200": {
         "description": "The transfer queue's number, in Exotel Connect's answer shape", "content": _json({
             "type": "object", "properties": {
                 "fetch_after_attempt": {"type": "boolean"}, "record": {"type": "boolean"},
                 "destination": {"type": "object", "properties": {"numbers": {"type": "array",
                                                                              "items": {"type": "string"}}}}},
             "required": ["destination"]})}}),
-    "GET /webhooks/exotel/passthru": HandlerAnswers(responses={
+    Handler.EXOTEL_PASSTHRU: HandlerAnswers(responses={
         "200": {"description": "hangup: no transfer was asked for", "content": TEXT},
         "302": {"description": "transfer: the voicebot handed the call over", "content": TEXT}}),
-    "GET /calls/{call_uuid}/recording": HandlerAnswers(responses={
+    Handler.CALL_RECORDING: HandlerAnswers(responses={
         "200": {"description": "The recording", "content": AUDIO},
         "206": {"description": "The requested byte range", "content": AUDIO},
         "416": {"description": "The range is not satisfiable"},

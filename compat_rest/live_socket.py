@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 from enum import Enum
+from typing import Awaitable, Callable
 
 from starlette.websockets import WebSocket
 
@@ -33,7 +34,7 @@ class LiveSocketState(Enum):
     CLOSED = "closed"
 
 
-def live_socket(platform: Platform):
+def live_socket(platform: Platform) -> Callable[[WebSocket], Awaitable[None]]:
     async def endpoint(websocket: WebSocket) -> None:
         state = LiveSocketState.CONNECTING
         await websocket.accept()
@@ -59,12 +60,12 @@ def live_socket(platform: Platform):
             with contextlib.suppress(BaseException):
                 await task
         if sender in done and not sender.cancelled():
-            error = sender.exception()
+            failure = sender.exception()
             with contextlib.suppress(Exception):
-                if error is None:
+                if failure is None:
                     await websocket.close(1000)
-                elif isinstance(error, FollowerTooSlow):
-                    await websocket.close(TRY_AGAIN_LATER, reason=error.detail[:120])
+                elif isinstance(failure, FollowerTooSlow):
+                    await websocket.close(TRY_AGAIN_LATER, reason=failure.detail[:120])
         state = LiveSocketState.CLOSED
 
     return endpoint

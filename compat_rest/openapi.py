@@ -45,7 +45,7 @@ def json_schema(type_: Any, *, nullable: bool = True, depth: int = 0) -> dict[st
     elif isinstance(type_, (GraphQLObjectType, GraphQLInputObjectType)) and depth < 5:
         properties, required = {}, []
         for name, field in type_.fields.items():
-            if isinstance(type_, GraphQLObjectType) and not rest_visible(field):
+            if isinstance(type_, GraphQLObjectType) and not rest_visible(type_.name, field, name):
                 continue
             key = python_name(field, name)
             properties[key] = json_schema(field.type, depth=depth + 1)
@@ -53,7 +53,7 @@ def json_schema(type_: Any, *, nullable: bool = True, depth: int = 0) -> dict[st
                 properties[key] = constrain(properties[key], INPUT_FIELDS.get(type_.name, {}).get(key))
             if field.description:
                 properties[key]["description"] = field.description
-            if isinstance(field.type, GraphQLNonNull) and not include_only(field) and (
+            if isinstance(field.type, GraphQLNonNull) and not include_only(type_.name, field, name) and (
                 isinstance(type_, GraphQLObjectType) or field.default_value is Undefined
             ):
                 required.append(key)
@@ -85,7 +85,7 @@ def _errors(route: RestRoute) -> dict[str, Any]:
 
 
 def _handler_answers(route: RestRoute, operation: dict[str, Any]) -> None:
-    answers = HANDLER_ANSWERS.get(f"{route.method} {route.path}")
+    answers = HANDLER_ANSWERS.get(route.handler) if route.handler else None
     if answers is not None:
         operation["responses"].update(answers.responses)
         if answers.request_body is not None:

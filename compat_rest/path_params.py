@@ -10,7 +10,7 @@ from typing import Any
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.routing import Route, compile_path
 
-from app.services.speakers import NAME, NAME_MAX
+from app.speakers.service import NAME, NAME_MAX
 from schema.public_ids import ID_MAX_LENGTH, ID_PATTERN
 
 

@@ -8,7 +8,7 @@ unsatisfiable)."""
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Callable
+from typing import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 from starlette.requests import Request
@@ -23,7 +23,7 @@ from compat_rest.shim import error_response
 PROXIED_HEADERS = ("Content-Type", "Content-Length", "Content-Range", "Accept-Ranges")
 
 
-def recording_handler(platform: Platform) -> Callable:
+def recording_handler(platform: Platform) -> Callable[[Request], Awaitable[Response]]:
     recordings = RecordingService(platform.calls, platform.blob_store)
 
     async def endpoint(request: Request) -> Response:

@@ -10,13 +10,31 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Mapping
 
 BASE_PATH = "/api/voice"
-# Upload bodies: the service's file caps (app/services/speakers.py) plus room for the other form parts.
+# Upload bodies: the service's file caps (app/speakers/service.py) plus room for the other form parts.
 MULTIPART_OVERHEAD = 64 * 1024
 REFERENCE_UPLOAD_BYTES = 25 * 1024 * 1024 + MULTIPART_OVERHEAD
 SAMPLE_UPLOAD_BYTES = 10 * 1024 * 1024 + MULTIPART_OVERHEAD
+
+
+class Handler(StrEnum):
+    """The rows served by a Starlette handler instead of a GraphQL document (streams, uploads, carrier
+    callbacks). `compat_rest.handlers.handler_endpoints` binds each to its endpoint; a test checks that every
+    row's handler is bound."""
+
+    SAMPLE_PREVIEW = "sample preview"
+    CUSTOMER_IMPORT = "customer import"
+    CALL_RECORDING = "call recording"
+    SPEAKER_CREATE = "speaker create"
+    SPEAKER_REFERENCE = "speaker reference"
+    SPEAKER_SAMPLE = "speaker dataset sample"
+    EXOTEL_STATUS = "exotel status"
+    EXOTEL_PASSTHRU = "exotel passthru"
+    EXOTEL_STREAM = "exotel stream"
+    EXOTEL_CONNECT = "exotel connect"
 
 
 @dataclass(frozen=True)
@@ -36,12 +54,33 @@ class RestRoute:
     websocket: bool = False
     extension: bool = False                        # not in the spec: OpenAPI marks it `x-extension: true`
     public: bool = False                           # no bearer token: the endpoint validates its caller itself
-    handler: bool = False                          # served by a Starlette handler given to build_routes;
+    handler: Handler | None = None                 # served by this Starlette handler (compat_rest.handlers);
                                                    # `field` is then its GraphQL twin (limit, answer schema)
     graphql_only: tuple[str, ...] = ()             # GraphQL arguments REST does not expose (e.g. `filter`)
     form: Mapping[str, str] = dataclasses.field(default_factory=dict)  # multipart handler parts:
                                                    # {part: "file" | "text" | "optional text"}; default one file
     media_types: tuple[str, ...] = ()              # a handler that streams bytes of these types, not JSON
+
+
+# REST shaping of GraphQL answer types, {GraphQL type: REST field names}. GraphQL-only fields (relations,
+# GraphQL extras) are never in a REST answer; include-only ones (costly extras such as flow metrics or a
+# customer's calls) are answered only by routes whose `include` gates them. Types inherit nothing here: a
+# subtype (CallDetail, WebhookWithSecret) lists its parent's fields again.
+_CALL_GRAPHQL_ONLY = frozenset({"status", "end_reason"})
+_WEBHOOK_GRAPHQL_ONLY = frozenset({"header_names", "created_at"})
+GRAPHQL_ONLY: Mapping[str, frozenset[str]] = {
+    "Call": _CALL_GRAPHQL_ONLY,
+    "CallDetail": _CALL_GRAPHQL_ONLY,
+    "LiveCall": frozenset({"outcome", "ended_at"}),
+    "Flow": frozenset({"provider", "updated_at", "voice_agent"}),
+    "Webhook": _WEBHOOK_GRAPHQL_ONLY,
+    "WebhookWithSecret": _WEBHOOK_GRAPHQL_ONLY,
+    "WebhookLog": frozenset({"attempt", "error", "delivery_id"}),
+}
+INCLUDE_ONLY: Mapping[str, frozenset[str]] = {
+    "Flow": frozenset({"metrics"}),
+    "Customer": frozenset({"recent_calls"}),
+}
 
 
 def _r(method: str, path: str, summary: str, **options) -> RestRoute:
@@ -61,7 +100,7 @@ ROUTES: tuple[RestRoute, ...] = (
        path_args={"agent_uuid": "uuid"}, tag="Voice Agents"),
     _r("GET", "/samples", "List voice samples", field="samples", tag="Voice Agents"),
     _r("GET", "/samples/{sample_uuid}/preview", "Listen to a voice (offline preview with the local TTS; ?token=)",
-       handler=True, extension=True, media_types=("audio/wav",), tag="Voice Agents"),
+       handler=Handler.SAMPLE_PREVIEW, extension=True, media_types=("audio/wav",), tag="Voice Agents"),
     # Flows
     _r("GET", "/flows", "List flows", field="flows", envelope="flows", include={"metrics": "include_metrics"},
        graphql_only=("filter",), tag="Flows"),
@@ -104,7 +143,7 @@ ROUTES: tuple[RestRoute, ...] = (
     _r("POST", "/customers/bulk", "Bulk upsert customers", field="bulkUpsertCustomers", body_arg="input",
        tag="Customers"),
     _r("POST", "/customers/import", "Import customers from a CSV or JSON file", field="importCustomers",
-       handler=True, max_body_bytes=64 * 1024 * 1024, tag="Customers"),
+       handler=Handler.CUSTOMER_IMPORT, max_body_bytes=64 * 1024 * 1024, tag="Customers"),
     # Calls
     _r("GET", "/calls", "List calls", field="calls", tag="Calls"),
     _r("GET", "/calls/statistics", "Call statistics", field="callStatistics", tag="Calls"),
@@ -114,7 +153,8 @@ ROUTES: tuple[RestRoute, ...] = (
     _r("GET", "/calls/{call_uuid}", "Get a call with its transcript", field="call",
        path_args={"call_uuid": "uuid"}, tag="Calls"),
     _r("GET", "/calls/{call_uuid}/recording", "Stream a call recording (?token=; Range requests)",
-       field="callRecording", path_args={"call_uuid": "uuid"}, handler=True, tag="Calls"),
+       field="callRecording", path_args={"call_uuid": "uuid"}, handler=Handler.CALL_RECORDING,
+       tag="Calls"),
     _r("POST", "/calls/{call_uuid}/metadata", "Merge structured results into key_details",
        field="writeCallMetadata", path_args={"call_uuid": "uuid"}, body_arg="input", tag="Calls"),
     _r("POST", "/calls/{call_uuid}/transfer", "Warm-transfer a live call", field="transferCall",
@@ -134,7 +174,8 @@ ROUTES: tuple[RestRoute, ...] = (
        path_args={"webhook_uuid": "uuid"}, envelope="logs", tag="Webhooks"),
     # Voice models
     _r("GET", "/models/speakers", "List custom speakers", field="speakers", tag="Voice Models"),
-    _r("POST", "/models/speakers", "Create a speaker from reference audio", field="createSpeaker", handler=True,
+    _r("POST", "/models/speakers", "Create a speaker from reference audio", field="createSpeaker",
+       handler=Handler.SPEAKER_CREATE,
        status=201, max_body_bytes=REFERENCE_UPLOAD_BYTES, tag="Voice Models",
        form={"name": "text", "language": "text", "description": "optional text", "reference_audio": "file"}),
     _r("GET", "/models/speakers/{name}", "Get a speaker", field="speaker", path_args={"name": "name"},
@@ -142,11 +183,12 @@ ROUTES: tuple[RestRoute, ...] = (
     _r("DELETE", "/models/speakers/{name}", "Delete a speaker", field="deleteSpeaker", path_args={"name": "name"},
        tag="Voice Models"),
     _r("GET", "/models/speakers/{name}/reference", "Stream the reference audio", field="speakerReference",
-       handler=True, path_args={"name": "name"}, media_types=("audio/wav", "audio/mpeg"), tag="Voice Models"),
+       handler=Handler.SPEAKER_REFERENCE, path_args={"name": "name"}, media_types=("audio/wav", "audio/mpeg"),
+       tag="Voice Models"),
     _r("GET", "/models/speakers/{name}/dataset", "Dataset statistics", field="speakerDataset",
        path_args={"name": "name"}, tag="Voice Models"),
     _r("POST", "/models/speakers/{name}/dataset/sample", "Upload a dataset sample", field="uploadDatasetSample",
-       handler=True, path_args={"name": "name"}, status=201, max_body_bytes=SAMPLE_UPLOAD_BYTES,
+       handler=Handler.SPEAKER_SAMPLE, path_args={"name": "name"}, status=201, max_body_bytes=SAMPLE_UPLOAD_BYTES,
        form={"audio": "file", "transcript": "text"}, tag="Voice Models"),
     _r("DELETE", "/models/speakers/{name}/dataset", "Clear the dataset", field="clearSpeakerDataset",
        path_args={"name": "name"}, tag="Voice Models"),
@@ -173,14 +215,16 @@ ROUTES: tuple[RestRoute, ...] = (
     _r("WEBSOCKET", "/ws/live/{call_uuid}", "Live transcript stream", tag="WebSockets", websocket=True),
     _r("WEBSOCKET", "/ws/browser-test/{flow_uuid}", "Browser test of a flow", tag="WebSockets", websocket=True),
     _r("POST", "/webhooks/exotel/status", "Exotel status callback (form-encoded; validated by AccountSid)",
-       handler=True, media_types=("application/json",), tag="Inbound Webhooks", public=True),
+       handler=Handler.EXOTEL_STATUS, media_types=("application/json",), tag="Inbound Webhooks", public=True),
     _r("GET", "/webhooks/exotel/passthru", "Exotel Passthru: 302 when the voicebot handed over (warm transfer)",
-       handler=True, media_types=("text/plain",), tag="Inbound Webhooks", extension=True, public=True),
+       handler=Handler.EXOTEL_PASSTHRU, media_types=("text/plain",), tag="Inbound Webhooks", extension=True,
+       public=True),
     _r("GET", "/webhooks/exotel/stream", "Exotel voicebot applet: the socket URL for this call (outbound calls "
-       "carry call_id, flow_id, customer_id)", handler=True, media_types=("application/json",),
+       "carry call_id, flow_id, customer_id)", handler=Handler.EXOTEL_STREAM, media_types=("application/json",),
        tag="Inbound Webhooks", extension=True, public=True),
     _r("GET", "/webhooks/exotel/connect", "Exotel Connect: the number of the transfer queue",
-       handler=True, media_types=("application/json",), tag="Inbound Webhooks", extension=True, public=True),
+       handler=Handler.EXOTEL_CONNECT, media_types=("application/json",), tag="Inbound Webhooks", extension=True,
+       public=True),
 )
 
 

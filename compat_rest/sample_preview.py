@@ -3,7 +3,7 @@ recording route; it authenticates as every door does and calls the samples servi
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,7 +14,7 @@ from app.platform import Platform
 from compat_rest.shim import error_response
 
 
-def sample_preview_handler(platform: Platform) -> Callable:
+def sample_preview_handler(platform: Platform) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
         try:
             token = request.query_params.get("token") or bearer_token(request.headers.get("authorization"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType
+from graphql import GraphQLField, GraphQLInputField, GraphQLList, GraphQLNonNull, GraphQLObjectType
 
 from compat_rest.coercion import python_name
+from compat_rest.routes import GRAPHQL_ONLY, INCLUDE_ONLY
 
 MAX_NESTING = 4
 
@@ -18,22 +19,17 @@ def named_type(type_):
     return type_
 
 
-def _rest_metadata(field):
-    definition = field.extensions.get("strawberry-definition") if field.extensions else None
-    return (getattr(definition, "metadata", None) or {}).get("rest", True)
-
-
-def rest_visible(field) -> bool:
-    """Fields with arguments, or marked `metadata={"rest": False}` (relations, GraphQL extras), are skipped."""
+def rest_visible(type_name: str, field: GraphQLField, name: str) -> bool:
+    """Fields with arguments, or GraphQL-only in the route table (relations, GraphQL extras), are skipped."""
     if field.args:
         return False
-    return _rest_metadata(field) is not False
+    return python_name(field, name) not in GRAPHQL_ONLY.get(type_name, ())
 
 
-def include_only(field) -> bool:
-    """Marked `metadata={"rest": "include"}`: answered only by routes whose `include` gates it (costly extras
-    such as flow metrics or a customer's calls), absent from every other route's answer."""
-    return _rest_metadata(field) == "include"
+def include_only(type_name: str, field: GraphQLField | GraphQLInputField, name: str) -> bool:
+    """Include-only in the route table: answered only by routes whose `include` gates it (costly extras such
+    as flow metrics or a customer's calls), absent from every other route's answer."""
+    return python_name(field, name) in INCLUDE_ONLY.get(type_name, ())
 
 
 def selection_set(type_, *, include: Mapping[str, str] | None = None, depth: int = 0) -> str:
@@ -46,10 +42,10 @@ def selection_set(type_, *, include: Mapping[str, str] | None = None, depth: int
         raise ValueError(f"REST selection of {named.name} nests deeper than {MAX_NESTING}")
     parts = []
     for name, field in named.fields.items():
-        if not rest_visible(field):
+        if not rest_visible(named.name, field, name):
             continue
         alias = python_name(field, name)
-        if include_only(field) and not (include and alias in include):
+        if include_only(named.name, field, name) and not (include and alias in include):
             continue
         part = name if alias == name else f"{alias}: {name}"
         if include and alias in include:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, Mapping
 
 import strawberry
 from graphql import GraphQLBoolean, GraphQLField, GraphQLNonNull
@@ -19,11 +19,15 @@ from app.errors import DomainError, Invalid, RateLimited, TooLarge
 from app.platform import Platform
 from compat_rest.coercion import body_value, query_value
 from compat_rest.path_params import TypedRoute
-from compat_rest.routes import BASE_PATH, ROUTES, RestRoute
+from compat_rest.routes import BASE_PATH, ROUTES, Handler, RestRoute
 from compat_rest.selection import selection_set
 from schema.context import RequestContext
 from schema.storable_json import check_storable
+from schema.strawberry_internals import core_schema, root_strawberry_field
 from schema.rate_limit import limit_of
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
 
 @dataclass(frozen=True)
 class CompiledRoute:
@@ -41,12 +45,10 @@ def snake(name: str) -> str:
 
 
 def root_field(schema: strawberry.Schema, name: str) -> tuple[str, GraphQLField, Any]:
-    graphql = schema._schema
+    graphql = core_schema(schema)
     for operation, root in (("query", graphql.query_type), ("mutation", graphql.mutation_type)):
         if root is not None and name in root.fields:
-            definition = schema.get_type_by_name(root.name)
-            strawberry_field = next(f for f in definition.fields if f.graphql_name == name or f.python_name == snake(name))
-            return operation, root.fields[name], strawberry_field
+            return operation, root.fields[name], root_strawberry_field(schema, root.name, name, snake(name))
     raise KeyError(f"route table names unknown GraphQL field {name!r}")
 
 
@@ -130,7 +132,7 @@ class RestEndpoint:
         for param, argument in route.path_args.items():
             variables[argument] = request.path_params[param]
         query = request.query_params
-        for param in query.keys():
+        for param in query:
             if param in compiled.query_args:
                 argument = compiled.query_args[param]
                 check_storable({param: query.getlist(param)})
@@ -174,21 +176,24 @@ def compiled_routes(schema: strawberry.Schema) -> list[CompiledRoute]:
 
 
 def build_routes(schema: strawberry.Schema, platform: Platform,
-                 handlers: dict[str, Callable] | None = None) -> list[BaseRoute]:
-    """Starlette routes for every row; `handlers` supplies endpoints for rows that are not GraphQL fields."""
+                 handlers: Mapping[Handler, Endpoint] | None = None) -> list[BaseRoute]:
+    """Starlette routes for every row; `handlers` (compat_rest.handlers.handler_endpoints) serves the rows
+    that name a handler instead of a GraphQL document."""
     handlers = handlers or {}
     routes: list[BaseRoute] = []
     for route in ROUTES:
         if route.websocket:
             continue  # socket endpoints are mounted by their owners
         if route.handler:
-            endpoint = handlers[f"{route.method} {route.path}"]
+            if route.handler not in handlers:
+                raise LookupError(f"{route.method} {route.path}: no endpoint bound for handler {route.handler!r}")
+            endpoint = handlers[route.handler]
         elif route.pending:
-            endpoint = handlers.get(f"{route.method} {route.path}") or _pending_endpoint(route)
+            endpoint = _pending_endpoint(route)
         else:
             endpoint = RestEndpoint(compile_route(schema, route), schema, platform).handle
         routes.append(TypedRoute(route.path, endpoint, methods=[route.method], name=f"{route.method} {route.path}"))
     return routes
 
 
-__all__ = ["BASE_PATH", "CompiledRoute", "build_routes", "compile_route", "compiled_routes"]
+__all__ = ["BASE_PATH", "CompiledRoute", "Endpoint", "build_routes", "compile_route", "compiled_routes"]

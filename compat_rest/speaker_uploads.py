@@ -16,20 +16,20 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from app.auth.authenticator import bearer_token
 from app.errors import DomainError, Invalid
 from app.platform import Platform
-from app.services.speakers import CREATED_MESSAGE
-from compat_rest.routes import ROUTES, RestRoute
+from app.speakers.service import CREATED_MESSAGE
+from compat_rest.routes import ROUTES, Handler, RestRoute
 from compat_rest.shim import compile_route, error_response
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def _route(method: str, path: str) -> RestRoute:
-    return next(route for route in ROUTES if route.method == method and route.path == path)
+def _route(handler: Handler) -> RestRoute:
+    return next(route for route in ROUTES if route.handler == handler)
 
 
-CREATE = _route("POST", "/models/speakers")
-SAMPLE = _route("POST", "/models/speakers/{name}/dataset/sample")
-REFERENCE = _route("GET", "/models/speakers/{name}/reference")
+CREATE = _route(Handler.SPEAKER_CREATE)
+SAMPLE = _route(Handler.SPEAKER_SAMPLE)
+REFERENCE = _route(Handler.SPEAKER_REFERENCE)
 
 
 def _text(form: FormData, field: str) -> str | None:
@@ -76,7 +76,7 @@ def _guarded(schema: strawberry.Schema, platform: Platform, route: RestRoute,
     return endpoint
 
 
-def speaker_handlers(schema: strawberry.Schema, platform: Platform) -> dict[str, Endpoint]:
+def speaker_handlers(schema: strawberry.Schema, platform: Platform) -> dict[Handler, Endpoint]:
     speakers = platform.speakers
 
     async def create(request: Request, organisation: str, form: FormData | None) -> Response:
@@ -101,6 +101,6 @@ def speaker_handlers(schema: strawberry.Schema, platform: Platform) -> dict[str,
                                  headers={"Content-Length": str(audio.size_bytes)})
 
     return {
-        f"{route.method} {route.path}": _guarded(schema, platform, route, run)
-        for route, run in ((CREATE, create), (SAMPLE, sample), (REFERENCE, reference))
+        route.handler: _guarded(schema, platform, route, run)
+        for route, run in ((CREATE, create), (SAMPLE, sample), (REFERENCE, reference)) if route.handler
     }

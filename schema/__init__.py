@@ -30,6 +30,7 @@ from schema.samples import SampleQueries
 from schema.scalars import UtcDateTime
 from schema.scripts import ScriptMutations, ScriptQueries
 from schema.speakers import SpeakerMutations, SpeakerQueries
+from schema.strawberry_internals import core_schema
 
 Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries, CustomerQueries, FlowQueries,
                               ScriptQueries, SpeakerQueries, CallQueries, QueueQueries, WebhookQueries,
@@ -63,12 +64,12 @@ def build_schema(*, max_depth: int = 10, max_tokens: int = 2000) -> strawberry.S
             ErrorCodes,
             OperationMetrics,
             OperationLoaders,
-            QueryDepthLimiter(max_depth=max_depth),
-            MaxTokensLimiter(max_token_count=max_tokens),
-            MaxAliasesLimiter(max_alias_count=50),
-            ParserCache(maxsize=512),
-            ValidationCache(maxsize=512),
+            QueryDepthLimiter(max_depth=max_depth),  # type: ignore[list-item]  # instances are accepted; the annotation omits them
+            MaxTokensLimiter(max_token_count=max_tokens),  # type: ignore[list-item]  # instances are accepted; the annotation omits them
+            MaxAliasesLimiter(max_alias_count=50),  # type: ignore[list-item]  # instances are accepted; the annotation omits them
+            ParserCache(maxsize=512),  # type: ignore[list-item]  # instances are accepted; the annotation omits them
+            ValidationCache(maxsize=512),  # type: ignore[list-item]  # instances are accepted; the annotation omits them
         ],
     )
-    guard_id_arguments(schema._schema)
+    guard_id_arguments(core_schema(schema))
     return schema

@@ -9,7 +9,7 @@ import strawberry
 from strawberry import UNSET
 
 from app.db.models import VoiceAgent
-from app.services.agents import AGENT_COLUMNS, agents_channel
+from app.agents.service import AGENT_COLUMNS, agents_channel
 from schema.context import Info, org_of
 from schema.inputs import provided
 from schema.rate_limit import RateLimit

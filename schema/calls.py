@@ -13,13 +13,11 @@ from app.calls.payloads import recording_url
 from app.calls.service import CallFilter
 from app.db.models import Call
 from app.errors import Unavailable
-from app.services.flow_metrics import mm_ss
+from app.flows.metrics import mm_ss
 from schema.context import Info, org_of
 from schema.inputs import provided
 from schema.rate_limit import RateLimit
 from schema.view import shared_next
-
-GRAPHQL_ONLY = {"rest": False}
 
 
 class LiveChangesLost(Unavailable):
@@ -47,8 +45,8 @@ class CallType:
     key_details: JSON
     started_at: Optional[datetime]
     ended_at: Optional[datetime]
-    status: str = strawberry.field(metadata=GRAPHQL_ONLY, description="queued, in-progress, completed, failed")
-    end_reason: Optional[str] = strawberry.field(metadata=GRAPHQL_ONLY)
+    status: str = strawberry.field(description="queued, in-progress, completed, failed")
+    end_reason: Optional[str] = strawberry.field()
 
     @classmethod
     def fields_of(cls, call: Call, public_url: str) -> dict[str, Any]:
@@ -133,8 +131,8 @@ class LiveCall:
     status: Optional[str] = None
     target: Optional[str] = strawberry.field(default=None, description="The queue of a transfer in progress.")
     started_at: Optional[str] = None
-    outcome: Optional[str] = strawberry.field(default=None, metadata=GRAPHQL_ONLY)
-    ended_at: Optional[str] = strawberry.field(default=None, metadata=GRAPHQL_ONLY)
+    outcome: Optional[str] = strawberry.field(default=None)
+    ended_at: Optional[str] = strawberry.field(default=None)
 
     @classmethod
     def of(cls, entry: dict[str, Any]) -> "LiveCall":
@@ -161,7 +159,7 @@ class CallEvent:
 
     @classmethod
     def of(cls, event: dict[str, Any], call_uuid: str) -> "CallEvent":
-        return cls(type=event["type"], seq=event["seq"], call_uuid=call_uuid, event=event)
+        return cls(type=event["type"], seq=event["seq"], call_uuid=call_uuid, event=JSON(event))
 
 
 @strawberry.type
@@ -283,7 +281,7 @@ class CallMutations:
     async def write_call_metadata(self, info: Info, uuid: strawberry.ID, input: CallMetadataInput) -> CallMetadataResult:
         organisation = await org_of(info)
         call = await info.context.platform.calls.merge_metadata(organisation, uuid, input.key_details)
-        return CallMetadataResult(uuid=strawberry.ID(call.id), key_details=call.key_details,
+        return CallMetadataResult(uuid=strawberry.ID(call.id), key_details=JSON(call.key_details),
                                   updated_at=call.updated_at)
 
     @strawberry.mutation(extensions=[RateLimit("10/minute")], description="Bridge a live call to a human queue.")

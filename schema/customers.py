@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional, cast
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry import UNSET
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
 from app.db.models import Customer
 from app.errors import Invalid
-from app.services.customer_bulk import RowError
-from app.services.customer_import import ImportResult
-from app.services.customers import CustomerFilter
+from app.customers.bulk import RowError
+from app.customers.importer import ImportResult
+from app.customers.service import CustomerFilter
 from schema.calls import CallType
 from schema.context import Info, org_of
 from schema.inputs import provided
@@ -38,8 +39,7 @@ class CustomerType:
     last_contact: Optional[datetime]
     created_at: datetime
 
-    @strawberry.field(description="The customer's most recent calls (up to 20), newest first.",
-                      metadata={"rest": "include"})
+    @strawberry.field(description="The customer's most recent calls (up to 20), newest first.")
     async def recent_calls(self, info: Info) -> list[CallType]:
         calls = await loaders(info).recent_calls.load(str(self.uuid))
         public_url = info.context.platform.settings.public_url
@@ -50,7 +50,7 @@ class CustomerType:
         return cls(
             uuid=strawberry.ID(customer.id), name=customer.name, phone=customer.phone, email=customer.email,
             tags=list(customer.tags or []), preferred_language=customer.preferred_language,
-            metadata=customer.metadata or {}, total_calls=customer.total_calls,
+            metadata=JSON(customer.metadata or {}), total_calls=customer.total_calls,
             inbound_calls=customer.inbound_calls, outbound_calls=customer.outbound_calls,
             last_contact=customer.last_contact, created_at=customer.created_at,
         )
@@ -145,11 +145,11 @@ class BulkCustomersInput:
 
 
 def _filter(spec: Optional[CustomerFilterInput], **flat: object) -> CustomerFilter:
-    values = {key: value for key, value in flat.items() if value is not None}
+    values: dict[str, Any] = {key: value for key, value in flat.items() if value is not None}
     if spec:
         values.update({key: value for key, value in provided(spec).items() if value is not None})
     values["tags"] = tuple(values.get("tags") or ())
-    return CustomerFilter(**values)  # type: ignore[arg-type]
+    return CustomerFilter(**values)
 
 
 @strawberry.type
@@ -220,11 +220,12 @@ class CustomerMutations:
         if (content is None) == (file is None):
             raise Invalid("Send the file either as an upload in file or as text in content, not both")
         if file is not None:
-            binary, name = file.file, filename or file.filename or ""
+            upload = cast(UploadFile, file)  # strawberry types Upload as bytes; Starlette hands an UploadFile
+            binary, name = upload.file, filename or upload.filename or ""
         else:
             if not filename:
                 raise Invalid("filename is required with content")
-            binary, name = io.BytesIO(content.encode("utf-8")), filename
+            binary, name = io.BytesIO((content or "").encode("utf-8")), filename
         return import_result(await info.context.platform.customer_import.run(organisation, name, binary))
 
 

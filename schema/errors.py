@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Iterator
+from typing import Any, Iterator
 
 from graphql import GraphQLError
+from graphql.execution import SubsequentIncrementalExecutionResult
 from strawberry.extensions import SchemaExtension
+from strawberry.types import StreamExecutionResult
 
 from tortoise.exceptions import ValidationError
 
@@ -20,7 +22,7 @@ INTERNAL = "INTERNAL_SERVER_ERROR"
 def coded(error: GraphQLError) -> GraphQLError:
     original = error.original_error
     if isinstance(original, DomainError):
-        extensions = {"code": original.code}
+        extensions: dict[str, Any] = {"code": original.code}
         if isinstance(original, RateLimited):
             extensions["retryAfter"] = original.retry_after
         return GraphQLError(original.detail, nodes=error.nodes, source=error.source, positions=error.positions,
@@ -47,11 +49,10 @@ class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        errors = getattr(result, "errors", None)
-        if errors:
-            result.errors = [coded(error) for error in errors]
+        if result is not None and result.errors:
+            result.errors = [coded(error) for error in result.errors]
 
-    def on_stream_result(self, result) -> Iterator[None]:  # subscriptions
-        if getattr(result, "errors", None):
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:  # subscriptions
+        if not isinstance(result, SubsequentIncrementalExecutionResult) and result.errors:
             result.errors = [coded(error) for error in result.errors]
         yield None

@@ -16,8 +16,6 @@ from schema.inputs import provided
 from schema.loaders import loaders
 from schema.rate_limit import RateLimit
 
-GRAPHQL_ONLY = {"rest": False}
-
 
 @strawberry.type
 class TimeWindow:
@@ -52,17 +50,16 @@ class FlowType:
     time_window: Optional[TimeWindow]
     config: JSON
     created_at: datetime
-    provider: str = strawberry.field(metadata=GRAPHQL_ONLY)
-    updated_at: datetime = strawberry.field(metadata=GRAPHQL_ONLY)
+    provider: str = strawberry.field()
+    updated_at: datetime = strawberry.field()
     _flow: strawberry.Private[Flow]
 
-    @strawberry.field(description="Live metrics, computed for all flows of the answer in one aggregation.",
-                      metadata={"rest": "include"})
+    @strawberry.field(description="Live metrics, computed for all flows of the answer in one aggregation.")
     async def metrics(self, info: Info) -> Optional[FlowMetricsType]:
         found = await loaders(info).flow_metrics.load(self._flow)
         return FlowMetricsType(**found.__dict__)
 
-    @strawberry.field(metadata=GRAPHQL_ONLY)
+    @strawberry.field()
     async def voice_agent(self, info: Info) -> Optional[VoiceAgentType]:
         if self.voice_agent_id is None:
             return None
@@ -76,7 +73,7 @@ class FlowType:
             uuid=strawberry.ID(flow.id), kind=flow.kind, name=flow.name, status=flow.status,
             voice_agent_id=flow.voice_agent_id, phone_number=flow.phone_number, script_id=flow.script_id,
             branches=list(flow.branches or []), start_date=flow.start_date, end_date=flow.end_date,
-            time_window=TimeWindow(**window) if window else None, config=flow.config or {},
+            time_window=TimeWindow(**window) if window else None, config=JSON(flow.config or {}),
             created_at=flow.created_at, provider=flow.provider, updated_at=flow.updated_at, _flow=flow,
         )
 

@@ -15,8 +15,8 @@ from strawberry.extensions import SchemaExtension
 
 from app.db.models import Call, Flow, VoiceAgent
 from app.platform import Platform
-from app.services.flow_metrics import FlowMetrics, flow_metrics
-from schema.context import Info
+from app.flows.metrics import FlowMetrics, flow_metrics
+from schema.context import Info, RequestContext
 
 _current: ContextVar["Loaders | None"] = ContextVar("graphql_loaders", default=None)
 
@@ -44,8 +44,8 @@ class Loaders:
 
 class OperationLoaders(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
-        platform = getattr(self.execution_context.context, "platform", None)
-        token = _current.set(Loaders(platform) if platform is not None else None)
+        context = self.execution_context.context
+        token = _current.set(Loaders(context.platform) if isinstance(context, RequestContext) else None)
         try:
             yield
         finally:

@@ -11,6 +11,10 @@ from typing import Iterator
 
 from graphql import OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
+
+from schema.context import RequestContext
+from schema.strawberry_internals import core_schema
 
 
 class OperationMetrics(SchemaExtension):
@@ -18,16 +22,16 @@ class OperationMetrics(SchemaExtension):
         started = time.perf_counter()
         yield
         context = self.execution_context
-        platform = getattr(context.context, "platform", None)
-        if platform is None:
+        if not isinstance(context.context, RequestContext):   # executed outside a request (tests, tools)
             return
+        platform = context.context.platform
         name, kind = _describe(context)
         result = context.result
         ok = not getattr(result, "errors", None)
         platform.metrics.observe_operation(name, kind, ok, time.perf_counter() - started)
 
 
-def _describe(context) -> tuple[str, str]:
+def _describe(context: ExecutionContext) -> tuple[str, str]:
     document = context.graphql_document
     if document is None:
         return "invalid", "unknown"
@@ -36,7 +40,7 @@ def _describe(context) -> tuple[str, str]:
             if context.operation_name and (definition.name is None or definition.name.value != context.operation_name):
                 continue
             kind = definition.operation.value
-            root = context.schema._schema.get_root_type(definition.operation)
+            root = core_schema(context.schema).get_root_type(definition.operation)
             known = root.fields if root is not None else {}
             fields = sorted({s.name.value for s in definition.selection_set.selections if hasattr(s, "name")})
             if not fields or any(field not in known and not field.startswith("__") for field in fields):

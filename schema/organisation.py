@@ -9,7 +9,7 @@ import strawberry
 
 from app.auth import api_keys
 from app.db.models import ApiKey
-from app.services.organisations import get_organisation
+from app.organisations.service import get_organisation
 from schema.context import Info, org_of
 from schema.rate_limit import RateLimit
 

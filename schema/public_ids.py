@@ -21,6 +21,7 @@ from typing import Any, Callable
 from graphql import GraphQLField, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLSchema
 
 from app.errors import Invalid, NotFound
+from schema import strawberry_internals
 
 ID_MAX_LENGTH = 24  # the id columns' max_length
 # A 2-3 letter prefix (app/ids.py), `_`, then at most what the column has room for. The prefix also keeps
@@ -44,8 +45,7 @@ def _snake(name: str) -> str:
 
 
 def _python_name(field: Any, graphql_name: str) -> str:
-    definition = field.extensions.get("strawberry-definition") if field.extensions else None
-    return getattr(definition, "python_name", None) or _snake(graphql_name)
+    return strawberry_internals.python_name(field) or _snake(graphql_name)
 
 
 def _join(path: str, key: str | int) -> str:

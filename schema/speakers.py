@@ -7,13 +7,14 @@ compat_rest/speaker_uploads.py and runs the same service calls.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Optional, cast
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from app.db.models import DatasetSample, Speaker
-from app.services.speakers import CREATED_MESSAGE, DatasetStats, ReferenceAudio
+from app.speakers.service import CREATED_MESSAGE, DatasetStats, ReferenceAudio
 from schema.context import Info, org_of
 from schema.rate_limit import RateLimit
 
@@ -139,9 +140,10 @@ class SpeakerMutations:
     async def create_speaker(self, info: Info, name: str, language: str, reference_audio: Upload,
                              description: Optional[str] = None) -> SpeakerCreated:
         organisation = await org_of(info)
+        upload = cast(UploadFile, reference_audio)  # strawberry types Upload as bytes; Starlette hands an UploadFile
         speaker = await info.context.platform.speakers.create(
             organisation, name=name, language=language, description=description,
-            filename=reference_audio.filename or "", audio=await reference_audio.read())
+            filename=upload.filename or "", audio=await upload.read())
         return created(speaker)
 
     @strawberry.mutation(description="Undeploys, then deletes the speaker, its dataset and its files.")
@@ -155,8 +157,9 @@ class SpeakerMutations:
     async def upload_dataset_sample(self, info: Info, name: str, audio: Upload,
                                     transcript: Optional[str] = None) -> DatasetSampleType:
         organisation = await org_of(info)
+        upload = cast(UploadFile, audio)  # strawberry types Upload as bytes; Starlette hands an UploadFile
         sample = await info.context.platform.speakers.add_sample(
-            organisation, name, transcript=transcript, filename=audio.filename or "", audio=await audio.read())
+            organisation, name, transcript=transcript, filename=upload.filename or "", audio=await upload.read())
         return DatasetSampleType.of(sample)
 
     @strawberry.mutation(description="Remove every dataset sample; the speaker stays.")

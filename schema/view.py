@@ -43,6 +43,7 @@ from app.platform import Platform
 from schema.context import RequestContext
 from schema.errors import coded
 from schema.storable_json import check_storable
+from schema.strawberry_internals import core_schema
 
 _shared_next: ContextVar["SharedNext | None"] = ContextVar("graphql_shared_next", default=None)
 
@@ -108,7 +109,7 @@ class SharedNext:
         if self._executor is None:
             document: DocumentNode = parse(self._operation.query)  # already parsed and validated once by now
             built = ExecutorThrowingOnIncremental.build(
-                self._handler.schema._schema, document, context_value=self._handler.context,
+                core_schema(self._handler.schema), document, context_value=self._handler.context,
                 raw_variable_values=self._operation.variables, operation_name=self._operation.operation_name)
             if isinstance(built, list):  # cannot happen after validation; fail loudly rather than send nothing
                 raise GraphQLError(built[0].message)

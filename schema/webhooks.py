@@ -14,8 +14,6 @@ from schema.context import Info, org_of
 from schema.inputs import provided
 from schema.rate_limit import RateLimit
 
-GRAPHQL_ONLY = {"rest": False}
-
 
 def _webhook_fields(webhook: Webhook) -> dict[str, Any]:
     return dict(uuid=strawberry.ID(webhook.id), name=webhook.name, url=webhook.url, events=list(webhook.events or []),
@@ -31,9 +29,9 @@ class WebhookType:
     events: list[str]
     is_active: bool
     last_triggered_at: Optional[datetime]
-    header_names: list[str] = strawberry.field(metadata=GRAPHQL_ONLY,
-                                               description="Custom header names; values are never shown again.")
-    created_at: datetime = strawberry.field(metadata=GRAPHQL_ONLY)
+    header_names: list[str] = strawberry.field(
+        description="Custom header names; values are never shown again.")
+    created_at: datetime = strawberry.field()
 
     @classmethod
     def of(cls, webhook: Webhook) -> "WebhookType":
@@ -53,13 +51,13 @@ class WebhookLogType:
     response_status: Optional[int]
     success: bool
     triggered_at: datetime
-    attempt: int = strawberry.field(metadata=GRAPHQL_ONLY)
-    error: Optional[str] = strawberry.field(metadata=GRAPHQL_ONLY)
-    delivery_id: str = strawberry.field(metadata=GRAPHQL_ONLY, description="The webhook-id header value.")
+    attempt: int = strawberry.field()
+    error: Optional[str] = strawberry.field()
+    delivery_id: str = strawberry.field(description="The webhook-id header value.")
 
     @classmethod
     def of(cls, log: WebhookLog) -> "WebhookLogType":
-        return cls(uuid=strawberry.ID(log.id), event_type=log.event_type, payload=log.payload,
+        return cls(uuid=strawberry.ID(log.id), event_type=log.event_type, payload=JSON(log.payload),
                    response_status=log.response_status, success=log.success, triggered_at=log.triggered_at,
                    attempt=log.attempt, error=log.error, delivery_id=log.delivery_id)
 

@@ -38,7 +38,7 @@ def free_port() -> int:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def run_door(http: aiohttp.ClientSession, send, requests: int, concurrency: int) -> tuple[float, list[float]]:

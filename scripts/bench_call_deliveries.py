@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def admin(url: str, statement: str) -> None:
@@ -85,7 +85,7 @@ async def seed(organisation_id: str, calls: int, webhooks: int) -> list[str]:
 
 async def main(args: argparse.Namespace) -> dict:
     from app.db.setup import close_database, open_database
-    from app.services.organisations import create_organisation
+    from app.organisations.service import create_organisation
     from app.webhooks.call_deliveries import call_deliveries
 
     directory = tempfile.mkdtemp(prefix="bench-call-deliveries-")

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.auth.api_keys import create_api_key  # noqa: E402
 from app.db.setup import close_database, open_database  # noqa: E402
-from app.services.organisations import create_organisation  # noqa: E402
+from app.organisations.service import create_organisation  # noqa: E402
 
 FIRST = ["Aarav", "Priya", "Ravi", "Meera", "Jordan", "Ananya", "Kiran", "Sana", "Vikram", "Isha", "Rohan", "Zoë"]
 LAST = ["Kumar", "Nair", "Iyer", "Ellis", "Sharma", "Patel", "Reddy", "Das", "Singh", "Menon", "Gupta", "Rao"]

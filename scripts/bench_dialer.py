@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.calls.reporting import CallEnd  # noqa: E402
+from app.calls.contract import CallEnd  # noqa: E402
 from app.telephony.base import DialRequest, DialResult  # noqa: E402
 
 
@@ -99,7 +99,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     from app.db.models import Campaign, DialJob
     from app.db.setup import close_database, open_database
     from app.platform import Platform
-    from app.services.organisations import create_organisation
+    from app.organisations.service import create_organisation
 
     directory = Path(tempfile.mkdtemp(prefix="bench-dialer-"))
     postgres = args.database_url.startswith("postgres")

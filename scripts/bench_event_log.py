@@ -78,7 +78,7 @@ async def main() -> None:
         for _ in range(args.rounds):
             for name, kind in (("ordered", MemoryCallEventLog), ("scan", ScanningEventLog)):
                 results[name].append(summary(await run(kind, calls, args.appends)))
-        (o50, o99), (s50, s99) = ([statistics.median(values) for values in zip(*results[name])]
+        (o50, o99), (s50, s99) = ([statistics.median(values) for values in zip(*results[name], strict=True)]
                                   for name in ("ordered", "scan"))
         print(f"{calls} | {o50:.2f} / {o99:.2f} | {s50:.2f} / {s99:.2f} | {s50 / o50:.1f}x")
 

@@ -55,7 +55,7 @@ def free_port() -> int:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 class GcPauses:
@@ -279,12 +279,12 @@ async def child(port: int, token: str, call_id: str, subscribers: int, kinds: st
 async def run_once(args: argparse.Namespace, path: str) -> dict:
     import uvicorn
 
-    from app.calls.reporting import CallEnd, CallStart, CallType, Speaker
+    from app.calls.contract import CallEnd, CallStart, CallType, Speaker
     from app.config import Settings
     from app.db.setup import close_database, open_database
     from app.main import create_app
     from app.platform import Platform
-    from app.services.organisations import create_organisation
+    from app.organisations.service import create_organisation
 
     directory = tempfile.mkdtemp()
     url = f"sqlite://{directory}/bench.db"

@@ -10,6 +10,9 @@ zero-latency fake STT/LLM/TTS and a hand-driven clock, so what is measured is th
 - barge-in: from the caller's first voiced frame to `clear`, in audio time (the frames the detector needed)
   plus the wall time spent processing them (target p99 <= 100 ms).
 
+Both observe the session only through its public event hook (`CallSession.observe`, `app/voice/session_events`):
+`CallerTurnEnded` starts the turn clock, `BargeIn` stops the barge-in clock.
+
     python scripts/bench_pipeline.py --concurrency 50,100,200 --seconds 12
 
 - concurrency: N simulated Exotel calls over real WebSockets against ONE server process (a subprocess running
@@ -33,13 +36,14 @@ from typing import Any, AsyncIterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.calls.reporting import CallType  # noqa: E402
+from app.calls.contract import CallType  # noqa: E402
 from app.voice.audio import silence, tone  # noqa: E402
 from app.voice.context import CallContext, ScriptView  # noqa: E402
 from app.voice.providers.base import Providers, TextDelta, Transcript, Voice  # noqa: E402
 from app.voice.providers.espeak_tts import synthesize_blocking  # noqa: E402
-from app.voice.session import CallSession, _CallerTurn  # noqa: E402
+from app.voice.session import CallSession  # noqa: E402
 from app.voice.session_config import SessionConfig  # noqa: E402
+from app.voice.session_events import BargeIn, CallerTurnEnded, SessionEvent  # noqa: E402
 from app.voice.vad import VoiceActivityDetector  # noqa: E402
 from scripts.loadgen.measures import STALL_MS, reply_pacing, stalls  # noqa: E402
 from tests.voice.fakes import FakeClock, FakeOutput, RecordingReporter  # noqa: E402
@@ -94,10 +98,11 @@ def frames_of(pcm: bytes) -> list[bytes]:
     return [pcm[i:i + size] for i in range(0, len(pcm), size)]
 
 
-def make_session(llm_words: int, ms_per_word: int) -> tuple[CallSession, FakeClock, TimedOutput]:
+def make_session(llm_words: int, ms_per_word: int,
+                 opening_line: str = "Hi.") -> tuple[CallSession, FakeClock, TimedOutput]:
     clock = FakeClock()
     output = TimedOutput(clock)
-    context = CallContext("org_bench", CallType.TEST, script=ScriptView(opening_line="Hi."))
+    context = CallContext("org_bench", CallType.TEST, script=ScriptView(opening_line=opening_line))
     session = CallSession(context, Providers(InstantSTT(), InstantTTS(ms_per_word), InstantLLM(llm_words)),
                           RecordingReporter(), output, SessionConfig(rate=RATE, silence_timeout=1e9,
                                                                      max_duration=1e9), clock)
@@ -110,22 +115,20 @@ async def turn_latency(turns: int) -> list[float]:
     speech = frames_of(synthesize_blocking("yes please", "en", RATE))
     quiet = frames_of(silence(RATE, 900))
     ended_at: list[float] = []
-    original = session._inbox.put_nowait
 
-    def mark_turn_end(item: Any) -> None:
-        if isinstance(item, _CallerTurn):
+    def mark_turn_end(event: SessionEvent) -> None:
+        if isinstance(event, CallerTurnEnded):
             ended_at.append(time.perf_counter())
             output.waiting = True
-        original(item)
 
-    session._inbox.put_nowait = mark_turn_end  # type: ignore[method-assign]
+    session.observe(mark_turn_end)
     await session.start()
     await drive(session, clock, quiet)
     for _ in range(turns):
         await drive(session, clock, speech + quiet)
     session.hangup()
     await session.wait()
-    pairs = list(zip(ended_at, output.first_audio_after))
+    pairs = list(zip(ended_at, output.first_audio_after, strict=False))  # a turn may end with no audio
     return [(audio - end) * 1000 for end, audio in pairs]
 
 
@@ -133,16 +136,15 @@ async def barge_in(trials: int) -> tuple[list[float], list[float]]:
     audio_ms, wall_ms = [], []
     speech = frames_of(synthesize_blocking("actually, wait a moment", "en", RATE))
     for _ in range(trials):
-        session, clock, output = make_session(llm_words=1, ms_per_word=200)
-        session.context = CallContext("org_bench", CallType.TEST, script=ScriptView(
-            opening_line="This is a long opening line that keeps the agent talking for a good few seconds."))
+        session, clock, output = make_session(
+            llm_words=1, ms_per_word=200,
+            opening_line="This is a long opening line that keeps the agent talking for a good few seconds.")
         cleared: list[float] = []
-        original_clear = output.clear
 
-        async def clear() -> None:
-            cleared.append(time.perf_counter())
-            await original_clear()
-        output.clear = clear  # type: ignore[method-assign]
+        def mark_clear(event: SessionEvent) -> None:
+            if isinstance(event, BargeIn):
+                cleared.append(time.perf_counter())
+        session.observe(mark_clear)
         await session.start()
         await drive(session, clock, frames_of(silence(RATE, 300)))
         vad = VoiceActivityDetector(RATE)

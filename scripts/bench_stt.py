@@ -82,7 +82,7 @@ def decode_after(decoder, pcm: bytes) -> str:
 def measure(name: str, decoder, decode, speech: list[bytes]) -> dict:
     errors = words = 0
     cpu = 0.0
-    for text, pcm in zip(SENTENCES, speech):
+    for text, pcm in zip(SENTENCES, speech, strict=True):
         started = time.process_time()
         heard = decode(decoder, pcm)
         cpu += time.process_time() - started

@@ -13,7 +13,8 @@ transaction, then `notify()`: what `CallReporter` does for every call event. Eac
     python scripts/bench_webhooks.py --database-url sqlite --events 10000 --fail 0
     python scripts/bench_webhooks.py --database-url sqlite --events 10000 --fail 0.3
     python scripts/bench_webhooks.py --database-url sqlite --events 10000 --fail 0 --backlog
-    python scripts/bench_webhooks.py --database-url postgres://postgres@127.0.0.1:5432/voiceai_bench_webhooks --events 10000 --fail 0.3
+    python scripts/bench_webhooks.py --events 10000 --fail 0.3 \\
+        --database-url postgres://postgres@127.0.0.1:5432/voiceai_bench_webhooks
 
 A PostgreSQL database is dropped (if it exists) and created at the start and dropped at the end; `sqlite`
 means a new file in a temporary directory, removed at the end.
@@ -51,7 +52,7 @@ def free_port() -> int:
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 # ---- child: the receiver ----
@@ -163,7 +164,7 @@ async def parent(args: argparse.Namespace) -> dict:
     from app.db.models import WebhookDelivery
     from app.db.setup import close_database, open_database
     from app.platform import Platform
-    from app.services.organisations import create_organisation
+    from app.organisations.service import create_organisation
     from app.webhooks.outbox import MAX_ATTEMPTS
 
     port = free_port()

@@ -25,7 +25,7 @@ from app.db.setup import close_database, open_database
 from app.main import create_app
 from app.platform import Platform
 from app.ratelimit import unique_prefix
-from app.services.organisations import create_organisation
+from app.organisations.service import create_organisation
 
 API = "/api/voice"
 REDIS_URL = os.environ.get("VOICEAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -121,7 +121,7 @@ async def start_server(database_url: str, data_dir: Path):
         return RunningServer(f"http://127.0.0.1:{port}", platform, settings)
 
     yield start
-    for server, task in servers:
+    for server, _task in servers:
         server.should_exit = True
     await asyncio.gather(*(task for _, task in servers), return_exceptions=True)
 

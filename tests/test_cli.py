@@ -40,7 +40,7 @@ async def test_org_and_key_lifecycle(database_url, tmp_path):
 
 async def test_serve_runs_the_api_on_a_fresh_sqlite_file(tmp_path):
     database_url = f"sqlite://{tmp_path}/fresh.db"
-    code, out, _ = await voiceai(database_url, "org", "create", "Fresh")
+    _code, out, _ = await voiceai(database_url, "org", "create", "Fresh")
     key = json.loads(out)["api_key"]
     port = free_port()
     env = {**os.environ, "VOICEAI_DATABASE_URL": database_url, "VOICEAI_DATA_DIR": str(tmp_path)}

@@ -10,8 +10,7 @@ import aiohttp
 
 from app import demo
 from app.db.models import Webhook
-from app.dialer.scheduler import DialerScheduler
-from app.services.organisations import create_organisation
+from app.organisations.service import create_organisation
 from tests.conftest import free_port
 from tests.dialer.test_demo_remote import DEPLOYMENT
 
@@ -22,8 +21,7 @@ async def test_a_receiver_the_server_never_reaches_is_given_up_for_polling(start
     deployment = await start_server(**DEPLOYMENT)
     created = await create_organisation("Silent receiver")
     platform = deployment.platform
-    dialer = DialerScheduler(platform.campaigns, platform.carriers, platform.reporter, platform.outbox,
-                             deployment.settings, organisations=[created.organisation.id])
+    dialer = platform.scoped_dialer([created.organisation.id], settings=deployment.settings)
     dialer.start()
     receiver = await demo.Receiver().start()
     receiver.url = f"http://127.0.0.1:{free_port()}/hooks"     # accepted, but nothing listens there

@@ -41,8 +41,10 @@ async def list_api_keys(organisation_id: str) -> list[ApiKey]:
 
 async def revoke_api_key(prefix: str, organisation_id: str | None = None) -> ApiKey:
     """Revoke by display prefix; with an organisation, only that organisation's keys are found."""
-    scope = {"organisation_id": organisation_id} if organisation_id else {}
-    key = await ApiKey.get_or_none(prefix=prefix, **scope)
+    query = ApiKey.filter(prefix=prefix)
+    if organisation_id:
+        query = query.filter(organisation_id=organisation_id)
+    key = await query.get_or_none()
     if key is None:
         raise NotFound("API key not found")
     if key.revoked_at is None:

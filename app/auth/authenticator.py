@@ -10,8 +10,15 @@ from app.db.models import User
 from app.errors import Unauthenticated
 
 
+class VerifiedIdentity(Protocol):
+    """What the authenticator reads from a verified ID token."""
+
+    @property
+    def uid(self) -> str: ...
+
+
 class IdentityVerifier(Protocol):
-    async def verify(self, token: str): ...  # -> object with a `uid`
+    async def verify(self, token: str) -> VerifiedIdentity: ...
 
     async def aclose(self) -> None: ...
 

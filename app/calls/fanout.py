@@ -24,7 +24,7 @@ import contextlib
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, AsyncIterator, Callable
+from typing import TYPE_CHECKING, AsyncGenerator, AsyncIterator, Callable
 
 from app.calls.channels import call_events
 from app.calls.stream import DEFAULT_MAX_LAG, CallEventItem, CallFollower, EventsLost, follow_call
@@ -193,7 +193,7 @@ class CallFanout:
                 await hub.aclose()
 
 
-async def _items_of(events: AsyncIterator[Event]) -> AsyncIterator[CallEventItem]:
+async def _items_of(events: AsyncGenerator[Event, None]) -> AsyncGenerator[CallEventItem, None]:
     async with contextlib.aclosing(events):
         async for event in events:
             yield CallEventItem(event)

@@ -189,7 +189,7 @@ class RedisCallEventLog:
         since = time.time() - REPLAY_SECONDS
         events = []
         for raw in await self._redis.lrange(f"{self._prefix}{call_id}:events", 0, -1):
-            at, _, body = raw.decode().partition("|")
+            at, _, body = (raw.decode() if isinstance(raw, bytes) else raw).partition("|")
             if float(at) >= since:
                 events.append(json.loads(body))
         return events

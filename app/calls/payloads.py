@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.calls.lifecycle import CallStatus
 from app.db.models import Call, Customer
 from app.webhooks.outbox import iso
 
@@ -18,7 +19,7 @@ def live_entry(call: Call) -> dict[str, Any]:
     return {
         "uuid": call.id, "call_type": call.call_type, "flow_uuid": call.flow_id, "customer_uuid": call.customer_id,
         "voice_agent_uuid": call.voice_agent_id, "from_number": call.from_number, "to_number": call.to_number,
-        "status": "in-progress", "target": None,
+        "status": CallStatus.IN_PROGRESS.value, "target": None,
         "started_at": iso(call.started_at) if call.started_at else None,
     }
 

@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 from app.db.models import HumanAgent, HumanQueue
 from app.errors import Conflict, Invalid, NotFound
 from app.ids import new_id
-from app.services import validation as check
+from app import field_checks as check
 
 PRESENCES = ("available", "busy", "offline")
 QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -20,7 +20,7 @@ def _queue_name(value: Any) -> str:
     name = check.text("name", value, max_length=100)
     if not QUEUE_NAME.match(name or ""):
         raise Invalid("name must be lowercase letters, digits, '_', '-' or '.', e.g. sales_specialist")
-    return name  # type: ignore[return-value]
+    return name
 
 
 class HumanQueueService:

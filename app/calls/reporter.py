@@ -1,5 +1,5 @@
 """`CallReporter` for the platform: the call row, the live registry, call events and webhook outbox rows,
-driven by the voice pipeline through `app.calls.reporting`.
+driven by the voice pipeline through `app.calls.contract`.
 
 Each state change and the webhook rows it fires are written in one transaction; bus events follow the
 commit. Commands for a call are subscribed when it starts, so none sent after `started` returns is lost.
@@ -24,15 +24,16 @@ from app.calls import channels
 from app.calls.live import CallEventLog, LiveRegistry
 from app.calls.merge import deep_merge
 from app.calls.payloads import call_data, live_entry
-from app.calls.reporting import CallAnalysis, CallCommand, CallEnd, CallStart, Speaker
+from app.calls.lifecycle import CallCommand, CallOutcome, CallStatus, EndReason, command_from
+from app.calls.contract import CallAnalysis, CallEnd, CallStart, Speaker
 from app.db.models import Call, Customer, DoNotCall
 from app.errors import NotFound
 from app.events import EventBus, Subscription
 from app.ids import new_id
-from app.services.customers import CustomerService
+from app.customers.service import CustomerService
 from app.webhooks.outbox import WebhookOutbox, iso
 
-OUTCOME_EVENTS = {"no-answer": "call.no_answer", "voicemail": "call.voicemail"}
+OUTCOME_EVENTS = {CallOutcome.NO_ANSWER: "call.no_answer", CallOutcome.VOICEMAIL: "call.voicemail"}
 ENDED = "call.ended"
 ANALYSIS_WAIT = timedelta(minutes=2)   # an LLM analysis takes up to 2 x 30 s (timeout, one retry)
 
@@ -68,7 +69,7 @@ class PlatformCallReporter:
             "call_type": start.call_type.value, "flow_id": start.flow_id, "voice_agent_id": start.voice_agent_id,
             "customer_id": start.customer_id, "from_number": start.from_number, "to_number": start.to_number,
             "started_at": start.started_at, "provider_call_id": start.provider_call_id,
-            "recording_opt_out": start.recording_opt_out, "status": "in-progress", "owner": self.owner,
+            "recording_opt_out": start.recording_opt_out, "status": CallStatus.IN_PROGRESS.value, "owner": self.owner,
         }
         async with in_transaction() as connection:
             call = None
@@ -148,8 +149,10 @@ class PlatformCallReporter:
                     await Call.filter(id=call_id).using_db(connection).update(**late)
                 return
             changes = {
-                "status": "failed" if end.outcome == "failed" else "completed", "outcome": end.outcome,
-                "ended_at": end.ended_at, "duration": int(end.duration_seconds), "end_reason": end.end_reason,
+                "status": (CallStatus.FAILED if end.outcome == CallOutcome.FAILED else CallStatus.COMPLETED).value,
+                "outcome": str(end.outcome),
+                "ended_at": end.ended_at, "duration": int(end.duration_seconds),
+                "end_reason": str(end.end_reason) if end.end_reason is not None else None,
                 "language_detected": end.language_detected or call.language_detected,
                 "recording_path": end.recording_path or call.recording_path,
                 "recording_url": end.recording_url or call.recording_url,
@@ -157,7 +160,7 @@ class PlatformCallReporter:
             await Call.filter(id=call_id).using_db(connection).update(**changes)
             for key, value in changes.items():
                 setattr(call, key, value)
-            if end.end_reason == "dnc_request" and call.customer_id:
+            if end.end_reason == EndReason.DNC_REQUEST and call.customer_id:
                 await DoNotCall.bulk_create([DoNotCall(organisation_id=call.organisation_id, customer_id=call.customer_id,
                                                        call_id=call.id)], ignore_conflicts=True, using_db=connection)
             customer = await self._customer(call, connection)
@@ -228,6 +231,7 @@ class PlatformCallReporter:
 
 async def _commands_of(subscription: Subscription) -> AsyncIterator[CallCommand]:
     async for event in subscription:
-        yield CallCommand(kind=event["kind"], target=event.get("target"), agent_brief=event.get("agent_brief"),
-                          context=event.get("context") or {}, reason=event.get("reason"))
+        command = command_from(event)
+        if command is not None:
+            yield command
         await asyncio.sleep(0)

@@ -3,6 +3,7 @@ the metadata deep-merge, the live list and the workflow actions (transfer, end, 
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Mapping
@@ -12,18 +13,20 @@ from tortoise.functions import Avg, Count
 from tortoise.transactions import in_transaction
 
 from app.calls.channels import call_commands
+from app.calls.lifecycle import (WORKFLOW_END_REASONS, CallOutcome, EndCommand, EndReason, TransferCommand,
+                                 command_payload)
 from app.calls.live import LiveRegistry
 from app.calls.merge import deep_merge
 from app.calls.queues import HumanQueueService
 from app.db.models import Call
 from app.errors import Conflict, Invalid, NotFound, Unavailable
 from app.events import EventBus
-from app.services import validation as check
+from app import field_checks as check
 
 CALL_TYPES = ("inbound", "outbound", "test")
-OUTCOMES = ("connected", "voicemail", "no-answer", "failed", "warm_transfer")
+OUTCOMES = tuple(CallOutcome)
 SENTIMENTS = ("positive", "neutral", "negative")
-END_REASONS = ("dnc_request", "wrong_number", "hostile_caller", "workflow_close")
+END_REASONS = WORKFLOW_END_REASONS
 MAX_LIMIT = 100
 MAX_BRIEF = 280
 NOT_ACTIVE = "Call is not currently active"
@@ -132,25 +135,28 @@ class CallService:
         rows = await Call.filter(query).exclude(call_type="test").annotate(
             total=Count("id"),
             finished=Count("id", _filter=Q(outcome__isnull=False)),
-            connected=Count("id", _filter=Q(outcome="connected")),
-            voicemail=Count("id", _filter=Q(outcome="voicemail")),
-            no_answer=Count("id", _filter=Q(outcome="no-answer")),
-            failed=Count("id", _filter=Q(outcome="failed")),
+            connected=Count("id", _filter=Q(outcome=CallOutcome.CONNECTED)),
+            voicemail=Count("id", _filter=Q(outcome=CallOutcome.VOICEMAIL)),
+            no_answer=Count("id", _filter=Q(outcome=CallOutcome.NO_ANSWER)),
+            failed=Count("id", _filter=Q(outcome=CallOutcome.FAILED)),
             positive=Count("id", _filter=Q(sentiment="positive")),
             neutral=Count("id", _filter=Q(sentiment="neutral")),
             negative=Count("id", _filter=Q(sentiment="negative")),
-            duration=Avg("duration", _filter=Q(outcome="connected")),
+            duration=Avg("duration", _filter=Q(outcome=CallOutcome.CONNECTED)),
         ).group_by("organisation_id").values("total", "finished", "connected", "voicemail", "no_answer", "failed",
                                              "positive", "neutral", "negative", "duration")
         row = rows[0] if rows else {}
-        count = lambda key: int(row.get(key) or 0)  # noqa: E731
+
+        def count(key: str) -> int:
+            return int(row.get(key) or 0)
+
         finished = count("finished")
         return CallStatistics(
             total_calls=count("total"), connected=count("connected"), voicemail=count("voicemail"),
             no_answer=count("no_answer"), failed=count("failed"),
             connect_rate=round(count("connected") / finished, 2) if finished else 0.0,
             sentiment_breakdown={name: count(name) for name in SENTIMENTS},
-            avg_duration_seconds=int(round(float(row.get("duration") or 0))),
+            avg_duration_seconds=round(float(row.get("duration") or 0)),
         )
 
     async def merge_metadata(self, organisation_id: str, call_id: str, key_details: Any) -> Call:
@@ -168,7 +174,7 @@ class CallService:
                                                                        updated_at=call.updated_at)
         return call
 
-    async def live(self, organisation_id: str) -> list[dict[str, Any]]:
+    async def live(self, organisation_id: str) -> builtins.list[dict[str, Any]]:
         calls = await self._live.list(organisation_id)
         return sorted(calls, key=lambda entry: (entry.get("started_at") or "", entry["uuid"]), reverse=True)
 
@@ -187,18 +193,17 @@ class CallService:
         queue = await self._queues.by_name(organisation_id, data.get("target"))
         if not await self._queues.available_agents(queue.id):
             raise Unavailable(NO_AGENTS)
-        await self._bus.publish(call_commands(call_id), {
-            "kind": "transfer", "target": queue.name, "agent_brief": brief, "context": context,
-            "transfer_number": queue.transfer_number,
-        })
+        await self._bus.publish(call_commands(call_id), command_payload(TransferCommand(
+            target=queue.name, agent_brief=brief, context=context, transfer_number=queue.transfer_number)))
         return {"status": "transfer_initiated", "call_uuid": call_id, "target": queue.name}
 
     async def end(self, organisation_id: str, call_id: str, reason: Any = None) -> dict[str, Any]:
         if reason is not None:
             check.one_of("reason", reason, END_REASONS)
         await self._live_call(organisation_id, call_id)
-        await self._bus.publish(call_commands(call_id), {"kind": "end", "reason": reason or "workflow_close"})
-        return {"status": "end_requested", "call_uuid": call_id, "reason": reason or "workflow_close"}
+        ending = EndReason(reason or EndReason.WORKFLOW_CLOSE)
+        await self._bus.publish(call_commands(call_id), command_payload(EndCommand(reason=ending)))
+        return {"status": "end_requested", "call_uuid": call_id, "reason": ending.value}
 
     async def availability(self, organisation_id: str, target: Any) -> Availability:
         """queue_depth: live calls of the organisation currently being transferred to the queue."""

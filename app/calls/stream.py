@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Any, AsyncGenerator, AsyncIterator, Callable, Hashable, Iterable
 
 from app.calls.channels import call_events
 from app.errors import Unavailable
@@ -51,7 +51,8 @@ class CallEventItem:
 
     @property
     def is_end(self) -> bool:
-        return self.event["type"] == "end"
+        kind: str = self.event["type"]
+        return kind == "end"
 
     @property
     def encodings(self) -> int:
@@ -165,7 +166,7 @@ class CallFollower:
         raise StopAsyncIteration
 
 
-async def follow_call(bus: EventBus, log: "CallEventLog", call_id: str) -> AsyncIterator[Event]:
+async def follow_call(bus: EventBus, log: "CallEventLog", call_id: str) -> AsyncGenerator[Event, None]:
     """One subscriber's own bus subscription, replay then live, sharing nothing with other subscribers
     (the path before `CallFanout`, kept so a benchmark can compare both in one run).
 

@@ -16,7 +16,8 @@ from tortoise import connections
 
 def dialect() -> str:
     """`sqlite` or `postgres`."""
-    return connections.get("default").capabilities.dialect
+    dialect: str = connections.get("default").capabilities.dialect
+    return dialect
 
 
 def _numbered(sql: str) -> str:
@@ -32,7 +33,8 @@ async def fetch(sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
     connection = connections.get("default")
     if connection.capabilities.dialect == "postgres":
         sql = _numbered(sql)
-    return await connection.execute_query_dict(sql, list(params))
+    rows: list[dict[str, Any]] = await connection.execute_query_dict(sql, list(params))
+    return rows
 
 
 async def execute(sql: str, params: Sequence[Any] = ()) -> int:
@@ -41,7 +43,7 @@ async def execute(sql: str, params: Sequence[Any] = ()) -> int:
     if connection.capabilities.dialect == "postgres":
         sql = _numbered(sql)
     changed, _ = await connection.execute_query(sql, list(params))
-    return changed
+    return int(changed)
 
 
 async def execute_many(sql: str, rows: Sequence[Sequence[Any]]) -> None:

@@ -7,18 +7,21 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Awaitable, Callable
 
 from tortoise.transactions import in_transaction
 
+from app.calls.lifecycle import ACTIVE_DIAL_JOBS, DialJobStatus
 from app.config import Settings
 from app.db.models import Call, Campaign, Customer, DialJob, DoNotCall, Flow
 from app.errors import Conflict, NotFound
 from app.ids import new_id
-from app.services.customer_tags import customers_with_any, tag_ids
+from app.integrations.service import ExotelAccount
+from app.customers.tags import customers_with_any, tag_ids
 from app.webhooks.outbox import WebhookOutbox
+from app.utc import utc_now
 
-ACTIVE_JOBS = ("queued", "dialling")
+ACTIVE_JOBS = ACTIVE_DIAL_JOBS
 BATCH = 1000
 
 
@@ -28,12 +31,9 @@ class Launched:
     customers_queued: int
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class CampaignService:
-    def __init__(self, outbox: WebhookOutbox, settings: Settings, *, exotel_account=None,
+    def __init__(self, outbox: WebhookOutbox, settings: Settings, *,
+                 exotel_account: Callable[[str], Awaitable[ExotelAccount | None]] | None = None,
                  clock: Callable[[], datetime] = utc_now) -> None:
         self._outbox = outbox
         self._settings = settings
@@ -53,9 +53,9 @@ class CampaignService:
             raise Conflict("Only outbound flows can be launched")
         if flow.voice_agent_id is None:
             raise Conflict("Assign a voice agent to the flow before launching it")
-        if self._exotel_account is not None and await self._exotel_account(organisation_id) is not None:
-            if not ((flow.config or {}).get("exotel_flow_url") or self._settings.exotel_flow_url):
-                raise Conflict("Set config.exotel_flow_url on the flow (the Exotel voicebot flow) before launching")
+        if (self._exotel_account is not None and await self._exotel_account(organisation_id) is not None
+                and not ((flow.config or {}).get("exotel_flow_url") or self._settings.exotel_flow_url)):
+            raise Conflict("Set config.exotel_flow_url on the flow (the Exotel voicebot flow) before launching")
         now = self.clock()
         async with in_transaction() as connection:
             # the flow row always exists: locking it serialises launches and stops of one flow
@@ -116,9 +116,9 @@ class CampaignService:
                 raise Conflict("Campaign is not running")
             now = self.clock()
             await Campaign.filter(id=campaign.id).using_db(connection).update(status="stopped", stopped_at=now)
-            cancelled = await DialJob.filter(campaign_id=campaign.id, status="queued").using_db(connection) \
-                .update(status="cancelled", reason="campaign stopped")
-            in_progress = await DialJob.filter(campaign_id=campaign.id, status="dialling").using_db(connection).count()
+            cancelled = await DialJob.filter(campaign_id=campaign.id, status=DialJobStatus.QUEUED).using_db(connection) \
+                .update(status=DialJobStatus.CANCELLED, reason="campaign stopped")
+            in_progress = await DialJob.filter(campaign_id=campaign.id, status=DialJobStatus.DIALLING).using_db(connection).count()
             await self._outbox.enqueue(organisation_id, "campaign.stopped", {
                 "flow_uuid": flow.id, "campaign_uuid": campaign.id, "jobs_cancelled": cancelled,
                 "calls_in_progress": in_progress}, connection=connection)

@@ -27,22 +27,21 @@ from typing import Any, Callable, Iterable
 from tortoise.expressions import Case, F, Q, When
 from tortoise.transactions import in_transaction
 
-from app.calls.reporting import CallEnd
+from app.calls.lifecycle import ACTIVE_DIAL_JOBS, CallOutcome, CallStatus, DialJobStatus, EndReason
+from app.calls.contract import CallEnd, CallReporter
 from app.config import Settings
 from app.db.models import Call, Campaign, DialJob
 from app.db.sql import dialect
 from app.dialer import pacing, window
 from app.dialer.campaigns import CampaignService
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.ids import new_id
-from app.telephony.base import DialRequest, DialResult
+from app.telephony.base import Carrier, DialRequest, DialResult
 from app.telephony.reconcile import CallReconciler
-from app.telephony.simulator import simulator_account_sid
-from app.telephony.status import ExotelStatusService
 from app.webhooks.outbox import WebhookOutbox
 
 log = logging.getLogger("app.dialer")
-RETRY_REASONS = ("busy", "no_answer")
+RETRY_REASONS = (EndReason.BUSY, EndReason.NO_ANSWER)
 
 
 @dataclass(frozen=True)
@@ -83,24 +82,23 @@ class Policy:
 
 
 class DialerScheduler:
-    def __init__(self, campaigns: CampaignService, carriers: CarrierDirectory, reporter, outbox: WebhookOutbox,
-                 settings: Settings, clock: Callable[[], datetime] | None = None,
-                 organisations: Iterable[str] | None = None) -> None:
-        """`organisations` limits this scheduler to some tenants (tests and benchmarks share a database)."""
+    def __init__(self, campaigns: CampaignService, carriers: CarrierDirectory, reporter: CallReporter,
+                 outbox: WebhookOutbox, settings: Settings, clock: Callable[[], datetime] | None = None,
+                 organisations: Iterable[str] | None = None, *, reconciler: CallReconciler) -> None:
+        """`organisations` limits this scheduler to some tenants (tests and benchmarks share a database); the
+        reconciler, wired by `Platform.build`, should be limited to the same ones."""
         self._campaigns = campaigns
         self._carriers = carriers
         self._reporter = reporter
         self._outbox = outbox
         self._settings = settings
         self.clock = clock or campaigns.clock
-        self._task: asyncio.Task | None = None
-        self._reconciling: asyncio.Task | None = None
-        self._dials: set[asyncio.Task] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._reconciling: asyncio.Task[None] | None = None
+        self._dials: set[asyncio.Task[None]] = set()
         self.owner: str | None = None    # this process's instance lease, stamped on the calls it dials
         self._scope = Q(organisation_id__in=list(organisations)) if organisations is not None else Q()
-        status = ExotelStatusService(carriers.integrations, reporter,
-                                     simulator_account_sid(settings.resolved_secret_key()))
-        self.reconciler = CallReconciler(carriers, status, reporter, settings, scope=self._scope)
+        self.reconciler = reconciler
 
     @property
     def campaigns(self) -> CampaignService:
@@ -173,8 +171,8 @@ class DialerScheduler:
         if flow.status != "active" or not window.may_dial(now, flow.start_date, flow.end_date, flow.time_window):
             return 0
         policy = Policy.of(self._settings, flow.config)
-        flow_busy = await DialJob.filter(campaign_id=campaign.id, status="dialling").count()
-        org_busy = await DialJob.filter(organisation_id=campaign.organisation_id, status="dialling").count()
+        flow_busy = await DialJob.filter(campaign_id=campaign.id, status=DialJobStatus.DIALLING).count()
+        org_busy = await DialJob.filter(organisation_id=campaign.organisation_id, status=DialJobStatus.DIALLING).count()
         burst = max(1.0, policy.calls_per_second)
         wanted = min(policy.flow_concurrency - flow_busy, policy.org_concurrency - org_busy,
                      pacing.available(campaign.pace_at, now, policy.calls_per_second, burst))
@@ -195,15 +193,15 @@ class DialerScheduler:
         flow = campaign.flow
         token = secrets.token_hex(8)
         async with in_transaction() as connection:
-            query = DialJob.filter(campaign_id=campaign.id, status="queued", next_attempt_at__lte=now) \
+            query = DialJob.filter(campaign_id=campaign.id, status=DialJobStatus.QUEUED, next_attempt_at__lte=now) \
                 .order_by("next_attempt_at", "id").limit(limit).using_db(connection)
             if dialect() == "postgres":
                 query = query.select_for_update(skip_locked=True)
             rows = await query.values("id", "customer_id", "phone", "attempts")
             if not rows:
                 return []
-            changed = await DialJob.filter(id__in=[row["id"] for row in rows], status="queued") \
-                .using_db(connection).update(status="dialling", claim=token, updated_at=now,
+            changed = await DialJob.filter(id__in=[row["id"] for row in rows], status=DialJobStatus.QUEUED) \
+                .using_db(connection).update(status=DialJobStatus.DIALLING, claim=token, updated_at=now,
                                              attempts=F("attempts") + 1)
             if changed != len(rows):   # another instance took some meanwhile: keep only ours
                 ours = set(await DialJob.filter(claim=token).using_db(connection).values_list("id", flat=True))
@@ -214,7 +212,7 @@ class DialerScheduler:
             await Call.bulk_create([
                 Call(id=job.call_id, organisation_id=campaign.organisation_id, call_type="outbound", flow_id=flow.id,
                      customer_id=job.customer_id, voice_agent_id=flow.voice_agent_id, to_number=job.phone,
-                     from_number=flow.phone_number, status="queued", owner=self.owner) for job in claimed],
+                     from_number=flow.phone_number, status=CallStatus.QUEUED, owner=self.owner) for job in claimed],
                 using_db=connection)
             await DialJob.bulk_update([DialJob(id=job.job_id, call_id=job.call_id) for job in claimed],
                                       fields=["call_id"], using_db=connection)
@@ -223,7 +221,7 @@ class DialerScheduler:
                                      max(1.0, policy.calls_per_second), len(claimed)))
         return claimed
 
-    async def _dial_all(self, carrier, campaign: Campaign, claimed: list[Claimed]) -> None:
+    async def _dial_all(self, carrier: Carrier, campaign: Campaign, claimed: list[Claimed]) -> None:
         """Dials concurrently; the answers that are in are written together, in one statement."""
         loop = asyncio.get_running_loop()
         pending = {loop.create_task(self._place(carrier, campaign, job)) for job in claimed}
@@ -234,7 +232,7 @@ class DialerScheduler:
             except Exception:   # the calls stay queued: reconciliation settles them
                 log.exception("recording %d dials of campaign %s failed", len(done), campaign.id)
 
-    async def _place(self, carrier, campaign: Campaign, job: Claimed) -> tuple[Claimed, DialResult]:
+    async def _place(self, carrier: Carrier, campaign: Campaign, job: Claimed) -> tuple[Claimed, DialResult]:
         flow = campaign.flow
         try:
             return job, await carrier.place_call(DialRequest(
@@ -248,24 +246,24 @@ class DialerScheduler:
     async def _record(self, results: list[tuple[Claimed, DialResult]]) -> None:
         accepted = [(job, result) for job, result in results if result.outcome != "failed"]
         if accepted:   # one statement; a call a callback already moved on is no longer `queued` and keeps its state
-            await Call.filter(id__in=[job.call_id for job, _ in accepted], status="queued").update(
-                status="ringing", provider_call_id=Case(
+            await Call.filter(id__in=[job.call_id for job, _ in accepted], status=CallStatus.QUEUED).update(
+                status=CallStatus.RINGING, provider_call_id=Case(
                     *(When(id=job.call_id, then=result.provider_call_id) for job, result in accepted),
                     default=F("provider_call_id")))
         for job, result in results:
             if result.outcome == "failed":
                 reason = result.reason or "failed"
-                await self._reporter.ended(job.call_id, CallEnd(outcome="failed", ended_at=self.clock(),
+                await self._reporter.ended(job.call_id, CallEnd(outcome=CallOutcome.FAILED, ended_at=self.clock(),
                                                                 duration_seconds=0, end_reason=reason[:32]))
                 await Call.filter(id=job.call_id).update(summary=reason)
 
     async def settle(self, now: datetime) -> int:
         """Dialled jobs whose call ended become done, failed or queued again (retry)."""
         stale = now - Policy.of(self._settings).stale_after
-        settled = await DialJob.filter(self._scope, status="dialling", call_id__isnull=True,
+        settled = await DialJob.filter(self._scope, status=DialJobStatus.DIALLING, call_id__isnull=True,
                                        updated_at__lt=stale).update(
-            status="failed", reason="dial interrupted")
-        jobs = await DialJob.filter(self._scope, status="dialling", call_id__not_isnull=True)
+            status=DialJobStatus.FAILED, reason="dial interrupted")
+        jobs = await DialJob.filter(self._scope, status=DialJobStatus.DIALLING, call_id__not_isnull=True)
         if not jobs:
             return settled
         calls = {row["id"]: row for row in await Call.filter(
@@ -282,7 +280,7 @@ class DialerScheduler:
         if groups:   # one UPDATE per distinct outcome, in one transaction
             async with in_transaction() as connection:
                 for changes, ids in groups.items():
-                    settled += await DialJob.filter(id__in=ids, status="dialling").using_db(connection) \
+                    settled += await DialJob.filter(id__in=ids, status=DialJobStatus.DIALLING).using_db(connection) \
                         .update(**dict(changes))
         return settled
 
@@ -291,10 +289,10 @@ class DialerScheduler:
         running = campaign.status == "running"
         outcome, reason = call["outcome"], call["end_reason"]
         changes: dict[str, Any] = {"outcome": outcome, "reason": reason}
-        if outcome == "no-answer" and reason in RETRY_REASONS and job.attempts < policy.max_attempts and running:
-            changes.update(status="queued", next_attempt_at=now + policy.retry_after, call_id=None, claim=None)
+        if outcome == CallOutcome.NO_ANSWER and reason in RETRY_REASONS and job.attempts < policy.max_attempts and running:
+            changes.update(status=DialJobStatus.QUEUED.value, next_attempt_at=now + policy.retry_after, call_id=None, claim=None)
         else:
-            changes["status"] = "failed" if outcome == "failed" else "done"
+            changes["status"] = (DialJobStatus.FAILED if outcome == CallOutcome.FAILED else DialJobStatus.DONE).value
         return changes
 
     async def complete(self, now: datetime) -> int:
@@ -303,9 +301,9 @@ class DialerScheduler:
         for campaign in await Campaign.filter(self._scope, status="running").select_related("flow"):
             flow = campaign.flow
             if window.past_end(now, flow.end_date, flow.time_window):
-                await DialJob.filter(campaign_id=campaign.id, status="queued").update(
-                    status="cancelled", reason="campaign ended")
-            if await DialJob.filter(campaign_id=campaign.id, status__in=("queued", "dialling")).exists():
+                await DialJob.filter(campaign_id=campaign.id, status=DialJobStatus.QUEUED).update(
+                    status=DialJobStatus.CANCELLED, reason="campaign ended")
+            if await DialJob.filter(campaign_id=campaign.id, status__in=ACTIVE_DIAL_JOBS).exists():
                 continue
             async with in_transaction() as connection:
                 changed = await Campaign.filter(id=campaign.id, status="running").using_db(connection).update(
@@ -324,13 +322,13 @@ async def _stats(campaign_id: str, connection: Any) -> dict[str, int]:
     rows = await DialJob.filter(campaign_id=campaign_id).using_db(connection).values("status", "outcome")
     counts = {"jobs": len(rows), "connected": 0, "no_answer": 0, "voicemail": 0, "failed": 0, "cancelled": 0}
     for row in rows:
-        if row["status"] == "cancelled":
+        if row["status"] == DialJobStatus.CANCELLED:
             counts["cancelled"] += 1
-        elif row["status"] == "failed" or row["outcome"] == "failed":
+        elif row["status"] == DialJobStatus.FAILED or row["outcome"] == CallOutcome.FAILED:
             counts["failed"] += 1
-        elif row["outcome"] == "no-answer":
+        elif row["outcome"] == CallOutcome.NO_ANSWER:
             counts["no_answer"] += 1
-        elif row["outcome"] == "voicemail":
+        elif row["outcome"] == CallOutcome.VOICEMAIL:
             counts["voicemail"] += 1
         else:
             counts["connected"] += 1

@@ -30,7 +30,7 @@ class InstanceLeaseKeeper:
         self.store = store
         self.ttl_seconds = ttl_seconds
         self.sweeper: OrphanSweeper | None = None
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     @property
     def instance_id(self) -> str:

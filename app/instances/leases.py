@@ -9,15 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Protocol
 
 from app.db.models import InstanceLease
+from app.utc import utc_now
 
 REDIS_PREFIX = "voiceai:lease:"
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ class LeaseStore(Protocol):
 class DatabaseLeaseStore:
     """Works on SQLite and PostgreSQL alike: one row per process, its expiry pushed forward on each renewal."""
 
-    def __init__(self, clock=utc_now) -> None:
+    def __init__(self, clock: Callable[[], datetime] = utc_now) -> None:
         self._clock = clock
 
     async def renew(self, holder: Holder, ttl_seconds: float) -> None:
@@ -66,8 +63,9 @@ class DatabaseLeaseStore:
         ids = list(instance_ids)
         if not ids:
             return set()
-        return set(await InstanceLease.filter(id__in=ids, expires_at__gt=self._clock())
-                   .values_list("id", flat=True))
+        leases = InstanceLease.filter(id__in=ids, expires_at__gt=self._clock())
+        alive: list[str] = await leases.values_list("id", flat=True)  # type: ignore[assignment]  # flat rows typed as tuples
+        return set(alive)
 
     async def prune(self, older_than: timedelta) -> int:
         return await InstanceLease.filter(expires_at__lt=self._clock() - older_than).delete()
@@ -100,7 +98,7 @@ class RedisLeaseStore:
         if not ids:
             return set()
         values = await self._redis.mget([self.key(instance_id) for instance_id in ids])
-        return {instance_id for instance_id, value in zip(ids, values) if value is not None}
+        return {instance_id for instance_id, value in zip(ids, values, strict=True) if value is not None}
 
     async def prune(self, older_than: timedelta) -> int:
         return 0

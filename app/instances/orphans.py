@@ -18,9 +18,10 @@ from typing import Any, Callable
 
 from tortoise.expressions import Q
 
-from app.calls.reporting import CallEnd
+from app.calls.lifecycle import CallOutcome, CallStatus, EndReason
+from app.calls.contract import CallEnd
 from app.db.models import Call
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.errors import DomainError
 from app.instances.leases import LeaseStore, utc_now
 from app.telephony.base import CallDetails, DetailsUnavailable
@@ -28,7 +29,7 @@ from app.telephony.simulator import CALL_SID_PREFIX
 from app.telephony.status import PROGRESS, TERMINAL, ExotelStatusService, StatusUpdate
 
 log = logging.getLogger("app.instances.orphans")
-SERVER_RESTART = "server_restart"
+SERVER_RESTART = EndReason.SERVER_RESTART
 LOOKUP_SECONDS = 5.0        # one carrier look-up; the orphan is ended as failed when the carrier is slower
 PARALLEL = 8
 BATCH = 200                 # orphans taken per dead owner per run
@@ -61,8 +62,9 @@ class OrphanSweeper:
         self._scope = scope or Q()
 
     async def dead_owners(self) -> set[str]:
-        owners = set(await Call.filter(self._scope, ended_at__isnull=True, owner__not_isnull=True).distinct()
-                     .values_list("owner", flat=True))
+        running = Call.filter(self._scope, ended_at__isnull=True, owner__not_isnull=True).distinct()
+        owner_ids: list[str] = await running.values_list("owner", flat=True)  # type: ignore[assignment]  # flat rows typed as tuples
+        owners = set(owner_ids)
         owners.discard(self.instance_id)
         return owners - await self._store.alive(owners) if owners else set()
 
@@ -118,7 +120,7 @@ class OrphanSweeper:
                 except DomainError as error:
                     log.warning("orphaned call %s: carrier answered %r: %s", row["id"], details.status,
                                 error.detail)
-            elif details is not None and PROGRESS.get(details.status) in ("queued", "ringing"):
+            elif details is not None and PROGRESS.get(details.status) in (CallStatus.QUEUED, CallStatus.RINGING):
                 return False
         return await self._end(row)
 
@@ -138,7 +140,7 @@ class OrphanSweeper:
         now = self.clock()
         started = row["started_at"]
         seconds = max(0, int((now - started).total_seconds())) if started else 0
-        await self._reporter.ended(row["id"], CallEnd(outcome="failed", ended_at=now, duration_seconds=seconds,
-                                                      end_reason=SERVER_RESTART))
+        await self._reporter.ended(row["id"], CallEnd(
+            outcome=CallOutcome.FAILED, ended_at=now, duration_seconds=seconds, end_reason=SERVER_RESTART))
         return True
 

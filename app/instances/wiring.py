@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 from app.instances.instance import InstanceLeaseKeeper
 from app.instances.leases import build_lease_store
 from app.instances.orphans import OrphanSweeper
-from app.telephony.status import ExotelStatusService
 
 if TYPE_CHECKING:
     from app.platform import Platform
@@ -17,8 +16,8 @@ def build_instance_lease(platform: "Platform") -> InstanceLeaseKeeper:
     """The lease, its sweep, and the owner stamped on every call this process dials or runs."""
     settings = platform.settings
     keeper = InstanceLeaseKeeper(build_lease_store(settings.redis_url), ttl_seconds=settings.lease_seconds)
-    status = ExotelStatusService(platform.integrations, platform.reporter, platform.simulator_account_sid)
-    keeper.sweeper = OrphanSweeper(keeper.instance_id, keeper.store, platform.reporter, platform.carriers, status,
+    keeper.sweeper = OrphanSweeper(keeper.instance_id, keeper.store, platform.reporter, platform.carriers,
+                                   platform.exotel_status,
                                    on_ended=platform.campaigns.wake.set)
     platform.reporter.owner = keeper.instance_id
     platform.dialer.owner = keeper.instance_id

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from app.errors import Invalid
-from app.services import validation as check
+from app import field_checks as check
 
 MASK = "••••••••"
 ACCOUNT_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

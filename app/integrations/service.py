@@ -104,6 +104,16 @@ class IntegrationService:
         row = await Integration.get_or_none(organisation_id=organisation_id, provider="exotel")
         return None if row is None else self._account(row)
 
+    async def connected_exotel_accounts(self) -> list[ExotelAccount]:
+        """Every organisation's connected Exotel account (the voice socket's credential check reads them all)."""
+        organisations = await Integration.filter(provider="exotel").values_list("organisation_id", flat=True)
+        accounts = []
+        for organisation_id in dict.fromkeys(organisations):
+            account = await self.exotel_account(str(organisation_id))
+            if account is not None:
+                accounts.append(account)
+        return accounts
+
     async def exotel_by_account_sid(self, account_sid: str) -> list[ExotelAccount]:
         """Every organisation that connected this Exotel account (callbacks carry only the SID)."""
         if not isinstance(account_sid, str) or not account_sid:
@@ -157,7 +167,8 @@ class IntegrationService:
         await row.save()
 
     def _open(self, row: Integration) -> dict[str, str]:
-        return json.loads(self._box.open(row.credentials))
+        credentials: dict[str, str] = json.loads(self._box.open(row.credentials))
+        return credentials
 
     def _account(self, row: Integration) -> ExotelAccount:
         secrets = self._open(row)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class DetailsUnavailable(Exception):
         self.reason = reason
 
 
+@runtime_checkable
 class CallLookup(Protocol):
     """Carriers that can answer for one call; raises DetailsUnavailable when they cannot."""
 

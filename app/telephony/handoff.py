@@ -1,6 +1,7 @@
 """Warm transfer on Exotel: the voicebot applet cannot transfer, so the session closes the stream with the
 transfer recorded, then the flow's Passthru applet asks whether to transfer (302) or hang up (200), and its
-Connect applet asks which number to dial. The voicebot applet itself may fetch its socket URL per call. Both requests are unauthenticated: they must name a call we
+Connect applet asks which number to dial. The voicebot applet itself may fetch its socket URL per call. Both
+requests are unauthenticated: they must name a call we
 know by its Exotel CallSid (unguessable), and CustomField, when present, must be that call's id.
 """
 
@@ -10,12 +11,13 @@ from dataclasses import dataclass
 from typing import Mapping
 from urllib.parse import urlencode
 
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.calls.live import CallEventLog
 from app.db.models import Call, HumanQueue
 from app.errors import Forbidden, NotFound, Unavailable
 from app.voice.transports.exotel_auth import call_socket_password
 
-TRANSFERRED = ("warm_transfer",)
+TRANSFERRED = (CallOutcome.WARM_TRANSFER,)
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class HandoffService:
     async def passthru(self, params: Mapping[str, str]) -> bool:
         """True when the voicebot handed the caller over (answer 302, the Connect branch)."""
         call = await self._call(params)
-        return call.end_reason == "transfer" or call.outcome in TRANSFERRED
+        return call.end_reason == EndReason.TRANSFER or call.outcome in TRANSFERRED
 
     async def target_number(self, params: Mapping[str, str]) -> str:
         call = await self._call(params)

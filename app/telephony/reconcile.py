@@ -20,19 +20,20 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from tortoise.expressions import Q
 
-from app.calls.reporting import CallEnd
+from app.calls.lifecycle import CallOutcome
+from app.calls.contract import CallEnd, CallReporter
 from app.config import Settings
 from app.db.models import Call
-from app.dialer.campaigns import utc_now
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.errors import DomainError
 from app.telephony.base import CallDetails, DetailsUnavailable
 from app.telephony.simulator import CALL_SID_PREFIX
 from app.telephony.status import ExotelStatusService, StatusUpdate
+from app.utc import utc_now
 
 log = logging.getLogger("app.telephony.reconcile")
 UNKNOWN = "status unknown"
@@ -52,14 +53,16 @@ class Reconciled:
 
 
 class CallReconciler:
-    def __init__(self, carriers: CarrierDirectory, status: ExotelStatusService, reporter, settings: Settings, *,
-                 clock: Callable[[], datetime] = utc_now, scope: Q | None = None) -> None:
+    def __init__(self, carriers: CarrierDirectory, status: ExotelStatusService, reporter: CallReporter,
+                 settings: Settings, *, clock: Callable[[], datetime] = utc_now,
+                 organisations: Iterable[str] | None = None) -> None:
+        """`organisations` limits the reconciler to some tenants (tests and benchmarks share a database)."""
         self._carriers = carriers
         self._status = status
         self._reporter = reporter
         self._settings = settings
         self.clock = clock
-        self._scope = scope or Q()
+        self._scope = Q(organisation_id__in=list(organisations)) if organisations is not None else Q()
         self.lookup_seconds = LOOKUP_SECONDS
 
     async def run(self) -> Reconciled:
@@ -123,6 +126,6 @@ class CallReconciler:
     async def _end(self, call_id: str, reason: str, now: datetime) -> str:
         if not await Call.exists(id=call_id, ended_at__isnull=True):
             return "left"       # a callback or the session ended it meanwhile
-        await self._reporter.ended(call_id, CallEnd(outcome="failed", ended_at=now, duration_seconds=0,
+        await self._reporter.ended(call_id, CallEnd(outcome=CallOutcome.FAILED, ended_at=now, duration_seconds=0,
                                                     end_reason=reason))
         return "ended"

@@ -32,7 +32,8 @@ from typing import Any
 
 import aiohttp
 
-from app.calls.reporting import CallEnd, CallReporter
+from app.calls.lifecycle import CallOutcome
+from app.calls.contract import CallEnd, CallReporter
 from app.db.models import Call, Customer
 from app.telephony.base import CallDetails, DetailsUnavailable, DialRequest, DialResult
 
@@ -103,7 +104,7 @@ class SimulatedCarrier:
         self._behaviour = behaviour or Behaviour()
         self._max_call = max_call_seconds
         self._session: aiohttp.ClientSession | None = None
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.placed: list[tuple[DialRequest, str]] = []   # (request, behaviour), for tests and the demo
         self.states: dict[str, str] = {}                   # CallSid -> Exotel status, what reconciliation reads
 
@@ -177,7 +178,7 @@ class SimulatedCarrier:
             try:
                 await Call.filter(id=request.call_id, ended_at__isnull=True).update(summary=detail[:1000])
                 await self._reporter.ended(request.call_id, CallEnd(
-                    outcome="failed", ended_at=datetime.now(timezone.utc), duration_seconds=0, end_reason=reason))
+                    outcome=CallOutcome.FAILED, ended_at=datetime.now(timezone.utc), duration_seconds=0, end_reason=reason))
             except Exception:
                 log.exception("ending the failed simulated call %s failed", request.call_id)
         with contextlib.suppress(Exception):
@@ -255,7 +256,7 @@ class _Line:
         self._closed = asyncio.Event()
         self._empty = asyncio.Event()
         self._empty.set()
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, request: DialRequest) -> None:
         await self._send({"event": "connected"})
@@ -286,7 +287,7 @@ class _Line:
 
     async def _wait_any(self, event: asyncio.Event, timeout: float | None) -> bool:
         waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._closed.wait())]
-        done, pending = await asyncio.wait(waiters, timeout=timeout * max(self._realtime, 0.05) if timeout else None,
+        _done, pending = await asyncio.wait(waiters, timeout=timeout * max(self._realtime, 0.05) if timeout else None,
                                            return_when=asyncio.FIRST_COMPLETED)
         for waiter in pending:
             waiter.cancel()

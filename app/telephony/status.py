@@ -15,16 +15,22 @@ from typing import Mapping
 
 from tortoise.expressions import Q
 
-from app.calls.reporting import CallEnd
+from app.calls.lifecycle import CallEnding, CallOutcome, CallStatus, EndReason
+from app.calls.contract import CallEnd, CallReporter
 from app.db.models import Call
 from app.errors import Forbidden, Invalid, NotFound
 from app.integrations.service import IntegrationService
 
-# Exotel status -> (call outcome, end reason); None outcome = not terminal
-TERMINAL = {"completed": ("connected", "completed"), "busy": ("no-answer", "busy"),
-            "no-answer": ("no-answer", "no_answer"), "failed": ("failed", "carrier_failed"),
-            "canceled": ("failed", "canceled")}
-PROGRESS = {"answered": "in-progress", "in-progress": "in-progress", "ringing": "ringing", "queued": "queued"}
+# Exotel's terminal statuses (the carrier's words) -> how the call ends
+TERMINAL = {"completed": CallEnding(CallOutcome.CONNECTED, EndReason.COMPLETED),
+            "busy": CallEnding(CallOutcome.NO_ANSWER, EndReason.BUSY),
+            "no-answer": CallEnding(CallOutcome.NO_ANSWER, EndReason.NO_ANSWER),
+            "failed": CallEnding(CallOutcome.FAILED, EndReason.CARRIER_FAILED),
+            "canceled": CallEnding(CallOutcome.FAILED, EndReason.CANCELED)}
+# Exotel's progress statuses -> the call row's status
+PROGRESS = {"answered": CallStatus.IN_PROGRESS, "in-progress": CallStatus.IN_PROGRESS,
+            "ringing": CallStatus.RINGING, "queued": CallStatus.QUEUED}
+RANK: dict[str, int] = {CallStatus.QUEUED: 0, CallStatus.RINGING: 1, CallStatus.IN_PROGRESS: 2}
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class StatusUpdate:
 
 
 class ExotelStatusService:
-    def __init__(self, integrations: IntegrationService, reporter, simulator_sid: str | None = None) -> None:
+    def __init__(self, integrations: IntegrationService, reporter: CallReporter, simulator_sid: str | None = None) -> None:
         self._integrations = integrations
         self._reporter = reporter
         self._simulator_sid = simulator_sid
@@ -64,7 +70,7 @@ class ExotelStatusService:
         A call whose voicebot socket opened is ended by its session, so a terminal callback only fills in
         facts; `reconciled` (the session evidently went away long ago) lets the carrier's word end it too."""
         organisations = await self._organisations(update.account_sid or "")
-        status = "in-progress" if update.event_type == "answered" else update.status
+        status = CallStatus.IN_PROGRESS.value if update.event_type == "answered" else update.status
         if status not in TERMINAL and status not in PROGRESS:
             raise Invalid("Status must be one of answered, completed, busy, no-answer, failed")
         call = await self._call(update, organisations)
@@ -72,23 +78,22 @@ class ExotelStatusService:
             raise NotFound("Call not found")
         if update.call_sid and call.provider_call_id not in (None, update.call_sid):
             raise Forbidden("CallSid does not match the call")
-        fill = {}
+        fill: dict[str, str] = {}
         if update.call_sid and not call.provider_call_id:
             fill["provider_call_id"] = update.call_sid
         if update.recording_url and not call.recording_url:
             fill["recording_url"] = update.recording_url[:1024]
-        terminal = call.ended_at is not None or call.status in ("completed", "failed")
+        terminal = call.ended_at is not None or call.status in (CallStatus.COMPLETED, CallStatus.FAILED)
         if status in TERMINAL and not terminal and (call.started_at is None or reconciled):
             if fill:
                 await Call.filter(id=call.id).update(**fill)
-            outcome, reason = TERMINAL[status]
-            reason = update.end_reason or reason
+            ending = TERMINAL[status]
             await self._reporter.ended(call.id, CallEnd(
-                outcome=outcome, ended_at=datetime.now(timezone.utc), duration_seconds=update.duration or 0,
-                end_reason=reason, recording_url=update.recording_url))
+                outcome=ending.outcome, ended_at=datetime.now(timezone.utc), duration_seconds=update.duration or 0,
+                end_reason=update.end_reason or ending.reason, recording_url=update.recording_url))
             return "ended"
         if status in PROGRESS and not terminal and _rank(PROGRESS[status]) > _rank(call.status):
-            fill["status"] = PROGRESS[status]
+            fill["status"] = PROGRESS[status].value
         if not fill:
             return "unchanged"
         await Call.filter(id=call.id).update(**fill, updated_at=datetime.now(timezone.utc))
@@ -119,4 +124,4 @@ class ExotelStatusService:
 
 
 def _rank(status: str | None) -> int:
-    return {"queued": 0, "ringing": 1, "in-progress": 2}.get(status or "queued", 3)
+    return RANK.get(status or CallStatus.QUEUED, 3)

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Protocol
 
-from app.calls.reporting import CallAnalysis, CallEnd, Speaker
+from app.calls.lifecycle import CallOutcome, EndReason
+from app.calls.contract import CallAnalysis, CallEnd, Speaker
 from app.voice.analysis_schema import analysis_schema, validator
 
 log = logging.getLogger("app.voice.analysis")
@@ -54,7 +55,7 @@ class HeuristicAnalyser:
         objection = next((name for name, words in OBJECTIONS.items() if _has(said, words)), "none")
         quote = max(caller, key=len) if caller else ""
         interested = sentiment == "positive" and objection != "not_interested"
-        transferred = end.outcome == "warm_transfer"
+        transferred = end.outcome == CallOutcome.WARM_TRANSFER
         extraction = {
             "schema_version": SCHEMA_VERSION,
             "outcome": {"call_outcome": end.outcome, "intent_score": 70 if interested else 30 if caller else 0,
@@ -71,7 +72,7 @@ class HeuristicAnalyser:
                             else "none", "transfer_target": None, "agent_brief": brief or ""},
         }
         qms = {"opening": 3 if agent else 0, "energy": 2 if agent else 0,
-               "probing": min(3, sum("?" in a for a in agent)), "closing": 3 if end.end_reason == "agent_hangup" else 1}
+               "probing": min(3, sum("?" in a for a in agent)), "closing": 3 if end.end_reason == EndReason.AGENT_HANGUP else 1}
         summary = (f"{len(caller)} caller turns; caller said: \"{quote[:160]}\". Outcome {end.outcome}"
                    f" ({end.end_reason}).") if caller else f"No caller speech. Outcome {end.outcome}."
         return CallAnalysis(summary=summary, sentiment=sentiment, key_details={"extraction": extraction,
@@ -80,7 +81,7 @@ class HeuristicAnalyser:
 
 def _budget(text: str) -> int | None:
     match = re.search(r"(?:rs\.?|₹|\$|rupees?\s)?\s?(\d{3,7})\b", text)
-    return int(match.group(1)) if match and not _zip(text) == match.group(1) else None
+    return int(match.group(1)) if match and _zip(text) != match.group(1) else None
 
 
 def _zip(text: str) -> str | None:
@@ -161,7 +162,7 @@ class LLMAnalyser:
                                                                     "schema": self.schema}})
         content = answer.choices[0].message.content or ""
         try:
-            data = json.loads(content)
+            data: dict[str, Any] = json.loads(content)
         except ValueError:
             raise _InvalidAnswer(f"the answer is not JSON: {content[:120]!r}") from None
         problem = next(iter(sorted(self._validator.iter_errors(data), key=lambda e: list(e.absolute_path))), None)

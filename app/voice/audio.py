@@ -78,7 +78,8 @@ def mulaw_encode(pcm: bytes) -> bytes:
     exponent = np.clip(exponent, 0, 7)
     mantissa = (magnitude >> (exponent + 3)) & 0x0F
     encoded = ~(sign | (exponent << 4) | mantissa) & 0xFF
-    return encoded.astype(np.uint8).tobytes()
+    ulaw: bytes = encoded.astype(np.uint8).tobytes()
+    return ulaw
 
 
 def mulaw_decode(data: bytes) -> bytes:

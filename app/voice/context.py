@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.calls.reporting import CallType
+from app.calls.contract import CallType
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Protocol
 
 import phonenumbers
 
-from app.calls.reporting import CallType
+from app.calls.contract import CallType
 from app.db.models import Call, Customer, Flow
 from app.voice.context import CallContext, CustomerView, ScriptView, VoiceConfig
 
@@ -136,7 +136,7 @@ class FlowResolver:
         voice = context.voice
         if voice.provider != "nextneural" or not voice.speaker or voice.language_code:
             return context
-        from app.voices.custom_voices import find_custom_voice
+        from app.voice_catalog.custom_voices import find_custom_voice
 
         custom = await find_custom_voice(context.organisation_id, voice.speaker)
         if custom is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from app.calls.reporting import Speaker
+from app.calls.contract import Speaker
 
 
 class CallOutput(Protocol):

@@ -58,7 +58,7 @@ class _Track:
         self.file = file
         self.samples = 0
         self._buffer = bytearray()
-        self._writing: asyncio.Future | None = None
+        self._writing: asyncio.Future[int] | None = None
         self.error: BaseException | None = None
 
     def write_at(self, sample: int, pcm: bytes) -> None:
@@ -77,7 +77,7 @@ class _Track:
         self._writing = asyncio.get_running_loop().run_in_executor(None, self.file.write, data)
         self._writing.add_done_callback(self._written)
 
-    def _written(self, future: asyncio.Future) -> None:
+    def _written(self, future: asyncio.Future[int]) -> None:
         if not future.cancelled() and future.exception() is not None:
             self.error = future.exception()
 
@@ -126,7 +126,7 @@ class StereoRecorder:
         unflushed moments, at most FLUSH_BYTES a side, were lost with the process)."""
         sizes = await asyncio.to_thread(lambda: (caller.stat().st_size, agent.stat().st_size))
         tracks = []
-        for path, size in zip((caller, agent), sizes):
+        for path, size in zip((caller, agent), sizes, strict=True):
             track = _Track(path, None)
             track.samples = size // 2
             tracks.append(track)
@@ -168,7 +168,10 @@ class StereoRecorder:
             for written in range(0, total, block):
                 yield await asyncio.to_thread(_interleave, left, right, min(block, total - written))
         finally:
-            await asyncio.to_thread(lambda: (left.close(), right.close()))
+            def close_both() -> None:
+                left.close()
+                right.close()
+            await asyncio.to_thread(close_both)
 
     async def discard(self) -> None:
         """Removes the spool files (idempotent)."""

@@ -3,63 +3,59 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
-from starlette.routing import WebSocketRoute
+from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from app.voice.flow_resolver import FlowResolver
+from app.voice.door import VoiceDoor
 from app.voice.runtime import ReporterFactory, VoiceRuntime
 from app.voice.transports.browser import BrowserTestStream
 from app.voice.transports.exotel import ExotelStream
 from app.voice.transports.exotel_auth import socket_auth_for
 
 
-def _resolver(platform: Any) -> FlowResolver:
-    """Account SIDs are checked against the organisation's Exotel integration; its Sarvam key is used."""
-    integrations = getattr(platform, "integrations", None)
-    if integrations is None:
-        return FlowResolver()
-    from app.telephony.accounts import IntegrationAccounts
+def platform_runtime(door: VoiceDoor, reporter_factory: ReporterFactory) -> VoiceRuntime:
+    """Provider choice from the platform settings (local providers when no keys), recordings spooled under
+    the data directory and streamed into `door.blob_store` under `recordings/<org>/<call>.wav`, and
+    `/ws/exotel` checked against the connected Exotel accounts (`exotel_auth.socket_auth_for`)."""
+    from app.voice.analysis_choice import (
+        AnalyserChoice,  # the providers load only when serving calls
+    )
+    from app.voice.providers.selection import ProviderSelector
+    selector = ProviderSelector(door.settings, metrics=door.metrics)
+    analysers = AnalyserChoice(door.settings.extra or {}, door.metrics)
+    runtime = VoiceRuntime(reporter_factory, providers=selector.providers, resolver=door.resolver,
+                           analysers=analysers.for_call)
+    spool = door.settings.recording_spool_root()   # swept by the platform's SpoolRecovery after a crash
+    return replace(runtime.with_recordings(door.blob_store, spool), exotel_auth=socket_auth_for(door))
 
-    telephony = getattr(platform.settings, "telephony", "auto")
-    return FlowResolver(IntegrationAccounts(integrations, telephony), integrations)
 
-
-def voice_routes(platform: Any, reporter_factory: ReporterFactory, runtime: VoiceRuntime | None = None,
-                 ) -> list[WebSocketRoute]:
+def voice_routes(door: VoiceDoor | None, reporter_factory: ReporterFactory, runtime: VoiceRuntime | None = None,
+                 ) -> list[BaseRoute]:
     """`reporter_factory()` is called once per call and returns a `CallReporter`.
 
-    Without a runtime: provider choice from the platform settings (local providers when no keys) and
-    recordings spooled under the data directory and streamed into `platform.blob_store` under
-    `recordings/<org>/<call>.wav`, and `/ws/exotel`
-    checked against the connected Exotel accounts (`exotel_auth.socket_auth_for`). A given runtime brings its
-    own `exotel_auth` (open by default: tests and embedded runtimes).
+    Without a runtime, the platform's (`platform_runtime`). A given runtime brings its own `exotel_auth`
+    (open by default: tests and embedded runtimes). Without a door (benchmarks), only `/ws/exotel` is
+    mounted: the browser test call needs the platform's authenticator.
     """
     if runtime is None:
-        from app.voice.providers.selection import ProviderSelector
-
-        from app.voice.analysis_choice import AnalyserChoice
-
-        metrics = getattr(platform, "metrics", None)
-        selector = ProviderSelector(platform.settings, metrics=metrics)
-        analysers = AnalyserChoice(getattr(platform.settings, "extra", None) or {}, metrics)
-        runtime = VoiceRuntime(reporter_factory, providers=selector.providers,
-                               resolver=_resolver(platform), analysers=analysers.for_call)
-        spool = platform.settings.recording_spool_root()   # swept by the platform's SpoolRecovery after a crash
-        runtime = replace(runtime.with_recordings(getattr(platform, "blob_store", None), spool),
-                          exotel_auth=socket_auth_for(platform))
+        if door is None:
+            raise ValueError("voice_routes needs the platform's door or a runtime")
+        runtime = platform_runtime(door, reporter_factory)
     else:
         runtime = replace(runtime, reporter_factory=reporter_factory)
+    ready = runtime
 
     async def exotel(websocket: WebSocket) -> None:
-        await ExotelStream(websocket, runtime).run()
+        await ExotelStream(websocket, ready).run()
 
-    async def browser_test(websocket: WebSocket) -> None:
-        stream = BrowserTestStream(websocket, runtime, platform.authenticator)
-        await stream.run(websocket.path_params["flow_uuid"], websocket.query_params.get("token"))
+    routes: list[BaseRoute] = [WebSocketRoute("/ws/exotel", exotel, name="voice-exotel")]
+    if door is not None:
+        authenticator = door.authenticator
 
-    return [
-        WebSocketRoute("/ws/exotel", exotel, name="voice-exotel"),
-        WebSocketRoute("/ws/browser-test/{flow_uuid}", browser_test, name="voice-browser-test"),
-    ]
+        async def browser_test(websocket: WebSocket) -> None:
+            stream = BrowserTestStream(websocket, ready, authenticator)
+            await stream.run(websocket.path_params["flow_uuid"], websocket.query_params.get("token"))
+
+        routes.append(WebSocketRoute("/ws/browser-test/{flow_uuid}", browser_test, name="voice-browser-test"))
+    return routes

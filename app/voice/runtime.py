@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from app.blobs import BlobStore
-from app.calls.reporting import CallReporter
+from app.calls.contract import CallReporter
 from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.clock import Clock, MonotonicClock
 from app.voice.context import CallContext

@@ -2,23 +2,31 @@
 
 A transport feeds 20 ms caller frames, DTMF digits and returned marks in, and receives paced agent audio and
 control through a `CallOutput`. Everything that happens on the call is reported through the `CallReporter`;
-workflow commands come back from it. The session owns the call's state and tasks; its parts each do one job:
+workflow commands come back from it. The session owns the call's facts (`session_facts.CallFacts`, the one
+record of outcome, end reason, language, transfer brief, last activity), its tasks (`session_tasks.CallTasks`)
+and the listening side (VAD, endpointing, streaming STT, voicemail, presence). Its parts each do one job and
+receive only what they use (no part sees the session):
 
-- `session_turns.TurnTaking`: the brain loop, one caller event at a time;
+- `session_turns.TurnTaking`: the brain loop, one inbox item at a time (`session_inbox`);
 - `session_speech.AgentSpeech`: utterances, the player, barge-in (pause / resume / interrupt);
 - `session_reply.AgentReplies`: LLM -> sentences -> TTS, tool calls and transfers;
 - `session_timers.watch_timers`: max duration and caller silence;
-- `session_recording.CallRecording` and `session_teardown.tear_down`: the end, the recording, the report.
+- `session_transcript.Conversation`: history, turns and transcript reporting;
+- `session_recording.CallRecording` and `session_teardown.report_end`: the recording, the report at the end.
+
+Parts report upward by stating facts (`CallFacts.end`), by the inbox, and by typed events
+(`session_events`) that anyone may `observe()`: the benchmark and per-turn latency marks read those.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
-from typing import Any, Coroutine
+from datetime import UTC, datetime
+from typing import Any
 
-from app.calls.reporting import CallEnd, CallReporter, CallStart, CallType
+from app.calls.contract import CallEnd, CallReporter, CallStart, CallType
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.audio import FRAME_MS
 from app.voice.clock import Clock, MonotonicClock
@@ -28,12 +36,20 @@ from app.voice.player import AudioPlayer
 from app.voice.providers.base import Providers, Voice
 from app.voice.providers.listening import TurnListener
 from app.voice.session_config import SessionConfig
-from app.voice.session_inbox import CallerTurn, Dtmf, Noise, SessionState
+from app.voice.session_events import (
+    CallerSpeechStarted,
+    CallerTurnEnded,
+    SessionEvents,
+    SessionObserver,
+)
+from app.voice.session_facts import CallFacts
+from app.voice.session_inbox import CallerTurn, Dtmf, InboxItem, Noise, SessionState
 from app.voice.session_presence import VoicePresence
 from app.voice.session_recording import CallRecording, opted_out, recording_key
 from app.voice.session_reply import AgentReplies
 from app.voice.session_speech import AgentSpeech
-from app.voice.session_teardown import tear_down
+from app.voice.session_tasks import CallTasks
+from app.voice.session_teardown import report_end
 from app.voice.session_timers import watch_timers
 from app.voice.session_transcript import Conversation
 from app.voice.session_turns import TurnTaking
@@ -43,7 +59,6 @@ from app.voice.voicemail import VoicemailDetector
 __all__ = ["CallSession", "SessionState"]
 log = logging.getLogger("app.voice.session")
 FRAME = FRAME_MS / 1000
-_CallerTurn = CallerTurn  # the benchmark watches the inbox for caller turns under this name
 
 
 class CallSession:
@@ -60,61 +75,76 @@ class CallSession:
         self.clock = clock or MonotonicClock()
         self.analyser: CallAnalyser = analyser or HeuristicAnalyser()
         self.state = SessionState.CREATED
-        self.call_id: str | None = None
+        self.facts = CallFacts()
+        self.events = SessionEvents()
         self.rate = self.config.rate
-        self.voice = Voice(context.language, context.voice.speaker, context.voice.model)
         self.vad = VoiceActivityDetector(self.rate, self.config.vad_aggressiveness)
         self.endpoint = EndpointDetector(self.config.endpoint)
         self.listener = TurnListener(providers.stt, self.rate, context.language)
         self.voicemail = VoicemailDetector(self.rate) if (
             context.call_type == CallType.OUTBOUND and self.config.detect_voicemail) else None
         self.presence = VoicePresence(watching_for_voicemail=self.voicemail is not None)
-        self.inbox: asyncio.Queue = asyncio.Queue()
-        self.tasks: set[asyncio.Task] = set()
-        self.conversation = Conversation(self)
-        self.speech = AgentSpeech(self)
-        self.replies = AgentReplies(self)
-        self.turns = TurnTaking(self)
+        self.inbox: asyncio.Queue[InboxItem] = asyncio.Queue()
+        self._tasks = CallTasks(self.facts)
+        self.conversation = Conversation(self.facts, reporter, output)
+        self.speech = AgentSpeech(
+            facts=self.facts, providers=providers, rate=self.rate, output=output, clock=self.clock,
+            voice=Voice(context.language, context.voice.speaker, context.voice.model),
+            conversation=self.conversation, tasks=self._tasks, events=self.events, caller_speaking=self._in_speech)
+        self.replies = AgentReplies(
+            facts=self.facts, context=context, providers=providers, speech=self.speech, reporter=reporter,
+            conversation=self.conversation, clock=self.clock, events=self.events,
+            fallback_text=self.config.fallback_text)
+        self.turns = TurnTaking(
+            facts=self.facts, context=context, config=self.config, providers=providers, clock=self.clock,
+            inbox=self.inbox, speech=self.speech, replies=self.replies, conversation=self.conversation,
+            reporter=reporter, events=self.events, caller_speaking=self._in_speech)
         self.recording: CallRecording | None = None
-        self.outcome = ("connected", "caller_hangup")
-        self.t0 = 0.0
-        self.last_activity = 0.0
-        self.barge_ins: list[tuple[float, float]] = []   # (speech onset, clear sent): for the benchmark
-        self._stopped = asyncio.Event()
         self._torn_down = asyncio.Event()
         self._end: CallEnd | None = None
 
+    def observe(self, observer: SessionObserver) -> None:
+        """Subscribes to the call's typed events (`session_events`): latency marks, barge-ins, settled speech."""
+        self.events.subscribe(observer)
+
     @property
-    def _inbox(self) -> asyncio.Queue:
-        """The benchmark hooks the inbox under its historical name."""
-        return self.inbox
+    def call_id(self) -> str | None:
+        return self.facts.call_id
+
+    @property
+    def tasks(self) -> set[asyncio.Task[Any]]:
+        """The call's live background tasks (all cancelled by the teardown)."""
+        return self._tasks.tasks
 
     # --- transport-facing ----------------------------------------------------------------------
     async def start(self) -> str:
         """Reports the call, then the agent opens (disclosure first) while the caller's audio flows in."""
-        self.t0 = self.last_activity = self.clock.now()
+        facts = self.facts
+        facts.started_at = facts.last_activity = self.clock.now()
         ctx = self.context
         opt_out = opted_out(ctx.customer.metadata)
-        self.call_id = await self.reporter.started(CallStart(
+        call_id = facts.call_id = await self.reporter.started(CallStart(
             organisation_id=ctx.organisation_id, call_type=ctx.call_type, flow_id=ctx.flow_id,
             voice_agent_id=ctx.voice_agent_id, customer_id=ctx.customer.id, from_number=ctx.from_number,
-            to_number=ctx.to_number, started_at=datetime.now(timezone.utc),
+            to_number=ctx.to_number, started_at=datetime.now(UTC),
             provider_call_id=ctx.provider_call_id, call_id=ctx.call_id, recording_opt_out=opt_out,
             voice_heard=False))
         if self.config.recordings is not None and not opt_out:
             self.recording = await CallRecording.open(self.config.recordings, self.config.recording_spool,
-                                                      recording_key(ctx.organisation_id, self.call_id),
-                                                      self.rate, self.t0)
+                                                      recording_key(ctx.organisation_id, call_id),
+                                                      self.rate, facts.started_at)
         recorder = self.recording.recorder if self.recording is not None else None
         player = AudioPlayer(self.output, self.clock, self.speech.settle, self.config.mark_timeout, recorder,
                              lead=self.lead)
         self.speech.open(player)
         self.state = SessionState.ACTIVE
-        self.spawn(player.run(), "player")
-        self.spawn(self.turns.run(), "brain")
-        self.spawn(watch_timers(self), "timers")
-        self.spawn(self.turns.commands(), "commands")
-        return self.call_id
+        spawn = self._tasks.spawn
+        spawn(player.run(), "player")
+        spawn(self.turns.run(), "brain")
+        spawn(watch_timers(facts=facts, config=self.config, clock=self.clock, inbox=self.inbox, idle=self._idle,
+                           agent_quiet_since=lambda: self.speech.quiet_since), "timers")
+        spawn(self.turns.commands(), "commands")
+        return call_id
 
     async def feed(self, frame: bytes) -> None:
         """One 20 ms caller frame. Barge-in happens right here, before the next agent frame can leave."""
@@ -126,29 +156,32 @@ class CallSession:
         voiced = self.vad.is_speech(frame)
         if self.voicemail is not None and self.voicemail.watching and self.voicemail.push(frame, voiced):
             self.presence.voicemail()
-            self.end("voicemail", "voicemail")
+            self.end(CallOutcome.VOICEMAIL, EndReason.VOICEMAIL)
             return
         self.listener.frame(frame)
         for event in self.endpoint.push(frame, voiced):
             if event == TurnEvent.SPEECH_STARTED:
-                self.last_activity = now
+                self.facts.last_activity = now
                 self.listener.speech_started()
                 if self.presence.speech_started():
                     self._voice_heard()
-                if self.agent_active:
-                    await self.speech.pause(onset=now - self.config.endpoint.start_ms / 1000)
+                onset = now - self.config.endpoint.start_ms / 1000
+                self.events.emit(CallerSpeechStarted(onset))
+                if self.speech.active:
+                    await self.speech.pause(onset=onset)
             elif event == TurnEvent.TURN_ENDED:
                 if self.presence.turn_ended(self.endpoint.frames_in_turn * FRAME_MS - self.config.endpoint.endpoint_ms):
                     self._voice_heard()
                 started = now - self.endpoint.frames_in_turn * FRAME
                 self.inbox.put_nowait(CallerTurn(self.endpoint.take_audio(), started, self.listener.turn_ended()))
+                self.events.emit(CallerTurnEnded(now, started))
             else:
                 self.listener.noise()
                 self.inbox.put_nowait(Noise())
 
     async def dtmf(self, digit: str) -> None:
         if self.state == SessionState.ACTIVE and digit:
-            self.last_activity = self.clock.now()
+            self.facts.last_activity = self.clock.now()
             if self.presence.dtmf():
                 self._voice_heard()
             self.inbox.put_nowait(Dtmf(str(digit)))
@@ -157,28 +190,37 @@ class CallSession:
         if self.speech.player is not None:
             self.speech.player.mark_played(name)
 
-    def hangup(self, reason: str = "caller_hangup") -> None:
-        self.end("connected", reason)
+    def hangup(self, reason: EndReason | str = EndReason.CALLER_HANGUP) -> None:
+        self.end(CallOutcome.CONNECTED, reason)
 
-    def end(self, outcome: str, end_reason: str) -> None:
+    def end(self, outcome: CallOutcome, end_reason: EndReason | str) -> None:
         """Asks for the end; the first request wins. `wait()` does the teardown."""
-        if not self._stopped.is_set():
-            self.outcome = (outcome, end_reason)
-            self._stopped.set()
+        self.facts.end(outcome, end_reason)
 
     @property
     def ended(self) -> asyncio.Event:
-        return self._stopped
+        return self.facts.ended
 
     async def wait(self) -> CallEnd:
-        """Returns once the call has ended and every task of the session is gone."""
-        await self._stopped.wait()
+        """Returns once the call has ended and every task of the session is gone: each part closes itself
+        (tasks, listener, provider sockets, pending speech, recording), then the end is reported."""
+        await self.facts.ended.wait()
         if self.state in (SessionState.ENDING, SessionState.ENDED):
             await self._torn_down.wait()
+            assert self._end is not None
             return self._end
         self.state = SessionState.ENDING
         try:
-            self._end = await tear_down(self)
+            await self._tasks.close()
+            self.listener.close()
+            try:
+                await self.providers.aclose()   # provider sockets (Sarvam streaming) live as long as the call
+            except Exception:
+                log.exception("closing the providers of call %s failed", self.call_id)
+            await self.speech.close()
+            recording = await self.recording.store() if self.recording is not None else None
+            self._end = await report_end(self.facts, self.clock.now(), recording, self.reporter, self.analyser,
+                                         self.conversation)
             self.state = SessionState.ENDED
             return self._end
         finally:
@@ -186,15 +228,23 @@ class CallSession:
 
     def _voice_heard(self) -> None:
         """`call.started` leaves off the audio path: a webhook row is not worth delaying a frame for."""
-        self.spawn(self._report_voice_heard(), "voice-heard")
+        self._tasks.spawn(self._report_voice_heard(), "voice-heard")
 
     async def _report_voice_heard(self) -> None:
         try:
+            assert self.call_id is not None, "the voice is heard once the call was reported"
             await self.reporter.voice_heard(self.call_id)
         except Exception:
             log.exception("reporting the caller's voice on call %s failed", self.call_id)
 
-    # --- shared by the parts -------------------------------------------------------------------
+    def _in_speech(self) -> bool:
+        return self.endpoint.in_speech
+
+    def _idle(self) -> bool:
+        """Nobody speaks, thinks or waits in the inbox: the silence timer may count."""
+        return not (self.speech.active or self.endpoint.in_speech or self.turns.busy or self.inbox.qsize())
+
+    # --- for callers that only look --------------------------------------------------------------
     @property
     def agent_active(self) -> bool:
         """Thinking or speaking: caller speech now means a possible interruption."""
@@ -202,17 +252,4 @@ class CallSession:
 
     @property
     def elapsed(self) -> float:
-        return self.clock.now() - self.t0
-
-    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> asyncio.Task:
-        """Every task of the call is owned here and cancelled by the teardown."""
-        task = asyncio.get_running_loop().create_task(coroutine, name=f"call-{self.call_id}-{name}")
-        self.tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task) -> None:
-        self.tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("call %s task %s failed", self.call_id, task.get_name(), exc_info=task.exception())
-            self.end("failed", "internal_error")
+        return self.facts.since_start(self.clock.now())

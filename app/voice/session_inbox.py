@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from app.calls.contract import CallCommand
 from app.voice.providers.base import SpeechTurn
 
 
@@ -41,3 +42,6 @@ class Dtmf:
 @dataclass(frozen=True)
 class Silence:
     """The caller has been quiet for `silence_timeout`."""
+
+
+InboxItem = CallerTurn | Noise | Dtmf | Silence | CallCommand

@@ -5,48 +5,68 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncGenerator
 from contextlib import aclosing
-from typing import TYPE_CHECKING
+from typing import cast
 
+from app.calls.contract import CallReporter
+from app.calls.lifecycle import CallOutcome, EndReason
+from app.voice.clock import Clock
+from app.voice.context import CallContext
 from app.voice.prompt import TOOLS, system_prompt
-from app.voice.providers.base import TextDelta, ToolCall
+from app.voice.providers.base import Providers, TextDelta, ToolCall
 from app.voice.sentences import SentenceSplitter
-from app.voice.utterance import UtteranceState
-
-if TYPE_CHECKING:
-    from app.voice.session import CallSession
+from app.voice.session_events import LlmFirstToken, SentenceReady, SessionEvents
+from app.voice.session_facts import CallFacts
+from app.voice.session_speech import AgentSpeech
+from app.voice.session_transcript import Conversation
+from app.voice.utterance import Utterance, UtteranceState
 
 log = logging.getLogger("app.voice.session")
 
 
 class AgentReplies:
-    def __init__(self, session: "CallSession") -> None:
-        self._session = session
-        self.transfer_brief: str | None = None
+    def __init__(self, *, facts: CallFacts, context: CallContext, providers: Providers, speech: AgentSpeech,
+                 conversation: Conversation, reporter: CallReporter, clock: Clock, events: SessionEvents,
+                 fallback_text: str) -> None:
+        self._facts = facts
+        self._context = context
+        self._providers = providers
+        self._speech = speech
+        self._conversation = conversation
+        self._reporter = reporter
+        self._clock = clock
+        self._events = events
+        self._fallback_text = fallback_text
 
     async def reply(self) -> None:
-        session, speech = self._session, self._session.speech
+        speech = self._speech
         utterance = speech.new_utterance("reply")
         splitter = SentenceSplitter()
         tools: list[ToolCall] = []
-        messages = [{"role": "system", "content": system_prompt(session.context)}, *session.conversation.history]
+        messages = [{"role": "system", "content": system_prompt(self._context)}, *self._conversation.history]
+        first = True
         try:
-            async with aclosing(session.providers.llm.stream(messages, TOOLS)) as events:  # cancel closes it
+            stream = cast(AsyncGenerator[TextDelta | ToolCall, None], self._providers.llm.stream(messages, TOOLS))
+            async with aclosing(stream) as events:  # cancel closes it
                 async for event in events:
+                    if first:
+                        first = False
+                        self._events.emit(LlmFirstToken(self._clock.now()))
                     if isinstance(event, TextDelta):
                         for sentence in splitter.push(event.text):
-                            await speech.speak_into(utterance, sentence)
+                            await self._speak(utterance, sentence)
                     elif isinstance(event, ToolCall):
                         tools.append(event)
             rest = splitter.flush()
             if rest:
-                await speech.speak_into(utterance, rest)
+                await self._speak(utterance, rest)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("LLM failed on call %s", session.call_id)
+            log.exception("LLM failed on call %s", self._facts.call_id)
             if not utterance.frames:
-                await speech.speak_into(utterance, session.config.fallback_text)
+                await speech.speak_into(utterance, self._fallback_text)
         finally:
             utterance.finish()
         await utterance.finished.wait()
@@ -54,22 +74,26 @@ class AgentReplies:
             for tool in tools:
                 await self.run_tool(tool)
 
+    async def _speak(self, utterance: Utterance, sentence: str) -> None:
+        self._events.emit(SentenceReady(self._clock.now(), utterance.mark, sentence))
+        await self._speech.speak_into(utterance, sentence)
+
     async def run_tool(self, tool: ToolCall) -> None:
         if tool.name == "end_call":
-            self._session.end("connected", "agent_hangup")
+            self._facts.end(CallOutcome.CONNECTED, EndReason.AGENT_HANGUP)
         elif tool.name == "transfer_to_human":
             await self.transfer(str(tool.arguments.get("target") or "default"),
                                 str(tool.arguments.get("agent_brief") or ""))
         else:
-            log.warning("call %s: unknown tool %s", self._session.call_id, tool.name)
+            log.warning("call %s: unknown tool %s", self._facts.call_id, tool.name)
 
     async def transfer(self, target: str, brief: str) -> None:
         """Reports the hand-off; the transfer itself (Exotel flow, queue, fallback) is the calls side's job."""
-        session = self._session
-        self.transfer_brief = brief
+        facts = self._facts
+        facts.transfer_brief = brief
         try:
-            await session.reporter.status(session.call_id, "transfer_initiated",
-                                          {"target": target, "agent_brief": brief})
+            assert facts.call_id is not None, "a transfer before the call was reported"
+            await self._reporter.status(facts.call_id, "transfer_initiated", {"target": target, "agent_brief": brief})
         except Exception:
-            log.exception("reporting the transfer of call %s failed", session.call_id)
-        session.end("warm_transfer", "transfer")
+            log.exception("reporting the transfer of call %s failed", facts.call_id)
+        facts.end(CallOutcome.WARM_TRANSFER, EndReason.TRANSFER)

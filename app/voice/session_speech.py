@@ -14,29 +14,58 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from contextlib import aclosing
-from typing import TYPE_CHECKING, Any, Coroutine
+from typing import Any, cast
 
-from app.calls.reporting import Speaker
+from app.calls.contract import Speaker
+from app.voice.clock import Clock
+from app.voice.output import CallOutput
 from app.voice.player import AudioPlayer
+from app.voice.providers.base import Providers, Voice
 from app.voice.sentences import SentenceSplitter
+from app.voice.session_events import (
+    BargeIn,
+    SessionEvents,
+    TtsFirstAudio,
+    UtteranceSettled,
+)
+from app.voice.session_facts import CallFacts
+from app.voice.session_tasks import CallTasks
+from app.voice.session_transcript import Conversation
 from app.voice.utterance import Utterance, UtteranceState
-
-if TYPE_CHECKING:
-    from app.voice.session import CallSession
 
 log = logging.getLogger("app.voice.session")
 
 
 class AgentSpeech:
-    def __init__(self, session: "CallSession") -> None:
-        self._session = session
+    """`caller_speaking`: whether the caller is mid-speech now (a pause for it must hold)."""
+
+    def __init__(self, *, facts: CallFacts, providers: Providers, voice: Voice, rate: int, output: CallOutput,
+                 clock: Clock, conversation: Conversation, tasks: CallTasks, events: SessionEvents,
+                 caller_speaking: Callable[[], bool]) -> None:
+        self._facts = facts
+        self._providers = providers
+        self._voice = voice
+        self._rate = rate
+        self._output = output
+        self._clock = clock
+        self._conversation = conversation
+        self._tasks = tasks
+        self._events = events
+        self._caller_speaking = caller_speaking
         self.player: AudioPlayer | None = None
-        self.reply_task: asyncio.Task | None = None
+        self.reply_task: asyncio.Task[Any] | None = None
         self.invariant_violations = 0     # the brain went idle with the player paused and the caller quiet
+        self._sounded: set[str] = set()   # utterances whose first TTS audio was marked
 
     def open(self, player: AudioPlayer) -> None:
         self.player = player
+
+    async def close(self) -> None:
+        """At the end of the call (its tasks already stopped): whatever was still pending was interrupted."""
+        for utterance in list(self.player.pending if self.player else ()):
+            await self.settle(utterance, UtteranceState.INTERRUPTED)
 
     @property
     def active(self) -> bool:
@@ -44,87 +73,103 @@ class AgentSpeech:
         speaking = self.player is not None and bool(self.player.pending)
         return speaking or (self.reply_task is not None and not self.reply_task.done())
 
+    @property
+    def quiet_since(self) -> float:
+        """When the agent last finished speaking (call clock)."""
+        return self.player.finished_at if self.player is not None else self._facts.started_at
+
+    def _playing(self) -> AudioPlayer:
+        assert self.player is not None, "the player opens with the call"
+        return self.player
+
     # --- barge-in ------------------------------------------------------------------------------
     async def pause(self, onset: float) -> None:
-        session = self._session
-        if self.player.paused:
+        player = self._playing()
+        if player.paused:
             return
-        self.player.pause()
-        if self.player.audio_sent:
-            await session.output.clear()
-            session.barge_ins.append((onset, session.clock.now()))
+        player.pause()
+        if player.audio_sent:
+            await self._output.clear()
+            self._events.emit(BargeIn(onset, self._clock.now()))
 
     def resume_if_quiet(self) -> None:
         """A false interruption (noise, no words, a backchannel): the agent carries on where it stopped."""
-        if self.player.paused and not self._session.endpoint.in_speech:
-            self.player.resume()
+        player = self._playing()
+        if player.paused and not self._caller_speaking():
+            player.resume()
 
     async def interrupt(self) -> None:
         """A real interruption: stop thinking and speaking; keep only what the caller heard."""
+        player = self._playing()
         task, self.reply_task = self.reply_task, None
         if task is not None and not task.done():
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        for utterance in list(self.player.pending):
+        for utterance in list(player.pending):
             await self.settle(utterance, UtteranceState.INTERRUPTED)
-        self.player.resume()
+        player.resume()
 
     async def settle(self, utterance: Utterance, state: UtteranceState) -> None:
         """Once per utterance: its final state, and its heard text into history and the transcript."""
         if utterance.finished.is_set():
             return
-        session = self._session
+        player = self._playing()
         utterance.state = state
         utterance.finish()
         utterance.finished.set()
-        self.player.forget(utterance)
-        if self.player.paused and not self.player.pending:
-            self.player.resume()  # nothing left for the pause to hold
+        player.forget(utterance)
+        self._sounded.discard(utterance.mark)
+        if player.paused and not player.pending:
+            player.resume()  # nothing left for the pause to hold
         text = utterance.played_text()
+        now = self._clock.now()
+        self._events.emit(UtteranceSettled(now, utterance.mark, utterance.kind, state, text))
         if not text:
             return
-        session.conversation.history.append({"role": "assistant", "content": text})
-        at = (utterance.started_at if utterance.started_at is not None else session.clock.now()) - session.t0
-        await session.conversation.transcript(Speaker.AGENT, text, at)
+        self._conversation.history.append({"role": "assistant", "content": text})
+        at = (utterance.started_at if utterance.started_at is not None else now) - self._facts.started_at
+        await self._conversation.transcript(Speaker.AGENT, text, at)
 
     # --- speaking ------------------------------------------------------------------------------
     def new_utterance(self, kind: str) -> Utterance:
-        utterance = Utterance(self._session.rate, kind)
-        self.player.enqueue(utterance)
+        utterance = Utterance(self._rate, kind)
+        self._playing().enqueue(utterance)
         return utterance
 
     async def speak_into(self, utterance: Utterance, sentence: str) -> None:
-        session = self._session
         try:
-            async with aclosing(session.providers.tts.synthesize(sentence, session.voice, session.rate)) as chunks:
+            stream = self._providers.tts.synthesize(sentence, self._voice, self._rate)
+            async with aclosing(cast(AsyncGenerator[bytes, None], stream)) as chunks:  # providers are generators
                 async for chunk in chunks:
+                    if utterance.mark not in self._sounded:
+                        self._sounded.add(utterance.mark)
+                        self._events.emit(TtsFirstAudio(self._clock.now(), utterance.mark))
                     utterance.add_audio(chunk)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("TTS failed on call %s", session.call_id)
+            log.exception("TTS failed on call %s", self._facts.call_id)
             return
         utterance.end_sentence(sentence)
 
-    def start(self, coroutine: Coroutine[Any, Any, None]) -> None:
+    def start(self, coroutine: Coroutine[Any, Any, object]) -> None:
         """The one reply task at a time; `interrupt` cancels it. The brain decided to speak: a pause left over
         from speech that has ended is released (one from speech still going on stays, its turn resolves it)."""
         self.resume_if_quiet()
-        self.reply_task = self._session.spawn(coroutine, "reply")
+        self.reply_task = self._tasks.spawn(coroutine, "reply")
 
-    def check_running(self, what: str) -> None:
+    def check_running(self, what: str, queued: bool = False) -> None:
         """The invariant after the brain handled an item: a caller who is quiet and has nothing more queued
-        never leaves the player paused. Logged, counted and repaired if it ever breaks."""
-        session = self._session
-        if self.player is None or not self.player.paused or session.endpoint.in_speech or not session.inbox.empty():
+        (`queued`) never leaves the player paused. Logged, counted and repaired if it ever breaks."""
+        if self.player is None or not self.player.paused or self._caller_speaking() or queued:
             return
         self.invariant_violations += 1
         log.error("call %s: the player stayed paused after %s with the caller quiet: resuming it",
-                  session.call_id, what)
+                  self._facts.call_id, what)
         self.player.resume()
 
-    async def say(self, text: str, kind: str, then: tuple[str, str] | None = None) -> None:
-        """Fixed text (greeting, re-prompt, goodbye), sentence by sentence; optionally end afterwards."""
+    async def say(self, text: str, kind: str) -> bool:
+        """Fixed text (greeting, re-prompt, goodbye), sentence by sentence; True when it was heard in full."""
         utterance = self.new_utterance(kind)
         splitter = SentenceSplitter()
         try:
@@ -134,5 +179,4 @@ class AgentSpeech:
         finally:
             utterance.finish()
         await utterance.finished.wait()
-        if then is not None and utterance.state == UtteranceState.PLAYED:
-            self._session.end(*then)
+        return utterance.state == UtteranceState.PLAYED

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from collections.abc import Callable
 
-from app.voice.session_inbox import Silence
-
-if TYPE_CHECKING:
-    from app.voice.session import CallSession
+from app.calls.lifecycle import CallOutcome, EndReason
+from app.voice.clock import Clock
+from app.voice.session_config import SessionConfig
+from app.voice.session_facts import CallFacts
+from app.voice.session_inbox import InboxItem, Silence
 
 TICK = 0.1
 
 
-async def watch_timers(session: "CallSession") -> None:
-    """Ends the call at `max_duration`; reports `Silence` when nobody has spoken for `silence_timeout`."""
-    config = session.config
+async def watch_timers(*, facts: CallFacts, config: SessionConfig, clock: Clock,
+                       inbox: asyncio.Queue[InboxItem], idle: Callable[[], bool],
+                       agent_quiet_since: Callable[[], float]) -> None:
+    """Ends the call at `max_duration`; reports `Silence` when nobody has spoken for `silence_timeout`.
+    `idle`: nobody speaks, thinks or waits in the inbox; `agent_quiet_since`: when the agent last stopped."""
     while True:
-        await session.clock.sleep(TICK)
-        now = session.clock.now()
-        if now - session.t0 >= config.max_duration:
-            session.end("connected", "max_duration")
+        await clock.sleep(TICK)
+        now = clock.now()
+        if now - facts.started_at >= config.max_duration:
+            facts.end(CallOutcome.CONNECTED, EndReason.MAX_DURATION)
             return
-        idle = not (session.agent_active or session.endpoint.in_speech or session.turns.busy
-                    or session.inbox.qsize())
-        quiet_since = max(session.last_activity, session.speech.player.finished_at)
-        if idle and now - quiet_since >= config.silence_timeout:
-            session.last_activity = now
-            session.inbox.put_nowait(Silence())
+        quiet_since = max(facts.last_activity, agent_quiet_since())
+        if idle() and now - quiet_since >= config.silence_timeout:
+            facts.last_activity = now
+            inbox.put_nowait(Silence())

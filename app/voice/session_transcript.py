@@ -3,29 +3,31 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from app.calls.reporting import Speaker
+from app.calls.contract import CallReporter, Speaker
 from app.voice.analysis import Turn
-
-if TYPE_CHECKING:
-    from app.voice.session import CallSession
+from app.voice.output import CallOutput
+from app.voice.session_facts import CallFacts
 
 log = logging.getLogger("app.voice.session")
 
 
 class Conversation:
-    def __init__(self, session: "CallSession") -> None:
-        self._session = session
+    def __init__(self, facts: CallFacts, reporter: CallReporter, output: CallOutput) -> None:
+        self._facts = facts
+        self._reporter = reporter
+        self._output = output
         self.history: list[dict[str, Any]] = []   # what the LLM sees (agent: only what was heard)
         self.turns: list[Turn] = []
 
     async def transcript(self, speaker: Speaker, text: str, at: float) -> None:
         """Reports one finished turn; a failing reporter or transport never breaks the call."""
-        session = self._session
         self.turns.append(Turn(speaker, text))
+        call_id = self._facts.call_id
         try:
-            await session.reporter.transcript(session.call_id, speaker, text, round(max(0.0, at), 2))
-            await session.output.send_transcript(speaker, text, round(max(0.0, at), 2))
+            assert call_id is not None, "a transcript before the call was reported"
+            await self._reporter.transcript(call_id, speaker, text, round(max(0.0, at), 2))
+            await self._output.send_transcript(speaker, text, round(max(0.0, at), 2))
         except Exception:
-            log.exception("reporting a transcript of call %s failed", session.call_id)
+            log.exception("reporting a transcript of call %s failed", call_id)

@@ -8,10 +8,9 @@ import asyncio
 import ipaddress
 import socket
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
-from aiohttp.abc import AbstractResolver
+from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 from app.errors import Invalid
@@ -38,7 +37,7 @@ def literal_ip(host: str) -> str | None:
         return None
 
 
-async def check_url(url: Any, policy: AddressPolicy) -> str:
+async def check_url(url: object, policy: AddressPolicy) -> str:
     """The URL, stripped; Invalid naming `url` when it may not be used. Names that do not resolve yet
     are accepted: the delivery-time check guards them."""
     if not isinstance(url, str) or not url.strip():
@@ -65,7 +64,7 @@ async def check_url(url: Any, policy: AddressPolicy) -> str:
                 asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM), 3)
         except (OSError, asyncio.TimeoutError):
             return url
-        addresses = [info[4][0] for info in infos]
+        addresses = [str(info[4][0]) for info in infos]
     if any(forbidden(address) for address in addresses):
         raise Invalid("url must not point at a private, loopback or link-local address")
     return url
@@ -82,7 +81,8 @@ class GuardedResolver(AbstractResolver):
         self._inner = DefaultResolver()
         self._allow_private = allow_private
 
-    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list[dict[str, Any]]:
+    async def resolve(self, host: str, port: int = 0,
+                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
         found = await self._inner.resolve(host, port, family)
         if not self._allow_private and any(forbidden(entry["host"]) for entry in found):
             raise RefusedAddress(f"{host} resolves to a private, loopback or link-local address")

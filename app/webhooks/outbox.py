@@ -24,6 +24,7 @@ from app.db.call_delivery_indexes import CALL_UUID
 from app.db.models import Webhook, WebhookDelivery, WebhookLog
 from app.db.sql import dialect, fetch
 from app.ids import new_id
+from app.utc import utc_now
 
 EVENT_TYPES = ("call.started", "call.ended", "call.transferred", "call.no_answer", "call.voicemail",
                "campaign.launched", "campaign.stopped", "campaign.completed")
@@ -31,10 +32,6 @@ PING = "webhook.test"
 MAX_ATTEMPTS = 4  # the first try and 3 retries
 PENDING = "pending"
 HELD = "held"     # fired, waiting for its final data until `next_attempt_at` (see the module docstring)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def iso(moment: datetime) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping
@@ -11,7 +12,7 @@ from tortoise.transactions import in_transaction
 from app.db.models import Webhook, WebhookLog
 from app.errors import Invalid, NotFound
 from app.ids import new_id
-from app.services import validation as check
+from app import field_checks as check
 from app.webhooks.addresses import AddressPolicy, check_url
 from app.webhooks.outbox import EVENT_TYPES, PING, WebhookOutbox, iso, utc_now
 from app.webhooks.signing import SecretBox, new_secret
@@ -122,7 +123,7 @@ class WebhookService:
         self.outbox.notify()
         return webhook.id
 
-    async def logs(self, organisation_id: str, webhook_id: str, *, limit: int = 50, offset: int = 0) -> list[WebhookLog]:
+    async def logs(self, organisation_id: str, webhook_id: str, *, limit: int = 50, offset: int = 0) -> builtins.list[WebhookLog]:
         limit = check.bounded_int("limit", limit, minimum=1, maximum=MAX_LIMIT)
         offset = check.bounded_int("offset", offset, minimum=0)
         await self.get(organisation_id, webhook_id)

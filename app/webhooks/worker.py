@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections import Counter
+from typing import Any, Callable
 
 from app.db.models import Webhook, WebhookDelivery
 from app.webhooks.outbox import WebhookOutbox, utc_now
@@ -24,7 +25,7 @@ MAX_IN_FLIGHT = 200
 PER_WEBHOOK = 16
 
 
-def body_of(payload: dict) -> bytes:
+def body_of(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -94,7 +95,7 @@ class WebhookWorker:
             await self._outbox.release(over)
         return len(due) - len(over)
 
-    def _done(self, webhook_id: str):
+    def _done(self, webhook_id: str) -> Callable[[asyncio.Task[None]], None]:
         def done(task: asyncio.Task[None]) -> None:
             self._tasks.discard(task)
             self._per_webhook[webhook_id] -= 1

@@ -13,6 +13,7 @@ for stalls).
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from typing import Iterable, Sequence
@@ -30,7 +31,7 @@ def reply_pacing(arrivals: Sequence[Arrival]) -> tuple[list[float], list[float]]
     if not arrivals:
         return jitter, gaps
     plays_until = arrivals[0][0] + arrivals[0][1]
-    for (t0, audio0, _), (t1, audio1, last) in zip(arrivals, arrivals[1:]):
+    for (t0, audio0, _), (t1, audio1, last) in itertools.pairwise(arrivals):
         if not last:
             jitter.append(abs((t1 - t0) - audio0) * 1000)
         if t1 > plays_until:

@@ -201,8 +201,8 @@ def lag_from_buckets(before: dict[float, float], after: dict[float, float]) -> d
     total = counts[-1] if counts else 0
     if not total:
         return {"source": "metrics", "n": 0, "p99": None, "max": None}
-    p99 = next(b for b, c in zip(bounds, counts) if c >= 0.99 * total)
-    top = next(b for b, c in zip(bounds, counts) if c >= total)
+    p99 = next(b for b, c in zip(bounds, counts, strict=False) if c >= 0.99 * total)
+    top = next(b for b, c in zip(bounds, counts, strict=False) if c >= total)
     as_ms = lambda b: None if b == float("inf") else round(b * 1000, 1)  # noqa: E731
     return {"source": "metrics", "n": int(total), "p99": as_ms(p99), "max": as_ms(top),
             "note": "bucket upper bounds"}

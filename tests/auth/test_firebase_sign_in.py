@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest_asyncio
 
-from app.services.organisations import add_member, create_organisation
+from app.organisations.service import add_member, create_organisation
 from tests.conftest import Client
 from tests.fakes.firebase_certs import FakeCertServer
 

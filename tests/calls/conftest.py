@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest_asyncio
 
-from app.calls.reporting import CallAnalysis, CallEnd, CallStart, CallType, Speaker
+from app.calls.contract import CallAnalysis, CallEnd, CallStart, CallType, Speaker
 from app.db.models import Call
 
 

@@ -186,7 +186,7 @@ async def tiny(request):
 
 
 async def test_an_overflowing_subscription_is_resynchronised_from_the_replay_without_gap_or_duplicate(tiny):
-    bus, log, overflows, burst = tiny
+    _bus, log, overflows, burst = tiny
     call_id = new_call()
     await log.append(call_id, {"type": "start"})
     async with log.fanout.follow(call_id) as early:
@@ -215,7 +215,7 @@ async def test_without_sharing_an_overflowing_subscription_is_resynchronised_too
 
 
 async def test_when_the_replay_no_longer_covers_the_gap_every_follower_is_cut_off_to_reconnect(tiny):
-    bus, log, overflows, burst = tiny
+    _bus, log, overflows, burst = tiny
     call_id = new_call()
     async with log.fanout.follow(call_id) as first, log.fanout.follow(call_id) as second:
         await burst(call_id, 400)  # far more than the replay buffer holds (200) pass the hub by

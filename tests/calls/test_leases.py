@@ -150,10 +150,7 @@ async def test_a_dial_job_of_an_orphaned_call_settles_by_the_usual_rules(server,
     sweeper = _sweeper(platform, "ins_sweeper0004", store, client.organisation_id)
     sweeper._on_ended = lambda: woken.append(True)
     assert (await sweeper.run()).ended == 1 and woken
-    from app.dialer.scheduler import DialerScheduler
-
-    dialer = DialerScheduler(platform.campaigns, platform.carriers, platform.reporter, platform.outbox,
-                             server.settings, organisations=[client.organisation_id])
+    dialer = platform.scoped_dialer([client.organisation_id], settings=server.settings)
     await dialer.settle(now())
     settled = await DialJob.get(id=job.id)
     assert (settled.status, settled.outcome, settled.reason) == ("failed", "failed", SERVER_RESTART)

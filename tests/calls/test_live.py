@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 
 from app.calls.channels import call_events, live_calls
-from app.calls.reporting import CallEnd, Speaker
+from app.calls.contract import CallEnd, Speaker
 from tests.calls.conftest import now, start_call
 from tests.conftest import REDIS_URL, new_client
 

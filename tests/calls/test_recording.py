@@ -8,7 +8,7 @@ import os
 import pytest_asyncio
 from aiohttp import web
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd
 from tests.calls.conftest import now, start_call
 from tests.conftest import API, free_port
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from app.calls.channels import call_events, live_calls
-from app.calls.reporting import CallAnalysis, CallCommand, CallEnd, Speaker
+from app.calls.lifecycle import EndCommand
+from app.calls.contract import CallAnalysis, CallEnd, Speaker
 from app.db.models import Call, Customer, Webhook, WebhookDelivery
 from app.ids import new_id
 from tests.calls.conftest import now, start_call
@@ -73,7 +74,7 @@ async def test_commands_reach_the_session_through_the_bus(client, platform):
     commands = platform.reporter.commands(call_id)
     await platform.calls.end(client.organisation_id, call_id, "dnc_request")
     command = await asyncio.wait_for(commands.__anext__(), 2)
-    assert command == CallCommand(kind="end", reason="dnc_request")
+    assert command == EndCommand(reason="dnc_request")
     await commands.aclose()
     await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=1))
 

@@ -6,7 +6,8 @@ import asyncio
 
 import pytest_asyncio
 
-from app.calls.reporting import CallCommand, CallEnd
+from app.calls.lifecycle import EndCommand, TransferCommand
+from app.calls.contract import CallEnd
 from tests.calls.conftest import finished_call, now, start_call
 
 BRIEF = "Standing Desk Pro, $850, ready to buy today, needs delivery confirmed within 3 days to zip 94107."
@@ -40,7 +41,7 @@ async def test_transfer_reaches_the_session_and_answers_as_documented(door, clie
     assert (answer.status, answer.body) == (200, {"status": "transfer_initiated", "call_uuid": call_id,
                                                   "target": "sales_specialist"})
     command = await asyncio.wait_for(commands.__anext__(), 2)
-    assert command == CallCommand(kind="transfer", target="sales_specialist", agent_brief=BRIEF,
+    assert command == TransferCommand(target="sales_specialist", agent_brief=BRIEF,
                                   context={"intent_score": 88})
     await commands.aclose()
 
@@ -88,7 +89,7 @@ async def test_end_sends_the_reason_and_validates_it(door, client, platform):
                                                       "hostile_caller, workflow_close"})
     answer = await door.call("POST", f"/calls/{call_id}/end", json={"reason": "dnc_request"})
     assert answer.status == 200 and answer.body["status"] == "end_requested"
-    assert await asyncio.wait_for(commands.__anext__(), 2) == CallCommand(kind="end", reason="dnc_request")
+    assert await asyncio.wait_for(commands.__anext__(), 2) == EndCommand(reason="dnc_request")
     await commands.aclose()
     await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=1))
     gone = await door.call("POST", f"/calls/{call_id}/end", json={})

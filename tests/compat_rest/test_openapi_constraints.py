@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from app.services.validation import HEX_COLOUR
+from app.field_checks import HEX_COLOUR
 from compat_rest.openapi import openapi_document
 from schema import build_schema
 

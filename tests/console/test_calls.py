@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from playwright.async_api import expect
 
-from app.calls.reporting import CallAnalysis, CallEnd, Speaker
+from app.calls.contract import CallAnalysis, CallEnd, Speaker
 from tests.calls.conftest import days_ago, finished_call, now, start_call
 from tests.console.conftest import console_url, open_console, screenshot_path
 from tests.dialer.conftest import make_flow

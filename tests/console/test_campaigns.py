@@ -98,7 +98,8 @@ async def test_a_broken_file_is_refused_and_writes_nothing(page, server, client,
     await expect(page.get_by_test_id("customer-total")).to_have_text("3")
 
 
-async def test_call_statistics_are_charted_for_all_flows_or_one(page, server, client):
+async def test_call_statistics_are_charted_for_all_flows_or_one(
+        page, server, client):
     flow = await board(client)
     platform, organisation = server.platform, client.organisation_id
     for outcome, sentiment in [("connected", "positive"), ("connected", "negative"), ("voicemail", None),

@@ -1,5 +1,6 @@
 """Live calls: the list follows the liveCalls subscription (calls appear when they start, show their new
-status when it changes, and leave when they end); a call's page streams its transcript, status changes and end through callEvents, and ends or
+status when it changes, and leave when they end); a call's page streams its transcript, status changes and end
+through callEvents, and ends or
 transfers the call with the workflow mutations, showing their refusals.
 
 Calls are produced the way the voice pipeline produces them, through the platform's CallReporter; a small
@@ -14,7 +15,7 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from app.calls.channels import live_calls
-from app.calls.reporting import CallEnd, Speaker
+from app.calls.contract import CallEnd, Speaker
 from tests.calls.conftest import now, start_call
 from tests.console.conftest import open_console, screenshot_path, until, watched
 

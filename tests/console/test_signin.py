@@ -7,7 +7,7 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from app.calls.channels import live_calls
-from app.services.organisations import add_member, create_organisation
+from app.organisations.service import add_member, create_organisation
 from tests.calls.conftest import start_call
 from tests.console.conftest import TOKEN_KEY, console_url, screenshot_path, until, watched
 from tests.fakes.firebase_certs import FakeCertServer

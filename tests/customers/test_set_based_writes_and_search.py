@@ -15,11 +15,12 @@ from tortoise.exceptions import IntegrityError
 
 from app.db.models import Customer, CustomerTag
 from app.db.sql import fetch
-from app.services import customer_bulk, customer_tags
-from app.services.customer_bulk import Row, write_batch
-from app.services.customer_fields import customer_fields
-from app.services import customers as customer_service
-from app.services.customers import CustomerFilter, CustomerService, _filters, _page_from_matches
+from app.customers import bulk as customer_bulk
+from app.customers import tags as customer_tags
+from app.customers.bulk import Row, write_batch
+from app.customers.fields import customer_fields
+from app.customers import service as customer_service
+from app.customers.service import CustomerFilter, CustomerService, _filters, _page_from_matches
 from tests.customers.conftest import phone, stored_customers
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from app.calls.reporting import Speaker
+from app.calls.contract import Speaker
 from app.db.models import Call
 from tests.calls.conftest import start_call
 

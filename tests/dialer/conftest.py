@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd
 from app.db.models import Call, DialJob
 from app.dialer.campaigns import CampaignService
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.dialer.scheduler import DialerScheduler
 from app.telephony.base import DialRequest, DialResult
 
@@ -79,8 +79,7 @@ def make_dialer(server, clock: FakeClock, carrier: FakeCarrier | None = None, *,
     carriers = CarrierDirectory(platform.integrations, "simulator", config.public_url)
     carriers.override = carrier
     campaigns = CampaignService(platform.outbox, config, clock=clock)
-    scheduler = DialerScheduler(campaigns, carriers, platform.reporter, platform.outbox, config,
-                                organisations=[organisation_id])
+    scheduler = platform.scoped_dialer([organisation_id], settings=config, campaigns=campaigns, carriers=carriers)
     return Dialer(clock, carrier, campaigns, scheduler, platform.reporter)
 
 

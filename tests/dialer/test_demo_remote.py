@@ -10,8 +10,7 @@ import re
 import sys
 
 from app.db.models import Call, Campaign, Webhook
-from app.dialer.scheduler import DialerScheduler
-from app.services.organisations import create_organisation
+from app.organisations.service import create_organisation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEPLOYMENT = dict(telephony="simulator", rate_limits=False, dialer_poll_seconds=0.2, dialer_calls_per_second=4.0,
@@ -26,8 +25,7 @@ async def test_the_demo_drives_a_deployment_through_its_url(start_server, tmp_pa
     organisation = created.organisation.id
     # the suite's servers share one database: this deployment's dialer serves only the demo's organisation
     platform = deployment.platform
-    dialer = DialerScheduler(platform.campaigns, platform.carriers, platform.reporter, platform.outbox,
-                             deployment.settings, organisations=[organisation])
+    dialer = platform.scoped_dialer([organisation], settings=deployment.settings)
     dialer.start()
     try:
         process = await asyncio.create_subprocess_exec(

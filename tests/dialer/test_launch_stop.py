@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 
-from app.calls.reporting import CallEnd
+from app.calls.contract import CallEnd
 from app.db.models import Call, Campaign, DialJob, DoNotCall, WebhookDelivery
 from app.ids import new_id
 from tests.dialer.conftest import job_statuses, make_customers, make_flow

@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from app.voice.audio import tone
-from app.voices.catalog import RETIRED_ELEVENLABS_VOICES
+from app.voice_catalog.catalog import RETIRED_ELEVENLABS_VOICES
 from tests.fakes.loopback import serve
 
 # Models that refuse `language_code` (the flash/turbo v2.5 family and later accept it).

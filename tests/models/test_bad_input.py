@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from app.services.speakers import REFERENCE_MAX_BYTES
+from app.speakers.service import REFERENCE_MAX_BYTES
 from tests.models.conftest import stored, wav
 
 TEXT = b"This is not audio, just a text file someone renamed.\n" * 200

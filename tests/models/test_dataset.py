@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.services.speakers import READY_SAMPLES, READY_SECONDS
+from app.speakers.service import READY_SAMPLES, READY_SECONDS
 from tests.models.conftest import mp3, stored, wav
 
 

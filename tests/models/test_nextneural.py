@@ -67,7 +67,7 @@ async def test_a_job_poll_that_fails_keeps_the_last_known_status(cloning_client,
 
 def test_the_voice_server_is_configured_by_url():
     from app.config import Settings
-    from app.voices.nextneural import LocalCloner, NextNeuralClient, cloner_for
+    from app.voice_catalog.nextneural import LocalCloner, NextNeuralClient, cloner_for
 
     settings = Settings.from_env({"VOICEAI_NEXTNEURAL_URL": "http://voices.internal:9000/"})
     assert settings.nextneural_url == "http://voices.internal:9000"

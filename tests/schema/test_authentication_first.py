@@ -54,7 +54,7 @@ async def test_the_issue_example_no_longer_reveals_the_input_type(anonymous):
 async def test_a_bad_document_or_a_bad_key_is_unauthenticated_too(anonymous):
     for query in ("{ nope", "{ agentz { uuid } }", "{ __typename }"):
         assert (await post(anonymous, {"query": query}))[1]["errors"] == [UNAUTHENTICATED]
-    status, body = await post(anonymous, {"query": "{ agents { uuid } }"},
+    _status, body = await post(anonymous, {"query": "{ agents { uuid } }"},
                               headers={"Authorization": "Bearer nn_k_not-a-key"})
     assert body["errors"] == [UNAUTHENTICATED]
     async with anonymous.http.get(anonymous.server.url("/api/voice/graphql"),
@@ -65,7 +65,7 @@ async def test_a_bad_document_or_a_bad_key_is_unauthenticated_too(anonymous):
 async def test_introspection_needs_a_key(anonymous, client):
     query = {"query": "{ __schema { queryType { name } } }"}
     assert (await post(anonymous, query))[1]["errors"] == [UNAUTHENTICATED]
-    status, body = await post(client, query, headers=client.headers())
+    _status, body = await post(client, query, headers=client.headers())
     assert body == {"data": {"__schema": {"queryType": {"name": "Query"}}}}
 
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import pytest_asyncio
 
 from app.db.models import Call, Campaign, DialJob, WebhookDelivery
-from app.dialer.carriers import CarrierDirectory
+from app.telephony.carriers import CarrierDirectory
 from app.dialer.scheduler import DialerScheduler
 from app.telephony.simulator import SimulatedCarrier
 from tests.dialer.conftest import FakeClock, make_customers, make_flow
@@ -28,8 +28,7 @@ def _scheduler(server, organisation_id: str, *, clock=None, simulator=None, **se
                                 simulator=(lambda: simulator) if simulator else None)
     campaigns = platform.campaigns if clock is None else type(platform.campaigns)(
         platform.outbox, config, exotel_account=carriers.uses_exotel, clock=clock)
-    return DialerScheduler(campaigns, carriers, platform.reporter, platform.outbox, config,
-                           organisations=[organisation_id])
+    return platform.scoped_dialer([organisation_id], settings=config, campaigns=campaigns, carriers=carriers)
 
 
 async def _quiet(call_id: str, minutes: float, *, created_minutes: float | None = None) -> None:

@@ -48,9 +48,7 @@ async def test_the_connected_account_sid_is_answered(client, server, connected):
 async def test_the_resolver_carries_the_organisations_sarvam_key(client, server):
     flow = await create_flow(client, "outbound")
     assert (await client.put("/integrations/voice/sarvam", json={"api_key": "sk_org_key_9876"})).status == 200
-    from app.voice.routes import _resolver
-
-    context = await _resolver(server.platform).outbound({"flow_id": flow["uuid"]}, "+919812345678", None)
+    context = await server.platform.voice.resolver.outbound({"flow_id": flow["uuid"]}, "+919812345678", None)
     assert context.sarvam_api_key == "sk_org_key_9876"
     from app.voice.providers.selection import ProviderSelector
     from app.voice.providers.sarvam import SarvamSTT

@@ -61,7 +61,7 @@ async def voice_server_session(server, tmp_path_factory):
         endpoint=EndpointConfig(endpoint_ms=300), silence_timeout=30,
         recordings=LocalBlobStore(tmp_path_factory.mktemp("recordings")),
         recording_spool=tmp_path_factory.mktemp("spool")))
-    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform, reporter_factory, runtime))])
+    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform.voice, reporter_factory, runtime))])
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(uv.serve())

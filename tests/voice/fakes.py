@@ -8,7 +8,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator
 
-from app.calls.reporting import CallAnalysis, CallCommand, CallEnd, CallStart, Speaker
+from app.calls.contract import CallAnalysis, CallCommand, CallEnd, CallStart, Speaker
 from app.voice.audio import tone
 from app.voice.providers.base import LLMEvent, Message, TextDelta, ToolCall, Transcript, Voice
 

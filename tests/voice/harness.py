@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from app.blobs import BlobStore
-from app.calls.reporting import CallType, Speaker
+from app.calls.contract import CallType, Speaker
 from app.voice.context import CallContext, FaqEntry, ScriptView
 from app.voice.providers.base import Providers
 from app.voice.providers.scripted_llm import ScriptedPolicy

@@ -8,7 +8,7 @@ import json
 
 import aiohttp
 
-from app.calls.reporting import CallType, Speaker
+from app.calls.contract import CallType, Speaker
 from app.voice.audio import rms, silence
 from tests.voice.conftest import create_flow
 from tests.voice.speech import spoken

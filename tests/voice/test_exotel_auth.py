@@ -43,8 +43,8 @@ async def guarded(server):
         return Providers(stt=ScriptedSTT(), tts=ToneTTS(), llm=ScriptedPolicy(context.script))
 
     runtime = VoiceRuntime(reporter_factory, providers=providers, start_timeout=3,
-                           exotel_auth=socket_auth_for(server.platform))
-    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform, reporter_factory, runtime))])
+                           exotel_auth=socket_auth_for(server.platform.voice))
+    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform.voice, reporter_factory, runtime))])
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(uv.serve())

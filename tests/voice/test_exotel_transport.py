@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from app.calls.reporting import CallType, Speaker
+from app.calls.contract import CallType, Speaker
 from app.voice.audio import mulaw_decode, rms, silence
 from app.voice.transports import exotel_protocol as wire
 from tests.voice.conftest import create_flow, fresh_line

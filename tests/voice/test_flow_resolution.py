@@ -3,7 +3,7 @@ parameters for outbound calls, and everything the session needs from flow, scrip
 
 from __future__ import annotations
 
-from app.calls.reporting import CallType
+from app.calls.contract import CallType
 from app.voice.flow_resolver import FlowResolver, number_candidates
 from tests.voice.conftest import create_flow
 

@@ -63,7 +63,7 @@ async def test_concurrent_syntheses_do_not_mix_audio():
     texts = ["one two three", "The quick brown fox jumps over the lazy dog."]
     results = await asyncio.gather(*(collect(tts.synthesize(t, Voice("en-IN"), 16000)) for t in texts))
     alone = [b"".join(await collect(tts.synthesize(t, Voice("en-IN"), 16000))) for t in texts]
-    for together, single in zip(results, alone):  # same length: no chunk of one sentence leaked into the other
+    for together, single in zip(results, alone, strict=True):  # same length: no chunk of one sentence leaked into the other
         assert abs(len(b"".join(together)) - len(single)) < len(single) * 0.02
 
 

@@ -73,7 +73,7 @@ async def stamped_server(server):
 
     runtime = VoiceRuntime(RecordingReporter, providers=providers, start_timeout=3,
                            session=SessionConfig(silence_timeout=30))
-    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform, RecordingReporter, runtime))])
+    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform.voice, RecordingReporter, runtime))])
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(uv.serve())
@@ -98,7 +98,9 @@ async def test_the_first_chunk_leaves_as_soon_as_its_audio_exists_and_the_rest_i
     await caller.wait_for(lambda: caller.events("mark"), timeout=10)
     times = caller.media_times()
     first_audio = times[0] - StampedTTS.ready_at[0]
-    assert first_audio < 0.05, first_audio          # not the ~200 ms (mulaw: ~400 ms) of pacing it used to wait
+    # Not the chunk of real-time pacing it used to wait (200 ms; mu-law 400 ms); half a chunk leaves room for a
+    # loaded machine (the suite runs in several processes on two cores).
+    assert first_audio < chunk_seconds / 2, first_audio
     # Steady state: one chunk per chunk of audio, never more than one chunk (plus margin) ahead of real time.
     gaps = np.diff(times[1:-1])
     assert abs(np.median(gaps) - chunk_seconds) < 0.03, gaps

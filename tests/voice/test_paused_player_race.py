@@ -3,7 +3,7 @@ for its mark, the utterance settles before the caller's turn ends, and the reply
 
 from __future__ import annotations
 
-from app.calls.reporting import Speaker
+from app.calls.contract import Speaker
 from app.voice.audio import rms, silence
 from app.voice.session_config import SessionConfig
 from tests.voice.conftest import create_flow

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 import pytest_asyncio
 
-from app.calls.reporting import CallEnd, Speaker
+from app.calls.contract import CallEnd, Speaker
 from app.voice.analysis import AnalysisFailure, HeuristicAnalyser, LLMAnalyser, Turn
 from app.voice.analysis_choice import AnalyserChoice
 from tests.fakes.openai_server import FakeOpenAI

@@ -225,7 +225,7 @@ async def test_a_streaming_stt_keeps_streaming_and_falls_back_on_finish_errors(s
 
 # --- wiring ------------------------------------------------------------------------------------------
 def sarvam_context(provider: str = "sarvam"):
-    from app.calls.reporting import CallType
+    from app.calls.contract import CallType
     from app.voice.context import CallContext, VoiceConfig
 
     return CallContext("org", CallType.INBOUND, voice=VoiceConfig(provider=provider))
@@ -264,7 +264,7 @@ def test_the_first_byte_timeout_is_a_setting():
 async def test_a_missing_elevenlabs_voice_is_logged_on_the_call_and_espeak_speaks_for_the_rest_of_it(caplog):
     import logging
 
-    from app.calls.reporting import CallType
+    from app.calls.contract import CallType
     from app.voice.context import CallContext, VoiceConfig
     from app.voice.providers.elevenlabs import ElevenLabsTTS
     from tests.fakes.elevenlabs_server import FakeElevenLabs

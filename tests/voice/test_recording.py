@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from app.blobs import LocalBlobStore
-from app.calls.reporting import CallType
+from app.calls.contract import CallType
 from app.voice.context import CustomerView
 from tests.voice.harness import RATE, Call
 

@@ -9,7 +9,7 @@ import pytest_asyncio
 
 from app.voice.audio import rms, tone
 from app.voice.context import CallContext, ScriptView, VoiceConfig
-from app.calls.reporting import CallType
+from app.calls.contract import CallType
 from app.voice.prompt import TOOLS
 from app.voice.providers.base import ProviderError, TextDelta, ToolCall, Voice
 from app.voice.providers.elevenlabs import ElevenLabsTTS
@@ -103,7 +103,7 @@ async def test_sarvam_stt_uploads_a_wav_and_reads_the_transcript_and_language(sa
 
 
 async def test_elevenlabs_without_a_speaker_uses_the_default_voice_a_current_premade_one(elevenlabs_server):
-    from app.voices.catalog import RETIRED_ELEVENLABS_VOICES, find_voice
+    from app.voice_catalog.catalog import RETIRED_ELEVENLABS_VOICES, find_voice
 
     tts = ElevenLabsTTS(elevenlabs_server.key, elevenlabs_server.url)
     assert tts.voice_id not in RETIRED_ELEVENLABS_VOICES and find_voice("elevenlabs", tts.voice_id) is not None
@@ -125,7 +125,7 @@ async def test_a_retired_elevenlabs_voice_is_a_voice_not_found_error_naming_it(e
     from app.voice.providers.elevenlabs import VoiceNotFound
 
     tts = ElevenLabsTTS(elevenlabs_server.key, elevenlabs_server.url)
-    with pytest.raises(VoiceNotFound, match="21m00Tcm4TlvDq8ikWAM.*404") as raised:
+    with pytest.raises(VoiceNotFound, match=r"21m00Tcm4TlvDq8ikWAM.*404") as raised:
         await collect(tts.synthesize("Hello", Voice("en-IN", "21m00Tcm4TlvDq8ikWAM"), 8000))
     assert isinstance(raised.value, ProviderError) and raised.value.permanent
     assert "VOICEAI_ELEVENLABS_DEFAULT_VOICE" in str(raised.value)

@@ -360,7 +360,7 @@ async def test_stt_closes_its_idle_socket_and_its_task_ends(sarvam):
 async def test_a_call_speaks_and_listens_through_the_sarvam_sockets(sarvam):
     """The session streams the caller's turn to the socket while it is spoken (its `TurnListener`), and
     speaks through the TTS socket: one socket each for the whole call."""
-    from app.calls.reporting import Speaker as Who
+    from app.calls.contract import Speaker as Who
     from app.voice.providers.base import Providers
     from app.voice.providers.scripted_llm import ScriptedPolicy
     from app.voice.session import CallSession

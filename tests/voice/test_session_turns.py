@@ -6,7 +6,7 @@ import asyncio
 
 import numpy as np
 
-from app.calls.reporting import CallCommand
+from app.calls.lifecycle import EndCommand, EndReason, TransferCommand
 from app.voice.audio import frame_bytes
 from app.voice.prompt import guardrail_instruction
 from app.voice.providers.base import ProviderError, ToolCall
@@ -110,13 +110,13 @@ async def test_transfer_to_human_reports_transfer_initiated_and_hands_off():
 
 async def test_workflow_commands_end_or_transfer_the_call():
     call = await Call.make().start()
-    call.reporter.push(CallCommand("end", reason="dnc_request"))
+    call.reporter.push(EndCommand(reason=EndReason.DNC_REQUEST))
     await call.silence(100)
     assert (await call.session.wait()).end_reason == "dnc_request"
 
     call = await Call.make().start()
     await call.silence(1000)
-    call.reporter.push(CallCommand("transfer", target="billing", agent_brief="refund"))
+    call.reporter.push(TransferCommand(target="billing", agent_brief="refund"))
     await call.silence(100)
     end = await call.session.wait()
     assert end.outcome == "warm_transfer"

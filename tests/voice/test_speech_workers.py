@@ -116,7 +116,7 @@ async def ticking_while(work) -> tuple[list[float], object]:
 async def test_decoding_in_workers_never_stalls_the_event_loop(pool):
     speech = fresh_spoken(SENTENCE, RATE) * 2    # ~4 s of speech per decode, 6 decodes at once
     stt = PocketsphinxSTT(pool)
-    for attempt in range(2):   # once more if another process on this shared machine took the core meanwhile
+    for _attempt in range(2):   # once more if another process on this shared machine took the core meanwhile
         gaps, transcripts = await ticking_while(asyncio.gather(*(heard(stt, speech) for _ in range(6))))
         if max(gaps) < 0.05:
             break
@@ -130,7 +130,7 @@ async def test_a_turn_streamed_while_spoken_is_heard_as_the_whole_utterance_and_
     at_once = stt.open_turn(RATE, "en-IN")    # the same decoder given the whole turn in one piece
     at_once.push(speech)
     whole = await at_once.finish()
-    for attempt in range(2):   # once more if the shared machine was busy elsewhere
+    for _attempt in range(2):   # once more if the shared machine was busy elsewhere
         turn = stt.open_turn(RATE, "en-IN")
         await speak_in_real_time(turn, speech)
         partial = turn.partial

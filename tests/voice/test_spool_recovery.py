@@ -16,7 +16,7 @@ import numpy as np
 
 from app.blobs import LocalBlobStore
 from app.calls.live import MemoryLiveRegistry
-from app.calls.reporting import CallEnd, CallStart, CallType
+from app.calls.contract import CallEnd, CallStart, CallType
 from app.db.models import Call as CallRow
 from app.voice.recording import StereoRecorder
 from app.voice.spool_recovery import SpoolFate, SpoolRecovery

@@ -4,7 +4,7 @@ outbound calls only when it is not an answering machine's greeting."""
 
 from __future__ import annotations
 
-from app.calls.reporting import CallType
+from app.calls.contract import CallType
 from app.voice.session_presence import VoicePresence
 from tests.voice.harness import RATE, Call
 from tests.voice.speech import silent_frames, speech_frames, tone_frames

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.calls.reporting import CallType
+from app.calls.contract import CallType
 from app.voice.voicemail import BeepDetector, VoicemailDetector
 from app.voice.vad import VoiceActivityDetector
 from tests.voice.harness import RATE, Call

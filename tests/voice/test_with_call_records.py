@@ -39,7 +39,7 @@ async def platform_voice(server):
 
     runtime = VoiceRuntime(lambda: platform.reporter, providers=providers, session=SessionConfig(
         endpoint=EndpointConfig(endpoint_ms=300), recordings=platform.blob_store))
-    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(platform, lambda: platform.reporter, runtime))])
+    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(platform.voice, lambda: platform.reporter, runtime))])
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(uv.serve())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from app.calls.reporting import CallAnalysis, CallEnd
+from app.calls.contract import CallAnalysis, CallEnd
 from tests.calls.conftest import now, start_call
 from tests.conftest import Client, new_client
 from tests.webhooks.test_delivery import subscribe

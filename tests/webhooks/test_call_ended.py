@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import aiohttp
 import pytest_asyncio
 
-from app.calls.reporting import CallAnalysis, CallEnd
+from app.calls.contract import CallAnalysis, CallEnd
 from app.db.models import Call, WebhookDelivery
 from app.ids import new_id
 from app.telephony.base import DialRequest, DialResult
@@ -81,7 +81,7 @@ async def test_every_outcome_of_a_simulated_campaign_fires_call_ended_once(hooks
     behaviours = ["no-answer", "busy", "voicemail", "early-hangup", "talk", "connect-fails", "dial-fails",
                   "callback-lost"]
     customers = await make_customers(hooks_client, len(behaviours), ["Region:West"])
-    plan = {customer["uuid"]: behaviour for customer, behaviour in zip(customers, behaviours)}
+    plan = {customer["uuid"]: behaviour for customer, behaviour in zip(customers, behaviours, strict=True)}
     carrier = ScriptedCarrier(hooks_server, plan)
     dialer = make_dialer(hooks_server, FakeClock(hooks_server.platform.campaigns.clock()), carrier=carrier,
                          organisation_id=hooks_client.organisation_id)

@@ -11,7 +11,7 @@ import time
 
 from tortoise.transactions import in_transaction
 
-from app.calls.reporting import CallAnalysis, CallEnd, Speaker
+from app.calls.contract import CallAnalysis, CallEnd, Speaker
 from app.db.models import Call, Webhook, WebhookDelivery, WebhookLog
 from app.webhooks.outbox import WebhookOutbox
 from app.webhooks.sender import HttpWebhookSender

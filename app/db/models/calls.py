@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -18,16 +20,20 @@ class Call(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="calls", on_delete=fields.CASCADE
     )
+    organisation_id: str
     call_type = fields.CharField(max_length=8, description="inbound, outbound or test")
     flow: fields.ForeignKeyNullableRelation[Flow] = fields.ForeignKeyField(
         "models.Flow", related_name="calls", null=True, on_delete=fields.SET_NULL, db_index=False
     )
+    flow_id: str | None
     customer: fields.ForeignKeyNullableRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="calls", null=True, on_delete=fields.SET_NULL, db_index=False
     )
+    customer_id: str | None
     voice_agent: fields.ForeignKeyNullableRelation[VoiceAgent] = fields.ForeignKeyField(
         "models.VoiceAgent", related_name="calls", null=True, on_delete=fields.SET_NULL
     )
+    voice_agent_id: str | None
     from_number = fields.CharField(max_length=32, null=True)
     to_number = fields.CharField(max_length=32, null=True)
     status = fields.CharField(max_length=16, default="queued",
@@ -35,9 +41,9 @@ class Call(Model):
     outcome = fields.CharField(max_length=16, null=True, description="connected, voicemail, no-answer, failed")
     sentiment = fields.CharField(max_length=8, null=True, description="positive, neutral, negative")
     duration = fields.IntField(null=True, description="seconds")
-    summary = fields.TextField(null=True)
-    transcript = fields.JSONField(default=list)
-    key_details = fields.JSONField(default=dict)
+    summary: str | None = fields.TextField(null=True)
+    transcript: fields.JSONField[list[dict[str, Any]]] = fields.JSONField(default=list)
+    key_details: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     provider_call_id = fields.CharField(max_length=128, null=True, db_index=True)
     recording_url = fields.CharField(max_length=1024, null=True, description="the provider recording")
     recording_path = fields.CharField(max_length=1024, null=True, description="a locally stored recording")

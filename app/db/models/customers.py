@@ -7,6 +7,8 @@ they index the same way on SQLite and PostgreSQL (JSON containment lookups do no
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -18,13 +20,14 @@ class Customer(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="customers", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=200)
     search_name = fields.CharField(max_length=200, description="casefolded name for portable case-insensitive search")
     phone = fields.CharField(max_length=16)
     email = fields.CharField(max_length=320, null=True)
-    tags = fields.JSONField(default=list)
+    tags: fields.JSONField[list[str]] = fields.JSONField(default=list)
     preferred_language = fields.CharField(max_length=8, null=True)
-    metadata = fields.JSONField(default=dict)
+    metadata: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     total_calls = fields.IntField(default=0)
     inbound_calls = fields.IntField(default=0)
     outbound_calls = fields.IntField(default=0)
@@ -45,6 +48,7 @@ class Tag(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="tags", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=100)
 
     class Meta:
@@ -59,9 +63,11 @@ class CustomerTag(Model):
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="tag_links", on_delete=fields.CASCADE, db_index=False
     )
+    customer_id: str
     tag: fields.ForeignKeyRelation[Tag] = fields.ForeignKeyField(
         "models.Tag", related_name="customer_links", on_delete=fields.CASCADE, db_index=False
     )
+    tag_id: int
 
     class Meta:
         table = "customer_tags"

@@ -21,9 +21,11 @@ class Campaign(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="campaigns", on_delete=fields.CASCADE
     )
+    organisation_id: str
     flow: fields.ForeignKeyRelation[Flow] = fields.ForeignKeyField(
         "models.Flow", related_name="campaigns", on_delete=fields.CASCADE, unique=True
     )
+    flow_id: str
     status = fields.CharField(max_length=12, default="running", description="running, stopped, completed")
     launched_at = fields.DatetimeField()
     stopped_at = fields.DatetimeField(null=True)
@@ -46,12 +48,15 @@ class DialJob(Model):
     campaign: fields.ForeignKeyRelation[Campaign] = fields.ForeignKeyField(
         "models.Campaign", related_name="jobs", on_delete=fields.CASCADE, db_index=False
     )
+    campaign_id: str
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="dial_jobs", on_delete=fields.CASCADE, db_index=False
     )
+    organisation_id: str
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="dial_jobs", on_delete=fields.CASCADE
     )
+    customer_id: str
     phone = fields.CharField(max_length=16)
     status = fields.CharField(max_length=10, default="queued")
     attempts = fields.IntField(default=0)
@@ -76,9 +81,11 @@ class DoNotCall(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="do_not_call", on_delete=fields.CASCADE
     )
+    organisation_id: str
     customer: fields.ForeignKeyRelation[Customer] = fields.ForeignKeyField(
         "models.Customer", related_name="do_not_call", on_delete=fields.CASCADE, unique=True
     )
+    customer_id: str
     call_id = fields.CharField(max_length=24, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -16,11 +18,12 @@ class Script(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="scripts", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=200)
-    opening_line = fields.TextField(null=True)
-    talking_points = fields.JSONField(default=list)
-    faq = fields.JSONField(default=list)
-    closing_line = fields.TextField(null=True)
+    opening_line: str | None = fields.TextField(null=True)
+    talking_points: fields.JSONField[list[Any]] = fields.JSONField(default=list)
+    faq: fields.JSONField[list[Any]] = fields.JSONField(default=list)
+    closing_line: str | None = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -40,6 +43,7 @@ class Flow(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="flows", on_delete=fields.CASCADE
     )
+    organisation_id: str
     kind = fields.CharField(max_length=8)
     name = fields.CharField(max_length=200)
     provider = fields.CharField(max_length=16)
@@ -47,16 +51,18 @@ class Flow(Model):
     voice_agent: fields.ForeignKeyNullableRelation[VoiceAgent] = fields.ForeignKeyField(
         "models.VoiceAgent", related_name="flows", null=True, on_delete=fields.SET_NULL
     )
+    voice_agent_id: str | None
     phone_number = fields.CharField(max_length=16, null=True)
     active_inbound_number = fields.CharField(max_length=16, null=True, unique=True)
     script: fields.ForeignKeyNullableRelation[Script] = fields.ForeignKeyField(
         "models.Script", related_name="flows", null=True, on_delete=fields.RESTRICT
     )
-    branches = fields.JSONField(default=list)
+    script_id: str | None
+    branches: fields.JSONField[list[Any]] = fields.JSONField(default=list)
     start_date = fields.DateField(null=True)
     end_date = fields.DateField(null=True)
-    time_window = fields.JSONField(null=True)
-    config = fields.JSONField(default=dict)
+    time_window: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
+    config: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

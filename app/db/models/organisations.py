@@ -22,6 +22,7 @@ class User(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="users", on_delete=fields.CASCADE
     )
+    organisation_id: str
     firebase_uid = fields.CharField(max_length=128, unique=True)
     email = fields.CharField(max_length=320, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -37,6 +38,7 @@ class ApiKey(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="api_keys", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=200, null=True)
     prefix = fields.CharField(max_length=24, unique=True)
     key_hash = fields.CharField(max_length=64, unique=True)

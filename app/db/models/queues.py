@@ -15,9 +15,11 @@ class HumanQueue(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="human_queues", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=100)
     transfer_number = fields.CharField(max_length=32)
     created_at = fields.DatetimeField(auto_now_add=True)
+    agents: fields.ReverseRelation[HumanAgent]
 
     class Meta:
         table = "human_queues"
@@ -31,6 +33,7 @@ class HumanAgent(Model):
     queue: fields.ForeignKeyRelation[HumanQueue] = fields.ForeignKeyField(
         "models.HumanQueue", related_name="agents", on_delete=fields.CASCADE
     )
+    queue_id: str
     name = fields.CharField(max_length=200)
     presence = fields.CharField(max_length=12, default="offline")
     updated_at = fields.DatetimeField(auto_now=True)

@@ -19,9 +19,10 @@ class Speaker(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="speakers", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=64)
     language = fields.CharField(max_length=16)
-    description = fields.TextField(null=True)
+    description: str | None = fields.TextField(null=True)
     reference_key = fields.CharField(max_length=255)
     reference_format = fields.CharField(max_length=8)
     reference_seconds = fields.FloatField()
@@ -30,7 +31,7 @@ class Speaker(Model):
     voice_model = fields.CharField(max_length=64, null=True)
     training_job_id = fields.CharField(max_length=128, null=True)
     training_status = fields.CharField(max_length=16, default="none")
-    training_error = fields.TextField(null=True)
+    training_error: str | None = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -46,6 +47,7 @@ class DatasetSample(Model):
     speaker: fields.ForeignKeyRelation[Speaker] = fields.ForeignKeyField(
         "models.Speaker", related_name="samples", on_delete=fields.CASCADE
     )
+    speaker_id: str
     blob_key = fields.CharField(max_length=255)
     audio_format = fields.CharField(max_length=8)
     duration_seconds = fields.FloatField()

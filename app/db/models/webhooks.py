@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -15,10 +17,11 @@ class Webhook(Model):
     organisation: fields.ForeignKeyRelation[Organisation] = fields.ForeignKeyField(
         "models.Organisation", related_name="webhooks", on_delete=fields.CASCADE
     )
+    organisation_id: str
     name = fields.CharField(max_length=200)
     url = fields.CharField(max_length=2048)
-    events = fields.JSONField(default=list)
-    headers = fields.JSONField(default=dict)
+    events: fields.JSONField[list[str]] = fields.JSONField(default=list)
+    headers: fields.JSONField[dict[str, str]] = fields.JSONField(default=dict)
     secret = fields.TextField(description="Fernet token of the signing secret")
     is_active = fields.BooleanField(default=True)
     last_triggered_at = fields.DatetimeField(null=True)
@@ -41,8 +44,9 @@ class WebhookDelivery(Model):
     webhook: fields.ForeignKeyRelation[Webhook] = fields.ForeignKeyField(
         "models.Webhook", related_name="deliveries", on_delete=fields.CASCADE
     )
+    webhook_id: str
     event_type = fields.CharField(max_length=32)
-    payload = fields.JSONField()
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField()
     status = fields.CharField(max_length=12, default="pending", description="pending, delivered, failed")
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
@@ -61,10 +65,11 @@ class WebhookLog(Model):
     webhook: fields.ForeignKeyRelation[Webhook] = fields.ForeignKeyField(
         "models.Webhook", related_name="logs", on_delete=fields.CASCADE
     )
+    webhook_id: str
     delivery_id = fields.CharField(max_length=24)
     attempt = fields.IntField()
     event_type = fields.CharField(max_length=32)
-    payload = fields.JSONField()
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField()
     response_status = fields.IntField(null=True)
     success = fields.BooleanField()
     error = fields.CharField(max_length=500, null=True)

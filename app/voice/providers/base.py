@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Protocol, Union, runtime_checkable
+from typing import Any, AsyncIterator, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class ToolCall:
     id: str | None = None
 
 
-LLMEvent = Union[TextDelta, ToolCall]
+LLMEvent = TextDelta | ToolCall
 Message = dict[str, Any]  # OpenAI chat message: {"role", "content", ...}
 
 

@@ -15,7 +15,7 @@ import aiohttp
 
 from app.voice.audio import SampleAligner, resample
 from app.voice.providers.base import ProviderError, Voice
-from app.voices.catalog import ELEVENLABS_DEFAULT_VOICE
+from app.voice_catalog.catalog import ELEVENLABS_DEFAULT_VOICE
 
 BASE_URL = "https://api.elevenlabs.io"
 DEFAULT_MODEL = "eleven_multilingual_v2"

@@ -15,7 +15,7 @@ import aiohttp
 
 from app.voice.audio import SampleAligner, resample
 from app.voice.providers.base import ProviderError, TextToSpeech, Voice
-from app.voices.nextneural import SYNTHESIS_RATES, server_speaker_id
+from app.voice_catalog.nextneural import SYNTHESIS_RATES, server_speaker_id
 
 SpeakerLookup = Callable[[str, str], Awaitable[str | None]]
 

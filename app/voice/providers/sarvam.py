@@ -16,7 +16,7 @@ import aiohttp
 from app.voice.audio import frame_bytes, resample
 from app.voice.providers.base import ProviderError, Transcript, Voice
 from app.voice.providers.wav import pcm_to_wav, wav_to_pcm
-from app.voices.catalog import default_speaker
+from app.voice_catalog.catalog import default_speaker
 
 SARVAM_LANGUAGES = {"bn", "en", "gu", "hi", "kn", "ml", "mr", "od", "pa", "ta", "te"}
 BASE_URL = "https://api.sarvam.ai"

@@ -47,7 +47,7 @@ async def open_socket(http: aiohttp.ClientSession, url: str, api_key: str,
         raise ProviderError(f"Sarvam WebSocket handshake took over {timeout} s") from None
     except aiohttp.WSServerHandshakeError as error:
         raise ProviderError(f"Sarvam refused the WebSocket ({error.status}): {error.message}") from None
-    except (aiohttp.ClientError, TimeoutError, OSError) as error:
+    except (aiohttp.ClientError, OSError) as error:
         raise ProviderError(f"Sarvam WebSocket unreachable: {error.__class__.__name__}") from None
 
 
@@ -85,6 +85,7 @@ async def send_json(ws: aiohttp.ClientWebSocketResponse, payload: dict[str, Any]
 
 
 def error_text(payload: dict[str, Any]) -> str:
-    data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
+    raw = payload.get("data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
     message = data.get("message") or data.get("error") or "unknown error"
     return f"Sarvam error {data.get('code', '?')}: {str(message)[:200]}"

@@ -23,6 +23,7 @@ import base64
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 
@@ -84,9 +85,9 @@ class SpeechTurn:
     cancelled: bool = False
     replays: int = 0
     texts: list[str] = field(default_factory=list)
-    result: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    result: asyncio.Future[Transcript] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     wire_rate: int = 0
-    _resampler: StreamResampler | None = None
+    _resampler: StreamResampler = field(init=False)
 
     def __post_init__(self) -> None:
         self.wire_rate = wire_rate(self.rate)
@@ -160,7 +161,7 @@ class SarvamStreamingSTT:
         self.connections = 0
         self._turns: list[SpeechTurn] = []
         self._wake = asyncio.Event()
-        self._pump: asyncio.Task | None = None
+        self._pump: asyncio.Task[None] | None = None
         self._http: aiohttp.ClientSession | None = None
 
     def open_turn(self, rate: int, language: str | None) -> SpeechTurn:
@@ -247,7 +248,7 @@ class SarvamStreamingSTT:
                 reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
 
-    async def _wait_wake(self, reader: asyncio.Task) -> None:
+    async def _wait_wake(self, reader: asyncio.Task[None]) -> None:
         waiter = asyncio.ensure_future(self._wake.wait())
         try:
             await asyncio.wait({waiter, reader}, return_when=asyncio.FIRST_COMPLETED)
@@ -280,7 +281,7 @@ class SarvamStreamingSTT:
             elif kind == "error":
                 raise ProviderError(error_text(payload))
 
-    def _route(self, data: dict) -> None:
+    def _route(self, data: dict[str, Any]) -> None:
         if not self._turns:
             log.warning("Sarvam STT sent a transcript with no turn open; dropped")
             return

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 import aiohttp
 
@@ -40,13 +40,13 @@ class SarvamStreamingTTS:
         self.connections = 0                       # sockets opened so far (reuse is observable)
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._config: tuple[str, dict] | None = None   # (model, config) the open socket was opened with
+        self._config: tuple[str, dict[str, Any]] | None = None   # (model, config) the open socket was opened with
         self._abandoned: list[aiohttp.ClientWebSocketResponse] = []
         self._lock = asyncio.Lock()
-        self._keepalive: asyncio.Task | None = None
+        self._keepalive: asyncio.Task[None] | None = None
         self._last_used = 0.0
 
-    def _config_for(self, voice: Voice, model: str, rate: int) -> dict:
+    def _config_for(self, voice: Voice, model: str, rate: int) -> dict[str, Any]:
         """Always with a speaker: the voice's, else the model's default for the language."""
         return {"target_language_code": sarvam_language(voice.language), "speaker": sarvam_speaker(voice, model),
                 "speech_sample_rate": rate, "output_audio_codec": "linear16", "min_buffer_size": 30,
@@ -88,7 +88,7 @@ class SarvamStreamingTTS:
                 if not finished:
                     self._abandon()
 
-    async def _send_sentence(self, text: str, config: tuple[str, dict]) -> aiohttp.ClientWebSocketResponse:
+    async def _send_sentence(self, text: str, config: tuple[str, dict[str, Any]]) -> aiohttp.ClientWebSocketResponse:
         """Text + flush on the open socket; reopens once if the kept socket is already known to be gone."""
         ws = await self._socket(config)
         try:
@@ -102,7 +102,7 @@ class SarvamStreamingTTS:
         await send_json(ws, {"type": "flush"})
         return ws
 
-    async def _socket(self, config: tuple[str, dict]) -> aiohttp.ClientWebSocketResponse:
+    async def _socket(self, config: tuple[str, dict[str, Any]]) -> aiohttp.ClientWebSocketResponse:
         """The open socket when it has this (model, config); else a fresh one, configured."""
         if self._ws is not None and (self._ws.closed or config != self._config):
             self._abandon()
@@ -175,7 +175,7 @@ class SarvamStreamingTTS:
         await self._close_all()
 
 
-def _audio_bytes(payload: dict) -> bytes:
+def _audio_bytes(payload: dict[str, Any]) -> bytes:
     data = payload.get("data") or {}
     try:
         audio = base64.b64decode(data.get("audio") or "", validate=True)

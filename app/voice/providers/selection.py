@@ -1,7 +1,8 @@
 """Which providers a call uses: the agent's voice_config plus configured keys; local ones without keys.
 
 Keys are read once from `Settings.extra` (names below) into `VoiceKeys`; the organisation's Sarvam
-integration key arrives on the call context (`CallContext.sarvam_api_key`) and wins over the setting. No key at all: everything runs offline.
+integration key arrives on the call context (`CallContext.sarvam_api_key`) and wins over the setting. No key at
+all: everything runs offline.
 Sarvam speaks over REST unless streaming is on: `VOICEAI_SARVAM_STREAMING=on` for every call, or the flow
 config's `sarvam_streaming` (true/false) for one flow. A `nextneural` voice goes to the voice server when
 `VOICEAI_NEXTNEURAL_URL` is set (the speaker's own deployment decides, espeak-ng otherwise).
@@ -19,11 +20,11 @@ from typing import Any
 
 from app.config import parse_flag
 from app.voice.context import CallContext
-from app.voice.providers.base import Providers, SpeechToText, TextToSpeech
+from app.voice.providers.base import LanguageModel, Providers, SpeechToText, TextToSpeech
 from app.voice.providers.espeak_tts import EspeakTTS
 from app.voice.providers.fallback import FallbackCounter, FallbackTTS, with_local_stt
 from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
-from app.voices.catalog import ELEVENLABS_DEFAULT_VOICE
+from app.voice_catalog.catalog import ELEVENLABS_DEFAULT_VOICE
 
 # Remote provider classes by the name their fallbacks are counted under.
 PROVIDER_NAMES = {"SarvamTTS": "sarvam", "SarvamStreamingTTS": "sarvam", "SarvamSTT": "sarvam",
@@ -100,7 +101,7 @@ class ProviderSelector:
         counter = self.metrics.provider_fallbacks
         return lambda reason: counter.labels(kind, provider, reason).inc()
 
-    def llm(self, context: CallContext):
+    def llm(self, context: CallContext) -> LanguageModel:
         if self.keys.openai_api_key:
             from app.voice.providers.openai_llm import OpenAICompatibleLLM
 
@@ -116,7 +117,7 @@ class ProviderSelector:
                 return chosen
         return self.keys.sarvam_streaming
 
-    def tts(self, context: CallContext):
+    def tts(self, context: CallContext) -> TextToSpeech:
         provider = (context.voice.provider or "").lower()
         sarvam_key = context.sarvam_api_key or self.keys.sarvam_api_key
         if provider == "sarvam" and sarvam_key:
@@ -138,7 +139,7 @@ class ProviderSelector:
             return NextNeuralTTS(self.keys.nextneural_url, context.organisation_id, fallback=EspeakTTS())
         return EspeakTTS()
 
-    def stt(self, context: CallContext):
+    def stt(self, context: CallContext) -> SpeechToText:
         sarvam_key = context.sarvam_api_key or self.keys.sarvam_api_key
         if sarvam_key and self.sarvam_streaming(context):
             from app.voice.providers.sarvam_ws_stt import SarvamStreamingSTT

@@ -27,4 +27,5 @@ class StreamResampler:
         out = np.interp(positions, np.arange(len(samples)), samples)
         self._position = (self._position + count * self._step) - last
         self._carry = samples[-1:]
-        return np.clip(np.round(out), -32768, 32767).astype("<i2").tobytes()
+        encoded: bytes = np.clip(np.round(out), -32768, 32767).astype("<i2").tobytes()
+        return encoded

@@ -16,7 +16,8 @@ from enum import Enum
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from app.calls.reporting import Speaker
+from app.calls.lifecycle import EndReason
+from app.calls.contract import Speaker
 from app.errors import DomainError
 from app.voice.audio import FrameSplitter
 from app.voice.runtime import VoiceRuntime
@@ -81,7 +82,7 @@ class BrowserTestStream:
                     await self._control(message["text"])
         except (WebSocketDisconnect, RuntimeError):
             pass
-        session.hangup("caller_hangup")
+        session.hangup(EndReason.CALLER_HANGUP)
 
     async def _control(self, text: str) -> None:
         try:
@@ -95,7 +96,7 @@ class BrowserTestStream:
         elif kind == "mark" and frame.get("name"):
             self.session.mark_played(str(frame["name"]))
         elif kind == "stop":
-            self.session.hangup("caller_hangup")
+            self.session.hangup(EndReason.CALLER_HANGUP)
 
     # --- CallOutput ----------------------------------------------------------------------------
     async def send_audio(self, frame: bytes) -> None:
@@ -125,7 +126,7 @@ class BrowserTestStream:
             except (WebSocketDisconnect, RuntimeError, OSError):
                 self.state = BrowserState.CLOSED
                 if self.session is not None:
-                    self.session.hangup("caller_hangup")
+                    self.session.hangup(EndReason.CALLER_HANGUP)
 
     async def _close(self, code: int) -> None:
         self.state = BrowserState.CLOSED

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Coroutine
 
+from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.session import CallSession
 
 
@@ -19,4 +20,4 @@ async def run_call(session: CallSession, reader: Coroutine[Any, Any, None], name
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-        session.end("connected", "caller_hangup")
+        session.end(CallOutcome.CONNECTED, EndReason.CALLER_HANGUP)

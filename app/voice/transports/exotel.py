@@ -13,7 +13,8 @@ from enum import Enum
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from app.calls.reporting import Speaker
+from app.calls.lifecycle import EndReason
+from app.calls.contract import Speaker
 from app.voice.audio import FrameSplitter, frame_bytes, mulaw_decode, mulaw_encode
 from app.voice.context import CallContext
 from app.voice.runtime import VoiceRuntime
@@ -23,7 +24,7 @@ from app.voice.transports.call_loop import run_call
 from app.voice.transports.exotel_auth import REFUSED, SocketAccess
 
 log = logging.getLogger("app.voice.exotel")
-STOP_REASONS = {"callended": "caller_hangup", "stopped": "flow_stopped"}
+STOP_REASONS = {"callended": EndReason.CALLER_HANGUP, "stopped": EndReason.FLOW_STOPPED}
 POLICY_VIOLATION = 1008
 PACING_MARGIN = 0.04   # seconds beyond one chunk the player runs ahead: absorbs scheduling jitter on the send
 
@@ -140,10 +141,10 @@ class ExotelStream:
                 elif isinstance(event, wire.Mark):
                     session.mark_played(event.name)
                 elif isinstance(event, wire.Stop):
-                    session.hangup(STOP_REASONS.get(event.reason or "", "caller_hangup"))
+                    session.hangup(STOP_REASONS.get(event.reason or "", EndReason.CALLER_HANGUP))
                     return
         except (WebSocketDisconnect, RuntimeError):
-            session.hangup("caller_hangup")
+            session.hangup(EndReason.CALLER_HANGUP)
 
     async def _receive_text(self) -> str:
         message = await self.websocket.receive()
@@ -194,7 +195,7 @@ class ExotelStream:
             except (WebSocketDisconnect, RuntimeError, OSError):
                 self.state = StreamState.CLOSED
                 if self.session is not None:
-                    self.session.hangup("caller_hangup")
+                    self.session.hangup(EndReason.CALLER_HANGUP)
 
     async def _close(self, code: int = 1000) -> None:
         self.state = StreamState.CLOSED

@@ -24,7 +24,11 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Protocol
+
+if TYPE_CHECKING:
+    from app.integrations.service import IntegrationService
+    from app.voice.door import VoiceDoor
 
 SIMULATOR_KEY = "simulator"
 MODES = ("basic", "none")
@@ -87,7 +91,7 @@ class IntegrationCredentials:
     at once; one made on another instance is seen within the TTL.
     """
 
-    def __init__(self, integrations: Any, ttl_seconds: float = 5.0,
+    def __init__(self, integrations: IntegrationService, ttl_seconds: float = 5.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._integrations = integrations
         self._ttl_seconds = ttl_seconds
@@ -95,7 +99,7 @@ class IntegrationCredentials:
         self._cached: tuple[float, int, list[SocketCredential]] | None = None   # (expires, version, accounts)
 
     def _version(self) -> int:
-        return getattr(self._integrations, "exotel_version", 0)
+        return self._integrations.exotel_version
 
     async def exotel_credentials(self) -> list[SocketCredential]:
         version, now = self._version(), self._clock()
@@ -108,15 +112,8 @@ class IntegrationCredentials:
         return credentials
 
     async def _load(self) -> list[SocketCredential]:
-        from app.db.models import Integration
-
-        organisations = await Integration.filter(provider="exotel").values_list("organisation_id", flat=True)
-        credentials = []
-        for organisation_id in dict.fromkeys(organisations):
-            account = await self._integrations.exotel_account(organisation_id)
-            if account is not None:
-                credentials.append(SocketCredential(account.api_key, account.api_token, account.account_sid))
-        return credentials
+        return [SocketCredential(account.api_key, account.api_token, account.account_sid)
+                for account in await self._integrations.connected_exotel_accounts()]
 
 
 def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
@@ -174,14 +171,12 @@ class BasicSocketAuth:
         return SocketAccess(True, frozenset(sids)) if sids else REFUSED
 
 
-def socket_auth_for(platform: Any) -> ExotelSocketAuth:
+def socket_auth_for(door: VoiceDoor) -> ExotelSocketAuth:
     """The platform's socket check from its settings: mode, telephony and the simulator's account SID."""
-    settings = platform.settings
-    integrations = getattr(platform, "integrations", None)
-    if getattr(settings, "exotel_socket_auth", "basic") == "none" or integrations is None:
+    settings = door.settings
+    if settings.exotel_socket_auth == "none":
         return OpenSocket()
-    simulator_sid = getattr(platform, "simulator_account_sid", None)
     simulator = None
-    if simulator_sid and getattr(settings, "telephony", "auto") != "exotel":
-        simulator = SocketCredential(SIMULATOR_KEY, simulator_sid, simulator_sid)
-    return BasicSocketAuth(IntegrationCredentials(integrations), simulator, settings.resolved_secret_key())
+    if settings.telephony != "exotel":
+        simulator = SocketCredential(SIMULATOR_KEY, door.simulator_account_sid, door.simulator_account_sid)
+    return BasicSocketAuth(IntegrationCredentials(door.integrations), simulator, settings.resolved_secret_key())

@@ -13,7 +13,7 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 from urllib.parse import parse_qsl
 
 from app.voice.audio import SUPPORTED_RATES
@@ -67,7 +67,7 @@ class Stop:
     reason: str | None
 
 
-ExotelEvent = Union[Connected, Start, Media, Dtmf, Mark, Stop]
+ExotelEvent = Connected | Start | Media | Dtmf | Mark | Stop
 
 
 def _int(value: Any, default: int | None = None) -> int | None:

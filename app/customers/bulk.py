@@ -20,8 +20,8 @@ from tortoise.transactions import in_transaction
 from app.db.models import Customer
 from app.db.sql import dialect, execute, execute_many, fetch, placeholders
 from app.ids import new_id
-from app.services import customer_tags
-from app.services.customer_fields import merged
+from app.customers import tags as customer_tags
+from app.customers.fields import merged
 
 Mode = Literal["upsert", "append"]
 MODES = ("upsert", "append")
@@ -151,14 +151,14 @@ async def _known(organisation_id: str, phones: list[str], *, postgres: bool) -> 
 
 async def _insert(organisation_id: str, rows: list[tuple[Any, ...]], now: datetime, *, postgres: bool) -> None:
     if postgres:
-        await execute(INSERT_PG, [organisation_id, now, now, *(list(column) for column in zip(*rows))])
+        await execute(INSERT_PG, [organisation_id, now, now, *(list(column) for column in zip(*rows, strict=True))])
     else:
         await execute_many(INSERT_SQLITE, [(*row, organisation_id, now, now) for row in rows])
 
 
 async def _update(rows: list[tuple[Any, ...]], now: datetime, *, postgres: bool) -> None:
     if postgres:
-        await execute(UPDATE_PG, [now, *(list(column) for column in zip(*rows))])
+        await execute(UPDATE_PG, [now, *(list(column) for column in zip(*rows, strict=True))])
     else:
         await execute_many(UPDATE_SQLITE, [(*row[1:], now, row[0]) for row in rows])
 

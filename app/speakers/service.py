@@ -18,11 +18,11 @@ from app.blobs import BlobStore
 from app.db.models import DatasetSample, Speaker
 from app.errors import Conflict, Invalid, NotFound, TooLarge, Unavailable
 from app.ids import new_id
-from app.services import validation as check
-from app.voices import catalog
-from app.voices.audio_probe import CONTENT_TYPES, AudioInfo, check_duration, probe_async
-from app.voices.custom_voices import custom_voice_uuid
-from app.voices.nextneural import JobStatus, SampleUpload, VoiceCloner
+from app import field_checks as check
+from app.voice_catalog import catalog
+from app.voice_catalog.audio_probe import CONTENT_TYPES, AudioInfo, check_duration, probe_async
+from app.voice_catalog.custom_voices import custom_voice_uuid
+from app.voice_catalog.nextneural import JobStatus, SampleUpload, VoiceCloner
 
 log = logging.getLogger(__name__)
 
@@ -153,8 +153,9 @@ class SpeakerService:
         speaker = await self._find(organisation_id, name)
         if speaker.deployed:
             await self.undeploy(organisation_id, name)
-        keys = [speaker.reference_key, *await DatasetSample.filter(speaker_id=speaker.id).values_list(
-            "blob_key", flat=True)]
+        samples: list[str] = await DatasetSample.filter(speaker_id=speaker.id).values_list(  # type: ignore[assignment]
+            "blob_key", flat=True)    # tortoise types flat values_list rows as tuples
+        keys = [speaker.reference_key, *samples]
         await self._cloner.delete_speaker(speaker.id)
         await speaker.delete()
         for key in keys:
@@ -174,7 +175,8 @@ class SpeakerService:
         return await self._stats(speaker)
 
     async def _stats(self, speaker: Speaker) -> DatasetStats:
-        durations = await DatasetSample.filter(speaker_id=speaker.id).values_list("duration_seconds", flat=True)
+        durations: list[float] = await DatasetSample.filter(  # type: ignore[assignment]  # flat rows typed as tuples
+            speaker_id=speaker.id).values_list("duration_seconds", flat=True)
         total = round(sum(durations), 1)
         return DatasetStats(speaker.name, len(durations), total, dataset_status(len(durations), total))
 
@@ -198,7 +200,8 @@ class SpeakerService:
 
     async def clear_dataset(self, organisation_id: str, name: str) -> DatasetStats:
         speaker = await self._find(organisation_id, name)
-        keys = await DatasetSample.filter(speaker_id=speaker.id).values_list("blob_key", flat=True)
+        keys: list[str] = await DatasetSample.filter(  # type: ignore[assignment]  # flat rows typed as tuples
+            speaker_id=speaker.id).values_list("blob_key", flat=True)
         await DatasetSample.filter(speaker_id=speaker.id).delete()
         for key in keys:
             await self._blobs.delete(key)

@@ -76,7 +76,7 @@ class CarrierDirectory:
         else:
             account = await self.uses_exotel(organisation_id)
             carrier = self._exotel_client(account) if account is not None else None
-        return carrier if carrier is not None and hasattr(carrier, "call_details") else None
+        return carrier if isinstance(carrier, CallLookup) else None
 
     async def aclose(self) -> None:
         carriers = [*self._exotel.values(), *([self._simulator] if self._simulator else [])]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any, Mapping, Protocol
 
 from tortoise.exceptions import IntegrityError
@@ -10,11 +11,11 @@ from tortoise.transactions import in_transaction
 from app.db.models import Flow, Script
 from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.ids import new_id
-from app.services import validation as check
-from app.services.agents import AgentService
-from app.services.flow_fields import KINDS, STATUSES, check_dates, plain_fields
-from app.voices import catalog
-from app.voices.custom_voices import find_custom_voice
+from app import field_checks as check
+from app.agents.service import AgentService
+from app.flows.fields import KINDS, STATUSES, check_dates, plain_fields
+from app.voice_catalog import catalog
+from app.voice_catalog.custom_voices import find_custom_voice
 
 LINE_TAKEN = "phone_number is already the line of another active inbound flow"
 TOGGLE = {"draft": "active", "active": "paused", "paused": "active"}
@@ -94,7 +95,7 @@ class FlowService:
         await flow.delete()
         return flow
 
-    async def _save(self, flow: Flow, update_fields: list[str] | None) -> None:
+    async def _save(self, flow: Flow, update_fields: builtins.list[str] | None) -> None:
         """Claims the inbound line; the unique column makes two organisations racing for it safe."""
         line = flow.phone_number if flow.kind == "inbound" and flow.status == "active" else None
         flow.active_inbound_number = line
@@ -136,7 +137,8 @@ class FlowService:
     async def _agent(self, organisation_id: str, data: Mapping[str, Any], provider: str, kind: str) -> str | None:
         """The given agent, else one created from the catalog voice of `speaker`, else none."""
         if data.get("voice_agent_id") is not None:
-            return data["voice_agent_id"]
+            agent_id: str = data["voice_agent_id"]
+            return agent_id
         if data.get("speaker") is None:
             return None
         display_name, voice_config = await _speaker_voice(organisation_id,

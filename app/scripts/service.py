@@ -10,7 +10,7 @@ from typing import Any, Mapping
 from app.db.models import Flow, Script
 from app.errors import Conflict, Invalid, NotFound
 from app.ids import new_id
-from app.services import validation as check
+from app import field_checks as check
 
 MAX_ITEMS = 100
 MAX_TEXT = 4000

@@ -9,8 +9,8 @@ from collections import Counter
 
 import pytest
 
-from app.voices import catalog
-from app.voices.catalog import (
+from app.voice_catalog import catalog
+from app.voice_catalog.catalog import (
     DEFAULT_MODELS,
     ESPEAK_VOICE,
     LANGUAGE_NAMES,

@@ -8,10 +8,10 @@ from app.db.models import VoiceAgent
 from app.errors import Invalid, NotFound
 from app.events import EventBus
 from app.ids import new_id
-from app.services import validation as check
-from app.voices import catalog
-from app.voices.catalog import VoiceProvider
-from app.voices.custom_voices import CustomVoice, find_custom_voice
+from app import field_checks as check
+from app.voice_catalog import catalog
+from app.voice_catalog.catalog import VoiceProvider
+from app.voice_catalog.custom_voices import CustomVoice, find_custom_voice
 
 PROVIDERS = tuple(p.value for p in VoiceProvider)
 SARVAM_MODELS = ("bulbul:v2", "bulbul:v3")

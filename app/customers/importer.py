@@ -18,8 +18,8 @@ from typing import IO, Any
 from tortoise.transactions import in_transaction
 
 from app.errors import Invalid
-from app.services.customer_bulk import RowError, first_of_each_phone, write_batch
-from app.services.customers import check_records
+from app.customers.bulk import RowError, first_of_each_phone, write_batch
+from app.customers.service import check_records
 
 BATCH = 1000
 MAX_REPORTED_ERRORS = 1000
@@ -79,7 +79,7 @@ class CsvRecords:
         assert self._header is not None
         if len(row) != len(self._header):
             return RowError(self._line - 1, None, f"row has {len(row)} fields, the header has {len(self._header)}")
-        cells = dict(zip(self._header, (cell.strip() for cell in row)))
+        cells = dict(zip(self._header, (cell.strip() for cell in row), strict=True))
         record: dict[str, Any] = {key: value for key, value in cells.items() if value}
         record.setdefault("name", cells.get("name", ""))
         if "tags" in record:
@@ -122,7 +122,8 @@ class JsonRecords:
     def _peek(self) -> str:
         """Skip whitespace; the next character, empty at the end of the file."""
         while True:
-            self._pos = self.SPACE.match(self._buffer, self._pos).end()
+            spaces = self.SPACE.match(self._buffer, self._pos)
+            self._pos = spaces.end() if spaces is not None else self._pos    # `\s*` matches everywhere
             if self._pos < len(self._buffer) or not self._fill():
                 return self._buffer[self._pos:self._pos + 1]
 

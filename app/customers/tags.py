@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from tortoise.expressions import Subquery
-from tortoise.queryset import QuerySet
 
 from app.db.models import CustomerTag, Tag
 from app.db.sql import dialect, execute, execute_many, fetch, placeholders
@@ -55,7 +54,7 @@ async def link(organisation_id: str, tags_by_customer: Mapping[str, list[str]], 
         await execute_many("INSERT INTO customer_tags (customer_id, tag_id) VALUES (?, ?)", links)
 
 
-def customers_with_any(tag_ids: list[int]) -> QuerySet:
+def customers_with_any(tag_ids: list[int]) -> Subquery:
     """A subquery of customer ids having at least one of the tags, for `id__in=`.
 
     Tag ids are resolved first (a tiny query), so the planner sees a plain index range on the link table.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.client_address import Network, client_address
+from app.web.forwarded_for import Network, client_address
 
 
 class ClientAddress:

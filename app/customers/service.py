@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Iterable, Mapping
@@ -14,10 +15,10 @@ from app.db.models import Call, Customer
 from app.db.sql import dialect, fetch, placeholders
 from app.errors import Conflict, Invalid, NotFound
 from app.ids import new_id
-from app.services import customer_tags
-from app.services import validation as check
-from app.services.customer_bulk import MODES, BatchResult, Row, RowError, first_of_each_phone, write_batch
-from app.services.customer_fields import KNOWN, customer_fields, merged
+from app.customers import tags as customer_tags
+from app import field_checks as check
+from app.customers.bulk import MODES, BatchResult, Row, RowError, first_of_each_phone, write_batch
+from app.customers.fields import KNOWN, customer_fields, merged
 
 MAX_LIMIT = 100
 MAX_BULK = 1000
@@ -70,11 +71,13 @@ def _filters(organisation_id: str, spec: CustomerFilter) -> Q:
     for name in ("min_inbound_calls", "min_outbound_calls"):
         value = getattr(spec, name)
         if value is not None:
-            query &= Q(**{f"{name[4:]}__gte": check.bounded_int(name, value, minimum=0)})
+            at_least: dict[str, Any] = {f"{name[4:]}__gte": check.bounded_int(name, value, minimum=0)}
+            query &= Q(**at_least)
     for name in ("max_inbound_calls", "max_outbound_calls"):
         value = getattr(spec, name)
         if value is not None:
-            query &= Q(**{f"{name[4:]}__lte": check.bounded_int(name, value, minimum=0)})
+            at_most: dict[str, Any] = {f"{name[4:]}__lte": check.bounded_int(name, value, minimum=0)}
+            query &= Q(**at_most)
     return query
 
 
@@ -198,7 +201,7 @@ class CustomerService:
                 await customer_tags.link(customer.organisation_id, {customer.id: customer.tags}, replace=True)
         return customer
 
-    async def bulk_upsert(self, organisation_id: str, records: list[Mapping[str, Any]],
+    async def bulk_upsert(self, organisation_id: str, records: builtins.list[Mapping[str, Any]],
                           mode: str = "upsert") -> BatchResult:
         """Bad rows are reported and skipped; the good ones are written together in one transaction."""
         check.one_of("mode", mode, MODES)
@@ -212,20 +215,20 @@ class CustomerService:
         result.errors = sorted([*errors, *repeats, *result.errors], key=lambda error: error.row)
         return result
 
-    async def tags(self, organisation_id: str) -> list[str]:
+    async def tags(self, organisation_id: str) -> builtins.list[str]:
         return await customer_tags.used_tags(organisation_id)
 
-    async def branches(self, organisation_id: str) -> list[str]:
+    async def branches(self, organisation_id: str) -> builtins.list[str]:
         return await customer_tags.used_tags(organisation_id, customer_tags.BRANCH_PREFIX)
 
-    async def count(self, organisation_id: str, tags: list[str] | None) -> int:
+    async def count(self, organisation_id: str, tags: builtins.list[str] | None) -> int:
         """Customers with any of `tags`; all customers when no tag is given."""
         if not tags:
             return await Customer.filter(organisation_id=organisation_id).count()
         tags = check.string_list("tags", tags, max_items=100, max_length=100)
         return await customer_tags.count_with_any(organisation_id, tags)
 
-    async def recent_calls(self, customer_ids: list[str]) -> dict[str, list[Call]]:
+    async def recent_calls(self, customer_ids: builtins.list[str]) -> dict[str, builtins.list[Call]]:
         """Newest calls first, at most RECENT_CALLS per customer, in one query for all customers."""
         found: dict[str, list[Call]] = {customer_id: [] for customer_id in customer_ids}
         if not customer_ids:
@@ -237,7 +240,8 @@ class CustomerService:
         )
         calls = await Call.filter(id__in=[row["id"] for row in ranked]).order_by("-created_at", "-id")
         for call in calls:
-            found[call.customer_id].append(call)
+            if call.customer_id is not None:    # always set: the calls were picked by customer
+                found[call.customer_id].append(call)
         return found
 
     async def record_call_for_customer(self, customer_id: str, call_type: str, at: datetime) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal, overload
 
 from app.errors import Invalid
 
@@ -11,7 +11,16 @@ HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?$")
 
 
+@overload
+def text(name: str, value: Any, *, max_length: int, required: Literal[True] = True) -> str: ...
+
+
+@overload
+def text(name: str, value: Any, *, max_length: int, required: bool) -> str | None: ...
+
+
 def text(name: str, value: Any, *, max_length: int, required: bool = True) -> str | None:
+    """Stripped text; a required one is never None or empty, an optional empty one is None."""
     if value is None:
         if required:
             raise Invalid(f"{name} is required")
@@ -30,7 +39,7 @@ def one_of(name: str, value: Any, allowed: Iterable[str]) -> str:
     allowed = tuple(allowed)
     if value not in allowed:
         raise Invalid(f"{name} must be one of {', '.join(allowed)}")
-    return value
+    return str(value)
 
 
 def hex_colour(name: str, value: Any) -> str | None:

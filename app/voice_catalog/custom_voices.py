@@ -7,10 +7,11 @@ appear beside it in `GET /samples` while deployed. Agents may keep using an unde
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.db.models import Speaker
-from app.voices import catalog
-from app.voices.catalog import VoiceProvider
+from app.voice_catalog import catalog
+from app.voice_catalog.catalog import VoiceProvider
 
 PROVIDER = VoiceProvider.NEXTNEURAL.value
 COLUMNS = ("name", "language", "deployed", "voice_model", "organisation_id")
@@ -32,7 +33,7 @@ def custom_voice_uuid(organisation_id: str, name: str, language: str) -> str:
     return catalog.voice_uuid(PROVIDER, "custom", f"{organisation_id}/{name}", language)
 
 
-def _voice(row: dict) -> CustomVoice:
+def _voice(row: dict[str, Any]) -> CustomVoice:
     return CustomVoice(
         uuid=custom_voice_uuid(row["organisation_id"], row["name"], row["language"]),
         provider=PROVIDER,

@@ -8,9 +8,9 @@ from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.errors import Invalid
-from app.services import validation as check
+from app import field_checks as check
 from app.turn_taking.config import parse_turn_taking
-from app.voices.catalog import VoiceProvider
+from app.voice_catalog.catalog import VoiceProvider
 
 KINDS = ("inbound", "outbound")
 STATUSES = ("draft", "active", "paused")

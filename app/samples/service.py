@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.errors import NotFound
-from app.services import validation as check
-from app.voices.preview import VoicePreviews
-from app.voices import catalog
-from app.voices.custom_voices import PROVIDER as CUSTOM_PROVIDER, deployed_voices
+from app import field_checks as check
+from app.samples.preview import VoicePreviews
+from app.voice_catalog import catalog
+from app.voice_catalog.custom_voices import PROVIDER as CUSTOM_PROVIDER, CustomVoice, deployed_voices
 
 PROVIDERS = tuple(p.value for p in catalog.VoiceProvider)
 
@@ -30,7 +30,7 @@ class SampleService:
         self._previews = VoicePreviews()
 
     async def preview(self, organisation_id: str, sample_uuid: str) -> bytes:
-        """A short WAV of the voice speaking in its language (see app/voices/preview.py)."""
+        """A short WAV of the voice speaking in its language (see app/samples/preview.py)."""
         sample = next((s for s in await self.list(organisation_id) if s.uuid == sample_uuid), None)
         if sample is None:
             raise NotFound("Voice sample not found")
@@ -43,15 +43,16 @@ class SampleService:
         if provider is not None:
             check.one_of("provider", provider, PROVIDERS)
         custom = await deployed_voices(organisation_id, language_code) if provider in (None, CUSTOM_PROVIDER) else []
+        voices: list[catalog.CatalogVoice | CustomVoice] = [*catalog.find_voices(provider, language_code), *custom]
         return [
             VoiceSample(
                 uuid=voice.uuid,
-                provider=getattr(voice.provider, "value", voice.provider),
+                provider=voice.provider.value if isinstance(voice.provider, catalog.VoiceProvider) else voice.provider,
                 model=voice.model,
                 speaker=voice.speaker,
                 language_code=voice.language_code,
                 language_name=voice.language_name,
                 url=f"{self._public_url}/api/voice/samples/{voice.uuid}/preview",
             )
-            for voice in [*catalog.find_voices(provider, language_code), *custom]
+            for voice in voices
         ]

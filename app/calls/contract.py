@@ -13,6 +13,10 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, AsyncIterator, Protocol
 
+from app.calls.lifecycle import CallCommand, CallOutcome, EndReason
+
+__all__ = ["CallAnalysis", "CallCommand", "CallEnd", "CallReporter", "CallStart", "CallType", "Speaker"]
+
 
 class CallType(str, Enum):
     INBOUND = "inbound"
@@ -43,10 +47,10 @@ class CallStart:
 
 @dataclass(frozen=True)
 class CallEnd:
-    outcome: str                       # connected, voicemail, no-answer, failed, warm_transfer, ...
+    outcome: CallOutcome
     ended_at: datetime
     duration_seconds: int
-    end_reason: str | None = None      # caller_hangup, agent_hangup, dnc_request, transfer, ...
+    end_reason: EndReason | str | None = None   # a carrier's own failure text passes through as is
     recording_path: str | None = None  # blob-storage key of the platform's own recording
     language_detected: str | None = None
     recording_url: str | None = None   # the telephony provider's recording, proxied by the platform
@@ -59,15 +63,6 @@ class CallAnalysis:
     summary: str | None = None
     sentiment: str | None = None       # positive, neutral, negative
     key_details: dict[str, Any] = field(default_factory=dict)  # {"extraction": ..., "qms_scores": ...}
-
-
-@dataclass(frozen=True)
-class CallCommand:
-    kind: str                          # "transfer" or "end"
-    target: str | None = None          # transfer queue name
-    agent_brief: str | None = None
-    context: dict[str, Any] = field(default_factory=dict)
-    reason: str | None = None          # end reason
 
 
 class CallReporter(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from app.errors import Invalid
-from app.services import validation as check
+from app import field_checks as check
 
 LANGUAGES = ("hi", "en", "hi-en", "ta", "te", "kn", "mr", "bn", "gu", "ml", "pa")
 MAX_TAGS = 50

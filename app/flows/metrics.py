@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 from tortoise.functions import Avg, Count
 
+from app.calls.lifecycle import CallOutcome
 from app.db.models import Call, Flow
 from app.db.sql import dialect, fetch, placeholders
 
@@ -43,7 +44,7 @@ class FlowMetrics:
 
 
 def mm_ss(seconds: float | None) -> str:
-    total = int(round(seconds or 0))
+    total = round(seconds or 0)
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
@@ -73,9 +74,9 @@ async def flow_metrics(flows: Iterable[Flow], now: datetime | None = None) -> di
     rows = await Call.filter(flow_id__in=ids).exclude(call_type="test").annotate(
         total=Count("id"),
         finished=Count("id", _filter=Q(outcome__isnull=False)),
-        connected=Count("id", _filter=Q(outcome="connected")),
-        voicemail=Count("id", _filter=Q(outcome="voicemail")),
-        handle=Avg("duration", _filter=Q(outcome="connected")),
+        connected=Count("id", _filter=Q(outcome=CallOutcome.CONNECTED)),
+        voicemail=Count("id", _filter=Q(outcome=CallOutcome.VOICEMAIL)),
+        handle=Avg("duration", _filter=Q(outcome=CallOutcome.CONNECTED)),
         today=Count("id", _filter=today),
     ).group_by("flow_id").values("flow_id", "total", "finished", "connected", "voicemail", "handle", "today")
     counts = {row["flow_id"]: row for row in rows}
@@ -105,7 +106,8 @@ async def _peak_hours(flows: list[Flow], now: datetime) -> dict[str, int]:
         f"WHERE flow_id IN ({placeholders(len(ids))}) AND call_type <> 'test' GROUP BY flow_id, quarter",
         ids,
     )
-    offsets = {flow.id: int(now.astimezone(zone_of(flow)).utcoffset().total_seconds() // 60) for flow in flows}
+    offsets = {flow.id: int((now.astimezone(zone_of(flow)).utcoffset() or timedelta()).total_seconds() // 60)
+               for flow in flows}
     hours: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         local = (int(row["quarter"]) * 15 + offsets[row["flow_id"]]) % 1440 // 60
