@@ -3,8 +3,8 @@ cleared), and only a confirmed interruption clears the carrier's buffer.
 
 Confirmed: enough voiced speech (`confirm_voiced_ms`), or words heard that no backchannel contains once
 `confirm_words_ms` of it was voiced; with an STT that gives no partial words, `confirm_blind_ms` of voiced
-speech (a backchannel that long is then cleared too). Otherwise the agent resumes where it stopped as soon as the caller has
-been quiet for `RESUME_MS`, with no words lost.
+speech (a backchannel that long is then cleared too). Otherwise the agent resumes where it stopped as soon
+as the caller has been quiet for `RESUME_MS`, with no words lost.
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ class WebRtcDetector:
             frame = to_rate(frame, self.rate, self._vad_rate)
         try:
             return bool(self._vad.is_speech(frame, self._vad_rate))
-        except Exception:  # noqa: BLE001 -- webrtcvad raises a bare Error on a wrong frame size: silence
+        except Exception:
             return False
 
 

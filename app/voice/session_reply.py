@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import cast
 
 from app.calls.contract import CallReporter
@@ -19,16 +21,33 @@ from app.voice.sentences import SentenceSplitter
 from app.voice.session_events import LlmFirstToken, SentenceReady, SessionEvents
 from app.voice.session_facts import CallFacts
 from app.voice.session_speech import AgentSpeech
+from app.voice.session_tasks import CallTasks
 from app.voice.session_transcript import Conversation
 from app.voice.utterance import Utterance, UtteranceState
 
 log = logging.getLogger("app.voice.session")
 
 
+_WORD = re.compile(r"[\w\u0900-\u097F']+")
+
+
+def same_words(a: str, b: str) -> bool:
+    return _WORD.findall(a.lower()) == _WORD.findall(b.lower())
+
+
+@dataclass
+class Draft:
+    """A reply started on a partial transcript before the turn was confirmed (not queued for the player)."""
+
+    partial: str
+    utterance: Utterance
+    task: asyncio.Task[list[ToolCall]]
+
+
 class AgentReplies:
     def __init__(self, *, facts: CallFacts, context: CallContext, providers: Providers, speech: AgentSpeech,
                  conversation: Conversation, reporter: CallReporter, clock: Clock, events: SessionEvents,
-                 fallback_text: str) -> None:
+                 tasks: CallTasks, fallback_text: str) -> None:
         self._facts = facts
         self._context = context
         self._providers = providers
@@ -38,13 +57,20 @@ class AgentReplies:
         self._clock = clock
         self._events = events
         self._fallback_text = fallback_text
+        self._tasks = tasks
+        self._draft: Draft | None = None
 
     async def reply(self) -> None:
+        utterance = self._speech.new_utterance("reply")
+        tools = await self._fill(utterance, self._conversation.history)
+        await self._after(utterance, tools)
+
+    async def _fill(self, utterance: Utterance, history: list[dict[str, str]]) -> list[ToolCall]:
+        """The LLM's answer to `history`, sentence by sentence into `utterance`; the tool calls it asked for."""
         speech = self._speech
-        utterance = speech.new_utterance("reply")
         splitter = SentenceSplitter()
         tools: list[ToolCall] = []
-        messages = [{"role": "system", "content": system_prompt(self._context)}, *self._conversation.history]
+        messages = [{"role": "system", "content": system_prompt(self._context)}, *history]
         first = True
         try:
             stream = cast(AsyncGenerator[TextDelta | ToolCall, None], self._providers.llm.stream(messages, TOOLS))
@@ -69,10 +95,50 @@ class AgentReplies:
                 await speech.speak_into(utterance, self._fallback_text)
         finally:
             utterance.finish()
+        return tools
+
+    async def _after(self, utterance: Utterance, tools: list[ToolCall]) -> None:
         await utterance.finished.wait()
         if utterance.state == UtteranceState.PLAYED:
             for tool in tools:
                 await self.run_tool(tool)
+
+    # --- preemptive replies (issue 15) ---------------------------------------------------------
+    def draft(self, partial: str) -> None:
+        """The caller went quiet on `partial`: answer it now, into an utterance nobody hears yet."""
+        self.drop_draft()
+        utterance = self._speech.new_utterance("reply", queued=False)
+        history = [*self._conversation.history, {"role": "user", "content": partial}]
+        self._draft = Draft(partial, utterance, self._tasks.spawn(self._fill(utterance, history), "draft"))
+
+    def drop_draft(self) -> None:
+        """The caller went on: the draft is dropped unheard."""
+        draft, self._draft = self._draft, None
+        if draft is not None:
+            draft.task.cancel()
+
+    @property
+    def drafted(self) -> str | None:
+        return self._draft.partial if self._draft is not None else None
+
+    def adopt_draft(self, text: str) -> bool:
+        """The turn ended on the words the draft answered: it plays now (True); otherwise it is dropped."""
+        draft, self._draft = self._draft, None
+        if draft is None:
+            return False
+        if same_words(draft.partial, text) and not draft.task.cancelled():
+            self._speech.play(draft.utterance, self._tasks.spawn(self._adopted(draft), "reply"))
+            return True
+        draft.task.cancel()
+        return False
+
+    async def _adopted(self, draft: Draft) -> None:
+        try:
+            tools = await draft.task
+        except asyncio.CancelledError:
+            draft.task.cancel()
+            raise
+        await self._after(draft.utterance, tools)
 
     async def _speak(self, utterance: Utterance, sentence: str) -> None:
         self._events.emit(SentenceReady(self._clock.now(), utterance.mark, sentence))

@@ -1,8 +1,10 @@
 """The agent's speaking side of a call: utterances filled by TTS, the one player, and barge-in.
 
-Caller speech pauses the player at once (`pause`); the turn that follows either resumes it (noise, no words,
-a backchannel) or interrupts it for real (`interrupt`): the reply task is cancelled and each pending
-utterance is settled with only what the caller heard.
+Caller speech over the agent first *soft-pauses* the player (`soft_pause`: no new audio leaves, nothing is
+cleared) and `soft_resume` plays on from the same frame if it was not an interruption (issue 15); a confirmed
+one `pause`s with a `clear` (at onset when the flow has no soft barge-in). The turn that follows either
+resumes it (noise, no words, a backchannel) or interrupts it for real (`interrupt`): the reply task is
+cancelled and each pending utterance is settled with only what the caller heard.
 
 A pause holds pending audio and nothing else: when the last pending utterance settles (its mark came back or
 timed out while the caller was talking) the pause is released, and a new reply never starts behind a stale
@@ -58,6 +60,7 @@ class AgentSpeech:
         self.reply_task: asyncio.Task[Any] | None = None
         self.invariant_violations = 0     # the brain went idle with the player paused and the caller quiet
         self._sounded: set[str] = set()   # utterances whose first TTS audio was marked
+        self._cleared = False             # a `clear` went out for the current pause
 
     def open(self, player: AudioPlayer) -> None:
         self.player = player
@@ -74,6 +77,14 @@ class AgentSpeech:
         return speaking or (self.reply_task is not None and not self.reply_task.done())
 
     @property
+    def reply_sounded_at(self) -> float | None:
+        """When the caller began to hear the pending reply (None: nothing of it played yet)."""
+        for utterance in self.player.pending if self.player is not None else ():
+            if utterance.kind == "reply" and utterance.started_at is not None:
+                return utterance.started_at
+        return None
+
+    @property
     def quiet_since(self) -> float:
         """When the agent last finished speaking (call clock)."""
         return self.player.finished_at if self.player is not None else self._facts.started_at
@@ -83,20 +94,34 @@ class AgentSpeech:
         return self.player
 
     # --- barge-in ------------------------------------------------------------------------------
-    async def pause(self, onset: float) -> None:
+    def soft_pause(self) -> None:
+        """Caller speech over the agent, not yet an interruption: stop sending, clear nothing."""
+        self._playing().pause()
+
+    def soft_resume(self) -> None:
+        """The caller went quiet without interrupting: play on from the frame where the pause stopped."""
         player = self._playing()
-        if player.paused:
-            return
+        if player.paused and not self._cleared:
+            player.resume()
+
+    async def pause(self, onset: float) -> None:
+        """A confirmed interruption: paused, and what the carrier holds is cleared (once per pause)."""
+        player = self._playing()
         player.pause()
-        if player.audio_sent:
+        if player.audio_sent and not self._cleared:
+            self._cleared = True
             await self._output.clear()
             self._events.emit(BargeIn(onset, self._clock.now()))
+
+    def _resume(self) -> None:
+        self._cleared = False
+        self._playing().resume()
 
     def resume_if_quiet(self) -> None:
         """A false interruption (noise, no words, a backchannel): the agent carries on where it stopped."""
         player = self._playing()
         if player.paused and not self._caller_speaking():
-            player.resume()
+            self._resume()
 
     async def interrupt(self) -> None:
         """A real interruption: stop thinking and speaking; keep only what the caller heard."""
@@ -107,7 +132,7 @@ class AgentSpeech:
             await asyncio.gather(task, return_exceptions=True)
         for utterance in list(player.pending):
             await self.settle(utterance, UtteranceState.INTERRUPTED)
-        player.resume()
+        self._resume()
 
     async def settle(self, utterance: Utterance, state: UtteranceState) -> None:
         """Once per utterance: its final state, and its heard text into history and the transcript."""
@@ -120,7 +145,7 @@ class AgentSpeech:
         player.forget(utterance)
         self._sounded.discard(utterance.mark)
         if player.paused and not player.pending:
-            player.resume()  # nothing left for the pause to hold
+            self._resume()  # nothing left for the pause to hold
         text = utterance.played_text()
         now = self._clock.now()
         self._events.emit(UtteranceSettled(now, utterance.mark, utterance.kind, state, text))
@@ -131,10 +156,18 @@ class AgentSpeech:
         await self._conversation.transcript(Speaker.AGENT, text, at)
 
     # --- speaking ------------------------------------------------------------------------------
-    def new_utterance(self, kind: str) -> Utterance:
+    def new_utterance(self, kind: str, queued: bool = True) -> Utterance:
+        """`queued=False`: a draft, filled now and handed to the player by `play` once the turn is confirmed."""
         utterance = Utterance(self._rate, kind)
-        self._playing().enqueue(utterance)
+        if queued:
+            self._playing().enqueue(utterance)
         return utterance
+
+    def play(self, utterance: Utterance, task: asyncio.Task[Any]) -> None:
+        """A drafted reply becomes the reply: queued for the player, its task the one `interrupt` cancels."""
+        self.resume_if_quiet()
+        self._playing().enqueue(utterance)
+        self.reply_task = task
 
     async def speak_into(self, utterance: Utterance, sentence: str) -> None:
         try:
@@ -166,7 +199,7 @@ class AgentSpeech:
         self.invariant_violations += 1
         log.error("call %s: the player stayed paused after %s with the caller quiet: resuming it",
                   self._facts.call_id, what)
-        self.player.resume()
+        self._resume()
 
     async def say(self, text: str, kind: str) -> bool:
         """Fixed text (greeting, re-prompt, goodbye), sentence by sentence; True when it was heard in full."""

@@ -48,7 +48,8 @@ async def run_call(url: str, to: str, scenario: Scenario) -> Heard:
     async with aiohttp.ClientSession() as http:
         ws = await http.ws_connect(url)
         t0 = time.perf_counter()
-        clock = lambda: time.perf_counter() - t0
+        def clock():
+            return time.perf_counter() - t0
 
         async def read() -> None:
             async for message in ws:

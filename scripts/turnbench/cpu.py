@@ -11,7 +11,7 @@ import numpy as np
 from app.turn_taking.config import VadKind
 from app.turn_taking.denoise import PassThrough, SpeexDenoiser
 from app.turn_taking.detectors import SileroDetector, WebRtcDetector
-from scripts.turnbench.corpus import RATE, QUESTIONS, say, white
+from scripts.turnbench.corpus import QUESTIONS, RATE, say, white
 
 FRAME_BYTES = RATE * 2 // 50
 
@@ -45,6 +45,8 @@ def measure() -> dict[str, Any]:
                     detector.is_speech(cleaner.clean(frame))
                 spent = time.process_time() - started
                 name = f"{kind.value}{'+speex' if suppress else ''}{' (noisy line)' if noisy else ''}"
-                out[name] = {"cpu_ms_per_call_second": round(spent / 60 * 1000, 3),
-                             "calls_per_core": int(60 / spent) if spent else None}
+                out[name] = {
+                    "cpu_ms_per_call_second": round(spent / 60 * 1000, 3),
+                    "calls_per_core": int(60 / spent) if spent else None,
+                }
     return out

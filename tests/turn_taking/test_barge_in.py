@@ -70,5 +70,5 @@ def test_without_partial_words_voiced_time_alone_confirms_sooner():
 def test_words_that_are_all_backchannel_need_twice_the_voiced_time():
     j = judge()
     j.onset(60)
-    assert run(j, "v" * 35, partial="haan ji") == []   # 760 ms: would confirm with no words at all
+    assert run(j, "v" * 35, partial="haan ji") == []  # 760 ms: would confirm with no words at all
     assert run(j, "v" * 30, partial="haan ji") == [BargeIn.CONFIRMED]

@@ -46,7 +46,7 @@ def test_backchannel_words_are_kept_per_language_in_lower_case():
 
 
 def test_an_endpoint_outside_min_and_max_names_the_field():
-    with pytest.raises(Invalid, match="config.turn_taking.endpoint_ms"):
+    with pytest.raises(Invalid, match=r"config\.turn_taking\.endpoint_ms"):
         parse_turn_taking({"endpoint_ms": 2000, "max_endpoint_ms": 1000})
 
 

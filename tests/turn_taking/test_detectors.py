@@ -57,7 +57,7 @@ def test_speex_suppresses_steady_noise_once_it_has_learnt_it():
     out = [cleaner.clean(frame) for frame in noisy]
     level = float(np.sqrt(np.mean(np.frombuffer(b"".join(out[-50:]), dtype="<i2").astype(np.float64) ** 2)))
     assert level < 800 / 4  # at least 12 dB quieter after a couple of seconds
-    assert all(len(a) == len(b) for a, b in zip(out, noisy))
+    assert all(len(a) == len(b) for a, b in zip(out, noisy, strict=False))
 
 
 def test_speech_still_reads_as_speech_after_the_denoiser():
