@@ -1,10 +1,10 @@
 """Barge-in in two steps: caller speech over the agent first *soft-pauses* it (no new audio leaves, nothing is
 cleared), and only a confirmed interruption clears the carrier's buffer.
 
-Confirmed: enough voiced speech (`confirm_voiced_ms`), or words heard that no backchannel contains once
-`confirm_words_ms` of it was voiced; with an STT that gives no partial words, `confirm_blind_ms` of voiced
-speech (a backchannel that long is then cleared too). Otherwise the agent resumes where it stopped as soon
-as the caller has been quiet for `RESUME_MS`, with no words lost.
+Confirmed: `confirm_ms` of voiced speech (by the neural VAD), sooner once the STT hears words that no
+backchannel contains; words that are all backchannel hold it off. Otherwise the agent resumes where it
+stopped as soon as the caller has been quiet for `RESUME_MS`. A confirmed interruption that turns out to be
+a backchannel after all resumes too, from before the audio the `clear` dropped (the session rewinds it).
 """
 
 from __future__ import annotations
@@ -70,13 +70,12 @@ class BargeInJudge:
         return None
 
     def confirmed(self, partial: str, hears_words: bool = True) -> bool:
-        """`hears_words` False: the STT gives no partial words, so voiced time alone decides (sooner). Words
-        that are all backchannel ("haan ji", "okay okay") need twice the voiced time to count."""
+        """`confirm_ms` of voiced speech confirms, sooner (`confirm_words_ms`) once words no backchannel holds
+        are heard; words that are all backchannel ("haan ji", "okay") hold it off until `backchannel_hold_ms`.
+        Streaming STTs seldom have a word in the first 300 ms, so time decides most."""
         config = self._config
-        if not hears_words:
-            return self.voiced_ms >= config.confirm_blind_ms
-        if partial.strip() and not self._backchannels.has_real_words(partial):
-            return self.voiced_ms >= 2 * config.confirm_voiced_ms
-        if self.voiced_ms >= config.confirm_voiced_ms:
-            return True
-        return self.voiced_ms >= config.confirm_words_ms and self._backchannels.has_real_words(partial)
+        if hears_words and partial.strip():
+            if not self._backchannels.has_real_words(partial):
+                return self.voiced_ms >= config.backchannel_hold_ms
+            return self.voiced_ms >= config.confirm_words_ms
+        return self.voiced_ms >= config.confirm_ms

@@ -31,21 +31,12 @@ class Sensitivity(str, Enum):
     HIGH = "high"
 
 
-# voiced speech (ms) that confirms an interruption whatever its words are, per sensitivity
-CONFIRM_VOICED_MS = {
-    Sensitivity.LOW: 900,
-    Sensitivity.MEDIUM: 650,
-    Sensitivity.HIGH: 400,
-}
-# voiced speech (ms) after which words that are not a backchannel confirm an interruption
-CONFIRM_WORDS_MS = {
-    Sensitivity.LOW: 300,
-    Sensitivity.MEDIUM: 200,
-    Sensitivity.HIGH: 120,
-}
-
-# voiced speech (ms) that confirms an interruption when the STT gives no partial words to judge by
-CONFIRM_BLIND_MS = {Sensitivity.LOW: 360, Sensitivity.MEDIUM: 200, Sensitivity.HIGH: 140}
+# voiced speech (ms) over the agent that confirms an interruption, per sensitivity
+CONFIRM_MS = {Sensitivity.LOW: 360, Sensitivity.MEDIUM: 200, Sensitivity.HIGH: 140}
+# sooner, once the STT heard a word that no backchannel contains
+CONFIRM_WORDS_MS = {Sensitivity.LOW: 200, Sensitivity.MEDIUM: 120, Sensitivity.HIGH: 80}
+# later, while every word the STT heard is a backchannel ("haan ji", "okay")
+BACKCHANNEL_HOLD_MS = {Sensitivity.LOW: 1800, Sensitivity.MEDIUM: 1300, Sensitivity.HIGH: 800}
 
 
 @dataclass(frozen=True)
@@ -62,16 +53,16 @@ class TurnTakingConfig:
     backchannel_words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # language -> extra words
 
     @property
-    def confirm_voiced_ms(self) -> int:
-        return CONFIRM_VOICED_MS[self.interruption_sensitivity]
+    def backchannel_hold_ms(self) -> int:
+        return BACKCHANNEL_HOLD_MS[self.interruption_sensitivity]
 
     @property
     def confirm_words_ms(self) -> int:
         return CONFIRM_WORDS_MS[self.interruption_sensitivity]
 
     @property
-    def confirm_blind_ms(self) -> int:
-        return CONFIRM_BLIND_MS[self.interruption_sensitivity]
+    def confirm_ms(self) -> int:
+        return CONFIRM_MS[self.interruption_sensitivity]
 
     def extra_backchannels(self) -> frozenset[str]:
         return frozenset(word for words in self.backchannel_words.values() for word in words)

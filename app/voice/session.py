@@ -91,7 +91,8 @@ class CallSession:
         self.speech = AgentSpeech(
             facts=self.facts, providers=providers, rate=self.rate, output=output, clock=self.clock,
             voice=Voice(context.language, context.voice.speaker, context.voice.model),
-            conversation=self.conversation, tasks=self._tasks, events=self.events, caller_speaking=self._in_speech)
+            conversation=self.conversation, tasks=self._tasks, events=self.events, caller_speaking=self._in_speech,
+            rewind_cleared=self.config.turn_taking.soft_barge_in)
         self.replies = AgentReplies(
             facts=self.facts, context=context, providers=providers, speech=self.speech, reporter=reporter,
             conversation=self.conversation, clock=self.clock, events=self.events, tasks=self._tasks,

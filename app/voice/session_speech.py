@@ -21,6 +21,7 @@ from contextlib import aclosing
 from typing import Any, cast
 
 from app.calls.contract import Speaker
+from app.voice.audio import FRAME_MS
 from app.voice.clock import Clock
 from app.voice.output import CallOutput
 from app.voice.player import AudioPlayer
@@ -38,6 +39,7 @@ from app.voice.session_transcript import Conversation
 from app.voice.utterance import Utterance, UtteranceState
 
 log = logging.getLogger("app.voice.session")
+FRAME = FRAME_MS / 1000
 
 
 class AgentSpeech:
@@ -45,7 +47,7 @@ class AgentSpeech:
 
     def __init__(self, *, facts: CallFacts, providers: Providers, voice: Voice, rate: int, output: CallOutput,
                  clock: Clock, conversation: Conversation, tasks: CallTasks, events: SessionEvents,
-                 caller_speaking: Callable[[], bool]) -> None:
+                 caller_speaking: Callable[[], bool], rewind_cleared: bool = False) -> None:
         self._facts = facts
         self._providers = providers
         self._voice = voice
@@ -61,6 +63,9 @@ class AgentSpeech:
         self.invariant_violations = 0     # the brain went idle with the player paused and the caller quiet
         self._sounded: set[str] = set()   # utterances whose first TTS audio was marked
         self._cleared = False             # a `clear` went out for the current pause
+        self._rewind_cleared = rewind_cleared   # a resume after a `clear` replays what the clear dropped
+        self._paused_at: float | None = None
+        self._dropped: tuple[Utterance, int] | None = None   # (utterance, frames the carrier dropped)
 
     def open(self, player: AudioPlayer) -> None:
         self.player = player
@@ -96,25 +101,47 @@ class AgentSpeech:
     # --- barge-in ------------------------------------------------------------------------------
     def soft_pause(self) -> None:
         """Caller speech over the agent, not yet an interruption: stop sending, clear nothing."""
-        self._playing().pause()
+        player = self._playing()
+        if not player.paused:
+            self._paused_at = self._clock.now()
+        player.pause()
 
     def soft_resume(self) -> None:
         """The caller went quiet without interrupting: play on from the frame where the pause stopped."""
         player = self._playing()
         if player.paused and not self._cleared:
+            self._paused_at = None
             player.resume()
 
     async def pause(self, onset: float) -> None:
         """A confirmed interruption: paused, and what the carrier holds is cleared (once per pause)."""
         player = self._playing()
+        now = self._clock.now()
+        if not player.paused:
+            self._paused_at = now
         player.pause()
         if player.audio_sent and not self._cleared:
             self._cleared = True
+            self._dropped = self._still_buffered(player, now)
             await self._output.clear()
             self._events.emit(BargeIn(onset, self._clock.now()))
 
+    def _still_buffered(self, player: AudioPlayer, now: float) -> tuple[Utterance, int] | None:
+        """What the carrier had not played yet when the `clear` dropped it: the player runs `lead` ahead of the
+        caller's ear and has sent nothing since the pause, so the carrier has drained that long."""
+        playing = next((u for u in player.pending if u.state == UtteranceState.PLAYING), None)
+        since = now - (self._paused_at if self._paused_at is not None else now)
+        frames = int(max(0.0, player.lead - since) / FRAME + 0.5)
+        return (playing, frames) if playing is not None and frames else None
+
     def _resume(self) -> None:
+        dropped, self._dropped = self._dropped, None
+        if dropped is not None and self._cleared and self._rewind_cleared:
+            utterance, frames = dropped
+            if utterance.state == UtteranceState.PLAYING:
+                utterance.position = max(0, utterance.position - frames)   # nothing the clear dropped is lost
         self._cleared = False
+        self._paused_at = None
         self._playing().resume()
 
     def resume_if_quiet(self) -> None:

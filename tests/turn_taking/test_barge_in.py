@@ -17,25 +17,27 @@ def run(j: BargeInJudge, pattern: str, partial: str = "") -> list[BargeIn]:
     return [change for ch in pattern if (change := j.frame(ch == "v", partial)) is not None]
 
 
-def test_real_words_confirm_after_a_little_speech():
-    j = judge()
-    j.onset(60)
-    assert run(j, "vvvv", partial="wait") == []  # 140 ms voiced: not yet
-    assert run(j, "vvv", partial="wait") == [BargeIn.CONFIRMED]
-    assert run(j, "vvvv", partial="wait a second") == []  # once is enough
+def test_real_words_confirm_sooner_than_voiced_time_alone():
+    words, blind = judge(), judge()
+    for j in (words, blind):
+        j.onset(60)
+    assert run(words, "vvv", partial="wait") == [BargeIn.CONFIRMED]  # 120 ms voiced
+    assert run(blind, "vvv", partial="") == []
+    assert run(blind, "vvvvv", partial="") == [BargeIn.CONFIRMED]  # 200 ms voiced, no words yet
+    assert run(blind, "vvvv", partial="wait a second") == []  # once is enough
 
 
-def test_a_backchannel_never_confirms_and_the_agent_resumes_after_a_short_quiet():
+def test_a_backchannel_the_stt_heard_never_confirms_and_the_agent_resumes_after_a_short_quiet():
     j = judge()
     j.onset(60)
     assert run(j, "v" * 20, partial="haan ji") == []
     assert run(j, "." * 10, partial="haan ji") == [BargeIn.RESUMED]
 
 
-def test_long_speech_confirms_whatever_the_words():
-    j = judge(interruption_sensitivity="medium")
+def test_a_short_sound_resumes_before_it_could_confirm():
+    j = judge()
     j.onset(60)
-    assert run(j, "v" * 40, partial="") == [BargeIn.CONFIRMED]
+    assert run(j, "vvv" + "." * 10, partial="") == [BargeIn.RESUMED]
 
 
 def test_speech_again_after_a_resume_pauses_again():
@@ -57,14 +59,6 @@ def test_a_flows_own_backchannel_word_does_not_interrupt():
 
 def test_no_onset_no_decision():
     assert run(judge(), "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv", partial="stop") == []
-
-
-def test_without_partial_words_voiced_time_alone_confirms_sooner():
-    j = judge()
-    j.onset(60)
-    frames = [j.frame(True, "", hears_words=False) for _ in range(12)]
-    assert BargeIn.CONFIRMED in frames
-    assert (frames.index(BargeIn.CONFIRMED) + 1) * 20 + 60 <= TurnTakingConfig().confirm_blind_ms
 
 
 def test_words_that_are_all_backchannel_need_twice_the_voiced_time():

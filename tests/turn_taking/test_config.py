@@ -37,7 +37,8 @@ def test_sensitivity_sets_how_much_speech_confirms_an_interruption():
     low = parse_turn_taking({"interruption_sensitivity": "low"})
     high = parse_turn_taking({"interruption_sensitivity": "high"})
     assert low.interruption_sensitivity == Sensitivity.LOW
-    assert high.confirm_voiced_ms < low.confirm_voiced_ms and high.confirm_words_ms < low.confirm_words_ms
+    assert high.confirm_ms < low.confirm_ms and high.confirm_words_ms < low.confirm_words_ms
+    assert high.backchannel_hold_ms < low.backchannel_hold_ms
 
 
 def test_backchannel_words_are_kept_per_language_in_lower_case():
