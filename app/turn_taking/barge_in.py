@@ -27,6 +27,7 @@ class BargeInJudge:
     speech. Counting is in audio frames, never wall-clock time."""
 
     RESUME_MS = 200
+    SHORT_MS = 500  # a confirmed sound this short with no words heard yet is given the benefit of the doubt
 
     def __init__(
         self,
@@ -51,13 +52,15 @@ class BargeInJudge:
 
     def frame(self, voiced: bool, partial: str, hears_words: bool = True) -> BargeIn | None:
         """The change this frame causes (PAUSED again, RESUMED or CONFIRMED), or None."""
-        if self.state in (BargeIn.NONE, BargeIn.CONFIRMED):
+        if self.state == BargeIn.NONE:
             return None
         if voiced:
             self.voiced_ms += self._frame_ms
             self.quiet_ms = 0
         else:
             self.quiet_ms += self._frame_ms
+        if self.state == BargeIn.CONFIRMED:
+            return self._second_thoughts(partial, hears_words)
         if self.confirmed(partial, hears_words):
             self.state = BargeIn.CONFIRMED
             return self.state
@@ -66,6 +69,19 @@ class BargeInJudge:
             return self.state
         if self.state == BargeIn.RESUMED and voiced:
             self.state = BargeIn.PAUSED
+            return self.state
+        return None
+
+    def _second_thoughts(self, partial: str, hears_words: bool) -> BargeIn | None:
+        """A confirmed interruption that stopped short: the caller quiet for `RESUME_MS` after little speech
+        whose words, as far as the STT heard them, are a backchannel (or none yet, under `SHORT_MS`). The agent
+        resumes (the session replays what the clear dropped); the turn's final words can still interrupt."""
+        if self.quiet_ms != self.RESUME_MS or not hears_words:
+            return None
+        words = partial.strip()
+        backchannel = bool(words) and not self._backchannels.has_real_words(partial)
+        if backchannel or (not words and self.voiced_ms < self.SHORT_MS):
+            self.state = BargeIn.RESUMED
             return self.state
         return None
 

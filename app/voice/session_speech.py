@@ -107,9 +107,14 @@ class AgentSpeech:
         player.pause()
 
     def soft_resume(self) -> None:
-        """The caller went quiet without interrupting: play on from the frame where the pause stopped."""
+        """The caller went quiet without interrupting: play on from the frame where the pause stopped (after a
+        `clear`, from before what it dropped)."""
         player = self._playing()
-        if player.paused and not self._cleared:
+        if not player.paused:
+            return
+        if self._cleared:
+            self._resume()
+        else:
             self._paused_at = None
             player.resume()
 

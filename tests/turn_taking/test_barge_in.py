@@ -66,3 +66,17 @@ def test_words_that_are_all_backchannel_need_twice_the_voiced_time():
     j.onset(60)
     assert run(j, "v" * 35, partial="haan ji") == []  # 760 ms: would confirm with no words at all
     assert run(j, "v" * 30, partial="haan ji") == [BargeIn.CONFIRMED]
+
+
+def test_a_confirmed_sound_that_stops_short_with_backchannel_words_resumes():
+    j = judge()
+    j.onset(60)
+    assert run(j, "vvvvvvv", partial="") == [BargeIn.CONFIRMED]
+    assert run(j, "." * 10, partial="okay") == [BargeIn.RESUMED]
+
+
+def test_a_confirmed_interruption_with_real_words_stays_confirmed_through_a_pause():
+    j = judge()
+    j.onset(60)
+    assert run(j, "vvvvvv", partial="wait") == [BargeIn.CONFIRMED]
+    assert run(j, "." * 15 + "vvvv", partial="wait i need") == []
