@@ -127,6 +127,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         server.stop()
         await database.drop()
     report: dict[str, Any] = {}
+    for scored in results.values():
+        words_lost(scored)
     for name, scored in results.items():
         by_category: dict[Category, Summary] = {}
         for scenario, result in scored:
@@ -137,6 +139,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for name, scored in results.items()
     }
     return report
+
+
+def words_lost(scored: list[tuple[Scenario, Score]]) -> None:
+    """Agent audio of the greeting the caller never heard: the longest greeting heard on a call of the flow
+    with no `clear` is the whole of it; replayed audio (a resume after a clear) counts as heard."""
+    full = max((s.greeting_heard for _, s in scored if not s.false_clear and s.clear_latency is None), default=0.0)
+    for scenario, result in scored:
+        if scenario.category in (Category.BACKCHANNEL, Category.NOISE):
+            result.lost_ms = max(0.0, full - result.greeting_heard) * 1000
 
 
 def table(report: dict[str, Any]) -> str:

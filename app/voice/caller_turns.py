@@ -118,11 +118,13 @@ class CallerTurns:
             not voiced
             and self.config.preemptive_reply
             and not agent_active
-            and self.drafted is None
             and partial.strip()
-            and self.endpoint.silence_ms == self.DRAFT_AT_MS
-            and (endpoint_ms or 0) > self.DRAFT_AT_MS
+            and partial != self.drafted
+            and self.endpoint.silence_ms >= self.DRAFT_AT_MS
+            and (endpoint_ms or 0) > self.endpoint.silence_ms
         ):
+            if self.drafted is not None:  # the STT revised what it heard: draft that instead
+                cues.append(CallerCue.DRAFT_DROPPED)
             self.drafted = partial
             cues.append(CallerCue.DRAFT)
         return cues

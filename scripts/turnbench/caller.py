@@ -48,6 +48,7 @@ async def run_call(url: str, to: str, scenario: Scenario) -> Heard:
     async with aiohttp.ClientSession() as http:
         ws = await http.ws_connect(url)
         t0 = time.perf_counter()
+
         def clock():
             return time.perf_counter() - t0
 

@@ -58,6 +58,9 @@ def score(scenario: Scenario, heard: Heard) -> Score:
         result.error = result.error or "never spoke"
         return result
     onset, speech_end = heard.spans[0][0], heard.spans[-1][1]
+    greeting_end = heard.marks[0] if heard.marks else float("inf")
+    greeting = [c for c in heard.chunks if c[0] <= greeting_end]
+    result.greeting_heard = sum(seconds for _, seconds in greeting) - playout(greeting, heard.clears, 0.0)[1]
     after = [t for t, _ in heard.chunks if t > onset + 0.05]
     if scenario.category in (Category.QUESTION, Category.MID_PAUSE, Category.NOISY_CALL):
         inside = [t for t in after if t < speech_end]
@@ -80,7 +83,7 @@ def score(scenario: Scenario, heard: Heard) -> Score:
         result.talked_on = bool(clears) and any(clears[0] + 0.25 < t < speech_end for t, _ in heard.chunks)
         return result
     result.false_clear = bool(clears)
-    result.lost_ms = lost * 1000
+    result.lost_ms = lost * 1000  # until the run compares with the whole greeting (bench: words_lost)
     stops = [(a, b) for (a, _), (b, _) in itertools.pairwise(agent) if b - a > 0.15 and b > onset]
     if stops:
         result.resume_delay = max(0.0, stops[0][1] - speech_end)
