@@ -128,12 +128,15 @@ async def run_call(url: str, to: str, scenario: Scenario) -> Heard:
                     )
                 )
                 tick += 1
-                if (
+                listened = (
                     start_at is not None
                     and position >= len(audio)
                     and now > start_at + len(audio) / 2 / RATE + LISTEN_AFTER
-                ):
+                )
+                greeting_over = scenario.anchor != Anchor.INTO_GREETING or heard.marks or now > GREETING_TIMEOUT * 2
+                if listened and greeting_over:
                     break
+
                 await asyncio.sleep(max(0.0, tick * FRAME - clock()))
             await ws.send_str(json.dumps({"event": "stop", "stop": {"call_sid": "CA1", "reason": "callended"}}))
         except (ConnectionError, aiohttp.ClientError) as error:
