@@ -63,6 +63,47 @@ BACKCHANNEL_WORDS = frozenset(
     }
 )
 MAX_WORDS = 3
+# words that make even a one-word turn over the agent an interruption
+INTERRUPT_WORDS = frozenset(
+    {
+        "stop",
+        "wait",
+        "hold",
+        "no",
+        "nope",
+        "sorry",
+        "excuse",
+        "what",
+        "hello",
+        "hey",
+        "listen",
+        "actually",
+        "but",
+        "why",
+        "who",
+        "ruko",
+        "ruk",
+        "rukiye",
+        "bas",
+        "nahi",
+        "nahin",
+        "suniye",
+        "suno",
+        "arre",
+        "kya",
+        "kyun",
+        "रुको",
+        "रुकिए",
+        "बस",
+        "नहीं",
+        "सुनिए",
+        "सुनो",
+        "अरे",
+        "क्या",
+        "क्यों",
+    }
+)
+ASIDE_WORDS = 2
 _WORD = re.compile(r"[\w\u0900-\u097F]+")
 
 
@@ -74,6 +115,12 @@ class BackchannelClassifier:
         """A whole turn that only showed attention."""
         words = _WORD.findall(text.lower())
         return 0 < len(words) <= MAX_WORDS and all(word in self.words for word in words)
+
+    def is_aside(self, text: str) -> bool:
+        """A turn over the agent too short to take the floor: one or two words, none of them asking it to stop
+        (what a noisy line or an STT in the wrong language makes of "haan" or "accha")."""
+        words = _WORD.findall(text.lower())
+        return 0 < len(words) <= ASIDE_WORDS and not any(word in INTERRUPT_WORDS for word in words)
 
     def has_real_words(self, partial: str) -> bool:
         """Words heard so far that no backchannel contains (an interruption, whatever comes next)."""

@@ -106,7 +106,7 @@ class TurnTaking:
             self._speech.resume_if_quiet()
             return
         at = self._facts.since_start(turn.started_at)
-        if self._speech.active and self._backchannels.is_backchannel(text):
+        if self._speech.active and (self._backchannels.is_backchannel(text) or self._backchannels.is_aside(text)):
             await self._conversation.transcript(Speaker.CUSTOMER, text, at)
             self._speech.resume_if_quiet()
             return

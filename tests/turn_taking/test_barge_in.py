@@ -80,3 +80,10 @@ def test_a_confirmed_interruption_with_real_words_stays_confirmed_through_a_paus
     j.onset(60)
     assert run(j, "vvvvvv", partial="wait") == [BargeIn.CONFIRMED]
     assert run(j, "." * 15 + "vvvv", partial="wait i need") == []
+
+
+def test_a_one_or_two_word_aside_is_not_an_interruption_unless_it_asks_the_agent_to_stop():
+    words = BackchannelClassifier()
+    assert words.is_aside("on") and words.is_aside("a hot")
+    assert not words.is_aside("stop") and not words.is_aside("wait please") and not words.is_aside("नहीं")
+    assert not words.is_aside("i have a question")
