@@ -106,7 +106,8 @@ class TurnTaking:
             self._speech.resume_if_quiet()
             return
         at = self._facts.since_start(turn.started_at)
-        if self._speech.active and (self._backchannels.is_backchannel(text) or self._backchannels.is_aside(text)):
+        aside = self._config.turn_taking.soft_barge_in and self._backchannels.is_aside(text)
+        if self._speech.active and (self._backchannels.is_backchannel(text) or aside):
             await self._conversation.transcript(Speaker.CUSTOMER, text, at)
             self._speech.resume_if_quiet()
             return
