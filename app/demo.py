@@ -106,7 +106,7 @@ class Receiver:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        self.url = f"http://{host}:{site._server.sockets[0].getsockname()[1]}/hooks"
+        self.url = f"http://{host}:{self._runner.addresses[0][1]}/hooks"
         return self
 
     async def stop(self) -> None:
@@ -181,6 +181,7 @@ class Demo:
         self.tasks: set[asyncio.Task[None]] = set()
         self.metadata_written = 0
         self.hook_id: str | None = None
+        self._shown: int | None = None   # finished calls the progress line last showed; -1: text came after it
 
     def say(self, text: str) -> None:
         clear = "\r" + " " * 78 + "\r" if self._tty() else ""
@@ -188,11 +189,11 @@ class Demo:
         self._shown = -1
 
     def _tty(self) -> bool:
-        return bool(getattr(self.out, "isatty", lambda: False)())
+        return self.out.isatty()
 
     def progress(self, queued: int) -> None:
         """A bar redrawn in place on a terminal; a line per change otherwise (logs, CI)."""
-        if len(self.done) == getattr(self, "_shown", None):
+        if len(self.done) == self._shown:
             return
         self._shown = len(self.done)
         width = 30
@@ -241,7 +242,7 @@ class Demo:
     async def run(self) -> dict[str, Any]:
         started = time.monotonic()
         flow = await self.setup()
-        where = f"webhook receiver at {self.receiver.url}" if self.hook_id else "no webhook receiver"
+        where = f"webhook receiver at {self.receiver.url}" if self.hook_id and self.receiver else "no webhook receiver"
         self.say(f"Flow {flow['uuid']}: {self.count} customers, {where}")
         launched = await self.api.call("POST", f"/flows/{flow['uuid']}/launch")
         queued = launched["customers_queued"]
@@ -249,7 +250,7 @@ class Demo:
         if queued == 0:
             self.say("No customer was queued: all were dialled recently (the deployment's "
                      "VOICEAI_DIALER_DEDUP_HOURS); run with another --seed for new customers.")
-            completed = True
+            completed: bool | None = True
         else:
             completed = await self._follow(queued, started) if self.hook_id else None
         if completed is None:   # no receiver, or one the server never delivered to
@@ -281,6 +282,9 @@ class Demo:
         """Until `campaign.completed`, then until the calls it counts have reported: a connected call's
         `call.ended` (and so its extraction) follows post-call analysis, which can finish after the campaign.
         None when no delivery arrives at all (the server cannot reach the receiver): the caller polls."""
+        receiver = self.receiver
+        if receiver is None:   # registered webhooks imply a receiver; without one the caller polls
+            return None
         self.progress(queued)
         completed, expected, grace, heard = False, 0, 0.0, False
         launched_at = time.monotonic()
@@ -288,10 +292,10 @@ class Demo:
             if completed and (len(self.done) >= expected or time.monotonic() > grace):
                 return True
             try:
-                event = await asyncio.wait_for(self.receiver.events.get(), 1.0)
+                event = await asyncio.wait_for(receiver.events.get(), 1.0)
             except asyncio.TimeoutError:
                 if not heard and time.monotonic() - launched_at > RECEIVER_SILENCE_SECONDS:
-                    self.say(f"No webhook delivery reached the receiver {self.receiver.url} in "
+                    self.say(f"No webhook delivery reached the receiver {receiver.url} in "
                              f"{RECEIVER_SILENCE_SECONDS:.0f} s: the server cannot reach it (with --webhook-url, "
                              "check that address forwards to this receiver).")
                     self.say(SKIPPED)

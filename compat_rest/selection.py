@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from graphql import GraphQLField, GraphQLInputField, GraphQLList, GraphQLNonNull, GraphQLObjectType
+from graphql import (GraphQLField, GraphQLInputField, GraphQLList, GraphQLNamedType, GraphQLNonNull,
+                     GraphQLObjectType, GraphQLType)
 
 from compat_rest.coercion import python_name
 from compat_rest.routes import GRAPHQL_ONLY, INCLUDE_ONLY
@@ -13,9 +14,11 @@ from compat_rest.routes import GRAPHQL_ONLY, INCLUDE_ONLY
 MAX_NESTING = 4
 
 
-def named_type(type_):
+def named_type(type_: GraphQLType) -> GraphQLNamedType:
+    """The type under any list and non-null wrappers."""
     while isinstance(type_, (GraphQLNonNull, GraphQLList)):
         type_ = type_.of_type
+    assert isinstance(type_, GraphQLNamedType)   # every unwrapped GraphQL type is a named one
     return type_
 
 
@@ -32,7 +35,7 @@ def include_only(type_name: str, field: GraphQLField | GraphQLInputField, name: 
     return python_name(field, name) in INCLUDE_ONLY.get(type_name, ())
 
 
-def selection_set(type_, *, include: Mapping[str, str] | None = None, depth: int = 0) -> str:
+def selection_set(type_: GraphQLType, *, include: Mapping[str, str] | None = None, depth: int = 0) -> str:
     """`{ uuid name avatar_color: avatarColor ... }`; `include` maps a field, at any depth, to the Boolean
     variable that gates it (so `include_calls` also gates the calls of customers nested in a page)."""
     named = named_type(type_)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping
 
 import strawberry
-from graphql import GraphQLBoolean, GraphQLField, GraphQLNonNull
+from graphql import GraphQLBoolean, GraphQLError, GraphQLField, GraphQLNonNull
 from graphql.pyutils import Undefined
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -119,6 +119,7 @@ class RestEndpoint:
         result = await self.schema.execute(self.compiled.document, variable_values=variables, context_value=context)
         if result.errors:
             return self.failure(result.errors[0])
+        assert result.data is not None   # graphql-core: an execution without errors carries its data
         data = result.data["result"]
         route = self.compiled.route
         if route.envelope:
@@ -154,7 +155,7 @@ class RestEndpoint:
                 variables[route.body_arg] = body_value(body, body_type, "")
         return variables
 
-    def failure(self, error) -> JSONResponse:
+    def failure(self, error: GraphQLError) -> JSONResponse:
         original = error.original_error
         if isinstance(original, DomainError):
             return error_response(original)
@@ -164,7 +165,7 @@ class RestEndpoint:
         return JSONResponse({"detail": "Internal server error"}, status_code=500)
 
 
-def _pending_endpoint(route: RestRoute):
+def _pending_endpoint(route: RestRoute) -> Endpoint:
     async def endpoint(request: Request) -> Response:
         return JSONResponse({"detail": f"Not implemented yet ({route.pending})"}, status_code=501)
 

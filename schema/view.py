@@ -20,15 +20,16 @@ import json
 from contextvars import ContextVar
 from typing import Any, AsyncIterable, Callable, Hashable
 
-from graphql import DocumentNode, GraphQLError, parse
-from graphql.execution import execute_subscription_event
+import strawberry
+from graphql import DocumentNode, ExecutionResult, GraphQLError, parse
+from graphql.execution import Executor, execute_subscription_event
 from graphql.execution.executor_throwing_on_incremental import ExecutorThrowingOnIncremental
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
-from strawberry.asgi import GraphQL
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -61,17 +62,17 @@ class SharedNext:
     each subscription event, with the platform's error codes; `send` frames it for this operation.
     """
 
-    def __init__(self, handler: "PlatformTransportWS", operation: Operation) -> None:
+    def __init__(self, handler: "PlatformTransportWS", operation: Operation[RequestContext, None]) -> None:
         self._handler = handler
         self._operation = operation
         variables = json.dumps(operation.variables or {}, sort_keys=True, separators=(",", ":"), default=str)
         self.key: Hashable = ("graphql-next", operation.query, operation.operation_name, variables)
         self._prefix = '{"id":' + json.dumps(operation.id) + ',"type":"next","payload":'
-        self._executor: ExecutorThrowingOnIncremental | None = None
+        self._executor: Executor[Any] | None = None
 
     def payload(self, root_value: Any) -> str:
         result = execute_subscription_event(self._event_executor().build_per_event_executor(root_value))
-        if not hasattr(result, "data"):
+        if not isinstance(result, ExecutionResult):   # an awaitable: some resolver of the selection is async
             raise TypeError("shared `next` payloads need a selection that resolves synchronously")
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
@@ -100,16 +101,22 @@ class SharedNext:
     async def send(self, payload: str) -> None:
         if self._operation.completed:
             return
+        adapter = self._handler.websocket
+        if not isinstance(adapter, ASGIWebSocketAdapter):   # PlatformGraphQL serves ASGI sockets only
+            raise TypeError(f"shared `next` payloads need Starlette's WebSocket, not {type(adapter).__name__}")
         try:
-            await self._handler.websocket.ws.send_text(self._prefix + payload + "}")
+            await adapter.ws.send_text(self._prefix + payload + "}")
         except WebSocketDisconnect as error:
             raise WebSocketDisconnected from error
 
-    def _event_executor(self) -> ExecutorThrowingOnIncremental:
+    def _event_executor(self) -> Executor[Any]:
         if self._executor is None:
+            schema = self._handler.schema
+            if not isinstance(schema, strawberry.Schema):   # the platform's schema always is one
+                raise TypeError(f"shared `next` payloads need a strawberry.Schema, not {type(schema).__name__}")
             document: DocumentNode = parse(self._operation.query)  # already parsed and validated once by now
             built = ExecutorThrowingOnIncremental.build(
-                core_schema(self._handler.schema), document, context_value=self._handler.context,
+                core_schema(schema), document, context_value=self._handler.context,
                 raw_variable_values=self._operation.variables, operation_name=self._operation.operation_name)
             if isinstance(built, list):  # cannot happen after validation; fail loudly rather than send nothing
                 raise GraphQLError(built[0].message)
@@ -117,13 +124,13 @@ class SharedNext:
         return self._executor
 
 
-class PlatformTransportWS(BaseGraphQLTransportWSHandler):
-    async def run_operation(self, operation: Operation) -> None:
+class PlatformTransportWS(BaseGraphQLTransportWSHandler[RequestContext, None]):
+    async def run_operation(self, operation: Operation[RequestContext, None]) -> None:
         _shared_next.set(SharedNext(self, operation))  # the operation's own task: its context, not the connection's
         await super().run_operation(operation)
 
 
-class PlatformGraphQL(GraphQL):
+class PlatformGraphQL(GraphQL[RequestContext, None]):
     graphql_transport_ws_handler_class = PlatformTransportWS
 
     def decode_json(self, data: str | bytes) -> object:
@@ -134,7 +141,7 @@ class PlatformGraphQL(GraphQL):
         except Invalid as error:
             raise HTTPException(400, str(error)) from None
 
-    def __init__(self, schema, platform: Platform) -> None:
+    def __init__(self, schema: strawberry.Schema, platform: Platform) -> None:
         super().__init__(schema, graphql_ide="graphiql", subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
                          keep_alive=True, keep_alive_interval=15, multipart_uploads_enabled=True)
         self.platform = platform

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Case, F, Q, When
 from tortoise.transactions import in_transaction
 
@@ -79,6 +80,11 @@ class Policy:
                    max_attempts=int(number("max_attempts", settings.dialer_max_attempts)),
                    retry_after=timedelta(minutes=number("retry_minutes", settings.dialer_retry_minutes)),
                    stale_after=timedelta(minutes=settings.dialer_stale_minutes))
+
+
+def _sid_or_kept(result: DialResult) -> str | F:
+    """The carrier's call sid for the call row; a carrier that gave none leaves the column as it is."""
+    return result.provider_call_id if result.provider_call_id is not None else F("provider_call_id")
 
 
 class DialerScheduler:
@@ -248,7 +254,7 @@ class DialerScheduler:
         if accepted:   # one statement; a call a callback already moved on is no longer `queued` and keeps its state
             await Call.filter(id__in=[job.call_id for job, _ in accepted], status=CallStatus.QUEUED).update(
                 status=CallStatus.RINGING, provider_call_id=Case(
-                    *(When(id=job.call_id, then=result.provider_call_id) for job, result in accepted),
+                    *(When(id=job.call_id, then=_sid_or_kept(result)) for job, result in accepted),
                     default=F("provider_call_id")))
         for job, result in results:
             if result.outcome == "failed":
@@ -279,9 +285,9 @@ class DialerScheduler:
             groups[tuple(sorted(changes.items()))].append(job.id)
         if groups:   # one UPDATE per distinct outcome, in one transaction
             async with in_transaction() as connection:
-                for changes, ids in groups.items():
+                for group, ids in groups.items():
                     settled += await DialJob.filter(id__in=ids, status=DialJobStatus.DIALLING).using_db(connection) \
-                        .update(**dict(changes))
+                        .update(**dict(group))
         return settled
 
     def _settled(self, job: DialJob, call: dict[str, Any], campaign: Campaign, now: datetime) -> dict[str, Any]:
@@ -318,7 +324,7 @@ class DialerScheduler:
         return completed
 
 
-async def _stats(campaign_id: str, connection: Any) -> dict[str, int]:
+async def _stats(campaign_id: str, connection: BaseDBAsyncClient) -> dict[str, int]:
     rows = await DialJob.filter(campaign_id=campaign_id).using_db(connection).values("status", "outcome")
     counts = {"jobs": len(rows), "connected": 0, "no_answer": 0, "voicemail": 0, "failed": 0, "cancelled": 0}
     for row in rows:

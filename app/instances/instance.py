@@ -11,8 +11,9 @@ import secrets
 import socket
 from datetime import timedelta
 
-from app.instances.leases import Holder, LeaseStore, utc_now
+from app.instances.leases import Holder, LeaseStore
 from app.instances.orphans import OrphanSweeper
+from app.utc import utc_now
 
 log = logging.getLogger("app.instances")
 PRUNE_AFTER = timedelta(hours=1)    # lease rows lapsed this long ago, their calls long swept, are deleted

@@ -19,11 +19,12 @@ from typing import Any, Callable
 from tortoise.expressions import Q
 
 from app.calls.lifecycle import CallOutcome, CallStatus, EndReason
-from app.calls.contract import CallEnd
+from app.calls.contract import CallEnd, CallReporter
 from app.db.models import Call
 from app.telephony.carriers import CarrierDirectory
 from app.errors import DomainError
-from app.instances.leases import LeaseStore, utc_now
+from app.instances.leases import LeaseStore
+from app.utc import utc_now
 from app.telephony.base import CallDetails, DetailsUnavailable
 from app.telephony.simulator import CALL_SID_PREFIX
 from app.telephony.status import PROGRESS, TERMINAL, ExotelStatusService, StatusUpdate
@@ -46,7 +47,7 @@ class Swept:
 
 
 class OrphanSweeper:
-    def __init__(self, instance_id: str, store: LeaseStore, reporter: Any, carriers: CarrierDirectory,
+    def __init__(self, instance_id: str, store: LeaseStore, reporter: CallReporter, carriers: CarrierDirectory,
                  status: ExotelStatusService, *, clock: Callable[[], datetime] = utc_now,
                  on_ended: Callable[[], None] | None = None, scope: Q | None = None) -> None:
         """`on_ended` wakes the dialer so the orphans' jobs settle (and their slots free) on its next tick;

@@ -13,8 +13,9 @@ from app.db.models import Webhook, WebhookLog
 from app.errors import Invalid, NotFound
 from app.ids import new_id
 from app import field_checks as check
+from app.utc import utc_now
 from app.webhooks.addresses import AddressPolicy, check_url
-from app.webhooks.outbox import EVENT_TYPES, PING, WebhookOutbox, iso, utc_now
+from app.webhooks.outbox import EVENT_TYPES, PING, WebhookOutbox, iso
 from app.webhooks.signing import SecretBox, new_secret
 
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")

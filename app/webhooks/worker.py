@@ -15,7 +15,8 @@ from collections import Counter
 from typing import Any, Callable
 
 from app.db.models import Webhook, WebhookDelivery
-from app.webhooks.outbox import WebhookOutbox, utc_now
+from app.utc import utc_now
+from app.webhooks.outbox import WebhookOutbox
 from app.webhooks.sender import SendResult, WebhookSender
 from app.webhooks.signing import SecretBox, signed_headers
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator, Protocol, runtime_checkable
+from typing import Any, AsyncGenerator, AsyncIterator, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -74,8 +74,9 @@ class StreamingSpeechToText(SpeechToText, Protocol):
 
 
 class TextToSpeech(Protocol):
-    def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
-        """PCM16 mono at `rate`, streamed in chunks as the provider produces them."""
+    def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
+        """PCM16 mono at `rate`, streamed in chunks as the provider produces them. A generator, so a caller
+        that stops early (barge-in, the fallback's first-byte timeout) closes it with `aclose()`."""
 
 
 class LanguageModel(Protocol):
@@ -83,8 +84,18 @@ class LanguageModel(Protocol):
         """Text deltas as they arrive, then any complete tool calls."""
 
 
+@runtime_checkable
+class Closable(Protocol):
+    """A provider that keeps connections (Sarvam WebSockets) and closes them at the end of the call."""
+
+    async def aclose(self) -> None:
+        """Close what the provider holds open; called once, when the call ends."""
+
+
 class ProviderError(RuntimeError):
     """A provider failed (network, 4xx/5xx, bad payload); the session degrades instead of crashing."""
+
+    permanent = False   # True: retrying cannot help (a voice the provider does not have); the breaker opens at once
 
 
 @dataclass
@@ -96,6 +107,5 @@ class Providers:
     async def aclose(self) -> None:
         """End of the call: providers that keep connections (Sarvam WebSockets) close them."""
         for provider in (self.stt, self.tts, self.llm):
-            close = getattr(provider, "aclose", None)
-            if close is not None:
-                await close()
+            if isinstance(provider, Closable):
+                await provider.aclose()

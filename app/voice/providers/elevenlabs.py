@@ -9,7 +9,7 @@ flash/turbo v2.5 models and later (`eleven_multilingual_v2` rejects it), so it i
 from __future__ import annotations
 
 import re
-from typing import AsyncIterator
+from typing import AsyncGenerator
 
 import aiohttp
 
@@ -48,7 +48,7 @@ class ElevenLabsTTS:
         self.api_key, self.base_url, self.model, self.voice_id = api_key, base_url.rstrip("/"), model, voice_id
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
-    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
+    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
         if not text.strip():
             return
         source_rate = rate if rate in PCM_RATES else 16000

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from typing import AsyncIterator
+from typing import AsyncGenerator
 
 from app.voice.audio import frame_bytes, resample
 from app.voice.providers.base import ProviderError, Voice
@@ -62,7 +62,7 @@ class _Engine:
                 cls._instance = cls()
             return cls._instance
 
-    def _collect(self, wav, count, events) -> int:
+    def _collect(self, wav: ctypes._Pointer[ctypes.c_short], count: int, events: int | None) -> int:
         if count > 0:
             self._chunks.append(ctypes.string_at(wav, count * 2))
         return 0
@@ -91,7 +91,7 @@ class EspeakTTS:
 
     CHUNK_MS = 200
 
-    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
+    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
         if not text.strip():
             return
         pcm = await run_tts(synthesize_blocking, text, voice.language, rate)

@@ -21,10 +21,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import aclosing
-from typing import AsyncIterator, Callable
+from typing import AsyncGenerator, AsyncIterator, Callable
 
 from app.voice.providers.base import (SpeechToText, SpeechTurn, StreamingSpeechToText, TextToSpeech, Transcript,
                                       Voice)
+
+from app.voice.providers.base import Closable, ProviderError
 
 log = logging.getLogger("app.voice.providers.fallback")
 
@@ -85,7 +87,7 @@ class FallbackTTS:
         self.breaker = Breaker(f"{self._where}{name} TTS", failures_to_open)
         self._count = count if count is not None else _ignore
 
-    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
+    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
         if self.breaker.open:
             self._count("breaker")
             async for chunk in self._local(text, voice, rate):
@@ -104,7 +106,7 @@ class FallbackTTS:
         except asyncio.CancelledError:
             raise
         except Exception as error:
-            if getattr(error, "permanent", False):
+            if isinstance(error, ProviderError) and error.permanent:
                 self.breaker.trip(_describe(error))
             else:
                 self.breaker.failed()
@@ -131,15 +133,14 @@ class FallbackTTS:
                     return chunk
         return None
 
-    async def _local(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
+    async def _local(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
         async with aclosing(self.fallback.synthesize(text, voice, rate)) as chunks:
             async for chunk in chunks:
                 yield chunk
 
     async def aclose(self) -> None:
-        close = getattr(self.primary, "aclose", None)
-        if close is not None:
-            await close()
+        if isinstance(self.primary, Closable):
+            await self.primary.aclose()
 
 
 class FallbackSTT:
@@ -170,9 +171,8 @@ class FallbackSTT:
         return await self.fallback.transcribe(pcm, rate, language)
 
     async def aclose(self) -> None:
-        close = getattr(self.primary, "aclose", None)
-        if close is not None:
-            await close()
+        if isinstance(self.primary, Closable):
+            await self.primary.aclose()
 
 
 class StreamingFallbackSTT(FallbackSTT):

@@ -9,7 +9,7 @@ the session like any other TTS failure.
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Awaitable, Callable
+from typing import AsyncGenerator, Awaitable, Callable
 
 import aiohttp
 
@@ -28,7 +28,7 @@ class NextNeuralTTS:
         self.timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
         self._speakers: dict[str, str | None] = {}   # speaker name -> server id, looked up once per call
 
-    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
+    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
         if not text.strip():
             return
         speaker_id = await self._server_speaker(voice.speaker)

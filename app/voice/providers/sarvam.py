@@ -9,7 +9,7 @@ language (`sarvam_speaker`), so a voice never depends on the server's own defaul
 from __future__ import annotations
 
 import base64
-from typing import AsyncIterator
+from typing import AsyncGenerator
 
 import aiohttp
 
@@ -45,7 +45,7 @@ class SarvamTTS:
         self.api_key, self.base_url, self.model = api_key, base_url.rstrip("/"), model
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
-    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
+    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
         if not text.strip():
             return
         language = sarvam_language(voice.language)

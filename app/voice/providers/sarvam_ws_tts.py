@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from typing import Any, AsyncIterator
+from typing import Any, AsyncGenerator
 
 import aiohttp
 
@@ -52,7 +52,7 @@ class SarvamStreamingTTS:
                 "speech_sample_rate": rate, "output_audio_codec": "linear16", "min_buffer_size": 30,
                 "max_chunk_length": 250}
 
-    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncIterator[bytes]:
+    async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
         if not text.strip():
             return
         source_rate = rate if rate in PCM_RATES else 16000

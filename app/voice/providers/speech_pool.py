@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import concurrent.futures
+import enum
 import logging
 import os
 import queue
@@ -25,6 +26,7 @@ import sys
 import threading
 import time
 import weakref
+from typing import Final
 
 from app.voice.audio import rms
 from app.voice.providers.base import ProviderError
@@ -36,7 +38,15 @@ BATCH_MS = 100
 QUIET_RMS = 200.0          # a batch this quiet (line noise, the endpoint's silence) waits for speech to follow
 TRAILING_QUIET_MS = 300    # quiet kept at the end of a streamed turn: enough to close its last word
 FINISH_TIMEOUT = 15.0
-_STOP = object()
+
+
+class _Stop(enum.Enum):
+    """The one message that ends a writer or the keeper thread (an enum, so the queues' types say it)."""
+
+    STOP = enum.auto()
+
+
+_STOP: Final = _Stop.STOP
 
 
 class SpeechWorker:
@@ -48,7 +58,7 @@ class SpeechWorker:
         self.turns: weakref.WeakValueDictionary[int, "PoolTurn"] = weakref.WeakValueDictionary()
         self.ready = threading.Event()
         self.alive = True
-        self._outbox: queue.SimpleQueue = queue.SimpleQueue()
+        self._outbox: queue.SimpleQueue[bytes | _Stop] = queue.SimpleQueue()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app.voice.providers.speech_worker", "--parent", str(os.getpid()),
              "--warm", str(pool.warm_decoders), "--nice", str(pool.nice)],
@@ -107,6 +117,9 @@ class SpeechWorker:
         self.pool._worker_ended(self)
 
 
+_Spawn = tuple[int, "concurrent.futures.Future[SpeechWorker]"]   # (worker index, where the keeper answers)
+
+
 class SpeechPool:
     """`size` worker processes, each with `warm_decoders` streaming decoders (and one whole-utterance decoder)
     loaded before its first turn: loading one later blocks that worker's other turns for ~0.4 s."""
@@ -119,7 +132,7 @@ class SpeechPool:
         self._next_turn = 0
         self._closing = False
         self._restarts: list[float] = []
-        self._spawns: queue.SimpleQueue = queue.SimpleQueue()
+        self._spawns: queue.SimpleQueue[_Spawn | _Stop] = queue.SimpleQueue()
         self._keeper: threading.Thread | None = None
 
     @property
@@ -148,7 +161,7 @@ class SpeechPool:
         self._spawns.put((index, started))
         return started.result()
 
-    def _keep(self, spawns: queue.SimpleQueue) -> None:
+    def _keep(self, spawns: queue.SimpleQueue[_Spawn | _Stop]) -> None:
         while (request := spawns.get()) is not _STOP:
             index, started = request
             try:

@@ -18,6 +18,7 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from app.voice.providers.speech_protocol import OPENING, MessageBuffer, Mode, Op, Reply, encode
 from app.voice.providers.stream_resampler import StreamResampler
@@ -46,18 +47,38 @@ SPARE_AFTER_IDLE_SECONDS = 0.05   # loading a decoder blocks the worker ~0.4 s: 
 ABANDONED_SECONDS = 120.0   # a turn the server sent nothing for this long is dropped (its decoder reused)
 
 
-def new_decoder(options: dict[str, object]):
-    from pocketsphinx import Decoder
+class Hypothesis(Protocol):
+    """What we read of pocketsphinx's `Hypothesis` (the package ships no type information)."""
 
-    return Decoder(loglevel="FATAL", **options)
+    @property
+    def hypstr(self) -> str: ...
+
+
+class Decoder(Protocol):
+    """The part of `pocketsphinx.Decoder` the worker uses (the package ships no type information)."""
+
+    def get_cmn(self, update: bool) -> str: ...
+    def set_cmn(self, cmn: str) -> None: ...
+    def reinit_feat(self) -> None: ...
+    def start_utt(self) -> None: ...
+    def process_raw(self, data: bytes, no_search: bool, full_utt: bool) -> int: ...
+    def end_utt(self) -> None: ...
+    def hyp(self) -> Hypothesis | None: ...
+
+
+def new_decoder(options: dict[str, object]) -> Decoder:
+    import pocketsphinx
+
+    decoder: Decoder = pocketsphinx.Decoder(loglevel="FATAL", **options)
+    return decoder
 
 
 @dataclass(eq=False)
 class Turn:
     mode: Mode
-    decoder: object
+    decoder: Decoder
     resampler: StreamResampler
-    pending: deque = field(default_factory=deque)
+    pending: deque[bytes] = field(default_factory=deque)
     ended: bool = False
     seen: float = field(default_factory=time.monotonic)
     since_partial: int = 0
@@ -67,8 +88,9 @@ class Turn:
 class Worker:
     def __init__(self, warm: int, out_fd: int) -> None:
         self.out_fd = out_fd
-        self.idle: dict[Mode, list] = {Mode.STREAMING: [new_decoder(DECODER_OPTIONS) for _ in range(max(1, warm))],
-                                       Mode.WHOLE: [new_decoder(WHOLE_OPTIONS)]}
+        self.idle: dict[Mode, list[Decoder]] = {
+            Mode.STREAMING: [new_decoder(DECODER_OPTIONS) for _ in range(max(1, warm))],
+            Mode.WHOLE: [new_decoder(WHOLE_OPTIONS)]}
         self._initial_cmn = self.idle[Mode.STREAMING][0].get_cmn(False)
         self.turns: dict[int, Turn] = {}
         self._order: deque[int] = deque()   # turns with pending audio, oldest first
@@ -149,9 +171,9 @@ class Worker:
                 return
         while self._order:
             turn_id = self._order.popleft()
-            turn = self.turns.get(turn_id)
-            if turn is not None and turn.pending and turn.mode == Mode.STREAMING:
-                self._decode(turn_id, turn, turn.pending.popleft())
+            waiting = self.turns.get(turn_id)
+            if waiting is not None and waiting.pending and waiting.mode == Mode.STREAMING:
+                self._decode(turn_id, waiting, waiting.pending.popleft())
                 return
 
     def _decode(self, turn_id: int, turn: Turn, pcm: bytes) -> None:
