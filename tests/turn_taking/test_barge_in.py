@@ -87,3 +87,8 @@ def test_a_one_or_two_word_aside_is_not_an_interruption_unless_it_asks_the_agent
     assert words.is_aside("on") and words.is_aside("a hot")
     assert not words.is_aside("stop") and not words.is_aside("wait please") and not words.is_aside("नहीं")
     assert not words.is_aside("i have a question")
+
+
+def test_a_short_farewell_over_the_agent_is_heard():
+    words = BackchannelClassifier()
+    assert not words.is_aside("okay bye") and not words.is_aside("thank you") and not words.is_aside("धन्यवाद")
