@@ -64,11 +64,13 @@ BACKCHANNEL_WORDS = frozenset(
 )
 MAX_WORDS = 3
 # words that make even a one-word turn over the agent an interruption (a stop, a question, a farewell)
-INTERRUPT_WORDS = frozenset(
-    "stop wait hold no nope sorry excuse what hello hey listen actually but why who bye goodbye thanks thank "
-    "repeat again human person transfer hang ruko ruk rukiye bas nahi nahin suniye suno arre kya kyun alvida "
-    "dhanyavaad dhanyavad shukriya रुको रुकिए बस नहीं सुनिए सुनो अरे क्या क्यों अलविदा धन्यवाद शुक्रिया".split()
-)
+INTERRUPT_WORDS = frozenset({
+    "stop", "wait", "hold", "no", "nope", "sorry", "excuse", "what", "hello", "hey", "listen", "actually",
+    "but", "why", "who", "bye", "goodbye", "thanks", "thank", "repeat", "again", "human", "person",
+    "transfer", "hang", "ruko", "ruk", "rukiye", "bas", "nahi", "nahin", "suniye", "suno", "arre", "kya",
+    "kyun", "alvida", "dhanyavaad", "dhanyavad", "shukriya", "रुको", "रुकिए", "बस", "नहीं", "सुनिए", "सुनो",
+    "अरे", "क्या", "क्यों", "अलविदा", "धन्यवाद", "शुक्रिया",
+})
 ASIDE_WORDS = 2
 _WORD = re.compile(r"[\w\u0900-\u097F]+")
 
