@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-PREFIXES = frozenset({"org", "usr", "key", "agt", "flw", "cst", "cal", "wbh", "wbl", "vs", "smp", "scr", "msg", "que", "hum", "spk", "int", "cmp", "job"})
+PREFIXES = frozenset({"org", "usr", "key", "agt", "flw", "cst", "cal", "wbh", "wbl", "vs", "smp", "scr", "msg", "que", "hum", "spk", "int", "cmp", "job", "prc"})
 
 
 def new_id(prefix: str) -> str:

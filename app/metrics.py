@@ -8,6 +8,9 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 LOOP_LAG_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+TURN_BUCKETS = (0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)
+# The stage of a turn each provider kind answers for (app/latency/turns.py names the stages).
+TURN_STAGES = {"stt": ("stt_ms",), "llm": ("llm_ms", "sentence_ms"), "tts": ("tts_ms",)}
 
 
 class Metrics:
@@ -47,6 +50,11 @@ class Metrics:
             "How late a 50 ms ticker on the event loop woke: the wait every call's audio frame and request shared.",
             buckets=LOOP_LAG_BUCKETS, registry=self.registry,
         )
+        self.paused_player_repairs = Counter(
+            "voiceai_paused_player_repairs_total",
+            "Calls' players found paused after a caller turn with the caller quiet, and resumed (should stay 0).",
+            registry=self.registry,
+        )
         self.live_events_dropped = Counter(
             "voiceai_live_events_dropped_total", "Call events a shared bus subscription dropped on overflow.",
             registry=self.registry,
@@ -56,6 +64,44 @@ class Metrics:
             "Live followers of a call after an overflow: resynced from the replay, or cut_off to reconnect.",
             ("outcome",), registry=self.registry,
         )
+
+        self.turn_stage_latency = Histogram(
+            "voiceai_turn_stage_seconds",
+            "One stage of an agent reply (stt: endpoint to final, llm: time to first token, sentence: first token "
+            "to first sentence, tts: time to first audio) by the provider that served it.",
+            ("stage", "provider"), buckets=TURN_BUCKETS, registry=self.registry,
+        )
+        self.voice_to_voice = Histogram(
+            "voiceai_voice_to_voice_seconds",
+            "Caller's last voiced frame to the agent's first frame sent, per reply, by the providers of the call.",
+            ("stt", "llm", "tts"), buckets=TURN_BUCKETS, registry=self.registry,
+        )
+        self._stage_children: dict[tuple[str, str], Any] = {}
+        self._v2v_children: dict[tuple[str, str, str], Any] = {}
+
+    def observe_turn(self, latency: Any) -> None:
+        """An `app.latency.turns.TurnLatency`: its provider stages and its voice-to-voice figure. The labelled
+        children are cached (the label lookup is most of an observation's cost)."""
+        providers = latency.providers
+        for kind, stages in TURN_STAGES.items():
+            provider = getattr(providers, kind)
+            for stage in stages:
+                value = getattr(latency, stage)
+                if value is not None:
+                    self._turn_child(stage, provider).observe(value / 1000)
+        if latency.voice_to_voice_ms is not None:
+            key = (providers.stt, providers.llm, providers.tts)
+            child = self._v2v_children.get(key)
+            if child is None:
+                child = self._v2v_children[key] = self.voice_to_voice.labels(*key)
+            child.observe(latency.voice_to_voice_ms / 1000)
+
+    def _turn_child(self, stage: str, provider: str) -> Any:
+        key = (stage, provider)
+        child = self._stage_children.get(key)
+        if child is None:
+            child = self._stage_children[key] = self.turn_stage_latency.labels(stage.removesuffix("_ms"), provider)
+        return child
 
     def observe_live_overflow(self, overflow: Any) -> None:
         """An `app.calls.fanout.Overflow`: how many events were dropped and how the followers recovered."""

@@ -22,6 +22,7 @@ from schema.flows import FlowMutations, FlowQueries
 from schema.integrations import IntegrationMutations, IntegrationQueries
 from schema.loaders import OperationLoaders
 from schema.operation_metrics import OperationMetrics
+from schema.price_tables import PriceTableMutations, PriceTableQueries
 from schema.queues import QueueMutations, QueueQueries
 from schema.webhooks import WebhookMutations, WebhookQueries
 from schema.organisation import OrganisationMutations, OrganisationQueries
@@ -34,10 +35,10 @@ from schema.strawberry_internals import core_schema
 
 Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries, CustomerQueries, FlowQueries,
                               ScriptQueries, SpeakerQueries, CallQueries, QueueQueries, WebhookQueries,
-                              IntegrationQueries, CallDeliveryQueries))
+                              IntegrationQueries, CallDeliveryQueries, PriceTableQueries))
 Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations, CustomerMutations, FlowMutations,
                                     ScriptMutations, SpeakerMutations, CallMutations, QueueMutations,
-                                    WebhookMutations, IntegrationMutations, CampaignMutations))
+                                    WebhookMutations, IntegrationMutations, CampaignMutations, PriceTableMutations))
 Subscription = merge_types("Subscription", (AgentSubscriptions, CallSubscriptions))
 
 

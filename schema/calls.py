@@ -13,7 +13,9 @@ from app.calls.payloads import recording_url
 from app.calls.service import CallFilter
 from app.db.models import Call
 from app.errors import Unavailable
+from app.calls.cost_statistics import cost_statistics
 from app.flows.metrics import mm_ss
+from schema.call_usage import CallCostType, CallLatencyType, CallUsageType, TurnLatencyType
 from schema.context import Info, org_of
 from schema.inputs import provided
 from schema.rate_limit import RateLimit
@@ -81,17 +83,25 @@ class TranscriptTurn:
     speaker: str
     text: str
     timestamp: float
+    latency: Optional[TurnLatencyType] = strawberry.field(
+        default=None, description="Extension: an agent reply's latency (agent turns answering the caller).")
 
 
 @strawberry.type(name="CallDetail", description="A call with its full transcript.")
 class CallDetailType(CallType):
     transcript: list[TranscriptTurn] = strawberry.field(default_factory=list)
+    latency: Optional[CallLatencyType] = strawberry.field(
+        default=None, description="Extension: p50/p95/max voice-to-voice of the agent's replies.")
+    usage: Optional[CallUsageType] = strawberry.field(default=None, description="Extension: set when the call ended.")
+    cost: Optional[CallCostType] = strawberry.field(default=None, description="Extension: set when the call ended.")
 
     @classmethod
     def of(cls, call: Call, public_url: str) -> "CallDetailType":
         turns = [TranscriptTurn(speaker=turn.get("speaker", ""), text=turn.get("text", ""),
-                                timestamp=float(turn.get("timestamp") or 0.0)) for turn in call.transcript or []]
-        return cls(**cls.fields_of(call, public_url), transcript=turns)
+                                timestamp=float(turn.get("timestamp") or 0.0),
+                                latency=TurnLatencyType.of(turn.get("latency"))) for turn in call.transcript or []]
+        return cls(**cls.fields_of(call, public_url), transcript=turns, latency=CallLatencyType.of(call.latency),
+                   usage=CallUsageType.of(call.usage), cost=CallCostType.of(call.cost))
 
 
 @strawberry.type
@@ -117,6 +127,12 @@ class CallStatisticsType:
     connect_rate: float = strawberry.field(description="connected / calls with an outcome, 2 decimals.")
     sentiment_breakdown: SentimentBreakdown
     avg_duration_seconds: int = strawberry.field(description="Mean duration of connected calls.")
+    currency: str = strawberry.field(description="Extension: the price table's currency; costs in others are left out.")
+    total_cost: float = strawberry.field(description="Extension: the cost of the calls.")
+    cost_per_connected_call: Optional[float] = strawberry.field(
+        description="Extension: total cost / connected calls; null without connected calls.")
+    avg_voice_to_voice_ms: Optional[int] = strawberry.field(
+        description="Extension: mean voice-to-voice over every agent reply of the calls.")
 
 
 @strawberry.type
@@ -254,11 +270,13 @@ class CallQueries:
                               date_to: Optional[str] = None) -> CallStatisticsType:
         organisation = await org_of(info)
         stats = await info.context.platform.calls.statistics(organisation, flow_uuid, date_from, date_to)
+        costs = await cost_statistics(organisation, flow_uuid, date_from, date_to)
         return CallStatisticsType(
             total_calls=stats.total_calls, connected=stats.connected, voicemail=stats.voicemail,
             no_answer=stats.no_answer, failed=stats.failed, connect_rate=stats.connect_rate,
             sentiment_breakdown=SentimentBreakdown(**stats.sentiment_breakdown),
-            avg_duration_seconds=stats.avg_duration_seconds)
+            avg_duration_seconds=stats.avg_duration_seconds, currency=costs.currency, total_cost=costs.total_cost,
+            cost_per_connected_call=costs.cost_per_connected_call, avg_voice_to_voice_ms=costs.avg_voice_to_voice_ms)
 
     @strawberry.field(description="Calls in progress on any instance, newest first.")
     async def live_calls(self, info: Info) -> list[LiveCall]:

@@ -33,6 +33,23 @@ class FlowMetricsType:
     missed_rate: float
     avg_handle_time: str = strawberry.field(description="Mean duration of connected calls, mm:ss.")
     peak_hour: Optional[int] = strawberry.field(description="Local hour (0-23) with the most calls.")
+    currency: str = strawberry.field(default="INR", description="Extension: the price table's currency.")
+    total_cost: float = strawberry.field(default=0.0, description="Extension: the cost of the flow's calls.")
+    cost_per_connected_call: Optional[float] = strawberry.field(default=None, description="Extension.")
+    leads: int = strawberry.field(default=0, description="Extension: calls the extraction marked a lead.")
+    cost_per_lead: Optional[float] = strawberry.field(default=None, description="Extension: total cost / leads.")
+    median_voice_to_voice_ms: Optional[int] = strawberry.field(
+        default=None, description="Extension: the median of the calls' median voice-to-voice.")
+
+
+@strawberry.type(name="FlowCostDay", description="One UTC day of a flow's calls: the campaign board's chart.")
+class FlowCostDayType:
+    day: date
+    calls: int
+    connected: int
+    total_cost: float
+    cost_per_connected_call: Optional[float]
+    median_voice_to_voice_ms: Optional[int]
 
 
 @strawberry.type(name="Flow")
@@ -57,7 +74,18 @@ class FlowType:
     @strawberry.field(description="Live metrics, computed for all flows of the answer in one aggregation.")
     async def metrics(self, info: Info) -> Optional[FlowMetricsType]:
         found = await loaders(info).flow_metrics.load(self._flow)
-        return FlowMetricsType(**found.__dict__)
+        costs = await loaders(info).flow_costs.load(self._flow)
+        return FlowMetricsType(**found.__dict__, currency=costs.currency, total_cost=costs.total_cost,
+                               cost_per_connected_call=costs.cost_per_connected_call, leads=costs.leads,
+                               cost_per_lead=costs.cost_per_lead,
+                               median_voice_to_voice_ms=costs.median_voice_to_voice_ms)
+
+    @strawberry.field(description="Extension (GraphQL only): cost and voice-to-voice per day, oldest first.")
+    async def cost_days(self, info: Info) -> list[FlowCostDayType]:
+        from app.calls.cost_statistics import flow_cost_days
+
+        return [FlowCostDayType(**day.__dict__) for day in await flow_cost_days(self._flow.organisation_id,
+                                                                                 self._flow.id)]
 
     @strawberry.field()
     async def voice_agent(self, info: Info) -> Optional[VoiceAgentType]:

@@ -13,6 +13,7 @@ from typing import Iterator
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 
+from app.calls.cost_statistics import FlowCosts, flow_costs
 from app.db.models import Call, Flow, VoiceAgent
 from app.platform import Platform
 from app.flows.metrics import FlowMetrics, flow_metrics
@@ -27,6 +28,8 @@ class Loaders:
         self.recent_calls: DataLoader[str, list[Call]] = DataLoader(load_fn=self._recent_calls)
         self.flow_metrics: DataLoader[Flow, FlowMetrics] = DataLoader(
             load_fn=self._flow_metrics, cache_key_fn=lambda flow: flow.id)
+        self.flow_costs: DataLoader[Flow, FlowCosts] = DataLoader(
+            load_fn=self._flow_costs, cache_key_fn=lambda flow: flow.id)
         self._platform = platform
 
     async def _voice_agents(self, ids: list[str]) -> list[VoiceAgent | None]:
@@ -39,6 +42,15 @@ class Loaders:
 
     async def _flow_metrics(self, flows: list[Flow]) -> list[FlowMetrics]:
         found = await flow_metrics(flows)
+        return [found[flow.id] for flow in flows]
+
+    async def _flow_costs(self, flows: list[Flow]) -> list[FlowCosts]:
+        by_organisation: dict[str, list[str]] = {}
+        for flow in flows:
+            by_organisation.setdefault(flow.organisation_id, []).append(flow.id)
+        found: dict[str, FlowCosts] = {}
+        for organisation_id, ids in by_organisation.items():
+            found.update(await flow_costs(organisation_id, ids))
         return [found[flow.id] for flow in flows]
 
 

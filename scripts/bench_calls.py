@@ -204,6 +204,7 @@ def summarise(mode: str, calls: int, turns: int, outputs: list[dict[str, Any]], 
     if lag is None:
         lag = {"source": "healthz round trip", **spread(probe.rtts)}
     errors = [call["error"] for call in results if call["error"]]
+    call_seconds = sum(call.get("connected_s", 0.0) for call in results)
     return {
         "mode": mode, "database": database, "calls": calls,
         "turns_answered": sum(call["answered"] for call in results), "turns_expected": expected,
@@ -212,6 +213,8 @@ def summarise(mode: str, calls: int, turns: int, outputs: list[dict[str, Any]], 
         "stalls": len(stall_list), "max_stall_ms": round(max(stall_list), 1) if stall_list else 0.0,
         "jitter_ms": spread(jitter),
         "server_cpu_percent": round(cpu / wall * 100, 1) if wall else None,
+        "server_cpu_ms_per_call_second": round(cpu * 1000 / call_seconds, 2) if call_seconds else None,
+        "call_seconds": round(call_seconds, 1),
         "rss_per_call_mb": round((probe.rss_peak - rss_before) / calls, 2), "rss_before_mb": round(rss_before, 1),
         "event_loop_lag_ms": lag, "healthz_failures": probe.failures,
         "healthz_unanswered_s": unanswered_spans(probe.timeline),
@@ -220,7 +223,7 @@ def summarise(mode: str, calls: int, turns: int, outputs: list[dict[str, Any]], 
 
 
 async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], providers: dict[str, str] | None,
-                  work: Path) -> dict[str, Any]:
+                  work: Path, providers_pid: int | None = None) -> dict[str, Any]:
     directory = Path(tempfile.mkdtemp(prefix=f"run-{calls}-", dir=work))
     database = await Database.create(directory, args.database_url)
     env = {key: value for key, value in os.environ.items() if not key.startswith("VOICEAI_")}
@@ -246,9 +249,11 @@ async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], pro
         probe = Probe(server)
         probe.start()
         cpu0, wall0 = cpu_seconds(process_tree(server.process.pid)), time.perf_counter()
+        fakes0 = cpu_seconds([providers_pid]) if providers_pid else 0.0
         seconds = args.seconds or args.ramp + 90
         outputs = await run_callers(server, number, calls, phrases, args, seconds)
         cpu, wall = cpu_seconds(process_tree(server.process.pid)) - cpu0, time.perf_counter() - wall0
+        fakes = cpu_seconds([providers_pid]) - fakes0 if providers_pid else None
         await probe.stop()
         after = await settle(server, api_key)
         lag_after = await scrape_lag(server) if lag_before is not None else None
@@ -256,6 +261,7 @@ async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], pro
         summary = summarise(args.mode, calls, args.turns, outputs, probe, cpu, wall, rss_before, lag,
                             "postgresql" if args.database_url else "sqlite")
         summary["after_hangup"] = after
+        summary["fake_providers_cpu_percent"] = round(fakes / wall * 100, 1) if fakes is not None else None
         summary["server_log_tail"] = (directory / "server.log").read_text(errors="replace")[-1500:] \
             if summary["turns_answered"] < summary["turns_expected"] else ""
         return summary
@@ -281,13 +287,15 @@ def row(summary: dict[str, Any]) -> str:
     wedged = " WEDGED" if summary.get("after_hangup", {}).get("wedged") else ""
     return (f"| {summary['calls']}{wedged} | {summary['turns_answered']} / {summary['turns_expected']} | "
             f"{lat['p50']} / {lat['p99']} | {summary['stalls']} ({summary['max_stall_ms']}) | "
-            f"{jit['p50']} / {jit['p99']} | {summary['server_cpu_percent']} % | {summary['rss_per_call_mb']} | "
+            f"{jit['p50']} / {jit['p99']} | {summary['server_cpu_percent']} % | "
+            f"{summary.get('server_cpu_ms_per_call_second')} | {summary['rss_per_call_mb']} | "
             f"{lag['p99']} / {lag['max']} | {summary['healthz_failures']} | {gen_late} |")
 
 
 HEADER = ("| calls | turns answered | reply p50 / p99 ms | stalls (max ms) | jitter p50 / p99 ms | server CPU | "
-          "RSS MB/call | loop lag p99 / max ms | healthz failed | generator tick late p99 ms |\n"
-          "|---|---|---|---|---|---|---|---|---|---|")
+          "server CPU ms per call-s | RSS MB/call | loop lag p99 / max ms | healthz failed | "
+          "generator tick late p99 ms |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|")
 
 
 def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -316,7 +324,8 @@ async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
             for calls in sweep:
                 runs = []
                 for _ in range(args.rounds):
-                    summary = await one_run(args, calls, phrases, providers, work)
+                    summary = await one_run(args, calls, phrases, providers, work,
+                                            providers_process.pid if providers_process is not None else None)
                     runs.append(summary)
                     if not args.json:
                         print(row(summary), flush=True)

@@ -21,6 +21,9 @@ Both observe the session only through its public event hook (`CallSession.observ
   jitter) and the gaps in their playout (stalls >= 100 ms) over each whole reply, marks included (the
   measure of scripts/loadgen/measures.py), counts the audio received (lost frames), and reads the server's
   CPU time. These are in-process figures with instant providers; capacity is `scripts/bench_calls.py`.
+
+Both run with the per-call latency and usage metering of issue 17 off and on, interleaved in the same run
+(`--metering both`, the default; `--rounds N` repeats the off/on pair), so its cost reads side by side.
 """
 
 from __future__ import annotations
@@ -31,12 +34,14 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, AsyncIterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.calls.contract import CallType  # noqa: E402
+from app.metrics import Metrics  # noqa: E402
 from app.voice.audio import silence, tone  # noqa: E402
 from app.voice.context import CallContext, ScriptView  # noqa: E402
 from app.voice.providers.base import Providers, TextDelta, Transcript, Voice  # noqa: E402
@@ -98,20 +103,25 @@ def frames_of(pcm: bytes) -> list[bytes]:
     return [pcm[i:i + size] for i in range(0, len(pcm), size)]
 
 
-def make_session(llm_words: int, ms_per_word: int,
-                 opening_line: str = "Hi.") -> tuple[CallSession, FakeClock, TimedOutput]:
+def metered(config: SessionConfig, metering: bool) -> SessionConfig:
+    """Per-call latency and usage metering on (with its Prometheus histograms) or off (issue 17)."""
+    return replace(config, metering=metering, on_turn_latency=Metrics().observe_turn if metering else None)
+
+
+def make_session(llm_words: int, ms_per_word: int, opening_line: str = "Hi.",
+                 metering: bool = True) -> tuple[CallSession, FakeClock, TimedOutput]:
     clock = FakeClock()
     output = TimedOutput(clock)
     context = CallContext("org_bench", CallType.TEST, script=ScriptView(opening_line=opening_line))
+    config = metered(SessionConfig(rate=RATE, silence_timeout=1e9, max_duration=1e9), metering)
     session = CallSession(context, Providers(InstantSTT(), InstantTTS(ms_per_word), InstantLLM(llm_words)),
-                          RecordingReporter(), output, SessionConfig(rate=RATE, silence_timeout=1e9,
-                                                                     max_duration=1e9), clock)
+                          RecordingReporter(), output, config, clock)
     output.session = session
     return session, clock, output
 
 
-async def turn_latency(turns: int) -> list[float]:
-    session, clock, output = make_session(llm_words=3, ms_per_word=20)
+async def turn_latency(turns: int, metering: bool = True) -> list[float]:
+    session, clock, output = make_session(llm_words=3, ms_per_word=20, metering=metering)
     speech = frames_of(synthesize_blocking("yes please", "en", RATE))
     quiet = frames_of(silence(RATE, 900))
     ended_at: list[float] = []
@@ -130,6 +140,41 @@ async def turn_latency(turns: int) -> list[float]:
     await session.wait()
     pairs = list(zip(ended_at, output.first_audio_after, strict=False))  # a turn may end with no audio
     return [(audio - end) * 1000 for end, audio in pairs]
+
+
+def meter_cost(turns: int) -> list[float]:
+    """The call meter alone (issue 17), in-process micro-benchmark: one reply's session events through it, its
+    latency taken for the transcript and observed by the Prometheus histograms; microseconds per reply."""
+    from app.voice.call_meter import CallMeter
+    from app.voice.session_events import (
+        LlmFirstToken,
+        LlmReplyFinished,
+        ReplyStarted,
+        SentenceReady,
+        TranscriptFinal,
+        TtsFirstAudio,
+        TtsRequested,
+        UtteranceSettled,
+    )
+    from app.voice.utterance import UtteranceState
+
+    metrics = Metrics()
+    meter = CallMeter(Providers(InstantSTT(), InstantTTS(20), InstantLLM(3)), Voice(), endpoint_ms=300,
+                      sink=metrics.observe_turn)
+    costs = []
+    for turn in range(turns):
+        at, mark = turn * 10.0, f"utt-{turn}"
+        events = (CallerTurnEnded(at, at - 1), TranscriptFinal(at + 0.1, "yes please", "en-IN", 1.2),
+                  ReplyStarted(at + 0.11, mark), LlmFirstToken(at + 0.4, mark),
+                  SentenceReady(at + 0.45, mark, "Sure."), TtsRequested(at + 0.45, mark, 5),
+                  TtsFirstAudio(at + 0.6, mark), LlmReplyFinished(at + 0.5, mark, 900, 20),
+                  UtteranceSettled(at + 2, mark, "reply", UtteranceState.PLAYED, "Sure.", at + 0.61, 50, 50))
+        started = time.perf_counter()
+        for event in events:
+            meter(event)
+        meter.take(mark)
+        costs.append((time.perf_counter() - started) * 1e6)
+    return costs
 
 
 async def barge_in(trials: int) -> tuple[list[float], list[float]]:
@@ -166,7 +211,7 @@ async def barge_in(trials: int) -> tuple[list[float], list[float]]:
 # --- concurrency: many Exotel calls against one server process -----------------------------------------
 
 class NullReporter(RecordingReporter):
-    async def transcript(self, call_id, speaker, text, timestamp) -> None:
+    async def transcript(self, call_id, speaker, text, timestamp, latency=None) -> None:
         return None
 
 
@@ -178,7 +223,7 @@ class StubResolver:
                            script=ScriptView(opening_line="Hello, thanks for calling. How can I help you today?"))
 
 
-async def serve(port: int) -> None:
+async def serve(port: int, metering: bool = True) -> None:
     import uvicorn
     from starlette.applications import Starlette
     from starlette.routing import Mount
@@ -191,7 +236,7 @@ async def serve(port: int) -> None:
         return Providers(InstantSTT(), InstantTTS(100), ScriptedPolicy(context.script))
 
     runtime = VoiceRuntime(NullReporter, providers=providers, resolver=StubResolver(),  # type: ignore[arg-type]
-                           session=SessionConfig(silence_timeout=1e9))
+                           session=metered(SessionConfig(silence_timeout=1e9), metering))
     app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(None, NullReporter, runtime))])
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off", ws_max_queue=64)
     await uvicorn.Server(config).serve()
@@ -249,7 +294,7 @@ async def _one_call(http, url: str, seconds: float, speech: bytes) -> dict[str, 
             "utterances": marks, "answered": any(a[0] >= boundary for a in arrivals)}
 
 
-async def concurrency(count: int, seconds: float) -> str:
+async def concurrency(count: int, seconds: float, metering: bool = True) -> str:
     import aiohttp
     import socket
     import subprocess
@@ -257,7 +302,8 @@ async def concurrency(count: int, seconds: float) -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)])
+    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port),
+                               "--metering", "on" if metering else "off"])
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
             for _ in range(100):
@@ -283,7 +329,9 @@ async def concurrency(count: int, seconds: float) -> str:
     stall_list = [s for r in calls for s in r["stalls"]]
     answered = sum(1 for r in calls if r["answered"])
     sizes = sorted({r["bytes"] for r in calls if r["answered"]})
-    return (f"N={count}: failed={failed} answered={answered}/{count} pacing jitter {percentiles(jitter)}; "
+    mode = "on " if metering else "off"
+    return (f"N={count} metering {mode}: failed={failed} answered={answered}/{count} "
+            f"pacing jitter {percentiles(jitter)}; "
             f"stalls >= {STALL_MS:.0f} ms: {len(stall_list)} (max {max(stall_list, default=0):.0f} ms); "
             f"server CPU {cpu / wall * 100:.0f}% of one core = {cpu / count / wall * 1000:.1f} ms CPU per call-second; "
             f"audio bytes per answered call {sizes[:1]}..{sizes[-1:]} (equal = no lost frames)")
@@ -303,17 +351,30 @@ async def main() -> None:
     parser.add_argument("--barge-ins", type=int, default=50)
     parser.add_argument("--concurrency", help="comma-separated call counts, e.g. 50,100,200")
     parser.add_argument("--seconds", type=float, default=12.0)
+    parser.add_argument("--metering", choices=("both", "on", "off"), default="both",
+                        help="per-call latency and usage metering (issue 17); both: off and on, interleaved")
+    parser.add_argument("--rounds", type=int, default=1, help="with --metering both: off/on pairs per figure")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        await serve(args.serve)
+        await serve(args.serve, args.metering != "off")
         return
+    modes = {"both": (False, True), "on": (True,), "off": (False,)}[args.metering]
+    rounds = args.rounds if args.metering == "both" else 1
     if args.concurrency:
         for count in (int(n) for n in args.concurrency.split(",")):
-            print(await concurrency(count, args.seconds))
+            for _ in range(rounds):
+                for metering in modes:
+                    print(await concurrency(count, args.seconds, metering))
         return
-    latencies = await turn_latency(args.turns)
-    print(f"turn latency overhead (end of endpointing window -> first reply frame): {percentiles(latencies)}")
+    for _ in range(rounds):
+        for metering in modes:
+            latencies = await turn_latency(args.turns, metering)
+            print(f"turn latency overhead (end of endpointing window -> first reply frame), metering "
+                  f"{'on ' if metering else 'off'}: {percentiles(latencies)}")
+    costs = meter_cost(max(args.turns, 1000))
+    micro = percentiles(costs).replace(" ms", " µs")
+    print(f"call meter per reply (in-process micro-benchmark, µs): {micro}")
     audio_ms, wall_ms = await barge_in(args.barge_ins)
     print(f"barge-in, audio needed (first voiced frame -> clear): {percentiles(audio_ms)}")
     print(f"barge-in, processing wall time on top:                {percentiles(wall_ms)}")

@@ -13,6 +13,9 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, AsyncIterator, Protocol
 
+from app.billing.usage import CallUsage
+from app.latency.summary import LatencySummary
+from app.latency.turns import TurnLatency
 from app.calls.lifecycle import CallCommand, CallOutcome, EndReason
 
 __all__ = ["CallAnalysis", "CallCommand", "CallEnd", "CallReporter", "CallStart", "CallType", "Speaker"]
@@ -54,6 +57,8 @@ class CallEnd:
     recording_path: str | None = None  # blob-storage key of the platform's own recording
     language_detected: str | None = None
     recording_url: str | None = None   # the telephony provider's recording, proxied by the platform
+    usage: CallUsage | None = None     # what the session counted (None: only the telephony duration is known)
+    latency: LatencySummary | None = None
 
 
 @dataclass(frozen=True)
@@ -73,8 +78,10 @@ class CallReporter(Protocol):
         """The caller's voice was first heard on the connected call: fires `call.started` (the session
         reports the start with `voice_heard=False` and calls this once)."""
 
-    async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float) -> None:
-        """A finished turn (for the agent: only what the caller actually heard)."""
+    async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float,
+                         latency: TurnLatency | None = None) -> None:
+        """A finished turn (for the agent: only what the caller actually heard), with an agent reply's latency:
+        one row update per turn, the latency riding along."""
 
     async def status(self, call_id: str, status: str, details: dict[str, Any] | None = None) -> None:
         """e.g. transfer_initiated {target}, on_hold, ..."""

@@ -43,6 +43,8 @@ def call_data(call: Call, customer: Customer | None, public_url: str, *, full: b
             "language_detected": call.language_detected,
             "transcript": list(call.transcript or []),
             "recording_url": recording_url(call, public_url),
+            # extensions (issue 17): what the call used, what it cost, how quickly the agent answered
+            "usage": call.usage, "cost": call.cost, "latency": call.latency,
         })
     data["started_at"] = iso(call.started_at) if call.started_at else None
     if full or call.ended_at:

@@ -20,6 +20,10 @@ from typing import Any, AsyncIterator
 
 from tortoise.transactions import in_transaction
 
+from app.billing.costing import cost_of
+from app.billing.leads import marks_lead
+from app.billing.price_tables import PriceTableService
+from app.billing.usage import CallUsage
 from app.calls import channels
 from app.calls.live import CallEventLog, LiveRegistry
 from app.calls.merge import deep_merge
@@ -31,6 +35,7 @@ from app.errors import NotFound
 from app.events import EventBus, Subscription
 from app.ids import new_id
 from app.customers.service import CustomerService
+from app.latency.turns import TurnLatency
 from app.webhooks.outbox import WebhookOutbox, iso
 
 OUTCOME_EVENTS = {CallOutcome.NO_ANSWER: "call.no_answer", CallOutcome.VOICEMAIL: "call.voicemail"}
@@ -51,6 +56,7 @@ class PlatformCallReporter:
         self._commands: dict[str, tuple[contextlib.AsyncExitStack, Subscription]] = {}
         self.owner: str | None = None   # this process's instance lease, stamped on the calls it runs
         self._sessions: set[str] = set()   # calls a session of this process started: their analysis follows
+        self._prices = PriceTableService()
 
     async def _locked(self, connection: Any, call_id: str) -> Call:
         call = await Call.filter(id=call_id).select_for_update().using_db(connection).first()
@@ -107,8 +113,11 @@ class PlatformCallReporter:
                                        call_data(call, customer, self._public_url, full=False), connection=connection)
         self._outbox.notify()
 
-    async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float) -> None:
-        turn = {"speaker": Speaker(speaker).value, "text": text, "timestamp": round(float(timestamp), 3)}
+    async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float,
+                         latency: TurnLatency | None = None) -> None:
+        turn: dict[str, Any] = {"speaker": Speaker(speaker).value, "text": text, "timestamp": round(float(timestamp), 3)}
+        if latency is not None:
+            turn["latency"] = latency.as_dict()
         async with in_transaction() as connection:
             call = await self._locked(connection, call_id)
             await Call.filter(id=call_id).using_db(connection).update(
@@ -156,6 +165,7 @@ class PlatformCallReporter:
                 "language_detected": end.language_detected or call.language_detected,
                 "recording_path": end.recording_path or call.recording_path,
                 "recording_url": end.recording_url or call.recording_url,
+                **await self._costs(call, end),
             }
             await Call.filter(id=call_id).using_db(connection).update(**changes)
             for key, value in changes.items():
@@ -190,8 +200,9 @@ class PlatformCallReporter:
             call.summary = analysis.summary if analysis.summary is not None else call.summary
             call.sentiment = analysis.sentiment if analysis.sentiment is not None else call.sentiment
             call.key_details = deep_merge(call.key_details or {}, dict(analysis.key_details or {}))
+            call.is_lead = marks_lead(call.key_details)
             await Call.filter(id=call_id).using_db(connection).update(
-                summary=call.summary, sentiment=call.sentiment, key_details=call.key_details,
+                summary=call.summary, sentiment=call.sentiment, key_details=call.key_details, is_lead=call.is_lead,
                 updated_at=datetime.now(timezone.utc))
             customer = await self._customer(call, connection)
             released = await self._outbox.release_held_for_call(
@@ -199,6 +210,19 @@ class PlatformCallReporter:
                 connection=connection)
         if released:
             self._outbox.notify()
+
+    async def _costs(self, call: Call, end: CallEnd) -> dict[str, Any]:
+        """Usage, its cost by the organisation's price table now, and the latency summary: columns of the end's
+        one update. A call the session did not run (no answer, a carrier callback) has its duration only."""
+        usage = end.usage or CallUsage(telephony_seconds=int(end.duration_seconds))
+        table, _ = await self._prices.get(call.organisation_id)
+        cost = cost_of(usage, table)
+        fields: dict[str, Any] = {"usage": usage.as_dict(), "cost": cost.as_dict(), "cost_total": cost.total,
+                                  "cost_currency": cost.currency}
+        if end.latency is not None:
+            fields.update(latency=end.latency.as_dict(), latency_p50_ms=end.latency.p50_voice_to_voice_ms,
+                          latency_turns=end.latency.turns, latency_total_ms=end.latency.total_voice_to_voice_ms)
+        return fields
 
     async def _subscribe_commands(self, call_id: str) -> None:
         if call_id in self._commands:

@@ -12,6 +12,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Avg, Count
 from tortoise.transactions import in_transaction
 
+from app.billing.leads import marks_lead
 from app.calls.channels import call_commands
 from app.calls.lifecycle import (WORKFLOW_END_REASONS, CallOutcome, EndCommand, EndReason, TransferCommand,
                                  command_payload)
@@ -170,7 +171,9 @@ class CallService:
                 raise NotFound("Call not found")
             call.key_details = deep_merge(call.key_details or {}, incoming)
             call.updated_at = datetime.now(timezone.utc)
+            call.is_lead = marks_lead(call.key_details)
             await Call.filter(id=call_id).using_db(connection).update(key_details=call.key_details,
+                                                                       is_lead=call.is_lead,
                                                                        updated_at=call.updated_at)
         return call
 

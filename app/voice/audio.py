@@ -113,6 +113,8 @@ class FrameSplitter:
         self._pending = bytearray()
 
     def push(self, pcm: bytes) -> list[bytes]:
+        if not self._pending and len(pcm) == self.size:
+            return [bytes(pcm)]   # the common case (a 20 ms frame in, nothing left over): no re-chunking
         self._pending += pcm
         count = len(self._pending) // self.size
         frames = [bytes(self._pending[i * self.size:(i + 1) * self.size]) for i in range(count)]

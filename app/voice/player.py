@@ -6,6 +6,8 @@ settles the utterance as played when the transport returns the mark (or after `m
 `lead` is how far ahead of real time the player may run: a transport that sends in chunks (Exotel: 200 ms at
 8 kHz) needs a whole chunk before anything leaves, so the first chunk goes out as soon as its audio exists
 and the rest keeps the caller's side that much ahead, never more (a small buffer keeps `clear` quick).
+
+Players wait on the process's shared `PacingTick` (one timer for every call) rather than a timer each.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Awaitable, Callable
 from app.voice.audio import FRAME_MS
 from app.voice.clock import Clock
 from app.voice.output import CallOutput
+from app.voice.pacing import PacingTick, shared_tick
 from app.voice.recording import StereoRecorder
 from app.voice.utterance import Utterance, UtteranceState
 
@@ -25,10 +28,12 @@ Settle = Callable[[Utterance, UtteranceState], Awaitable[None]]
 
 class AudioPlayer:
     def __init__(self, output: CallOutput, clock: Clock, settle: Settle, mark_timeout: float,
-                 recorder: StereoRecorder | None = None, lead: float = 0.0) -> None:
+                 recorder: StereoRecorder | None = None, lead: float = 0.0,
+                 tick: PacingTick | None = None) -> None:
         self.output = output
         self.lead = lead
         self.clock = clock
+        self.tick = tick if tick is not None else shared_tick(clock)
         self.recorder = recorder
         self._settle = settle
         self._mark_timeout = mark_timeout
@@ -87,11 +92,12 @@ class AudioPlayer:
                 if self.recorder is not None:
                     self.recorder.agent(frame, self.clock.now())
                 next_at += FRAME
-                delay = next_at - self.lead - self.clock.now()
-                if delay > 0:
-                    await self.clock.sleep(delay)
+                due = next_at - self.lead
+                now = self.clock.now()
+                if due > now - FRAME:
+                    await self.tick.until(due)   # at once if its tick has fired
                 else:
-                    next_at = max(next_at, self.clock.now() - 5 * FRAME)  # catch up a little, never burst
+                    next_at = max(next_at, now - 5 * FRAME)  # catch up a little, never burst
             elif utterance.complete:
                 break
             else:
@@ -102,11 +108,10 @@ class AudioPlayer:
         utterance.state = UtteranceState.SENT
         if utterance.position:
             await self.output.send_mark(utterance.mark)
-            waited = 0.0
-            while utterance.mark not in self._marks and waited < self._mark_timeout \
+            give_up = self.clock.now() + self._mark_timeout   # by the clock: tick wakes are quantised
+            while utterance.mark not in self._marks and self.clock.now() < give_up \
                     and utterance.state == UtteranceState.SENT:
-                await self.clock.sleep(FRAME)
-                waited += FRAME
+                await self.tick.until(self.clock.now() + FRAME)   # always the next tick or later
             self._marks.discard(utterance.mark)
         if utterance.state == UtteranceState.SENT:
             await self._settle(utterance, UtteranceState.PLAYED)

@@ -148,6 +148,11 @@ class StereoRecorder:
     def caller(self, pcm: bytes, now: float) -> None:
         self._caller.write_at(self._sample(now, self._caller, pcm), pcm)
 
+    @property
+    def wav_bytes(self) -> int:
+        """The size of the stored WAV: its header and the longer track, interleaved (16-bit stereo)."""
+        return len(wav_header(self.rate, 0)) + max(self._caller.samples, self._agent.samples) * 4
+
     def agent(self, pcm: bytes, now: float) -> None:
         self._agent.write_at(self._sample(now + len(pcm) / 2 / self.rate, self._agent, pcm), pcm)
 

@@ -21,11 +21,13 @@ def platform_runtime(door: VoiceDoor, reporter_factory: ReporterFactory) -> Voic
     from app.voice.analysis_choice import (
         AnalyserChoice,  # the providers load only when serving calls
     )
+    from app.voice.call_metrics import CallMetrics
     from app.voice.providers.selection import ProviderSelector
     selector = ProviderSelector(door.settings, metrics=door.metrics)
     analysers = AnalyserChoice(door.settings.extra or {}, door.metrics)
     runtime = VoiceRuntime(reporter_factory, providers=selector.providers, resolver=door.resolver,
-                           analysers=analysers.for_call)
+                           analysers=analysers.for_call, metrics=door.metrics,
+                           observers=(CallMetrics(door.metrics),))
     spool = door.settings.recording_spool_root()   # swept by the platform's SpoolRecovery after a crash
     return replace(runtime.with_recordings(door.blob_store, spool), exotel_auth=socket_auth_for(door))
 

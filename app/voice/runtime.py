@@ -8,12 +8,14 @@ from typing import Callable
 
 from app.blobs import BlobStore
 from app.calls.contract import CallReporter
+from app.metrics import Metrics
 from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.clock import Clock, MonotonicClock
 from app.voice.context import CallContext
 from app.voice.flow_resolver import FlowResolver
 from app.voice.providers.base import Providers
 from app.voice.session_config import SessionConfig
+from app.voice.session_events import SessionObserver
 from app.voice.transports.exotel_auth import ExotelSocketAuth, OpenSocket
 
 ProvidersFactory = Callable[[CallContext], Providers]
@@ -44,9 +46,12 @@ class VoiceRuntime:
     start_timeout: float = 10.0   # Exotel expects an answer within 10 s
     exotel_auth: ExotelSocketAuth = field(default_factory=OpenSocket)   # who may open /ws/exotel
     analysers: AnalyserFactory = heuristic_analysis   # who writes up each call (analysis_choice.py)
+    metrics: Metrics | None = None     # each measured reply's latency goes to its histograms
+    observers: tuple[SessionObserver, ...] = ()       # subscribed to every call's session events (metrics)
 
     def session_config(self, rate: int) -> SessionConfig:
-        return replace(self.session, rate=rate)
+        observe = self.metrics.observe_turn if self.metrics is not None else self.session.on_turn_latency
+        return replace(self.session, rate=rate, on_turn_latency=observe)
 
     def with_recordings(self, store: BlobStore | None, spool: Path | None = None) -> "VoiceRuntime":
         """Recordings into `store` (None: calls are not recorded), spooled in `spool` while calls run."""

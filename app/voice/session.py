@@ -28,8 +28,10 @@ from typing import Any
 from app.calls.contract import CallEnd, CallReporter, CallStart, CallType
 from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.analysis import CallAnalyser, HeuristicAnalyser
+from app.latency.turns import TurnLatency
 from app.voice.audio import FRAME_MS
 from app.voice.caller_turns import CallerCue, CallerTurns
+from app.voice.call_meter import CallMeter, telephony_of
 from app.voice.clock import Clock, MonotonicClock
 from app.voice.context import CallContext
 from app.voice.output import CallOutput
@@ -61,6 +63,10 @@ log = logging.getLogger("app.voice.session")
 FRAME = FRAME_MS / 1000
 
 
+def _unmeasured(utterance: str) -> TurnLatency | None:
+    return None
+
+
 class CallSession:
     def __init__(self, context: CallContext, providers: Providers, reporter: CallReporter, output: CallOutput,
                  config: SessionConfig | None = None, clock: Clock | None = None,
@@ -88,11 +94,17 @@ class CallSession:
         self.inbox: asyncio.Queue[InboxItem] = asyncio.Queue()
         self._tasks = CallTasks(self.facts)
         self.conversation = Conversation(self.facts, reporter, output)
+        voice = Voice(context.language, context.voice.speaker, context.voice.model)
+        self.meter: CallMeter | None = None
+        if self.config.metering:
+            self.meter = CallMeter(providers, voice, endpoint_ms=self.config.endpoint.endpoint_ms,
+                                   telephony=telephony_of(context), sink=self.config.on_turn_latency)
+            self.observe(self.meter)
         self.speech = AgentSpeech(
-            facts=self.facts, providers=providers, rate=self.rate, output=output, clock=self.clock,
-            voice=Voice(context.language, context.voice.speaker, context.voice.model),
+            facts=self.facts, providers=providers, rate=self.rate, output=output, clock=self.clock, voice=voice,
             conversation=self.conversation, tasks=self._tasks, events=self.events, caller_speaking=self._in_speech,
-            rewind_cleared=self.config.turn_taking.soft_barge_in)
+            rewind_cleared=self.config.turn_taking.soft_barge_in,
+            turn_latency=self.meter.take if self.meter is not None else _unmeasured)
         self.replies = AgentReplies(
             facts=self.facts, context=context, providers=providers, speech=self.speech, reporter=reporter,
             conversation=self.conversation, clock=self.clock, events=self.events, tasks=self._tasks,
@@ -231,8 +243,9 @@ class CallSession:
                 log.exception("closing the providers of call %s failed", self.call_id)
             await self.speech.close()
             recording = await self.recording.store() if self.recording is not None else None
+            size = self.recording.recorder.wav_bytes if recording is not None and self.recording is not None else 0
             self._end = await report_end(self.facts, self.clock.now(), recording, self.reporter, self.analyser,
-                                         self.conversation)
+                                         self.conversation, self.meter, size)
             self.state = SessionState.ENDED
             return self._end
         finally:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from app.blobs import BlobStore
 from app.turn_taking.config import TurnTakingConfig, turn_taking_of
+from app.latency.turns import TurnLatency
 from app.voice.vad import EndpointConfig
 
 
@@ -28,6 +29,8 @@ class SessionConfig:
     reprompt_text: str = "Are you still there?"
     goodbye_text: str = "I'll let you go now. Thank you for your time, goodbye!"
     fallback_text: str = "Sorry, could you say that again?"
+    metering: bool = True                 # per-turn latency and usage per call (`call_meter`); off: neither
+    on_turn_latency: Callable[[TurnLatency], None] | None = None   # each measured reply (Prometheus)
 
     def for_flow(self, config: Mapping[str, Any]) -> "SessionConfig":
         """Flow config keys (all optional): max_call_duration_seconds, silence_timeout_seconds,

@@ -5,8 +5,10 @@ called synchronously on the event loop, in order, and must not block; one that r
 goes on. Times are on the call clock (`Clock.now()`), so a fake clock gives reproducible marks.
 
 The per-turn marks in order: `CallerSpeechStarted` -> `CallerTurnEnded` (end of speech) -> `TranscriptFinal`
-(STT final) -> `LlmFirstToken` -> `SentenceReady` -> `TtsFirstAudio` -> `UtteranceSettled` (played or
-interrupted, with how much was heard). `BargeIn` marks the `clear` sent for caller speech over the agent.
+(STT final) -> `ReplyStarted` (the LLM request) -> `LlmFirstToken` -> `SentenceReady` -> `TtsFirstAudio` ->
+`UtteranceSettled` (played or interrupted, with how much was heard). `BargeIn` marks the `clear` sent for
+caller speech over the agent. Usage rides on the same events plus `TtsRequested`, `LlmReplyFinished` and
+`ToolCalled` (`app/voice/call_meter.py` counts them).
 """
 
 from __future__ import annotations
@@ -38,11 +40,47 @@ class TranscriptFinal:
     at: float
     text: str
     language: str | None
+    audio_seconds: float = 0.0      # the turn's audio the STT was given
+
+
+@dataclass(frozen=True)
+class ReplyStarted:
+    """The LLM request for a reply goes out (its time to first token runs from here)."""
+
+    at: float
+    utterance: str
 
 
 @dataclass(frozen=True)
 class LlmFirstToken:
     at: float
+    utterance: str = ""
+
+
+@dataclass(frozen=True)
+class LlmReplyFinished:
+    """The LLM stream of a reply ended: the provider's token counts when it reported them (else None), and
+    the characters sent and received, to count them by."""
+
+    at: float
+    utterance: str
+    prompt_characters: int
+    reply_characters: int
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class TtsRequested:
+    at: float
+    utterance: str
+    characters: int
+
+
+@dataclass(frozen=True)
+class ToolCalled:
+    at: float
+    name: str
 
 
 @dataclass(frozen=True)
@@ -65,6 +103,9 @@ class UtteranceSettled:
     kind: str               # greeting, reply, reprompt, goodbye
     state: UtteranceState
     heard_text: str         # what the caller heard of it (all of it when played)
+    first_frame_at: float | None = None   # its first frame left for the carrier (None: nothing was sent)
+    frames_sent: int = 0    # 20 ms frames sent before it settled
+    frames: int = 0         # 20 ms frames it had by then
 
 
 @dataclass(frozen=True)
@@ -75,8 +116,18 @@ class BargeIn:
     cleared_at: float
 
 
-SessionEvent = (CallerSpeechStarted | CallerTurnEnded | TranscriptFinal | LlmFirstToken | SentenceReady
-                | TtsFirstAudio | UtteranceSettled | BargeIn)
+@dataclass(frozen=True)
+class PlayerRepaired:
+    """The paused-player invariant broke (issue 13): after `after` the caller was quiet, nothing was queued and
+    the player was still paused; it was resumed. Should never happen: counted in /metrics to show it does not."""
+
+    at: float
+    after: str
+
+
+SessionEvent = (CallerSpeechStarted | CallerTurnEnded | TranscriptFinal | ReplyStarted | LlmFirstToken
+                | LlmReplyFinished | SentenceReady | TtsRequested | TtsFirstAudio | UtteranceSettled | ToolCalled
+                | BargeIn | PlayerRepaired)
 
 
 class SessionObserver(Protocol):

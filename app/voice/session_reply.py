@@ -16,9 +16,16 @@ from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.clock import Clock
 from app.voice.context import CallContext
 from app.voice.prompt import TOOLS, system_prompt
-from app.voice.providers.base import Providers, TextDelta, ToolCall
+from app.voice.providers.base import LLMEvent, LLMUsage, Message, Providers, TextDelta, ToolCall
 from app.voice.sentences import SentenceSplitter
-from app.voice.session_events import LlmFirstToken, SentenceReady, SessionEvents
+from app.voice.session_events import (
+    LlmFirstToken,
+    LlmReplyFinished,
+    ReplyStarted,
+    SentenceReady,
+    SessionEvents,
+    ToolCalled,
+)
 from app.voice.session_facts import CallFacts
 from app.voice.session_speech import AgentSpeech
 from app.voice.session_tasks import CallTasks
@@ -57,6 +64,8 @@ class AgentReplies:
         self._clock = clock
         self._events = events
         self._fallback_text = fallback_text
+        self._counted_messages = 0       # history messages whose characters are in _counted_characters
+        self._counted_characters = 0
         self._tasks = tasks
         self._draft: Draft | None = None
 
@@ -65,25 +74,34 @@ class AgentReplies:
         tools = await self._fill(utterance, self._conversation.history)
         await self._after(utterance, tools)
 
-    async def _fill(self, utterance: Utterance, history: list[dict[str, str]]) -> list[ToolCall]:
+    async def _fill(self, utterance: Utterance, history: list[Message]) -> list[ToolCall]:
         """The LLM's answer to `history`, sentence by sentence into `utterance`; the tool calls it asked for."""
         speech = self._speech
         splitter = SentenceSplitter()
         tools: list[ToolCall] = []
         messages = [{"role": "system", "content": system_prompt(self._context)}, *history]
         first = True
+        said: list[str] = []
+        usage: LLMUsage | None = None
+        counted = False          # a failed or interrupted request is counted too: the provider bills it
+        self._events.emit(ReplyStarted(self._clock.now(), utterance.mark))
         try:
-            stream = cast(AsyncGenerator[TextDelta | ToolCall, None], self._providers.llm.stream(messages, TOOLS))
+            stream = cast(AsyncGenerator[LLMEvent, None], self._providers.llm.stream(messages, TOOLS))
             async with aclosing(stream) as events:  # cancel closes it
                 async for event in events:
-                    if first:
+                    if first and not isinstance(event, LLMUsage):
                         first = False
-                        self._events.emit(LlmFirstToken(self._clock.now()))
+                        self._events.emit(LlmFirstToken(self._clock.now(), utterance.mark))
                     if isinstance(event, TextDelta):
+                        said.append(event.text)
                         for sentence in splitter.push(event.text):
                             await self._speak(utterance, sentence)
                     elif isinstance(event, ToolCall):
                         tools.append(event)
+                    elif isinstance(event, LLMUsage):
+                        usage = event
+            self._finished(utterance, messages, said, usage)
+            counted = True
             rest = splitter.flush()
             if rest:
                 await self._speak(utterance, rest)
@@ -94,6 +112,8 @@ class AgentReplies:
             if not utterance.frames:
                 await speech.speak_into(utterance, self._fallback_text)
         finally:
+            if not counted:
+                self._finished(utterance, messages, said, usage)
             utterance.finish()
         return tools
 
@@ -102,6 +122,25 @@ class AgentReplies:
         if utterance.state == UtteranceState.PLAYED:
             for tool in tools:
                 await self.run_tool(tool)
+
+    def _prompt_characters(self, messages: list[Message]) -> int:
+        """Characters of the prompt, for a token estimate: the history is counted as it grows (it only grows
+        by appends), so a long call pays for its new messages only, not its whole history every turn."""
+        history = self._conversation.history
+        if len(history) < self._counted_messages:
+            self._counted_messages, self._counted_characters = 0, 0
+        for message in history[self._counted_messages:]:
+            self._counted_characters += len(str(message.get("content") or ""))
+        self._counted_messages = len(history)
+        system = len(str(messages[0].get("content") or "")) if messages else 0
+        return system + self._counted_characters
+
+    def _finished(self, utterance: Utterance, messages: list[Message], said: list[str],
+                  usage: LLMUsage | None) -> None:
+        prompt = self._prompt_characters(messages) if usage is None else 0
+        self._events.emit(LlmReplyFinished(
+            self._clock.now(), utterance.mark, prompt, sum(len(piece) for piece in said),
+            usage.input_tokens if usage is not None else None, usage.output_tokens if usage is not None else None))
 
     # --- preemptive replies (issue 15) ---------------------------------------------------------
     def draft(self, partial: str) -> None:
@@ -145,6 +184,7 @@ class AgentReplies:
         await self._speech.speak_into(utterance, sentence)
 
     async def run_tool(self, tool: ToolCall) -> None:
+        self._events.emit(ToolCalled(self._clock.now(), tool.name))
         if tool.name == "end_call":
             self._facts.end(CallOutcome.CONNECTED, EndReason.AGENT_HANGUP)
         elif tool.name == "transfer_to_human":

@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from app.calls.contract import Speaker
 from app.voice.audio import FRAME_MS
+from app.latency.turns import TurnLatency
 from app.voice.clock import Clock
 from app.voice.output import CallOutput
 from app.voice.player import AudioPlayer
@@ -29,8 +30,10 @@ from app.voice.providers.base import Providers, Voice
 from app.voice.sentences import SentenceSplitter
 from app.voice.session_events import (
     BargeIn,
+    PlayerRepaired,
     SessionEvents,
     TtsFirstAudio,
+    TtsRequested,
     UtteranceSettled,
 )
 from app.voice.session_facts import CallFacts
@@ -43,11 +46,13 @@ FRAME = FRAME_MS / 1000
 
 
 class AgentSpeech:
-    """`caller_speaking`: whether the caller is mid-speech now (a pause for it must hold)."""
+    """`caller_speaking`: whether the caller is mid-speech now (a pause for it must hold). `turn_latency`: a
+    settled reply's measured latency (the call meter's), written with its transcript turn."""
 
     def __init__(self, *, facts: CallFacts, providers: Providers, voice: Voice, rate: int, output: CallOutput,
                  clock: Clock, conversation: Conversation, tasks: CallTasks, events: SessionEvents,
-                 caller_speaking: Callable[[], bool], rewind_cleared: bool = False) -> None:
+                 caller_speaking: Callable[[], bool], rewind_cleared: bool = False,
+                 turn_latency: Callable[[str], TurnLatency | None] = lambda utterance: None) -> None:
         self._facts = facts
         self._providers = providers
         self._voice = voice
@@ -58,6 +63,7 @@ class AgentSpeech:
         self._tasks = tasks
         self._events = events
         self._caller_speaking = caller_speaking
+        self._turn_latency = turn_latency
         self.player: AudioPlayer | None = None
         self.reply_task: asyncio.Task[Any] | None = None
         self.invariant_violations = 0     # the brain went idle with the player paused and the caller quiet
@@ -180,12 +186,15 @@ class AgentSpeech:
             self._resume()  # nothing left for the pause to hold
         text = utterance.played_text()
         now = self._clock.now()
-        self._events.emit(UtteranceSettled(now, utterance.mark, utterance.kind, state, text))
+        self._events.emit(UtteranceSettled(now, utterance.mark, utterance.kind, state, text,
+                                           first_frame_at=utterance.started_at, frames_sent=utterance.position,
+                                           frames=len(utterance.frames)))
+        latency = self._turn_latency(utterance.mark)   # measured by an observer of the event just emitted
         if not text:
             return
         self._conversation.history.append({"role": "assistant", "content": text})
         at = (utterance.started_at if utterance.started_at is not None else now) - self._facts.started_at
-        await self._conversation.transcript(Speaker.AGENT, text, at)
+        await self._conversation.transcript(Speaker.AGENT, text, at, latency)
 
     # --- speaking ------------------------------------------------------------------------------
     def new_utterance(self, kind: str, queued: bool = True) -> Utterance:
@@ -202,6 +211,7 @@ class AgentSpeech:
         self.reply_task = task
 
     async def speak_into(self, utterance: Utterance, sentence: str) -> None:
+        self._events.emit(TtsRequested(self._clock.now(), utterance.mark, len(sentence)))
         try:
             stream = self._providers.tts.synthesize(sentence, self._voice, self._rate)
             async with aclosing(cast(AsyncGenerator[bytes, None], stream)) as chunks:  # providers are generators
@@ -232,6 +242,7 @@ class AgentSpeech:
         log.error("call %s: the player stayed paused after %s with the caller quiet: resuming it",
                   self._facts.call_id, what)
         self._resume()
+        self._events.emit(PlayerRepaired(self._clock.now(), what))
 
     async def say(self, text: str, kind: str) -> bool:
         """Fixed text (greeting, re-prompt, goodbye), sentence by sentence; True when it was heard in full."""

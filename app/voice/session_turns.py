@@ -100,7 +100,8 @@ class TurnTaking:
             text, transcript = "", None
         if transcript is not None:
             self._facts.heard_language(transcript.language, text)
-            self._events.emit(TranscriptFinal(self._clock.now(), text, transcript.language))
+            self._events.emit(TranscriptFinal(self._clock.now(), text, transcript.language,
+                                              audio_seconds=len(turn.pcm) / 2 / self._config.rate))
         if not text:  # a false interruption: no words followed the noise
             self._replies.drop_draft()
             self._speech.resume_if_quiet()

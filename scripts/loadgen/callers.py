@@ -75,6 +75,8 @@ class Caller:
         self.error: str | None = None
         self.clears = 0
         self.closed_by_server = False
+        self.connected_at: float | None = None   # for the server's CPU per call-second
+        self.hung_up_at: float | None = None
 
     # --- the sender side, called by the ticker every 20 ms ----------------------------------------
     def next_frame(self, now: float) -> str | None:
@@ -150,7 +152,13 @@ class Caller:
                 "answered": len(latencies), "latency_ms": latencies, "greeted": bool(self.replies[0].chunks),
                 "replies": [[(round(t, 4), round(a, 4), last) for t, a, last in reply.chunks]
                             for reply in self.replies],
-                "clears": self.clears, "phase": self.phase.value}
+                "clears": self.clears, "phase": self.phase.value, "connected_s": self.connected_seconds}
+
+    @property
+    def connected_seconds(self) -> float:
+        if self.connected_at is None:
+            return 0.0
+        return round((self.hung_up_at or time.perf_counter()) - self.connected_at, 3)
 
 
 async def _open(http: aiohttp.ClientSession, caller: Caller, url: str, from_number: str) -> None:
@@ -164,6 +172,7 @@ async def _open(http: aiohttp.ClientSession, caller: Caller, url: str, from_numb
 
 async def _finish(caller: Caller, reader: asyncio.Task[None]) -> None:
     """Hang up like Exotel (a `stop`, then the socket closes), waiting briefly for the server's close."""
+    caller.hung_up_at = time.perf_counter()
     ws = caller.ws
     if ws is not None and not ws.closed:
         try:
@@ -200,6 +209,7 @@ async def drive(url: str, to: str, count: int, first_index: int, speech: list[li
                 return
             readers[caller.index] = loop.create_task(caller.read())
             caller.phase, caller.phase_at = Phase.GREETING, time.perf_counter()
+            caller.connected_at = caller.phase_at
             active.append(caller)
 
         connecting = [loop.create_task(connect(caller, ramp * i / max(1, count)))

@@ -6,9 +6,11 @@ on the line and counts. The line is modelled as a playout buffer that starts pla
 each chunk plays when it arrives or when the previous one ends, whichever is later. A **stall** is a gap
 in that playout (a chunk that arrived after the previous one finished playing) of at least `STALL_MS`.
 **Jitter** is |arrival interval − audio carried by the earlier chunk| for every consecutive pair, except
-pairs ending in an utterance's last chunk (the one a mark follows): the server sends that padded remainder at
-once when the utterance ends, not on the pacing clock, so its interval measures nothing (it still counts
-for stalls).
+two kinds that are not on the pacing clock by design (both still count for stalls):
+- pairs ending in an utterance's last chunk (the one a mark follows): the server sends that padded remainder
+  at once when the utterance ends;
+- the first interval of each utterance (of the reply, or after a mark): the player runs one chunk ahead of
+  real time, so chunk 1 leaves one chunk after chunk 0 *minus* its lead (140 ms after a 200 ms chunk).
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ def reply_pacing(arrivals: Sequence[Arrival]) -> tuple[list[float], list[float]]
     if not arrivals:
         return jitter, gaps
     plays_until = arrivals[0][0] + arrivals[0][1]
-    for (t0, audio0, _), (t1, audio1, last) in itertools.pairwise(arrivals):
-        if not last:
+    starts_utterance = True
+    for (t0, audio0, mark0), (t1, audio1, last) in itertools.pairwise(arrivals):
+        if not last and not starts_utterance:
             jitter.append(abs((t1 - t0) - audio0) * 1000)
+        starts_utterance = bool(mark0)   # chunk 1 of the pair is the first of the next utterance
         if t1 > plays_until:
             gaps.append((t1 - plays_until) * 1000)
             plays_until = t1

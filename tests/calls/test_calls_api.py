@@ -81,10 +81,12 @@ async def test_a_call_has_its_full_transcript_and_key_details(door, client, plat
     answer = await door.call("GET", f"/calls/{call_id}")
     assert answer.status == 200
     assert answer.body["uuid"] == call_id
-    assert answer.body["transcript"] == [
+    spec_fields = [{name: turn[name] for name in ("speaker", "text", "timestamp")} for turn in answer.body["transcript"]]
+    assert spec_fields == [
         {"speaker": "agent", "text": "Hi, good morning! This is Aria.", "timestamp": 0.0},
         {"speaker": "customer", "text": "Oh hey, yes I was looking at that desk.", "timestamp": 6.2},
     ]
+    assert [turn["latency"] for turn in answer.body["transcript"]] == [None, None]   # extension: not measured
     assert answer.body["key_details"] == {"extraction": {"intent": 88}}
 
 
@@ -94,6 +96,9 @@ async def test_another_organisations_call_is_404(door, other_client, platform):
     assert (answer.status, answer.body) == (404, {"detail": "Call not found"})
     listed = await door.call("GET", "/calls")
     assert listed.body == {"calls": [], "total": 0}
+
+
+STATISTICS_EXTENSION = ("currency", "total_cost", "cost_per_connected_call", "avg_voice_to_voice_ms")
 
 
 async def test_statistics_aggregate_outcomes_sentiment_and_duration(door, client, platform):
@@ -108,10 +113,14 @@ async def test_statistics_aggregate_outcomes_sentiment_and_duration(door, client
     await start_call(platform, org, flow_id=flow["uuid"])  # still in progress: no outcome yet
     answer = await door.call("GET", "/calls/statistics", params={"flow_uuid": flow["uuid"]})
     assert answer.status == 200
-    assert answer.body == {
+    spec = {key: value for key, value in answer.body.items() if key not in STATISTICS_EXTENSION}
+    assert spec == {
         "total_calls": 6, "connected": 2, "voicemail": 1, "no_answer": 1, "failed": 1, "connect_rate": 0.4,
         "sentiment_breakdown": {"positive": 1, "neutral": 1, "negative": 0}, "avg_duration_seconds": 75,
     }
+    # Extension: by the default prices (INR 0.60 a started minute), 2 + 1 minutes connected, 1 voicemail minute
+    assert {key: answer.body[key] for key in STATISTICS_EXTENSION} == {
+        "currency": "INR", "total_cost": 2.4, "cost_per_connected_call": 1.2, "avg_voice_to_voice_ms": None}
     ranged = await door.call("GET", "/calls/statistics", params={"date_to": days_ago(30).date().isoformat()})
     assert ranged.body["total_calls"] == 1
     empty = await door.call("GET", "/calls/statistics", params={"flow_uuid": "flw_nothing"})

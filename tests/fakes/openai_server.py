@@ -20,6 +20,8 @@ class FakeOpenAI:
     fail_status: int | None = None
     completion: str = "{}"          # the message content of a non-streamed answer (structured output)
     completion_delay: float = 0.0   # seconds before a non-streamed answer (a slow structured-output request)
+    first_token_delay: float = 0.0  # seconds before the first streamed content (a known time to first token)
+    prompt_tokens: int = 57         # the usage the last chunk reports when the request asks for it
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
     url: str = ""
@@ -57,6 +59,8 @@ class FakeOpenAI:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         await response.write(self._chunk({"role": "assistant", "content": ""}))
+        if self.first_token_delay:
+            await asyncio.sleep(self.first_token_delay)
         for piece in self.text_pieces:
             await response.write(self._chunk({"content": piece}))
         for index, call in enumerate(self.tool_calls):
@@ -67,6 +71,11 @@ class FakeOpenAI:
             for part in (arguments[:half], arguments[half:]):
                 await response.write(self._chunk({"tool_calls": [{"index": index, "function": {"arguments": part}}]}))
         await response.write(self._chunk({}, "tool_calls" if self.tool_calls else "stop"))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            completion = len(self.text_pieces) + len(self.tool_calls)   # one token a piece, as the test sees it
+            usage = {"prompt_tokens": self.prompt_tokens, "completion_tokens": completion,
+                     "total_tokens": self.prompt_tokens + completion}
+            await response.write(f"data: {json.dumps({'id': 'chatcmpl-1', 'object': 'chat.completion.chunk', 'created': int(time.time()), 'model': 'fake', 'choices': [], 'usage': usage})}\n\n".encode())
         await response.write(b"data: [DONE]\n\n")
         await response.write_eof()
         return response

@@ -37,6 +37,20 @@ def test_the_padded_last_chunk_sent_at_the_mark_is_not_jitter_and_a_short_hiccup
     assert round(max(jitter)) == 30   # the pair ending in the flush is skipped; the next one is 30 ms late
 
 
+def test_the_pace_ahead_interval_that_opens_each_utterance_is_not_jitter():
+    """The player sends chunk 0 at once and chunk 1 one chunk minus its 40 ms margin later (by design), in the
+    first utterance of a reply and again after each mark; later intervals still count."""
+    def utterance(start: float) -> list[tuple[float, float, int]]:
+        return [(start, 0.2, 0), (start + 0.14, 0.2, 0), *[(start + 0.14 + 0.2 * i, 0.2, 0) for i in range(1, 3)],
+                (start + 0.74, 0.2, 1)]
+
+    jitter, gaps = reply_pacing(utterance(0.0) + utterance(0.94))
+    assert gaps == [] and max(jitter) < 1e-6
+    late = utterance(0.0)
+    late[3] = (late[3][0] + 0.03, 0.2, 0)   # one steady-state chunk 30 ms late still shows
+    assert round(max(reply_pacing(late)[0])) == 30
+
+
 def test_spread_reports_n_p50_p99_max():
     assert spread([]) == {"n": 0, "p50": None, "p99": None, "max": None}
     assert spread([float(v) for v in range(1, 101)]) == {"n": 100, "p50": 50.5, "p99": 99.0, "max": 100.0}

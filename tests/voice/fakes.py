@@ -28,6 +28,7 @@ class RecordingReporter:
         self.starts: list[CallStart] = []
         self.voices_heard: list[str] = []
         self.transcripts: list[tuple[str, Speaker, str, float]] = []
+        self.latencies: list[Any] = []   # the TurnLatency of each measured agent reply
         self.statuses: list[tuple[str, str, dict[str, Any] | None]] = []
         self.ends: list[tuple[str, CallEnd]] = []
         self.analyses: list[tuple[str, CallAnalysis]] = []
@@ -41,8 +42,11 @@ class RecordingReporter:
     async def voice_heard(self, call_id: str) -> None:
         self.voices_heard.append(call_id)
 
-    async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float) -> None:
+    async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float,
+                         latency: Any = None) -> None:
         self.transcripts.append((call_id, speaker, text, timestamp))
+        if latency is not None:
+            self.latencies.append(latency)
 
     async def status(self, call_id: str, status: str, details: dict[str, Any] | None = None) -> None:
         self.statuses.append((call_id, status, details))
@@ -123,7 +127,7 @@ class FakeClock:
             if not future.done():
                 future.set_result(None)
             await settle()
-        self._now = target
+        self._now = max(self._now, target)   # a sleeper woken at target + float noise: time never runs backwards
         await settle()
 
 

@@ -55,11 +55,23 @@ async def test_openai_compatible_llm_streams_text_then_joined_tool_calls(openai_
     llm = OpenAICompatibleLLM("sk-local", "small-model", base_url=openai_server.url)
     events = await collect(llm.stream([{"role": "user", "content": "bye"}], TOOLS))
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["Thanks", " for calling,", " goodbye!"]
-    assert events[-1] == ToolCall("end_call", {"reason": "caller_goodbye"}, "call_0")
+    assert [e for e in events if not isinstance(e, TextDelta)][0] == \
+        ToolCall("end_call", {"reason": "caller_goodbye"}, "call_0")   # then the usage (issue 17)
     request = openai_server.requests[0]
     assert request["stream"] is True and request["model"] == "small-model"
     assert [t["function"]["name"] for t in request["tools"]] == ["end_call", "transfer_to_human"]
     assert openai_server.headers[0]["Authorization"] == "Bearer sk-local"
+
+
+async def test_openai_llm_asks_for_the_usage_and_reports_the_providers_token_counts_last(openai_server):
+    from app.voice.providers.base import LLMUsage
+
+    openai_server.text_pieces = ["Sure,", " tomorrow."]
+    llm = OpenAICompatibleLLM("sk-local", "small-model", base_url=openai_server.url)
+    events = await collect(llm.stream([{"role": "user", "content": "when?"}], TOOLS))
+    assert openai_server.requests[0]["stream_options"] == {"include_usage": True}
+    assert [e.text for e in events if isinstance(e, TextDelta)] == ["Sure,", " tomorrow."]
+    assert events[-1] == LLMUsage(input_tokens=57, output_tokens=2)
 
 
 async def test_openai_errors_become_provider_errors(openai_server):

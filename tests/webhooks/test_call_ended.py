@@ -23,7 +23,8 @@ from tests.webhooks.test_delivery import ALL_CALL_EVENTS, subscribe
 
 STATUS = "/webhooks/exotel/status"
 FULL = {"call_uuid", "call_type", "flow_uuid", "customer_uuid", "customer_phone", "customer_metadata", "outcome",
-        "sentiment", "duration_seconds", "language_detected", "transcript", "recording_url", "started_at", "ended_at"}
+        "sentiment", "duration_seconds", "language_detected", "transcript", "recording_url", "started_at", "ended_at",
+        "usage", "cost", "latency"}   # the last three: extension fields (issue 17)
 OUTCOME_EVENTS = {"no-answer": "call.no_answer", "voicemail": "call.voicemail"}
 
 

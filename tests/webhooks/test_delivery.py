@@ -55,7 +55,11 @@ async def test_a_call_fires_started_and_ended_with_the_spec_payload(hooks_client
     assert set(body) == {"event", "fired_at", "organisation_uuid", "data"}
     assert body["organisation_uuid"] == hooks_client.organisation_id and body["fired_at"].endswith("Z")
     call = await Call.get(id=call_id)
-    assert body["data"] == {
+    data = dict(body["data"])
+    extension = {key: data.pop(key) for key in ("usage", "cost", "latency")}   # issue 17
+    assert (extension["usage"]["telephony_seconds"], extension["cost"]["total"], extension["latency"]) == \
+        (113, 1.2, None)    # 2 started minutes at the default INR 0.60; no measured replies
+    assert data == {
         "call_uuid": call_id, "call_type": "outbound", "flow_uuid": None, "customer_uuid": customer["uuid"],
         "customer_phone": "+14155550192", "customer_metadata": {"lead_id": "LH-1", "cart_value": 850},
         "outcome": "connected", "sentiment": "positive", "duration_seconds": 113, "language_detected": "en",

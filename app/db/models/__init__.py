@@ -1,6 +1,7 @@
 """Every Tortoise model of the platform; one module per domain, gathered here for discovery."""
 
 from app.db.models.agents import VoiceAgent
+from app.db.models.billing import PriceTable
 from app.db.models.calls import Call
 from app.db.models.customers import Customer, CustomerTag, Tag
 from app.db.models.dialer import Campaign, DialJob, DoNotCall
@@ -13,5 +14,5 @@ from app.db.models.speakers import DatasetSample, Speaker
 from app.db.models.webhooks import Webhook, WebhookDelivery, WebhookLog
 
 __all__ = ["ApiKey", "Call", "Campaign", "DialJob", "DoNotCall", "Customer", "CustomerTag", "DatasetSample", "Flow", "HumanAgent", "InstanceLease", "Integration", "HumanQueue",
-           "Organisation", "Script", "Speaker", "Tag", "User", "VoiceAgent", "Webhook", "WebhookDelivery",
+           "Organisation", "PriceTable", "Script", "Speaker", "Tag", "User", "VoiceAgent", "Webhook", "WebhookDelivery",
            "WebhookLog"]

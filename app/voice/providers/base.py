@@ -34,7 +34,15 @@ class ToolCall:
     id: str | None = None
 
 
-LLMEvent = TextDelta | ToolCall
+@dataclass(frozen=True)
+class LLMUsage:
+    """The provider's own token count for the reply (OpenAI: the last streamed chunk with `include_usage`)."""
+
+    input_tokens: int
+    output_tokens: int
+
+
+LLMEvent = TextDelta | ToolCall | LLMUsage
 Message = dict[str, Any]  # OpenAI chat message: {"role", "content", ...}
 
 
@@ -54,6 +62,16 @@ class SpeechTurn(Protocol):
 
     def cancel(self) -> None:
         """It was noise: forget the turn (its transcript is discarded)."""
+
+
+@runtime_checkable
+class EndsEarly(Protocol):
+    """A streamed turn that can send its final-transcript request without waiting for `finish()`: the turn
+    listener calls `end()` in the audio path the moment the endpoint detector closes the turn, so the request
+    does not wait for the turn loop to pick the turn up (pocketsphinx workers)."""
+
+    def end(self) -> None:
+        """No more audio: the final transcript is asked for now; `finish()` then only waits for it."""
 
 
 @runtime_checkable
@@ -81,7 +99,8 @@ class TextToSpeech(Protocol):
 
 class LanguageModel(Protocol):
     def stream(self, messages: list[Message], tools: list[dict[str, Any]]) -> AsyncIterator[LLMEvent]:
-        """Text deltas as they arrive, then any complete tool calls."""
+        """Text deltas as they arrive, then any complete tool calls, and the reply's `LLMUsage` when the
+        provider reports one (consumers that do not count usage skip it)."""
 
 
 @runtime_checkable

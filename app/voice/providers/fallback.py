@@ -23,10 +23,17 @@ import logging
 from contextlib import aclosing
 from typing import AsyncGenerator, AsyncIterator, Callable
 
-from app.voice.providers.base import (SpeechToText, SpeechTurn, StreamingSpeechToText, TextToSpeech, Transcript,
-                                      Voice)
-
-from app.voice.providers.base import Closable, ProviderError
+from app.voice.providers.base import (
+    Closable,
+    EndsEarly,
+    ProviderError,
+    SpeechToText,
+    SpeechTurn,
+    StreamingSpeechToText,
+    TextToSpeech,
+    Transcript,
+    Voice,
+)
 
 log = logging.getLogger("app.voice.providers.fallback")
 
@@ -204,6 +211,10 @@ class FallbackTurn:
         self.audio += pcm
         if self.streamed is not None:
             self.streamed.push(pcm)
+
+    def end(self) -> None:
+        if isinstance(self.streamed, EndsEarly):
+            self.streamed.end()
 
     async def finish(self) -> Transcript:
         owner, pcm = self.owner, bytes(self.audio)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from app.voice.providers.base import PartialHypotheses, SpeechToText, SpeechTurn, StreamingSpeechToText
+from app.voice.providers.base import EndsEarly, PartialHypotheses, SpeechToText, SpeechTurn, StreamingSpeechToText
 from app.voice.vad import EndpointDetector
 
 
@@ -55,7 +55,10 @@ class TurnListener:
         self._preroll.clear()
 
     def turn_ended(self) -> SpeechTurn | None:
+        """Called from the audio path as the turn closes: a turn that can, asks for its transcript now."""
         turn, self._turn = self._turn, None
+        if isinstance(turn, EndsEarly):
+            turn.end()
         return turn
 
     def noise(self) -> None:

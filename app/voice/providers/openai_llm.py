@@ -8,7 +8,7 @@ import logging
 import weakref
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
-from app.voice.providers.base import LLMEvent, Message, ProviderError, TextDelta, ToolCall
+from app.voice.providers.base import LLMEvent, LLMUsage, Message, ProviderError, TextDelta, ToolCall
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -50,12 +50,15 @@ class OpenAICompatibleLLM:
         import openai
 
         calls: dict[int, dict[str, Any]] = {}
+        usage: LLMUsage | None = None
         try:
             stream = await self.client().chat.completions.create(
                 model=self.model, messages=messages, tools=tools or openai.NOT_GIVEN, stream=True,
-                temperature=self.temperature)
+                temperature=self.temperature, stream_options={"include_usage": True})
             try:
                 async for chunk in stream:
+                    if chunk.usage is not None:   # the last chunk, with no choices
+                        usage = LLMUsage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
                     for choice in chunk.choices:
                         delta = choice.delta
                         if delta.content:
@@ -73,6 +76,8 @@ class OpenAICompatibleLLM:
         for index in sorted(calls):
             call = calls[index]
             yield ToolCall(call["name"], _arguments(call["arguments"]), call["id"])
+        if usage is not None:
+            yield usage
 
 
 def _arguments(text: str) -> dict[str, Any]:

@@ -33,6 +33,9 @@ class PocketsphinxTurn:
     def push(self, pcm: bytes) -> None:
         self._turn.push(pcm)
 
+    def end(self) -> None:
+        self._turn.end()
+
     async def finish(self) -> Transcript:
         return Transcript(await self._turn.finish(), LANGUAGE)
 

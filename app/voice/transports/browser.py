@@ -59,6 +59,8 @@ class BrowserTestStream:
         self.session = CallSession(context, self.runtime.providers(context), self.runtime.reporter_factory(),
                                    self, self.runtime.session_config(RATE), self.runtime.clock,
                                    analyser=self.runtime.analysers(context))
+        for observer in self.runtime.observers:
+            self.session.observe(observer)
         self.state = BrowserState.ACTIVE
         try:
             await run_call(self.session, self._read(FrameSplitter(RATE)), "browser-reader")

@@ -13,8 +13,8 @@ from enum import Enum
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from app.calls.lifecycle import EndReason
 from app.calls.contract import Speaker
+from app.calls.lifecycle import EndReason
 from app.voice.audio import FrameSplitter, frame_bytes, mulaw_decode, mulaw_encode
 from app.voice.context import CallContext
 from app.voice.runtime import VoiceRuntime
@@ -46,7 +46,7 @@ class ExotelStream:
         self.format = wire.MediaFormat()
         self.session: CallSession | None = None
         self._send_lock = asyncio.Lock()
-        self._chunker: wire.OutboundChunker | None = None
+        self._chunker = wire.OutboundChunker(frame_bytes(self.format.rate, 100))   # replaced by the start's format
         self.malformed = 0
 
     async def run(self) -> None:
@@ -57,7 +57,7 @@ class ExotelStream:
             return
         try:
             start = await asyncio.wait_for(self._await_start(), self.runtime.start_timeout)
-        except (asyncio.TimeoutError, WebSocketDisconnect):
+        except (TimeoutError, WebSocketDisconnect):
             start = None
         if start is not None and not access.admits(start.account_sid):
             log.warning("stream %s: account %s is not the one its credentials belong to: closing",
@@ -69,7 +69,7 @@ class ExotelStream:
             await self._close(POLICY_VIOLATION)
             return
         context = await self._resolve(start) if start is not None else None
-        if context is None:
+        if start is None or context is None:
             await self._close()
             return
         self.format = start.media_format
@@ -81,6 +81,8 @@ class ExotelStream:
                                    self.runtime.session_config(rate), self.runtime.clock,
                                    lead=self.chunk_seconds + PACING_MARGIN,
                                    analyser=self.runtime.analysers(context))
+        for observer in self.runtime.observers:
+            self.session.observe(observer)
         self.state = StreamState.ACTIVE
         try:
             await run_call(self.session, self._read(FrameSplitter(rate)), "exotel-reader")
@@ -129,6 +131,7 @@ class ExotelStream:
 
     async def _read(self, splitter: FrameSplitter) -> None:
         session = self.session
+        assert session is not None   # the reader starts once the session exists
         try:
             while True:
                 event = self._parse(await self._receive_text())
@@ -146,11 +149,12 @@ class ExotelStream:
         except (WebSocketDisconnect, RuntimeError):
             session.hangup(EndReason.CALLER_HANGUP)
 
-    async def _receive_text(self) -> str:
+    async def _receive_text(self) -> str | bytes:
         message = await self.websocket.receive()
         if message["type"] == "websocket.disconnect":
             raise WebSocketDisconnect(message.get("code", 1000))
-        return message.get("text") or message.get("bytes") or b""
+        data: str | bytes = message.get("text") or message.get("bytes") or b""
+        return data
 
     def _parse(self, text: str | bytes) -> wire.ExotelEvent | None:
         try:

@@ -2,22 +2,25 @@
 // and the call page (the stored transcript). Status changes and the end appear as notes between turns.
 
 import { h } from "./dom.js";
+import { waterfall } from "./waterfall.js";
 
 const SPEAKERS = { agent: "Agent", customer: "Customer" };
 
-export function transcriptList({ live = false } = {}) {
+// `scale`: ms per waterfall width (the call page passes one for the whole call; live turns use 2 s).
+export function transcriptList({ live = false, scale = 2000 } = {}) {
   const list = h("ol", { class: "transcript", "data-testid": "transcript",
     role: live ? "log" : null, "aria-live": live ? "polite" : null, "aria-label": "Transcript" });
 
   return {
     element: list,
-    turn({ speaker, text, timestamp }) {
+    turn({ speaker, text, timestamp, latency }) {
       const who = SPEAKERS[speaker] || speaker || "Unknown";
       const seconds = Number(timestamp);
       list.append(h("li", { class: `turn ${speaker}`, dataset: { speaker: speaker || "" } },
         h("span", { class: "speaker" }, who),
         Number.isFinite(seconds) ? h("span", { class: "at muted" }, `${seconds.toFixed(1)} s`) : null,
-        h("span", { class: "text" }, text)));
+        h("span", { class: "text" }, text),
+        latency ? waterfall(latency, { scale }) : null));
     },
     note(text, kind = "status") {
       list.append(h("li", { class: `note ${kind}`, dataset: { kind } }, text));

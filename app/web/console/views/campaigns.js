@@ -1,12 +1,15 @@
-// The campaign board: flows with their live metrics and launch / stop / pause controls, customers per
-// branch, a CSV import with a progress bar, and the call statistics as charts.
+// The campaign board: flows with their live metrics (cost per connected call and median voice-to-voice
+// too, charted over the campaign's days) and launch / stop / pause controls, customers per branch, a CSV
+// import with a progress bar, and the call statistics as charts.
 
 import { barChart } from "../chart.js";
 import { h, label, statusLine } from "../dom.js";
 
 const BOARD = `{
   flows { uuid name kind status branches
-    metrics { callsToday totalCalls connectRate answerRate missedRate avgHandleTime peakHour } }
+    metrics { callsToday totalCalls connectRate answerRate missedRate avgHandleTime peakHour
+      currency costPerConnectedCall costPerLead medianVoiceToVoiceMs }
+    costDays { day calls connected totalCost costPerConnectedCall medianVoiceToVoiceMs } }
   customerBranches
   customerCount { count }
 }`;
@@ -14,6 +17,28 @@ const MAX_BRANCHES = 40; // each branch is one aliased field; the schema allows 
 const MAX_IMPORT_BYTES = 64 * 1024 * 1024; // the server's limit for an uploaded customer file
 
 const percent = (value) => `${Math.round((value || 0) * 100)}%`;
+const COST_DAYS = 14; // the chart shows the campaign's last two weeks
+
+function money(amount, currency) {
+  if (amount == null) return "—";
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(amount);
+  } catch {
+    return `${amount} ${currency}`;
+  }
+}
+
+// Over the campaign's days: cost per connected call, and the median voice-to-voice.
+function costCharts(flow, currency) {
+  const days = (flow.costDays || []).filter((day) => day.calls).slice(-COST_DAYS);
+  if (!days.length) return null;
+  const size = { width: 300, bar: 12, gap: 5, labelWidth: 48 };
+  return h("div", { class: "charts", "data-testid": "cost-days" },
+    barChart(`Cost per connected call by day (${currency})`, days.map((day) => ({
+      label: day.day.slice(5), value: Number((day.costPerConnectedCall || 0).toFixed(2)), color: "#2f5bd3" })), size),
+    barChart("Median voice to voice by day (ms)", days.map((day) => ({
+      label: day.day.slice(5), value: day.medianVoiceToVoiceMs || 0, color: "#6b4fbb" })), size));
+}
 
 function branchCounts(branches) {
   const shown = branches.slice(0, MAX_BRANCHES);
@@ -83,7 +108,13 @@ export async function render(root, { api }) {
       h("div", { class: "metrics" },
         metric("Calls today", label(metrics.callsToday)), metric("Total calls", label(metrics.totalCalls)),
         metric("Connect rate", percent(metrics.connectRate)), metric("Answer rate", percent(metrics.answerRate)),
-        metric("Missed rate", percent(metrics.missedRate)), metric("Avg handle time", label(metrics.avgHandleTime))),
+        metric("Missed rate", percent(metrics.missedRate)), metric("Avg handle time", label(metrics.avgHandleTime)),
+        h("div", { "data-testid": "cost-per-connected" }, h("span", {}, "Cost / connected call"),
+          h("span", {}, money(metrics.costPerConnectedCall, metrics.currency || "INR"))),
+        h("div", { "data-testid": "median-v2v" }, h("span", {}, "Median voice to voice"),
+          h("span", {}, metrics.medianVoiceToVoiceMs == null ? "—" : `${metrics.medianVoiceToVoiceMs} ms`)),
+        metric("Cost / lead", money(metrics.costPerLead, metrics.currency || "INR"))),
+      costCharts(flow, metrics.currency || "INR"),
       h("div", { class: "row" }, buttons));
   }
 
