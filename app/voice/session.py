@@ -27,11 +27,11 @@ from typing import Any
 
 from app.calls.contract import CallEnd, CallReporter, CallStart, CallType
 from app.calls.lifecycle import CallOutcome, EndReason
-from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.latency.turns import TurnLatency
+from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.audio import FRAME_MS
-from app.voice.caller_turns import CallerCue, CallerTurns
 from app.voice.call_meter import CallMeter, telephony_of
+from app.voice.caller_turns import CallerCue, CallerTurns
 from app.voice.clock import Clock, MonotonicClock
 from app.voice.context import CallContext
 from app.voice.output import CallOutput
@@ -84,8 +84,8 @@ class CallSession:
         self.facts = CallFacts()
         self.events = SessionEvents()
         self.rate = self.config.rate
-        self.listener = TurnListener(providers.stt, self.rate, context.language)
-        self.caller = CallerTurns(self.config.turn_taking, self.rate, self.config.endpoint, self.listener,
+        self.caller = CallerTurns(self.config.turn_taking, self.rate, self.config.endpoint,
+                                  TurnListener(providers.stt, self.rate, context.language),
                                   self.config.vad_aggressiveness)
         self.endpoint = self.caller.endpoint
         self.voicemail = VoicemailDetector(self.rate) if (
@@ -118,6 +118,15 @@ class CallSession:
         self._onset = 0.0
         self._torn_down = asyncio.Event()
         self._end: CallEnd | None = None
+
+    @property
+    def listener(self) -> TurnListener:
+        """The streaming side of the STT for this call (`CallerTurns` feeds it)."""
+        return self.caller.listener
+
+    @listener.setter
+    def listener(self, listener: TurnListener) -> None:
+        self.caller.listener = listener
 
     def observe(self, observer: SessionObserver) -> None:
         """Subscribes to the call's typed events (`session_events`): latency marks, barge-ins, settled speech."""

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from app.blobs import BlobStore
-from app.turn_taking.config import TurnTakingConfig, turn_taking_of
 from app.latency.turns import TurnLatency
+from app.turn_taking.config import TurnTakingConfig, turn_taking_of
 from app.voice.vad import EndpointConfig
 
 

@@ -21,8 +21,8 @@ from contextlib import aclosing
 from typing import Any, cast
 
 from app.calls.contract import Speaker
-from app.voice.audio import FRAME_MS
 from app.latency.turns import TurnLatency
+from app.voice.audio import FRAME_MS
 from app.voice.clock import Clock
 from app.voice.output import CallOutput
 from app.voice.player import AudioPlayer
