@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from app.errors import Invalid
 from app import field_checks as check
 from app.flows.options import check_in_call_options
+from app.turn_taking.config import parse_turn_taking
 from app.voice_catalog.catalog import VoiceProvider
 
 KINDS = ("inbound", "outbound")
@@ -84,6 +85,7 @@ def plain_fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     if "config" in data:
         fields["config"] = {} if data["config"] is None else check.json_object("config", data["config"])
         check_in_call_options(fields["config"])
+        parse_turn_taking(fields["config"].get("turn_taking"))
     if "language_code" in data:
         check.language_tag("language_code", data["language_code"])
     return fields

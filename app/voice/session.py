@@ -29,10 +29,11 @@ from app.calls.contract import CallEnd, CallReporter, CallStart, CallType
 from app.calls.lifecycle import CallOutcome, EndReason
 from app.tools.in_call import CallTools
 from app.tools.invoker import CallIds
-from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.latency.turns import TurnLatency
+from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.audio import FRAME_MS
 from app.voice.call_meter import CallMeter, telephony_of
+from app.voice.caller_turns import CallerCue, CallerTurns
 from app.voice.clock import Clock, MonotonicClock
 from app.voice.context import CallContext
 from app.voice.output import CallOutput
@@ -59,7 +60,6 @@ from app.voice.session_timers import watch_timers
 from app.voice.session_tools import ToolRound
 from app.voice.session_transcript import Conversation
 from app.voice.session_turns import TurnTaking
-from app.voice.vad import EndpointDetector, TurnEvent, VoiceActivityDetector
 from app.voice.voicemail import VoicemailDetector
 from app.voice.voicemail_message import BEEP_SETTLE_SECONDS, voicemail_template, voicemail_text
 
@@ -89,9 +89,10 @@ class CallSession:
         self.facts = CallFacts()
         self.events = SessionEvents()
         self.rate = self.config.rate
-        self.vad = VoiceActivityDetector(self.rate, self.config.vad_aggressiveness)
-        self.endpoint = EndpointDetector(self.config.endpoint)
-        self.listener = TurnListener(providers.stt, self.rate, context.language)
+        self.caller = CallerTurns(self.config.turn_taking, self.rate, self.config.endpoint,
+                                  TurnListener(providers.stt, self.rate, context.language),
+                                  self.config.vad_aggressiveness)
+        self.endpoint = self.caller.endpoint
         self.voicemail = VoicemailDetector(self.rate) if (
             context.call_type == CallType.OUTBOUND and self.config.detect_voicemail) else None
         self.presence = VoicePresence(watching_for_voicemail=self.voicemail is not None)
@@ -107,13 +108,14 @@ class CallSession:
         self.speech = AgentSpeech(
             facts=self.facts, providers=providers, rate=self.rate, output=output, clock=self.clock, voice=voice,
             conversation=self.conversation, tasks=self._tasks, events=self.events, caller_speaking=self._in_speech,
+            rewind_cleared=self.config.turn_taking.soft_barge_in,
             turn_latency=self.meter.take if self.meter is not None else _unmeasured)
         self.language = SessionLanguage(context=context, facts=self.facts, speech=self.speech,
                                         listener=self.listener, reporter=reporter)
         self.call_tools = self._call_tools()
         self.replies = AgentReplies(
             facts=self.facts, context=context, providers=providers, speech=self.speech, reporter=reporter,
-            conversation=self.conversation, clock=self.clock, events=self.events,
+            conversation=self.conversation, clock=self.clock, events=self.events, tasks=self._tasks,
             fallback_text=self.config.fallback_text, callbacks=self.config.callbacks, language=self.language,
             tools=ToolRound(tools=self.call_tools, speech=self.speech, language=lambda: self.language.current,
                             elapsed=lambda: self.elapsed, filler_after=self.config.tool_filler_after)
@@ -121,11 +123,22 @@ class CallSession:
         self.turns = TurnTaking(
             facts=self.facts, context=context, config=self.config, providers=providers, clock=self.clock,
             inbox=self.inbox, speech=self.speech, replies=self.replies, conversation=self.conversation,
-            reporter=reporter, events=self.events, caller_speaking=self._in_speech, language=self.language)
+            reporter=reporter, events=self.events, caller_speaking=self._in_speech,
+            backchannels=self.caller.backchannels, language=self.language)
         self.recording: CallRecording | None = None
         self.leaving_message = False
+        self._onset = 0.0
         self._torn_down = asyncio.Event()
         self._end: CallEnd | None = None
+
+    @property
+    def listener(self) -> TurnListener:
+        """The streaming side of the STT for this call (`CallerTurns` feeds it)."""
+        return self.caller.listener
+
+    @listener.setter
+    def listener(self, listener: TurnListener) -> None:
+        self.caller.listener = listener
 
     def observe(self, observer: SessionObserver) -> None:
         """Subscribes to the call's typed events (`session_events`): latency marks, barge-ins, settled speech."""
@@ -189,8 +202,9 @@ class CallSession:
             self.recording.recorder.caller(frame, now)
         if self.leaving_message:   # the box is recording: nothing it plays is a caller turn
             return
-        voiced = self.vad.is_speech(frame)
-        if self.voicemail is not None and self.voicemail.watching and self.voicemail.push(frame, voiced):
+        clean = self.caller.clean(frame)
+        voiced = self.caller.is_speech(clean)
+        if self.voicemail is not None and self.voicemail.watching and self.voicemail.push(clean, voiced):
             self.presence.voicemail()
             template = voicemail_template(self.context.flow_config)
             if template is None:
@@ -199,25 +213,32 @@ class CallSession:
                 self.leaving_message = True
                 self._tasks.spawn(self._leave_message(voicemail_text(template, self.context.customer)), "voicemail")
             return
-        self.listener.frame(frame)
-        for event in self.endpoint.push(frame, voiced):
-            if event == TurnEvent.SPEECH_STARTED:
+        onset = now - self.config.endpoint.start_ms / 1000
+        for cue in self.caller.push(clean, voiced, self.speech.active):
+            if cue == CallerCue.SPEECH_STARTED:
                 self.facts.last_activity = now
-                self.listener.speech_started()
                 if self.presence.speech_started():
                     self._voice_heard()
-                onset = now - self.config.endpoint.start_ms / 1000
+                self._onset = onset
                 self.events.emit(CallerSpeechStarted(onset))
-                if self.speech.active:
-                    await self.speech.pause(onset=onset)
-            elif event == TurnEvent.TURN_ENDED:
-                if self.presence.turn_ended(self.endpoint.frames_in_turn * FRAME_MS - self.config.endpoint.endpoint_ms):
+            elif cue == CallerCue.SOFT_PAUSE:
+                self.speech.soft_pause()
+            elif cue == CallerCue.RESUME:
+                self.speech.soft_resume()
+            elif cue == CallerCue.INTERRUPT:
+                await self.speech.pause(onset=self._onset)
+            elif cue == CallerCue.DRAFT and self.caller.drafted is not None:
+                self.replies.draft(self.caller.drafted)
+            elif cue == CallerCue.DRAFT_DROPPED:
+                self.replies.drop_draft()
+            elif cue == CallerCue.TURN_ENDED:
+                audio, frames = self.caller.take_turn()
+                if self.presence.turn_ended(frames * FRAME_MS - self.caller.endpoint_used_ms):
                     self._voice_heard()
-                started = now - self.endpoint.frames_in_turn * FRAME
-                self.inbox.put_nowait(CallerTurn(self.endpoint.take_audio(), started, self.listener.turn_ended()))
+                started = now - frames * FRAME
+                self.inbox.put_nowait(CallerTurn(audio, started, self.listener.turn_ended()))
                 self.events.emit(CallerTurnEnded(now, started))
-            else:
-                self.listener.noise()
+            elif cue == CallerCue.NOISE:
                 self.inbox.put_nowait(Noise())
 
     async def dtmf(self, digit: str) -> None:

@@ -10,6 +10,7 @@ from app.blobs import BlobStore
 from app.latency.turns import TurnLatency
 from app.tools.invoker import ToolTransport
 from app.tools.records import ToolLog
+from app.turn_taking.config import TurnTakingConfig, turn_taking_of
 from app.voice.vad import EndpointConfig
 
 
@@ -23,7 +24,8 @@ class CallbackBooking(Protocol):
 class SessionConfig:
     rate: int = 8000
     vad_aggressiveness: int = 2
-    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)   # start_ms and min_speech_ms
+    turn_taking: TurnTakingConfig = field(default_factory=TurnTakingConfig)
     silence_timeout: float = 8.0          # caller silence before a re-prompt
     max_reprompts: int = 1                # then a polite goodbye
     max_duration: float = 1800.0          # hard limit on the call
@@ -44,14 +46,20 @@ class SessionConfig:
 
     def for_flow(self, config: Mapping[str, Any]) -> "SessionConfig":
         """Flow config keys (all optional): max_call_duration_seconds, silence_timeout_seconds,
-        endpointing_ms, vad_aggressiveness."""
+        endpointing_ms, vad_aggressiveness, turn_taking (validated when the flow was saved). `endpointing_ms`
+        without `turn_taking` keeps its meaning from before issue 15: a fixed closing silence."""
         changes: dict[str, Any] = {}
         if isinstance(config.get("max_call_duration_seconds"), (int, float)):
             changes["max_duration"] = float(config["max_call_duration_seconds"])
         if isinstance(config.get("silence_timeout_seconds"), (int, float)):
             changes["silence_timeout"] = float(config["silence_timeout_seconds"])
-        if isinstance(config.get("endpointing_ms"), int):
-            changes["endpoint"] = replace(self.endpoint, endpoint_ms=config["endpointing_ms"])
+        if "turn_taking" in config:
+            changes["turn_taking"] = turn_taking_of(config)
+        elif isinstance(config.get("endpointing_ms"), int):
+            fixed = min(max(config["endpointing_ms"], 100), 3000)
+            changes["endpoint"] = replace(self.endpoint, endpoint_ms=fixed)
+            changes["turn_taking"] = replace(self.turn_taking, min_endpoint_ms=fixed, endpoint_ms=fixed,
+                                             max_endpoint_ms=fixed)
         if config.get("vad_aggressiveness") in (0, 1, 2, 3):
             changes["vad_aggressiveness"] = config["vad_aggressiveness"]
         return replace(self, **changes)

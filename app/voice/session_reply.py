@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
+from dataclasses import dataclass
 from typing import Any, cast
 
 from app.calls.contract import CallReporter
@@ -30,18 +32,33 @@ from app.voice.session_events import (
 from app.voice.session_facts import CallFacts
 from app.voice.session_language import SessionLanguage
 from app.voice.session_speech import AgentSpeech
+from app.voice.session_tasks import CallTasks
 from app.voice.session_tools import ToolRound
 from app.voice.session_transcript import Conversation
 from app.voice.utterance import Utterance, UtteranceState
 
 log = logging.getLogger("app.voice.session")
 MAX_TOOL_ROUNDS = 3     # model -> tools -> model ...: a model that keeps calling tools is cut off here
+_WORD = re.compile(r"[\w\u0900-\u097F']+")
+
+
+def same_words(a: str, b: str) -> bool:
+    return _WORD.findall(a.lower()) == _WORD.findall(b.lower())
+
+
+@dataclass
+class Draft:
+    """A reply started on a partial transcript before the turn was confirmed (not queued for the player)."""
+
+    partial: str
+    utterance: Utterance
+    task: asyncio.Task[list[ToolCall]]
 
 
 class AgentReplies:
     def __init__(self, *, facts: CallFacts, context: CallContext, providers: Providers, speech: AgentSpeech,
                  conversation: Conversation, reporter: CallReporter, clock: Clock, events: SessionEvents,
-                 fallback_text: str, tools: ToolRound | None = None,
+                 tasks: CallTasks, fallback_text: str, tools: ToolRound | None = None,
                  callbacks: CallbackBooking | None = None, language: SessionLanguage | None = None) -> None:
         self._facts = facts
         self._context = context
@@ -57,12 +74,18 @@ class AgentReplies:
         self.tools = tools
         self._callbacks = callbacks
         self._language = language
+        self._tasks = tasks
+        self._draft: Draft | None = None
 
     async def reply(self) -> None:
+        utterance = self._speech.new_utterance("reply")
+        await self._rounds(utterance, await self._fill(utterance, self._conversation.history))
+
+    async def _rounds(self, last: Utterance, calls: list[ToolCall]) -> None:
+        """After the model's first answer: HTTP tool rounds (their answers go back to the model), then the
+        built-in actions once the last answer was heard in full."""
         actions: list[ToolCall] = []
-        last: Utterance | None = None
         for round_number in range(MAX_TOOL_ROUNDS + 1):
-            last, calls = await self._answer()
             http = [call for call in calls if self.tools is not None and self.tools.is_http(call)]
             actions += [call for call in calls if call not in http]
             if not http or self.tools is None or round_number == MAX_TOOL_ROUNDS:
@@ -72,7 +95,8 @@ class AgentReplies:
             if result.apologise:
                 last = await self.tools.apologise()
                 break
-        assert last is not None
+            last = self._speech.new_utterance("reply")
+            calls = await self._fill(last, self._conversation.history)
         await last.finished.wait()
         await last.reported.wait()      # an end that follows never cuts the reply from the transcript
         if last.state == UtteranceState.PLAYED:
@@ -82,15 +106,13 @@ class AgentReplies:
     def _specs(self) -> list[dict[str, Any]]:
         return [*TOOLS, *(self.tools.specs() if self.tools is not None else ())]
 
-    async def _answer(self) -> tuple[Utterance, list[ToolCall]]:
-        """One model round spoken as it streams: the utterance, and the tool calls the model made."""
+    async def _fill(self, utterance: Utterance, history: list[Message]) -> list[ToolCall]:
+        """The LLM's answer to `history`, sentence by sentence into `utterance`; the tool calls it asked for."""
         speech = self._speech
-        utterance = speech.new_utterance("reply")
         splitter = SentenceSplitter()
         tools: list[ToolCall] = []
         language = self._language.current if self._language is not None else None
-        messages = [{"role": "system", "content": system_prompt(self._context, language)},
-                    *self._conversation.history]
+        messages = [{"role": "system", "content": system_prompt(self._context, language)}, *history]
         first = True
         said: list[str] = []
         usage: LLMUsage | None = None
@@ -126,7 +148,7 @@ class AgentReplies:
             if not counted:
                 self._finished(utterance, messages, said, usage)
             utterance.finish()
-        return utterance, tools
+        return tools
 
     def _prompt_characters(self, messages: list[Message]) -> int:
         """Characters of the prompt, for a token estimate: the history is counted as it grows (it only grows
@@ -146,6 +168,43 @@ class AgentReplies:
         self._events.emit(LlmReplyFinished(
             self._clock.now(), utterance.mark, prompt, sum(len(piece) for piece in said),
             usage.input_tokens if usage is not None else None, usage.output_tokens if usage is not None else None))
+
+    # --- preemptive replies (issue 15) ---------------------------------------------------------
+    def draft(self, partial: str) -> None:
+        """The caller went quiet on `partial`: answer it now, into an utterance nobody hears yet."""
+        self.drop_draft()
+        utterance = self._speech.new_utterance("reply", queued=False)
+        history = [*self._conversation.history, {"role": "user", "content": partial}]
+        self._draft = Draft(partial, utterance, self._tasks.spawn(self._fill(utterance, history), "draft"))
+
+    def drop_draft(self) -> None:
+        """The caller went on: the draft is dropped unheard."""
+        draft, self._draft = self._draft, None
+        if draft is not None:
+            draft.task.cancel()
+
+    @property
+    def drafted(self) -> str | None:
+        return self._draft.partial if self._draft is not None else None
+
+    def adopt_draft(self, text: str) -> bool:
+        """The turn ended on the words the draft answered: it plays now (True); otherwise it is dropped."""
+        draft, self._draft = self._draft, None
+        if draft is None:
+            return False
+        if same_words(draft.partial, text) and not draft.task.cancelled():
+            self._speech.play(draft.utterance, self._tasks.spawn(self._adopted(draft), "reply"))
+            return True
+        draft.task.cancel()
+        return False
+
+    async def _adopted(self, draft: Draft) -> None:
+        try:
+            tools = await draft.task
+        except asyncio.CancelledError:
+            draft.task.cancel()
+            raise
+        await self._rounds(draft.utterance, tools)
 
     async def _speak(self, utterance: Utterance, sentence: str) -> None:
         self._events.emit(SentenceReady(self._clock.now(), utterance.mark, sentence))

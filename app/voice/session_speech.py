@@ -1,8 +1,10 @@
 """The agent's speaking side of a call: utterances filled by TTS, the one player, and barge-in.
 
-Caller speech pauses the player at once (`pause`); the turn that follows either resumes it (noise, no words,
-a backchannel) or interrupts it for real (`interrupt`): the reply task is cancelled and each pending
-utterance is settled with only what the caller heard.
+Caller speech over the agent first *soft-pauses* the player (`soft_pause`: no new audio leaves, nothing is
+cleared) and `soft_resume` plays on from the same frame if it was not an interruption (issue 15); a confirmed
+one `pause`s with a `clear` (at onset when the flow has no soft barge-in). The turn that follows either
+resumes it (noise, no words, a backchannel) or interrupts it for real (`interrupt`): the reply task is
+cancelled and each pending utterance is settled with only what the caller heard.
 
 A pause holds pending audio and nothing else: when the last pending utterance settles (its mark came back or
 timed out while the caller was talking) the pause is released, and a new reply never starts behind a stale
@@ -20,6 +22,7 @@ from typing import Any, cast
 
 from app.calls.contract import Speaker
 from app.latency.turns import TurnLatency
+from app.voice.audio import FRAME_MS
 from app.voice.clock import Clock
 from app.voice.output import CallOutput
 from app.voice.player import AudioPlayer
@@ -39,6 +42,7 @@ from app.voice.session_transcript import Conversation
 from app.voice.utterance import Utterance, UtteranceState
 
 log = logging.getLogger("app.voice.session")
+FRAME = FRAME_MS / 1000
 
 
 class AgentSpeech:
@@ -47,7 +51,7 @@ class AgentSpeech:
 
     def __init__(self, *, facts: CallFacts, providers: Providers, voice: Voice, rate: int, output: CallOutput,
                  clock: Clock, conversation: Conversation, tasks: CallTasks, events: SessionEvents,
-                 caller_speaking: Callable[[], bool],
+                 caller_speaking: Callable[[], bool], rewind_cleared: bool = False,
                  turn_latency: Callable[[str], TurnLatency | None] = lambda utterance: None) -> None:
         self._facts = facts
         self._providers = providers
@@ -64,6 +68,10 @@ class AgentSpeech:
         self.reply_task: asyncio.Task[Any] | None = None
         self.invariant_violations = 0     # the brain went idle with the player paused and the caller quiet
         self._sounded: set[str] = set()   # utterances whose first TTS audio was marked
+        self._cleared = False             # a `clear` went out for the current pause
+        self._rewind_cleared = rewind_cleared   # a resume after a `clear` replays what the clear dropped
+        self._paused_at: float | None = None
+        self._dropped: tuple[Utterance, int] | None = None   # (utterance, frames the carrier dropped)
 
     def open(self, player: AudioPlayer) -> None:
         self.player = player
@@ -80,6 +88,14 @@ class AgentSpeech:
         return speaking or (self.reply_task is not None and not self.reply_task.done())
 
     @property
+    def reply_sounded_at(self) -> float | None:
+        """When the caller began to hear the pending reply (None: nothing of it played yet)."""
+        for utterance in self.player.pending if self.player is not None else ():
+            if utterance.kind == "reply" and utterance.started_at is not None:
+                return utterance.started_at
+        return None
+
+    @property
     def quiet_since(self) -> float:
         """When the agent last finished speaking (call clock)."""
         return self.player.finished_at if self.player is not None else self._facts.started_at
@@ -89,20 +105,61 @@ class AgentSpeech:
         return self.player
 
     # --- barge-in ------------------------------------------------------------------------------
-    async def pause(self, onset: float) -> None:
+    def soft_pause(self) -> None:
+        """Caller speech over the agent, not yet an interruption: stop sending, clear nothing."""
         player = self._playing()
-        if player.paused:
-            return
+        if not player.paused:
+            self._paused_at = self._clock.now()
         player.pause()
-        if player.audio_sent:
+
+    def soft_resume(self) -> None:
+        """The caller went quiet without interrupting: play on from the frame where the pause stopped (after a
+        `clear`, from before what it dropped)."""
+        player = self._playing()
+        if not player.paused:
+            return
+        if self._cleared:
+            self._resume()
+        else:
+            self._paused_at = None
+            player.resume()
+
+    async def pause(self, onset: float) -> None:
+        """A confirmed interruption: paused, and what the carrier holds is cleared (once per pause)."""
+        player = self._playing()
+        now = self._clock.now()
+        if not player.paused:
+            self._paused_at = now
+        player.pause()
+        if player.audio_sent and not self._cleared:
+            self._cleared = True
+            self._dropped = self._still_buffered(player, now)
             await self._output.clear()
             self._events.emit(BargeIn(onset, self._clock.now()))
+
+    def _still_buffered(self, player: AudioPlayer, now: float) -> tuple[Utterance, int] | None:
+        """What the carrier had not played yet when the `clear` dropped it: the player runs `lead` ahead of the
+        caller's ear and has sent nothing since the pause, so the carrier has drained that long."""
+        playing = next((u for u in player.pending if u.state == UtteranceState.PLAYING), None)
+        since = now - (self._paused_at if self._paused_at is not None else now)
+        frames = int(max(0.0, player.lead - since) / FRAME + 0.5)
+        return (playing, frames) if playing is not None and frames else None
+
+    def _resume(self) -> None:
+        dropped, self._dropped = self._dropped, None
+        if dropped is not None and self._cleared and self._rewind_cleared:
+            utterance, frames = dropped
+            if utterance.state == UtteranceState.PLAYING:
+                utterance.position = max(0, utterance.position - frames)   # nothing the clear dropped is lost
+        self._cleared = False
+        self._paused_at = None
+        self._playing().resume()
 
     def resume_if_quiet(self) -> None:
         """A false interruption (noise, no words, a backchannel): the agent carries on where it stopped."""
         player = self._playing()
         if player.paused and not self._caller_speaking():
-            player.resume()
+            self._resume()
 
     async def interrupt(self) -> None:
         """A real interruption: stop thinking and speaking; keep only what the caller heard."""
@@ -113,7 +170,7 @@ class AgentSpeech:
             await asyncio.gather(task, return_exceptions=True)
         for utterance in list(player.pending):
             await self.settle(utterance, UtteranceState.INTERRUPTED)
-        player.resume()
+        self._resume()
 
     async def settle(self, utterance: Utterance, state: UtteranceState) -> None:
         """Once per utterance: its final state, and its heard text into history and the transcript."""
@@ -132,7 +189,7 @@ class AgentSpeech:
         player.forget(utterance)
         self._sounded.discard(utterance.mark)
         if player.paused and not player.pending:
-            player.resume()  # nothing left for the pause to hold
+            self._resume()  # nothing left for the pause to hold
         text = utterance.played_text()
         now = self._clock.now()
         self._events.emit(UtteranceSettled(now, utterance.mark, utterance.kind, state, text,
@@ -150,10 +207,18 @@ class AgentSpeech:
         """The call's language moved (issue 16): the next sentences are spoken with this voice."""
         self._voice = voice
 
-    def new_utterance(self, kind: str) -> Utterance:
+    def new_utterance(self, kind: str, queued: bool = True) -> Utterance:
+        """`queued=False`: a draft, filled now and handed to the player by `play` once the turn is confirmed."""
         utterance = Utterance(self._rate, kind)
-        self._playing().enqueue(utterance)
+        if queued:
+            self._playing().enqueue(utterance)
         return utterance
+
+    def play(self, utterance: Utterance, task: asyncio.Task[Any]) -> None:
+        """A drafted reply becomes the reply: queued for the player, its task the one `interrupt` cancels."""
+        self.resume_if_quiet()
+        self._playing().enqueue(utterance)
+        self.reply_task = task
 
     async def speak_into(self, utterance: Utterance, sentence: str) -> None:
         self._events.emit(TtsRequested(self._clock.now(), utterance.mark, len(sentence)))
@@ -186,7 +251,7 @@ class AgentSpeech:
         self.invariant_violations += 1
         log.error("call %s: the player stayed paused after %s with the caller quiet: resuming it",
                   self._facts.call_id, what)
-        self.player.resume()
+        self._resume()
         self._events.emit(PlayerRepaired(self._clock.now(), what))
 
     async def say(self, text: str, kind: str) -> bool:

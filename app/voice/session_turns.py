@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from app.calls.contract import CallCommand, CallReporter, Speaker
 from app.calls.lifecycle import CallOutcome, EndCommand, EndReason, TransferCommand
-from app.voice.backchannel import is_backchannel
+from app.turn_taking.backchannel import BackchannelClassifier
 from app.voice.clock import Clock
 from app.voice.context import CallContext
 from app.voice.providers.base import Providers, Transcript
@@ -18,7 +18,7 @@ from app.voice.session_events import SessionEvents, TranscriptFinal
 from app.voice.session_facts import CallFacts
 from app.voice.session_inbox import CallerTurn, Dtmf, InboxItem, Noise, Silence
 from app.voice.session_language import SessionLanguage
-from app.voice.session_reply import AgentReplies
+from app.voice.session_reply import AgentReplies, same_words
 from app.voice.session_speech import AgentSpeech
 from app.voice.session_transcript import Conversation
 
@@ -31,7 +31,8 @@ class TurnTaking:
     def __init__(self, *, facts: CallFacts, context: CallContext, config: SessionConfig, providers: Providers,
                  clock: Clock, inbox: asyncio.Queue[InboxItem], speech: AgentSpeech, replies: AgentReplies,
                  conversation: Conversation, reporter: CallReporter, events: SessionEvents,
-                 caller_speaking: Callable[[], bool], language: SessionLanguage | None = None) -> None:
+                 caller_speaking: Callable[[], bool], backchannels: BackchannelClassifier,
+                 language: SessionLanguage | None = None) -> None:
         self._facts = facts
         self._language = language
         self._context = context
@@ -45,8 +46,11 @@ class TurnTaking:
         self._reporter = reporter
         self._events = events
         self._caller_speaking = caller_speaking
+        self._backchannels = backchannels
         self.busy = False                       # handling an item: the silence timer waits
         self.reprompts = 0
+        self._replied_at: float | None = None   # when the agent last began answering a caller turn
+        self.merged_turns = 0
 
     async def run(self) -> None:
         self._speech.start(self._speech.say(self.greeting(), "greeting"))
@@ -87,9 +91,10 @@ class TurnTaking:
     async def caller_turn(self, turn: CallerTurn) -> None:
         transcript: Transcript | None
         try:
-            if turn.heard is not None:
+            transcript = self._drafted_words(turn)
+            if transcript is None and turn.heard is not None:
                 transcript = await turn.heard.finish()
-            else:
+            elif transcript is None:
                 transcript = await self._providers.stt.transcribe(turn.pcm, self._config.rate, self._hearing())
             text = transcript.text.strip()
         except Exception:
@@ -100,29 +105,59 @@ class TurnTaking:
             self._events.emit(TranscriptFinal(self._clock.now(), text, transcript.language,
                                               audio_seconds=len(turn.pcm) / 2 / self._config.rate))
         if not text:  # a false interruption: no words followed the noise
+            self._replies.drop_draft()
             self._speech.resume_if_quiet()
             return
         at = self._facts.since_start(turn.started_at)
-        if self._speech.active and is_backchannel(text):
+        aside = self._config.turn_taking.soft_barge_in and self._backchannels.is_aside(text)
+        if self._speech.active and (self._backchannels.is_backchannel(text) or aside):
             await self._conversation.transcript(Speaker.CUSTOMER, text, at)
             self._speech.resume_if_quiet()
             return
         if self._language is not None:   # before the reply: it is spoken in the new language
             await self._language.after_turn(text, transcript.language if transcript is not None else None)
-        await self.caller_said(text, at)
+        await self.caller_said(text, at, merge=self._goes_on(turn))
 
     def _hearing(self) -> str:
         return self._language.current if self._language is not None else self._context.language
 
-    async def caller_said(self, text: str, at: float) -> None:
+    def _drafted_words(self, turn: CallerTurn) -> Transcript | None:
+        """A draft answers the partial the STT still holds at the end of the turn: those are the caller's words,
+        and the reply needs no wait for the STT's final pass (the streamed turn is let go)."""
+        drafted = self._replies.drafted
+        partial = getattr(turn.heard, "partial", None)
+        if drafted is None or turn.heard is None or not isinstance(partial, str) or not same_words(partial, drafted):
+            return None
+        turn.heard.cancel()
+        return Transcript(drafted)
+
+    def _goes_on(self, turn: CallerTurn) -> bool:
+        """The caller went on while the agent was still thinking about its last turn, or within
+        `merge_grace_ms` of the reply starting to sound: one turn, answered once."""
+        if not self._speech.active or self._replied_at is None or turn.started_at < self._replied_at:
+            return False
+        sounded = self._speech.reply_sounded_at
+        grace = self._config.turn_taking.merge_grace_ms / 1000
+        return sounded is None or turn.started_at - sounded <= grace
+
+    async def caller_said(self, text: str, at: float, merge: bool = False) -> None:
         speech = self._speech
         if speech.active:
             await speech.interrupt()
         self.reprompts = 0
         self._facts.last_activity = self._clock.now()
         await self._conversation.transcript(Speaker.CUSTOMER, text, at)
-        self._conversation.history.append({"role": "user", "content": text})
-        speech.start(self._replies.reply())
+        history = self._conversation.history
+        last_user = max((i for i, m in enumerate(history) if m["role"] == "user"), default=None)
+        if merge and last_user is not None:
+            self.merged_turns += 1
+            del history[last_user + 1:]          # what the agent began to say to half a turn
+            history[last_user] = {"role": "user", "content": f"{history[last_user]['content']} {text}"}
+        else:
+            history.append({"role": "user", "content": text})
+        self._replied_at = self._clock.now()
+        if not self._replies.adopt_draft(history[-1]["content"]):
+            speech.start(self._replies.reply())
 
     async def silence(self) -> None:
         if self._speech.active or self._caller_speaking():

@@ -1,34 +1,15 @@
-"""Voice activity per 20 ms frame (webrtcvad) and the endpointing that turns it into caller turns."""
+"""The endpointing that turns voiced/unvoiced 20 ms frames into caller turns (the detectors themselves live
+in `app.turn_taking.detectors`; `VoiceActivityDetector` is the webrtcvad one)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
 
-import webrtcvad
+from app.turn_taking.detectors import WebRtcDetector
+from app.voice.audio import FRAME_MS
 
-from app.voice.audio import FRAME_MS, resample
-
-_VAD_RATES = (8000, 16000, 32000, 48000)
-
-
-class VoiceActivityDetector:
-    """webrtcvad over 20 ms frames; rates it does not take (24 kHz) are resampled to 16 kHz first."""
-
-    def __init__(self, rate: int, aggressiveness: int = 2) -> None:
-        if not 0 <= aggressiveness <= 3:
-            raise ValueError("aggressiveness must be 0..3")
-        self.rate = rate
-        self._vad = webrtcvad.Vad(aggressiveness)
-        self._vad_rate = rate if rate in _VAD_RATES else 16000
-
-    def is_speech(self, frame: bytes) -> bool:
-        if self._vad_rate != self.rate:
-            frame = resample(frame, self.rate, self._vad_rate)
-        try:
-            return bool(self._vad.is_speech(frame, self._vad_rate))
-        except Exception:  # webrtcvad raises a bare Error on a wrong frame size: treat as silence
-            return False
+VoiceActivityDetector = WebRtcDetector
 
 
 class TurnEvent(str, Enum):
@@ -65,7 +46,9 @@ class EndpointDetector:
         self._audio: list[bytes] = []
         self.frames_in_turn = 0
 
-    def push(self, frame: bytes, voiced: bool) -> list[TurnEvent]:
+    def push(self, frame: bytes, voiced: bool, endpoint_ms: int | None = None) -> list[TurnEvent]:
+        """`endpoint_ms`: the silence that closes the turn as of this frame (adaptive endpointing reads it from
+        the transcript so far); None keeps the configured one."""
         if not self.in_speech:
             self._audio.append(frame)
             if len(self._audio) > self.PREROLL_FRAMES:
@@ -83,7 +66,8 @@ class EndpointDetector:
             self._silence_run = 0
             return []
         self._silence_run += 1
-        if self._silence_run < self._end_frames:
+        end_frames = self._end_frames if endpoint_ms is None else max(1, endpoint_ms // FRAME_MS)
+        if self._silence_run < end_frames:
             return []
         self.in_speech = False
         self._voiced_run = 0
@@ -92,6 +76,11 @@ class EndpointDetector:
             return [TurnEvent.TURN_ENDED]
         self._audio.clear()
         return [TurnEvent.NOISE]
+
+    @property
+    def silence_ms(self) -> int:
+        """Silence so far since the caller's last voiced frame in the current speech."""
+        return self._silence_run * FRAME_MS if self.in_speech else 0
 
     @property
     def voiced_ms(self) -> int:

@@ -20,10 +20,14 @@ from app.voice.providers.base import Providers
 from app.voice.providers.scripted_llm import ScriptedPolicy
 from app.voice.routes import voice_routes
 from app.voice.runtime import VoiceRuntime
+from app.turn_taking.config import TurnTakingConfig
 from app.voice.session_config import SessionConfig
 from app.voice.vad import EndpointConfig
 from tests.conftest import free_port
 from tests.voice.fakes import RecordingReporter, ScriptedSTT, ToneTTS
+
+# tests send only a little silence after a turn: it closes after 300 ms unless it reads as unfinished
+QUICK_TURNS = TurnTakingConfig(min_endpoint_ms=200, endpoint_ms=300)
 
 
 @dataclass
@@ -58,7 +62,7 @@ async def voice_server_session(server, tmp_path_factory):
         return Providers(stt=stt, tts=ToneTTS(), llm=ScriptedPolicy(context.script))
 
     runtime = VoiceRuntime(reporter_factory, providers=providers, start_timeout=3, session=SessionConfig(
-        endpoint=EndpointConfig(endpoint_ms=300), silence_timeout=30,
+        endpoint=EndpointConfig(endpoint_ms=300), turn_taking=QUICK_TURNS, silence_timeout=30,
         recordings=LocalBlobStore(tmp_path_factory.mktemp("recordings")),
         recording_spool=tmp_path_factory.mktemp("spool")))
     app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform.voice, reporter_factory, runtime))])

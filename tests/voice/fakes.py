@@ -146,6 +146,46 @@ class ScriptedSTT:
         return Transcript(self.queue.pop(0) if self.queue else "", language or "en-IN")
 
 
+class StreamedTurn:
+    """One turn as `StreamingSTT` hears it: `partial` grows with the audio pushed (stages), `finish` the last."""
+
+    def __init__(self, stages: list[tuple[int, str]], rate: int) -> None:
+        self._stages, self._rate, self.pushed = stages, rate, 0
+
+    @property
+    def partial(self) -> str:
+        heard = [text for ms, text in self._stages if self.pushed * 1000 // (self._rate * 2) >= ms]
+        return heard[-1] if heard else ""
+
+    def push(self, pcm: bytes) -> None:
+        self.pushed += len(pcm)
+
+    async def finish(self) -> Transcript:
+        return Transcript(self._stages[-1][1] if self._stages else "", "en-IN")
+
+    def cancel(self) -> None:
+        self.pushed = -1
+
+
+class StreamingSTT(ScriptedSTT):
+    """A streaming STT with partial words, scripted per turn: `expect_stages([(ms, partial), ...])` says what it
+    has heard once that many ms of the turn's audio (pre-roll included) came in; the last stage is final."""
+
+    def __init__(self, rate: int) -> None:
+        super().__init__()
+        self.rate = rate
+        self.stages: list[list[tuple[int, str]]] = []
+        self.turns: list[StreamedTurn] = []
+
+    def expect_stages(self, stages: list[tuple[int, str]]) -> None:
+        self.stages.append(stages)
+
+    def open_turn(self, rate: int, language: str | None) -> StreamedTurn:
+        turn = StreamedTurn(self.stages.pop(0) if self.stages else [], rate)
+        self.turns.append(turn)
+        return turn
+
+
 class ToneTTS:
     """100 ms of tone per word, one chunk per word: instant, deterministic, audibly non-silent."""
 

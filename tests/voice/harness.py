@@ -45,12 +45,12 @@ class Call:
 
     @classmethod
     def make(cls, llm: Any = None, tts: Any = None, config: SessionConfig | None = None,
-             recordings: BlobStore | None = None, spool: Path | None = None,
+             recordings: BlobStore | None = None, spool: Path | None = None, stt: ScriptedSTT | None = None,
              **context_changes: Any) -> "Call":
         clock = FakeClock()
         output = FakeOutput(clock)
         reporter = RecordingReporter()
-        stt = ScriptedSTT()
+        stt = stt or ScriptedSTT()
         tts = tts or ToneTTS()
         ctx = context(**context_changes)
         config = config or SessionConfig(rate=RATE, silence_timeout=30, recordings=recordings,

@@ -25,7 +25,7 @@ async def speaking_call(llm: GatedLLM) -> Call:
     return call
 
 
-async def test_caller_speech_stops_the_agent_within_one_frame_window_and_cancels_the_llm():
+async def test_caller_speech_pauses_the_agent_within_a_frame_clears_within_300_ms_and_cancels_the_llm():
     llm = GatedLLM([LONG, " Would you like to hear more?"], gated=True)
     call = await speaking_call(llm)
     vad = VoiceActivityDetector(RATE)
@@ -36,8 +36,8 @@ async def test_caller_speech_stops_the_agent_within_one_frame_window_and_cancels
             onset = call.clock.now()
         await call.feed([frame])
     clear_at = call.output.times("clear")[0]
-    assert 0 <= clear_at - onset <= 0.1
-    assert not [t for t in call.output.times("audio") if clear_at < t < clear_at + 0.5]  # silent at once
+    assert 0 <= clear_at - onset <= 0.3   # two steps (issue 15): soft pause at onset, clear once confirmed
+    assert not [t for t in call.output.times("audio") if onset + 0.1 < t < clear_at + 0.5]  # silent at once
     await call.silence(800)
     assert llm.cancelled
     heard = call.agent_said()[1]
@@ -104,8 +104,9 @@ async def test_barge_in_while_the_agent_is_still_thinking_cancels_the_pending_re
     await call.say("Do you have oak desks?")
     await call.say("In white, I mean")  # the first reply has not started yet
     assert llm.cancelled and len(llm.calls) == 2
-    assert llm.calls[1][-2:] == [{"role": "user", "content": "Do you have oak desks?"},
-                                 {"role": "user", "content": "In white, I mean"}]
+    # the caller went on right after the agent began: one turn, answered once (issue 15)
+    assert llm.calls[1][-1] == {"role": "user", "content": "Do you have oak desks? In white, I mean"}
+    assert call.session.turns.merged_turns == 1
     llm.release(5)
     await call.agent_quiet()
     assert call.agent_said()[-1] == "Let me check that for you."

@@ -52,7 +52,9 @@ async def test_onset_while_waiting_for_the_mark_then_the_mark_returns_the_reply_
     call.after_frame.append(echo_once_the_caller_talks)
     spoke_at = call.clock.now()
     await call.say(QUESTIONS[0])
-    assert echoed and call.output.count("clear") == 1
+    # a soft pause at onset (issue 15): the greeting was heard in full before the speech was confirmed, so
+    # there was nothing to clear
+    assert echoed and call.output.count("clear") == 0
     await call.until(lambda: len(marks_sent(call)) >= 2, seconds=10)
     assert audio_after(call, spoke_at) == ANSWER_FRAMES   # the whole reply left, once
     call.session.mark_played(marks_sent(call)[-1])

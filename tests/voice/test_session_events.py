@@ -55,7 +55,7 @@ async def test_a_barge_in_is_observed_as_the_clear_it_sent_and_the_part_that_was
     barge_ins = [e for e in events if isinstance(e, BargeIn)]
     assert len(barge_ins) == 1
     assert barge_ins[0].cleared_at == call.output.times("clear")[0]
-    assert 0 <= barge_ins[0].cleared_at - barge_ins[0].onset <= 0.1
+    assert 0 <= barge_ins[0].cleared_at - barge_ins[0].onset <= 0.3  # confirmed before the clear (issue 15)
     cut = [e for e in events if isinstance(e, UtteranceSettled) and e.state == UtteranceState.INTERRUPTED]
     assert cut and cut[0].heard_text and LONG.startswith(cut[0].heard_text) and cut[0].heard_text != LONG
     llm.release(10)

@@ -329,14 +329,17 @@ async def test_a_call_whose_worker_dies_mid_turn_goes_on_and_hears_the_next_turn
     for _ in range(50):                      # the brain meets the failed turn: logged, treated as unheard
         await asyncio.sleep(0.02)
         await call.silence(20)
-    assert call.caller_said() == [] and session.state == SessionState.ACTIVE
+    # unheard, or (when the pool had not noticed the death before the turn ended) answered on the partial words
+    # a preemptive draft already held (issue 15): either way no crash
+    before = len(call.caller_said())
+    assert before <= 1 and session.state == SessionState.ACTIVE
     while len(pool.pids()) < 2 or not all(worker.ready.is_set() for worker in pool.workers):
         await asyncio.sleep(0.05)
     await call.feed(speech)
     await call.silence(800)
-    await heard_in_real_time(1)
+    await heard_in_real_time(before + 1)
     await call.agent_quiet()
-    assert call.caller_said()[0] and len(call.agent_said()) >= 2   # heard and answered
+    assert call.caller_said()[-1] and len(call.agent_said()) >= 2 + before   # heard and answered
     await call.end()
 
 

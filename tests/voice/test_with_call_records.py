@@ -19,6 +19,7 @@ from app.voice.providers.base import Providers
 from app.voice.providers.scripted_llm import ScriptedPolicy
 from app.voice.routes import voice_routes
 from app.voice.runtime import VoiceRuntime
+from app.turn_taking.config import TurnTakingConfig
 from app.voice.session_config import SessionConfig
 from app.voice.vad import EndpointConfig
 from tests.conftest import free_port
@@ -26,6 +27,9 @@ from tests.voice.conftest import create_flow, fresh_line
 from tests.voice.exotel_client import ExotelCaller
 from tests.voice.fakes import ScriptedSTT, ToneTTS
 from tests.voice.speech import spoken
+
+# tests send only a little silence after a turn: it closes after 300 ms unless it reads as unfinished
+QUICK_TURNS = TurnTakingConfig(min_endpoint_ms=200, endpoint_ms=300)
 
 
 @pytest_asyncio.fixture(scope="session")
@@ -38,7 +42,7 @@ async def platform_voice(server):
         return Providers(stt=stt, tts=ToneTTS(), llm=ScriptedPolicy(context.script))
 
     runtime = VoiceRuntime(lambda: platform.reporter, providers=providers, session=SessionConfig(
-        endpoint=EndpointConfig(endpoint_ms=300), recordings=platform.blob_store))
+        endpoint=EndpointConfig(endpoint_ms=300), turn_taking=QUICK_TURNS, recordings=platform.blob_store))
     app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(platform.voice, lambda: platform.reporter, runtime))])
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))

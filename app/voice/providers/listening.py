@@ -28,6 +28,11 @@ class TurnListener:
         return self._stt is not None
 
     @property
+    def hears_words(self) -> bool:
+        """The STT says what it heard while the turn is spoken (barge-in can wait for words)."""
+        return isinstance(self._turn, PartialHypotheses)
+
+    @property
     def partial(self) -> str:
         turn = self._turn
         return turn.partial if isinstance(turn, PartialHypotheses) else ""

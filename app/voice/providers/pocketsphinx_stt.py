@@ -17,13 +17,17 @@ LANGUAGE = "en-IN"
 
 
 class PocketsphinxTurn:
-    """A `SpeechTurn` on one worker; `partial` is the hypothesis so far (updated every ~300 ms of audio)."""
+    """A `SpeechTurn` on one worker; `partial` is the hypothesis so far (updated every ~100 ms of audio)."""
 
     def __init__(self, turn: PoolTurn, language: str | None) -> None:
         self._turn, self.language = turn, language
 
     @property
     def partial(self) -> str:
+        """The hypothesis so far; empty once the turn failed (its worker died): nothing was heard for sure."""
+        result = self._turn.result
+        if result.done() and result.exception() is not None:
+            return ""
         return self._turn.partial
 
     def push(self, pcm: bytes) -> None:

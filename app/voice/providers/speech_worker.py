@@ -40,7 +40,8 @@ DECODER_OPTIONS: dict[str, object] = {
 # A whole utterance at once (rare: a remote STT failed on the turn): pocketsphinx's full default search.
 WHOLE_OPTIONS: dict[str, object] = {"samprate": DECODER_RATE}
 OPTIONS = {Mode.STREAMING: DECODER_OPTIONS, Mode.WHOLE: WHOLE_OPTIONS}
-PARTIAL_EVERY_BYTES = DECODER_RATE * 2 * 3 // 10   # a partial hypothesis at most every 300 ms of audio
+PARTIAL_EVERY_BYTES = DECODER_RATE * 2 // 10   # a partial hypothesis at most every 100 ms of audio (one batch):
+# barge-in confirmation and adaptive endpointing read it (issue 15)
 MAX_IDLE_DECODERS = 16
 SPARE_AFTER_IDLE_SECONDS = 0.05   # loading a decoder blocks the worker ~0.4 s: only with no turn in progress
 ABANDONED_SECONDS = 120.0   # a turn the server sent nothing for this long is dropped (its decoder reused)

@@ -1,0 +1,137 @@
+"""The caller's side of turn-taking for one call: each 20 ms frame is denoised, judged voiced or not, streamed
+to the STT, and turned into cues for the session (issue 15).
+
+- `SPEECH_STARTED` / `TURN_ENDED` / `NOISE`: as the endpoint detector decides; the silence that ends a turn
+  is re-read every frame from the partial transcript (`EndpointPolicy`).
+- Over the agent: `SOFT_PAUSE` at onset (stop sending new audio, nothing cleared), then `INTERRUPT` once the
+  `BargeInJudge` confirms it (send `clear`), or `RESUME` once the caller is quiet again unconfirmed. Without
+  `soft_barge_in` (the legacy preset) onset is `INTERRUPT` at once, as before.
+- `DRAFT`: the caller has gone quiet and the partial transcript is worth answering: the session may draft the
+  reply now and play it only if the turn ends with those words. `DRAFT_DROPPED`: the caller went on.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from app.turn_taking.backchannel import BackchannelClassifier
+from app.turn_taking.barge_in import BargeIn, BargeInJudge
+from app.turn_taking.config import TurnTakingConfig
+from app.turn_taking.denoise import Denoiser, denoiser
+from app.turn_taking.detectors import VoiceDetector, voice_detector
+from app.turn_taking.endpointing import EndpointPolicy
+from app.voice.providers.listening import TurnListener
+from app.voice.vad import EndpointConfig, EndpointDetector, TurnEvent
+
+
+class CallerCue(str, Enum):
+    SPEECH_STARTED = "speech_started"
+    SOFT_PAUSE = "soft_pause"
+    RESUME = "resume"
+    INTERRUPT = "interrupt"
+    DRAFT = "draft"
+    DRAFT_DROPPED = "draft_dropped"
+    TURN_ENDED = "turn_ended"
+    NOISE = "noise"
+
+
+_BARGE_IN_CUES = {
+    BargeIn.PAUSED: CallerCue.SOFT_PAUSE,
+    BargeIn.RESUMED: CallerCue.RESUME,
+    BargeIn.CONFIRMED: CallerCue.INTERRUPT,
+}
+
+
+class CallerTurns:
+    DRAFT_AT_MS = 160  # silence after which a partial transcript is drafted against
+
+    def __init__(
+        self,
+        config: TurnTakingConfig,
+        rate: int,
+        endpoint: EndpointConfig,
+        listener: TurnListener,
+        vad_aggressiveness: int = 2,
+    ) -> None:
+        self.config = config
+        self.denoiser: Denoiser = denoiser(config.noise_suppression)
+        self.vad: VoiceDetector = voice_detector(config.vad, rate, vad_aggressiveness)
+        self.endpoint = EndpointDetector(endpoint)
+        self.policy = EndpointPolicy(config)
+        self.backchannels = BackchannelClassifier(config.extra_backchannels())
+        self.judge = BargeInJudge(config, self.backchannels)
+        self.listener = listener
+        self.drafted: str | None = None  # the partial a DRAFT cue named, until the turn ends or goes on
+        self.endpoint_used_ms = endpoint.endpoint_ms  # the closing silence of the last turn that ended
+
+    def clean(self, frame: bytes) -> bytes:
+        return self.denoiser.clean(frame)
+
+    def is_speech(self, frame: bytes) -> bool:
+        return self.vad.is_speech(frame)
+
+    def push(self, frame: bytes, voiced: bool, agent_active: bool) -> list[CallerCue]:
+        """`frame` as `clean` returned it; `agent_active`: the agent is thinking or speaking right now."""
+        self.listener.frame(frame)
+        partial = self.listener.partial
+        cues: list[CallerCue] = []
+        endpoint_ms = self.policy.silence_ms(partial) if self.endpoint.in_speech else None
+        events = self.endpoint.push(frame, voiced, endpoint_ms)
+        if self.endpoint.in_speech and TurnEvent.SPEECH_STARTED not in events:
+            cues += self._during_speech(voiced, partial, agent_active, endpoint_ms)
+        for event in events:
+            if event == TurnEvent.SPEECH_STARTED:
+                self.listener.speech_started()
+                cues.append(CallerCue.SPEECH_STARTED)
+                if agent_active:
+                    if self.config.soft_barge_in:
+                        self.judge.onset(self.endpoint.voiced_ms)
+                        cues.append(CallerCue.SOFT_PAUSE)
+                    else:
+                        cues.append(CallerCue.INTERRUPT)
+            elif event == TurnEvent.TURN_ENDED:
+                self.judge.reset()
+                self.drafted = None
+                if endpoint_ms is not None:
+                    self.endpoint_used_ms = endpoint_ms
+                cues.append(CallerCue.TURN_ENDED)
+            else:
+                self.judge.reset()
+                self.listener.noise()
+                if self.drafted is not None:
+                    self.drafted = None
+                    cues.append(CallerCue.DRAFT_DROPPED)
+                cues.append(CallerCue.NOISE)
+        return cues
+
+    def _during_speech(
+        self, voiced: bool, partial: str, agent_active: bool, endpoint_ms: int | None
+    ) -> list[CallerCue]:
+        cues: list[CallerCue] = []
+        change = self.judge.frame(voiced, partial, self.listener.hears_words)
+        if change is not None:
+            cues.append(_BARGE_IN_CUES[change])
+        if voiced and self.drafted is not None:
+            self.drafted = None
+            cues.append(CallerCue.DRAFT_DROPPED)
+        elif (
+            not voiced
+            and self.config.preemptive_reply
+            and not agent_active
+            and partial.strip()
+            and partial != self.drafted
+            and self.endpoint.silence_ms >= self.DRAFT_AT_MS
+            and (endpoint_ms or 0) > self.endpoint.silence_ms
+        ):
+            if self.drafted is not None:  # the STT revised what it heard: draft that instead
+                cues.append(CallerCue.DRAFT_DROPPED)
+            self.drafted = partial
+            cues.append(CallerCue.DRAFT)
+        return cues
+
+    def take_turn(self) -> tuple[bytes, int]:
+        """The ended turn's audio and its length in frames; the draft, if any, stays for the session to match."""
+        return self.endpoint.take_audio(), self.endpoint.frames_in_turn
+
+    def close(self) -> None:
+        self.listener.close()

@@ -1,0 +1,52 @@
+"""In-process micro-benchmark (not a call): CPU per call-second of what runs on every caller frame: the
+denoiser and the voice detector, over a mixed minute of audio (speech, pauses, background noise)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from app.turn_taking.config import VadKind
+from app.turn_taking.denoise import PassThrough, SpeexDenoiser
+from app.turn_taking.detectors import SileroDetector, WebRtcDetector
+from scripts.turnbench.corpus import QUESTIONS, RATE, say, white
+
+FRAME_BYTES = RATE * 2 // 50
+
+
+def mixed_minute(noisy: bool) -> list[bytes]:
+    """About 40% speech and 60% pauses; `noisy`: steady white noise under all of it."""
+    audio = b""
+    texts = [text for texts in QUESTIONS.values() for text in texts]
+    while len(audio) < 60 * RATE * 2:
+        for text in texts:
+            speech = say(text, "hi" if any("\u0900" <= ch <= "\u097f" for ch in text) else "en")
+            audio += speech + bytes(int(len(speech) * 1.5) // 2 * 2)
+    audio = audio[: 60 * RATE * 2]
+    if noisy:
+        mixed = np.frombuffer(audio, dtype="<i2").astype(np.int32)
+        mixed += np.frombuffer(white(60, 300, 1), dtype="<i2").astype(np.int32)[: len(mixed)]
+        audio = np.clip(mixed, -32768, 32767).astype("<i2").tobytes()
+    return [audio[i : i + FRAME_BYTES] for i in range(0, len(audio), FRAME_BYTES)]
+
+
+def measure() -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for noisy in (False, True):
+        minute = mixed_minute(noisy)
+        for kind in VadKind:
+            for suppress in (False, True):
+                cleaner = SpeexDenoiser() if suppress else PassThrough()
+                detector = SileroDetector(RATE) if kind == VadKind.SILERO else WebRtcDetector(RATE, 2)
+                started = time.process_time()
+                for frame in minute:
+                    detector.is_speech(cleaner.clean(frame))
+                spent = time.process_time() - started
+                name = f"{kind.value}{'+speex' if suppress else ''}{' (noisy line)' if noisy else ''}"
+                out[name] = {
+                    "cpu_ms_per_call_second": round(spent / 60 * 1000, 3),
+                    "calls_per_core": int(60 / spent) if spent else None,
+                }
+    return out
