@@ -124,15 +124,14 @@ async def test_an_organisation_chooses_sarvam_streaming_on_its_integration(clien
 
     from app.voice.providers.sarvam_ws_stt import SarvamStreamingSTT
     from app.voice.providers.selection import ProviderSelector
-    from app.voice.routes import _resolver
     from tests.voice.conftest import create_flow
 
     flow = await create_flow(client, "outbound")
-    context = await _resolver(client.server.platform).outbound({"flow_id": flow["uuid"]}, "+919812345678", None)
+    context = await client.server.platform.voice.resolver.outbound({"flow_id": flow["uuid"]}, "+919812345678", None)
     assert (context.sarvam_api_key, context.sarvam_streaming) == ("sk_sarvam_secret_1234", True)
     assert isinstance(ProviderSelector(client.server.settings).stt(context), SarvamStreamingSTT)
     await client.put("/integrations/voice/sarvam", json={"api_key": "sk_sarvam_secret_1234", "streaming": False})
-    context = await _resolver(client.server.platform).outbound({"flow_id": flow["uuid"]}, "+919812345678", None)
+    context = await client.server.platform.voice.resolver.outbound({"flow_id": flow["uuid"]}, "+919812345678", None)
     assert not isinstance(ProviderSelector(client.server.settings).stt(context), SarvamStreamingSTT)
 
 
