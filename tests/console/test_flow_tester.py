@@ -63,7 +63,9 @@ async def test_the_tester_talks_with_a_flows_agent_and_plays_its_voice(server, c
     caller = page.locator('.tester-transcript li[data-speaker="customer"] .tester-text')
     await expect(agent.nth(1)).to_have_text(TALKING_POINT, timeout=20_000)
     turns = await page.locator(".tester-transcript li").evaluate_all("items => items.map(i => i.dataset.speaker)")
-    assert turns[:3] == ["agent", "customer", "agent"], turns
+    # The greeting the caller talked over is written when it settles (what was heard of it), which can be just
+    # after the caller's words on a loaded machine: either order, then the agent's reply.
+    assert turns[:3] in (["agent", "customer", "agent"], ["customer", "agent", "agent"]), turns
     # The fake microphone starts talking half a second in, over the greeting: the transcript keeps the part
     # of the greeting that was heard, whatever pocketsphinx made of the caller's words comes next.
     greeting = await agent.first.text_content()

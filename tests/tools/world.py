@@ -25,7 +25,7 @@ from app.voice.vad import EndpointConfig
 from tests.conftest import Client, free_port
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.tool_server import FakeToolServer
-from tests.voice.conftest import fresh_line
+from tests.voice.conftest import QUICK_TURNS, fresh_line
 from tests.voice.exotel_client import ExotelCaller
 from tests.voice.fakes import ScriptedSTT, ToneTTS
 from tests.voice.speech import spoken
@@ -183,6 +183,7 @@ async def start_world(start_server: Any, http: Any) -> tuple[ToolsWorld, list[An
         resolver=FlowResolver(tools=platform.tools),
         session=SessionConfig(
             endpoint=EndpointConfig(endpoint_ms=300),
+            turn_taking=QUICK_TURNS,
             silence_timeout=30,
             tool_transport=platform.tool_transport,
             tool_log=platform.tool_records,
