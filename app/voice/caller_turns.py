@@ -44,6 +44,7 @@ _BARGE_IN_CUES = {
 
 class CallerTurns:
     DRAFT_AT_MS = 160  # silence after which a partial transcript is drafted against
+    live = 0  # callers this process is listening to now: `vad: auto` chooses by it
 
     def __init__(
         self,
@@ -55,7 +56,9 @@ class CallerTurns:
     ) -> None:
         self.config = config
         self.denoiser: Denoiser = denoiser(config.noise_suppression)
-        self.vad: VoiceDetector = voice_detector(config.vad, rate, vad_aggressiveness)
+        self.vad: VoiceDetector = voice_detector(config.vad, rate, vad_aggressiveness, calls=CallerTurns.live)
+        CallerTurns.live += 1
+        self._open = True
         self.endpoint = EndpointDetector(endpoint)
         self.policy = EndpointPolicy(config)
         self.backchannels = BackchannelClassifier(config.extra_backchannels())
@@ -135,3 +138,6 @@ class CallerTurns:
 
     def close(self) -> None:
         self.listener.close()
+        if self._open:
+            self._open = False
+            CallerTurns.live -= 1

@@ -283,7 +283,7 @@ class CallSession:
         self.state = SessionState.ENDING
         try:
             await self._tasks.close()
-            self.listener.close()
+            self.caller.close()
             try:
                 await self.providers.aclose()   # provider sockets (Sarvam streaming) live as long as the call
             except Exception:

@@ -3,7 +3,8 @@ detector, adaptive endpointing and the two-step barge-in, with an STT whose part
 
 from __future__ import annotations
 
-from app.turn_taking.config import LEGACY, TurnTakingConfig
+from app.turn_taking.config import AUTO_SILERO_CALLS, LEGACY, TurnTakingConfig, VadKind
+from app.turn_taking.detectors import SileroDetector, WebRtcDetector
 from app.voice.caller_turns import CallerCue, CallerTurns
 from app.voice.providers.base import Transcript
 from app.voice.providers.listening import TurnListener
@@ -119,3 +120,21 @@ def test_a_draft_on_a_quiet_partial_is_dropped_when_the_caller_goes_on():
     seen = cues(events)
     assert seen.index(CallerCue.DRAFT) < seen.index(CallerCue.DRAFT_DROPPED) < seen.index(CallerCue.TURN_ENDED)
     assert seen.count(CallerCue.TURN_ENDED) == 1
+
+
+def test_auto_vad_is_silero_until_the_process_holds_many_calls_then_webrtcvad():
+    """`vad: auto` (the default): the neural VAD while the loop can afford it, the cheap one in a dense process;
+    a call that ends gives its place back."""
+    config = TurnTakingConfig()
+    assert config.vad == VadKind.AUTO
+    held = [caller(config, ScriptedStt()) for _ in range(AUTO_SILERO_CALLS - CallerTurns.live)]
+    assert all(isinstance(turns.vad, SileroDetector) for turns in held)
+    dense = caller(config, ScriptedStt())
+    assert isinstance(dense.vad, WebRtcDetector)
+    dense.close()
+    dense.close()       # closing twice gives back one place
+    held.pop().close()
+    again = caller(config, ScriptedStt())
+    assert isinstance(again.vad, SileroDetector)
+    for turns in [*held, again]:
+        turns.close()

@@ -18,7 +18,7 @@ from app.turn_taking.config import (
 def test_absent_means_the_defaults():
     config = parse_turn_taking(None)
     assert config == TurnTakingConfig()
-    assert config.vad == VadKind.SILERO and config.noise_suppression
+    assert config.vad == VadKind.AUTO and config.noise_suppression
     assert config.min_endpoint_ms < config.endpoint_ms < config.max_endpoint_ms
 
 
