@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+from collections.abc import AsyncIterable, AsyncIterator
 from pathlib import Path, PurePosixPath
-from typing import AsyncIterable, AsyncIterator, Protocol
+from typing import Protocol
 
 from app.errors import NotFound
 

@@ -9,8 +9,9 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from app.config import Settings
 from app.errors import DomainError
@@ -41,18 +42,27 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     if args.workers < 1:
         raise ValueError(f"--workers must be at least 1, not {args.workers}")
     if args.workers > 1 and not settings.redis_url:
-        raise ValueError("--workers above 1 needs VOICEAI_REDIS_URL: without it live events, live views and "
-                         "rate limits stay inside each worker")
+        raise ValueError(
+            "--workers above 1 needs VOICEAI_REDIS_URL: without it live events, live views and "
+            "rate limits stay inside each worker"
+        )
     if args.workers > 1 and settings.database_url.startswith("sqlite:"):
-        raise ValueError("--workers above 1 needs a PostgreSQL VOICEAI_DATABASE_URL: SQLite has one writer, and "
-                         "writers in several processes fail with 'database is locked'")
+        raise ValueError(
+            "--workers above 1 needs a PostgreSQL VOICEAI_DATABASE_URL: SQLite has one writer, and "
+            "writers in several processes fail with 'database is locked'"
+        )
     # Migrated once, before any worker starts (they would race); a database that does not answer is one line.
     asyncio.run(migrate(settings.database_url))
     address = ListenAddress(args.host, args.port)
     settings = settings.with_overrides(listen_url=address.url)
     _warn_about_public_url(settings, address)
-    options: dict[str, Any] = dict(host=args.host, port=args.port, log_level=settings.log_level.lower(),
-                                   proxy_headers=False, ws_max_size=1024 * 1024)
+    options: dict[str, Any] = dict(
+        host=args.host,
+        port=args.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+        ws_max_size=1024 * 1024,
+    )
     if args.workers == 1:
         uvicorn.run(create_app(settings), **options)
         return
@@ -62,7 +72,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     uvicorn.run("app.cli:served_app", factory=True, workers=args.workers, **options)
 
 
-LISTEN_URL_VARIABLE = "VOICEAI_LISTEN_URL"   # set by `serve --workers N` for its workers, not by users
+LISTEN_URL_VARIABLE = "VOICEAI_LISTEN_URL"  # set by `serve --workers N` for its workers, not by users
 
 
 def served_app() -> Any:
@@ -75,7 +85,7 @@ def served_app() -> Any:
     return create_app(settings)
 
 
-def _warn_about_public_url(settings: Settings, address: "ListenAddress") -> None:
+def _warn_about_public_url(settings: Settings, address: ListenAddress) -> None:
     """Exotel reaches us only through VOICEAI_PUBLIC_URL (voice socket, status callbacks); the simulated
     carrier does not need it (it dials `listen_url`), so only a server that may use Exotel is warned."""
     if settings.telephony == "simulator":
@@ -86,7 +96,9 @@ def _warn_about_public_url(settings: Settings, address: "ListenAddress") -> None
             "VOICEAI_PUBLIC_URL=%s does not point at this server: %s. Exotel calls would connect their voice "
             "stream and status callbacks there; set VOICEAI_PUBLIC_URL to the address Exotel reaches this "
             "server on (or VOICEAI_TELEPHONY=simulator to use only the simulated carrier).",
-            settings.public_url, problem)
+            settings.public_url,
+            problem,
+        )
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> None:
@@ -140,11 +152,22 @@ def _demo(settings: Settings, args: argparse.Namespace) -> None:
     if args.url:
         if not args.api_key:
             raise demo.DemoError("--api-key is required with --url (an nn_k_ key of that server)")
-        asyncio.run(demo.run_remote(args.url, args.api_key, args.customers, args.seed, args.timeout,
-                                    args.webhook_host, args.webhook_port, args.webhook_url))
+        asyncio.run(
+            demo.run_remote(
+                args.url,
+                args.api_key,
+                args.customers,
+                args.seed,
+                args.timeout,
+                args.webhook_host,
+                args.webhook_port,
+                args.webhook_url,
+            )
+        )
     else:
-        asyncio.run(demo.run_embedded(args.customers, args.seed, args.timeout,
-                                      Path(args.data_dir) if args.data_dir else None))
+        asyncio.run(
+            demo.run_embedded(args.customers, args.seed, args.timeout, Path(args.data_dir) if args.data_dir else None)
+        )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -154,8 +177,12 @@ def parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the API server (migrates the database first)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1,
-                       help="worker processes sharing the port (needs PostgreSQL and Redis; docs/scaling.md)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes sharing the port (needs PostgreSQL and Redis; docs/scaling.md)",
+    )
     serve.set_defaults(run=_serve)
 
     commands.add_parser("migrate", help="create or migrate the database schema").set_defaults(run=_migrate)
@@ -167,8 +194,10 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--customers", type=int, default=30)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--timeout", type=float, default=100.0, help="seconds before the campaign is stopped")
-    demo.add_argument("--data-dir", help="where the embedded run keeps its database and recordings "
-                                         "(default: a new temporary directory)")
+    demo.add_argument(
+        "--data-dir",
+        help="where the embedded run keeps its database and recordings (default: a new temporary directory)",
+    )
     demo.add_argument("--url", help="a real deployment instead of the embedded server")
     demo.add_argument("--api-key", help="an nn_k_ key of the deployment (with --url)")
     demo.add_argument("--webhook-host", default="127.0.0.1")
@@ -191,7 +220,8 @@ def parser() -> argparse.ArgumentParser:
     key_revoke.set_defaults(run=_apikey_revoke)
 
     member = commands.add_parser("member", help="Firebase users of an organisation").add_subparsers(
-        dest="action", required=True)
+        dest="action", required=True
+    )
     member_add = member.add_parser("add", help="let a Firebase user sign in to an organisation")
     member_add.add_argument("--org", required=True)
     member_add.add_argument("--firebase-uid", required=True)
@@ -217,7 +247,7 @@ def main(argv: list[str] | None = None) -> None:
         _fail(json.dumps({"detail": str(error)}), 2)
     except KeyboardInterrupt:
         _fail("interrupted", 130)
-    except Exception as error:   # a database that does not answer, a directory that cannot be written...
+    except Exception as error:  # a database that does not answer, a directory that cannot be written...
         if os.environ.get("VOICEAI_LOG_LEVEL", "").upper() == "DEBUG":
             traceback.print_exc()
         command = " ".join(part for part in (args.command, getattr(args, "action", None)) if part)

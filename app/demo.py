@@ -24,9 +24,10 @@ import socket
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Coroutine, TextIO
+from typing import Any, TextIO
 
 import aiohttp
 from aiohttp import web
@@ -37,11 +38,18 @@ API = "/api/voice"
 PRODUCTS = ["standing desk", "oak bookshelf", "ergonomic chair", "walnut dining table", "floor lamp"]
 FIRST = ["Asha", "Ravi", "Meera", "Arjun", "Priya", "Kiran", "Neha", "Vikram", "Divya", "Rahul", "Sana", "Aman"]
 LAST = ["Sharma", "Iyer", "Patel", "Reddy", "Khan", "Das", "Mehta", "Nair"]
-AFTER_COMPLETION_SECONDS = 30.0   # how long the last calls' post-call events may trail campaign.completed
-RECEIVER_SILENCE_SECONDS = 20.0   # campaign.launched is delivered at once: this long without it, nothing comes
-POLL_SECONDS = 2.0                # GET /calls while following without a receiver (the API is rate limited)
-EVENTS = ["call.started", "call.ended", "call.no_answer", "call.voicemail", "campaign.launched", "campaign.stopped",
-          "campaign.completed"]
+AFTER_COMPLETION_SECONDS = 30.0  # how long the last calls' post-call events may trail campaign.completed
+RECEIVER_SILENCE_SECONDS = 20.0  # campaign.launched is delivered at once: this long without it, nothing comes
+POLL_SECONDS = 2.0  # GET /calls while following without a receiver (the API is rate limited)
+EVENTS = [
+    "call.started",
+    "call.ended",
+    "call.no_answer",
+    "call.voicemail",
+    "campaign.launched",
+    "campaign.stopped",
+    "campaign.completed",
+]
 
 
 class DemoError(Exception):
@@ -57,17 +65,21 @@ class ApiError(DemoError):
 
 def refused_receiver_help(url: str, detail: str | None, listening: str) -> str:
     """Why a deployment refused the receiver's URL, and the two ways to let the demo's receiver in."""
-    return (f"The server refused the demo's webhook receiver {url}: {detail}.\n"
-            "  A server accepts only webhook URLs it can deliver to safely (HTTPS, on a public address). "
-            "To see the signed deliveries, either\n"
-            "  - start the server with VOICEAI_ALLOW_HTTP_WEBHOOKS=on and VOICEAI_ALLOW_PRIVATE_WEBHOOKS=on "
-            "(development only: plain http and private addresses such as this machine), or\n"
-            f"  - pass --webhook-url https://... : a public HTTPS address that forwards to this receiver "
-            f"({listening}).")
+    return (
+        f"The server refused the demo's webhook receiver {url}: {detail}.\n"
+        "  A server accepts only webhook URLs it can deliver to safely (HTTPS, on a public address). "
+        "To see the signed deliveries, either\n"
+        "  - start the server with VOICEAI_ALLOW_HTTP_WEBHOOKS=on and VOICEAI_ALLOW_PRIVATE_WEBHOOKS=on "
+        "(development only: plain http and private addresses such as this machine), or\n"
+        f"  - pass --webhook-url https://... : a public HTTPS address that forwards to this receiver "
+        f"({listening})."
+    )
 
 
-SKIPPED = ("Carrying on without the receiver: following the calls through GET /calls. Skipped: webhook "
-           "deliveries and their X-NN-Signature check, live transcripts.")
+SKIPPED = (
+    "Carrying on without the receiver: following the calls through GET /calls. Skipped: webhook "
+    "deliveries and their X-NN-Signature check, live transcripts."
+)
 
 
 def _free_port() -> int:
@@ -83,10 +95,16 @@ def extract(transcript: list[dict[str, Any]]) -> dict[str, Any]:
     product = next((p for p in PRODUCTS if p.split()[-1] in said), None)
     positive = any(word in said for word in ("good", "yes", "available", "thank"))
     declined = any(word in said for word in ("not right now", "no thanks", "not interested"))
-    return {"extraction": {"schema_version": "1.0", "outcome": {
-        "call_outcome": "declined" if declined else ("interested" if positive else "unclear"),
-        "intent_score": 20 if declined else (75 if positive else 40)},
-        "requirement": {"product_category": product or "unknown"}}}
+    return {
+        "extraction": {
+            "schema_version": "1.0",
+            "outcome": {
+                "call_outcome": "declined" if declined else ("interested" if positive else "unclear"),
+                "intent_score": 20 if declined else (75 if positive else 40),
+            },
+            "requirement": {"product_category": product or "unknown"},
+        }
+    }
 
 
 @dataclass
@@ -94,14 +112,14 @@ class Receiver:
     """The local webhook receiver: verifies every delivery's signature and queues the events."""
 
     secret: str = ""
-    tools_secret: str = ""          # signs the in-call tool requests (GET /tools/secret)
+    tools_secret: str = ""  # signs the in-call tool requests (GET /tools/secret)
     tool_calls: int = 0
     events: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     rejected: int = 0
     url: str = ""
     _runner: web.AppRunner | None = None
 
-    async def start(self, host: str = "127.0.0.1", port: int = 0) -> "Receiver":
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> Receiver:
         app = web.Application()
         app.router.add_post("/hooks", self._hook)
         app.router.add_post("/tools/order-status", self._order_status)
@@ -117,9 +135,8 @@ class Receiver:
             await self._runner.cleanup()
 
     def verify(self, body: bytes, signature: str | None) -> bool:
-        import base64
 
-        key = self.secret.encode() if self.secret else b""   # the whole secret string, as the spec says
+        key = self.secret.encode() if self.secret else b""  # the whole secret string, as the spec says
         expected = hmac.new(key, body, hashlib.sha256).hexdigest()
         return signature is not None and hmac.compare_digest(expected, signature)
 
@@ -165,8 +182,10 @@ class Api:
                     await asyncio.sleep(min(float(answer.headers.get("Retry-After") or 2), 30))
                     continue
                 if answer.status == 401:
-                    raise DemoError(f"{self.base} refused the API key ({(body or {}).get('detail')}): pass an "
-                                    "nn_k_ key of that server, e.g. from `voiceai org create NAME` run there")
+                    raise DemoError(
+                        f"{self.base} refused the API key ({(body or {}).get('detail')}): pass an "
+                        "nn_k_ key of that server, e.g. from `voiceai org create NAME` run there"
+                    )
                 if answer.status >= 400:
                     raise ApiError(method, path, answer.status, body)
                 return body
@@ -183,16 +202,33 @@ def _customers(count: int, rng: random.Random) -> list[dict[str, Any]]:
         phones.add(phone)
         product = rng.choice(PRODUCTS)
         metadata: dict[str, Any] = {"product_interest": product, "cart_value": rng.randrange(80, 1200)}
-        if len(records) % 3 == 0:   # every third customer asks about an order: the in-call tool looks it up
+        if len(records) % 3 == 0:  # every third customer asks about an order: the in-call tool looks it up
             metadata["order_id"] = "4512"
-        records.append({"name": f"{rng.choice(FIRST)} {rng.choice(LAST)}", "phone": phone,
-                        "tags": ["Demo:Spring"], "preferred_language": "en", "metadata": metadata})
+        records.append(
+            {
+                "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                "phone": phone,
+                "tags": ["Demo:Spring"],
+                "preferred_language": "en",
+                "metadata": metadata,
+            }
+        )
     return records
 
 
 class Demo:
-    def __init__(self, api: Api, receiver: Receiver | None, *, customers: int, seed: int, timeout: float,
-                 out: TextIO = sys.stdout, show_transcripts: int = 3, receiver_listens: str = "") -> None:
+    def __init__(
+        self,
+        api: Api,
+        receiver: Receiver | None,
+        *,
+        customers: int,
+        seed: int,
+        timeout: float,
+        out: TextIO = sys.stdout,
+        show_transcripts: int = 3,
+        receiver_listens: str = "",
+    ) -> None:
         self.api, self.receiver = api, receiver
         self.receiver_listens = receiver_listens
         self.count, self.seed, self.timeout, self.out = customers, seed, timeout, out
@@ -203,7 +239,7 @@ class Demo:
         self.metadata_written = 0
         self.tool_added = False
         self.hook_id: str | None = None
-        self._shown: int | None = None   # finished calls the progress line last showed; -1: text came after it
+        self._shown: int | None = None  # finished calls the progress line last showed; -1: text came after it
 
     def say(self, text: str) -> None:
         clear = "\r" + " " * 78 + "\r" if self._tty() else ""
@@ -231,8 +267,9 @@ class Demo:
         if self.receiver is None:
             return
         try:
-            hook = await self.api.call("POST", "/webhooks", json={
-                "name": "demo receiver", "url": self.receiver.url, "events": EVENTS})
+            hook = await self.api.call(
+                "POST", "/webhooks", json={"name": "demo receiver", "url": self.receiver.url, "events": EVENTS}
+            )
         except ApiError as error:
             if error.status != 400:
                 raise
@@ -245,21 +282,47 @@ class Demo:
     async def setup(self) -> dict[str, Any]:
         rng = random.Random(self.seed)
         await self._register_receiver()
-        agent = await self.api.call("POST", "/agents", json={
-            "name": "Aria", "role": "Outbound sales", "voice_config": {"provider": "sarvam", "speaker": "shubh"}})
-        script = await self.api.call("POST", "/scripts", json={
-            "name": "Spring reactivation", "opening_line": "Hi, this is Aria from Luminary Home.",
-            "talking_points": ["Spring offers on furniture you looked at"],
-            "faq": [{"question": "Is it available?", "answer": "Yes, it ships within five days."}],
-            "closing_line": "Thanks for your time, goodbye!"})
-        flow: dict[str, Any] = await self.api.call("POST", "/flows", json={
-            "kind": "outbound", "name": "Spring Reactivation (demo)", "provider": "sarvam",
-            "voice_agent_id": agent["uuid"], "script_id": script["uuid"], "branches": ["Demo:Spring"],
-            "config": {"persona_prompt": "You are Aria, a friendly advisor at Luminary Home.",
-                       "tool_triggers": [{"tool": "order_status", "keywords": ["order"],
-                                          "arguments": {"order_id": "{digits}"}, "say": "Let me check your order.",
-                                          "reply": "Your order is {status}, arriving {eta}."}]},
-            "status": "active"})
+        agent = await self.api.call(
+            "POST",
+            "/agents",
+            json={"name": "Aria", "role": "Outbound sales", "voice_config": {"provider": "sarvam", "speaker": "shubh"}},
+        )
+        script = await self.api.call(
+            "POST",
+            "/scripts",
+            json={
+                "name": "Spring reactivation",
+                "opening_line": "Hi, this is Aria from Luminary Home.",
+                "talking_points": ["Spring offers on furniture you looked at"],
+                "faq": [{"question": "Is it available?", "answer": "Yes, it ships within five days."}],
+                "closing_line": "Thanks for your time, goodbye!",
+            },
+        )
+        flow: dict[str, Any] = await self.api.call(
+            "POST",
+            "/flows",
+            json={
+                "kind": "outbound",
+                "name": "Spring Reactivation (demo)",
+                "provider": "sarvam",
+                "voice_agent_id": agent["uuid"],
+                "script_id": script["uuid"],
+                "branches": ["Demo:Spring"],
+                "config": {
+                    "persona_prompt": "You are Aria, a friendly advisor at Luminary Home.",
+                    "tool_triggers": [
+                        {
+                            "tool": "order_status",
+                            "keywords": ["order"],
+                            "arguments": {"order_id": "{digits}"},
+                            "say": "Let me check your order.",
+                            "reply": "Your order is {status}, arriving {eta}.",
+                        }
+                    ],
+                },
+                "status": "active",
+            },
+        )
         await self._add_tool(agent["uuid"])
         written = await self.api.call("POST", "/customers/bulk", json={"customers": _customers(self.count, rng)})
         if written.get("errors"):
@@ -272,12 +335,22 @@ class Demo:
             return
         self.receiver.tools_secret = (await self.api.call("GET", "/tools/secret"))["secret"]
         try:
-            await self.api.call("POST", f"/agents/{agent_id}/tools", json={
-                "name": "order_status", "description": "The status of the caller's order by its number.",
-                "parameters": {"type": "object", "properties": {"order_id": {"type": "string"}},
-                               "required": ["order_id"]},
-                "url": self.receiver.tool_url, "timeout_seconds": 5,
-                "speak_while_waiting": "One moment while I look up your order."})
+            await self.api.call(
+                "POST",
+                f"/agents/{agent_id}/tools",
+                json={
+                    "name": "order_status",
+                    "description": "The status of the caller's order by its number.",
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"order_id": {"type": "string"}},
+                        "required": ["order_id"],
+                    },
+                    "url": self.receiver.tool_url,
+                    "timeout_seconds": 5,
+                    "speak_while_waiting": "One moment while I look up your order.",
+                },
+            )
             self.tool_added = True
         except ApiError as error:
             self.say(f"The in-call tool was refused ({error.detail}): the calls go on without it.")
@@ -291,19 +364,21 @@ class Demo:
         queued = launched["customers_queued"]
         self.say(f"Launched: {queued} customers queued")
         if queued == 0:
-            self.say("No customer was queued: all were dialled recently (the deployment's "
-                     "VOICEAI_DIALER_DEDUP_HOURS); run with another --seed for new customers.")
+            self.say(
+                "No customer was queued: all were dialled recently (the deployment's "
+                "VOICEAI_DIALER_DEDUP_HOURS); run with another --seed for new customers."
+            )
             completed: bool | None = True
         else:
             completed = await self._follow(queued, started) if self.hook_id else None
-        if completed is None:   # no receiver, or one the server never delivered to
+        if completed is None:  # no receiver, or one the server never delivered to
             completed = await self._poll(flow["uuid"], queued, started)
         if not completed:
             try:
                 await self.api.call("POST", f"/flows/{flow['uuid']}/stop")
                 self.say("Time is up: campaign stopped (calls in progress finish).")
             except ApiError as error:
-                if error.status != 409:   # 409: it completed on its own between our last look and the stop
+                if error.status != 409:  # 409: it completed on its own between our last look and the stop
                     raise
                 self.say("Time is up: the campaign had already completed.")
         for task in list(self.tasks):
@@ -314,22 +389,32 @@ class Demo:
         self.say("")
         self.say("Campaign statistics: " + json.dumps(stats))
         rejected = self.receiver.rejected if self.receiver is not None else 0
-        checked = f"webhook deliveries with a bad signature: {rejected}" if self.hook_id else \
-            "webhook deliveries: skipped (no receiver)"
+        checked = (
+            f"webhook deliveries with a bad signature: {rejected}"
+            if self.hook_id
+            else "webhook deliveries: skipped (no receiver)"
+        )
         self.say(f"Post-call extractions written back: {self.metadata_written}; {checked}")
         if self.tool_added and self.receiver is not None:
             self.say(f"In-call tool requests answered by the receiver (order_status): {self.receiver.tool_calls}")
         self.say(f"Finished in {time.monotonic() - started:.1f} s")
-        return {"flow": flow, "queued": queued, "stats": stats, "completed": completed,
-                "metadata_written": self.metadata_written, "rejected": rejected, "receiver": bool(self.hook_id),
-                "tool_calls": self.receiver.tool_calls if self.receiver is not None else 0}
+        return {
+            "flow": flow,
+            "queued": queued,
+            "stats": stats,
+            "completed": completed,
+            "metadata_written": self.metadata_written,
+            "rejected": rejected,
+            "receiver": bool(self.hook_id),
+            "tool_calls": self.receiver.tool_calls if self.receiver is not None else 0,
+        }
 
     async def _follow(self, queued: int, started: float) -> bool | None:
         """Until `campaign.completed`, then until the calls it counts have reported: a connected call's
         `call.ended` (and so its extraction) follows post-call analysis, which can finish after the campaign.
         None when no delivery arrives at all (the server cannot reach the receiver): the caller polls."""
         receiver = self.receiver
-        if receiver is None:   # registered webhooks imply a receiver; without one the caller polls
+        if receiver is None:  # registered webhooks imply a receiver; without one the caller polls
             return None
         self.progress(queued)
         completed, expected, grace, heard = False, 0, 0.0, False
@@ -339,11 +424,13 @@ class Demo:
                 return True
             try:
                 event = await asyncio.wait_for(receiver.events.get(), 1.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if not heard and time.monotonic() - launched_at > RECEIVER_SILENCE_SECONDS:
-                    self.say(f"No webhook delivery reached the receiver {receiver.url} in "
-                             f"{RECEIVER_SILENCE_SECONDS:.0f} s: the server cannot reach it (with --webhook-url, "
-                             "check that address forwards to this receiver).")
+                    self.say(
+                        f"No webhook delivery reached the receiver {receiver.url} in "
+                        f"{RECEIVER_SILENCE_SECONDS:.0f} s: the server cannot reach it (with --webhook-url, "
+                        "check that address forwards to this receiver)."
+                    )
                     self.say(SKIPPED)
                     await self._forget_webhook()
                     self.hook_id = None
@@ -375,8 +462,9 @@ class Demo:
         while time.monotonic() - started < self.timeout:
             offset = 0
             while True:
-                page = await self.api.call("GET", "/calls", params={"flow_uuid": flow_id, "limit": 100,
-                                                                    "offset": offset})
+                page = await self.api.call(
+                    "GET", "/calls", params={"flow_uuid": flow_id, "limit": 100, "offset": offset}
+                )
                 for call in page["calls"]:
                     if call.get("ended_at") and call["uuid"] not in self.done:
                         self.done.add(call["uuid"])
@@ -389,8 +477,10 @@ class Demo:
                     break
             self.progress(queued)
             if len(customers) >= queued:
-                self.say(f"Every customer was dialled: {len(self.done)} calls ended (the campaign may still "
-                         "retry unanswered customers later; POST /flows/{uuid}/stop stops it).")
+                self.say(
+                    f"Every customer was dialled: {len(self.done)} calls ended (the campaign may still "
+                    "retry unanswered customers later; POST /flows/{uuid}/stop stops it)."
+                )
                 return True
             await asyncio.sleep(POLL_SECONDS)
         return False
@@ -399,9 +489,14 @@ class Demo:
         """The receiver goes away with the demo: a deployment must not keep retrying deliveries to it."""
         if self.hook_id:
             with contextlib.suppress(Exception):
-                await self.api.call("POST", "/graphql", json={
-                    "query": "mutation($uuid: ID!) { deleteWebhook(uuid: $uuid) { uuid } }",
-                    "variables": {"uuid": self.hook_id}})
+                await self.api.call(
+                    "POST",
+                    "/graphql",
+                    json={
+                        "query": "mutation($uuid: ID!) { deleteWebhook(uuid: $uuid) { uuid } }",
+                        "variables": {"uuid": self.hook_id},
+                    },
+                )
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -422,7 +517,7 @@ class Demo:
 
     async def _extract(self, data: dict[str, Any]) -> None:
         with contextlib.suppress(Exception):
-            if "transcript" not in data:   # followed by polling: the call record has it
+            if "transcript" not in data:  # followed by polling: the call record has it
                 data = {**data, **await self.api.call("GET", f"/calls/{data['call_uuid']}")}
             payload = extract(data.get("transcript") or [])
             await self.api.call("POST", f"/calls/{data['call_uuid']}/metadata", json={"key_details": payload})
@@ -442,11 +537,26 @@ async def run_embedded(customers: int, seed: int, timeout: float, data_dir: Path
     directory.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     settings = Settings(
-        database_url=f"sqlite://{directory}/demo.db", data_dir=directory, public_url=f"http://127.0.0.1:{port}",
-        secret_key=secrets.token_urlsafe(32), rate_limits=False, telephony="simulator", dialer=True,
-        dialer_poll_seconds=0.2, dialer_calls_per_second=4.0, dialer_flow_concurrency=8, dialer_org_concurrency=8,
-        dialer_max_attempts=1, webhook_worker=True, webhook_poll_seconds=0.2, allow_http_webhooks=True,
-        allow_private_webhooks=True, simulator_seed=seed, simulator_realtime=0.5, log_level="WARNING")
+        database_url=f"sqlite://{directory}/demo.db",
+        data_dir=directory,
+        public_url=f"http://127.0.0.1:{port}",
+        secret_key=secrets.token_urlsafe(32),
+        rate_limits=False,
+        telephony="simulator",
+        dialer=True,
+        dialer_poll_seconds=0.2,
+        dialer_calls_per_second=4.0,
+        dialer_flow_concurrency=8,
+        dialer_org_concurrency=8,
+        dialer_max_attempts=1,
+        webhook_worker=True,
+        webhook_poll_seconds=0.2,
+        allow_http_webhooks=True,
+        allow_private_webhooks=True,
+        simulator_seed=seed,
+        simulator_realtime=0.5,
+        log_level="WARNING",
+    )
     await open_database(settings.database_url)
     app = create_app(settings, manage_database=False)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
@@ -459,8 +569,13 @@ async def run_embedded(customers: int, seed: int, timeout: float, data_dir: Path
             await asyncio.sleep(0.02)
         created = await create_organisation("Luminary Home (demo)")
         async with aiohttp.ClientSession() as http:
-            demo = Demo(Api(http, settings.public_url, created.api_key), receiver, customers=customers, seed=seed,
-                        timeout=timeout)
+            demo = Demo(
+                Api(http, settings.public_url, created.api_key),
+                receiver,
+                customers=customers,
+                seed=seed,
+                timeout=timeout,
+            )
             result = await demo.run()
         recordings = settings.blob_root() / "recordings" / created.organisation.id
         print(f"Recordings: {recordings} (and GET {API}/calls/{{uuid}}/recording)", flush=True)
@@ -473,27 +588,43 @@ async def run_embedded(customers: int, seed: int, timeout: float, data_dir: Path
         await close_database()
 
 
-async def run_remote(url: str, api_key: str, customers: int, seed: int, timeout: float,
-                     webhook_host: str, webhook_port: int, webhook_url: str | None) -> dict[str, Any]:
+async def run_remote(
+    url: str,
+    api_key: str,
+    customers: int,
+    seed: int,
+    timeout: float,
+    webhook_host: str,
+    webhook_port: int,
+    webhook_url: str | None,
+) -> dict[str, Any]:
     """The demo against a deployment; what it cannot do is explained as a `DemoError`."""
     if not url.startswith(("http://", "https://")):
         raise DemoError(f"--url must be the server's http(s) address, e.g. http://127.0.0.1:8000, not {url!r}")
     try:
         receiver = await Receiver().start(webhook_host, webhook_port)
     except OSError as error:
-        raise DemoError(f"the webhook receiver cannot listen on {webhook_host}:{webhook_port}: {error.strerror}") \
-            from None
+        raise DemoError(
+            f"the webhook receiver cannot listen on {webhook_host}:{webhook_port}: {error.strerror}"
+        ) from None
     listening = receiver.url
     if webhook_url:
         receiver.url = webhook_url
     try:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
             try:
-                result = await Demo(Api(http, url, api_key), receiver, customers=customers, seed=seed,
-                                    timeout=timeout, receiver_listens=f"it listens on {listening}").run()
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-                raise DemoError(f"cannot reach {url} ({type(error).__name__}: {error}): is `voiceai serve` "
-                                "running there?") from None
+                result = await Demo(
+                    Api(http, url, api_key),
+                    receiver,
+                    customers=customers,
+                    seed=seed,
+                    timeout=timeout,
+                    receiver_listens=f"it listens on {listening}",
+                ).run()
+            except (TimeoutError, aiohttp.ClientError) as error:
+                raise DemoError(
+                    f"cannot reach {url} ({type(error).__name__}: {error}): is `voiceai serve` running there?"
+                ) from None
         print(f"Recordings: GET {url.rstrip('/')}{API}/calls/{{uuid}}/recording", flush=True)
         return result
     finally:

@@ -15,8 +15,9 @@ import contextlib
 import json
 import logging
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -48,8 +49,11 @@ class Subscription:
             self.dropped += 1
             self._unreported += 1
             if self._unreported == 1:
-                logger.warning("bus subscription to %s overflowed (%d queued): dropping its oldest events",
-                               self.channel, self._queue.maxsize)
+                logger.warning(
+                    "bus subscription to %s overflowed (%d queued): dropping its oldest events",
+                    self.channel,
+                    self._queue.maxsize,
+                )
         self._queue.put_nowait(event)
 
     def interrupted(self) -> None:

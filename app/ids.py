@@ -4,7 +4,31 @@ from __future__ import annotations
 
 import secrets
 
-PREFIXES = frozenset({"org", "usr", "key", "agt", "flw", "cst", "cal", "wbh", "wbl", "vs", "smp", "scr", "msg", "que", "hum", "spk", "int", "cmp", "job", "prc", "tol"})
+PREFIXES = frozenset(
+    {
+        "org",
+        "usr",
+        "key",
+        "agt",
+        "flw",
+        "cst",
+        "cal",
+        "wbh",
+        "wbl",
+        "vs",
+        "smp",
+        "scr",
+        "msg",
+        "que",
+        "hum",
+        "spk",
+        "int",
+        "cmp",
+        "job",
+        "prc",
+        "tol",
+    }
+)
 
 
 def new_id(prefix: str) -> str:

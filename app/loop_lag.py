@@ -14,15 +14,15 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Callable
 
 log = logging.getLogger("app.loop_lag")
 
-INTERVAL = 0.05    # the ticker's period
-STALL = 0.1        # lag worth a warning
-STACK_DEPTH = 4    # innermost frames named in the warning
+INTERVAL = 0.05  # the ticker's period
+STALL = 0.1  # lag worth a warning
+STACK_DEPTH = 4  # innermost frames named in the warning
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Culprit:
     """What the loop thread was running while it was stalled, as the watchdog saw it."""
 
     task: str | None
-    stack: tuple[str, ...]   # "file:line in function", outermost first
+    stack: tuple[str, ...]  # "file:line in function", outermost first
 
     def describe(self) -> str:
         where = " <- ".join(reversed(self.stack)) or "no Python frame"
@@ -44,8 +44,8 @@ class LoopLagMonitor:
         self.interval = interval
         self.stall = stall
         self._observe = observe
-        self._beat = 0.0                          # when the ticker last went to sleep (monotonic)
-        self._culprit: Culprit | None = None      # sampled by the watchdog during the current stall
+        self._beat = 0.0  # when the ticker last went to sleep (monotonic)
+        self._culprit: Culprit | None = None  # sampled by the watchdog during the current stall
         self._task: asyncio.Task[None] | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -68,7 +68,7 @@ class LoopLagMonitor:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
         if self._thread is not None:
-            self._thread.join(timeout=1.0)   # it wakes on the event at once
+            self._thread.join(timeout=1.0)  # it wakes on the event at once
         self._task = self._thread = None
 
     async def _tick(self) -> None:
@@ -80,8 +80,11 @@ class LoopLagMonitor:
             self._observe(lag)
             if lag >= self.stall:
                 self.stalls += 1
-                log.warning("event loop stalled for %.0f ms: %s", lag * 1000,
-                            culprit.describe() if culprit else "not sampled (the watchdog did not run during it)")
+                log.warning(
+                    "event loop stalled for %.0f ms: %s",
+                    lag * 1000,
+                    culprit.describe() if culprit else "not sampled (the watchdog did not run during it)",
+                )
 
     def _watch(self) -> None:
         """The watchdog: samples the loop thread once per stall, half a threshold into it (polling every half
@@ -98,8 +101,10 @@ class LoopLagMonitor:
         if frame is None:
             return None
         task = asyncio.current_task(self._loop) if self._loop is not None else None
-        stack = tuple(f"{_short(entry.filename)}:{entry.lineno} in {entry.name}"
-                      for entry in traceback.extract_stack(frame, limit=STACK_DEPTH))
+        stack = tuple(
+            f"{_short(entry.filename)}:{entry.lineno} in {entry.name}"
+            for entry in traceback.extract_stack(frame, limit=STACK_DEPTH)
+        )
         return Culprit(task.get_name() if task is not None else None, stack)
 
 

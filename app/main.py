@@ -8,14 +8,13 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
-from starlette.routing import compile_path
+from starlette.routing import Mount, Route, WebSocketRoute, compile_path
 from tortoise import connections
 
 from app.config import Settings
@@ -30,8 +29,8 @@ from app.web.global_rate_limit import GlobalRateLimit
 from app.web.request_metrics import RequestMetrics
 from compat_rest.handlers import handler_endpoints
 from compat_rest.live_socket import live_socket
-from compat_rest.router_errors import EXCEPTION_HANDLERS
 from compat_rest.openapi import openapi_document
+from compat_rest.router_errors import EXCEPTION_HANDLERS
 from compat_rest.routes import BASE_PATH, ROUTES
 from compat_rest.shim import build_routes
 from schema import build_schema
@@ -43,9 +42,15 @@ log = logging.getLogger("app")
 GRAPHQL_UPLOAD_BYTES = max(route.max_body_bytes or 0 for route in ROUTES)
 
 # Provider callbacks come from a few carrier IPs at campaign volume: they are validated, not IP-limited.
-RATE_LIMIT_EXEMPT = frozenset({f"{BASE_PATH}/webhooks/exotel/status", f"{BASE_PATH}/webhooks/exotel/passthru",
-                               f"{BASE_PATH}/webhooks/exotel/stream",
-                               f"{BASE_PATH}/webhooks/exotel/connect", f"{BASE_PATH}/ws/exotel"})
+RATE_LIMIT_EXEMPT = frozenset(
+    {
+        f"{BASE_PATH}/webhooks/exotel/status",
+        f"{BASE_PATH}/webhooks/exotel/passthru",
+        f"{BASE_PATH}/webhooks/exotel/stream",
+        f"{BASE_PATH}/webhooks/exotel/connect",
+        f"{BASE_PATH}/ws/exotel",
+    }
+)
 
 
 async def healthz(request: Request) -> Response:
@@ -65,8 +70,9 @@ def freeze_startup_heap() -> None:
     gc.freeze()
 
 
-def create_app(settings: Settings | None = None, *, platform: Platform | None = None,
-               manage_database: bool = True) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, platform: Platform | None = None, manage_database: bool = True
+) -> Starlette:
     """`manage_database=False` lets tests share one already-migrated database across apps."""
     settings = settings or Settings.from_env()
     platform = platform or Platform.build(settings)
@@ -89,7 +95,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         if manage_database:
             freeze_startup_heap()
         loop_lag = LoopLagMonitor(platform.metrics.event_loop_lag.observe)
-        loop_lag.start()   # after the startup work, so it measures the serving loop
+        loop_lag.start()  # after the startup work, so it measures the serving loop
         try:
             yield
         finally:
@@ -107,8 +113,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         *build_routes(schema, platform, handlers=handler_endpoints(schema, platform)),
     ]
     overrides = [
-        (compile_path(BASE_PATH + route.path)[0], route.max_body_bytes)
-        for route in ROUTES if route.max_body_bytes
+        (compile_path(BASE_PATH + route.path)[0], route.max_body_bytes) for route in ROUTES if route.max_body_bytes
     ]
     app = Starlette(
         routes=[
@@ -120,8 +125,12 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         middleware=[
             Middleware(RequestMetrics, metrics=platform.metrics),
             Middleware(ClientAddress, trusted_proxies=settings.trusted_proxies),
-            Middleware(BodySizeLimit, default_limit=settings.max_body_bytes, overrides=overrides,
-                       multipart_overrides=[(compile_path(f"{BASE_PATH}/graphql")[0], GRAPHQL_UPLOAD_BYTES)]),
+            Middleware(
+                BodySizeLimit,
+                default_limit=settings.max_body_bytes,
+                overrides=overrides,
+                multipart_overrides=[(compile_path(f"{BASE_PATH}/graphql")[0], GRAPHQL_UPLOAD_BYTES)],
+            ),
             Middleware(GlobalRateLimit, limiter=platform.rate_limiter, prefix=BASE_PATH, exempt=RATE_LIMIT_EXEMPT),
         ],
         lifespan=lifespan,

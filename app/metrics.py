@@ -19,36 +19,49 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.http_requests = Counter(
-            "voiceai_http_requests_total", "HTTP requests by route template and status.",
-            ("method", "route", "status"), registry=self.registry,
+            "voiceai_http_requests_total",
+            "HTTP requests by route template and status.",
+            ("method", "route", "status"),
+            registry=self.registry,
         )
         self.http_latency = Histogram(
-            "voiceai_http_request_duration_seconds", "HTTP request latency by route template.",
-            ("method", "route"), buckets=LATENCY_BUCKETS, registry=self.registry,
+            "voiceai_http_request_duration_seconds",
+            "HTTP request latency by route template.",
+            ("method", "route"),
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.graphql_operations = Counter(
-            "voiceai_graphql_operations_total", "GraphQL operations by name, type and outcome.",
-            ("operation", "type", "outcome"), registry=self.registry,
+            "voiceai_graphql_operations_total",
+            "GraphQL operations by name, type and outcome.",
+            ("operation", "type", "outcome"),
+            registry=self.registry,
         )
         self.graphql_latency = Histogram(
-            "voiceai_graphql_operation_duration_seconds", "GraphQL operation latency by name.",
-            ("operation", "type"), buckets=LATENCY_BUCKETS, registry=self.registry,
+            "voiceai_graphql_operation_duration_seconds",
+            "GraphQL operation latency by name.",
+            ("operation", "type"),
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
         )
         self.provider_fallbacks = Counter(
             "voiceai_provider_fallbacks_total",
             "Sentences spoken or turns transcribed by the local provider instead of the remote one.",
-            ("kind", "provider", "reason"), registry=self.registry,
+            ("kind", "provider", "reason"),
+            registry=self.registry,
         )
         self.call_analysis_fallbacks = Counter(
             "voiceai_call_analysis_fallbacks_total",
             "Post-call analyses the heuristic wrote because the LLM timed out, failed or answered off-schema.",
-            ("reason",), registry=self.registry,
+            ("reason",),
+            registry=self.registry,
         )
 
         self.event_loop_lag = Histogram(
             "voiceai_event_loop_lag_seconds",
             "How late a 50 ms ticker on the event loop woke: the wait every call's audio frame and request shared.",
-            buckets=LOOP_LAG_BUCKETS, registry=self.registry,
+            buckets=LOOP_LAG_BUCKETS,
+            registry=self.registry,
         )
         self.paused_player_repairs = Counter(
             "voiceai_paused_player_repairs_total",
@@ -56,25 +69,31 @@ class Metrics:
             registry=self.registry,
         )
         self.live_events_dropped = Counter(
-            "voiceai_live_events_dropped_total", "Call events a shared bus subscription dropped on overflow.",
+            "voiceai_live_events_dropped_total",
+            "Call events a shared bus subscription dropped on overflow.",
             registry=self.registry,
         )
         self.live_followers_recovered = Counter(
             "voiceai_live_followers_recovered_total",
             "Live followers of a call after an overflow: resynced from the replay, or cut_off to reconnect.",
-            ("outcome",), registry=self.registry,
+            ("outcome",),
+            registry=self.registry,
         )
 
         self.turn_stage_latency = Histogram(
             "voiceai_turn_stage_seconds",
             "One stage of an agent reply (stt: endpoint to final, llm: time to first token, sentence: first token "
             "to first sentence, tts: time to first audio) by the provider that served it.",
-            ("stage", "provider"), buckets=TURN_BUCKETS, registry=self.registry,
+            ("stage", "provider"),
+            buckets=TURN_BUCKETS,
+            registry=self.registry,
         )
         self.voice_to_voice = Histogram(
             "voiceai_voice_to_voice_seconds",
             "Caller's last voiced frame to the agent's first frame sent, per reply, by the providers of the call.",
-            ("stt", "llm", "tts"), buckets=TURN_BUCKETS, registry=self.registry,
+            ("stt", "llm", "tts"),
+            buckets=TURN_BUCKETS,
+            registry=self.registry,
         )
         self._stage_children: dict[tuple[str, str], Any] = {}
         self._v2v_children: dict[tuple[str, str, str], Any] = {}

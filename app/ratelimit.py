@@ -20,8 +20,9 @@ GLOBAL_SCOPE = "global"
 
 
 class RateLimiter:
-    def __init__(self, *, enabled: bool, redis_url: str | None, default_limit: str,
-                 key_prefix: str | None = None) -> None:
+    def __init__(
+        self, *, enabled: bool, redis_url: str | None, default_limit: str, key_prefix: str | None = None
+    ) -> None:
         self.enabled = enabled
         self.default_limit = default_limit
         self._storage: Storage

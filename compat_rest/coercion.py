@@ -6,7 +6,8 @@ This is plumbing, not business rules: it checks shape and types only; the servic
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from graphql import (
     GraphQLInputObjectType,
@@ -15,7 +16,6 @@ from graphql import (
     GraphQLNonNull,
     GraphQLScalarType,
 )
-
 from graphql.pyutils import Undefined
 
 from app.errors import Invalid

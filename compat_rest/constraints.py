@@ -9,22 +9,23 @@ Rules that span fields (a Sarvam speaker must exist for its model) are described
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from app.calls import service as calls
-from app.integrations.fields import ACCOUNT_SID, HOST
 from app.agents import service as agents
+from app.calls import service as calls
 from app.customers import bulk as customer_bulk
 from app.customers import fields as customer_fields
 from app.customers import service as customers
+from app.field_checks import HEX_COLOUR, LANGUAGE_TAG
 from app.flows import fields as flow_fields
+from app.integrations.fields import ACCOUNT_SID, HOST
+from app.integrations.service import APP_CATEGORIES
 from app.samples import service as samples
 from app.scripts import service as scripts
 from app.speakers import service as speakers
 from app.voice_catalog import catalog
 from app.voice_catalog.catalog import LANGUAGE_NAMES
-from app.field_checks import HEX_COLOUR, LANGUAGE_TAG
-from app.integrations.service import APP_CATEGORIES
 from app.webhooks import service as webhooks
 from app.webhooks.outbox import EVENT_TYPES
 from compat_rest.coercion import INT_MAX, INT_MIN
@@ -33,8 +34,10 @@ from schema.public_ids import ID_MAX_LENGTH, ID_PATTERN
 Fragment = dict[str, Any]
 NOT_NULL: Fragment = {"nullable": False}
 INT_RANGE: Fragment = {"minimum": INT_MIN, "maximum": INT_MAX}
-E164: Fragment = {"pattern": r"^\+[1-9][0-9]{6,14}$",
-                  "description": "E.164 (+ and country code), a number its country's numbering plan allows"}
+E164: Fragment = {
+    "pattern": r"^\+[1-9][0-9]{6,14}$",
+    "description": "E.164 (+ and country code), a number its country's numbering plan allows",
+}
 DATE: Fragment = {"format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 CLOCK: Fragment = {"pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9]$"}
 PUBLIC_ID: Fragment = {"pattern": f"^{ID_PATTERN}$", "maxLength": ID_MAX_LENGTH}
@@ -70,27 +73,56 @@ def limit(maximum: int) -> Fragment:
 OFFSET: Fragment = {"minimum": 0, "maximum": INT_MAX}
 COUNT: Fragment = {"minimum": 0, "maximum": INT_MAX}
 
-_AGENT = {"name": required_text(200), "role": required_text(200), "description": optional_text(2000),
-          "avatar_color": {"pattern": HEX_COLOUR.pattern},
-          "avatar_initials": {"minLength": 1, "maxLength": 2, "pattern": r"\S"}}
-_VOICE = {"provider": one_of(agents.PROVIDERS, nullable=False), "model": optional_text(64),
-          "speaker": {**optional_text(128), "description": "a catalog voice of the provider and model "
-                      "(any voice id for elevenlabs)"},
-          "language_code": {"pattern": LANGUAGE_TAG.pattern}}
-_CUSTOMER = {"name": required_text(200), "phone": {**E164, **NOT_NULL},
-             "email": {**optional_text(320), "pattern": r"^[^@\s]+@[^@\s]+$"},
-             "tags": {**texts(customer_fields.MAX_TAGS, customer_fields.MAX_TAG_LENGTH), **NOT_NULL},
-             "preferred_language": one_of(customer_fields.LANGUAGES, nullable=False), "metadata": JSON_OBJECT}
-_FLOW = {"kind": one_of(flow_fields.KINDS, nullable=False), "name": required_text(200),
-         "provider": one_of(flow_fields.PROVIDERS, nullable=False), "voice_agent_id": PUBLIC_ID,
-         "speaker": {**optional_text(128), "pattern": r"\S",
-                     "description": "a catalog voice of the provider in the flow's language"},
-         "language_code": {"pattern": LANGUAGE_TAG.pattern}, "phone_number": E164, "script_id": PUBLIC_ID, "branches": texts(50, 100),
-         "start_date": DATE, "end_date": DATE, "config": NULLABLE_OBJECT,
-         "status": one_of(flow_fields.STATUSES, nullable=False)}
-_SCRIPT = {"name": required_text(200), "opening_line": optional_text(scripts.MAX_TEXT),
-           "closing_line": optional_text(scripts.MAX_TEXT),
-           "talking_points": texts(scripts.MAX_ITEMS, scripts.MAX_TEXT), "faq": {"maxItems": scripts.MAX_ITEMS}}
+_AGENT = {
+    "name": required_text(200),
+    "role": required_text(200),
+    "description": optional_text(2000),
+    "avatar_color": {"pattern": HEX_COLOUR.pattern},
+    "avatar_initials": {"minLength": 1, "maxLength": 2, "pattern": r"\S"},
+}
+_VOICE = {
+    "provider": one_of(agents.PROVIDERS, nullable=False),
+    "model": optional_text(64),
+    "speaker": {
+        **optional_text(128),
+        "description": "a catalog voice of the provider and model (any voice id for elevenlabs)",
+    },
+    "language_code": {"pattern": LANGUAGE_TAG.pattern},
+}
+_CUSTOMER = {
+    "name": required_text(200),
+    "phone": {**E164, **NOT_NULL},
+    "email": {**optional_text(320), "pattern": r"^[^@\s]+@[^@\s]+$"},
+    "tags": {**texts(customer_fields.MAX_TAGS, customer_fields.MAX_TAG_LENGTH), **NOT_NULL},
+    "preferred_language": one_of(customer_fields.LANGUAGES, nullable=False),
+    "metadata": JSON_OBJECT,
+}
+_FLOW = {
+    "kind": one_of(flow_fields.KINDS, nullable=False),
+    "name": required_text(200),
+    "provider": one_of(flow_fields.PROVIDERS, nullable=False),
+    "voice_agent_id": PUBLIC_ID,
+    "speaker": {
+        **optional_text(128),
+        "pattern": r"\S",
+        "description": "a catalog voice of the provider in the flow's language",
+    },
+    "language_code": {"pattern": LANGUAGE_TAG.pattern},
+    "phone_number": E164,
+    "script_id": PUBLIC_ID,
+    "branches": texts(50, 100),
+    "start_date": DATE,
+    "end_date": DATE,
+    "config": NULLABLE_OBJECT,
+    "status": one_of(flow_fields.STATUSES, nullable=False),
+}
+_SCRIPT = {
+    "name": required_text(200),
+    "opening_line": optional_text(scripts.MAX_TEXT),
+    "closing_line": optional_text(scripts.MAX_TEXT),
+    "talking_points": texts(scripts.MAX_ITEMS, scripts.MAX_TEXT),
+    "faq": {"maxItems": scripts.MAX_ITEMS},
+}
 
 INPUT_FIELDS: dict[str, dict[str, Fragment]] = {
     "CreateVoiceAgentInput": _AGENT,
@@ -99,28 +131,45 @@ INPUT_FIELDS: dict[str, dict[str, Fragment]] = {
     "VoiceConfigPatch": {**_VOICE, "provider": one_of(agents.PROVIDERS, nullable=False)},
     "CreateCustomerInput": _CUSTOMER,
     "UpdateCustomerInput": _CUSTOMER,
-    "BulkCustomersInput": {"customers": {"maxItems": customers.MAX_BULK},
-                           "mode": one_of(customer_bulk.MODES, nullable=False)},
+    "BulkCustomersInput": {
+        "customers": {"maxItems": customers.MAX_BULK},
+        "mode": one_of(customer_bulk.MODES, nullable=False),
+    },
     "CreateFlowInput": _FLOW,
     "UpdateFlowInput": _FLOW,
-    "TimeWindowInput": {"start": CLOCK, "end": CLOCK,
-                        "timezone": {**text(64), "description": "an IANA timezone like Asia/Kolkata"}},
+    "TimeWindowInput": {
+        "start": CLOCK,
+        "end": CLOCK,
+        "timezone": {**text(64), "description": "an IANA timezone like Asia/Kolkata"},
+    },
     "CreateScriptInput": _SCRIPT,
     "UpdateScriptInput": _SCRIPT,
     "FaqEntryInput": {"question": text(scripts.MAX_TEXT), "answer": text(scripts.MAX_TEXT)},
-    "CreateWebhookInput": {"name": text(200), "url": {"format": "uri", "pattern": "^https://[A-Za-z0-9.-]+",
-                                                      "maxLength": 2048,
-                                                      "description": "an HTTPS URL of a public host (plain HTTP "
-                                                                     "and private hosts only where the server "
-                                                                     "allows them)"},
-                           "events": {"minItems": 1, "items": one_of(EVENT_TYPES, nullable=False)},
-                           "headers": {**NULLABLE_OBJECT, "maxProperties": 20}},
-    "ExotelInput": {"api_key": {**text(200), "pattern": r"^\S+$"}, "api_token": {**text(200), "pattern": r"^\S+$"},
-                    "account_sid": {**text(64), "pattern": ACCOUNT_SID.pattern},
-                    "subdomain": {**text(255), "pattern": HOST.pattern,
-                                  "description": "a host name such as api.exotel.com (a scheme and port, "
-                                                 "http://127.0.0.1:8123, are accepted too)"},
-                    "phone_number": E164},
+    "CreateWebhookInput": {
+        "name": text(200),
+        "url": {
+            "format": "uri",
+            "pattern": "^https://[A-Za-z0-9.-]+",
+            "maxLength": 2048,
+            "description": "an HTTPS URL of a public host (plain HTTP "
+            "and private hosts only where the server "
+            "allows them)",
+        },
+        "events": {"minItems": 1, "items": one_of(EVENT_TYPES, nullable=False)},
+        "headers": {**NULLABLE_OBJECT, "maxProperties": 20},
+    },
+    "ExotelInput": {
+        "api_key": {**text(200), "pattern": r"^\S+$"},
+        "api_token": {**text(200), "pattern": r"^\S+$"},
+        "account_sid": {**text(64), "pattern": ACCOUNT_SID.pattern},
+        "subdomain": {
+            **text(255),
+            "pattern": HOST.pattern,
+            "description": "a host name such as api.exotel.com (a scheme and port, "
+            "http://127.0.0.1:8123, are accepted too)",
+        },
+        "phone_number": E164,
+    },
     "SarvamInput": {"api_key": {**text(200), "pattern": r"^\S+$"}},
     "CallMetadataInput": {"key_details": JSON_OBJECT},
     "TransferCallInput": {"target": text(100), "agent_brief": text(calls.MAX_BRIEF), "context": NULLABLE_OBJECT},
@@ -130,12 +179,24 @@ INPUT_FIELDS: dict[str, dict[str, Fragment]] = {
 ARGUMENTS: dict[str, dict[str, Fragment]] = {
     "samples": {"provider": one_of(samples.PROVIDERS), "language_code": {"pattern": LANGUAGE_TAG.pattern}},
     "flows": {"kind": one_of(flow_fields.KINDS), "status": one_of(flow_fields.STATUSES)},
-    "customers": {"limit": limit(customers.MAX_LIMIT), "offset": OFFSET, "tags": texts(100, 100),
-                  **{f"{bound}_{kind}_calls": COUNT for bound in ("min", "max") for kind in ("inbound", "outbound")}},
+    "customers": {
+        "limit": limit(customers.MAX_LIMIT),
+        "offset": OFFSET,
+        "tags": texts(100, 100),
+        **{f"{bound}_{kind}_calls": COUNT for bound in ("min", "max") for kind in ("inbound", "outbound")},
+    },
     "customerCount": {"tags": texts(100, 100)},
-    "calls": {"call_type": one_of(calls.CALL_TYPES), "outcome": one_of(calls.OUTCOMES),
-              "sentiment": one_of(calls.SENTIMENTS), "flow_uuid": PUBLIC_ID, "customer_uuid": PUBLIC_ID,
-              "date_from": DATE, "date_to": DATE, "limit": limit(calls.MAX_LIMIT), "offset": OFFSET},
+    "calls": {
+        "call_type": one_of(calls.CALL_TYPES),
+        "outcome": one_of(calls.OUTCOMES),
+        "sentiment": one_of(calls.SENTIMENTS),
+        "flow_uuid": PUBLIC_ID,
+        "customer_uuid": PUBLIC_ID,
+        "date_from": DATE,
+        "date_to": DATE,
+        "limit": limit(calls.MAX_LIMIT),
+        "offset": OFFSET,
+    },
     "callStatistics": {"flow_uuid": PUBLIC_ID, "date_from": DATE, "date_to": DATE},
     "agentAvailability": {"target": text(100)},
     "webhookLogs": {"limit": limit(webhooks.MAX_LIMIT), "offset": OFFSET},
@@ -166,8 +227,11 @@ def constrain(schema: dict[str, Any], fragment: Fragment | None) -> dict[str, An
 
 
 FORM_PARTS: dict[str, dict[str, Fragment]] = {  # multipart handler rows, by their GraphQL twin
-    "createSpeaker": {"name": {"pattern": speakers.NAME.pattern, "maxLength": speakers.NAME_MAX},
-                      "language": {"enum": sorted(LANGUAGE_NAMES)}, "description": {"maxLength": 2000}},
+    "createSpeaker": {
+        "name": {"pattern": speakers.NAME.pattern, "maxLength": speakers.NAME_MAX},
+        "language": {"enum": sorted(LANGUAGE_NAMES)},
+        "description": {"maxLength": 2000},
+    },
     "uploadDatasetSample": {"transcript": text(speakers.TRANSCRIPT_MAX)},
 }
 
@@ -181,21 +245,47 @@ def _voice_rules() -> Fragment:
     catalog speakers, each in its own language (ElevenLabs takes an account's own voice ids: no rule)."""
     sarvam, v2, v3 = {"const": "sarvam"}, "bulbul:v2", "bulbul:v3"
     nextneural = sorted({(voice.speaker, voice.language_code) for voice in catalog.find_voices("nextneural")})
-    return {"allOf": [
-        _when({"provider": sarvam}, ["provider"], {
-            "model": {"enum": [*agents.SARVAM_MODELS, None]},
-            "language_code": {"enum": [*catalog.SARVAM_LANGUAGES, None]}}),
-        _when({"provider": sarvam, "model": {"const": v2}}, ["provider", "model"],
-              {"speaker": {"enum": [*sorted(catalog.speakers_of("sarvam", v2)), None]}}),
-        _when({"provider": sarvam, "model": {"enum": [v3, None]}}, ["provider"],
-              {"speaker": {"enum": [*sorted(catalog.speakers_of("sarvam", v3)), None]}}),
-        {"if": {"properties": {"provider": {"const": "nextneural"}}, "required": ["provider"]},
-         "then": {"anyOf": [
-             {"properties": {"speaker": {"type": "null"}}},
-             {"not": {"required": ["speaker"]}},
-             *({"properties": {"speaker": {"const": speaker}, "language_code": {"enum": [language, None]}},
-                "required": ["speaker"]} for speaker, language in nextneural)]}},
-    ]}
+    return {
+        "allOf": [
+            _when(
+                {"provider": sarvam},
+                ["provider"],
+                {
+                    "model": {"enum": [*agents.SARVAM_MODELS, None]},
+                    "language_code": {"enum": [*catalog.SARVAM_LANGUAGES, None]},
+                },
+            ),
+            _when(
+                {"provider": sarvam, "model": {"const": v2}},
+                ["provider", "model"],
+                {"speaker": {"enum": [*sorted(catalog.speakers_of("sarvam", v2)), None]}},
+            ),
+            _when(
+                {"provider": sarvam, "model": {"enum": [v3, None]}},
+                ["provider"],
+                {"speaker": {"enum": [*sorted(catalog.speakers_of("sarvam", v3)), None]}},
+            ),
+            {
+                "if": {"properties": {"provider": {"const": "nextneural"}}, "required": ["provider"]},
+                "then": {
+                    "anyOf": [
+                        {"properties": {"speaker": {"type": "null"}}},
+                        {"not": {"required": ["speaker"]}},
+                        *(
+                            {
+                                "properties": {
+                                    "speaker": {"const": speaker},
+                                    "language_code": {"enum": [language, None]},
+                                },
+                                "required": ["speaker"],
+                            }
+                            for speaker, language in nextneural
+                        ),
+                    ]
+                },
+            },
+        ]
+    }
 
 
 OBJECT_RULES: dict[str, Fragment] = {  # rules that span an input object's fields

@@ -4,7 +4,7 @@ calls the same app service."""
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -41,15 +41,21 @@ def import_handler(schema: strawberry.Schema, platform: Platform) -> Callable[[R
                 upload = form.get("file")
                 if not isinstance(upload, UploadFile):
                     raise Invalid("file is required")
-                result = await platform.customer_import.run(principal.organisation_id, upload.filename or "",
-                                                            upload.file)
+                result = await platform.customer_import.run(
+                    principal.organisation_id, upload.filename or "", upload.file
+                )
             finally:
                 await form.close()
         except DomainError as error:
             return error_response(error)
-        return JSONResponse({
-            "imported": result.imported, "updated": result.updated, "skipped": result.skipped,
-            "errors": [{"row": e.row, "phone": e.phone, "reason": e.reason} for e in result.errors],
-        }, status_code=ROUTE.status)
+        return JSONResponse(
+            {
+                "imported": result.imported,
+                "updated": result.updated,
+                "skipped": result.skipped,
+                "errors": [{"row": e.row, "phone": e.phone, "reason": e.reason} for e in result.errors],
+            },
+            status_code=ROUTE.status,
+        )
 
     return endpoint

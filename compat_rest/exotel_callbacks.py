@@ -22,7 +22,9 @@ def exotel_handlers(platform: Platform) -> dict[Handler, Endpoint]:
     async def status(request: Request) -> Response:
         try:
             if request.headers.get("content-type", "").split(";")[0].strip() not in (
-                    "application/x-www-form-urlencoded", "multipart/form-data"):
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            ):
                 raise Invalid("the status callback must be form-encoded")
             form = await request.form()
             fields = {key: str(value) for key, value in form.items()}
@@ -49,11 +51,16 @@ def exotel_handlers(platform: Platform) -> dict[Handler, Endpoint]:
 
     async def stream(request: Request) -> Response:
         try:
-            url = await handoff.stream_url(request.query_params, platform.settings.public_url,
-                                           platform.settings.resolved_secret_key())
+            url = await handoff.stream_url(
+                request.query_params, platform.settings.public_url, platform.settings.resolved_secret_key()
+            )
         except DomainError as error:
             return error_response(error)
         return JSONResponse({"url": url})
 
-    return {Handler.EXOTEL_STATUS: status, Handler.EXOTEL_STREAM: stream, Handler.EXOTEL_PASSTHRU: passthru,
-            Handler.EXOTEL_CONNECT: connect}
+    return {
+        Handler.EXOTEL_STATUS: status,
+        Handler.EXOTEL_STREAM: stream,
+        Handler.EXOTEL_PASSTHRU: passthru,
+        Handler.EXOTEL_CONNECT: connect,
+    }

@@ -18,9 +18,7 @@ from compat_rest.shim import Endpoint
 from compat_rest.speaker_uploads import speaker_handlers
 
 
-def handler_endpoints(
-    schema: strawberry.Schema, platform: Platform
-) -> dict[Handler, Endpoint]:
+def handler_endpoints(schema: strawberry.Schema, platform: Platform) -> dict[Handler, Endpoint]:
     return {
         Handler.CUSTOMER_IMPORT: import_handler(schema, platform),
         Handler.CALL_RECORDING: recording_handler(platform),

@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from enum import Enum
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.websockets import WebSocket
 
@@ -28,15 +27,8 @@ TRY_AGAIN_LATER = 1013
 NOT_FOUND = 4404
 
 
-class LiveSocketState(Enum):
-    CONNECTING = "connecting"
-    STREAMING = "streaming"
-    CLOSED = "closed"
-
-
 def live_socket(platform: Platform) -> Callable[[WebSocket], Awaitable[None]]:
     async def endpoint(websocket: WebSocket) -> None:
-        state = LiveSocketState.CONNECTING
         await websocket.accept()
         call_id = websocket.path_params["call_uuid"]
         try:
@@ -51,7 +43,6 @@ def live_socket(platform: Platform) -> Callable[[WebSocket], Awaitable[None]]:
         except NotFound as error:
             await websocket.close(NOT_FOUND, reason=error.detail)
             return
-        state = LiveSocketState.STREAMING
         sender = asyncio.create_task(_send_events(websocket, platform, call_id))
         watcher = asyncio.create_task(_until_disconnect(websocket))
         done, _ = await asyncio.wait({sender, watcher}, return_when=asyncio.FIRST_COMPLETED)
@@ -66,7 +57,6 @@ def live_socket(platform: Platform) -> Callable[[WebSocket], Awaitable[None]]:
                     await websocket.close(1000)
                 elif isinstance(failure, FollowerTooSlow):
                     await websocket.close(TRY_AGAIN_LATER, reason=failure.detail[:120])
-        state = LiveSocketState.CLOSED
 
     return endpoint
 

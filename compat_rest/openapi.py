@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 import strawberry
-from graphql.pyutils import Undefined
 from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLObjectType, GraphQLScalarType
+from graphql.pyutils import Undefined
 
 from compat_rest.coercion import python_name
 from compat_rest.constraints import ARGUMENTS, FORM_PARTS, INPUT_FIELDS, OBJECT_RULES, constrain
@@ -28,11 +28,22 @@ SCALARS: dict[str, dict[str, Any]] = {
     "JSON": {},
 }
 ERROR = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
-ERROR_STATUSES = {"400": "Invalid input", "401": "Invalid or expired token", "404": "Not found",
-                  "409": "Conflict", "413": "Body too large", "429": "Rate limit exceeded",
-                  "503": "A dependency (queue, provider) cannot serve now"}
-CALLBACK_ERRORS = {"400": "Invalid input", "403": "The caller is not a connected account or the call is not its",
-                   "404": "Not found", "413": "Body too large", "503": "No agent available"}
+ERROR_STATUSES = {
+    "400": "Invalid input",
+    "401": "Invalid or expired token",
+    "404": "Not found",
+    "409": "Conflict",
+    "413": "Body too large",
+    "429": "Rate limit exceeded",
+    "503": "A dependency (queue, provider) cannot serve now",
+}
+CALLBACK_ERRORS = {
+    "400": "Invalid input",
+    "403": "The caller is not a connected account or the call is not its",
+    "404": "Not found",
+    "413": "Body too large",
+    "503": "No agent available",
+}
 
 
 def json_schema(type_: Any, *, nullable: bool = True, depth: int = 0) -> dict[str, Any]:
@@ -53,12 +64,18 @@ def json_schema(type_: Any, *, nullable: bool = True, depth: int = 0) -> dict[st
                 properties[key] = constrain(properties[key], INPUT_FIELDS.get(type_.name, {}).get(key))
             if field.description:
                 properties[key]["description"] = field.description
-            if isinstance(field.type, GraphQLNonNull) and not include_only(type_.name, field, name) and (
-                isinstance(type_, GraphQLObjectType) or field.default_value is Undefined
+            if (
+                isinstance(field.type, GraphQLNonNull)
+                and not include_only(type_.name, field, name)
+                and (isinstance(type_, GraphQLObjectType) or field.default_value is Undefined)
             ):
                 required.append(key)
-        schema = {"type": "object", "properties": properties, "additionalProperties": False,
-                  **OBJECT_RULES.get(type_.name, {})}
+        schema = {
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": False,
+            **OBJECT_RULES.get(type_.name, {}),
+        }
         if required:
             schema["required"] = required
     else:
@@ -80,8 +97,10 @@ def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _errors(route: RestRoute) -> dict[str, Any]:
     statuses = CALLBACK_ERRORS if route.public else ERROR_STATUSES
-    return {status: {"description": text, "content": {"application/json": {"schema": ERROR}}}
-            for status, text in statuses.items()}
+    return {
+        status: {"description": text, "content": {"application/json": {"schema": ERROR}}}
+        for status, text in statuses.items()
+    }
 
 
 def _handler_answers(route: RestRoute, operation: dict[str, Any]) -> None:
@@ -109,8 +128,10 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
         return operation
     if route.field is None:  # a handler with no GraphQL twin: binary media (or its own answers, below)
         operation["responses"] = {
-            str(route.status): {"description": "Success", "content": {
-                media: {"schema": {"type": "string", "format": "binary"}} for media in route.media_types}},
+            str(route.status): {
+                "description": "Success",
+                "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in route.media_types},
+            },
             **_errors(route),
         }
         _handler_answers(route, operation)
@@ -120,23 +141,39 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
     compiled = compile_route(schema, route)
     args = compiled.root.args
     for param, argument in ({} if route.handler else compiled.query_args).items():
-        operation["parameters"].append({
-            "name": param, "in": "query",
-            "required": isinstance(args[argument].type, GraphQLNonNull),
-            "schema": _not_null(constrain(json_schema(args[argument].type),
-                                          ARGUMENTS.get(route.field or "", {}).get(param))),
-        })
+        operation["parameters"].append(
+            {
+                "name": param,
+                "in": "query",
+                "required": isinstance(args[argument].type, GraphQLNonNull),
+                "schema": _not_null(
+                    constrain(json_schema(args[argument].type), ARGUMENTS.get(route.field or "", {}).get(param))
+                ),
+            }
+        )
     for param in compiled.include_params:
         operation["parameters"].append({"name": param, "in": "query", "schema": {"type": "boolean", "default": False}})
     if route.handler and route.method != "GET":
         form = route.form or {"file": "file"}
-        operation["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
-            "type": "object",
-            "properties": {part: {"type": "string", **({"format": "binary"} if kind == "file" else {}),
-                                  **FORM_PARTS.get(route.field or "", {}).get(part, {})}
-                           for part, kind in form.items()},
-            "required": [part for part, kind in form.items() if not kind.startswith("optional")],
-        }}}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            part: {
+                                "type": "string",
+                                **({"format": "binary"} if kind == "file" else {}),
+                                **FORM_PARTS.get(route.field or "", {}).get(part, {}),
+                            }
+                            for part, kind in form.items()
+                        },
+                        "required": [part for part, kind in form.items() if not kind.startswith("optional")],
+                    }
+                }
+            },
+        }
     elif route.body_arg:
         operation["requestBody"] = {
             "required": True,
@@ -145,8 +182,9 @@ def _operation(schema: strawberry.Schema, route: RestRoute) -> dict[str, Any]:
     result = json_schema(compiled.root.type)
     if route.envelope:
         result = {"type": "object", "properties": {route.envelope: result}, "required": [route.envelope]}
-    content = ({media: {"schema": {"type": "string", "format": "binary"}} for media in route.media_types}
-               or {"application/json": {"schema": result}})
+    content = {media: {"schema": {"type": "string", "format": "binary"}} for media in route.media_types} or {
+        "application/json": {"schema": result}
+    }
     operation["responses"] = {
         str(route.status): {"description": "Success", "content": content},
         **_errors(route),
@@ -167,11 +205,17 @@ def openapi_document(schema: strawberry.Schema) -> dict[str, Any]:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(schema, route)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Voice AI", "version": "1.0.0",
-                 "description": "REST contract of the voice platform; the GraphQL schema at /api/voice/graphql "
-                                "is the primary model and every route here runs a GraphQL operation."},
+        "info": {
+            "title": "Voice AI",
+            "version": "1.0.0",
+            "description": "REST contract of the voice platform; the GraphQL schema at /api/voice/graphql "
+            "is the primary model and every route here runs a GraphQL operation.",
+        },
         "servers": [{"url": BASE_PATH}],
         "paths": paths,
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                                      "description": "API key (nn_k_...) or Firebase ID token"}}},
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "description": "API key (nn_k_...) or Firebase ID token"}
+            }
+        },
     }

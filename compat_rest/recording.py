@@ -8,7 +8,7 @@ unsatisfiable)."""
 
 from __future__ import annotations
 
-from typing import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 from starlette.requests import Request
@@ -54,8 +54,12 @@ async def _from_blobs(recordings: RecordingService, recording: Recording, range_
     headers["Content-Length"] = str(end - start + 1)
     if wanted:
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return StreamingResponse(recordings.blobs.open(recording.location, start, end + 1), status_code=206 if wanted else 200,
-                             headers=headers, media_type=recording.media_type)
+    return StreamingResponse(
+        recordings.blobs.open(recording.location, start, end + 1),
+        status_code=206 if wanted else 200,
+        headers=headers,
+        media_type=recording.media_type,
+    )
 
 
 async def _from_provider(recording: Recording, range_header: str | None) -> Response:

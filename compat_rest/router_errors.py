@@ -4,7 +4,8 @@ and a 405's `Allow` listing every method the path takes (Starlette names only th
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -35,8 +36,12 @@ async def http_error(request: Request, error: Exception) -> Response:
     headers: dict[str, Any] = dict(error.headers or {})
     if error.status_code == 405:
         # Matched from the top again: the scope here has been rewritten by the Mount it went through.
-        top = {"type": "http", "method": request.method, "path": request.scope["path"],
-               "root_path": request.scope.get("app_root_path", "")}
+        top = {
+            "type": "http",
+            "method": request.method,
+            "path": request.scope["path"],
+            "root_path": request.scope.get("app_root_path", ""),
+        }
         headers["Allow"] = ", ".join(sorted(allowed_methods(request.app.routes, top)))
     detail = DETAILS.get(error.status_code, error.detail)
     return JSONResponse({"detail": detail}, status_code=error.status_code, headers=headers)

@@ -3,7 +3,7 @@ recording route; it authenticates as every door does and calls the samples servi
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.requests import Request
 from starlette.responses import Response

@@ -3,10 +3,17 @@ snake_case name, so the JSON that comes back is the documented REST shape field 
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
-from graphql import (GraphQLField, GraphQLInputField, GraphQLList, GraphQLNamedType, GraphQLNonNull,
-                     GraphQLObjectType, GraphQLType)
+from graphql import (
+    GraphQLField,
+    GraphQLInputField,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLType,
+)
 
 from compat_rest.coercion import python_name
 from compat_rest.routes import GRAPHQL_ONLY, INCLUDE_ONLY
@@ -18,7 +25,7 @@ def named_type(type_: GraphQLType) -> GraphQLNamedType:
     """The type under any list and non-null wrappers."""
     while isinstance(type_, (GraphQLNonNull, GraphQLList)):
         type_ = type_.of_type
-    assert isinstance(type_, GraphQLNamedType)   # every unwrapped GraphQL type is a named one
+    assert isinstance(type_, GraphQLNamedType)  # every unwrapped GraphQL type is a named one
     return type_
 
 

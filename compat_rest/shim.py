@@ -4,8 +4,9 @@ executes the route's GraphQL document in-process, and shapes the answer as the s
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Mapping
+from typing import Any
 
 import strawberry
 from graphql import GraphQLBoolean, GraphQLError, GraphQLField, GraphQLNonNull
@@ -22,9 +23,9 @@ from compat_rest.path_params import TypedRoute
 from compat_rest.routes import BASE_PATH, ROUTES, Handler, RestRoute
 from compat_rest.selection import selection_set
 from schema.context import RequestContext
+from schema.rate_limit import limit_of
 from schema.storable_json import check_storable
 from schema.strawberry_internals import core_schema, root_strawberry_field
-from schema.rate_limit import limit_of
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -33,9 +34,9 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 class CompiledRoute:
     route: RestRoute
     document: str
-    operation: str                  # "query" or "mutation"
+    operation: str  # "query" or "mutation"
     root: GraphQLField
-    query_args: dict[str, str]      # {query parameter: GraphQL argument}
+    query_args: dict[str, str]  # {query parameter: GraphQL argument}
     include_params: dict[str, str]  # {query parameter: GraphQL variable}
     rate_limit: str | None
 
@@ -119,7 +120,7 @@ class RestEndpoint:
         result = await self.schema.execute(self.compiled.document, variable_values=variables, context_value=context)
         if result.errors:
             return self.failure(result.errors[0])
-        assert result.data is not None   # graphql-core: an execution without errors carries its data
+        assert result.data is not None  # graphql-core: an execution without errors carries its data
         data = result.data["result"]
         route = self.compiled.route
         if route.envelope:
@@ -145,8 +146,11 @@ class RestEndpoint:
             else:
                 raise Invalid(f"unknown query parameter: {param}")
         for param, argument in compiled.query_args.items():
-            if argument not in variables and isinstance(args[argument].type, GraphQLNonNull) \
-                    and args[argument].default_value is Undefined:
+            if (
+                argument not in variables
+                and isinstance(args[argument].type, GraphQLNonNull)
+                and args[argument].default_value is Undefined
+            ):
                 raise Invalid(f"{param} is required")
         if route.body_arg:
             body_type = args[route.body_arg].type
@@ -176,8 +180,9 @@ def compiled_routes(schema: strawberry.Schema) -> list[CompiledRoute]:
     return [compile_route(schema, route) for route in ROUTES if route.field and not route.pending]
 
 
-def build_routes(schema: strawberry.Schema, platform: Platform,
-                 handlers: Mapping[Handler, Endpoint] | None = None) -> list[BaseRoute]:
+def build_routes(
+    schema: strawberry.Schema, platform: Platform, handlers: Mapping[Handler, Endpoint] | None = None
+) -> list[BaseRoute]:
     """Starlette routes for every row; `handlers` (compat_rest.handlers.handler_endpoints) serves the rows
     that name a handler instead of a GraphQL document."""
     handlers = handlers or {}

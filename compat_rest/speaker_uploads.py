@@ -6,7 +6,7 @@ size is refused by BodySizeLimit (the row's max_body_bytes) before the form is p
 
 from __future__ import annotations
 
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import strawberry
 from starlette.datastructures import FormData, UploadFile
@@ -48,8 +48,12 @@ async def _file(form: FormData, field: str) -> tuple[str, bytes | None]:
     return value.filename or "", await value.read()
 
 
-def _guarded(schema: strawberry.Schema, platform: Platform, route: RestRoute,
-             run: Callable[[Request, str, FormData | None], Awaitable[Response]]) -> Endpoint:
+def _guarded(
+    schema: strawberry.Schema,
+    platform: Platform,
+    route: RestRoute,
+    run: Callable[[Request, str, FormData | None], Awaitable[Response]],
+) -> Endpoint:
     """Authentication, the twin's rate limit, the multipart form (for POST) and error mapping."""
     twin = compile_route(schema, route)
 
@@ -82,25 +86,42 @@ def speaker_handlers(schema: strawberry.Schema, platform: Platform) -> dict[Hand
     async def create(request: Request, organisation: str, form: FormData | None) -> Response:
         assert form is not None
         filename, audio = await _file(form, "reference_audio")
-        speaker = await speakers.create(organisation, name=_text(form, "name"), language=_text(form, "language"),
-                                        description=_text(form, "description"), filename=filename, audio=audio)
-        return JSONResponse({"name": speaker.name, "language": speaker.language, "status": "created",
-                             "message": CREATED_MESSAGE}, status_code=CREATE.status)
+        speaker = await speakers.create(
+            organisation,
+            name=_text(form, "name"),
+            language=_text(form, "language"),
+            description=_text(form, "description"),
+            filename=filename,
+            audio=audio,
+        )
+        return JSONResponse(
+            {"name": speaker.name, "language": speaker.language, "status": "created", "message": CREATED_MESSAGE},
+            status_code=CREATE.status,
+        )
 
     async def sample(request: Request, organisation: str, form: FormData | None) -> Response:
         assert form is not None
         filename, audio = await _file(form, "audio")
-        added = await speakers.add_sample(organisation, request.path_params["name"],
-                                          transcript=_text(form, "transcript"), filename=filename, audio=audio)
-        return JSONResponse({"sample_id": added.id, "duration_seconds": added.duration_seconds,
-                             "transcript": added.transcript}, status_code=SAMPLE.status)
+        added = await speakers.add_sample(
+            organisation,
+            request.path_params["name"],
+            transcript=_text(form, "transcript"),
+            filename=filename,
+            audio=audio,
+        )
+        return JSONResponse(
+            {"sample_id": added.id, "duration_seconds": added.duration_seconds, "transcript": added.transcript},
+            status_code=SAMPLE.status,
+        )
 
     async def reference(request: Request, organisation: str, form: FormData | None) -> Response:
         audio = await speakers.reference(organisation, request.path_params["name"])
-        return StreamingResponse(speakers.stream(audio.key), media_type=audio.content_type,
-                                 headers={"Content-Length": str(audio.size_bytes)})
+        return StreamingResponse(
+            speakers.stream(audio.key), media_type=audio.content_type, headers={"Content-Length": str(audio.size_bytes)}
+        )
 
     return {
         route.handler: _guarded(schema, platform, route, run)
-        for route, run in ((CREATE, create), (SAMPLE, sample), (REFERENCE, reference)) if route.handler
+        for route, run in ((CREATE, create), (SAMPLE, sample), (REFERENCE, reference))
+        if route.handler
     }

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from graphql import GraphQLError
-
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, ParserCache, QueryDepthLimiter, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -23,26 +22,56 @@ from schema.flows import FlowMutations, FlowQueries
 from schema.integrations import IntegrationMutations, IntegrationQueries
 from schema.loaders import OperationLoaders
 from schema.operation_metrics import OperationMetrics
-from schema.price_tables import PriceTableMutations, PriceTableQueries
-from schema.queues import QueueMutations, QueueQueries
-from schema.webhooks import WebhookMutations, WebhookQueries
 from schema.organisation import OrganisationMutations, OrganisationQueries
+from schema.price_tables import PriceTableMutations, PriceTableQueries
 from schema.public_ids import guard_id_arguments
+from schema.queues import QueueMutations, QueueQueries
 from schema.samples import SampleQueries
 from schema.scalars import UtcDateTime
 from schema.scripts import ScriptMutations, ScriptQueries
 from schema.speakers import SpeakerMutations, SpeakerQueries
 from schema.strawberry_internals import core_schema
 from schema.tools import ToolMutations, ToolQueries
+from schema.webhooks import WebhookMutations, WebhookQueries
 
-Query = merge_types("Query", (AgentQueries, SampleQueries, OrganisationQueries, CustomerQueries, FlowQueries,
-                              ScriptQueries, SpeakerQueries, CallQueries, QueueQueries, WebhookQueries,
-                              IntegrationQueries, CallDeliveryQueries, PriceTableQueries, ToolQueries,
-                              CallbackQueries))
-Mutation = merge_types("Mutation", (AgentMutations, OrganisationMutations, CustomerMutations, FlowMutations,
-                                    ScriptMutations, SpeakerMutations, CallMutations, QueueMutations,
-                                    WebhookMutations, IntegrationMutations, CampaignMutations, PriceTableMutations,
-                                    ToolMutations))
+Query = merge_types(
+    "Query",
+    (
+        AgentQueries,
+        SampleQueries,
+        OrganisationQueries,
+        CustomerQueries,
+        FlowQueries,
+        ScriptQueries,
+        SpeakerQueries,
+        CallQueries,
+        QueueQueries,
+        WebhookQueries,
+        IntegrationQueries,
+        CallDeliveryQueries,
+        PriceTableQueries,
+        ToolQueries,
+        CallbackQueries,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        AgentMutations,
+        OrganisationMutations,
+        CustomerMutations,
+        FlowMutations,
+        ScriptMutations,
+        SpeakerMutations,
+        CallMutations,
+        QueueMutations,
+        WebhookMutations,
+        IntegrationMutations,
+        CampaignMutations,
+        PriceTableMutations,
+        ToolMutations,
+    ),
+)
 Subscription = merge_types("Subscription", (AgentSubscriptions, CallSubscriptions))
 
 

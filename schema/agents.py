@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, Mapping
 from datetime import datetime
-from typing import Any, AsyncGenerator, Mapping, Optional
+from typing import Any
 
 import strawberry
 from strawberry import UNSET
 
-from app.db.models import VoiceAgent
 from app.agents.service import AGENT_COLUMNS, agents_channel
+from app.db.models import VoiceAgent
 from schema.context import Info, org_of
 from schema.inputs import provided
 from schema.rate_limit import RateLimit
@@ -18,10 +19,10 @@ from schema.rate_limit import RateLimit
 @strawberry.type
 class VoiceConfig:
     provider: str
-    model: Optional[str]
-    speaker: Optional[str]
-    language_code: Optional[str]
-    sample_url: Optional[str]
+    model: str | None
+    speaker: str | None
+    language_code: str | None
+    sample_url: str | None
 
 
 @strawberry.type(name="VoiceAgent")
@@ -29,15 +30,15 @@ class VoiceAgentType:
     uuid: strawberry.ID
     name: str
     role: str
-    description: Optional[str]
-    avatar_color: Optional[str]
-    avatar_initials: Optional[str]
-    voice_config: Optional[VoiceConfig]
+    description: str | None
+    avatar_color: str | None
+    avatar_initials: str | None
+    voice_config: VoiceConfig | None
     is_active: bool
     created_at: datetime
 
     @classmethod
-    def of(cls, agent: VoiceAgent | Mapping[str, Any]) -> "VoiceAgentType":
+    def of(cls, agent: VoiceAgent | Mapping[str, Any]) -> VoiceAgentType:
         """From a model or from a `.values()` row of the same columns."""
         row = agent if isinstance(agent, Mapping) else {column: getattr(agent, column) for column in AGENT_COLUMNS}
         config = row["voice_config"]
@@ -57,37 +58,37 @@ class VoiceAgentType:
 @strawberry.input
 class VoiceConfigInput:
     provider: str
-    model: Optional[str] = UNSET
-    speaker: Optional[str] = UNSET
-    language_code: Optional[str] = UNSET
+    model: str | None = UNSET
+    speaker: str | None = UNSET
+    language_code: str | None = UNSET
 
 
 @strawberry.input
 class VoiceConfigPatch:
-    provider: Optional[str] = UNSET
-    model: Optional[str] = UNSET
-    speaker: Optional[str] = UNSET
-    language_code: Optional[str] = UNSET
+    provider: str | None = UNSET
+    model: str | None = UNSET
+    speaker: str | None = UNSET
+    language_code: str | None = UNSET
 
 
 @strawberry.input
 class CreateVoiceAgentInput:
     name: str
     role: str
-    description: Optional[str] = UNSET
-    avatar_color: Optional[str] = UNSET
-    avatar_initials: Optional[str] = UNSET
-    voice_config: Optional[VoiceConfigInput] = UNSET
+    description: str | None = UNSET
+    avatar_color: str | None = UNSET
+    avatar_initials: str | None = UNSET
+    voice_config: VoiceConfigInput | None = UNSET
 
 
 @strawberry.input
 class UpdateVoiceAgentInput:
-    name: Optional[str] = UNSET
-    role: Optional[str] = UNSET
-    description: Optional[str] = UNSET
-    avatar_color: Optional[str] = UNSET
-    avatar_initials: Optional[str] = UNSET
-    voice_config: Optional[VoiceConfigPatch] = UNSET
+    name: str | None = UNSET
+    role: str | None = UNSET
+    description: str | None = UNSET
+    avatar_color: str | None = UNSET
+    avatar_initials: str | None = UNSET
+    voice_config: VoiceConfigPatch | None = UNSET
 
 
 @strawberry.type

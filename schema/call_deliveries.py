@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import strawberry
 
@@ -20,18 +19,26 @@ class CallWebhookDeliveryType:
     status: str = strawberry.field(description="pending, delivered or failed")
     attempts: int
     created_at: datetime
-    finished_at: Optional[datetime]
-    last_response_status: Optional[int] = strawberry.field(description="HTTP status of the latest attempt.")
-    last_error: Optional[str]
-    last_attempt_at: Optional[datetime]
+    finished_at: datetime | None
+    last_response_status: int | None = strawberry.field(description="HTTP status of the latest attempt.")
+    last_error: str | None
+    last_attempt_at: datetime | None
 
     @classmethod
-    def of(cls, delivery: CallDelivery) -> "CallWebhookDeliveryType":
-        return cls(delivery_id=delivery.delivery_id, webhook_uuid=delivery.webhook_id,
-                   webhook_name=delivery.webhook_name, event_type=delivery.event_type, status=delivery.status,
-                   attempts=delivery.attempts, created_at=delivery.created_at, finished_at=delivery.finished_at,
-                   last_response_status=delivery.last_response_status, last_error=delivery.last_error,
-                   last_attempt_at=delivery.last_attempt_at)
+    def of(cls, delivery: CallDelivery) -> CallWebhookDeliveryType:
+        return cls(
+            delivery_id=delivery.delivery_id,
+            webhook_uuid=delivery.webhook_id,
+            webhook_name=delivery.webhook_name,
+            event_type=delivery.event_type,
+            status=delivery.status,
+            attempts=delivery.attempts,
+            created_at=delivery.created_at,
+            finished_at=delivery.finished_at,
+            last_response_status=delivery.last_response_status,
+            last_error=delivery.last_error,
+            last_attempt_at=delivery.last_attempt_at,
+        )
 
 
 @strawberry.type

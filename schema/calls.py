@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any, AsyncGenerator, Optional
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
 
 from app.calls.channels import live_calls
+from app.calls.cost_statistics import cost_statistics
 from app.calls.payloads import recording_url
 from app.calls.service import CallFilter
 from app.calls.tool_calls import invocations_of
 from app.db.models import Call
 from app.errors import Unavailable
-from app.calls.cost_statistics import cost_statistics
 from app.flows.metrics import mm_ss
-from schema.callbacks import CallbackType
 from schema.call_usage import CallCostType, CallLatencyType, CallUsageType, TurnLatencyType
+from schema.callbacks import CallbackType
 from schema.context import Info, org_of
 from schema.inputs import provided
 from schema.rate_limit import RateLimit
@@ -35,22 +36,22 @@ class LiveChangesLost(Unavailable):
 class CallType:
     uuid: strawberry.ID
     call_type: str
-    flow_uuid: Optional[str]
-    customer_uuid: Optional[str]
-    voice_agent_uuid: Optional[str]
-    from_number: Optional[str]
-    to_number: Optional[str]
-    duration: Optional[int]
-    duration_formatted: Optional[str]
-    outcome: Optional[str]
-    sentiment: Optional[str]
-    summary: Optional[str]
-    recording_url: Optional[str]
+    flow_uuid: str | None
+    customer_uuid: str | None
+    voice_agent_uuid: str | None
+    from_number: str | None
+    to_number: str | None
+    duration: int | None
+    duration_formatted: str | None
+    outcome: str | None
+    sentiment: str | None
+    summary: str | None
+    recording_url: str | None
     key_details: JSON
-    started_at: Optional[datetime]
-    ended_at: Optional[datetime]
+    started_at: datetime | None
+    ended_at: datetime | None
     status: str = strawberry.field(description="queued, in-progress, completed, failed")
-    end_reason: Optional[str] = strawberry.field()
+    end_reason: str | None = strawberry.field()
 
     @classmethod
     def fields_of(cls, call: Call, public_url: str) -> dict[str, Any]:
@@ -76,7 +77,7 @@ class CallType:
         )
 
     @classmethod
-    def of(cls, call: Call, public_url: str) -> "CallType":
+    def of(cls, call: Call, public_url: str) -> CallType:
         return cls(**cls.fields_of(call, public_url))
 
 
@@ -85,16 +86,16 @@ class TranscriptTurn:
     speaker: str
     text: str
     timestamp: float
-    latency: Optional[TurnLatencyType] = strawberry.field(
-        default=None, description="Extension: an agent reply's latency (agent turns answering the caller).")
+    latency: TurnLatencyType | None = strawberry.field(
+        default=None, description="Extension: an agent reply's latency (agent turns answering the caller)."
+    )
 
 
 @strawberry.type(name="ToolInvocation", description="One in-call tool request (issue 16, an extension).")
 class ToolInvocationType:
     tool: str
     arguments: JSON
-    status: str = strawberry.field(description="ok, invalid_arguments, timeout, http_error, refused, failed, "
-                                               "cancelled")
+    status: str = strawberry.field(description="ok, invalid_arguments, timeout, http_error, refused, failed, cancelled")
     http_status: int | None
     latency_ms: int
     result: str = strawberry.field(description="The answer (or the error), truncated.")
@@ -104,10 +105,11 @@ class ToolInvocationType:
 @strawberry.type(name="CallDetail", description="A call with its full transcript.")
 class CallDetailType(CallType):
     transcript: list[TranscriptTurn] = strawberry.field(default_factory=list)
-    latency: Optional[CallLatencyType] = strawberry.field(
-        default=None, description="Extension: p50/p95/max voice-to-voice of the agent's replies.")
-    usage: Optional[CallUsageType] = strawberry.field(default=None, description="Extension: set when the call ended.")
-    cost: Optional[CallCostType] = strawberry.field(default=None, description="Extension: set when the call ended.")
+    latency: CallLatencyType | None = strawberry.field(
+        default=None, description="Extension: p50/p95/max voice-to-voice of the agent's replies."
+    )
+    usage: CallUsageType | None = strawberry.field(default=None, description="Extension: set when the call ended.")
+    cost: CallCostType | None = strawberry.field(default=None, description="Extension: set when the call ended.")
 
     @strawberry.field(description="Extension (issue 16): the tools the agent called during the call, in order.")
     async def tool_calls(self) -> list[ToolInvocationType]:
@@ -118,12 +120,23 @@ class CallDetailType(CallType):
         return [CallbackType.of(c) for c in await info.context.platform.callbacks.of_call(str(self.uuid))]
 
     @classmethod
-    def of(cls, call: Call, public_url: str) -> "CallDetailType":
-        turns = [TranscriptTurn(speaker=turn.get("speaker", ""), text=turn.get("text", ""),
-                                timestamp=float(turn.get("timestamp") or 0.0),
-                                latency=TurnLatencyType.of(turn.get("latency"))) for turn in call.transcript or []]
-        return cls(**cls.fields_of(call, public_url), transcript=turns, latency=CallLatencyType.of(call.latency),
-                   usage=CallUsageType.of(call.usage), cost=CallCostType.of(call.cost))
+    def of(cls, call: Call, public_url: str) -> CallDetailType:
+        turns = [
+            TranscriptTurn(
+                speaker=turn.get("speaker", ""),
+                text=turn.get("text", ""),
+                timestamp=float(turn.get("timestamp") or 0.0),
+                latency=TurnLatencyType.of(turn.get("latency")),
+            )
+            for turn in call.transcript or []
+        ]
+        return cls(
+            **cls.fields_of(call, public_url),
+            transcript=turns,
+            latency=CallLatencyType.of(call.latency),
+            usage=CallUsageType.of(call.usage),
+            cost=CallCostType.of(call.cost),
+        )
 
 
 @strawberry.type
@@ -151,40 +164,55 @@ class CallStatisticsType:
     avg_duration_seconds: int = strawberry.field(description="Mean duration of connected calls.")
     currency: str = strawberry.field(description="Extension: the price table's currency; costs in others are left out.")
     total_cost: float = strawberry.field(description="Extension: the cost of the calls.")
-    cost_per_connected_call: Optional[float] = strawberry.field(
-        description="Extension: total cost / connected calls; null without connected calls.")
-    avg_voice_to_voice_ms: Optional[int] = strawberry.field(
-        description="Extension: mean voice-to-voice over every agent reply of the calls.")
+    cost_per_connected_call: float | None = strawberry.field(
+        description="Extension: total cost / connected calls; null without connected calls."
+    )
+    avg_voice_to_voice_ms: int | None = strawberry.field(
+        description="Extension: mean voice-to-voice over every agent reply of the calls."
+    )
 
 
 @strawberry.type
 class LiveCall:
     uuid: strawberry.ID
-    call_type: Optional[str] = None
-    flow_uuid: Optional[str] = None
-    customer_uuid: Optional[str] = None
-    voice_agent_uuid: Optional[str] = None
-    from_number: Optional[str] = None
-    to_number: Optional[str] = None
-    status: Optional[str] = None
-    target: Optional[str] = strawberry.field(default=None, description="The queue of a transfer in progress.")
-    started_at: Optional[str] = None
-    outcome: Optional[str] = strawberry.field(default=None)
-    ended_at: Optional[str] = strawberry.field(default=None)
+    call_type: str | None = None
+    flow_uuid: str | None = None
+    customer_uuid: str | None = None
+    voice_agent_uuid: str | None = None
+    from_number: str | None = None
+    to_number: str | None = None
+    status: str | None = None
+    target: str | None = strawberry.field(default=None, description="The queue of a transfer in progress.")
+    started_at: str | None = None
+    outcome: str | None = strawberry.field(default=None)
+    ended_at: str | None = strawberry.field(default=None)
 
     @classmethod
-    def of(cls, entry: dict[str, Any]) -> "LiveCall":
-        known = {name: entry.get(name) for name in (
-            "call_type", "flow_uuid", "customer_uuid", "voice_agent_uuid", "from_number", "to_number", "status",
-            "target", "started_at", "outcome", "ended_at")}
+    def of(cls, entry: dict[str, Any]) -> LiveCall:
+        known = {
+            name: entry.get(name)
+            for name in (
+                "call_type",
+                "flow_uuid",
+                "customer_uuid",
+                "voice_agent_uuid",
+                "from_number",
+                "to_number",
+                "status",
+                "target",
+                "started_at",
+                "outcome",
+                "ended_at",
+            )
+        }
         return cls(uuid=strawberry.ID(entry["uuid"]), **known)
 
 
 @strawberry.type
 class LiveCallChange:
     change: str = strawberry.field(
-        description="started, updated (its status or transfer target changed: the call carries the new entry) "
-                    "or ended")
+        description="started, updated (its status or transfer target changed: the call carries the new entry) or ended"
+    )
     call: LiveCall
 
 
@@ -196,7 +224,7 @@ class CallEvent:
     event: JSON = strawberry.field(description="The event exactly as the live WebSocket sends it.")
 
     @classmethod
-    def of(cls, event: dict[str, Any], call_uuid: str) -> "CallEvent":
+    def of(cls, event: dict[str, Any], call_uuid: str) -> CallEvent:
         return cls(type=event["type"], seq=event["seq"], call_uuid=call_uuid, event=JSON(event))
 
 
@@ -245,29 +273,45 @@ class CallMetadataInput:
 class TransferCallInput:
     target: str = strawberry.field(description="A human-agent queue of the organisation.")
     agent_brief: str = strawberry.field(description="At most 280 characters, for the receiving agent.")
-    context: Optional[JSON] = None
+    context: JSON | None = None
 
 
 @strawberry.input
 class EndCallInput:
-    reason: Optional[str] = strawberry.field(
-        default=None, description="dnc_request, wrong_number, hostile_caller or workflow_close")
+    reason: str | None = strawberry.field(
+        default=None, description="dnc_request, wrong_number, hostile_caller or workflow_close"
+    )
 
 
 @strawberry.type
 class CallQueries:
     @strawberry.field(description="Calls, newest first, with the spec's filters.")
     async def calls(
-        self, info: Info, call_type: Optional[str] = None, flow_uuid: Optional[str] = None,
-        customer_uuid: Optional[str] = None, outcome: Optional[str] = None, sentiment: Optional[str] = None,
-        date_from: Optional[str] = None, date_to: Optional[str] = None, limit: Optional[int] = 50,
-        offset: Optional[int] = 0,
+        self,
+        info: Info,
+        call_type: str | None = None,
+        flow_uuid: str | None = None,
+        customer_uuid: str | None = None,
+        outcome: str | None = None,
+        sentiment: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+        limit: int | None = 50,
+        offset: int | None = 0,
     ) -> CallPage:
         organisation = await org_of(info)
-        spec = CallFilter(call_type=call_type, flow_uuid=flow_uuid, customer_uuid=customer_uuid, outcome=outcome,
-                          sentiment=sentiment, date_from=date_from, date_to=date_to)
-        page = await info.context.platform.calls.list(organisation, spec, limit=50 if limit is None else limit,
-                                                      offset=offset or 0)
+        spec = CallFilter(
+            call_type=call_type,
+            flow_uuid=flow_uuid,
+            customer_uuid=customer_uuid,
+            outcome=outcome,
+            sentiment=sentiment,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        page = await info.context.platform.calls.list(
+            organisation, spec, limit=50 if limit is None else limit, offset=offset or 0
+        )
         public_url = info.context.platform.settings.public_url
         return CallPage(calls=[CallType.of(call, public_url) for call in page.calls], total=page.total)
 
@@ -284,45 +328,66 @@ class CallQueries:
         organisation = await org_of(info)
         platform = info.context.platform
         found = await RecordingService(platform.calls, platform.blob_store).locate(organisation, uuid)
-        return CallRecording(uuid=uuid, source=found.source,
-                             recording_url=f"{platform.settings.public_url}/api/voice/calls/{uuid}/recording")
+        return CallRecording(
+            uuid=uuid,
+            source=found.source,
+            recording_url=f"{platform.settings.public_url}/api/voice/calls/{uuid}/recording",
+        )
 
-    @strawberry.field(description="Totals per outcome, connect rate, sentiment and mean duration (test calls excluded).")
-    async def call_statistics(self, info: Info, flow_uuid: Optional[str] = None, date_from: Optional[str] = None,
-                              date_to: Optional[str] = None) -> CallStatisticsType:
+    @strawberry.field(
+        description="Totals per outcome, connect rate, sentiment and mean duration (test calls excluded)."
+    )
+    async def call_statistics(
+        self, info: Info, flow_uuid: str | None = None, date_from: str | None = None, date_to: str | None = None
+    ) -> CallStatisticsType:
         organisation = await org_of(info)
         stats = await info.context.platform.calls.statistics(organisation, flow_uuid, date_from, date_to)
         costs = await cost_statistics(organisation, flow_uuid, date_from, date_to)
         return CallStatisticsType(
-            total_calls=stats.total_calls, connected=stats.connected, voicemail=stats.voicemail,
-            no_answer=stats.no_answer, failed=stats.failed, connect_rate=stats.connect_rate,
+            total_calls=stats.total_calls,
+            connected=stats.connected,
+            voicemail=stats.voicemail,
+            no_answer=stats.no_answer,
+            failed=stats.failed,
+            connect_rate=stats.connect_rate,
             sentiment_breakdown=SentimentBreakdown(**stats.sentiment_breakdown),
-            avg_duration_seconds=stats.avg_duration_seconds, currency=costs.currency, total_cost=costs.total_cost,
-            cost_per_connected_call=costs.cost_per_connected_call, avg_voice_to_voice_ms=costs.avg_voice_to_voice_ms)
+            avg_duration_seconds=stats.avg_duration_seconds,
+            currency=costs.currency,
+            total_cost=costs.total_cost,
+            cost_per_connected_call=costs.cost_per_connected_call,
+            avg_voice_to_voice_ms=costs.avg_voice_to_voice_ms,
+        )
 
     @strawberry.field(description="Calls in progress on any instance, newest first.")
     async def live_calls(self, info: Info) -> list[LiveCall]:
         organisation = await org_of(info)
         return [LiveCall.of(entry) for entry in await info.context.platform.calls.live(organisation)]
 
-    @strawberry.field(extensions=[RateLimit("30/minute")],
-                      description="Whether a human agent of the queue is available, before a warm transfer.")
+    @strawberry.field(
+        extensions=[RateLimit("30/minute")],
+        description="Whether a human agent of the queue is available, before a warm transfer.",
+    )
     async def agent_availability(self, info: Info, target: str) -> AgentAvailability:
         organisation = await org_of(info)
         found = await info.context.platform.calls.availability(organisation, target)
-        return AgentAvailability(target=found.target, available=found.available, queue_depth=found.queue_depth,
-                                 checked_at=found.checked_at)
+        return AgentAvailability(
+            target=found.target, available=found.available, queue_depth=found.queue_depth, checked_at=found.checked_at
+        )
 
 
 @strawberry.type
 class CallMutations:
-    @strawberry.mutation(extensions=[RateLimit("30/minute")],
-                         description="Deep-merge structured results into the call's key_details.")
-    async def write_call_metadata(self, info: Info, uuid: strawberry.ID, input: CallMetadataInput) -> CallMetadataResult:
+    @strawberry.mutation(
+        extensions=[RateLimit("30/minute")], description="Deep-merge structured results into the call's key_details."
+    )
+    async def write_call_metadata(
+        self, info: Info, uuid: strawberry.ID, input: CallMetadataInput
+    ) -> CallMetadataResult:
         organisation = await org_of(info)
         call = await info.context.platform.calls.merge_metadata(organisation, uuid, input.key_details)
-        return CallMetadataResult(uuid=strawberry.ID(call.id), key_details=JSON(call.key_details),
-                                  updated_at=call.updated_at)
+        return CallMetadataResult(
+            uuid=strawberry.ID(call.id), key_details=JSON(call.key_details), updated_at=call.updated_at
+        )
 
     @strawberry.mutation(extensions=[RateLimit("10/minute")], description="Bridge a live call to a human queue.")
     async def transfer_call(self, info: Info, uuid: strawberry.ID, input: TransferCallInput) -> TransferResult:
@@ -331,7 +396,7 @@ class CallMutations:
         return TransferResult(**result)
 
     @strawberry.mutation(extensions=[RateLimit("10/minute")], description="End a live call.")
-    async def end_call(self, info: Info, uuid: strawberry.ID, input: Optional[EndCallInput] = None) -> EndCallResult:
+    async def end_call(self, info: Info, uuid: strawberry.ID, input: EndCallInput | None = None) -> EndCallResult:
         organisation = await org_of(info)
         reason = input.reason if input is not None else None
         return EndCallResult(**await info.context.platform.calls.end(organisation, uuid, reason))
@@ -355,8 +420,10 @@ class CallSubscriptions:
             # gets the `next` payload executed and encoded by the first one to need it.
             await shared.forward(events, lambda event: shared.payload(CallEvent.of(event, call_uuid)))
 
-    @strawberry.subscription(description="Calls of the organisation as they start, change status and end. "
-                                         "UNAVAILABLE if changes were lost: query liveCalls and subscribe again.")
+    @strawberry.subscription(
+        description="Calls of the organisation as they start, change status and end. "
+        "UNAVAILABLE if changes were lost: query liveCalls and subscribe again."
+    )
     async def live_calls(self, info: Info) -> AsyncGenerator[LiveCallChange, None]:
         organisation = await org_of(info)
         async with info.context.platform.bus.subscribe(live_calls(organisation)) as changes:

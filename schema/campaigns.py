@@ -23,14 +23,17 @@ class CampaignStopType:
 
 @strawberry.type
 class CampaignMutations:
-    @strawberry.mutation(extensions=[RateLimit("5/minute")],
-                         description="Queue the flow's customers (branches any-of, minus do-not-call and recent "
-                                     "dials) and start dialling inside its dates and time window.")
+    @strawberry.mutation(
+        extensions=[RateLimit("5/minute")],
+        description="Queue the flow's customers (branches any-of, minus do-not-call and recent "
+        "dials) and start dialling inside its dates and time window.",
+    )
     async def launch_flow(self, info: Info, uuid: strawberry.ID) -> CampaignLaunchType:
         organisation = await org_of(info)
         launched = await info.context.platform.campaigns.launch(organisation, uuid)
-        return CampaignLaunchType(status="launched", flow_uuid=strawberry.ID(launched.flow_id),
-                                  customers_queued=launched.customers_queued)
+        return CampaignLaunchType(
+            status="launched", flow_uuid=strawberry.ID(launched.flow_id), customers_queued=launched.customers_queued
+        )
 
     @strawberry.mutation(extensions=[RateLimit("5/minute")], description="No new dials; calls in progress finish.")
     async def stop_flow(self, info: Info, uuid: strawberry.ID) -> CampaignStopType:

@@ -14,8 +14,15 @@ from app.platform import Platform
 class RequestContext:
     """Per HTTP request, or per WebSocket connection: nothing operation-scoped may live here."""
 
-    def __init__(self, platform: Platform, client_ip: str, token: str | None,
-                 request: Any = None, response: Any = None, principal: Principal | None = None) -> None:
+    def __init__(
+        self,
+        platform: Platform,
+        client_ip: str,
+        token: str | None,
+        request: Any = None,
+        response: Any = None,
+        principal: Principal | None = None,
+    ) -> None:
         self.platform = platform
         self.client_ip = client_ip
         self.token = token

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
-from typing import Any, Optional, cast
+from typing import Any, cast
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -12,11 +12,11 @@ from strawberry import UNSET
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
 
-from app.db.models import Customer
-from app.errors import Invalid
 from app.customers.bulk import RowError
 from app.customers.importer import ImportResult
 from app.customers.service import CustomerFilter
+from app.db.models import Customer
+from app.errors import Invalid
 from schema.calls import CallType
 from schema.context import Info, org_of
 from schema.inputs import provided
@@ -29,14 +29,14 @@ class CustomerType:
     uuid: strawberry.ID
     name: str
     phone: str
-    email: Optional[str]
+    email: str | None
     tags: list[str]
-    preferred_language: Optional[str]
+    preferred_language: str | None
     metadata: JSON
     total_calls: int
     inbound_calls: int
     outbound_calls: int
-    last_contact: Optional[datetime]
+    last_contact: datetime | None
     created_at: datetime
 
     @strawberry.field(description="The customer's most recent calls (up to 20), newest first.")
@@ -46,13 +46,20 @@ class CustomerType:
         return [CallType.of(call, public_url) for call in calls]
 
     @classmethod
-    def of(cls, customer: Customer) -> "CustomerType":
+    def of(cls, customer: Customer) -> CustomerType:
         return cls(
-            uuid=strawberry.ID(customer.id), name=customer.name, phone=customer.phone, email=customer.email,
-            tags=list(customer.tags or []), preferred_language=customer.preferred_language,
-            metadata=JSON(customer.metadata or {}), total_calls=customer.total_calls,
-            inbound_calls=customer.inbound_calls, outbound_calls=customer.outbound_calls,
-            last_contact=customer.last_contact, created_at=customer.created_at,
+            uuid=strawberry.ID(customer.id),
+            name=customer.name,
+            phone=customer.phone,
+            email=customer.email,
+            tags=list(customer.tags or []),
+            preferred_language=customer.preferred_language,
+            metadata=JSON(customer.metadata or {}),
+            total_calls=customer.total_calls,
+            inbound_calls=customer.inbound_calls,
+            outbound_calls=customer.outbound_calls,
+            last_contact=customer.last_contact,
+            created_at=customer.created_at,
         )
 
 
@@ -70,11 +77,11 @@ class CustomerCount:
 @strawberry.type(name="CustomerRowError")
 class RowErrorType:
     row: int = strawberry.field(description="Index in the request's customers array, or the file's line or item.")
-    phone: Optional[str]
+    phone: str | None
     reason: str
 
     @classmethod
-    def of(cls, error: RowError) -> "RowErrorType":
+    def of(cls, error: RowError) -> RowErrorType:
         return cls(row=error.row, phone=error.phone, reason=error.reason)
 
 
@@ -95,56 +102,58 @@ class CustomerImportResult:
 
 @strawberry.input
 class CustomerFilterInput:
-    search: Optional[str] = UNSET
-    tags: Optional[list[str]] = UNSET
-    min_inbound_calls: Optional[int] = UNSET
-    max_inbound_calls: Optional[int] = UNSET
-    min_outbound_calls: Optional[int] = UNSET
-    max_outbound_calls: Optional[int] = UNSET
+    search: str | None = UNSET
+    tags: list[str] | None = UNSET
+    min_inbound_calls: int | None = UNSET
+    max_inbound_calls: int | None = UNSET
+    min_outbound_calls: int | None = UNSET
+    max_outbound_calls: int | None = UNSET
 
 
 @strawberry.input
 class CreateCustomerInput:
     name: str
     phone: str = strawberry.field(description="E.164, e.g. +14155550192; the upsert key.")
-    email: Optional[str] = UNSET
-    tags: Optional[list[str]] = UNSET
-    preferred_language: Optional[str] = UNSET
-    metadata: Optional[JSON] = UNSET
-    overwrite: Optional[bool] = strawberry.field(
-        default=False, description="Upsert when the phone exists (metadata merged) instead of a 409.")
+    email: str | None = UNSET
+    tags: list[str] | None = UNSET
+    preferred_language: str | None = UNSET
+    metadata: JSON | None = UNSET
+    overwrite: bool | None = strawberry.field(
+        default=False, description="Upsert when the phone exists (metadata merged) instead of a 409."
+    )
 
 
 @strawberry.input
 class UpdateCustomerInput:
-    name: Optional[str] = UNSET
-    phone: Optional[str] = UNSET
-    email: Optional[str] = UNSET
-    tags: Optional[list[str]] = UNSET
-    preferred_language: Optional[str] = UNSET
-    metadata: Optional[JSON] = strawberry.field(default=UNSET, description="Merged key by key into the stored one.")
+    name: str | None = UNSET
+    phone: str | None = UNSET
+    email: str | None = UNSET
+    tags: list[str] | None = UNSET
+    preferred_language: str | None = UNSET
+    metadata: JSON | None = strawberry.field(default=UNSET, description="Merged key by key into the stored one.")
 
 
 @strawberry.input
 class BulkCustomerRecord:
     """Every field is optional here so that a record missing one is a row error, not a failed batch."""
 
-    name: Optional[str] = UNSET
-    phone: Optional[str] = UNSET
-    email: Optional[str] = UNSET
-    tags: Optional[list[str]] = UNSET
-    preferred_language: Optional[str] = UNSET
-    metadata: Optional[JSON] = UNSET
+    name: str | None = UNSET
+    phone: str | None = UNSET
+    email: str | None = UNSET
+    tags: list[str] | None = UNSET
+    preferred_language: str | None = UNSET
+    metadata: JSON | None = UNSET
 
 
 @strawberry.input
 class BulkCustomersInput:
     customers: list[BulkCustomerRecord] = strawberry.field(description="Up to 1000 records.")
-    mode: Optional[str] = strawberry.field(
-        default="upsert", description="upsert (merge by phone) or append (create only; a known phone is a row error).")
+    mode: str | None = strawberry.field(
+        default="upsert", description="upsert (merge by phone) or append (create only; a known phone is a row error)."
+    )
 
 
-def _filter(spec: Optional[CustomerFilterInput], **flat: object) -> CustomerFilter:
+def _filter(spec: CustomerFilterInput | None, **flat: object) -> CustomerFilter:
     values: dict[str, Any] = {key: value for key, value in flat.items() if value is not None}
     if spec:
         values.update({key: value for key, value in provided(spec).items() if value is not None})
@@ -156,17 +165,31 @@ def _filter(spec: Optional[CustomerFilterInput], **flat: object) -> CustomerFilt
 class CustomerQueries:
     @strawberry.field(description="Customers, newest first. Filters come flat (as REST sends them) or as `filter`.")
     async def customers(
-        self, info: Info, search: Optional[str] = None, tags: Optional[list[str]] = None,
-        limit: Optional[int] = 50, offset: Optional[int] = 0, min_inbound_calls: Optional[int] = None,
-        max_inbound_calls: Optional[int] = None, min_outbound_calls: Optional[int] = None,
-        max_outbound_calls: Optional[int] = None, filter: Optional[CustomerFilterInput] = None,
+        self,
+        info: Info,
+        search: str | None = None,
+        tags: list[str] | None = None,
+        limit: int | None = 50,
+        offset: int | None = 0,
+        min_inbound_calls: int | None = None,
+        max_inbound_calls: int | None = None,
+        min_outbound_calls: int | None = None,
+        max_outbound_calls: int | None = None,
+        filter: CustomerFilterInput | None = None,
     ) -> CustomerPage:
         organisation = await org_of(info)
-        spec = _filter(filter, search=search, tags=tags, min_inbound_calls=min_inbound_calls,
-                       max_inbound_calls=max_inbound_calls, min_outbound_calls=min_outbound_calls,
-                       max_outbound_calls=max_outbound_calls)
+        spec = _filter(
+            filter,
+            search=search,
+            tags=tags,
+            min_inbound_calls=min_inbound_calls,
+            max_inbound_calls=max_inbound_calls,
+            min_outbound_calls=min_outbound_calls,
+            max_outbound_calls=max_outbound_calls,
+        )
         page = await info.context.platform.customers.list(
-            organisation, spec, limit=50 if limit is None else limit, offset=offset or 0)
+            organisation, spec, limit=50 if limit is None else limit, offset=offset or 0
+        )
         return CustomerPage(customers=[CustomerType.of(c) for c in page.customers], total=page.total)
 
     @strawberry.field
@@ -183,7 +206,7 @@ class CustomerQueries:
         return await info.context.platform.customers.branches(await org_of(info))
 
     @strawberry.field(description="Customers with any of the tags (all customers without tags).")
-    async def customer_count(self, info: Info, tags: Optional[list[str]] = None) -> CustomerCount:
+    async def customer_count(self, info: Info, tags: list[str] | None = None) -> CustomerCount:
         return CustomerCount(count=await info.context.platform.customers.count(await org_of(info), tags))
 
 
@@ -207,15 +230,20 @@ class CustomerMutations:
         organisation = await org_of(info)
         data = provided(input)
         result = await info.context.platform.customers.bulk_upsert(
-            organisation, data["customers"], data.get("mode") or "upsert")
-        return BulkUpsertResult(created=result.created, updated=result.updated,
-                                errors=[RowErrorType.of(error) for error in result.errors])
+            organisation, data["customers"], data.get("mode") or "upsert"
+        )
+        return BulkUpsertResult(
+            created=result.created, updated=result.updated, errors=[RowErrorType.of(error) for error in result.errors]
+        )
 
-    @strawberry.mutation(extensions=[RateLimit("5/minute")],
-                         description="Import a .csv or .json file: `file` as a multipart upload (up to the REST "
-                                     "route's size), or a small one as text in `content` with its `filename`.")
-    async def import_customers(self, info: Info, filename: Optional[str] = None, content: Optional[str] = None,
-                               file: Optional[Upload] = None) -> CustomerImportResult:
+    @strawberry.mutation(
+        extensions=[RateLimit("5/minute")],
+        description="Import a .csv or .json file: `file` as a multipart upload (up to the REST "
+        "route's size), or a small one as text in `content` with its `filename`.",
+    )
+    async def import_customers(
+        self, info: Info, filename: str | None = None, content: str | None = None, file: Upload | None = None
+    ) -> CustomerImportResult:
         organisation = await org_of(info)
         if (content is None) == (file is None):
             raise Invalid("Send the file either as an upload in file or as text in content, not both")
@@ -230,5 +258,9 @@ class CustomerMutations:
 
 
 def import_result(result: ImportResult) -> CustomerImportResult:
-    return CustomerImportResult(imported=result.imported, updated=result.updated, skipped=result.skipped,
-                                errors=[RowErrorType.of(error) for error in result.errors])
+    return CustomerImportResult(
+        imported=result.imported,
+        updated=result.updated,
+        skipped=result.skipped,
+        errors=[RowErrorType.of(error) for error in result.errors],
+    )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from graphql import GraphQLError
 from graphql.execution import SubsequentIncrementalExecutionResult
 from strawberry.extensions import SchemaExtension
 from strawberry.types import StreamExecutionResult
-
 from tortoise.exceptions import ValidationError
 
 from app.errors import DomainError, Invalid, RateLimited
@@ -25,15 +25,29 @@ def coded(error: GraphQLError) -> GraphQLError:
         extensions: dict[str, Any] = {"code": original.code}
         if isinstance(original, RateLimited):
             extensions["retryAfter"] = original.retry_after
-        return GraphQLError(original.detail, nodes=error.nodes, source=error.source, positions=error.positions,
-                            path=error.path, original_error=original, extensions=extensions)
+        return GraphQLError(
+            original.detail,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=original,
+            extensions=extensions,
+        )
     if isinstance(original, ValidationError):
         # A value its column cannot hold (the ORM's own check): the client's input, never a fault.
         field = str(original).split(":", 1)[0].strip() or "a value"
         log.warning("the ORM refused %s in %s", field, error.path)
-        return coded(GraphQLError("", nodes=error.nodes, source=error.source,
-                                  positions=error.positions, path=error.path,
-                                  original_error=Invalid(f"{field} does not fit: too long or malformed")))
+        return coded(
+            GraphQLError(
+                "",
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                original_error=Invalid(f"{field} does not fit: too long or malformed"),
+            )
+        )
     if original is None:
         # Syntax, validation and variable coercion errors: the client sent something wrong.
         error.extensions = {**(error.extensions or {}), "code": "BAD_REQUEST"}
@@ -41,8 +55,14 @@ def coded(error: GraphQLError) -> GraphQLError:
     if isinstance(original, GraphQLError):
         return coded(original)
     log.error("unexpected error in %s", error.path, exc_info=original)
-    return GraphQLError("Internal server error", nodes=error.nodes, source=error.source,
-                        positions=error.positions, path=error.path, extensions={"code": INTERNAL})
+    return GraphQLError(
+        "Internal server error",
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        extensions={"code": INTERNAL},
+    )
 
 
 class ErrorCodes(SchemaExtension):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Optional
 
 import strawberry
 from strawberry import UNSET
@@ -32,14 +31,15 @@ class FlowMetricsType:
     answer_rate: float
     missed_rate: float
     avg_handle_time: str = strawberry.field(description="Mean duration of connected calls, mm:ss.")
-    peak_hour: Optional[int] = strawberry.field(description="Local hour (0-23) with the most calls.")
+    peak_hour: int | None = strawberry.field(description="Local hour (0-23) with the most calls.")
     currency: str = strawberry.field(default="INR", description="Extension: the price table's currency.")
     total_cost: float = strawberry.field(default=0.0, description="Extension: the cost of the flow's calls.")
-    cost_per_connected_call: Optional[float] = strawberry.field(default=None, description="Extension.")
+    cost_per_connected_call: float | None = strawberry.field(default=None, description="Extension.")
     leads: int = strawberry.field(default=0, description="Extension: calls the extraction marked a lead.")
-    cost_per_lead: Optional[float] = strawberry.field(default=None, description="Extension: total cost / leads.")
-    median_voice_to_voice_ms: Optional[int] = strawberry.field(
-        default=None, description="Extension: the median of the calls' median voice-to-voice.")
+    cost_per_lead: float | None = strawberry.field(default=None, description="Extension: total cost / leads.")
+    median_voice_to_voice_ms: int | None = strawberry.field(
+        default=None, description="Extension: the median of the calls' median voice-to-voice."
+    )
 
 
 @strawberry.type(name="FlowCostDay", description="One UTC day of a flow's calls: the campaign board's chart.")
@@ -48,8 +48,8 @@ class FlowCostDayType:
     calls: int
     connected: int
     total_cost: float
-    cost_per_connected_call: Optional[float]
-    median_voice_to_voice_ms: Optional[int]
+    cost_per_connected_call: float | None
+    median_voice_to_voice_ms: int | None
 
 
 @strawberry.type(name="Flow")
@@ -58,13 +58,13 @@ class FlowType:
     kind: str
     name: str
     status: str
-    voice_agent_id: Optional[str]
-    phone_number: Optional[str]
-    script_id: Optional[str]
+    voice_agent_id: str | None
+    phone_number: str | None
+    script_id: str | None
     branches: list[str]
-    start_date: Optional[date]
-    end_date: Optional[date]
-    time_window: Optional[TimeWindow]
+    start_date: date | None
+    end_date: date | None
+    time_window: TimeWindow | None
     config: JSON
     created_at: datetime
     provider: str = strawberry.field()
@@ -72,37 +72,54 @@ class FlowType:
     _flow: strawberry.Private[Flow]
 
     @strawberry.field(description="Live metrics, computed for all flows of the answer in one aggregation.")
-    async def metrics(self, info: Info) -> Optional[FlowMetricsType]:
+    async def metrics(self, info: Info) -> FlowMetricsType | None:
         found = await loaders(info).flow_metrics.load(self._flow)
         costs = await loaders(info).flow_costs.load(self._flow)
-        return FlowMetricsType(**found.__dict__, currency=costs.currency, total_cost=costs.total_cost,
-                               cost_per_connected_call=costs.cost_per_connected_call, leads=costs.leads,
-                               cost_per_lead=costs.cost_per_lead,
-                               median_voice_to_voice_ms=costs.median_voice_to_voice_ms)
+        return FlowMetricsType(
+            **found.__dict__,
+            currency=costs.currency,
+            total_cost=costs.total_cost,
+            cost_per_connected_call=costs.cost_per_connected_call,
+            leads=costs.leads,
+            cost_per_lead=costs.cost_per_lead,
+            median_voice_to_voice_ms=costs.median_voice_to_voice_ms,
+        )
 
     @strawberry.field(description="Extension (GraphQL only): cost and voice-to-voice per day, oldest first.")
     async def cost_days(self, info: Info) -> list[FlowCostDayType]:
         from app.calls.cost_statistics import flow_cost_days
 
-        return [FlowCostDayType(**day.__dict__) for day in await flow_cost_days(self._flow.organisation_id,
-                                                                                 self._flow.id)]
+        return [
+            FlowCostDayType(**day.__dict__) for day in await flow_cost_days(self._flow.organisation_id, self._flow.id)
+        ]
 
     @strawberry.field()
-    async def voice_agent(self, info: Info) -> Optional[VoiceAgentType]:
+    async def voice_agent(self, info: Info) -> VoiceAgentType | None:
         if self.voice_agent_id is None:
             return None
         agent = await loaders(info).voice_agents.load(self.voice_agent_id)
         return VoiceAgentType.of(agent) if agent is not None else None
 
     @classmethod
-    def of(cls, flow: Flow) -> "FlowType":
+    def of(cls, flow: Flow) -> FlowType:
         window = flow.time_window
         return cls(
-            uuid=strawberry.ID(flow.id), kind=flow.kind, name=flow.name, status=flow.status,
-            voice_agent_id=flow.voice_agent_id, phone_number=flow.phone_number, script_id=flow.script_id,
-            branches=list(flow.branches or []), start_date=flow.start_date, end_date=flow.end_date,
-            time_window=TimeWindow(**window) if window else None, config=JSON(flow.config or {}),
-            created_at=flow.created_at, provider=flow.provider, updated_at=flow.updated_at, _flow=flow,
+            uuid=strawberry.ID(flow.id),
+            kind=flow.kind,
+            name=flow.name,
+            status=flow.status,
+            voice_agent_id=flow.voice_agent_id,
+            phone_number=flow.phone_number,
+            script_id=flow.script_id,
+            branches=list(flow.branches or []),
+            start_date=flow.start_date,
+            end_date=flow.end_date,
+            time_window=TimeWindow(**window) if window else None,
+            config=JSON(flow.config or {}),
+            created_at=flow.created_at,
+            provider=flow.provider,
+            updated_at=flow.updated_at,
+            _flow=flow,
         )
 
 
@@ -118,48 +135,49 @@ class CreateFlowInput:
     kind: str = strawberry.field(description="inbound or outbound")
     name: str
     provider: str = strawberry.field(description="TTS provider: sarvam, nextneural or elevenlabs")
-    voice_agent_id: Optional[str] = UNSET
-    speaker: Optional[str] = strawberry.field(default=UNSET, description="Creates an agent with this catalog voice.")
-    language_code: Optional[str] = UNSET
-    phone_number: Optional[str] = UNSET
-    script_id: Optional[str] = UNSET
-    branches: Optional[list[str]] = UNSET
-    start_date: Optional[str] = strawberry.field(default=UNSET, description="YYYY-MM-DD")
-    end_date: Optional[str] = strawberry.field(default=UNSET, description="YYYY-MM-DD")
-    time_window: Optional[TimeWindowInput] = UNSET
-    config: Optional[JSON] = UNSET
-    status: Optional[str] = strawberry.field(default=UNSET, description="draft (default), active or paused")
+    voice_agent_id: str | None = UNSET
+    speaker: str | None = strawberry.field(default=UNSET, description="Creates an agent with this catalog voice.")
+    language_code: str | None = UNSET
+    phone_number: str | None = UNSET
+    script_id: str | None = UNSET
+    branches: list[str] | None = UNSET
+    start_date: str | None = strawberry.field(default=UNSET, description="YYYY-MM-DD")
+    end_date: str | None = strawberry.field(default=UNSET, description="YYYY-MM-DD")
+    time_window: TimeWindowInput | None = UNSET
+    config: JSON | None = UNSET
+    status: str | None = strawberry.field(default=UNSET, description="draft (default), active or paused")
 
 
 @strawberry.input
 class UpdateFlowInput:
-    kind: Optional[str] = UNSET
-    name: Optional[str] = UNSET
-    provider: Optional[str] = UNSET
-    voice_agent_id: Optional[str] = UNSET
-    speaker: Optional[str] = UNSET
-    language_code: Optional[str] = UNSET
-    phone_number: Optional[str] = UNSET
-    script_id: Optional[str] = UNSET
-    branches: Optional[list[str]] = UNSET
-    start_date: Optional[str] = UNSET
-    end_date: Optional[str] = UNSET
-    time_window: Optional[TimeWindowInput] = UNSET
-    config: Optional[JSON] = UNSET
-    status: Optional[str] = UNSET
+    kind: str | None = UNSET
+    name: str | None = UNSET
+    provider: str | None = UNSET
+    voice_agent_id: str | None = UNSET
+    speaker: str | None = UNSET
+    language_code: str | None = UNSET
+    phone_number: str | None = UNSET
+    script_id: str | None = UNSET
+    branches: list[str] | None = UNSET
+    start_date: str | None = UNSET
+    end_date: str | None = UNSET
+    time_window: TimeWindowInput | None = UNSET
+    config: JSON | None = UNSET
+    status: str | None = UNSET
 
 
 @strawberry.input
 class FlowFilterInput:
-    kind: Optional[str] = None
-    status: Optional[str] = None
+    kind: str | None = None
+    status: str | None = None
 
 
 @strawberry.type
 class FlowQueries:
     @strawberry.field(description="Flows of the organisation, oldest first; filters flat (REST) or as `filter`.")
-    async def flows(self, info: Info, kind: Optional[str] = None, status: Optional[str] = None,
-                    filter: Optional[FlowFilterInput] = None) -> list[FlowType]:
+    async def flows(
+        self, info: Info, kind: str | None = None, status: str | None = None, filter: FlowFilterInput | None = None
+    ) -> list[FlowType]:
         organisation = await org_of(info)
         if filter is not None:
             kind, status = filter.kind or kind, filter.status or status

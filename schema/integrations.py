@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import strawberry
 from strawberry import UNSET
@@ -18,45 +17,62 @@ class IntegrationType:
     provider: str
     category: str
     is_connected: bool
-    connected_at: Optional[datetime]
+    connected_at: datetime | None
 
     @classmethod
-    def of(cls, view: IntegrationView) -> "IntegrationType":
-        return cls(provider=view.provider, category=view.category, is_connected=view.is_connected,
-                   connected_at=view.connected_at)
+    def of(cls, view: IntegrationView) -> IntegrationType:
+        return cls(
+            provider=view.provider,
+            category=view.category,
+            is_connected=view.is_connected,
+            connected_at=view.connected_at,
+        )
 
 
 @strawberry.type(name="ExotelIntegration")
 class ExotelIntegrationType:
     provider: str
-    account_sid: Optional[str]
-    api_key: Optional[str]
-    api_token: Optional[str]
-    subdomain: Optional[str]
-    phone_number: Optional[str]
+    account_sid: str | None
+    api_key: str | None
+    api_token: str | None
+    subdomain: str | None
+    phone_number: str | None
     is_connected: bool
-    connected_at: Optional[datetime]
+    connected_at: datetime | None
 
     @classmethod
-    def of(cls, view: IntegrationView) -> "ExotelIntegrationType":
-        return cls(provider=view.provider, account_sid=view.account_sid, api_key=view.api_key,
-                   api_token=view.api_token, subdomain=view.subdomain, phone_number=view.phone_number,
-                   is_connected=view.is_connected, connected_at=view.connected_at)
+    def of(cls, view: IntegrationView) -> ExotelIntegrationType:
+        return cls(
+            provider=view.provider,
+            account_sid=view.account_sid,
+            api_key=view.api_key,
+            api_token=view.api_token,
+            subdomain=view.subdomain,
+            phone_number=view.phone_number,
+            is_connected=view.is_connected,
+            connected_at=view.connected_at,
+        )
 
 
 @strawberry.type(name="SarvamIntegration")
 class SarvamIntegrationType:
     provider: str
-    api_key: Optional[str]
+    api_key: str | None
     is_connected: bool
-    connected_at: Optional[datetime]
-    streaming: Optional[bool] = strawberry.field(
-        description="Calls use Sarvam's WebSockets (true) or REST (false); null: the deployment's default.")
+    connected_at: datetime | None
+    streaming: bool | None = strawberry.field(
+        description="Calls use Sarvam's WebSockets (true) or REST (false); null: the deployment's default."
+    )
 
     @classmethod
-    def of(cls, view: IntegrationView) -> "SarvamIntegrationType":
-        return cls(provider=view.provider, api_key=view.api_key, is_connected=view.is_connected,
-                   connected_at=view.connected_at, streaming=view.streaming)
+    def of(cls, view: IntegrationView) -> SarvamIntegrationType:
+        return cls(
+            provider=view.provider,
+            api_key=view.api_key,
+            is_connected=view.is_connected,
+            connected_at=view.connected_at,
+            streaming=view.streaming,
+        )
 
 
 @strawberry.input
@@ -71,8 +87,9 @@ class ExotelInput:
 @strawberry.input
 class SarvamInput:
     api_key: str
-    streaming: Optional[bool] = strawberry.field(
-        default=UNSET, description="Stream speech over Sarvam's WebSockets instead of REST (extension).")
+    streaming: bool | None = strawberry.field(
+        default=UNSET, description="Stream speech over Sarvam's WebSockets instead of REST (extension)."
+    )
 
 
 @strawberry.type
@@ -83,7 +100,7 @@ class IntegrationQueries:
         return [IntegrationType.of(view) for view in await info.context.platform.integrations.telephony(organisation)]
 
     @strawberry.field(description="App integrations, optionally of one category.")
-    async def app_integrations(self, info: Info, category: Optional[str] = None) -> list[IntegrationType]:
+    async def app_integrations(self, info: Info, category: str | None = None) -> list[IntegrationType]:
         organisation = await org_of(info)
         views = await info.context.platform.integrations.apps(organisation, category)
         return [IntegrationType.of(view) for view in views]

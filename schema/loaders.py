@@ -7,19 +7,19 @@ through `loaders(info)`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import Iterator
 
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 
 from app.calls.cost_statistics import FlowCosts, flow_costs
 from app.db.models import Call, Flow, VoiceAgent
-from app.platform import Platform
 from app.flows.metrics import FlowMetrics, flow_metrics
+from app.platform import Platform
 from schema.context import Info, RequestContext
 
-_current: ContextVar["Loaders | None"] = ContextVar("graphql_loaders", default=None)
+_current: ContextVar[Loaders | None] = ContextVar("graphql_loaders", default=None)
 
 
 class Loaders:
@@ -27,9 +27,11 @@ class Loaders:
         self.voice_agents: DataLoader[str, VoiceAgent | None] = DataLoader(load_fn=self._voice_agents)
         self.recent_calls: DataLoader[str, list[Call]] = DataLoader(load_fn=self._recent_calls)
         self.flow_metrics: DataLoader[Flow, FlowMetrics] = DataLoader(
-            load_fn=self._flow_metrics, cache_key_fn=lambda flow: flow.id)
+            load_fn=self._flow_metrics, cache_key_fn=lambda flow: flow.id
+        )
         self.flow_costs: DataLoader[Flow, FlowCosts] = DataLoader(
-            load_fn=self._flow_costs, cache_key_fn=lambda flow: flow.id)
+            load_fn=self._flow_costs, cache_key_fn=lambda flow: flow.id
+        )
         self._platform = platform
 
     async def _voice_agents(self, ids: list[str]) -> list[VoiceAgent | None]:

@@ -7,7 +7,7 @@ become label values.
 from __future__ import annotations
 
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from graphql import OperationDefinitionNode
 from strawberry.extensions import SchemaExtension
@@ -22,7 +22,7 @@ class OperationMetrics(SchemaExtension):
         started = time.perf_counter()
         yield
         context = self.execution_context
-        if not isinstance(context.context, RequestContext):   # executed outside a request (tests, tools)
+        if not isinstance(context.context, RequestContext):  # executed outside a request (tests, tools)
             return
         platform = context.context.platform
         name, kind = _describe(context)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import strawberry
 
@@ -24,15 +23,20 @@ class OrganisationType:
 @strawberry.type(name="ApiKey")
 class ApiKeyType:
     prefix: str
-    name: Optional[str]
+    name: str | None
     created_at: datetime
-    last_used_at: Optional[datetime]
-    revoked_at: Optional[datetime]
+    last_used_at: datetime | None
+    revoked_at: datetime | None
 
     @classmethod
-    def of(cls, key: ApiKey) -> "ApiKeyType":
-        return cls(prefix=key.prefix, name=key.name, created_at=key.created_at,
-                   last_used_at=key.last_used_at, revoked_at=key.revoked_at)
+    def of(cls, key: ApiKey) -> ApiKeyType:
+        return cls(
+            prefix=key.prefix,
+            name=key.name,
+            created_at=key.created_at,
+            last_used_at=key.last_used_at,
+            revoked_at=key.revoked_at,
+        )
 
 
 @strawberry.type
@@ -46,8 +50,9 @@ class OrganisationQueries:
     @strawberry.field
     async def organisation(self, info: Info) -> OrganisationType:
         organisation = await get_organisation(await org_of(info))
-        return OrganisationType(uuid=strawberry.ID(organisation.id), name=organisation.name,
-                                created_at=organisation.created_at)
+        return OrganisationType(
+            uuid=strawberry.ID(organisation.id), name=organisation.name, created_at=organisation.created_at
+        )
 
     @strawberry.field
     async def api_keys(self, info: Info) -> list[ApiKeyType]:
@@ -57,7 +62,7 @@ class OrganisationQueries:
 @strawberry.type
 class OrganisationMutations:
     @strawberry.mutation(extensions=[RateLimit("20/minute")])
-    async def create_api_key(self, info: Info, name: Optional[str] = None) -> NewApiKey:
+    async def create_api_key(self, info: Info, name: str | None = None) -> NewApiKey:
         key, plaintext = await api_keys.create_api_key(await org_of(info), name)
         return NewApiKey(api_key=plaintext, key=ApiKeyType.of(key))
 

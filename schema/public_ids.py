@@ -16,7 +16,8 @@ The root resolvers are wrapped when the schema is built, so fields below the roo
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from graphql import GraphQLField, GraphQLInputObjectType, GraphQLList, GraphQLNonNull, GraphQLSchema
 
@@ -104,7 +105,7 @@ def _guarded(field: GraphQLField, call: Callable[..., Any]) -> Callable[..., Any
 def guard_id_arguments(schema: GraphQLSchema) -> None:
     """Wrap the resolver (and subscriber) of every root field that takes an id-shaped argument."""
     for root in (schema.query_type, schema.mutation_type, schema.subscription_type):
-        for field in (root.fields.values() if root is not None else ()):
+        for field in root.fields.values() if root is not None else ():
             if not _takes_ids(field):
                 continue
             if field.resolve is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import strawberry
 from strawberry import UNSET
@@ -21,9 +20,8 @@ class HumanAgentType:
     updated_at: datetime
 
     @classmethod
-    def of(cls, agent: HumanAgent) -> "HumanAgentType":
-        return cls(uuid=strawberry.ID(agent.id), name=agent.name, presence=agent.presence,
-                   updated_at=agent.updated_at)
+    def of(cls, agent: HumanAgent) -> HumanAgentType:
+        return cls(uuid=strawberry.ID(agent.id), name=agent.name, presence=agent.presence, updated_at=agent.updated_at)
 
 
 @strawberry.type(name="HumanQueue")
@@ -35,11 +33,15 @@ class HumanQueueType:
     available_agents: int
 
     @classmethod
-    def of(cls, queue: HumanQueue) -> "HumanQueueType":
+    def of(cls, queue: HumanQueue) -> HumanQueueType:
         agents = sorted(queue.agents, key=lambda agent: (agent.name, agent.id))
-        return cls(uuid=strawberry.ID(queue.id), name=queue.name, transfer_number=queue.transfer_number,
-                   agents=[HumanAgentType.of(agent) for agent in agents],
-                   available_agents=sum(1 for agent in agents if agent.presence == "available"))
+        return cls(
+            uuid=strawberry.ID(queue.id),
+            name=queue.name,
+            transfer_number=queue.transfer_number,
+            agents=[HumanAgentType.of(agent) for agent in agents],
+            available_agents=sum(1 for agent in agents if agent.presence == "available"),
+        )
 
 
 @strawberry.input
@@ -50,14 +52,14 @@ class HumanQueueInput:
 
 @strawberry.input
 class HumanQueuePatch:
-    name: Optional[str] = UNSET
-    transfer_number: Optional[str] = UNSET
+    name: str | None = UNSET
+    transfer_number: str | None = UNSET
 
 
 @strawberry.input
 class HumanAgentInput:
     name: str
-    presence: Optional[str] = "offline"
+    presence: str | None = "offline"
 
 
 @strawberry.type
@@ -88,7 +90,9 @@ class QueueMutations:
     @strawberry.mutation
     async def add_human_agent(self, info: Info, queue_uuid: strawberry.ID, input: HumanAgentInput) -> HumanAgentType:
         organisation = await org_of(info)
-        return HumanAgentType.of(await info.context.platform.queues.add_agent(organisation, queue_uuid, provided(input)))
+        return HumanAgentType.of(
+            await info.context.platform.queues.add_agent(organisation, queue_uuid, provided(input))
+        )
 
     @strawberry.mutation(description="available, busy or offline: what agent-availability and transfers read.")
     async def set_human_agent_presence(self, info: Info, uuid: strawberry.ID, presence: str) -> HumanAgentType:

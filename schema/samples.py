@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
 
 import strawberry
 
@@ -25,7 +24,7 @@ class VoiceSample:
 class SampleQueries:
     @strawberry.field(description="Voices from every provider, filtered by provider and language.")
     async def samples(
-        self, info: Info, provider: Optional[str] = None, language_code: Optional[str] = None
+        self, info: Info, provider: str | None = None, language_code: str | None = None
     ) -> list[VoiceSample]:
         organisation = await org_of(info)
         found = await info.context.platform.samples.list(organisation, provider, language_code)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 import strawberry
 from strawberry import UNSET
@@ -23,20 +22,24 @@ class FaqEntry:
 class ScriptType:
     uuid: strawberry.ID
     name: str
-    opening_line: Optional[str]
+    opening_line: str | None
     talking_points: list[str]
     faq: list[FaqEntry]
-    closing_line: Optional[str]
+    closing_line: str | None
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def of(cls, script: Script) -> "ScriptType":
+    def of(cls, script: Script) -> ScriptType:
         return cls(
-            uuid=strawberry.ID(script.id), name=script.name, opening_line=script.opening_line,
+            uuid=strawberry.ID(script.id),
+            name=script.name,
+            opening_line=script.opening_line,
             talking_points=list(script.talking_points or []),
             faq=[FaqEntry(question=e["question"], answer=e["answer"]) for e in script.faq or []],
-            closing_line=script.closing_line, created_at=script.created_at, updated_at=script.updated_at,
+            closing_line=script.closing_line,
+            created_at=script.created_at,
+            updated_at=script.updated_at,
         )
 
 
@@ -49,19 +52,19 @@ class FaqEntryInput:
 @strawberry.input
 class CreateScriptInput:
     name: str
-    opening_line: Optional[str] = UNSET
-    talking_points: Optional[list[str]] = UNSET
-    faq: Optional[list[FaqEntryInput]] = UNSET
-    closing_line: Optional[str] = UNSET
+    opening_line: str | None = UNSET
+    talking_points: list[str] | None = UNSET
+    faq: list[FaqEntryInput] | None = UNSET
+    closing_line: str | None = UNSET
 
 
 @strawberry.input
 class UpdateScriptInput:
-    name: Optional[str] = UNSET
-    opening_line: Optional[str] = UNSET
-    talking_points: Optional[list[str]] = UNSET
-    faq: Optional[list[FaqEntryInput]] = UNSET
-    closing_line: Optional[str] = UNSET
+    name: str | None = UNSET
+    opening_line: str | None = UNSET
+    talking_points: list[str] | None = UNSET
+    faq: list[FaqEntryInput] | None = UNSET
+    closing_line: str | None = UNSET
 
 
 @strawberry.type

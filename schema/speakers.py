@@ -7,7 +7,7 @@ compat_rest/speaker_uploads.py and runs the same service calls.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional, cast
+from typing import cast
 
 import strawberry
 from starlette.datastructures import UploadFile
@@ -23,19 +23,25 @@ from schema.rate_limit import RateLimit
 class SpeakerType:
     name: str
     language: str
-    description: Optional[str]
+    description: str | None
     deployed: bool
-    voice_sample_uuid: Optional[str]
+    voice_sample_uuid: str | None
     reference_duration_seconds: float
     training_status: str = strawberry.field(description="none, queued, running, succeeded, failed or local")
     created_at: datetime
 
     @classmethod
-    def of(cls, speaker: Speaker) -> "SpeakerType":
-        return cls(name=speaker.name, language=speaker.language, description=speaker.description,
-                   deployed=speaker.deployed, voice_sample_uuid=speaker.voice_sample_uuid if speaker.deployed else None,
-                   reference_duration_seconds=speaker.reference_seconds, training_status=speaker.training_status,
-                   created_at=speaker.created_at)
+    def of(cls, speaker: Speaker) -> SpeakerType:
+        return cls(
+            name=speaker.name,
+            language=speaker.language,
+            description=speaker.description,
+            deployed=speaker.deployed,
+            voice_sample_uuid=speaker.voice_sample_uuid if speaker.deployed else None,
+            reference_duration_seconds=speaker.reference_seconds,
+            training_status=speaker.training_status,
+            created_at=speaker.created_at,
+        )
 
 
 @strawberry.type
@@ -69,9 +75,13 @@ class SpeakerDataset:
     status: str = strawberry.field(description="empty, collecting, or ready (at least 20 samples and 120 s)")
 
     @classmethod
-    def of(cls, stats: DatasetStats) -> "SpeakerDataset":
-        return cls(name=stats.name, sample_count=stats.sample_count,
-                   total_duration_seconds=stats.total_duration_seconds, status=stats.status.value)
+    def of(cls, stats: DatasetStats) -> SpeakerDataset:
+        return cls(
+            name=stats.name,
+            sample_count=stats.sample_count,
+            total_duration_seconds=stats.total_duration_seconds,
+            status=stats.status.value,
+        )
 
 
 @strawberry.type(name="DatasetSample")
@@ -81,7 +91,7 @@ class DatasetSampleType:
     transcript: str
 
     @classmethod
-    def of(cls, sample: DatasetSample) -> "DatasetSampleType":
+    def of(cls, sample: DatasetSample) -> DatasetSampleType:
         return cls(sample_id=sample.id, duration_seconds=sample.duration_seconds, transcript=sample.transcript)
 
 
@@ -89,14 +99,17 @@ class DatasetSampleType:
 class SpeakerDeployment:
     name: str
     deployed: bool
-    voice_sample_uuid: Optional[str]
+    voice_sample_uuid: str | None
     training_status: str
 
     @classmethod
-    def of(cls, speaker: Speaker) -> "SpeakerDeployment":
-        return cls(name=speaker.name, deployed=speaker.deployed,
-                   voice_sample_uuid=speaker.voice_sample_uuid if speaker.deployed else None,
-                   training_status=speaker.training_status)
+    def of(cls, speaker: Speaker) -> SpeakerDeployment:
+        return cls(
+            name=speaker.name,
+            deployed=speaker.deployed,
+            voice_sample_uuid=speaker.voice_sample_uuid if speaker.deployed else None,
+            training_status=speaker.training_status,
+        )
 
 
 def created(speaker: Speaker) -> SpeakerCreated:
@@ -104,9 +117,13 @@ def created(speaker: Speaker) -> SpeakerCreated:
 
 
 def reference_of(reference: ReferenceAudio, public_url: str) -> ReferenceAudioType:
-    return ReferenceAudioType(name=reference.name, content_type=reference.content_type,
-                              duration_seconds=reference.duration_seconds, size_bytes=reference.size_bytes,
-                              url=f"{public_url}/api/voice/models/speakers/{reference.name}/reference")
+    return ReferenceAudioType(
+        name=reference.name,
+        content_type=reference.content_type,
+        duration_seconds=reference.duration_seconds,
+        size_bytes=reference.size_bytes,
+        url=f"{public_url}/api/voice/models/speakers/{reference.name}/reference",
+    )
 
 
 @strawberry.type
@@ -135,15 +152,22 @@ class SpeakerQueries:
 
 @strawberry.type
 class SpeakerMutations:
-    @strawberry.mutation(extensions=[RateLimit("5/minute")],
-                         description="Clone a speaker from 10–60 s of WAV or MP3 reference audio.")
-    async def create_speaker(self, info: Info, name: str, language: str, reference_audio: Upload,
-                             description: Optional[str] = None) -> SpeakerCreated:
+    @strawberry.mutation(
+        extensions=[RateLimit("5/minute")], description="Clone a speaker from 10–60 s of WAV or MP3 reference audio."
+    )
+    async def create_speaker(
+        self, info: Info, name: str, language: str, reference_audio: Upload, description: str | None = None
+    ) -> SpeakerCreated:
         organisation = await org_of(info)
         upload = cast(UploadFile, reference_audio)  # strawberry types Upload as bytes; Starlette hands an UploadFile
         speaker = await info.context.platform.speakers.create(
-            organisation, name=name, language=language, description=description,
-            filename=upload.filename or "", audio=await upload.read())
+            organisation,
+            name=name,
+            language=language,
+            description=description,
+            filename=upload.filename or "",
+            audio=await upload.read(),
+        )
         return created(speaker)
 
     @strawberry.mutation(description="Undeploys, then deletes the speaker, its dataset and its files.")
@@ -152,14 +176,18 @@ class SpeakerMutations:
         speaker = await info.context.platform.speakers.delete(organisation, name)
         return SpeakerDeletion(name=speaker.name, deleted=True)
 
-    @strawberry.mutation(extensions=[RateLimit("30/minute")],
-                         description="Add a 5–30 s WAV or MP3 clip with the exact text spoken in it.")
-    async def upload_dataset_sample(self, info: Info, name: str, audio: Upload,
-                                    transcript: Optional[str] = None) -> DatasetSampleType:
+    @strawberry.mutation(
+        extensions=[RateLimit("30/minute")],
+        description="Add a 5–30 s WAV or MP3 clip with the exact text spoken in it.",
+    )
+    async def upload_dataset_sample(
+        self, info: Info, name: str, audio: Upload, transcript: str | None = None
+    ) -> DatasetSampleType:
         organisation = await org_of(info)
         upload = cast(UploadFile, audio)  # strawberry types Upload as bytes; Starlette hands an UploadFile
         sample = await info.context.platform.speakers.add_sample(
-            organisation, name, transcript=transcript, filename=upload.filename or "", audio=await upload.read())
+            organisation, name, transcript=transcript, filename=upload.filename or "", audio=await upload.read()
+        )
         return DatasetSampleType.of(sample)
 
     @strawberry.mutation(description="Remove every dataset sample; the speaker stays.")
@@ -167,8 +195,10 @@ class SpeakerMutations:
         organisation = await org_of(info)
         return SpeakerDataset.of(await info.context.platform.speakers.clear_dataset(organisation, name))
 
-    @strawberry.mutation(extensions=[RateLimit("5/minute")],
-                         description="Build the voice on the voice server and publish it in the catalog.")
+    @strawberry.mutation(
+        extensions=[RateLimit("5/minute")],
+        description="Build the voice on the voice server and publish it in the catalog.",
+    )
     async def deploy_speaker(self, info: Info, name: str) -> SpeakerDeployment:
         organisation = await org_of(info)
         return SpeakerDeployment.of(await info.context.platform.speakers.deploy(organisation, name))

@@ -41,8 +41,6 @@ def root_strawberry_field(
     """The Strawberry definition of a root (Query or Mutation) field."""
     definition: Any = schema.get_type_by_name(root_name)
     found: StrawberryField = next(
-        f
-        for f in definition.fields
-        if f.graphql_name == graphql_name or f.python_name == python_name
+        f for f in definition.fields if f.graphql_name == graphql_name or f.python_name == python_name
     )
     return found

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import AsyncIterable, Callable, Hashable
 from contextvars import ContextVar
-from typing import Any, AsyncIterable, Callable, Hashable
+from typing import Any
 
 import strawberry
+from cross_web import HTTPException
 from graphql import DocumentNode, ExecutionResult, GraphQLError, parse
 from graphql.execution import Executor, execute_subscription_event
 from graphql.execution.executor_throwing_on_incremental import ExecutorThrowingOnIncremental
-from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
@@ -46,10 +47,10 @@ from schema.errors import coded
 from schema.storable_json import check_storable
 from schema.strawberry_internals import core_schema
 
-_shared_next: ContextVar["SharedNext | None"] = ContextVar("graphql_shared_next", default=None)
+_shared_next: ContextVar[SharedNext | None] = ContextVar("graphql_shared_next", default=None)
 
 
-def shared_next() -> "SharedNext | None":
+def shared_next() -> SharedNext | None:
     """The running graphql-transport-ws operation, when the resolver runs inside one."""
     return _shared_next.get()
 
@@ -62,7 +63,7 @@ class SharedNext:
     each subscription event, with the platform's error codes; `send` frames it for this operation.
     """
 
-    def __init__(self, handler: "PlatformTransportWS", operation: Operation[RequestContext, None]) -> None:
+    def __init__(self, handler: PlatformTransportWS, operation: Operation[RequestContext, None]) -> None:
         self._handler = handler
         self._operation = operation
         variables = json.dumps(operation.variables or {}, sort_keys=True, separators=(",", ":"), default=str)
@@ -72,7 +73,7 @@ class SharedNext:
 
     def payload(self, root_value: Any) -> str:
         result = execute_subscription_event(self._event_executor().build_per_event_executor(root_value))
-        if not isinstance(result, ExecutionResult):   # an awaitable: some resolver of the selection is async
+        if not isinstance(result, ExecutionResult):  # an awaitable: some resolver of the selection is async
             raise TypeError("shared `next` payloads need a selection that resolves synchronously")
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
@@ -102,7 +103,7 @@ class SharedNext:
         if self._operation.completed:
             return
         adapter = self._handler.websocket
-        if not isinstance(adapter, ASGIWebSocketAdapter):   # PlatformGraphQL serves ASGI sockets only
+        if not isinstance(adapter, ASGIWebSocketAdapter):  # PlatformGraphQL serves ASGI sockets only
             raise TypeError(f"shared `next` payloads need Starlette's WebSocket, not {type(adapter).__name__}")
         try:
             await adapter.ws.send_text(self._prefix + payload + "}")
@@ -112,12 +113,16 @@ class SharedNext:
     def _event_executor(self) -> Executor[Any]:
         if self._executor is None:
             schema = self._handler.schema
-            if not isinstance(schema, strawberry.Schema):   # the platform's schema always is one
+            if not isinstance(schema, strawberry.Schema):  # the platform's schema always is one
                 raise TypeError(f"shared `next` payloads need a strawberry.Schema, not {type(schema).__name__}")
             document: DocumentNode = parse(self._operation.query)  # already parsed and validated once by now
             built = ExecutorThrowingOnIncremental.build(
-                core_schema(schema), document, context_value=self._handler.context,
-                raw_variable_values=self._operation.variables, operation_name=self._operation.operation_name)
+                core_schema(schema),
+                document,
+                context_value=self._handler.context,
+                raw_variable_values=self._operation.variables,
+                operation_name=self._operation.operation_name,
+            )
             if isinstance(built, list):  # cannot happen after validation; fail loudly rather than send nothing
                 raise GraphQLError(built[0].message)
             self._executor = built
@@ -142,8 +147,14 @@ class PlatformGraphQL(GraphQL[RequestContext, None]):
             raise HTTPException(400, str(error)) from None
 
     def __init__(self, schema: strawberry.Schema, platform: Platform) -> None:
-        super().__init__(schema, graphql_ide="graphiql", subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-                         keep_alive=True, keep_alive_interval=15, multipart_uploads_enabled=True)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            keep_alive=True,
+            keep_alive_interval=15,
+            multipart_uploads_enabled=True,
+        )
         self.platform = platform
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -165,8 +176,9 @@ class PlatformGraphQL(GraphQL[RequestContext, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> RequestContext:
         principal: Principal | None = request.scope["state"].get(PRINCIPAL)
-        return RequestContext(self.platform, request.scope["state"]["client_ip"], _token(request), request, response,
-                              principal=principal)
+        return RequestContext(
+            self.platform, request.scope["state"]["client_ip"], _token(request), request, response, principal=principal
+        )
 
     async def on_ws_connect(self, context: RequestContext) -> None:
         """Authenticate the connection once; operations on it then run as that principal."""

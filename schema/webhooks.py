@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 import strawberry
 from strawberry import UNSET
@@ -16,9 +16,16 @@ from schema.rate_limit import RateLimit
 
 
 def _webhook_fields(webhook: Webhook) -> dict[str, Any]:
-    return dict(uuid=strawberry.ID(webhook.id), name=webhook.name, url=webhook.url, events=list(webhook.events or []),
-                is_active=webhook.is_active, last_triggered_at=webhook.last_triggered_at,
-                header_names=sorted(webhook.headers or {}), created_at=webhook.created_at)
+    return dict(
+        uuid=strawberry.ID(webhook.id),
+        name=webhook.name,
+        url=webhook.url,
+        events=list(webhook.events or []),
+        is_active=webhook.is_active,
+        last_triggered_at=webhook.last_triggered_at,
+        header_names=sorted(webhook.headers or {}),
+        created_at=webhook.created_at,
+    )
 
 
 @strawberry.type(name="Webhook")
@@ -28,13 +35,12 @@ class WebhookType:
     url: str
     events: list[str]
     is_active: bool
-    last_triggered_at: Optional[datetime]
-    header_names: list[str] = strawberry.field(
-        description="Custom header names; values are never shown again.")
+    last_triggered_at: datetime | None
+    header_names: list[str] = strawberry.field(description="Custom header names; values are never shown again.")
     created_at: datetime = strawberry.field()
 
     @classmethod
-    def of(cls, webhook: Webhook) -> "WebhookType":
+    def of(cls, webhook: Webhook) -> WebhookType:
         return cls(**_webhook_fields(webhook))
 
 
@@ -48,18 +54,26 @@ class WebhookLogType:
     uuid: strawberry.ID
     event_type: str
     payload: JSON
-    response_status: Optional[int]
+    response_status: int | None
     success: bool
     triggered_at: datetime
     attempt: int = strawberry.field()
-    error: Optional[str] = strawberry.field()
+    error: str | None = strawberry.field()
     delivery_id: str = strawberry.field(description="The webhook-id header value.")
 
     @classmethod
-    def of(cls, log: WebhookLog) -> "WebhookLogType":
-        return cls(uuid=strawberry.ID(log.id), event_type=log.event_type, payload=JSON(log.payload),
-                   response_status=log.response_status, success=log.success, triggered_at=log.triggered_at,
-                   attempt=log.attempt, error=log.error, delivery_id=log.delivery_id)
+    def of(cls, log: WebhookLog) -> WebhookLogType:
+        return cls(
+            uuid=strawberry.ID(log.id),
+            event_type=log.event_type,
+            payload=JSON(log.payload),
+            response_status=log.response_status,
+            success=log.success,
+            triggered_at=log.triggered_at,
+            attempt=log.attempt,
+            error=log.error,
+            delivery_id=log.delivery_id,
+        )
 
 
 @strawberry.input
@@ -67,22 +81,22 @@ class CreateWebhookInput:
     name: str
     url: str = strawberry.field(description="HTTPS endpoint that receives POST requests")
     events: list[str]
-    headers: Optional[JSON] = UNSET
+    headers: JSON | None = UNSET
 
 
 @strawberry.input
 class UpdateWebhookInput:
-    name: Optional[str] = UNSET
-    url: Optional[str] = UNSET
-    events: Optional[list[str]] = UNSET
-    headers: Optional[JSON] = UNSET
-    is_active: Optional[bool] = UNSET
+    name: str | None = UNSET
+    url: str | None = UNSET
+    events: list[str] | None = UNSET
+    headers: JSON | None = UNSET
+    is_active: bool | None = UNSET
 
 
 @strawberry.type
 class WebhookQueries:
     @strawberry.field
-    async def webhooks(self, info: Info, is_active: Optional[bool] = None) -> list[WebhookType]:
+    async def webhooks(self, info: Info, is_active: bool | None = None) -> list[WebhookType]:
         organisation = await org_of(info)
         return [WebhookType.of(hook) for hook in await info.context.platform.webhooks.list(organisation, is_active)]
 
@@ -92,17 +106,21 @@ class WebhookQueries:
         return WebhookType.of(await info.context.platform.webhooks.get(organisation, uuid))
 
     @strawberry.field(description="Delivery attempts, newest first.")
-    async def webhook_logs(self, info: Info, uuid: strawberry.ID, limit: Optional[int] = 50,
-                           offset: Optional[int] = 0) -> list[WebhookLogType]:
+    async def webhook_logs(
+        self, info: Info, uuid: strawberry.ID, limit: int | None = 50, offset: int | None = 0
+    ) -> list[WebhookLogType]:
         organisation = await org_of(info)
-        logs = await info.context.platform.webhooks.logs(organisation, uuid, limit=50 if limit is None else limit,
-                                                         offset=offset or 0)
+        logs = await info.context.platform.webhooks.logs(
+            organisation, uuid, limit=50 if limit is None else limit, offset=offset or 0
+        )
         return [WebhookLogType.of(log) for log in logs]
 
 
 @strawberry.type
 class WebhookMutations:
-    @strawberry.mutation(extensions=[RateLimit("20/minute")], description="The answer carries the signing secret, once.")
+    @strawberry.mutation(
+        extensions=[RateLimit("20/minute")], description="The answer carries the signing secret, once."
+    )
     async def create_webhook(self, info: Info, input: CreateWebhookInput) -> WebhookWithSecretType:
         organisation = await org_of(info)
         created = await info.context.platform.webhooks.create(organisation, provided(input))

@@ -61,11 +61,22 @@ async def bench(base: str, key: str, rounds: int, requests: int, concurrency: in
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector, headers=headers) as http:
         for index in range(50):
-            async with http.post(f"{base}/api/voice/agents", json={
-                "name": f"Agent {index}", "role": "Outbound Sales", "description": "Benchmark agent",
-                "avatar_color": "#6366f1", "avatar_initials": "AG",
-                "voice_config": {"provider": "sarvam", "model": "bulbul:v3", "speaker": "shubh",
-                                 "language_code": "hi-IN"}}) as answer:
+            async with http.post(
+                f"{base}/api/voice/agents",
+                json={
+                    "name": f"Agent {index}",
+                    "role": "Outbound Sales",
+                    "description": "Benchmark agent",
+                    "avatar_color": "#6366f1",
+                    "avatar_initials": "AG",
+                    "voice_config": {
+                        "provider": "sarvam",
+                        "model": "bulbul:v3",
+                        "speaker": "shubh",
+                        "language_code": "hi-IN",
+                    },
+                },
+            ) as answer:
                 assert answer.status == 201, await answer.text()
 
         async def rest() -> None:
@@ -95,8 +106,9 @@ async def bench(base: str, key: str, rounds: int, requests: int, concurrency: in
             "samples": len(result["lat"]),
         }
     summary["rest_overhead_vs_graphql"] = {
-        "throughput": round(summary["graphql"]["requests_per_second_median"]
-                            / summary["rest"]["requests_per_second_median"] - 1, 3),
+        "throughput": round(
+            summary["graphql"]["requests_per_second_median"] / summary["rest"]["requests_per_second_median"] - 1, 3
+        ),
         "p50_latency": round(summary["rest"]["p50_ms"] / summary["graphql"]["p50_ms"] - 1, 3),
     }
     return summary
@@ -112,11 +124,17 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as directory:
         database_url = args.database_url or f"sqlite://{directory}/bench.db"
-        env = {**os.environ, "VOICEAI_DATABASE_URL": database_url, "VOICEAI_RATE_LIMITS": "off",
-               "VOICEAI_DATA_DIR": directory, "VOICEAI_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "VOICEAI_DATABASE_URL": database_url,
+            "VOICEAI_RATE_LIMITS": "off",
+            "VOICEAI_DATA_DIR": directory,
+            "VOICEAI_LOG_LEVEL": "WARNING",
+        }
         cli = [sys.executable, "-m", "app.cli"]
-        created = json.loads(subprocess.run([*cli, "org", "create", "Bench"], env=env, check=True,
-                                            capture_output=True, text=True).stdout)
+        created = json.loads(
+            subprocess.run([*cli, "org", "create", "Bench"], env=env, check=True, capture_output=True, text=True).stdout
+        )
         port = free_port()
         server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env)
         try:

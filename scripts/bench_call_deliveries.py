@@ -25,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -51,10 +51,18 @@ async def seed(organisation_id: str, calls: int, webhooks: int) -> list[str]:
     from app.db.models import Call, Webhook, WebhookDelivery, WebhookLog
     from app.ids import new_id
 
-    hooks = [await Webhook.create(id=new_id("wbh"), organisation_id=organisation_id, name=f"hook {n}",
-                                  url=f"https://example.com/{n}", events=["call.started", "call.ended"],
-                                  secret="x") for n in range(webhooks)]
-    start = datetime.now(timezone.utc) - timedelta(days=30)
+    hooks = [
+        await Webhook.create(
+            id=new_id("wbh"),
+            organisation_id=organisation_id,
+            name=f"hook {n}",
+            url=f"https://example.com/{n}",
+            events=["call.started", "call.ended"],
+            secret="x",
+        )
+        for n in range(webhooks)
+    ]
+    start = datetime.now(UTC) - timedelta(days=30)
     call_ids: list[str] = []
     batch = 2000
     for first in range(0, calls, batch):
@@ -63,20 +71,52 @@ async def seed(organisation_id: str, calls: int, webhooks: int) -> list[str]:
             moment = start + timedelta(seconds=index * 30)
             call_id = new_id("cal")
             call_ids.append(call_id)
-            rows.append(Call(id=call_id, organisation_id=organisation_id, call_type="outbound", status="completed",
-                             started_at=moment, ended_at=moment + timedelta(seconds=60), transcript=[],
-                             key_details={}))
+            rows.append(
+                Call(
+                    id=call_id,
+                    organisation_id=organisation_id,
+                    call_type="outbound",
+                    status="completed",
+                    started_at=moment,
+                    ended_at=moment + timedelta(seconds=60),
+                    transcript=[],
+                    key_details={},
+                )
+            )
             for event in ("call.started", "call.ended"):
-                payload = {"event": event, "fired_at": moment.isoformat(), "organisation_uuid": organisation_id,
-                           "data": {"call_uuid": call_id, "call_type": "outbound", "customer_metadata": {}}}
+                payload = {
+                    "event": event,
+                    "fired_at": moment.isoformat(),
+                    "organisation_uuid": organisation_id,
+                    "data": {"call_uuid": call_id, "call_type": "outbound", "customer_metadata": {}},
+                }
                 for hook in hooks:
                     delivery_id = new_id("msg")
-                    deliveries.append(WebhookDelivery(id=delivery_id, webhook_id=hook.id, event_type=event,
-                                                      payload=payload, status="delivered", attempts=1,
-                                                      next_attempt_at=moment, finished_at=moment))
-                    logs.append(WebhookLog(id=new_id("wbl"), webhook_id=hook.id, delivery_id=delivery_id, attempt=1,
-                                           event_type=event, payload=payload, response_status=200, success=True,
-                                           triggered_at=moment))
+                    deliveries.append(
+                        WebhookDelivery(
+                            id=delivery_id,
+                            webhook_id=hook.id,
+                            event_type=event,
+                            payload=payload,
+                            status="delivered",
+                            attempts=1,
+                            next_attempt_at=moment,
+                            finished_at=moment,
+                        )
+                    )
+                    logs.append(
+                        WebhookLog(
+                            id=new_id("wbl"),
+                            webhook_id=hook.id,
+                            delivery_id=delivery_id,
+                            attempt=1,
+                            event_type=event,
+                            payload=payload,
+                            response_status=200,
+                            success=True,
+                            triggered_at=moment,
+                        )
+                    )
         await Call.bulk_create(rows)
         await WebhookDelivery.bulk_create(deliveries)
         await WebhookLog.bulk_create(logs)
@@ -101,6 +141,7 @@ async def main(args: argparse.Namespace) -> dict:
             from tortoise import connections
 
             from app.db.call_delivery_indexes import REVERSE
+
             for statement in REVERSE:
                 await connections.get("default").execute_script(statement)
         organisation = (await create_organisation("Bench")).organisation.id
@@ -120,10 +161,17 @@ async def main(args: argparse.Namespace) -> dict:
         if postgres:
             await admin(url, f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
         shutil.rmtree(directory, ignore_errors=True)
-    return {"database": "postgres" if postgres else "sqlite", "indexes": not args.without_indexes, "calls": args.calls, "webhooks": args.webhooks,
-            "deliveries": args.calls * 2 * args.webhooks, "seed_seconds": round(seeded, 1),
-            "samples": args.samples, "p50_ms": round(statistics.median(timings), 2),
-            "p99_ms": round(percentile(timings, 0.99), 2)}
+    return {
+        "database": "postgres" if postgres else "sqlite",
+        "indexes": not args.without_indexes,
+        "calls": args.calls,
+        "webhooks": args.webhooks,
+        "deliveries": args.calls * 2 * args.webhooks,
+        "seed_seconds": round(seeded, 1),
+        "samples": args.samples,
+        "p50_ms": round(statistics.median(timings), 2),
+        "p99_ms": round(percentile(timings, 0.99), 2),
+    }
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ import asyncio
 import json
 import math
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,8 +46,16 @@ sys.path.insert(0, str(ROOT))
 
 from scripts.loadgen.fake_providers import SARVAM_KEY  # noqa: E402
 from scripts.loadgen.measures import reply_pacing, spread, stalls  # noqa: E402
-from scripts.loadgen.server import (Database, Server, cpu_seconds, lag_from_buckets, loop_lag_buckets,  # noqa: E402
-                                    process_tree, rss_mb, setup_line)
+from scripts.loadgen.server import (  # noqa: E402
+    Database,
+    Server,
+    cpu_seconds,
+    lag_from_buckets,
+    loop_lag_buckets,
+    process_tree,
+    rss_mb,
+    setup_line,
+)
 
 PHRASES = ("tell me about the spring sale please", "do you deliver to mumbai", "what time do you open tomorrow")
 CALLS_PER_GENERATOR = 100
@@ -77,7 +84,7 @@ class Probe:
         self.rtts: list[float] = []
         self.failures = 0
         self.rss_peak = 0.0
-        self.timeline: list[tuple[float, float | None]] = []   # (seconds into the run, round trip ms or None)
+        self.timeline: list[tuple[float, float | None]] = []  # (seconds into the run, round trip ms or None)
         self._task: asyncio.Task[None] | None = None
 
     async def _run(self) -> None:
@@ -93,10 +100,11 @@ class Probe:
                             self.rtts.append((time.perf_counter() - started) * 1000)
                         else:
                             self.failures += 1
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     self.failures += 1
-                self.timeline.append((round(started - t0, 1),
-                                      None if self.failures > failures else round(self.rtts[-1], 1)))
+                self.timeline.append(
+                    (round(started - t0, 1), None if self.failures > failures else round(self.rtts[-1], 1))
+                )
                 self.rss_peak = max(self.rss_peak, rss_mb(process_tree(self.server.process.pid)))
                 await asyncio.sleep(max(0.0, 0.2 - (time.perf_counter() - started)))
 
@@ -114,7 +122,7 @@ async def scrape_lag(server: Server) -> dict[float, float] | None:
         async with aiohttp.ClientSession() as http:
             async with http.get(server.base + "/metrics", timeout=aiohttp.ClientTimeout(total=5)) as answer:
                 return loop_lag_buckets(await answer.text()) if answer.status == 200 else None
-    except (aiohttp.ClientError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientError):
         return None
 
 
@@ -131,22 +139,28 @@ async def settle(server: Server, api_key: str, wait: float = 30) -> dict[str, An
                         if answer.status == 200:
                             healthy_after = round(time.perf_counter() - started, 1)
                 if healthy_after is not None:
-                    async with http.get(server.base + "/api/voice/calls/live",
-                                        timeout=aiohttp.ClientTimeout(total=2)) as answer:
+                    async with http.get(
+                        server.base + "/api/voice/calls/live", timeout=aiohttp.ClientTimeout(total=2)
+                    ) as answer:
                         body = await answer.json(content_type=None)
                         calls = body.get("calls", body) if isinstance(body, dict) else body
                         live = len(calls) if isinstance(calls, list) else None
                         if live == 0:
                             break
-            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
+            except (TimeoutError, aiohttp.ClientError, ValueError):
                 pass
             await asyncio.sleep(0.5)
-    return {"healthz_answered_after_s": healthy_after, "live_calls_left": live,
-            "wedged": healthy_after is None, "settled_s": round(time.perf_counter() - started, 1)}
+    return {
+        "healthz_answered_after_s": healthy_after,
+        "live_calls_left": live,
+        "wedged": healthy_after is None,
+        "settled_s": round(time.perf_counter() - started, 1),
+    }
 
 
-async def run_callers(server: Server, number: str, calls: int, phrases: list[Path], args: argparse.Namespace,
-                      seconds: float) -> list[dict[str, Any]]:
+async def run_callers(
+    server: Server, number: str, calls: int, phrases: list[Path], args: argparse.Namespace, seconds: float
+) -> list[dict[str, Any]]:
     """Split the calls over generator processes, each ramping its share over the same window."""
     processes = args.generators or max(1, math.ceil(calls / CALLS_PER_GENERATOR))
     shares = [calls // processes + (1 if i < calls % processes else 0) for i in range(processes)]
@@ -154,19 +168,40 @@ async def run_callers(server: Server, number: str, calls: int, phrases: list[Pat
     children, first = [], 0
     for share in shares:
         if share:
-            children.append(await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "scripts.loadgen.callers", "--url", url, "--to", number,
-                "--calls", str(share), "--first-index", str(first),
-                "--speech", ",".join(map(str, phrases[:args.turns])),
-                "--ramp", str(args.ramp), "--seconds", str(seconds), "--reply-timeout", str(args.reply_timeout),
-                "--frame-ms", str(args.frame_ms), cwd=ROOT, stdout=subprocess.PIPE))
+            children.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "scripts.loadgen.callers",
+                    "--url",
+                    url,
+                    "--to",
+                    number,
+                    "--calls",
+                    str(share),
+                    "--first-index",
+                    str(first),
+                    "--speech",
+                    ",".join(map(str, phrases[: args.turns])),
+                    "--ramp",
+                    str(args.ramp),
+                    "--seconds",
+                    str(seconds),
+                    "--reply-timeout",
+                    str(args.reply_timeout),
+                    "--frame-ms",
+                    str(args.frame_ms),
+                    cwd=ROOT,
+                    stdout=subprocess.PIPE,
+                )
+            )
         first += share
     outputs = []
     for child in children:
         try:
             out, _ = await asyncio.wait_for(child.communicate(), seconds + 60)
             outputs.append(json.loads(out))
-        except (asyncio.TimeoutError, ValueError) as error:
+        except (TimeoutError, ValueError) as error:
             child.kill()
             await child.wait()
             outputs.append({"calls": [], "generator": {"error": repr(error)}})
@@ -188,8 +223,18 @@ def unanswered_spans(timeline: list[tuple[float, float | None]]) -> list[tuple[f
     return spans
 
 
-def summarise(mode: str, calls: int, turns: int, outputs: list[dict[str, Any]], probe: Probe, cpu: float,
-              wall: float, rss_before: float, lag: dict[str, Any] | None, database: str) -> dict[str, Any]:
+def summarise(
+    mode: str,
+    calls: int,
+    turns: int,
+    outputs: list[dict[str, Any]],
+    probe: Probe,
+    cpu: float,
+    wall: float,
+    rss_before: float,
+    lag: dict[str, Any] | None,
+    database: str,
+) -> dict[str, Any]:
     results = [call for output in outputs for call in output["calls"]]
     expected = calls * turns
     latencies = [value for call in results for value in call["latency_ms"]]
@@ -206,35 +251,63 @@ def summarise(mode: str, calls: int, turns: int, outputs: list[dict[str, Any]], 
     errors = [call["error"] for call in results if call["error"]]
     call_seconds = sum(call.get("connected_s", 0.0) for call in results)
     return {
-        "mode": mode, "database": database, "calls": calls,
-        "turns_answered": sum(call["answered"] for call in results), "turns_expected": expected,
-        "calls_failed": len(errors) + calls - len(results), "first_error": errors[0] if errors else None,
+        "mode": mode,
+        "database": database,
+        "calls": calls,
+        "turns_answered": sum(call["answered"] for call in results),
+        "turns_expected": expected,
+        "calls_failed": len(errors) + calls - len(results),
+        "first_error": errors[0] if errors else None,
         "reply_latency_ms": spread(latencies),
-        "stalls": len(stall_list), "max_stall_ms": round(max(stall_list), 1) if stall_list else 0.0,
+        "stalls": len(stall_list),
+        "max_stall_ms": round(max(stall_list), 1) if stall_list else 0.0,
         "jitter_ms": spread(jitter),
         "server_cpu_percent": round(cpu / wall * 100, 1) if wall else None,
         "server_cpu_ms_per_call_second": round(cpu * 1000 / call_seconds, 2) if call_seconds else None,
         "call_seconds": round(call_seconds, 1),
-        "rss_per_call_mb": round((probe.rss_peak - rss_before) / calls, 2), "rss_before_mb": round(rss_before, 1),
-        "event_loop_lag_ms": lag, "healthz_failures": probe.failures,
+        "rss_per_call_mb": round((probe.rss_peak - rss_before) / calls, 2),
+        "rss_before_mb": round(rss_before, 1),
+        "event_loop_lag_ms": lag,
+        "healthz_failures": probe.failures,
         "healthz_unanswered_s": unanswered_spans(probe.timeline),
         "generators": [output["generator"] for output in outputs],
     }
 
 
-async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], providers: dict[str, str] | None,
-                  work: Path, providers_pid: int | None = None) -> dict[str, Any]:
+async def one_run(
+    args: argparse.Namespace,
+    calls: int,
+    phrases: list[Path],
+    providers: dict[str, str] | None,
+    work: Path,
+    providers_pid: int | None = None,
+) -> dict[str, Any]:
     directory = Path(tempfile.mkdtemp(prefix=f"run-{calls}-", dir=work))
     database = await Database.create(directory, args.database_url)
     env = {key: value for key, value in os.environ.items() if not key.startswith("VOICEAI_")}
-    env.update({"VOICEAI_DATABASE_URL": database.url, "VOICEAI_DATA_DIR": str(directory), "VOICEAI_RATE_LIMITS": "off",
-                "VOICEAI_LOG_LEVEL": args.server_log_level, "VOICEAI_EXOTEL_SOCKET_AUTH": "none",
-                "VOICEAI_TELEPHONY": "simulator", "VOICEAI_DIALER": "off",
-                "VOICEAI_SECRET_KEY": "bench-secret-key-not-for-production", "PYTHONUNBUFFERED": "1"})
+    env.update(
+        {
+            "VOICEAI_DATABASE_URL": database.url,
+            "VOICEAI_DATA_DIR": str(directory),
+            "VOICEAI_RATE_LIMITS": "off",
+            "VOICEAI_LOG_LEVEL": args.server_log_level,
+            "VOICEAI_EXOTEL_SOCKET_AUTH": "none",
+            "VOICEAI_TELEPHONY": "simulator",
+            "VOICEAI_DIALER": "off",
+            "VOICEAI_SECRET_KEY": "bench-secret-key-not-for-production",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     if providers is not None:
-        env.update({"VOICEAI_SARVAM_API_KEY": SARVAM_KEY, "VOICEAI_SARVAM_BASE_URL": providers["sarvam"],
-                    "VOICEAI_LLM_API_KEY": "sk-bench", "VOICEAI_LLM_BASE_URL": providers["openai"],
-                    "VOICEAI_SARVAM_STREAMING": "on" if args.streaming else "off"})
+        env.update(
+            {
+                "VOICEAI_SARVAM_API_KEY": SARVAM_KEY,
+                "VOICEAI_SARVAM_BASE_URL": providers["sarvam"],
+                "VOICEAI_LLM_API_KEY": "sk-bench",
+                "VOICEAI_LLM_BASE_URL": providers["openai"],
+                "VOICEAI_SARVAM_STREAMING": "on" if args.streaming else "off",
+            }
+        )
     for setting in args.server_env:
         name, _, value = setting.partition("=")
         env[name] = value
@@ -258,12 +331,25 @@ async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], pro
         after = await settle(server, api_key)
         lag_after = await scrape_lag(server) if lag_before is not None else None
         lag = lag_from_buckets(lag_before, lag_after) if lag_before is not None and lag_after is not None else None
-        summary = summarise(args.mode, calls, args.turns, outputs, probe, cpu, wall, rss_before, lag,
-                            "postgresql" if args.database_url else "sqlite")
+        summary = summarise(
+            args.mode,
+            calls,
+            args.turns,
+            outputs,
+            probe,
+            cpu,
+            wall,
+            rss_before,
+            lag,
+            "postgresql" if args.database_url else "sqlite",
+        )
         summary["after_hangup"] = after
         summary["fake_providers_cpu_percent"] = round(fakes / wall * 100, 1) if fakes is not None else None
-        summary["server_log_tail"] = (directory / "server.log").read_text(errors="replace")[-1500:] \
-            if summary["turns_answered"] < summary["turns_expected"] else ""
+        summary["server_log_tail"] = (
+            (directory / "server.log").read_text(errors="replace")[-1500:]
+            if summary["turns_answered"] < summary["turns_expected"]
+            else ""
+        )
         return summary
     finally:
         server.stop()
@@ -271,9 +357,23 @@ async def one_run(args: argparse.Namespace, calls: int, phrases: list[Path], pro
 
 
 def start_providers(args: argparse.Namespace) -> tuple[subprocess.Popen, dict[str, str]]:
-    process = subprocess.Popen([sys.executable, "-m", "scripts.loadgen.fake_providers", "--stt-ms", str(args.stt_ms),
-                                "--llm-ms", str(args.llm_ms), "--tts-ms", str(args.tts_ms)], cwd=ROOT,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "scripts.loadgen.fake_providers",
+            "--stt-ms",
+            str(args.stt_ms),
+            "--llm-ms",
+            str(args.llm_ms),
+            "--tts-ms",
+            str(args.tts_ms),
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     line = process.stdout.readline()
     if not line:
         raise RuntimeError("the fake providers did not start")
@@ -282,20 +382,27 @@ def start_providers(args: argparse.Namespace) -> tuple[subprocess.Popen, dict[st
 
 def row(summary: dict[str, Any]) -> str:
     lat, jit, lag = summary["reply_latency_ms"], summary["jitter_ms"], summary["event_loop_lag_ms"]
-    gen_late = max((g.get("tick_late_ms", {}).get("p99") or 0) for g in summary["generators"]) \
-        if summary["generators"] else None
+    gen_late = (
+        max((g.get("tick_late_ms", {}).get("p99") or 0) for g in summary["generators"])
+        if summary["generators"]
+        else None
+    )
     wedged = " WEDGED" if summary.get("after_hangup", {}).get("wedged") else ""
-    return (f"| {summary['calls']}{wedged} | {summary['turns_answered']} / {summary['turns_expected']} | "
-            f"{lat['p50']} / {lat['p99']} | {summary['stalls']} ({summary['max_stall_ms']}) | "
-            f"{jit['p50']} / {jit['p99']} | {summary['server_cpu_percent']} % | "
-            f"{summary.get('server_cpu_ms_per_call_second')} | {summary['rss_per_call_mb']} | "
-            f"{lag['p99']} / {lag['max']} | {summary['healthz_failures']} | {gen_late} |")
+    return (
+        f"| {summary['calls']}{wedged} | {summary['turns_answered']} / {summary['turns_expected']} | "
+        f"{lat['p50']} / {lat['p99']} | {summary['stalls']} ({summary['max_stall_ms']}) | "
+        f"{jit['p50']} / {jit['p99']} | {summary['server_cpu_percent']} % | "
+        f"{summary.get('server_cpu_ms_per_call_second')} | {summary['rss_per_call_mb']} | "
+        f"{lag['p99']} / {lag['max']} | {summary['healthz_failures']} | {gen_late} |"
+    )
 
 
-HEADER = ("| calls | turns answered | reply p50 / p99 ms | stalls (max ms) | jitter p50 / p99 ms | server CPU | "
-          "server CPU ms per call-s | RSS MB/call | loop lag p99 / max ms | healthz failed | "
-          "generator tick late p99 ms |\n"
-          "|---|---|---|---|---|---|---|---|---|---|---|")
+HEADER = (
+    "| calls | turns answered | reply p50 / p99 ms | stalls (max ms) | jitter p50 / p99 ms | server CPU | "
+    "server CPU ms per call-s | RSS MB/call | loop lag p99 / max ms | healthz failed | "
+    "generator tick late p99 ms |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
+)
 
 
 def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -318,14 +425,22 @@ async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
             if args.mode == "remote":
                 providers_process, providers = start_providers(args)
             if not args.json:
-                print(f"mode {args.mode}, server {args.server_dir}, "
-                      f"{'PostgreSQL' if args.database_url else 'SQLite'}, {args.rounds} round(s) per N")
+                print(
+                    f"mode {args.mode}, server {args.server_dir}, "
+                    f"{'PostgreSQL' if args.database_url else 'SQLite'}, {args.rounds} round(s) per N"
+                )
                 print(HEADER, flush=True)
             for calls in sweep:
                 runs = []
                 for _ in range(args.rounds):
-                    summary = await one_run(args, calls, phrases, providers, work,
-                                            providers_process.pid if providers_process is not None else None)
+                    summary = await one_run(
+                        args,
+                        calls,
+                        phrases,
+                        providers,
+                        work,
+                        providers_process.pid if providers_process is not None else None,
+                    )
                     runs.append(summary)
                     if not args.json:
                         print(row(summary), flush=True)
@@ -352,16 +467,26 @@ def main() -> None:
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds over which the callers connect")
     parser.add_argument("--seconds", type=float, help="hard stop of the callers per run (default ramp + 90)")
     parser.add_argument("--reply-timeout", type=float, default=8.0, help="a reply later than this is unanswered")
-    parser.add_argument("--frame-ms", type=int, default=20, choices=(20, 40, 100),
-                        help="caller audio per media frame (Exotel's own stream sends about 100 ms)")
+    parser.add_argument(
+        "--frame-ms",
+        type=int,
+        default=20,
+        choices=(20, 40, 100),
+        help="caller audio per media frame (Exotel's own stream sends about 100 ms)",
+    )
     parser.add_argument("--generators", type=int, help=f"caller processes (default one per {CALLS_PER_GENERATOR})")
     parser.add_argument("--streaming", action="store_true", help="remote: Sarvam over its streaming sockets")
     parser.add_argument("--stt-ms", type=float, default=150)
     parser.add_argument("--llm-ms", type=float, default=350)
     parser.add_argument("--tts-ms", type=float, default=200)
     parser.add_argument("--server-log-level", default="WARNING")
-    parser.add_argument("--server-env", action="append", default=[], metavar="VOICEAI_X=VALUE",
-                        help="a setting for the server (repeatable), e.g. VOICEAI_STT_DECODERS=4")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="VOICEAI_X=VALUE",
+        help="a setting for the server (repeatable), e.g. VOICEAI_STT_DECODERS=4",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep each run's server.log and say where")
     parser.add_argument("--json", action="store_true", help="print the full results as JSON instead of a table")
     args = parser.parse_args()

@@ -27,16 +27,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.auth.api_keys import create_api_key  # noqa: E402
-from app.db.setup import close_database, open_database  # noqa: E402
-from app.organisations.service import create_organisation  # noqa: E402
+from app.auth.api_keys import create_api_key
+from app.db.setup import close_database, open_database
+from app.organisations.service import create_organisation
 
 FIRST = ["Aarav", "Priya", "Ravi", "Meera", "Jordan", "Ananya", "Kiran", "Sana", "Vikram", "Isha", "Rohan", "Zoë"]
 LAST = ["Kumar", "Nair", "Iyer", "Ellis", "Sharma", "Patel", "Reddy", "Das", "Singh", "Menon", "Gupta", "Rao"]
@@ -57,7 +57,7 @@ def person(n: int, rng: random.Random) -> tuple[str, list[str]]:
 async def seed(url: str, organisation_id: str, count: int) -> float:
     started = time.perf_counter()
     rng = random.Random(7)
-    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
     tag_names = REGIONS + SEGMENTS + BRANCHES
     if url.startswith("postgres"):
         import asyncpg
@@ -66,20 +66,55 @@ async def seed(url: str, organisation_id: str, count: int) -> float:
         tag_ids = {}
         for name in tag_names:
             tag_ids[name] = await connection.fetchval(
-                "INSERT INTO tags (organisation_id, name) VALUES ($1, $2) RETURNING id", organisation_id, name)
+                "INSERT INTO tags (organisation_id, name) VALUES ($1, $2) RETURNING id", organisation_id, name
+            )
         for start in range(0, count, 100_000):
             customers, links = [], []
             for n in range(start, min(count, start + 100_000)):
                 name, tags = person(n, rng)
                 cid = f"cst_{n:012x}"
                 at = base + timedelta(seconds=n * 10)
-                customers.append((cid, organisation_id, name, name.casefold(), phone(n), None, json.dumps(tags), "en",
-                                  json.dumps({"n": n}), 0, 0, 0, None, at, at))
+                customers.append(
+                    (
+                        cid,
+                        organisation_id,
+                        name,
+                        name.casefold(),
+                        phone(n),
+                        None,
+                        json.dumps(tags),
+                        "en",
+                        json.dumps({"n": n}),
+                        0,
+                        0,
+                        0,
+                        None,
+                        at,
+                        at,
+                    )
+                )
                 links.extend((cid, tag_ids[tag]) for tag in tags)
-            await connection.copy_records_to_table("customers", records=customers, columns=[
-                "id", "organisation_id", "name", "search_name", "phone", "email", "tags", "preferred_language",
-                "metadata", "total_calls", "inbound_calls", "outbound_calls", "last_contact", "created_at",
-                "updated_at"])
+            await connection.copy_records_to_table(
+                "customers",
+                records=customers,
+                columns=[
+                    "id",
+                    "organisation_id",
+                    "name",
+                    "search_name",
+                    "phone",
+                    "email",
+                    "tags",
+                    "preferred_language",
+                    "metadata",
+                    "total_calls",
+                    "inbound_calls",
+                    "outbound_calls",
+                    "last_contact",
+                    "created_at",
+                    "updated_at",
+                ],
+            )
             await connection.copy_records_to_table("customer_tags", records=links, columns=["customer_id", "tag_id"])
         await connection.execute("VACUUM ANALYZE")  # what autovacuum does after a bulk load
         await connection.close()
@@ -96,12 +131,27 @@ async def seed(url: str, organisation_id: str, count: int) -> float:
                 name, tags = person(n, rng)
                 cid = f"cst_{n:012x}"
                 at = (base + timedelta(seconds=n * 10)).isoformat(sep=" ")
-                customers.append((cid, organisation_id, name, name.casefold(), phone(n), json.dumps(tags), "en",
-                                  json.dumps({"n": n}), at, at))
+                customers.append(
+                    (
+                        cid,
+                        organisation_id,
+                        name,
+                        name.casefold(),
+                        phone(n),
+                        json.dumps(tags),
+                        "en",
+                        json.dumps({"n": n}),
+                        at,
+                        at,
+                    )
+                )
                 links.extend((cid, tag_ids[tag]) for tag in tags)
-            db.executemany("INSERT INTO customers (id, organisation_id, name, search_name, phone, tags, "
-                           "preferred_language, metadata, total_calls, inbound_calls, outbound_calls, created_at, "
-                           "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?)", customers)
+            db.executemany(
+                "INSERT INTO customers (id, organisation_id, name, search_name, phone, tags, "
+                "preferred_language, metadata, total_calls, inbound_calls, outbound_calls, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, ?, ?)",
+                customers,
+            )
             db.executemany("INSERT INTO customer_tags (customer_id, tag_id) VALUES (?, ?)", links)
             db.commit()
         db.execute("ANALYZE")
@@ -132,8 +182,10 @@ async def timed(session: aiohttp.ClientSession, method: str, url: str, runs: int
             assert answer.status < 300, (url, answer.status, await answer.text())
         samples.append((time.perf_counter() - started) * 1000)
     samples.sort()
-    return {"p50_ms": round(statistics.median(samples), 1),
-            "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 1)}
+    return {
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 1),
+    }
 
 
 def write_csv(path: Path, rows: int, offset: int) -> None:
@@ -141,8 +193,16 @@ def write_csv(path: Path, rows: int, offset: int) -> None:
         writer = csv.writer(handle)
         writer.writerow(["name", "phone", "email", "tags", "preferred_language", "metadata"])
         for n in range(offset, offset + rows):
-            writer.writerow([f"Import Lead {n}", phone(n), f"lead{n}@example.com", "Region:R01,Segment:S2", "hi",
-                             json.dumps({"cart_value": n % 1000, "lead_id": f"LD-{n}"})])
+            writer.writerow(
+                [
+                    f"Import Lead {n}",
+                    phone(n),
+                    f"lead{n}@example.com",
+                    "Region:R01,Segment:S2",
+                    "hi",
+                    json.dumps({"cart_value": n % 1000, "lead_id": f"LD-{n}"}),
+                ]
+            )
 
 
 async def reuse(url: str, count: int) -> tuple[str, str]:
@@ -154,10 +214,13 @@ async def reuse(url: str, count: int) -> tuple[str, str]:
         connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
         organisation_id = await connection.fetchval(
             "SELECT organisation_id FROM customers WHERE phone < $1 GROUP BY organisation_id HAVING COUNT(*) = $2",
-            first_added, count)
+            first_added,
+            count,
+        )
         if organisation_id:
-            await connection.execute("DELETE FROM customers WHERE organisation_id = $1 AND phone >= $2",
-                                     organisation_id, first_added)
+            await connection.execute(
+                "DELETE FROM customers WHERE organisation_id = $1 AND phone >= $2", organisation_id, first_added
+            )
             await connection.execute("VACUUM ANALYZE customers")
             await connection.execute("VACUUM ANALYZE customer_tags")
         await connection.close()
@@ -165,13 +228,18 @@ async def reuse(url: str, count: int) -> tuple[str, str]:
         import sqlite3
 
         db = sqlite3.connect(url.removeprefix("sqlite://"))
-        row = db.execute("SELECT organisation_id FROM customers WHERE phone < ? GROUP BY organisation_id "
-                         "HAVING COUNT(*) = ?", (first_added, count)).fetchone()
+        row = db.execute(
+            "SELECT organisation_id FROM customers WHERE phone < ? GROUP BY organisation_id HAVING COUNT(*) = ?",
+            (first_added, count),
+        ).fetchone()
         organisation_id = row[0] if row else None
         if organisation_id:
             db.execute("PRAGMA foreign_keys = ON")
-            db.execute("DELETE FROM customer_tags WHERE customer_id IN (SELECT id FROM customers "
-                       "WHERE organisation_id = ? AND phone >= ?)", (organisation_id, first_added))
+            db.execute(
+                "DELETE FROM customer_tags WHERE customer_id IN (SELECT id FROM customers "
+                "WHERE organisation_id = ? AND phone >= ?)",
+                (organisation_id, first_added),
+            )
             db.execute("DELETE FROM customers WHERE organisation_id = ? AND phone >= ?", (organisation_id, first_added))
             db.commit()
             db.execute("ANALYZE")
@@ -193,29 +261,43 @@ async def measure(base: str, key: str, count: int, runs: int, import_rows: int, 
     figures: dict[str, object] = {}
     async with aiohttp.ClientSession(headers=headers) as session:
         await timed(session, "GET", api + "/customers", 3)  # warm up
-        figures["GET /customers?tags=Region:R03"] = await timed(session, "GET", api + "/customers", runs,
-                                                                params={"tags": "Region:R03"})
-        figures["GET /customers?tags (2 tags)"] = await timed(session, "GET", api + "/customers", runs,
-                                                             params=[("tags", "Region:R03"), ("tags", "Branch:B07")])
+        figures["GET /customers?tags=Region:R03"] = await timed(
+            session, "GET", api + "/customers", runs, params={"tags": "Region:R03"}
+        )
+        figures["GET /customers?tags (2 tags)"] = await timed(
+            session, "GET", api + "/customers", runs, params=[("tags", "Region:R03"), ("tags", "Branch:B07")]
+        )
         figures["GET /customers?search=<phone prefix>"] = await timed(
-            session, "GET", api + "/customers", runs, params={"search": phone(count // 2)[:10]})
-        figures["GET /customers?search=<name part>"] = await timed(session, "GET", api + "/customers", runs,
-                                                                   params={"search": "menon 12"})
+            session, "GET", api + "/customers", runs, params={"search": phone(count // 2)[:10]}
+        )
+        figures["GET /customers?search=<name part>"] = await timed(
+            session, "GET", api + "/customers", runs, params={"search": "menon 12"}
+        )
         figures["GET /customers/meta/count?tags (2 tags)"] = await timed(
-            session, "GET", api + "/customers/meta/count", runs, params=[("tags", "Region:R03"), ("tags", "Segment:S1")])
+            session, "GET", api + "/customers/meta/count", runs, params=[("tags", "Region:R03"), ("tags", "Segment:S1")]
+        )
         figures["GET /customers/meta/tags"] = await timed(session, "GET", api + "/customers/meta/tags", runs)
         bulk = []
         for attempt in range(5):
             first = count + attempt * 500  # half of each batch is new, half updates the previous batch
-            records = [{"name": f"Bulk {n}", "phone": phone(n - 500 if i % 2 else n), "tags": ["Region:R01"],
-                        "metadata": {"n": n}} for i, n in enumerate(range(first, first + 1000))]
+            records = [
+                {
+                    "name": f"Bulk {n}",
+                    "phone": phone(n - 500 if i % 2 else n),
+                    "tags": ["Region:R01"],
+                    "metadata": {"n": n},
+                }
+                for i, n in enumerate(range(first, first + 1000))
+            ]
             started = time.perf_counter()
             async with session.post(api + "/customers/bulk", json={"customers": records}) as answer:
                 assert answer.status == 200, await answer.text()
                 await answer.read()
             bulk.append((time.perf_counter() - started) * 1000)
-        figures["POST /customers/bulk (1000 records)"] = {"p50_ms": round(statistics.median(bulk), 1),
-                                                         "max_ms": round(max(bulk), 1)}
+        figures["POST /customers/bulk (1000 records)"] = {
+            "p50_ms": round(statistics.median(bulk), 1),
+            "max_ms": round(max(bulk), 1),
+        }
         with tempfile.TemporaryDirectory() as directory:
             path = Path(directory) / "leads.csv"
             write_csv(path, import_rows, offset=count + 10_000)
@@ -224,16 +306,20 @@ async def measure(base: str, key: str, count: int, runs: int, import_rows: int, 
             with path.open("rb") as handle:
                 form = aiohttp.FormData()
                 form.add_field("file", handle, filename="leads.csv", content_type="text/csv")
-                async with session.post(api + "/customers/import", data=form,
-                                        timeout=aiohttp.ClientTimeout(total=600)) as answer:
+                async with session.post(
+                    api + "/customers/import", data=form, timeout=aiohttp.ClientTimeout(total=600)
+                ) as answer:
                     result = await answer.json()
                     assert answer.status == 200, result
             elapsed = time.perf_counter() - started
             peak = memory_kb(pid, "VmHWM")
             size_mb = round(path.stat().st_size / 1024 / 1024, 1)
         figures[f"POST /customers/import ({import_rows} rows, {size_mb} MB CSV)"] = {
-            "seconds": round(elapsed, 2), "server_peak_rss_growth_mb": round(max(0, peak - rss_before) / 1024, 1),
-            "imported": result["imported"], "skipped": result["skipped"]}
+            "seconds": round(elapsed, 2),
+            "server_peak_rss_growth_mb": round(max(0, peak - rss_before) / 1024, 1),
+            "imported": result["imported"],
+            "skipped": result["skipped"],
+        }
     return figures
 
 
@@ -243,8 +329,11 @@ async def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--import-rows", type=int, default=100_000)
-    parser.add_argument("--reuse", action="store_true",
-                        help="measure a database an earlier run seeded with --customers again, without seeding")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure a database an earlier run seeded with --customers again, without seeding",
+    )
     args = parser.parse_args()
 
     if args.reuse:
@@ -259,10 +348,18 @@ async def main() -> None:
         print(f"seeded {args.customers} customers in {seconds:.1f} s", flush=True)
 
     port = free_port()
-    env = {**os.environ, "VOICEAI_DATABASE_URL": args.database_url, "VOICEAI_RATE_LIMITS": "off",
-           "VOICEAI_LOG_LEVEL": "WARNING", "VOICEAI_MAX_BODY_BYTES": str(1024 * 1024)}
-    server = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port)], env=env,
-                              cwd=Path(__file__).resolve().parents[1])
+    env = {
+        **os.environ,
+        "VOICEAI_DATABASE_URL": args.database_url,
+        "VOICEAI_RATE_LIMITS": "off",
+        "VOICEAI_LOG_LEVEL": "WARNING",
+        "VOICEAI_MAX_BODY_BYTES": str(1024 * 1024),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
@@ -275,8 +372,17 @@ async def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(json.dumps({"database": args.database_url.split(":")[0], "customers": args.customers,
-                      "runs": args.runs, "figures": figures}, indent=2))
+    print(
+        json.dumps(
+            {
+                "database": args.database_url.split(":")[0],
+                "customers": args.customers,
+                "runs": args.runs,
+                "figures": figures,
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

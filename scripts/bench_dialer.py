@@ -24,13 +24,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.calls.contract import CallEnd  # noqa: E402
-from app.telephony.base import DialRequest, DialResult  # noqa: E402
+from app.calls.contract import CallEnd
+from app.telephony.base import DialRequest, DialResult
 
 
 class InstantCarrier:
@@ -47,8 +47,11 @@ class InstantCarrier:
         self.dial_times.append(time.perf_counter())
         self.customers.append(request.customer_id)
         roll = self._rng.random()
-        outcome, reason = ("no-answer", "no_answer") if roll < 0.15 else (
-            ("voicemail", "voicemail") if roll < 0.25 else ("connected", "caller_hangup"))
+        outcome, reason = (
+            ("no-answer", "no_answer")
+            if roll < 0.15
+            else (("voicemail", "voicemail") if roll < 0.25 else ("connected", "caller_hangup"))
+        )
         task = asyncio.get_running_loop().create_task(self._end(request.call_id, outcome, reason))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -56,8 +59,9 @@ class InstantCarrier:
 
     async def _end(self, call_id: str, outcome: str, reason: str) -> None:
         await asyncio.sleep(0)
-        await self._reporter.ended(call_id, CallEnd(outcome=outcome, ended_at=datetime.now(timezone.utc),
-                                                    duration_seconds=0, end_reason=reason))
+        await self._reporter.ended(
+            call_id, CallEnd(outcome=outcome, ended_at=datetime.now(UTC), duration_seconds=0, end_reason=reason)
+        )
 
     async def aclose(self) -> None:
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -98,34 +102,58 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     from app.config import Settings
     from app.db.models import Campaign, DialJob
     from app.db.setup import close_database, open_database
-    from app.platform import Platform
     from app.organisations.service import create_organisation
+    from app.platform import Platform
 
     directory = Path(tempfile.mkdtemp(prefix="bench-dialer-"))
     postgres = args.database_url.startswith("postgres")
     url = args.database_url if postgres else f"sqlite://{directory}/bench.db"
     if postgres:
         await fresh_postgres(url)
-    settings = Settings(database_url=url, data_dir=directory, secret_key="bench-dialer", telephony="simulator",
-                        dialer_poll_seconds=0.05, dialer_calls_per_second=args.pace,
-                        dialer_flow_concurrency=args.concurrency, dialer_org_concurrency=args.concurrency,
-                        dialer_max_attempts=1)
+    settings = Settings(
+        database_url=url,
+        data_dir=directory,
+        secret_key="bench-dialer",
+        telephony="simulator",
+        dialer_poll_seconds=0.05,
+        dialer_calls_per_second=args.pace,
+        dialer_flow_concurrency=args.concurrency,
+        dialer_org_concurrency=args.concurrency,
+        dialer_max_attempts=1,
+    )
     await open_database(url)
     platform = Platform.build(settings)
     try:
         organisation = (await create_organisation("Bench")).organisation.id
-        agent = await platform.agents.create(organisation, {"name": "Aria", "role": "Sales", "voice_config": {
-            "provider": "sarvam", "speaker": "shubh"}})
-        flow = await platform.flows.create(organisation, {
-            "kind": "outbound", "name": "Bench", "provider": "sarvam", "voice_agent_id": agent.id,
-            "branches": ["Bench:A", "Bench:B"], "status": "active"})
+        agent = await platform.agents.create(
+            organisation, {"name": "Aria", "role": "Sales", "voice_config": {"provider": "sarvam", "speaker": "shubh"}}
+        )
+        flow = await platform.flows.create(
+            organisation,
+            {
+                "kind": "outbound",
+                "name": "Bench",
+                "provider": "sarvam",
+                "voice_agent_id": agent.id,
+                "branches": ["Bench:A", "Bench:B"],
+                "status": "active",
+            },
+        )
         rng = random.Random(args.seed)
         phones = rng.sample(range(10**8), args.customers)
         loaded = time.perf_counter()
         for start in range(0, args.customers, 1000):
-            await platform.customers.bulk_upsert(organisation, [
-                {"name": f"Customer {n}", "phone": f"+9198{phones[n]:08d}", "tags": [rng.choice(["Bench:A", "Bench:B"])]}
-                for n in range(start, min(start + 1000, args.customers))])
+            await platform.customers.bulk_upsert(
+                organisation,
+                [
+                    {
+                        "name": f"Customer {n}",
+                        "phone": f"+9198{phones[n]:08d}",
+                        "tags": [rng.choice(["Bench:A", "Bench:B"])],
+                    }
+                    for n in range(start, min(start + 1000, args.customers))
+                ],
+            )
         loaded = time.perf_counter() - loaded
 
         carrier = InstantCarrier(platform.reporter, args.seed)
@@ -144,15 +172,22 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
         dialled = len(carrier.dial_times)
         span = carrier.dial_times[-1] - carrier.dial_times[0] if dialled > 1 else 0.0
         seconds = per_second(carrier.dial_times)
-        return {"customers": args.customers, "loaded_seconds": loaded, "queued": launched.customers_queued,
-                "jobs": jobs, "launch_seconds": launch_seconds,
-                "queued_per_second": launched.customers_queued / launch_seconds if launch_seconds else 0.0,
-                "dialled": dialled, "dials_per_second": (dialled - 1) / span if span else 0.0,
-                "dials_in_a_second_median": statistics.median(seconds) if seconds else 0,
-                "dials_in_a_second_lowest": min(seconds) if seconds else 0,
-                "configured_pace": args.pace, "concurrency": args.concurrency,
-                "dialled_twice": dialled - len(set(carrier.customers)),
-                "launch_to_completed_seconds": completed_seconds}
+        return {
+            "customers": args.customers,
+            "loaded_seconds": loaded,
+            "queued": launched.customers_queued,
+            "jobs": jobs,
+            "launch_seconds": launch_seconds,
+            "queued_per_second": launched.customers_queued / launch_seconds if launch_seconds else 0.0,
+            "dialled": dialled,
+            "dials_per_second": (dialled - 1) / span if span else 0.0,
+            "dials_in_a_second_median": statistics.median(seconds) if seconds else 0,
+            "dials_in_a_second_lowest": min(seconds) if seconds else 0,
+            "configured_pace": args.pace,
+            "concurrency": args.concurrency,
+            "dialled_twice": dialled - len(set(carrier.customers)),
+            "launch_to_completed_seconds": completed_seconds,
+        }
     finally:
         await platform.aclose()
         await close_database()

@@ -21,16 +21,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.calls.live import REPLAY_SECONDS, MemoryCallEventLog  # noqa: E402
-from app.events import EventBus  # noqa: E402
+from app.calls.live import REPLAY_SECONDS, MemoryCallEventLog
+from app.events import EventBus
 
 
 class ScanningEventLog(MemoryCallEventLog):
     """The earlier expiry: every append scanned every call's buffer."""
 
     def _forget_older_than(self, cutoff: float) -> None:
-        stale = [call_id for call_id, buffer in self._buffers.items()
-                 if not buffer.events or buffer.events[-1][0] < cutoff]
+        stale = [
+            call_id for call_id, buffer in self._buffers.items() if not buffer.events or buffer.events[-1][0] < cutoff
+        ]
         for call_id in stale:
             del self._buffers[call_id]
 
@@ -78,8 +79,9 @@ async def main() -> None:
         for _ in range(args.rounds):
             for name, kind in (("ordered", MemoryCallEventLog), ("scan", ScanningEventLog)):
                 results[name].append(summary(await run(kind, calls, args.appends)))
-        (o50, o99), (s50, s99) = ([statistics.median(values) for values in zip(*results[name], strict=True)]
-                                  for name in ("ordered", "scan"))
+        (o50, o99), (s50, s99) = (
+            [statistics.median(values) for values in zip(*results[name], strict=True)] for name in ("ordered", "scan")
+        )
         print(f"{calls} | {o50:.2f} / {o99:.2f} | {s50:.2f} / {s99:.2f} | {s50 / o50:.1f}x")
 
 

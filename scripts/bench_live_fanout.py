@@ -33,13 +33,13 @@ import gc
 import json
 import os
 import resource
-import statistics
 import socket
+import statistics
 import struct
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -65,7 +65,7 @@ class GcPauses:
         self.pauses: list[tuple[int, float]] = []
         self._started = 0.0
 
-    def __enter__(self) -> "GcPauses":
+    def __enter__(self) -> GcPauses:
         gc.callbacks.append(self._observe)
         return self
 
@@ -79,9 +79,11 @@ class GcPauses:
             self.pauses.append((info["generation"], time.perf_counter() - self._started))
 
     def summary(self) -> dict:
-        return {f"gen{generation}": {"count": len(durations), "max_ms": round(max(durations) * 1000, 1)}
-                for generation in (0, 1, 2)
-                if (durations := [d for g, d in self.pauses if g == generation])}
+        return {
+            f"gen{generation}": {"count": len(durations), "max_ms": round(max(durations) * 1000, 1)}
+            for generation in (0, 1, 2)
+            if (durations := [d for g, d in self.pauses if g == generation])
+        }
 
 
 def cpu_seconds() -> float:
@@ -91,14 +93,18 @@ def cpu_seconds() -> float:
 
 # ---- child: the subscribers ----
 
+
 class LeanSocket(asyncio.Protocol):
     """A minimal WebSocket client: handshake, masked text frames out, unmasked frames in, receipts stamped."""
 
     def __init__(self, path: str, port: int, subprotocol: str | None, on_message) -> None:
-        self._request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
-                         f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
-                         "Sec-WebSocket-Version: 13\r\n"
-                         + (f"Sec-WebSocket-Protocol: {subprotocol}\r\n" if subprotocol else "") + "\r\n").encode()
+        self._request = (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}\r\n"
+            "Sec-WebSocket-Version: 13\r\n"
+            + (f"Sec-WebSocket-Protocol: {subprotocol}\r\n" if subprotocol else "")
+            + "\r\n"
+        ).encode()
         self._buffer = bytearray()
         self._upgraded = False
         self._on_message = on_message
@@ -132,7 +138,7 @@ class LeanSocket(asyncio.Protocol):
             if not buffer.startswith(b"HTTP/1.1 101"):
                 self.opened.set_exception(RuntimeError(bytes(buffer[:end]).decode()))
                 return
-            del buffer[:end + 4]
+            del buffer[: end + 4]
             self._upgraded = True
             self.opened.set_result(None)
         while len(buffer) >= 2:
@@ -147,8 +153,8 @@ class LeanSocket(asyncio.Protocol):
                 length, start = struct.unpack_from("!Q", buffer, 2)[0], 10
             if len(buffer) < start + length:
                 return
-            payload = bytes(buffer[start:start + length])
-            del buffer[:start + length]
+            payload = bytes(buffer[start : start + length])
+            del buffer[: start + length]
             if opcode == 0x1:
                 self._on_message(self, now, payload)
             elif opcode == 0x9:
@@ -170,8 +176,15 @@ async def lean_subscriber(port, token, call_id, use_ws, receipts, ready) -> None
     def on_message(sock: LeanSocket, now: float, payload: bytes) -> None:
         if not use_ws:
             if payload.startswith(b'{"type":"connection_ack"'):
-                sock.send_text(json.dumps({"id": "1", "type": "subscribe", "payload": {
-                    "query": GRAPHQL_QUERY, "variables": {"id": call_id}}}))
+                sock.send_text(
+                    json.dumps(
+                        {
+                            "id": "1",
+                            "type": "subscribe",
+                            "payload": {"query": GRAPHQL_QUERY, "variables": {"id": call_id}},
+                        }
+                    )
+                )
                 return
             if b'"type":"complete"' in payload[:40]:
                 sock.transport.close()
@@ -206,8 +219,9 @@ async def aiohttp_subscriber(http, port, token, call_id, use_ws, receipts, ready
     async with http.ws_connect(f"{base}/api/voice/graphql", protocols=("graphql-transport-ws",)) as ws:
         await ws.send_json({"type": "connection_init", "payload": {"token": token}})
         await ws.receive()
-        await ws.send_json({"id": "1", "type": "subscribe",
-                            "payload": {"query": GRAPHQL_QUERY, "variables": {"id": call_id}}})
+        await ws.send_json(
+            {"id": "1", "type": "subscribe", "payload": {"query": GRAPHQL_QUERY, "variables": {"id": call_id}}}
+        )
         first = True
         async for message in ws:
             now = time.time()
@@ -259,7 +273,9 @@ async def child(port: int, token: str, call_id: str, subscribers: int, kinds: st
         if http is None:
             tasks.append(asyncio.create_task(lean_subscriber(port, token, call_id, use_ws, receipts[i], ready)))
         else:
-            tasks.append(asyncio.create_task(aiohttp_subscriber(http, port, token, call_id, use_ws, receipts[i], ready)))
+            tasks.append(
+                asyncio.create_task(aiohttp_subscriber(http, port, token, call_id, use_ws, receipts[i], ready))
+            )
         if i % 50 == 49:
             await asyncio.sleep(0.05)
     await asyncio.wait_for(all_ready.wait(), 60)
@@ -276,6 +292,7 @@ async def child(port: int, token: str, call_id: str, subscribers: int, kinds: st
 
 # ---- parent: the server and the publisher ----
 
+
 async def run_once(args: argparse.Namespace, path: str) -> dict:
     import uvicorn
 
@@ -283,20 +300,27 @@ async def run_once(args: argparse.Namespace, path: str) -> dict:
     from app.config import Settings
     from app.db.setup import close_database, open_database
     from app.main import create_app
-    from app.platform import Platform
     from app.organisations.service import create_organisation
+    from app.platform import Platform
 
     directory = tempfile.mkdtemp()
     url = f"sqlite://{directory}/bench.db"
     await open_database(url)
     port = free_port()
-    settings = Settings(database_url=url, data_dir=Path(directory), rate_limits=False, secret_key="bench",
-                        redis_url=args.redis_url, public_url=f"http://127.0.0.1:{port}")
+    settings = Settings(
+        database_url=url,
+        data_dir=Path(directory),
+        rate_limits=False,
+        secret_key="bench",
+        redis_url=args.redis_url,
+        public_url=f"http://127.0.0.1:{port}",
+    )
     platform = Platform.build(settings)
     platform.call_events.fanout.shared = path == "shared"
     app = create_app(settings, platform=platform, manage_database=False)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws_max_queue=64,
-                                           ws=args.ws))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws_max_queue=64, ws=args.ws)
+    )
     serving = asyncio.create_task(server.serve())
     process = None
     try:
@@ -306,12 +330,24 @@ async def run_once(args: argparse.Namespace, path: str) -> dict:
             gc.collect()
             gc.freeze()
         org = await create_organisation("Bench")
-        now = datetime.now(timezone.utc)
-        call_id = await platform.reporter.started(CallStart(org.organisation.id, CallType.OUTBOUND, None, None, None,
-                                                            "+15550010000", "+14155550192", now))
+        now = datetime.now(UTC)
+        call_id = await platform.reporter.started(
+            CallStart(org.organisation.id, CallType.OUTBOUND, None, None, None, "+15550010000", "+14155550192", now)
+        )
         process = await asyncio.create_subprocess_exec(
-            sys.executable, __file__, "--child", str(port), org.api_key, call_id, str(args.subscribers), args.kinds,
-            args.client, args.loop, stdout=asyncio.subprocess.PIPE, limit=2**26)
+            sys.executable,
+            __file__,
+            "--child",
+            str(port),
+            org.api_key,
+            call_id,
+            str(args.subscribers),
+            args.kinds,
+            args.client,
+            args.loop,
+            stdout=asyncio.subprocess.PIPE,
+            limit=2**26,
+        )
         line = await asyncio.wait_for(process.stdout.readline(), 90)
         assert line.strip() == b"ready", line
         await asyncio.sleep(0.5)
@@ -322,10 +358,18 @@ async def run_once(args: argparse.Namespace, path: str) -> dict:
                 if args.publish == "reporter":  # persists the turn (a SQLite write) before publishing it
                     await platform.reporter.transcript(call_id, Speaker.AGENT, text, float(i))
                 else:
-                    await platform.call_events.append(call_id, {"type": "transcript", "call_uuid": call_id,
-                                                                "speaker": "agent", "text": text, "timestamp": float(i)})
+                    await platform.call_events.append(
+                        call_id,
+                        {
+                            "type": "transcript",
+                            "call_uuid": call_id,
+                            "speaker": "agent",
+                            "text": text,
+                            "timestamp": float(i),
+                        },
+                    )
                 await asyncio.sleep(args.interval)
-            await platform.reporter.ended(call_id, CallEnd("connected", datetime.now(timezone.utc), args.events))
+            await platform.reporter.ended(call_id, CallEnd("connected", datetime.now(UTC), args.events))
             out, _ = await asyncio.wait_for(process.communicate(), 120)
             server_cpu = cpu_seconds() - server_cpu
         measured = json.loads(out.decode().strip().splitlines()[-1])
@@ -341,10 +385,16 @@ async def run_once(args: argparse.Namespace, path: str) -> dict:
         gc.unfreeze()
     messages = max(1, measured["messages"])
     return {
-        "bus": "redis" if args.redis_url else "in-process", "path": path, "kinds": args.kinds,
-        "subscribers": args.subscribers, "events": args.events, "received": len(latencies),
-        "expected": args.subscribers * args.events, "subscribers_with_gap_or_duplicate": measured["broken"],
-        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2), "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
+        "bus": "redis" if args.redis_url else "in-process",
+        "path": path,
+        "kinds": args.kinds,
+        "subscribers": args.subscribers,
+        "events": args.events,
+        "received": len(latencies),
+        "expected": args.subscribers * args.events,
+        "subscribers_with_gap_or_duplicate": measured["broken"],
+        "p50_ms": round(percentile(latencies, 0.5) * 1000, 2),
+        "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
         "max_ms": round(max(latencies) * 1000, 2),
         "server_cpu_us_per_message": round(server_cpu / messages * 1e6, 1),
         "client_cpu_us_per_message": round(measured["cpu_s"] / messages * 1e6, 1),
@@ -369,7 +419,8 @@ async def parent(args: argparse.Namespace) -> dict:
         summary[path] = {key: round(statistics.median(r[key] for r in results), 2) for key in keys}
         summary[path]["p99_range_ms"] = [min(r["p99_ms"] for r in results), max(r["p99_ms"] for r in results)]
         summary[path]["runs_with_loss_gap_or_duplicate"] = sum(
-            r["received"] != r["expected"] or r["subscribers_with_gap_or_duplicate"] > 0 for r in results)
+            r["received"] != r["expected"] or r["subscribers_with_gap_or_duplicate"] > 0 for r in results
+        )
     if len(paths) == 2:
         new, old = paths
         summary[f"ratio_{old}_over_{new}"] = {key: round(summary[old][key] / summary[new][key], 2) for key in keys[:3]}
@@ -399,17 +450,32 @@ def main() -> None:
     parser.add_argument("--redis-url", default=None)
     parser.add_argument("--kinds", choices=("mixed", "ws", "graphql"), default="mixed")
     parser.add_argument("--paths", default="shared", help="shared, alone, or shared,alone to compare in one run")
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="gc.freeze() once the server has started, so full collections skip the startup heap")
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() once the server has started, so full collections skip the startup heap",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="repeat the paths, interleaved; medians are reported")
-    parser.add_argument("--publish", choices=("log", "reporter"), default="log",
-                        help="log: time from the event log's append (the publish); reporter: also the transcript's "
-                             "database write that precedes it")
-    parser.add_argument("--ws", choices=("auto", "websockets-sansio", "websockets", "wsproto"), default="auto",
-                        help="uvicorn's WebSocket implementation (auto is websockets-sansio when websockets is installed)")
+    parser.add_argument(
+        "--publish",
+        choices=("log", "reporter"),
+        default="log",
+        help="log: time from the event log's append (the publish); reporter: also the transcript's "
+        "database write that precedes it",
+    )
+    parser.add_argument(
+        "--ws",
+        choices=("auto", "websockets-sansio", "websockets", "wsproto"),
+        default="auto",
+        help="uvicorn's WebSocket implementation (auto is websockets-sansio when websockets is installed)",
+    )
     parser.add_argument("--client", choices=("lean", "aiohttp"), default="lean")
-    parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop",
-                        help="uvloop is what `uvicorn.run` picks in production when it is installed")
+    parser.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="uvloop is what `uvicorn.run` picks in production when it is installed",
+    )
     run(parent(parser.parse_args()), parser.parse_args().loop)
 
 

@@ -41,8 +41,10 @@ def main() -> None:
     for count in (0, players):
         off = asyncio.run(cpu_per_second(False, count, seconds))
         on = asyncio.run(cpu_per_second(True, count, seconds))
-        print(f"{count:4d} players: {off * 1000:6.1f} ms CPU/s without the monitor, {on * 1000:6.1f} with it "
-              f"(+{(on - off) * 1000:.1f} ms/s)")
+        print(
+            f"{count:4d} players: {off * 1000:6.1f} ms CPU/s without the monitor, {on * 1000:6.1f} with it "
+            f"(+{(on - off) * 1000:.1f} ms/s)"
+        )
 
 
 if __name__ == "__main__":

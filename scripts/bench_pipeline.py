@@ -34,24 +34,25 @@ import os
 import statistics
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.calls.contract import CallType  # noqa: E402
-from app.metrics import Metrics  # noqa: E402
-from app.voice.audio import silence, tone  # noqa: E402
-from app.voice.context import CallContext, ScriptView  # noqa: E402
-from app.voice.providers.base import Providers, TextDelta, Transcript, Voice  # noqa: E402
-from app.voice.providers.espeak_tts import synthesize_blocking  # noqa: E402
-from app.voice.session import CallSession  # noqa: E402
-from app.voice.session_config import SessionConfig  # noqa: E402
-from app.voice.session_events import BargeIn, CallerTurnEnded, SessionEvent  # noqa: E402
-from app.voice.vad import VoiceActivityDetector  # noqa: E402
-from scripts.loadgen.measures import STALL_MS, reply_pacing, stalls  # noqa: E402
-from tests.voice.fakes import FakeClock, FakeOutput, RecordingReporter  # noqa: E402
+from app.calls.contract import CallType
+from app.metrics import Metrics
+from app.voice.audio import silence, tone
+from app.voice.context import CallContext, ScriptView
+from app.voice.providers.base import Providers, TextDelta, Transcript, Voice
+from app.voice.providers.espeak_tts import synthesize_blocking
+from app.voice.session import CallSession
+from app.voice.session_config import SessionConfig
+from app.voice.session_events import BargeIn, CallerTurnEnded, SessionEvent
+from app.voice.vad import VoiceActivityDetector
+from scripts.loadgen.measures import STALL_MS, reply_pacing, stalls
+from tests.voice.fakes import FakeClock, FakeOutput, RecordingReporter
 
 RATE = 16000
 
@@ -100,7 +101,7 @@ async def drive(session: CallSession, clock: FakeClock, frames: list[bytes]) -> 
 def frames_of(pcm: bytes) -> list[bytes]:
     size = RATE // 50 * 2
     pcm += bytes(-len(pcm) % size)
-    return [pcm[i:i + size] for i in range(0, len(pcm), size)]
+    return [pcm[i : i + size] for i in range(0, len(pcm), size)]
 
 
 def metered(config: SessionConfig, metering: bool) -> SessionConfig:
@@ -108,14 +109,21 @@ def metered(config: SessionConfig, metering: bool) -> SessionConfig:
     return replace(config, metering=metering, on_turn_latency=Metrics().observe_turn if metering else None)
 
 
-def make_session(llm_words: int, ms_per_word: int, opening_line: str = "Hi.",
-                 metering: bool = True) -> tuple[CallSession, FakeClock, TimedOutput]:
+def make_session(
+    llm_words: int, ms_per_word: int, opening_line: str = "Hi.", metering: bool = True
+) -> tuple[CallSession, FakeClock, TimedOutput]:
     clock = FakeClock()
     output = TimedOutput(clock)
     context = CallContext("org_bench", CallType.TEST, script=ScriptView(opening_line=opening_line))
     config = metered(SessionConfig(rate=RATE, silence_timeout=1e9, max_duration=1e9), metering)
-    session = CallSession(context, Providers(InstantSTT(), InstantTTS(ms_per_word), InstantLLM(llm_words)),
-                          RecordingReporter(), output, config, clock)
+    session = CallSession(
+        context,
+        Providers(InstantSTT(), InstantTTS(ms_per_word), InstantLLM(llm_words)),
+        RecordingReporter(),
+        output,
+        config,
+        clock,
+    )
     output.session = session
     return session, clock, output
 
@@ -159,16 +167,23 @@ def meter_cost(turns: int) -> list[float]:
     from app.voice.utterance import UtteranceState
 
     metrics = Metrics()
-    meter = CallMeter(Providers(InstantSTT(), InstantTTS(20), InstantLLM(3)), Voice(), endpoint_ms=300,
-                      sink=metrics.observe_turn)
+    meter = CallMeter(
+        Providers(InstantSTT(), InstantTTS(20), InstantLLM(3)), Voice(), endpoint_ms=300, sink=metrics.observe_turn
+    )
     costs = []
     for turn in range(turns):
         at, mark = turn * 10.0, f"utt-{turn}"
-        events = (CallerTurnEnded(at, at - 1), TranscriptFinal(at + 0.1, "yes please", "en-IN", 1.2),
-                  ReplyStarted(at + 0.11, mark), LlmFirstToken(at + 0.4, mark),
-                  SentenceReady(at + 0.45, mark, "Sure."), TtsRequested(at + 0.45, mark, 5),
-                  TtsFirstAudio(at + 0.6, mark), LlmReplyFinished(at + 0.5, mark, 900, 20),
-                  UtteranceSettled(at + 2, mark, "reply", UtteranceState.PLAYED, "Sure.", at + 0.61, 50, 50))
+        events = (
+            CallerTurnEnded(at, at - 1),
+            TranscriptFinal(at + 0.1, "yes please", "en-IN", 1.2),
+            ReplyStarted(at + 0.11, mark),
+            LlmFirstToken(at + 0.4, mark),
+            SentenceReady(at + 0.45, mark, "Sure."),
+            TtsRequested(at + 0.45, mark, 5),
+            TtsFirstAudio(at + 0.6, mark),
+            LlmReplyFinished(at + 0.5, mark, 900, 20),
+            UtteranceSettled(at + 2, mark, "reply", UtteranceState.PLAYED, "Sure.", at + 0.61, 50, 50),
+        )
         started = time.perf_counter()
         for event in events:
             meter(event)
@@ -181,14 +196,17 @@ async def barge_in(trials: int) -> tuple[list[float], list[float]]:
     audio_ms, wall_ms = [], []
     speech = frames_of(synthesize_blocking("actually, wait a moment", "en", RATE))
     for _ in range(trials):
-        session, clock, output = make_session(
-            llm_words=1, ms_per_word=200,
-            opening_line="This is a long opening line that keeps the agent talking for a good few seconds.")
+        session, clock, _output = make_session(
+            llm_words=1,
+            ms_per_word=200,
+            opening_line="This is a long opening line that keeps the agent talking for a good few seconds.",
+        )
         cleared: list[float] = []
 
         def mark_clear(event: SessionEvent) -> None:
             if isinstance(event, BargeIn):
                 cleared.append(time.perf_counter())
+
         session.observe(mark_clear)
         await session.start()
         await drive(session, clock, frames_of(silence(RATE, 300)))
@@ -210,6 +228,7 @@ async def barge_in(trials: int) -> tuple[list[float], list[float]]:
 
 # --- concurrency: many Exotel calls against one server process -----------------------------------------
 
+
 class NullReporter(RecordingReporter):
     async def transcript(self, call_id, speaker, text, timestamp, latency=None) -> None:
         return None
@@ -219,8 +238,12 @@ class StubResolver:
     """Every number is a line of the same flow: no database in the benchmark server."""
 
     async def inbound(self, to_number, from_number, account_sid=None, provider_call_id=None):
-        return CallContext("org_bench", CallType.INBOUND, flow_id="flw_bench",
-                           script=ScriptView(opening_line="Hello, thanks for calling. How can I help you today?"))
+        return CallContext(
+            "org_bench",
+            CallType.INBOUND,
+            flow_id="flw_bench",
+            script=ScriptView(opening_line="Hello, thanks for calling. How can I help you today?"),
+        )
 
 
 async def serve(port: int, metering: bool = True) -> None:
@@ -235,8 +258,12 @@ async def serve(port: int, metering: bool = True) -> None:
     def providers(context: CallContext) -> Providers:
         return Providers(InstantSTT(), InstantTTS(100), ScriptedPolicy(context.script))
 
-    runtime = VoiceRuntime(NullReporter, providers=providers, resolver=StubResolver(),  # type: ignore[arg-type]
-                           session=metered(SessionConfig(silence_timeout=1e9), metering))
+    runtime = VoiceRuntime(
+        NullReporter,
+        providers=providers,
+        resolver=StubResolver(),  # type: ignore[arg-type]
+        session=metered(SessionConfig(silence_timeout=1e9), metering),
+    )
     app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(None, NullReporter, runtime))])
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off", ws_max_queue=64)
     await uvicorn.Server(config).serve()
@@ -251,13 +278,26 @@ async def _one_call(http, url: str, seconds: float, speech: bytes) -> dict[str, 
     import base64
     import json
 
-    arrivals: list[tuple[float, float, int]] = []   # (time, seconds of audio in the chunk, a mark followed)
+    arrivals: list[tuple[float, float, int]] = []  # (time, seconds of audio in the chunk, a mark followed)
     marks = 0
     async with http.ws_connect(url) as ws:
         await ws.send_str(json.dumps({"event": "connected"}))
-        await ws.send_str(json.dumps({"event": "start", "stream_sid": "S", "start": {
-            "stream_sid": "S", "call_sid": "C", "account_sid": "A", "from": "+919800000000", "to": "+918000000000",
-            "media_format": {"encoding": "audio/x-raw", "sample_rate": "8000", "bit_rate": "16"}}}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "event": "start",
+                    "stream_sid": "S",
+                    "start": {
+                        "stream_sid": "S",
+                        "call_sid": "C",
+                        "account_sid": "A",
+                        "from": "+919800000000",
+                        "to": "+918000000000",
+                        "media_format": {"encoding": "audio/x-raw", "sample_rate": "8000", "bit_rate": "16"},
+                    },
+                }
+            )
+        )
 
         async def read() -> None:
             nonlocal marks
@@ -276,9 +316,20 @@ async def _one_call(http, url: str, seconds: float, speech: bytes) -> dict[str, 
         speech_ends = 4.0 + len(speech) / 16000
         started = time.perf_counter()
         for index in range(int(seconds * 10)):
-            chunk = caller[index * 1600:(index + 1) * 1600]
-            await ws.send_str(json.dumps({"event": "media", "stream_sid": "S", "media": {
-                "chunk": index, "timestamp": index * 100, "payload": base64.b64encode(chunk).decode()}}))
+            chunk = caller[index * 1600 : (index + 1) * 1600]
+            await ws.send_str(
+                json.dumps(
+                    {
+                        "event": "media",
+                        "stream_sid": "S",
+                        "media": {
+                            "chunk": index,
+                            "timestamp": index * 100,
+                            "payload": base64.b64encode(chunk).decode(),
+                        },
+                    }
+                )
+            )
             await asyncio.sleep(max(0.0, started + (index + 1) * 0.1 - time.perf_counter()))
         await ws.send_str(json.dumps({"event": "stop", "stop": {"reason": "callended"}}))
         await asyncio.wait_for(reader, 10)
@@ -290,20 +341,27 @@ async def _one_call(http, url: str, seconds: float, speech: bytes) -> dict[str, 
         j, g = reply_pacing(reply)
         jitter += j
         gaps += g
-    return {"jitter": jitter, "stalls": stalls(gaps), "bytes": round(sum(a for _, a, _ in arrivals) * 16000),
-            "utterances": marks, "answered": any(a[0] >= boundary for a in arrivals)}
+    return {
+        "jitter": jitter,
+        "stalls": stalls(gaps),
+        "bytes": round(sum(a for _, a, _ in arrivals) * 16000),
+        "utterances": marks,
+        "answered": any(a[0] >= boundary for a in arrivals),
+    }
 
 
 async def concurrency(count: int, seconds: float, metering: bool = True) -> str:
-    import aiohttp
     import socket
     import subprocess
+
+    import aiohttp
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = subprocess.Popen([sys.executable, __file__, "--serve", str(port),
-                               "--metering", "on" if metering else "off"])
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--serve", str(port), "--metering", "on" if metering else "off"]
+    )
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http:
             for _ in range(100):
@@ -314,9 +372,10 @@ async def concurrency(count: int, seconds: float, metering: bool = True) -> str:
                     await asyncio.sleep(0.1)
             speech = synthesize_blocking("tell me about the spring sale please", "en", 8000)
             cpu0, wall0 = _cpu_seconds(server.pid), time.perf_counter()
-            results = await asyncio.gather(*(_one_call(http, f"ws://127.0.0.1:{port}/api/voice/ws/exotel",
-                                                       seconds, speech) for _ in range(count)),
-                                           return_exceptions=True)
+            results = await asyncio.gather(
+                *(_one_call(http, f"ws://127.0.0.1:{port}/api/voice/ws/exotel", seconds, speech) for _ in range(count)),
+                return_exceptions=True,
+            )
             cpu, wall = _cpu_seconds(server.pid) - cpu0, time.perf_counter() - wall0
     finally:
         server.terminate()
@@ -330,11 +389,13 @@ async def concurrency(count: int, seconds: float, metering: bool = True) -> str:
     answered = sum(1 for r in calls if r["answered"])
     sizes = sorted({r["bytes"] for r in calls if r["answered"]})
     mode = "on " if metering else "off"
-    return (f"N={count} metering {mode}: failed={failed} answered={answered}/{count} "
-            f"pacing jitter {percentiles(jitter)}; "
-            f"stalls >= {STALL_MS:.0f} ms: {len(stall_list)} (max {max(stall_list, default=0):.0f} ms); "
-            f"server CPU {cpu / wall * 100:.0f}% of one core = {cpu / count / wall * 1000:.1f} ms CPU per call-second; "
-            f"audio bytes per answered call {sizes[:1]}..{sizes[-1:]} (equal = no lost frames)")
+    return (
+        f"N={count} metering {mode}: failed={failed} answered={answered}/{count} "
+        f"pacing jitter {percentiles(jitter)}; "
+        f"stalls >= {STALL_MS:.0f} ms: {len(stall_list)} (max {max(stall_list, default=0):.0f} ms); "
+        f"server CPU {cpu / wall * 100:.0f}% of one core = {cpu / count / wall * 1000:.1f} ms CPU per call-second; "
+        f"audio bytes per answered call {sizes[:1]}..{sizes[-1:]} (equal = no lost frames)"
+    )
 
 
 def percentiles(values: list[float]) -> str:
@@ -351,8 +412,12 @@ async def main() -> None:
     parser.add_argument("--barge-ins", type=int, default=50)
     parser.add_argument("--concurrency", help="comma-separated call counts, e.g. 50,100,200")
     parser.add_argument("--seconds", type=float, default=12.0)
-    parser.add_argument("--metering", choices=("both", "on", "off"), default="both",
-                        help="per-call latency and usage metering (issue 17); both: off and on, interleaved")
+    parser.add_argument(
+        "--metering",
+        choices=("both", "on", "off"),
+        default="both",
+        help="per-call latency and usage metering (issue 17); both: off and on, interleaved",
+    )
     parser.add_argument("--rounds", type=int, default=1, help="with --metering both: off/on pairs per figure")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -370,8 +435,10 @@ async def main() -> None:
     for _ in range(rounds):
         for metering in modes:
             latencies = await turn_latency(args.turns, metering)
-            print(f"turn latency overhead (end of endpointing window -> first reply frame), metering "
-                  f"{'on ' if metering else 'off'}: {percentiles(latencies)}")
+            print(
+                f"turn latency overhead (end of endpointing window -> first reply frame), metering "
+                f"{'on ' if metering else 'off'}: {percentiles(latencies)}"
+            )
     costs = meter_cost(max(args.turns, 1000))
     micro = percentiles(costs).replace(" ms", " µs")
     print(f"call meter per reply (in-process micro-benchmark, µs): {micro}")

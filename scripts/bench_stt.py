@@ -23,20 +23,33 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.voice.audio import resample  # noqa: E402
-from app.voice.providers.espeak_tts import synthesize_blocking  # noqa: E402
-from app.voice.providers.speech_worker import DECODER_OPTIONS, DECODER_RATE, new_decoder  # noqa: E402
-from app.voice.providers.stream_resampler import StreamResampler  # noqa: E402
+from app.voice.audio import resample
+from app.voice.providers.espeak_tts import synthesize_blocking
+from app.voice.providers.speech_worker import DECODER_OPTIONS, DECODER_RATE, new_decoder
+from app.voice.providers.stream_resampler import StreamResampler
 
 RATE = 8000
 SENTENCES = [
-    "yes please", "no thank you", "do you deliver to mumbai", "what is the warranty on desks",
-    "tell me about the spring sale please", "can I talk to a real person", "I am not interested",
-    "call me back tomorrow morning", "how much does the sofa cost", "okay goodbye",
-    "what time do you open", "I would like to book an appointment", "my order has not arrived yet",
-    "can you send me the details by email", "is there a discount for new customers",
-    "I already have one at home", "please remove my number from your list", "sounds good to me",
-    "where is your nearest store", "I need to think about it",
+    "yes please",
+    "no thank you",
+    "do you deliver to mumbai",
+    "what is the warranty on desks",
+    "tell me about the spring sale please",
+    "can I talk to a real person",
+    "I am not interested",
+    "call me back tomorrow morning",
+    "how much does the sofa cost",
+    "okay goodbye",
+    "what time do you open",
+    "I would like to book an appointment",
+    "my order has not arrived yet",
+    "can you send me the details by email",
+    "is there a discount for new customers",
+    "I already have one at home",
+    "please remove my number from your list",
+    "sounds good to me",
+    "where is your nearest store",
+    "I need to think about it",
 ]
 
 
@@ -73,7 +86,7 @@ def decode_after(decoder, pcm: bytes) -> str:
     fresh_front_end(decoder)
     decoder.start_utt()
     for start in range(0, len(pcm), batch):
-        decoder.process_raw(resampler.push(pcm[start:start + batch]))
+        decoder.process_raw(resampler.push(pcm[start : start + batch]))
     decoder.end_utt()
     hypothesis = decoder.hyp()
     return hypothesis.hypstr if hypothesis else ""
@@ -89,8 +102,12 @@ def measure(name: str, decoder, decode, speech: list[bytes]) -> dict:
         errors += word_errors(text, heard)
         words += len(text.split())
     seconds = sum(len(pcm) for pcm in speech) / 2 / RATE
-    return {"decoder": name, "word_accuracy": 1 - errors / words, "cpu_per_speech_second": cpu / seconds,
-            "speech_seconds": seconds}
+    return {
+        "decoder": name,
+        "word_accuracy": 1 - errors / words,
+        "cpu_per_speech_second": cpu / seconds,
+        "speech_seconds": seconds,
+    }
 
 
 def workers_cpu(pool) -> float:
@@ -113,8 +130,9 @@ def workers_rss(pool) -> float:
     return total / 1e6
 
 
-async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_seconds: float = 2.5,
-                       nice: int = 0, decoders: int = 4) -> dict:
+async def pool_latency(
+    count: int, speech: list[bytes], turns: int = 3, reply_seconds: float = 2.5, nice: int = 0, decoders: int = 4
+) -> dict:
     """`count` callers, each speaking `turns` turns in real time (20 ms frames, the turn ends 600 ms after the
     speech, as the endpoint detector does), listening `reply_seconds` between turns; starts spread over 3 s."""
     from app.voice.providers.base import ProviderError
@@ -136,7 +154,7 @@ async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_se
         opened = pool.open_turn(RATE)
         start = time.perf_counter()
         for n, at in enumerate(range(0, len(pcm), frame)):
-            opened.push(pcm[at:at + frame])
+            opened.push(pcm[at : at + frame])
             await asyncio.sleep(max(0.0, start + (n + 1) * 0.02 - time.perf_counter()))
         ended = time.perf_counter()
         try:
@@ -162,16 +180,21 @@ async def pool_latency(count: int, speech: list[bytes], turns: int = 3, reply_se
         await pool.aclose()
     wall = time.perf_counter() - started
     latencies = sorted(latency for latency, _ in results)
-    return {"callers": count, "turns": len(results), "workers": pool.size, "decoders_per_worker": decoders,
-            "workers_rss_mb_before_after": (round(rss_before), round(rss)),
-            "worker_cpu_per_audio_second": round(cpu / audio_seconds, 3),
-            "worker_cpu_per_turn_s": round(cpu / len(results), 3),
-            "workers_busy_share_of_cores": round(cpu / wall / pool.size, 2),
-            "final_after_end_p50_ms": round(statistics.median(latencies) * 1000, 1),
-            "final_after_end_p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
-            "final_after_end_max_ms": round(latencies[-1] * 1000, 1),
-            "exact_transcripts": sum(exact for _, exact in results),
-            "failed_turns": sum(latency == float("inf") for latency, _ in results)}
+    return {
+        "callers": count,
+        "turns": len(results),
+        "workers": pool.size,
+        "decoders_per_worker": decoders,
+        "workers_rss_mb_before_after": (round(rss_before), round(rss)),
+        "worker_cpu_per_audio_second": round(cpu / audio_seconds, 3),
+        "worker_cpu_per_turn_s": round(cpu / len(results), 3),
+        "workers_busy_share_of_cores": round(cpu / wall / pool.size, 2),
+        "final_after_end_p50_ms": round(statistics.median(latencies) * 1000, 1),
+        "final_after_end_p99_ms": round(latencies[int(len(latencies) * 0.99)] * 1000, 1),
+        "final_after_end_max_ms": round(latencies[-1] * 1000, 1),
+        "exact_transcripts": sum(exact for _, exact in results),
+        "failed_turns": sum(latency == float("inf") for latency, _ in results),
+    }
 
 
 async def loop_stalls(speech: list[bytes], decodes: int = 4) -> dict:
@@ -179,8 +202,9 @@ async def loop_stalls(speech: list[bytes], decodes: int = 4) -> dict:
     threads with the default search (the old provider), then in the worker pool (tuned, streamed)."""
     import threading
 
-    from app.voice.providers.speech_pool import SpeechPool
     from pocketsphinx import Decoder
+
+    from app.voice.providers.speech_pool import SpeechPool
 
     pcm = b"".join(speech[2:4])
     local = threading.local()
@@ -210,8 +234,8 @@ async def loop_stalls(speech: list[bytes], decodes: int = 4) -> dict:
     from concurrent.futures import ThreadPoolExecutor
 
     loop = asyncio.get_running_loop()
-    with ThreadPoolExecutor(2) as threads:   # the old CPU pool: max(2, cores) threads
-        await asyncio.gather(*(loop.run_in_executor(threads, in_thread) for _ in range(2)))   # warm decoders
+    with ThreadPoolExecutor(2) as threads:  # the old CPU pool: max(2, cores) threads
+        await asyncio.gather(*(loop.run_in_executor(threads, in_thread) for _ in range(2)))  # warm decoders
         threaded = await ticking(asyncio.gather(*(loop.run_in_executor(threads, in_thread) for _ in range(decodes))))
     pool = SpeechPool()
     pool.start()
@@ -226,8 +250,12 @@ async def loop_stalls(speech: list[bytes], decodes: int = 4) -> dict:
         pooled = await ticking(asyncio.gather(*(in_worker() for _ in range(decodes))))
     finally:
         await pool.aclose()
-    return {"decodes": decodes, "speech_seconds_each": round(len(pcm) / 2 / RATE, 1),
-            "max_loop_gap_threads_ms": round(threaded * 1000), "max_loop_gap_workers_ms": round(pooled * 1000)}
+    return {
+        "decodes": decodes,
+        "speech_seconds_each": round(len(pcm) / 2 / RATE, 1),
+        "max_loop_gap_threads_ms": round(threaded * 1000),
+        "max_loop_gap_workers_ms": round(pooled * 1000),
+    }
 
 
 def main() -> None:
@@ -243,13 +271,22 @@ def main() -> None:
 
     rows = []
     if not args.pool_only:
-        rows.append(measure("before (default search, whole utterance at once)",
-                            Decoder(loglevel="FATAL", samprate=DECODER_RATE), decode_before, speech))
-        rows.append(measure("after (DECODER_OPTIONS, 100 ms batches)", new_decoder(DECODER_OPTIONS), decode_after,
-                            speech))
+        rows.append(
+            measure(
+                "before (default search, whole utterance at once)",
+                Decoder(loglevel="FATAL", samprate=DECODER_RATE),
+                decode_before,
+                speech,
+            )
+        )
+        rows.append(
+            measure("after (DECODER_OPTIONS, 100 ms batches)", new_decoder(DECODER_OPTIONS), decode_after, speech)
+        )
     for row in rows:
-        print(f"{row['decoder']}: word accuracy {row['word_accuracy']:.1%}, "
-              f"{row['cpu_per_speech_second']:.3f} CPU-s per speech-s ({row['speech_seconds']:.1f} s of speech)")
+        print(
+            f"{row['decoder']}: word accuracy {row['word_accuracy']:.1%}, "
+            f"{row['cpu_per_speech_second']:.3f} CPU-s per speech-s ({row['speech_seconds']:.1f} s of speech)"
+        )
     if args.loop:
         print(asyncio.run(loop_stalls(speech)))
     if args.pool:

@@ -19,20 +19,21 @@ import asyncio
 import statistics
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.voice.providers.base import Voice  # noqa: E402
-from app.voice.providers.espeak_tts import EspeakTTS  # noqa: E402
-from app.voice.providers.fallback import FallbackTTS  # noqa: E402
-from app.voice.providers.nextneural_tts import NextNeuralTTS  # noqa: E402
-from app.voice.providers.sarvam import SarvamTTS  # noqa: E402
-from app.voice.providers.sarvam_ws_tts import SarvamStreamingTTS  # noqa: E402
-from tests.conftest import free_port  # noqa: E402
-from tests.fakes.nextneural_server import FakeNextNeuralServer, FakeSpeaker  # noqa: E402
-from tests.fakes.sarvam_server import FakeSarvam  # noqa: E402
+from app.voice.providers.base import Voice
+from app.voice.providers.espeak_tts import EspeakTTS
+from app.voice.providers.fallback import FallbackTTS
+from app.voice.providers.nextneural_tts import NextNeuralTTS
+from app.voice.providers.sarvam import SarvamTTS
+from app.voice.providers.sarvam_ws_tts import SarvamStreamingTTS
+from tests.conftest import free_port
+from tests.fakes.nextneural_server import FakeNextNeuralServer, FakeSpeaker
+from tests.fakes.sarvam_server import FakeSarvam
 
 SENTENCE = "Your order ships tomorrow morning."
 VOICE = Voice("en-IN", "spk")
@@ -79,11 +80,20 @@ async def main(sentences: int, first_byte: float) -> None:
         ("espeak-ng alone", lambda: same(EspeakTTS()), sentences),
         ("Sarvam WS fake, bare (socket kept)", lambda: same(healthy_ws), sentences),
         ("Sarvam WS fake, wrapped (socket kept)", lambda: same(wrapped_ws), sentences),
-        ("provider down, breaker closed", lambda: same(
-            FallbackTTS(SarvamTTS(sarvam.key, dead), EspeakTTS(), "sarvam", first_byte)), sentences),
-        ("provider stalled, breaker closed", lambda: same(FallbackTTS(
-            NextNeuralTTS(voices.url, "org", EspeakTTS(), lookup=lookup), EspeakTTS(), "nextneural", first_byte)),
-         max(3, sentences // 10)),
+        (
+            "provider down, breaker closed",
+            lambda: same(FallbackTTS(SarvamTTS(sarvam.key, dead), EspeakTTS(), "sarvam", first_byte)),
+            sentences,
+        ),
+        (
+            "provider stalled, breaker closed",
+            lambda: same(
+                FallbackTTS(
+                    NextNeuralTTS(voices.url, "org", EspeakTTS(), lookup=lookup), EspeakTTS(), "nextneural", first_byte
+                )
+            ),
+            max(3, sentences // 10),
+        ),
         ("breaker open", lambda: same(tripped), sentences),
     ]
     results = []

@@ -57,14 +57,17 @@ def percentile(values: list[float], fraction: float) -> float:
 
 # ---- child: the receiver ----
 
+
 def receiver_app(fail: float, seed: int) -> web.Application:
     rng = random.Random(seed)
     secrets: dict[str, str] = {}
     state = {
-        "requests": 0, "failed_on_purpose": 0, "bad_signature": 0,
-        "accepted": Counter(),          # (hook, event number) -> accepted deliveries
-        "accepted_ids": Counter(),      # webhook-id -> accepted deliveries
-        "latency": {},                  # "hook:event" -> receipt minus enqueue time, first accepted delivery
+        "requests": 0,
+        "failed_on_purpose": 0,
+        "bad_signature": 0,
+        "accepted": Counter(),  # (hook, event number) -> accepted deliveries
+        "accepted_ids": Counter(),  # webhook-id -> accepted deliveries
+        "latency": {},  # "hook:event" -> receipt minus enqueue time, first accepted delivery
     }
 
     async def configure(request: web.Request) -> web.Response:
@@ -78,12 +81,14 @@ def receiver_app(fail: float, seed: int) -> web.Application:
         body = await request.read()
         state["requests"] += 1
         secret = secrets.get(name, "")
-        nn = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()   # keyed with the whole secret string
-        key = base64.b64decode(secret.removeprefix("whsec_"))              # Standard Webhooks' key
+        nn = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()  # keyed with the whole secret string
+        key = base64.b64decode(secret.removeprefix("whsec_"))  # Standard Webhooks' key
         signed = f"{request.headers.get('webhook-id')}.{request.headers.get('webhook-timestamp')}.".encode() + body
         standard = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
-        if not (hmac.compare_digest(nn, request.headers.get("X-NN-Signature", ""))
-                and hmac.compare_digest(standard, request.headers.get("webhook-signature", ""))):
+        if not (
+            hmac.compare_digest(nn, request.headers.get("X-NN-Signature", ""))
+            and hmac.compare_digest(standard, request.headers.get("webhook-signature", ""))
+        ):
             state["bad_signature"] += 1
             return web.Response(status=401)
         if rng.random() < fail:
@@ -98,14 +103,19 @@ def receiver_app(fail: float, seed: int) -> web.Application:
 
     async def stats(request: web.Request) -> web.Response:
         accepted = state["accepted"]
-        return web.json_response({
-            "requests": state["requests"], "failed_on_purpose": state["failed_on_purpose"],
-            "bad_signature": state["bad_signature"], "accepted": sum(accepted.values()),
-            "distinct": len(accepted), "duplicates": sum(n - 1 for n in accepted.values() if n > 1),
-            "duplicate_ids": sum(n - 1 for n in state["accepted_ids"].values() if n > 1),
-            "pairs": [[hook, event] for hook, event in accepted] if request.query.get("pairs") else None,
-            "latency": state["latency"] if request.query.get("latency") else None,
-        })
+        return web.json_response(
+            {
+                "requests": state["requests"],
+                "failed_on_purpose": state["failed_on_purpose"],
+                "bad_signature": state["bad_signature"],
+                "accepted": sum(accepted.values()),
+                "distinct": len(accepted),
+                "duplicates": sum(n - 1 for n in accepted.values() if n > 1),
+                "duplicate_ids": sum(n - 1 for n in state["accepted_ids"].values() if n > 1),
+                "pairs": [[hook, event] for hook, event in accepted] if request.query.get("pairs") else None,
+                "latency": state["latency"] if request.query.get("latency") else None,
+            }
+        )
 
     app = web.Application()
     app.router.add_post("/configure", configure)
@@ -119,6 +129,7 @@ def run_receiver(port: int, fail: float, seed: int) -> None:
 
 
 # ---- parent: the platform ----
+
 
 async def fresh_postgres(url: str) -> None:
     import asyncpg
@@ -147,12 +158,20 @@ async def parent(args: argparse.Namespace) -> dict:
     directory = tempfile.mkdtemp(prefix="bench-webhooks-")
     url = f"sqlite://{directory}/bench.db" if args.database_url == "sqlite" else args.database_url
     postgres = url.startswith("postgres")
-    os.environ.update({
-        "VOICEAI_DATABASE_URL": url, "VOICEAI_DATA_DIR": directory, "VOICEAI_SECRET_KEY": "bench",
-        "VOICEAI_RATE_LIMITS": "off", "VOICEAI_ALLOW_HTTP_WEBHOOKS": "on", "VOICEAI_ALLOW_PRIVATE_WEBHOOKS": "on",
-        "VOICEAI_WEBHOOK_WORKER": "on", "VOICEAI_WEBHOOK_BACKOFF_SECONDS": str(args.backoff),
-        "VOICEAI_WEBHOOK_TIMEOUT_SECONDS": "10", "VOICEAI_WEBHOOK_POLL_SECONDS": "0.2",
-    })
+    os.environ.update(
+        {
+            "VOICEAI_DATABASE_URL": url,
+            "VOICEAI_DATA_DIR": directory,
+            "VOICEAI_SECRET_KEY": "bench",
+            "VOICEAI_RATE_LIMITS": "off",
+            "VOICEAI_ALLOW_HTTP_WEBHOOKS": "on",
+            "VOICEAI_ALLOW_PRIVATE_WEBHOOKS": "on",
+            "VOICEAI_WEBHOOK_WORKER": "on",
+            "VOICEAI_WEBHOOK_BACKOFF_SECONDS": str(args.backoff),
+            "VOICEAI_WEBHOOK_TIMEOUT_SECONDS": "10",
+            "VOICEAI_WEBHOOK_POLL_SECONDS": "0.2",
+        }
+    )
     os.environ.pop("VOICEAI_REDIS_URL", None)
     if postgres:
         await fresh_postgres(url)
@@ -163,13 +182,14 @@ async def parent(args: argparse.Namespace) -> dict:
     from app.config import Settings
     from app.db.models import WebhookDelivery
     from app.db.setup import close_database, open_database
-    from app.platform import Platform
     from app.organisations.service import create_organisation
+    from app.platform import Platform
     from app.webhooks.outbox import MAX_ATTEMPTS
 
     port = free_port()
     receiver = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--receiver", str(port), str(args.fail), str(args.seed))
+        sys.executable, __file__, "--receiver", str(port), str(args.fail), str(args.seed)
+    )
     base = f"http://127.0.0.1:{port}"
     http = aiohttp.ClientSession()
     try:
@@ -188,8 +208,9 @@ async def parent(args: argparse.Namespace) -> dict:
         organisation_id = org.organisation.id
         secrets = {}
         for i in range(args.webhooks):
-            created = await platform.webhooks.create(organisation_id, {
-                "name": f"bench {i}", "url": f"{base}/hook/h{i}", "events": ["call.ended"]})
+            created = await platform.webhooks.create(
+                organisation_id, {"name": f"bench {i}", "url": f"{base}/hook/h{i}", "events": ["call.ended"]}
+            )
             secrets[f"h{i}"] = created.secret
         async with http.post(f"{base}/configure", json=secrets) as answer:
             assert answer.status == 200
@@ -200,8 +221,9 @@ async def parent(args: argparse.Namespace) -> dict:
         started = time.time()
         for i in range(args.events):
             async with in_transaction() as connection:
-                await platform.outbox.enqueue(organisation_id, "call.ended",
-                                              {"bench_event": i, "enqueued_at": time.time()}, connection=connection)
+                await platform.outbox.enqueue(
+                    organisation_id, "call.ended", {"bench_event": i, "enqueued_at": time.time()}, connection=connection
+                )
             platform.outbox.notify()
             if i % 200 == 199:
                 await asyncio.sleep(0)  # one event per transaction, as the reporter does; let the worker run
@@ -218,12 +240,21 @@ async def parent(args: argparse.Namespace) -> dict:
             await asyncio.sleep(0.1)
         finished = time.time()
         await platform.webhook_worker.stop()
-        statuses = Counter({row["status"]: row["n"] for row in await WebhookDelivery.all().group_by("status")
-                            .annotate(n=Count("id"))
-                            .values("status", "n")})
-        attempts = Counter({row["attempts"]: row["n"] for row in await WebhookDelivery.all().group_by("attempts")
-                            .annotate(n=Count("id"))
-                            .values("attempts", "n")})
+        statuses = Counter(
+            {
+                row["status"]: row["n"]
+                for row in await WebhookDelivery.all().group_by("status").annotate(n=Count("id")).values("status", "n")
+            }
+        )
+        attempts = Counter(
+            {
+                row["attempts"]: row["n"]
+                for row in await WebhookDelivery.all()
+                .group_by("attempts")
+                .annotate(n=Count("id"))
+                .values("attempts", "n")
+            }
+        )
         failed_ids = set(await WebhookDelivery.filter(status="failed").values_list("id", flat=True))
 
         async with http.get(f"{base}/stats", params={"pairs": "1", "latency": "1"}) as answer:
@@ -242,23 +273,32 @@ async def parent(args: argparse.Namespace) -> dict:
     missing = expected - len(delivered_pairs)
     latencies = list(stats["latency"].values())
     return {
-        "database": "postgres" if postgres else "sqlite", "events": args.events, "webhooks": args.webhooks,
-        "fail_fraction": args.fail, "backoff_s": args.backoff, "max_attempts": MAX_ATTEMPTS,
+        "database": "postgres" if postgres else "sqlite",
+        "events": args.events,
+        "webhooks": args.webhooks,
+        "fail_fraction": args.fail,
+        "backoff_s": args.backoff,
+        "max_attempts": MAX_ATTEMPTS,
         "expected_deliveries": expected,
-        "enqueue_s": round(enqueued - started, 2), "enqueue_per_s": round(args.events / (enqueued - started), 1),
+        "enqueue_s": round(enqueued - started, 2),
+        "enqueue_per_s": round(args.events / (enqueued - started), 1),
         "total_s": round(finished - started, 2),
         "deliveries_per_s": round(len(delivered_pairs) / (finished - started), 1),
         "backlog": args.backlog,
         "drain_s": round(finished - enqueued, 2),
         "drain_deliveries_per_s": round(len(delivered_pairs) / (finished - enqueued), 1) if args.backlog else None,
         "attempts_per_s": round(stats["requests"] / (finished - started), 1),
-        "receiver_requests": stats["requests"], "answered_500": stats["failed_on_purpose"],
+        "receiver_requests": stats["requests"],
+        "answered_500": stats["failed_on_purpose"],
         "bad_signature": stats["bad_signature"],
-        "delivered_pairs": len(delivered_pairs), "duplicates": stats["duplicates"],
+        "delivered_pairs": len(delivered_pairs),
+        "duplicates": stats["duplicates"],
         "duplicate_webhook_ids": stats["duplicate_ids"],
-        "missing": missing, "outbox_failed_after_all_attempts": len(failed_ids), "outbox_status": dict(statuses),
+        "missing": missing,
+        "outbox_failed_after_all_attempts": len(failed_ids),
+        "outbox_status": dict(statuses),
         "attempts_histogram": {str(k): v for k, v in sorted(attempts.items())},
-        "expected_exhausted": round(expected * args.fail ** MAX_ATTEMPTS, 1),
+        "expected_exhausted": round(expected * args.fail**MAX_ATTEMPTS, 1),
         "latency_p50_ms": round(percentile(latencies, 0.5) * 1000, 1) if latencies else None,
         "latency_p99_ms": round(percentile(latencies, 0.99) * 1000, 1) if latencies else None,
         "latency_max_ms": round(max(latencies) * 1000, 1) if latencies else None,
@@ -276,8 +316,11 @@ def main() -> None:
     parser.add_argument("--webhooks", type=int, default=2)
     parser.add_argument("--fail", type=float, default=0.0, help="fraction of requests the receiver answers 500")
     parser.add_argument("--backoff", type=float, default=0.1, help="VOICEAI_WEBHOOK_BACKOFF_SECONDS")
-    parser.add_argument("--backlog", action="store_true",
-                        help="enqueue everything first, then start the worker and time the drain alone")
+    parser.add_argument(
+        "--backlog",
+        action="store_true",
+        help="enqueue everything first, then start the worker and time the drain alone",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=600)
     print(json.dumps(asyncio.run(parent(parser.parse_args()))))

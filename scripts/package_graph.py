@@ -22,9 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "architecture.md"
 TOP_LEVEL = ("app", "schema", "compat_rest")
 
-Edges = dict[
-    str, dict[str, set[str]]
-]  # importer node -> imported node -> importing modules
+Edges = dict[str, dict[str, set[str]]]  # importer node -> imported node -> importing modules
 
 
 @dataclass(frozen=True)
@@ -141,9 +139,7 @@ def cycles(edges: Edges) -> list[list[str]]:
     return found
 
 
-ROW = re.compile(
-    r"^\|\s*(\d+)\s*\|\s*`(?:app/)?([a-z_]+)(?:/|\.py)?`\s*\|[^|]*\|([^|]*)\|\s*$"
-)
+ROW = re.compile(r"^\|\s*(\d+)\s*\|\s*`(?:app/)?([a-z_]+)(?:/|\.py)?`\s*\|[^|]*\|([^|]*)\|\s*$")
 
 
 def package_map(doc: Path = DOC) -> dict[str, MapRow]:
@@ -157,9 +153,7 @@ def package_map(doc: Path = DOC) -> dict[str, MapRow]:
         match = ROW.match(line) if in_section else None
         if match:
             layer, node, may_import = match.groups()
-            rows[node] = MapRow(
-                node, int(layer), frozenset(re.findall(r"`([a-z_]+)`", may_import))
-            )
+            rows[node] = MapRow(node, int(layer), frozenset(re.findall(r"`([a-z_]+)`", may_import)))
     return rows
 
 
@@ -183,9 +177,7 @@ def problems(nodes: set[str], edges: Edges, rows: dict[str, MapRow]) -> list[str
         for target in sorted(row.may_import):
             lower = rows.get(target)
             if lower is None:
-                found.append(
-                    f"the package map lets {row.node} import {target}, which is not in the map"
-                )
+                found.append(f"the package map lets {row.node} import {target}, which is not in the map")
             elif lower.layer >= row.layer:
                 found.append(
                     f"the package map lets {row.node} (layer {row.layer}) import {target} "

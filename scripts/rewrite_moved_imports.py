@@ -82,8 +82,7 @@ def split_from_import(match: re.Match[str]) -> str:
         new_package, new_module = new.rsplit(".", 1)
         local = alias or name
         moved.append(
-            f"{indent}from {new_package} import {new_module}"
-            + ("" if local == new_module else f" as {local}")
+            f"{indent}from {new_package} import {new_module}" + ("" if local == new_module else f" as {local}")
         )
     if not moved:
         return match.group(0)
@@ -103,16 +102,10 @@ def rewrite(text: str, python: bool) -> str:
 
 
 def main() -> None:
-    listed = subprocess.run(
-        ["git", "ls-files"], capture_output=True, text=True, check=True
-    ).stdout.split()
+    listed = subprocess.run(["git", "ls-files"], capture_output=True, text=True, check=True).stdout.split()
     for name in listed:
         path = pathlib.Path(name)
-        if (
-            name == THIS_FILE
-            or not path.is_file()
-            or not (name.endswith(TEXT_SUFFIXES) or name.startswith("scripts/"))
-        ):
+        if name == THIS_FILE or not path.is_file() or not (name.endswith(TEXT_SUFFIXES) or name.startswith("scripts/")):
             continue
         try:
             text = path.read_text()

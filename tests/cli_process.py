@@ -7,32 +7,47 @@ import contextlib
 import json
 import os
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator
 
 import aiohttp
 
 from tests.conftest import free_port
 
 # Variables of the developer's shell that would change a default server.
-FOREIGN = ("VOICEAI_PUBLIC_URL", "VOICEAI_ALLOW_HTTP_WEBHOOKS", "VOICEAI_ALLOW_PRIVATE_WEBHOOKS",
-           "VOICEAI_TELEPHONY", "VOICEAI_REDIS_URL", "VOICEAI_SECRET_KEY")
+FOREIGN = (
+    "VOICEAI_PUBLIC_URL",
+    "VOICEAI_ALLOW_HTTP_WEBHOOKS",
+    "VOICEAI_ALLOW_PRIVATE_WEBHOOKS",
+    "VOICEAI_TELEPHONY",
+    "VOICEAI_REDIS_URL",
+    "VOICEAI_SECRET_KEY",
+)
 
 
 def environment(directory: Path, **extra: str) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items()
-           if name not in FOREIGN and not name.startswith(("VOICEAI_LLM_", "VOICEAI_SARVAM_", "VOICEAI_ELEVENLABS_"))}
-    return {**env, "VOICEAI_DATABASE_URL": f"sqlite://{directory}/voiceai.db", "VOICEAI_DATA_DIR": str(directory),
-            "PYTHONUNBUFFERED": "1", **extra}
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in FOREIGN and not name.startswith(("VOICEAI_LLM_", "VOICEAI_SARVAM_", "VOICEAI_ELEVENLABS_"))
+    }
+    return {
+        **env,
+        "VOICEAI_DATABASE_URL": f"sqlite://{directory}/voiceai.db",
+        "VOICEAI_DATA_DIR": str(directory),
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
 
 
 async def voiceai(env: dict[str, str], *args: str, timeout: float = 60) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "app.cli", *args, env=env,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "app.cli", *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     try:
         out, err = await asyncio.wait_for(process.communicate(), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         process.kill()
         await process.wait()
         raise
@@ -60,8 +75,9 @@ async def serve(env: dict[str, str], directory: Path, port: int | None = None) -
     port = port or free_port()
     log = directory / f"serve-{port}.log"
     with log.open("wb") as sink:
-        process = await asyncio.create_subprocess_exec(sys.executable, "-m", "app.cli", "serve", "--port", str(port),
-                                                       env=env, stdout=sink, stderr=sink)
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "app.cli", "serve", "--port", str(port), env=env, stdout=sink, stderr=sink
+        )
     served = Served(f"http://127.0.0.1:{port}", log)
     try:
         async with aiohttp.ClientSession() as http:
@@ -82,6 +98,6 @@ async def serve(env: dict[str, str], directory: Path, port: int | None = None) -
             process.terminate()
         try:
             await asyncio.wait_for(process.wait(), 20)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             process.kill()
             await process.wait()

@@ -11,9 +11,10 @@ import os
 import secrets
 import socket
 import tempfile
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any
 
 import aiohttp
 import pytest
@@ -23,9 +24,9 @@ import uvicorn
 from app.config import Settings
 from app.db.setup import close_database, open_database
 from app.main import create_app
+from app.organisations.service import create_organisation
 from app.platform import Platform
 from app.ratelimit import unique_prefix
-from app.organisations.service import create_organisation
 
 API = "/api/voice"
 REDIS_URL = os.environ.get("VOICEAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -110,8 +111,17 @@ async def start_server(database_url: str, data_dir: Path):
         ).with_overrides(**overrides)
         platform = Platform.build(settings, rate_limit_prefix=rate_limit_prefix or unique_prefix())
         app = create_app(settings, platform=platform, manage_database=False)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
-                                                  proxy_headers=False, timeout_keep_alive=120))
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=port,
+                log_level="warning",
+                lifespan="on",
+                proxy_headers=False,
+                timeout_keep_alive=120,
+            )
+        )
         task = asyncio.create_task(server.serve())
         while not server.started:
             if task.done():
@@ -154,8 +164,9 @@ class Response:
 class Client:
     """An HTTP client of one organisation, speaking to one server."""
 
-    def __init__(self, http: aiohttp.ClientSession, server: RunningServer, token: str | None,
-                 organisation_id: str | None = None) -> None:
+    def __init__(
+        self, http: aiohttp.ClientSession, server: RunningServer, token: str | None, organisation_id: str | None = None
+    ) -> None:
         self.http = http
         self.server = server
         self.token = token
@@ -165,10 +176,19 @@ class Client:
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         return {**headers, **(extra or {})}
 
-    async def request(self, method: str, path: str, *, json: Any = None, data: Any = None,
-                      params: Any = None, headers: dict[str, str] | None = None) -> Response:
-        async with self.http.request(method, self.server.url(API + path), json=json, data=data, params=params,
-                                     headers=self.headers(headers)) as answer:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        data: Any = None,
+        params: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        async with self.http.request(
+            method, self.server.url(API + path), json=json, data=data, params=params, headers=self.headers(headers)
+        ) as answer:
             text = await answer.text()
             try:
                 body = await answer.json(content_type=None) if text else None
@@ -192,8 +212,11 @@ class Client:
         return await self.request("DELETE", path, **options)
 
     async def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        async with self.http.post(self.server.url(API + "/graphql"), json={"query": query, "variables": variables or {}},
-                                  headers=self.headers()) as answer:
+        async with self.http.post(
+            self.server.url(API + "/graphql"),
+            json={"query": query, "variables": variables or {}},
+            headers=self.headers(),
+        ) as answer:
             assert answer.status == 200, await answer.text()
             return await answer.json()
 

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull
 from starlette.routing import compile_path
 
 from app.errors import ERROR_BY_CODE
-from graphql import GraphQLInputObjectType, GraphQLList, GraphQLNonNull
-
 from compat_rest.coercion import python_name, query_value
 from compat_rest.routes import API_ROUTES
 from compat_rest.shim import compile_route

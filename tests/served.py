@@ -11,9 +11,10 @@ import signal
 import sqlite3
 import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import aiohttp
 
@@ -69,16 +70,36 @@ class Served:
         return f"http://127.0.0.1:{self.port}"
 
     def environment(self) -> dict[str, str]:
-        return {**os.environ, "PYTHONPATH": ROOT, "VOICEAI_DATABASE_URL": self.database_url,
-                "VOICEAI_DATA_DIR": str(self.data_dir), "VOICEAI_SECRET_KEY": "served-test-secret-key",
-                "VOICEAI_PUBLIC_URL": self.base_url, "VOICEAI_TELEPHONY": "simulator", "VOICEAI_RATE_LIMITS": "off",
-                "VOICEAI_WEBHOOK_WORKER": "off", "VOICEAI_LOG_LEVEL": "WARNING", **self.env}
+        return {
+            **os.environ,
+            "PYTHONPATH": ROOT,
+            "VOICEAI_DATABASE_URL": self.database_url,
+            "VOICEAI_DATA_DIR": str(self.data_dir),
+            "VOICEAI_SECRET_KEY": "served-test-secret-key",
+            "VOICEAI_PUBLIC_URL": self.base_url,
+            "VOICEAI_TELEPHONY": "simulator",
+            "VOICEAI_RATE_LIMITS": "off",
+            "VOICEAI_WEBHOOK_WORKER": "off",
+            "VOICEAI_LOG_LEVEL": "WARNING",
+            **self.env,
+        }
 
-    async def start(self, timeout: float = 60) -> "Served":
+    async def start(self, timeout: float = 60) -> Served:
         log = open(self.data_dir / f"serve-{self.port}-{time.monotonic_ns()}.log", "wb")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "app.cli", "serve", "--port", str(self.port), *self.args, cwd=self.data_dir,
-            env=self.environment(), stdout=log, stderr=asyncio.subprocess.STDOUT, start_new_session=True)
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            *self.args,
+            cwd=self.data_dir,
+            env=self.environment(),
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession() as http:
             while time.monotonic() < deadline:
@@ -107,7 +128,7 @@ class Served:
         self.kill(signal.SIGTERM)
         try:
             await asyncio.wait_for(self.process.wait(), 30)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.kill(signal.SIGKILL)
             await self.process.wait()
 
@@ -115,16 +136,26 @@ class Served:
 async def create_organisation(served: Served) -> str:
     """`voiceai org create` against the served database; answers its API key."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app.cli", "org", "create", "Crash test", cwd=served.data_dir,
-        env=served.environment(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        sys.executable,
+        "-m",
+        "app.cli",
+        "org",
+        "create",
+        "Crash test",
+        cwd=served.data_dir,
+        env=served.environment(),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     return json.loads(out)["api_key"]
 
 
 async def api(http: aiohttp.ClientSession, served: Served, key: str, method: str, path: str, **options: Any) -> Any:
-    async with http.request(method, served.base_url + API + path, headers={"Authorization": f"Bearer {key}"},
-                            **options) as answer:
+    async with http.request(
+        method, served.base_url + API + path, headers={"Authorization": f"Bearer {key}"}, **options
+    ) as answer:
         body = await answer.json(content_type=None)
         assert answer.status < 300, (answer.status, body)
         return body
@@ -132,16 +163,48 @@ async def api(http: aiohttp.ClientSession, served: Served, key: str, method: str
 
 async def launch_campaign(http: aiohttp.ClientSession, served: Served, key: str, customers: int) -> dict[str, Any]:
     """An outbound flow with an agent, `customers` customers, a hook on campaign.completed, launched."""
-    await api(http, served, key, "POST", "/webhooks", json={
-        "name": "n", "url": "https://hooks.example.com/x", "events": ["campaign.completed"]})
-    agent = await api(http, served, key, "POST", "/agents", json={
-        "name": "Aria", "role": "Outbound sales", "voice_config": {"provider": "sarvam", "speaker": "shubh"}})
-    flow = await api(http, served, key, "POST", "/flows", json={
-        "kind": "outbound", "name": "Crash campaign", "provider": "sarvam", "voice_agent_id": agent["uuid"],
-        "branches": ["Crash"], "status": "active",
-        "config": {"persona_prompt": "You are Aria.", "dialer": {"max_attempts": 1}}})
-    records = [{"name": f"Customer {n}", "phone": f"+91980000{n:04d}", "tags": ["Crash"],
-                "preferred_language": "en", "metadata": {"product_interest": "desk"}} for n in range(customers)]
+    await api(
+        http,
+        served,
+        key,
+        "POST",
+        "/webhooks",
+        json={"name": "n", "url": "https://hooks.example.com/x", "events": ["campaign.completed"]},
+    )
+    agent = await api(
+        http,
+        served,
+        key,
+        "POST",
+        "/agents",
+        json={"name": "Aria", "role": "Outbound sales", "voice_config": {"provider": "sarvam", "speaker": "shubh"}},
+    )
+    flow = await api(
+        http,
+        served,
+        key,
+        "POST",
+        "/flows",
+        json={
+            "kind": "outbound",
+            "name": "Crash campaign",
+            "provider": "sarvam",
+            "voice_agent_id": agent["uuid"],
+            "branches": ["Crash"],
+            "status": "active",
+            "config": {"persona_prompt": "You are Aria.", "dialer": {"max_attempts": 1}},
+        },
+    )
+    records = [
+        {
+            "name": f"Customer {n}",
+            "phone": f"+91980000{n:04d}",
+            "tags": ["Crash"],
+            "preferred_language": "en",
+            "metadata": {"product_interest": "desk"},
+        }
+        for n in range(customers)
+    ]
     written = await api(http, served, key, "POST", "/customers/bulk", json={"customers": records})
     assert not written.get("errors"), written
     launched = await api(http, served, key, "POST", f"/flows/{flow['uuid']}/launch")

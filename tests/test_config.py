@@ -19,12 +19,18 @@ def test_defaults_are_the_embedded_ones():
 
 
 def test_every_documented_variable_is_read():
-    settings = Settings.from_env({
-        "VOICEAI_DATABASE_URL": "postgres://u@h/db", "VOICEAI_REDIS_URL": "redis://h:6379/1",
-        "VOICEAI_SECRET_KEY": "k", "VOICEAI_PUBLIC_URL": "https://voice.example.com/",
-        "VOICEAI_RATE_LIMITS": "off", "VOICEAI_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1",
-        "VOICEAI_FIREBASE_PROJECT_ID": "proj", "VOICEAI_FIREBASE_CERTS_URL": "http://127.0.0.1:1/certs",
-    })
+    settings = Settings.from_env(
+        {
+            "VOICEAI_DATABASE_URL": "postgres://u@h/db",
+            "VOICEAI_REDIS_URL": "redis://h:6379/1",
+            "VOICEAI_SECRET_KEY": "k",
+            "VOICEAI_PUBLIC_URL": "https://voice.example.com/",
+            "VOICEAI_RATE_LIMITS": "off",
+            "VOICEAI_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1",
+            "VOICEAI_FIREBASE_PROJECT_ID": "proj",
+            "VOICEAI_FIREBASE_CERTS_URL": "http://127.0.0.1:1/certs",
+        }
+    )
     assert settings.database_url == "postgres://u@h/db" and settings.redis_url == "redis://h:6379/1"
     assert settings.public_url == "https://voice.example.com" and settings.rate_limits is False
     assert settings.trusted_proxies == (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("192.168.1.1/32"))
@@ -46,8 +52,17 @@ def test_the_development_secret_key_is_generated_once_and_private(tmp_path):
 
 
 def test_provider_keys_are_read_into_extra_and_nothing_else_is():
-    settings = Settings.from_env({"VOICEAI_LLM_API_KEY": "sk-1", "VOICEAI_SARVAM_API_KEY": "sv",
-                                  "VOICEAI_ELEVENLABS_BASE_URL": "http://127.0.0.1:9", "HOME": "/root",
-                                  "VOICEAI_LLM_MODEL": ""})
-    assert settings.extra == {"VOICEAI_LLM_API_KEY": "sk-1", "VOICEAI_SARVAM_API_KEY": "sv",
-                              "VOICEAI_ELEVENLABS_BASE_URL": "http://127.0.0.1:9"}
+    settings = Settings.from_env(
+        {
+            "VOICEAI_LLM_API_KEY": "sk-1",
+            "VOICEAI_SARVAM_API_KEY": "sv",
+            "VOICEAI_ELEVENLABS_BASE_URL": "http://127.0.0.1:9",
+            "HOME": "/root",
+            "VOICEAI_LLM_MODEL": "",
+        }
+    )
+    assert settings.extra == {
+        "VOICEAI_LLM_API_KEY": "sk-1",
+        "VOICEAI_SARVAM_API_KEY": "sv",
+        "VOICEAI_ELEVENLABS_BASE_URL": "http://127.0.0.1:9",
+    }

@@ -16,8 +16,9 @@ from tests.conftest import free_port
 
 # These start their own `voiceai serve` on its own SQLite file (tests/cli_process.py), whatever the suite's
 # backend: one pass runs them; the PostgreSQL pass would repeat them unchanged.
-pytestmark = pytest.mark.skipif(bool(os.environ.get("VOICEAI_TEST_DATABASE_URL")),
-                                reason="own SQLite server: run once, on the SQLite pass")
+pytestmark = pytest.mark.skipif(
+    bool(os.environ.get("VOICEAI_TEST_DATABASE_URL")), reason="own SQLite server: run once, on the SQLite pass"
+)
 
 
 def _explains_the_refusal(text: str) -> None:
@@ -30,8 +31,9 @@ async def test_the_demo_against_a_default_server_runs_without_its_receiver(tmp_p
     env = environment(tmp_path)
     key = await api_key(env)
     async with serve(env, tmp_path) as served:
-        code, out, err = await voiceai(env, "demo", "--url", served.url, "--api-key", key, "--customers", "2",
-                                       "--timeout", "150", timeout=200)
+        code, out, err = await voiceai(
+            env, "demo", "--url", served.url, "--api-key", key, "--customers", "2", "--timeout", "150", timeout=200
+        )
         text = out + err
         assert code == 0 and "Traceback" not in text, text
         _explains_the_refusal(text)
@@ -39,29 +41,49 @@ async def test_the_demo_against_a_default_server_runs_without_its_receiver(tmp_p
         stats = json.loads(re.search(r"Campaign statistics: (\{.*\})", text).group(1))
         assert stats["total_calls"] == 2, stats
         written = int(re.search(r"Post-call extractions written back: (\d+)", text).group(1))
-        assert written == stats["connected"], text   # read back through GET /calls/{uuid}, no webhook needed
+        assert written == stats["connected"], text  # read back through GET /calls/{uuid}, no webhook needed
         assert "webhook deliveries: skipped (no receiver)" in text, text
 
         # a receiver URL the server may not use is explained the same way; a short run stops its campaign
         refused = f"http://127.0.0.1:{free_port()}/hooks"
-        code, out, err = await voiceai(env, "demo", "--url", served.url, "--api-key", key, "--customers", "1",
-                                       "--seed", "8", "--timeout", "3", "--webhook-url", refused)
+        code, out, err = await voiceai(
+            env,
+            "demo",
+            "--url",
+            served.url,
+            "--api-key",
+            key,
+            "--customers",
+            "1",
+            "--seed",
+            "8",
+            "--timeout",
+            "3",
+            "--webhook-url",
+            refused,
+        )
         assert code == 0 and "Traceback" not in out + err, out + err
         _explains_the_refusal(out + err)
         # a call still talking at the time limit is stopped; an unanswered one may end the run first
-        assert ("Time is up: campaign stopped" in out or "Time is up: the campaign had already completed" in out
-                or "Every customer was dialled: 1 calls ended" in out), out
+        assert (
+            "Time is up: campaign stopped" in out
+            or "Time is up: the campaign had already completed" in out
+            or "Every customer was dialled: 1 calls ended" in out
+        ), out
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["demo", "--url", "http://127.0.0.1:{closed}", "--api-key", "nn_k_x"], "is `voiceai serve` running there?"),
-    (["demo", "--url", "127.0.0.1:8000", "--api-key", "nn_k_x"], "--url must be the server's http(s) address"),
-    (["demo", "--url", "http://127.0.0.1:8000"], "--api-key is required with --url"),
-    (["demo", "--data-dir", "/proc/voiceai-demo"], "demo failed"),
-    (["org", "create", "X"], "org create failed: ConnectionRefusedError"),
-    (["migrate"], "migrate failed"),
-    (["serve", "--port", "{closed}"], "serve failed: ConnectionRefusedError"),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["demo", "--url", "http://127.0.0.1:{closed}", "--api-key", "nn_k_x"], "is `voiceai serve` running there?"),
+        (["demo", "--url", "127.0.0.1:8000", "--api-key", "nn_k_x"], "--url must be the server's http(s) address"),
+        (["demo", "--url", "http://127.0.0.1:8000"], "--api-key is required with --url"),
+        (["demo", "--data-dir", "/proc/voiceai-demo"], "demo failed"),
+        (["org", "create", "X"], "org create failed: ConnectionRefusedError"),
+        (["migrate"], "migrate failed"),
+        (["serve", "--port", "{closed}"], "serve failed: ConnectionRefusedError"),
+    ],
+)
 async def test_errors_end_in_one_message_not_a_traceback(tmp_path, args, expected):
     env = environment(tmp_path)
     if args[0] != "demo":

@@ -24,16 +24,22 @@ async def test_a_receiver_the_server_never_reaches_is_given_up_for_polling(start
     dialer = platform.scoped_dialer([created.organisation.id], settings=deployment.settings)
     dialer.start()
     receiver = await demo.Receiver().start()
-    receiver.url = f"http://127.0.0.1:{free_port()}/hooks"     # accepted, but nothing listens there
+    receiver.url = f"http://127.0.0.1:{free_port()}/hooks"  # accepted, but nothing listens there
     out = io.StringIO()
     try:
         async with aiohttp.ClientSession() as http:
-            result = await demo.Demo(demo.Api(http, deployment.base_url, created.api_key), receiver, customers=2,
-                                     seed=12, timeout=90, out=out).run()
+            result = await demo.Demo(
+                demo.Api(http, deployment.base_url, created.api_key),
+                receiver,
+                customers=2,
+                seed=12,
+                timeout=90,
+                out=out,
+            ).run()
     finally:
         await receiver.stop()
         await dialer.aclose()
-        await platform.webhook_worker.stop()   # the suite's servers share one outbox: this worker leaves with the test
+        await platform.webhook_worker.stop()  # the suite's servers share one outbox: this worker leaves with the test
     text = out.getvalue()
     assert "No webhook delivery reached the receiver" in text and "Skipped: webhook deliveries" in text, text
     assert result["completed"] and not result["receiver"] and result["stats"]["total_calls"] == 2, text

@@ -57,14 +57,14 @@ async def test_a_blocking_handler_shows_up_in_the_histogram_and_the_log_names_it
     try:
         await asyncio.sleep(0.12)
         before = lag_observations(await (await http.get(server.url("/metrics"))).text())
-        assert before["count"] > 0          # the ticker runs from the moment the server is up
+        assert before["count"] > 0  # the ticker runs from the moment the server is up
         with caplog.at_level(logging.WARNING, logger="app.loop_lag"):
             answer = await http.get(f"http://127.0.0.1:{port}/careless?spin={int(spin)}")
             assert answer.status == 200
-            await asyncio.sleep(0.15)      # the ticker wakes (late) and reports
+            await asyncio.sleep(0.15)  # the ticker wakes (late) and reports
         after = lag_observations(await (await http.get(server.url("/metrics"))).text())
         stalled = (after["count"] - after["0.25"]) - (before["count"] - before["0.25"])
-        assert stalled >= 1                 # one observation over 250 ms
+        assert stalled >= 1  # one observation over 250 ms
         warnings = [r.getMessage() for r in caplog.records if r.name == "app.loop_lag"]
         assert any("stalled" in w and "in stall_for_a_while" in w and "careless" in w for w in warnings), warnings
     finally:
@@ -81,7 +81,7 @@ async def test_the_monitor_stops_cleanly_and_an_idle_loop_shows_no_stall():
     count = len(lags)
     assert 6 <= count <= 11 and monitor.stalls == 0
     await asyncio.sleep(0.1)
-    assert len(lags) == count and monitor._thread is None   # ticker and watchdog both gone
+    assert len(lags) == count and monitor._thread is None  # ticker and watchdog both gone
 
 
 def test_the_metric_is_exported():

@@ -54,13 +54,8 @@ def test_a_new_forbidden_import_fails(tmp_path: Path) -> None:
         (root / door / "__init__.py").write_text("")
     nodes, edges = package_edges(root)
     found = problems(nodes, edges, package_map(DOC))
-    assert any(
-        line.startswith("import cycle between packages: calls, voice") for line in found
-    ), found
-    assert any(
-        line.startswith("calls may not import voice (by app.calls.module)")
-        for line in found
-    ), found
+    assert any(line.startswith("import cycle between packages: calls, voice") for line in found), found
+    assert any(line.startswith("calls may not import voice (by app.calls.module)") for line in found), found
     assert "newthing is not in the package map (docs/architecture.md)" in found
 
 
@@ -71,9 +66,7 @@ def test_a_map_row_that_imports_upward_is_refused() -> None:
     }
     edges: Edges = {}
     found = problems({"calls", "voice"}, edges, rows)
-    assert found == [
-        "the package map lets calls (layer 3) import voice (layer 4): imports go to a lower layer only"
-    ]
+    assert found == ["the package map lets calls (layer 3) import voice (layer 4): imports go to a lower layer only"]
 
 
 def test_lazy_imports_count_and_type_checking_imports_do_not() -> None:

@@ -12,7 +12,7 @@ from app.ratelimit import unique_prefix
 from tests.conftest import REDIS_URL, new_client
 
 AGENT = {"name": "Aria", "role": "Sales"}
-CREATE = 'mutation($i: CreateVoiceAgentInput!) { createAgent(input: $i) { uuid } }'
+CREATE = "mutation($i: CreateVoiceAgentInput!) { createAgent(input: $i) { uuid } }"
 
 
 async def test_the_21st_agent_in_a_minute_is_429_with_retry_after(client):

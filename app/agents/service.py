@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
+from app import field_checks as check
 from app.db.models import VoiceAgent
 from app.errors import Invalid, NotFound
 from app.events import EventBus
 from app.ids import new_id
-from app import field_checks as check
 from app.voice_catalog import catalog
 from app.voice_catalog.catalog import VoiceProvider
 from app.voice_catalog.custom_voices import CustomVoice, find_custom_voice
@@ -16,16 +17,26 @@ from app.voice_catalog.custom_voices import CustomVoice, find_custom_voice
 PROVIDERS = tuple(p.value for p in VoiceProvider)
 SARVAM_MODELS = ("bulbul:v2", "bulbul:v3")
 VOICE_CONFIG_KEYS = ("provider", "model", "speaker", "language_code")
-AGENT_COLUMNS = ("id", "name", "role", "description", "avatar_color", "avatar_initials", "voice_config",
-                 "is_active", "created_at")
+AGENT_COLUMNS = (
+    "id",
+    "name",
+    "role",
+    "description",
+    "avatar_color",
+    "avatar_initials",
+    "voice_config",
+    "is_active",
+    "created_at",
+)
 
 
 def agents_channel(organisation_id: str) -> str:
     return f"org:{organisation_id}:agents"
 
 
-def _voice_config(value: Any, public_url: str, custom: CustomVoice | None = None,
-                  current_speaker: str | None = None) -> dict[str, Any] | None:
+def _voice_config(
+    value: Any, public_url: str, custom: CustomVoice | None = None, current_speaker: str | None = None
+) -> dict[str, Any] | None:
     """Validate a voice configuration and fill the model and sample URL the catalog knows.
 
     `custom` is the organisation's cloned speaker of that name, if any: usable while deployed, and kept
@@ -48,18 +59,23 @@ def _voice_config(value: Any, public_url: str, custom: CustomVoice | None = None
             if speaker not in catalog.speakers_of(provider, model):
                 raise Invalid(f"voice_config.speaker '{speaker}' is not a Sarvam {model} voice")
         if language is not None and language not in catalog.SARVAM_LANGUAGES:
-            raise Invalid(
-                f"voice_config.language_code must be one of {', '.join(catalog.SARVAM_LANGUAGES)} for sarvam"
-            )
+            raise Invalid(f"voice_config.language_code must be one of {', '.join(catalog.SARVAM_LANGUAGES)} for sarvam")
     elif provider == VoiceProvider.NEXTNEURAL.value and speaker is not None:
         voices = catalog.find_voices(provider)
         matching = [v for v in voices if v.speaker == speaker.lower()]
         if not matching and custom is not None and (custom.deployed or custom.speaker == current_speaker):
             if language is not None and language != custom.language_code:
-                raise Invalid(f"voice_config.language_code {language} does not match speaker '{custom.speaker}' "
-                              f"({custom.language_code})")
-            return {"provider": provider, "model": custom.model, "speaker": custom.speaker,
-                    "language_code": language, "sample_url": f"{public_url}/api/voice/samples/{custom.uuid}/preview"}
+                raise Invalid(
+                    f"voice_config.language_code {language} does not match speaker '{custom.speaker}' "
+                    f"({custom.language_code})"
+                )
+            return {
+                "provider": provider,
+                "model": custom.model,
+                "speaker": custom.speaker,
+                "language_code": language,
+                "sample_url": f"{public_url}/api/voice/samples/{custom.uuid}/preview",
+            }
         if not matching:
             raise Invalid(f"voice_config.speaker '{speaker}' is not a nextneural voice")
         speaker = matching[0].speaker
@@ -87,8 +103,14 @@ def _voice_config(value: Any, public_url: str, custom: CustomVoice | None = None
     }
 
 
-def _fields(data: Mapping[str, Any], public_url: str, *, partial: bool, custom: CustomVoice | None = None,
-            current_speaker: str | None = None) -> dict[str, Any]:
+def _fields(
+    data: Mapping[str, Any],
+    public_url: str,
+    *,
+    partial: bool,
+    custom: CustomVoice | None = None,
+    current_speaker: str | None = None,
+) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     if not partial or "name" in data:
         fields["name"] = check.text("name", data.get("name"), max_length=200)
@@ -146,8 +168,13 @@ class AgentService:
             changes["voice_config"] = _merged_voice_config(agent.voice_config, changes["voice_config"])
         config = agent.voice_config or {}
         current = config.get("speaker") if config.get("provider") == VoiceProvider.NEXTNEURAL.value else None
-        fields = _fields(changes, self._public_url, partial=True, custom=await _custom_voice(organisation_id, changes),
-                         current_speaker=current)
+        fields = _fields(
+            changes,
+            self._public_url,
+            partial=True,
+            custom=await _custom_voice(organisation_id, changes),
+            current_speaker=current,
+        )
         if fields:
             agent.update_from_dict(fields)
             await agent.save(update_fields=[*fields, "updated_at"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app.auth.principal import CredentialKind, Principal
 from app.db.models import ApiKey, Organisation
@@ -48,20 +48,19 @@ async def revoke_api_key(prefix: str, organisation_id: str | None = None) -> Api
     if key is None:
         raise NotFound("API key not found")
     if key.revoked_at is None:
-        key.revoked_at = datetime.now(timezone.utc)
+        key.revoked_at = datetime.now(UTC)
         await key.save(update_fields=["revoked_at"])
     return key
 
 
 async def authenticate_api_key(plaintext: str) -> Principal:
-    row = (
-        await ApiKey.filter(key_hash=hash_key(plaintext), revoked_at=None)
-        .values("id", "organisation_id", "last_used_at")
+    row = await ApiKey.filter(key_hash=hash_key(plaintext), revoked_at=None).values(
+        "id", "organisation_id", "last_used_at"
     )
     if not row:
         raise Unauthenticated()
     key = row[0]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     last_used = key["last_used_at"]
     if last_used is None or now - last_used > LAST_USED_RESOLUTION:
         await ApiKey.filter(id=key["id"]).update(last_used_at=now)

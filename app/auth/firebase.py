@@ -23,9 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from app.errors import Unauthenticated
 
-GOOGLE_CERTS_URL = (
-    "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
-)
+GOOGLE_CERTS_URL = "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
 ISSUER_PREFIX = "https://securetoken.google.com/"
 MAX_UID_LENGTH = 128
 FETCH_TIMEOUT_SECONDS = 5.0
@@ -86,9 +84,7 @@ class FirebaseTokenVerifier:
         key = await self._public_key(kid)
         claims = self._verified_claims(token, key)
         email = claims.get("email")
-        return FirebaseIdentity(
-            uid=claims["sub"], email=email if isinstance(email, str) else None, claims=claims
-        )
+        return FirebaseIdentity(uid=claims["sub"], email=email if isinstance(email, str) else None, claims=claims)
 
     async def aclose(self) -> None:
         """Close the HTTP session, if a fetch ever opened one."""
@@ -191,7 +187,7 @@ class FirebaseTokenVerifier:
                     raise _CertFetchFailed(f"HTTP {response.status}")
                 body = await response.json(content_type=None)
                 cache_control = response.headers.get("Cache-Control", "")
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
             raise _CertFetchFailed(repr(exc)) from exc
         return _public_keys(body), self._max_age(cache_control)
 

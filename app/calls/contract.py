@@ -8,15 +8,16 @@ object with these methods.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any, AsyncIterator, Protocol
+from typing import Any, Protocol
 
 from app.billing.usage import CallUsage
+from app.calls.lifecycle import CallCommand, CallOutcome, EndReason
 from app.latency.summary import LatencySummary
 from app.latency.turns import TurnLatency
-from app.calls.lifecycle import CallCommand, CallOutcome, EndReason
 
 __all__ = ["CallAnalysis", "CallCommand", "CallEnd", "CallReporter", "CallStart", "CallType", "Speaker"]
 
@@ -44,8 +45,8 @@ class CallStart:
     started_at: datetime
     provider_call_id: str | None = None
     call_id: str | None = None  # set when the dialer created the call row before dialling
-    recording_opt_out: bool = False    # the customer declined recording: no recording is served
-    voice_heard: bool = True           # False: `call.started` waits for `CallReporter.voice_heard()`
+    recording_opt_out: bool = False  # the customer declined recording: no recording is served
+    voice_heard: bool = True  # False: `call.started` waits for `CallReporter.voice_heard()`
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,11 @@ class CallEnd:
     outcome: CallOutcome
     ended_at: datetime
     duration_seconds: int
-    end_reason: EndReason | str | None = None   # a carrier's own failure text passes through as is
+    end_reason: EndReason | str | None = None  # a carrier's own failure text passes through as is
     recording_path: str | None = None  # blob-storage key of the platform's own recording
     language_detected: str | None = None
-    recording_url: str | None = None   # the telephony provider's recording, proxied by the platform
-    usage: CallUsage | None = None     # what the session counted (None: only the telephony duration is known)
+    recording_url: str | None = None  # the telephony provider's recording, proxied by the platform
+    usage: CallUsage | None = None  # what the session counted (None: only the telephony duration is known)
     latency: LatencySummary | None = None
 
 
@@ -66,7 +67,7 @@ class CallAnalysis:
     """Post-call results; arrives after CallEnd because extraction takes an LLM round trip."""
 
     summary: str | None = None
-    sentiment: str | None = None       # positive, neutral, negative
+    sentiment: str | None = None  # positive, neutral, negative
     key_details: dict[str, Any] = field(default_factory=dict)  # {"extraction": ..., "qms_scores": ...}
 
 
@@ -78,8 +79,9 @@ class CallReporter(Protocol):
         """The caller's voice was first heard on the connected call: fires `call.started` (the session
         reports the start with `voice_heard=False` and calls this once)."""
 
-    async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float,
-                         latency: TurnLatency | None = None) -> None:
+    async def transcript(
+        self, call_id: str, speaker: Speaker, text: str, timestamp: float, latency: TurnLatency | None = None
+    ) -> None:
         """A finished turn (for the agent: only what the caller actually heard), with an agent reply's latency:
         one row update per turn, the latency riding along."""
 

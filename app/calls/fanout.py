@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, AsyncGenerator, AsyncIterator, Callable
+from typing import TYPE_CHECKING
 
 from app.calls.channels import call_events
 from app.calls.stream import DEFAULT_MAX_LAG, CallEventItem, CallFollower, EventsLost, follow_call
@@ -51,8 +52,9 @@ class Overflow:
 class _CallHub:
     """The shared subscription of one call: a reader task that hands each event to every follower."""
 
-    def __init__(self, bus: EventBus, log: "CallEventLog", call_id: str,
-                 on_overflow: Callable[[Overflow], None] | None) -> None:
+    def __init__(
+        self, bus: EventBus, log: CallEventLog, call_id: str, on_overflow: Callable[[Overflow], None] | None
+    ) -> None:
         self.followers: dict[CallFollower, None] = {}  # insertion order: the first to join is served first
         self._recent: dict[int, CallEventItem] = {}
         self._log = log
@@ -135,9 +137,15 @@ class _CallHub:
                 resynced += 1
         for item in replayed:
             self._deliver(item)  # each follower skips what it already holds
-        logger.warning("call %s: its bus subscription dropped %d events; %d followers re-synchronised from "
-                       "the replay (%d events), %d cut off", self._call_id, dropped, resynced, len(replayed),
-                       cut_off)
+        logger.warning(
+            "call %s: its bus subscription dropped %d events; %d followers re-synchronised from "
+            "the replay (%d events), %d cut off",
+            self._call_id,
+            dropped,
+            resynced,
+            len(replayed),
+            cut_off,
+        )
         if self._on_overflow is not None:
             self._on_overflow(Overflow(self._call_id, dropped, resynced, cut_off))
 
@@ -156,8 +164,15 @@ class CallFanout:
     before the hub), for benchmarks that compare the two.
     """
 
-    def __init__(self, bus: EventBus, log: "CallEventLog", *, max_lag: int = DEFAULT_MAX_LAG,
-                 shared: bool = True, on_overflow: Callable[[Overflow], None] | None = None) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        log: CallEventLog,
+        *,
+        max_lag: int = DEFAULT_MAX_LAG,
+        shared: bool = True,
+        on_overflow: Callable[[Overflow], None] | None = None,
+    ) -> None:
         self._bus = bus
         self._log = log
         self.max_lag = max_lag

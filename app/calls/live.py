@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from app.calls.channels import call_events
 from app.calls.fanout import CallFanout, Overflow
@@ -27,6 +28,7 @@ class LiveRegistry(Protocol):
     async def add(self, organisation_id: str, call_id: str, entry: dict[str, Any]) -> None: ...
     async def update(self, organisation_id: str, call_id: str, **changes: Any) -> dict[str, Any] | None:
         """The entry with `changes` applied, or None when the call is not live."""
+
     async def remove(self, organisation_id: str, call_id: str) -> None: ...
     async def get(self, organisation_id: str, call_id: str) -> dict[str, Any] | None: ...
     async def list(self, organisation_id: str) -> list[dict[str, Any]]: ...
@@ -115,8 +117,13 @@ class MemoryCallEventLog:
     """Buffers are kept in the order of their latest event, so expiry looks only at the oldest ones:
     an append costs O(1) amortised however many calls are live (each buffer expires once)."""
 
-    def __init__(self, bus: EventBus, *, clock: Callable[[], float] = time.monotonic,
-                 on_overflow: Callable[[Overflow], None] | None = None) -> None:
+    def __init__(
+        self,
+        bus: EventBus,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        on_overflow: Callable[[Overflow], None] | None = None,
+    ) -> None:
         self._bus = bus
         self._clock = clock
         self._buffers: OrderedDict[str, _Buffer] = OrderedDict()  # least recently appended to first
@@ -171,8 +178,13 @@ return seq
 
 
 class RedisCallEventLog:
-    def __init__(self, bus: RedisEventBus, prefix: str = "voiceai:replay:", *,
-                 on_overflow: Callable[[Overflow], None] | None = None) -> None:
+    def __init__(
+        self,
+        bus: RedisEventBus,
+        prefix: str = "voiceai:replay:",
+        *,
+        on_overflow: Callable[[Overflow], None] | None = None,
+    ) -> None:
         self._bus = bus
         self._redis = bus.redis
         self._prefix = prefix
@@ -195,8 +207,9 @@ class RedisCallEventLog:
         return events
 
 
-def build_live(bus: EventBus, on_overflow: Callable[[Overflow], None] | None = None
-               ) -> tuple[LiveRegistry, CallEventLog]:
+def build_live(
+    bus: EventBus, on_overflow: Callable[[Overflow], None] | None = None
+) -> tuple[LiveRegistry, CallEventLog]:
     """`on_overflow` hears of every overflow of a call's shared bus subscription (for metrics)."""
     if isinstance(bus, RedisEventBus):
         return RedisLiveRegistry(bus.redis), RedisCallEventLog(bus, on_overflow=on_overflow)

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from app import field_checks as check
 from app.db.models import HumanAgent, HumanQueue
 from app.errors import Conflict, Invalid, NotFound
 from app.ids import new_id
-from app import field_checks as check
 
 PRESENCES = ("available", "busy", "offline")
 QUEUE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,99}$")
@@ -46,9 +47,12 @@ class HumanQueueService:
         return await HumanAgent.filter(queue_id=queue_id, presence="available").count()
 
     async def create(self, organisation_id: str, data: Mapping[str, Any]) -> HumanQueue:
-        queue = HumanQueue(id=new_id("que"), organisation_id=organisation_id, name=_queue_name(data.get("name")),
-                           transfer_number=check.e164("transfer_number", data.get("transfer_number"),
-                                                      numbering_plan=False))
+        queue = HumanQueue(
+            id=new_id("que"),
+            organisation_id=organisation_id,
+            name=_queue_name(data.get("name")),
+            transfer_number=check.e164("transfer_number", data.get("transfer_number"), numbering_plan=False),
+        )
         try:
             await queue.save()
         except IntegrityError:
@@ -74,8 +78,12 @@ class HumanQueueService:
 
     async def add_agent(self, organisation_id: str, queue_id: str, data: Mapping[str, Any]) -> HumanAgent:
         queue = await self.get(organisation_id, queue_id)
-        agent = HumanAgent(id=new_id("hum"), queue_id=queue.id, name=check.text("name", data.get("name"), max_length=200),
-                           presence=check.one_of("presence", data.get("presence") or "offline", PRESENCES))
+        agent = HumanAgent(
+            id=new_id("hum"),
+            queue_id=queue.id,
+            name=check.text("name", data.get("name"), max_length=200),
+            presence=check.one_of("presence", data.get("presence") or "offline", PRESENCES),
+        )
         await agent.save()
         return agent
 

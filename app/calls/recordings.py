@@ -17,8 +17,8 @@ RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 @dataclass(frozen=True)
 class Recording:
-    source: str                 # "platform" or "provider"
-    location: str               # blob key or provider URL
+    source: str  # "platform" or "provider"
+    location: str  # blob key or provider URL
     media_type: str
 
 

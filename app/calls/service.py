@@ -4,25 +4,32 @@ the metadata deep-merge, the live list and the workflow actions (transfer, end, 
 from __future__ import annotations
 
 import builtins
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.functions import Avg, Count
 from tortoise.transactions import in_transaction
 
+from app import field_checks as check
 from app.billing.leads import marks_lead
 from app.calls.channels import call_commands
-from app.calls.lifecycle import (WORKFLOW_END_REASONS, CallOutcome, EndCommand, EndReason, TransferCommand,
-                                 command_payload)
+from app.calls.lifecycle import (
+    WORKFLOW_END_REASONS,
+    CallOutcome,
+    EndCommand,
+    EndReason,
+    TransferCommand,
+    command_payload,
+)
 from app.calls.live import LiveRegistry
 from app.calls.merge import deep_merge
 from app.calls.queues import HumanQueueService
 from app.db.models import Call
 from app.errors import Conflict, Invalid, NotFound, Unavailable
 from app.events import EventBus
-from app import field_checks as check
 
 CALL_TYPES = ("inbound", "outbound", "test")
 OUTCOMES = tuple(CallOutcome)
@@ -87,9 +94,9 @@ def date_range(date_from: str | None, date_to: str | None) -> Q:
         raise Invalid("date_from must not be after date_to")
     query = Q()
     if start:
-        query &= Q(created_at__gte=datetime.combine(start, time.min, timezone.utc))
+        query &= Q(created_at__gte=datetime.combine(start, time.min, UTC))
     if end:
-        query &= Q(created_at__lt=datetime.combine(end + timedelta(days=1), time.min, timezone.utc))
+        query &= Q(created_at__lt=datetime.combine(end + timedelta(days=1), time.min, UTC))
     return query
 
 
@@ -127,25 +134,46 @@ class CallService:
             raise NotFound("Call not found")
         return call
 
-    async def statistics(self, organisation_id: str, flow_uuid: str | None = None, date_from: str | None = None,
-                         date_to: str | None = None) -> CallStatistics:
+    async def statistics(
+        self,
+        organisation_id: str,
+        flow_uuid: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> CallStatistics:
         """One grouped query. Test calls are left out; connect_rate is connected / calls with an outcome."""
         query = Q(organisation_id=organisation_id) & date_range(date_from, date_to)
         if flow_uuid is not None:
             query &= Q(flow_id=flow_uuid)
-        rows = await Call.filter(query).exclude(call_type="test").annotate(
-            total=Count("id"),
-            finished=Count("id", _filter=Q(outcome__isnull=False)),
-            connected=Count("id", _filter=Q(outcome=CallOutcome.CONNECTED)),
-            voicemail=Count("id", _filter=Q(outcome=CallOutcome.VOICEMAIL)),
-            no_answer=Count("id", _filter=Q(outcome=CallOutcome.NO_ANSWER)),
-            failed=Count("id", _filter=Q(outcome=CallOutcome.FAILED)),
-            positive=Count("id", _filter=Q(sentiment="positive")),
-            neutral=Count("id", _filter=Q(sentiment="neutral")),
-            negative=Count("id", _filter=Q(sentiment="negative")),
-            duration=Avg("duration", _filter=Q(outcome=CallOutcome.CONNECTED)),
-        ).group_by("organisation_id").values("total", "finished", "connected", "voicemail", "no_answer", "failed",
-                                             "positive", "neutral", "negative", "duration")
+        rows = (
+            await Call.filter(query)
+            .exclude(call_type="test")
+            .annotate(
+                total=Count("id"),
+                finished=Count("id", _filter=Q(outcome__isnull=False)),
+                connected=Count("id", _filter=Q(outcome=CallOutcome.CONNECTED)),
+                voicemail=Count("id", _filter=Q(outcome=CallOutcome.VOICEMAIL)),
+                no_answer=Count("id", _filter=Q(outcome=CallOutcome.NO_ANSWER)),
+                failed=Count("id", _filter=Q(outcome=CallOutcome.FAILED)),
+                positive=Count("id", _filter=Q(sentiment="positive")),
+                neutral=Count("id", _filter=Q(sentiment="neutral")),
+                negative=Count("id", _filter=Q(sentiment="negative")),
+                duration=Avg("duration", _filter=Q(outcome=CallOutcome.CONNECTED)),
+            )
+            .group_by("organisation_id")
+            .values(
+                "total",
+                "finished",
+                "connected",
+                "voicemail",
+                "no_answer",
+                "failed",
+                "positive",
+                "neutral",
+                "negative",
+                "duration",
+            )
+        )
         row = rows[0] if rows else {}
 
         def count(key: str) -> int:
@@ -153,8 +181,11 @@ class CallService:
 
         finished = count("finished")
         return CallStatistics(
-            total_calls=count("total"), connected=count("connected"), voicemail=count("voicemail"),
-            no_answer=count("no_answer"), failed=count("failed"),
+            total_calls=count("total"),
+            connected=count("connected"),
+            voicemail=count("voicemail"),
+            no_answer=count("no_answer"),
+            failed=count("failed"),
             connect_rate=round(count("connected") / finished, 2) if finished else 0.0,
             sentiment_breakdown={name: count(name) for name in SENTIMENTS},
             avg_duration_seconds=round(float(row.get("duration") or 0)),
@@ -165,16 +196,22 @@ class CallService:
         writers each see the other's keys."""
         incoming = check.json_object("key_details", key_details)
         async with in_transaction() as connection:
-            call = await Call.filter(id=call_id, organisation_id=organisation_id).select_for_update() \
-                .using_db(connection).first()
+            call = (
+                await Call.filter(id=call_id, organisation_id=organisation_id)
+                .select_for_update()
+                .using_db(connection)
+                .first()
+            )
             if call is None:
                 raise NotFound("Call not found")
             call.key_details = deep_merge(call.key_details or {}, incoming)
-            call.updated_at = datetime.now(timezone.utc)
+            call.updated_at = datetime.now(UTC)
             call.is_lead = marks_lead(call.key_details)
-            await Call.filter(id=call_id).using_db(connection).update(key_details=call.key_details,
-                                                                       is_lead=call.is_lead,
-                                                                       updated_at=call.updated_at)
+            await (
+                Call.filter(id=call_id)
+                .using_db(connection)
+                .update(key_details=call.key_details, is_lead=call.is_lead, updated_at=call.updated_at)
+            )
         return call
 
     async def live(self, organisation_id: str) -> builtins.list[dict[str, Any]]:
@@ -196,8 +233,14 @@ class CallService:
         queue = await self._queues.by_name(organisation_id, data.get("target"))
         if not await self._queues.available_agents(queue.id):
             raise Unavailable(NO_AGENTS)
-        await self._bus.publish(call_commands(call_id), command_payload(TransferCommand(
-            target=queue.name, agent_brief=brief, context=context, transfer_number=queue.transfer_number)))
+        await self._bus.publish(
+            call_commands(call_id),
+            command_payload(
+                TransferCommand(
+                    target=queue.name, agent_brief=brief, context=context, transfer_number=queue.transfer_number
+                )
+            ),
+        )
         return {"status": "transfer_initiated", "call_uuid": call_id, "target": queue.name}
 
     async def end(self, organisation_id: str, call_id: str, reason: Any = None) -> dict[str, Any]:
@@ -212,6 +255,9 @@ class CallService:
         """queue_depth: live calls of the organisation currently being transferred to the queue."""
         queue = await self._queues.by_name(organisation_id, target)
         available = await self._queues.available_agents(queue.id)
-        depth = sum(1 for entry in await self._live.list(organisation_id)
-                    if entry.get("status") == "transfer_initiated" and entry.get("target") == queue.name)
-        return Availability(queue.name, available > 0, depth, datetime.now(timezone.utc))
+        depth = sum(
+            1
+            for entry in await self._live.list(organisation_id)
+            if entry.get("status") == "transfer_initiated" and entry.get("target") == queue.name
+        )
+        return Availability(queue.name, available > 0, depth, datetime.now(UTC))

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import TYPE_CHECKING, Any, AsyncGenerator, AsyncIterator, Callable, Hashable, Iterable
+from collections.abc import AsyncGenerator, Callable, Hashable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from app.calls.channels import call_events
 from app.errors import Unavailable
@@ -26,8 +27,9 @@ DEFAULT_MAX_LAG = 256
 
 
 class FollowerTooSlow(Unavailable):
-    def __init__(self, detail: str = "Subscriber fell too far behind the live events; "
-                                     "reconnect to resume from the replay") -> None:
+    def __init__(
+        self, detail: str = "Subscriber fell too far behind the live events; reconnect to resume from the replay"
+    ) -> None:
         super().__init__(detail)
 
 
@@ -42,7 +44,7 @@ class EventsLost(FollowerTooSlow):
 class CallEventItem:
     """One call event as shared by its followers, with encodings memoised per key."""
 
-    __slots__ = ("event", "seq", "_encoded")
+    __slots__ = ("_encoded", "event", "seq")
 
     def __init__(self, event: Event) -> None:
         self.event = event
@@ -140,7 +142,7 @@ class CallFollower:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    def __aiter__(self) -> "CallFollower":
+    def __aiter__(self) -> CallFollower:
         return self
 
     async def __anext__(self) -> CallEventItem:
@@ -166,7 +168,7 @@ class CallFollower:
         raise StopAsyncIteration
 
 
-async def follow_call(bus: EventBus, log: "CallEventLog", call_id: str) -> AsyncGenerator[Event, None]:
+async def follow_call(bus: EventBus, log: CallEventLog, call_id: str) -> AsyncGenerator[Event, None]:
     """One subscriber's own bus subscription, replay then live, sharing nothing with other subscribers
     (the path before `CallFanout`, kept so a benchmark can compare both in one run).
 

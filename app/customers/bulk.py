@@ -11,17 +11,17 @@ statement whatever the batch size; on SQLite, which has no round trips, rows go 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from app.customers import tags as customer_tags
+from app.customers.fields import merged
 from app.db.models import Customer
 from app.db.sql import dialect, execute, execute_many, fetch, placeholders
 from app.ids import new_id
-from app.customers import tags as customer_tags
-from app.customers.fields import merged
 
 Mode = Literal["upsert", "append"]
 MODES = ("upsert", "append")
@@ -88,7 +88,7 @@ async def _write(organisation_id: str, rows: list[Row], mode: Mode) -> BatchResu
     result = BatchResult()
     if not rows:
         return result
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     async with in_transaction():
         postgres = dialect() == "postgres"
         existing = await _known(organisation_id, [row.fields["phone"] for row in rows], postgres=postgres)
@@ -103,18 +103,35 @@ async def _write(organisation_id: str, rows: list[Row], mode: Mode) -> BatchResu
                 customer_id = new_id("cst")
                 tags = values.get("tags", [])
                 metadata = values.get("metadata", {})
-                inserts.append((customer_id, values["name"], values["search_name"], values["phone"],
-                                values.get("email"), _JSON.to_db_value(tags, Customer),
-                                values.get("preferred_language"), _JSON.to_db_value(metadata, Customer)))
+                inserts.append(
+                    (
+                        customer_id,
+                        values["name"],
+                        values["search_name"],
+                        values["phone"],
+                        values.get("email"),
+                        _JSON.to_db_value(tags, Customer),
+                        values.get("preferred_language"),
+                        _JSON.to_db_value(metadata, Customer),
+                    )
+                )
                 if tags:
                     new_tags[customer_id] = tags
             elif mode == "append":
                 result.errors.append(RowError(row.number, values["phone"], "a customer with this phone already exists"))
             else:
                 final = {**current, **merged(current, values)}
-                updates.append((current["id"], final["name"], final["search_name"], final["email"],
-                                _JSON.to_db_value(final["tags"], Customer), final["preferred_language"],
-                                _JSON.to_db_value(final["metadata"], Customer)))
+                updates.append(
+                    (
+                        current["id"],
+                        final["name"],
+                        final["search_name"],
+                        final["email"],
+                        _JSON.to_db_value(final["tags"], Customer),
+                        final["preferred_language"],
+                        _JSON.to_db_value(final["metadata"], Customer),
+                    )
+                )
                 if "tags" in values and values["tags"] != current["tags"]:
                     changed_tags[current["id"]] = values["tags"]
         if inserts:
@@ -133,14 +150,20 @@ async def _known(organisation_id: str, phones: list[str], *, postgres: bool) -> 
     order, so two batches sharing phones queue rather than deadlock), so a metadata merge cannot lose a
     concurrent change."""
     if postgres:
-        found = await fetch(f"SELECT {KNOWN_COLUMNS} FROM customers WHERE organisation_id = ? "
-                            "AND phone = ANY(?::varchar[]) ORDER BY id FOR UPDATE", [organisation_id, phones])
+        found = await fetch(
+            f"SELECT {KNOWN_COLUMNS} FROM customers WHERE organisation_id = ? "
+            "AND phone = ANY(?::varchar[]) ORDER BY id FOR UPDATE",
+            [organisation_id, phones],
+        )
     else:
         found = []
         for start in range(0, len(phones), SQLITE_IN_CHUNK):
-            chunk = phones[start:start + SQLITE_IN_CHUNK]
-            found += await fetch(f"SELECT {KNOWN_COLUMNS} FROM customers WHERE organisation_id = ? "
-                                 f"AND phone IN ({placeholders(len(chunk))})", [organisation_id, *chunk])
+            chunk = phones[start : start + SQLITE_IN_CHUNK]
+            found += await fetch(
+                f"SELECT {KNOWN_COLUMNS} FROM customers WHERE organisation_id = ? "
+                f"AND phone IN ({placeholders(len(chunk))})",
+                [organisation_id, *chunk],
+            )
     known = {}
     for record in found:
         record["tags"] = _JSON.to_python_value(record["tags"])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from app.errors import Invalid
 from app import field_checks as check
+from app.errors import Invalid
 
 LANGUAGES = ("hi", "en", "hi-en", "ta", "te", "kn", "mr", "bn", "gu", "ml", "pa")
 MAX_TAGS = 50

@@ -17,9 +17,9 @@ from typing import IO, Any
 
 from tortoise.transactions import in_transaction
 
-from app.errors import Invalid
 from app.customers.bulk import RowError, first_of_each_phone, write_batch
 from app.customers.service import check_records
+from app.errors import Invalid
 
 BATCH = 1000
 MAX_REPORTED_ERRORS = 1000
@@ -116,16 +116,16 @@ class JsonRecords:
         except UnicodeDecodeError:
             raise Invalid("file: the file must be UTF-8 encoded") from None
         self._eof = not chunk
-        self._buffer, self._pos = self._buffer[self._pos:] + chunk, 0
+        self._buffer, self._pos = self._buffer[self._pos :] + chunk, 0
         return bool(chunk)
 
     def _peek(self) -> str:
         """Skip whitespace; the next character, empty at the end of the file."""
         while True:
             spaces = self.SPACE.match(self._buffer, self._pos)
-            self._pos = spaces.end() if spaces is not None else self._pos    # `\s*` matches everywhere
+            self._pos = spaces.end() if spaces is not None else self._pos  # `\s*` matches everywhere
             if self._pos < len(self._buffer) or not self._fill():
-                return self._buffer[self._pos:self._pos + 1]
+                return self._buffer[self._pos : self._pos + 1]
 
     def batch(self, size: int) -> Parsed | None:
         if not self._started:
@@ -188,14 +188,13 @@ async def import_customers(organisation_id: str, filename: str, binary: IO[bytes
             failed = [*errors, *invalid, *repeats, *written.errors]
             result.skipped += len(blank) + len(failed)
             room = MAX_REPORTED_ERRORS - len(result.errors)
-            result.errors.extend(sorted(failed, key=lambda error: error.row)[:max(room, 0)])
+            result.errors.extend(sorted(failed, key=lambda error: error.row)[: max(room, 0)])
     return result
 
 
 def _to_check(record: Any) -> bool:
     """JSON items that are not objects still go through the checks, which report them."""
     return record is not None and not isinstance(record, RowError)
-
 
 
 class CustomerImporter:

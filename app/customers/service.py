@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from app import field_checks as check
+from app.customers import tags as customer_tags
+from app.customers.bulk import MODES, BatchResult, Row, RowError, first_of_each_phone, write_batch
+from app.customers.fields import KNOWN, customer_fields, merged
 from app.db.models import Call, Customer
 from app.db.sql import dialect, fetch, placeholders
 from app.errors import Conflict, Invalid, NotFound
 from app.ids import new_id
-from app.customers import tags as customer_tags
-from app import field_checks as check
-from app.customers.bulk import MODES, BatchResult, Row, RowError, first_of_each_phone, write_batch
-from app.customers.fields import KNOWN, customer_fields, merged
 
 MAX_LIMIT = 100
 MAX_BULK = 1000
@@ -90,10 +91,12 @@ def _search_where(organisation_id: str, spec: CustomerFilter, tag_ids: list[int]
         where += " OR phone LIKE ? ESCAPE '\\'"
         params.append(f"%{_like_escape(digits)}%")
     where += ")"
-    for key, column, operator in (("min_inbound_calls", "inbound_calls", ">="),
-                                  ("max_inbound_calls", "inbound_calls", "<="),
-                                  ("min_outbound_calls", "outbound_calls", ">="),
-                                  ("max_outbound_calls", "outbound_calls", "<=")):
+    for key, column, operator in (
+        ("min_inbound_calls", "inbound_calls", ">="),
+        ("max_inbound_calls", "inbound_calls", "<="),
+        ("min_outbound_calls", "outbound_calls", ">="),
+        ("max_outbound_calls", "outbound_calls", "<="),
+    ):
         value = getattr(spec, key)
         if value is not None:
             where += f" AND {column} {operator} ?"
@@ -104,8 +107,9 @@ def _search_where(organisation_id: str, spec: CustomerFilter, tag_ids: list[int]
     return where, params
 
 
-async def _page_from_matches(organisation_id: str, spec: CustomerFilter, tag_ids: list[int], limit: int,
-                             offset: int) -> list[Customer]:
+async def _page_from_matches(
+    organisation_id: str, spec: CustomerFilter, tag_ids: list[int], limit: int, offset: int
+) -> list[Customer]:
     """A search page taken from the matching ids first: only the matches are ordered and paged.
 
     The matches are a materialised CTE, so the planner cannot push the `ORDER BY ... LIMIT` into it. Left
@@ -115,9 +119,11 @@ async def _page_from_matches(organisation_id: str, spec: CustomerFilter, tag_ids
     """
     where, params = _search_where(organisation_id, spec, tag_ids)
     materialized = "MATERIALIZED " if dialect() == "postgres" else ""
-    rows = await fetch(f"WITH matches AS {materialized}(SELECT id, created_at FROM customers WHERE {where}) "
-                       "SELECT id FROM matches ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                       [*params, limit, offset])
+    rows = await fetch(
+        f"WITH matches AS {materialized}(SELECT id, created_at FROM customers WHERE {where}) "
+        "SELECT id FROM matches ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
     ids = [row["id"] for row in rows]
     if not ids:
         return []
@@ -126,8 +132,9 @@ async def _page_from_matches(organisation_id: str, spec: CustomerFilter, tag_ids
 
 
 class CustomerService:
-    async def list(self, organisation_id: str, spec: CustomerFilter, *, limit: int = 50,
-                   offset: int = 0) -> CustomerPage:
+    async def list(
+        self, organisation_id: str, spec: CustomerFilter, *, limit: int = 50, offset: int = 0
+    ) -> CustomerPage:
         """The total first: it says how to fetch the page. A search with few matches (the usual case) is
         paged from its matches; a list without search, or a search matching many customers, walks the
         newest-first index, which finds a page of dense matches after a few rows."""
@@ -182,8 +189,11 @@ class CustomerService:
         """Partial: only the sent fields change; metadata is merged key by key."""
         customer = await self.get(organisation_id, customer_id)
         fields = customer_fields(changes, partial=True)
-        if "phone" in fields and fields["phone"] != customer.phone and await Customer.filter(
-                organisation_id=organisation_id, phone=fields["phone"]).exists():
+        if (
+            "phone" in fields
+            and fields["phone"] != customer.phone
+            and await Customer.filter(organisation_id=organisation_id, phone=fields["phone"]).exists()
+        ):
             raise Conflict("Another customer already has this phone")
         try:
             return await self._apply(customer, fields)
@@ -201,8 +211,9 @@ class CustomerService:
                 await customer_tags.link(customer.organisation_id, {customer.id: customer.tags}, replace=True)
         return customer
 
-    async def bulk_upsert(self, organisation_id: str, records: builtins.list[Mapping[str, Any]],
-                          mode: str = "upsert") -> BatchResult:
+    async def bulk_upsert(
+        self, organisation_id: str, records: builtins.list[Mapping[str, Any]], mode: str = "upsert"
+    ) -> BatchResult:
         """Bad rows are reported and skipped; the good ones are written together in one transaction."""
         check.one_of("mode", mode, MODES)
         if not isinstance(records, list):
@@ -240,7 +251,7 @@ class CustomerService:
         )
         calls = await Call.filter(id__in=[row["id"] for row in ranked]).order_by("-created_at", "-id")
         for call in calls:
-            if call.customer_id is not None:    # always set: the calls were picked by customer
+            if call.customer_id is not None:  # always set: the calls were picked by customer
                 found[call.customer_id].append(call)
         return found
 
@@ -253,10 +264,10 @@ class CustomerService:
             return
         column = COUNTERS[call_type]
         async with in_transaction():
-            await Customer.filter(id=customer_id).update(
-                total_calls=F("total_calls") + 1, **{column: F(column) + 1})
+            await Customer.filter(id=customer_id).update(total_calls=F("total_calls") + 1, **{column: F(column) + 1})
             await Customer.filter(Q(id=customer_id) & (Q(last_contact__isnull=True) | Q(last_contact__lt=at))).update(
-                last_contact=at)
+                last_contact=at
+            )
 
 
 def check_records(numbered: Iterable[tuple[int, Any]]) -> tuple[list[Row], list[RowError]]:

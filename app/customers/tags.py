@@ -5,7 +5,7 @@ Call these inside the caller's transaction: they never open one of their own.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 from tortoise.expressions import Subquery
 
@@ -24,8 +24,9 @@ async def tag_ids(organisation_id: str, names: Iterable[str], *, create: bool) -
     found = dict(await Tag.filter(organisation_id=organisation_id, name__in=wanted).values_list("name", "id"))
     missing = wanted - found.keys()
     if missing and create:
-        await Tag.bulk_create([Tag(organisation_id=organisation_id, name=name) for name in missing],
-                              ignore_conflicts=True)
+        await Tag.bulk_create(
+            [Tag(organisation_id=organisation_id, name=name) for name in missing], ignore_conflicts=True
+        )
         found.update(await Tag.filter(organisation_id=organisation_id, name__in=missing).values_list("name", "id"))
     return found
 
@@ -41,15 +42,17 @@ async def link(organisation_id: str, tags_by_customer: Mapping[str, list[str]], 
             await execute("DELETE FROM customer_tags WHERE customer_id = ANY(?::varchar[])", [customers])
         else:
             for start in range(0, len(customers), SQLITE_IN_CHUNK):
-                chunk = customers[start:start + SQLITE_IN_CHUNK]
+                chunk = customers[start : start + SQLITE_IN_CHUNK]
                 await execute(f"DELETE FROM customer_tags WHERE customer_id IN ({placeholders(len(chunk))})", chunk)
     ids = await tag_ids(organisation_id, {tag for tags in tags_by_customer.values() for tag in tags}, create=True)
     links = [(customer, ids[tag]) for customer, tags in tags_by_customer.items() for tag in tags]
     if not links:
         return
     if postgres:
-        await execute("INSERT INTO customer_tags (customer_id, tag_id) SELECT * FROM unnest(?::varchar[], ?::int[])",
-                      [[customer for customer, _ in links], [tag for _, tag in links]])
+        await execute(
+            "INSERT INTO customer_tags (customer_id, tag_id) SELECT * FROM unnest(?::varchar[], ?::int[])",
+            [[customer for customer, _ in links], [tag for _, tag in links]],
+        )
     else:
         await execute_many("INSERT INTO customer_tags (customer_id, tag_id) VALUES (?, ?)", links)
 
@@ -88,8 +91,10 @@ async def count_with_tag_ids(ids: list[int]) -> int:
 
 async def used_tags(organisation_id: str, prefix: str | None = None) -> list[str]:
     """Tags at least one customer has, sorted; one index probe per tag of the organisation."""
-    sql = ("SELECT t.name FROM tags t WHERE t.organisation_id = ? "
-           "AND EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.tag_id = t.id)")
+    sql = (
+        "SELECT t.name FROM tags t WHERE t.organisation_id = ? "
+        "AND EXISTS (SELECT 1 FROM customer_tags ct WHERE ct.tag_id = t.id)"
+    )
     params: list[object] = [organisation_id]
     if prefix:
         sql += " AND t.name LIKE ? ESCAPE '\\'"

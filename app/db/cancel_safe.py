@@ -12,13 +12,14 @@ what they took when BEGIN fails or is cancelled; the undo is shielded so a secon
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Coroutine
+from collections.abc import Coroutine
+from typing import Any
 
 from tortoise.backends.base.client import TransactionContextPooled
 from tortoise.backends.sqlite.client import SqliteTransactionContext
 from tortoise.connection import get_connections
 
-_undoing: set[asyncio.Task[None]] = set()   # undo tasks still running after their caller was cancelled
+_undoing: set[asyncio.Task[None]] = set()  # undo tasks still running after their caller was cancelled
 
 
 async def _undo(work: Coroutine[Any, Any, None]) -> None:
@@ -39,7 +40,7 @@ async def _sqlite_release(context: SqliteTransactionContext) -> None:
 
 
 async def _sqlite_enter(self: SqliteTransactionContext) -> Any:
-    await self._trxlock.acquire()   # a cancel while waiting here takes nothing (asyncio.Lock handles it)
+    await self._trxlock.acquire()  # a cancel while waiting here takes nothing (asyncio.Lock handles it)
     token = None
     try:
         await self.ensure_connection()
@@ -62,7 +63,7 @@ async def _pooled_enter(self: TransactionContextPooled) -> Any:
         await self.client.begin()
     except BaseException:
         get_connections().reset(token)
-        await _undo(pool.release(self.client._connection))   # the pool resets (rolls back) the connection
+        await _undo(pool.release(self.client._connection))  # the pool resets (rolls back) the connection
         raise
     return self.client
 

@@ -20,7 +20,7 @@ MIGRATIONS_MODULE = "app.db.migrations"
 SQLITE_PRAGMAS: dict[str, Any] = {
     "busy_timeout": 5000,
     "journal_mode": "WAL",
-    "synchronous": "FULL",   # every commit survives a power loss; NORMAL measured no faster (performance.md)
+    "synchronous": "FULL",  # every commit survives a power loss; NORMAL measured no faster (performance.md)
     "foreign_keys": "ON",
 }
 
@@ -65,7 +65,7 @@ async def open_database(database_url: str, *, create_db: bool = False) -> None:
     schema editor splits statements on them).
     """
     config = tortoise_config(database_url)
-    cancel_safe.install()   # a task cancelled while entering a transaction must not wedge the database
+    cancel_safe.install()  # a task cancelled while entering a transaction must not wedge the database
     await Tortoise.init(config=config, _create_db=create_db, _enable_global_fallback=True)
     try:
         await MigrationExecutor(connections.get("default"), config["apps"]).migrate()

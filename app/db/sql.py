@@ -9,7 +9,8 @@ always passed as parameters, never formatted into the SQL.
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from tortoise import connections
 

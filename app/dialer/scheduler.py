@@ -20,24 +20,25 @@ import asyncio
 import logging
 import secrets
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import Case, F, Q, When
 from tortoise.transactions import in_transaction
 
-from app.calls.lifecycle import ACTIVE_DIAL_JOBS, CallOutcome, CallStatus, DialJobStatus, EndReason
 from app.calls.contract import CallEnd, CallReporter
+from app.calls.lifecycle import ACTIVE_DIAL_JOBS, CallOutcome, CallStatus, DialJobStatus, EndReason
 from app.config import Settings
 from app.db.models import Call, Campaign, DialJob
 from app.db.sql import dialect
 from app.dialer import pacing, window
 from app.dialer.campaigns import CampaignService
-from app.telephony.carriers import CarrierDirectory
 from app.ids import new_id
 from app.telephony.base import Carrier, DialRequest, DialResult
+from app.telephony.carriers import CarrierDirectory
 from app.telephony.reconcile import CallReconciler
 from app.webhooks.outbox import WebhookOutbox
 
@@ -65,7 +66,7 @@ class Policy:
     stale_after: timedelta
 
     @classmethod
-    def of(cls, settings: Settings, config: dict[str, Any] | None = None) -> "Policy":
+    def of(cls, settings: Settings, config: dict[str, Any] | None = None) -> Policy:
         """Flow config `dialer: {calls_per_second, max_concurrent, max_attempts, retry_minutes}` overrides."""
         own = (config or {}).get("dialer") if isinstance(config, dict) else None
         own = own if isinstance(own, dict) else {}
@@ -74,12 +75,14 @@ class Policy:
             value = own.get(key, default)
             return float(value) if isinstance(value, (int, float)) and value > 0 else default
 
-        return cls(calls_per_second=number("calls_per_second", settings.dialer_calls_per_second),
-                   flow_concurrency=int(number("max_concurrent", settings.dialer_flow_concurrency)),
-                   org_concurrency=settings.dialer_org_concurrency,
-                   max_attempts=int(number("max_attempts", settings.dialer_max_attempts)),
-                   retry_after=timedelta(minutes=number("retry_minutes", settings.dialer_retry_minutes)),
-                   stale_after=timedelta(minutes=settings.dialer_stale_minutes))
+        return cls(
+            calls_per_second=number("calls_per_second", settings.dialer_calls_per_second),
+            flow_concurrency=int(number("max_concurrent", settings.dialer_flow_concurrency)),
+            org_concurrency=settings.dialer_org_concurrency,
+            max_attempts=int(number("max_attempts", settings.dialer_max_attempts)),
+            retry_after=timedelta(minutes=number("retry_minutes", settings.dialer_retry_minutes)),
+            stale_after=timedelta(minutes=settings.dialer_stale_minutes),
+        )
 
 
 def _sid_or_kept(result: DialResult) -> str | F:
@@ -88,9 +91,18 @@ def _sid_or_kept(result: DialResult) -> str | F:
 
 
 class DialerScheduler:
-    def __init__(self, campaigns: CampaignService, carriers: CarrierDirectory, reporter: CallReporter,
-                 outbox: WebhookOutbox, settings: Settings, clock: Callable[[], datetime] | None = None,
-                 organisations: Iterable[str] | None = None, *, reconciler: CallReconciler) -> None:
+    def __init__(
+        self,
+        campaigns: CampaignService,
+        carriers: CarrierDirectory,
+        reporter: CallReporter,
+        outbox: WebhookOutbox,
+        settings: Settings,
+        clock: Callable[[], datetime] | None = None,
+        organisations: Iterable[str] | None = None,
+        *,
+        reconciler: CallReconciler,
+    ) -> None:
         """`organisations` limits this scheduler to some tenants (tests and benchmarks share a database); the
         reconciler, wired by `Platform.build`, should be limited to the same ones."""
         self._campaigns = campaigns
@@ -102,7 +114,7 @@ class DialerScheduler:
         self._task: asyncio.Task[None] | None = None
         self._reconciling: asyncio.Task[None] | None = None
         self._dials: set[asyncio.Task[None]] = set()
-        self.owner: str | None = None    # this process's instance lease, stamped on the calls it dials
+        self.owner: str | None = None  # this process's instance lease, stamped on the calls it dials
         self._scope = Q(organisation_id__in=list(organisations)) if organisations is not None else Q()
         self.reconciler = reconciler
 
@@ -139,7 +151,7 @@ class DialerScheduler:
                 log.exception("dialer tick failed")
             try:
                 await asyncio.wait_for(self._campaigns.wake.wait(), self._settings.dialer_poll_seconds)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             self._campaigns.wake.clear()
 
@@ -180,8 +192,11 @@ class DialerScheduler:
         flow_busy = await DialJob.filter(campaign_id=campaign.id, status=DialJobStatus.DIALLING).count()
         org_busy = await DialJob.filter(organisation_id=campaign.organisation_id, status=DialJobStatus.DIALLING).count()
         burst = max(1.0, policy.calls_per_second)
-        wanted = min(policy.flow_concurrency - flow_busy, policy.org_concurrency - org_busy,
-                     pacing.available(campaign.pace_at, now, policy.calls_per_second, burst))
+        wanted = min(
+            policy.flow_concurrency - flow_busy,
+            policy.org_concurrency - org_busy,
+            pacing.available(campaign.pace_at, now, policy.calls_per_second, burst),
+        )
         if wanted <= 0:
             return 0
         claimed = await self._claim(campaign, policy, wanted, now)
@@ -199,32 +214,60 @@ class DialerScheduler:
         flow = campaign.flow
         token = secrets.token_hex(8)
         async with in_transaction() as connection:
-            query = DialJob.filter(campaign_id=campaign.id, status=DialJobStatus.QUEUED, next_attempt_at__lte=now) \
-                .order_by("next_attempt_at", "id").limit(limit).using_db(connection)
+            query = (
+                DialJob.filter(campaign_id=campaign.id, status=DialJobStatus.QUEUED, next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "id")
+                .limit(limit)
+                .using_db(connection)
+            )
             if dialect() == "postgres":
                 query = query.select_for_update(skip_locked=True)
             rows = await query.values("id", "customer_id", "phone", "attempts")
             if not rows:
                 return []
-            changed = await DialJob.filter(id__in=[row["id"] for row in rows], status=DialJobStatus.QUEUED) \
-                .using_db(connection).update(status=DialJobStatus.DIALLING, claim=token, updated_at=now,
-                                             attempts=F("attempts") + 1)
-            if changed != len(rows):   # another instance took some meanwhile: keep only ours
+            changed = (
+                await DialJob.filter(id__in=[row["id"] for row in rows], status=DialJobStatus.QUEUED)
+                .using_db(connection)
+                .update(status=DialJobStatus.DIALLING, claim=token, updated_at=now, attempts=F("attempts") + 1)
+            )
+            if changed != len(rows):  # another instance took some meanwhile: keep only ours
                 ours = set(await DialJob.filter(claim=token).using_db(connection).values_list("id", flat=True))
                 rows = [row for row in rows if row["id"] in ours]
                 if not rows:
                     return []
             claimed = [Claimed(row["id"], row["customer_id"], row["phone"], new_id("cal")) for row in rows]
-            await Call.bulk_create([
-                Call(id=job.call_id, organisation_id=campaign.organisation_id, call_type="outbound", flow_id=flow.id,
-                     customer_id=job.customer_id, voice_agent_id=flow.voice_agent_id, to_number=job.phone,
-                     from_number=flow.phone_number, status=CallStatus.QUEUED, owner=self.owner) for job in claimed],
-                using_db=connection)
-            await DialJob.bulk_update([DialJob(id=job.job_id, call_id=job.call_id) for job in claimed],
-                                      fields=["call_id"], using_db=connection)
-            await Campaign.filter(id=campaign.id).using_db(connection).update(
-                pace_at=pacing.spend(campaign.pace_at, now, policy.calls_per_second,
-                                     max(1.0, policy.calls_per_second), len(claimed)))
+            await Call.bulk_create(
+                [
+                    Call(
+                        id=job.call_id,
+                        organisation_id=campaign.organisation_id,
+                        call_type="outbound",
+                        flow_id=flow.id,
+                        customer_id=job.customer_id,
+                        voice_agent_id=flow.voice_agent_id,
+                        to_number=job.phone,
+                        from_number=flow.phone_number,
+                        status=CallStatus.QUEUED,
+                        owner=self.owner,
+                    )
+                    for job in claimed
+                ],
+                using_db=connection,
+            )
+            await DialJob.bulk_update(
+                [DialJob(id=job.job_id, call_id=job.call_id) for job in claimed],
+                fields=["call_id"],
+                using_db=connection,
+            )
+            await (
+                Campaign.filter(id=campaign.id)
+                .using_db(connection)
+                .update(
+                    pace_at=pacing.spend(
+                        campaign.pace_at, now, policy.calls_per_second, max(1.0, policy.calls_per_second), len(claimed)
+                    )
+                )
+            )
         return claimed
 
     async def _dial_all(self, carrier: Carrier, campaign: Campaign, claimed: list[Claimed]) -> None:
@@ -235,59 +278,82 @@ class DialerScheduler:
             done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
             try:
                 await self._record([task.result() for task in done])
-            except Exception:   # the calls stay queued: reconciliation settles them
+            except Exception:  # the calls stay queued: reconciliation settles them
                 log.exception("recording %d dials of campaign %s failed", len(done), campaign.id)
 
     async def _place(self, carrier: Carrier, campaign: Campaign, job: Claimed) -> tuple[Claimed, DialResult]:
         flow = campaign.flow
         try:
-            return job, await carrier.place_call(DialRequest(
-                call_id=job.call_id, organisation_id=campaign.organisation_id, flow_id=flow.id,
-                customer_id=job.customer_id, to_number=job.phone, caller_id=flow.phone_number,
-                flow_url=(flow.config or {}).get("exotel_flow_url") or self._settings.exotel_flow_url))
+            return job, await carrier.place_call(
+                DialRequest(
+                    call_id=job.call_id,
+                    organisation_id=campaign.organisation_id,
+                    flow_id=flow.id,
+                    customer_id=job.customer_id,
+                    to_number=job.phone,
+                    caller_id=flow.phone_number,
+                    flow_url=(flow.config or {}).get("exotel_flow_url") or self._settings.exotel_flow_url,
+                )
+            )
         except Exception as error:  # the job must still settle: record the failure on the call
             log.exception("dialling job %s failed", job.job_id)
             return job, DialResult("failed", reason=f"dial_error: {type(error).__name__}")
 
     async def _record(self, results: list[tuple[Claimed, DialResult]]) -> None:
         accepted = [(job, result) for job, result in results if result.outcome != "failed"]
-        if accepted:   # one statement; a call a callback already moved on is no longer `queued` and keeps its state
+        if accepted:  # one statement; a call a callback already moved on is no longer `queued` and keeps its state
             await Call.filter(id__in=[job.call_id for job, _ in accepted], status=CallStatus.QUEUED).update(
-                status=CallStatus.RINGING, provider_call_id=Case(
+                status=CallStatus.RINGING,
+                provider_call_id=Case(
                     *(When(id=job.call_id, then=_sid_or_kept(result)) for job, result in accepted),
-                    default=F("provider_call_id")))
+                    default=F("provider_call_id"),
+                ),
+            )
         for job, result in results:
             if result.outcome == "failed":
                 reason = result.reason or "failed"
-                await self._reporter.ended(job.call_id, CallEnd(outcome=CallOutcome.FAILED, ended_at=self.clock(),
-                                                                duration_seconds=0, end_reason=reason[:32]))
+                await self._reporter.ended(
+                    job.call_id,
+                    CallEnd(
+                        outcome=CallOutcome.FAILED, ended_at=self.clock(), duration_seconds=0, end_reason=reason[:32]
+                    ),
+                )
                 await Call.filter(id=job.call_id).update(summary=reason)
 
     async def settle(self, now: datetime) -> int:
         """Dialled jobs whose call ended become done, failed or queued again (retry)."""
         stale = now - Policy.of(self._settings).stale_after
-        settled = await DialJob.filter(self._scope, status=DialJobStatus.DIALLING, call_id__isnull=True,
-                                       updated_at__lt=stale).update(
-            status=DialJobStatus.FAILED, reason="dial interrupted")
+        settled = await DialJob.filter(
+            self._scope, status=DialJobStatus.DIALLING, call_id__isnull=True, updated_at__lt=stale
+        ).update(status=DialJobStatus.FAILED, reason="dial interrupted")
         jobs = await DialJob.filter(self._scope, status=DialJobStatus.DIALLING, call_id__not_isnull=True)
         if not jobs:
             return settled
-        calls = {row["id"]: row for row in await Call.filter(
-            id__in=[job.call_id for job in jobs], ended_at__not_isnull=True).values("id", "outcome", "end_reason")}
-        campaigns = {campaign.id: campaign for campaign in await Campaign.filter(
-            id__in={job.campaign_id for job in jobs}).select_related("flow")}
+        calls = {
+            row["id"]: row
+            for row in await Call.filter(id__in=[job.call_id for job in jobs], ended_at__not_isnull=True).values(
+                "id", "outcome", "end_reason"
+            )
+        }
+        campaigns = {
+            campaign.id: campaign
+            for campaign in await Campaign.filter(id__in={job.campaign_id for job in jobs}).select_related("flow")
+        }
         groups: dict[tuple[tuple[str, Any], ...], list[str]] = defaultdict(list)
         for job in jobs:
             call = calls.get(job.call_id)
-            if call is None:    # still open: the reconciler ends it when the carrier cannot say
+            if call is None:  # still open: the reconciler ends it when the carrier cannot say
                 continue
             changes = self._settled(job, call, campaigns[job.campaign_id], now)
             groups[tuple(sorted(changes.items()))].append(job.id)
-        if groups:   # one UPDATE per distinct outcome, in one transaction
+        if groups:  # one UPDATE per distinct outcome, in one transaction
             async with in_transaction() as connection:
                 for group, ids in groups.items():
-                    settled += await DialJob.filter(id__in=ids, status=DialJobStatus.DIALLING).using_db(connection) \
+                    settled += (
+                        await DialJob.filter(id__in=ids, status=DialJobStatus.DIALLING)
+                        .using_db(connection)
                         .update(**dict(group))
+                    )
         return settled
 
     def _settled(self, job: DialJob, call: dict[str, Any], campaign: Campaign, now: datetime) -> dict[str, Any]:
@@ -295,8 +361,15 @@ class DialerScheduler:
         running = campaign.status == "running"
         outcome, reason = call["outcome"], call["end_reason"]
         changes: dict[str, Any] = {"outcome": outcome, "reason": reason}
-        if outcome == CallOutcome.NO_ANSWER and reason in RETRY_REASONS and job.attempts < policy.max_attempts and running:
-            changes.update(status=DialJobStatus.QUEUED.value, next_attempt_at=now + policy.retry_after, call_id=None, claim=None)
+        if (
+            outcome == CallOutcome.NO_ANSWER
+            and reason in RETRY_REASONS
+            and job.attempts < policy.max_attempts
+            and running
+        ):
+            changes.update(
+                status=DialJobStatus.QUEUED.value, next_attempt_at=now + policy.retry_after, call_id=None, claim=None
+            )
         else:
             changes["status"] = (DialJobStatus.FAILED if outcome == CallOutcome.FAILED else DialJobStatus.DONE).value
         return changes
@@ -308,17 +381,25 @@ class DialerScheduler:
             flow = campaign.flow
             if window.past_end(now, flow.end_date, flow.time_window):
                 await DialJob.filter(campaign_id=campaign.id, status=DialJobStatus.QUEUED).update(
-                    status=DialJobStatus.CANCELLED, reason="campaign ended")
+                    status=DialJobStatus.CANCELLED, reason="campaign ended"
+                )
             if await DialJob.filter(campaign_id=campaign.id, status__in=ACTIVE_DIAL_JOBS).exists():
                 continue
             async with in_transaction() as connection:
-                changed = await Campaign.filter(id=campaign.id, status="running").using_db(connection).update(
-                    status="completed", completed_at=now)
+                changed = (
+                    await Campaign.filter(id=campaign.id, status="running")
+                    .using_db(connection)
+                    .update(status="completed", completed_at=now)
+                )
                 if not changed:
                     continue
                 stats = await _stats(campaign.id, connection)
-                await self._outbox.enqueue(campaign.organisation_id, "campaign.completed", {
-                    "flow_uuid": flow.id, "campaign_uuid": campaign.id, **stats}, connection=connection)
+                await self._outbox.enqueue(
+                    campaign.organisation_id,
+                    "campaign.completed",
+                    {"flow_uuid": flow.id, "campaign_uuid": campaign.id, **stats},
+                    connection=connection,
+                )
             self._outbox.notify()
             completed += 1
         return completed

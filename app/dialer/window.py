@@ -3,8 +3,9 @@ timezone. `zoneinfo` converts each instant, so DST changes move the window with 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
@@ -32,8 +33,9 @@ def past_end(now_utc: datetime, end_date: date | None, time_window: Mapping[str,
     return end_date is not None and local_now(now_utc, time_window).date() > end_date
 
 
-def may_dial(now_utc: datetime, start_date: date | None, end_date: date | None,
-             time_window: Mapping[str, Any] | None) -> bool:
+def may_dial(
+    now_utc: datetime, start_date: date | None, end_date: date | None, time_window: Mapping[str, Any] | None
+) -> bool:
     local = local_now(now_utc, time_window)
     if start_date is not None and local.date() < start_date:
         return False
@@ -48,8 +50,9 @@ def may_dial(now_utc: datetime, start_date: date | None, end_date: date | None,
     return moment >= start or moment < end  # a window across midnight, e.g. 20:00-02:00
 
 
-def next_dial_time(due_utc: datetime, start_date: date | None, end_date: date | None,
-                   time_window: Mapping[str, Any] | None) -> datetime | None:
+def next_dial_time(
+    due_utc: datetime, start_date: date | None, end_date: date | None, time_window: Mapping[str, Any] | None
+) -> datetime | None:
     """The first instant at or after `due_utc` the campaign may dial (a callback moved into the calling
     window), or None when the campaign's dates are over by then."""
     if may_dial(due_utc, start_date, end_date, time_window):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from app.errors import Invalid
 from app import field_checks as check
+from app.errors import Invalid
 from app.flows.options import check_in_call_options
 from app.turn_taking.config import parse_turn_taking
 from app.voice_catalog.catalog import VoiceProvider

@@ -13,9 +13,9 @@ has an outcome.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
@@ -27,7 +27,7 @@ from app.db.sql import dialect, fetch, placeholders
 
 QUARTER_SQL = {
     "postgres": "CAST(EXTRACT(HOUR FROM created_at AT TIME ZONE 'UTC') * 4"
-                " + FLOOR(EXTRACT(MINUTE FROM created_at AT TIME ZONE 'UTC') / 15) AS INTEGER)",
+    " + FLOOR(EXTRACT(MINUTE FROM created_at AT TIME ZONE 'UTC') / 15) AS INTEGER)",
     "sqlite": "CAST(strftime('%H', created_at) AS INTEGER) * 4 + CAST(strftime('%M', created_at) AS INTEGER) / 15",
 }
 
@@ -61,24 +61,30 @@ async def flow_metrics(flows: Iterable[Flow], now: datetime | None = None) -> di
     flows = list(flows)
     if not flows:
         return {}
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     by_zone: dict[str, list[str]] = defaultdict(list)
     for flow in flows:
         by_zone[zone_of(flow).key].append(flow.id)
     today = Q()
     for zone, ids in by_zone.items():
         local = now.astimezone(ZoneInfo(zone)).replace(hour=0, minute=0, second=0, microsecond=0)
-        midnight = local.astimezone(timezone.utc)  # SQLite compares timestamps as UTC text
+        midnight = local.astimezone(UTC)  # SQLite compares timestamps as UTC text
         today |= Q(flow_id__in=ids, created_at__gte=midnight)
     ids = [flow.id for flow in flows]
-    rows = await Call.filter(flow_id__in=ids).exclude(call_type="test").annotate(
-        total=Count("id"),
-        finished=Count("id", _filter=Q(outcome__isnull=False)),
-        connected=Count("id", _filter=Q(outcome=CallOutcome.CONNECTED)),
-        voicemail=Count("id", _filter=Q(outcome=CallOutcome.VOICEMAIL)),
-        handle=Avg("duration", _filter=Q(outcome=CallOutcome.CONNECTED)),
-        today=Count("id", _filter=today),
-    ).group_by("flow_id").values("flow_id", "total", "finished", "connected", "voicemail", "handle", "today")
+    rows = (
+        await Call.filter(flow_id__in=ids)
+        .exclude(call_type="test")
+        .annotate(
+            total=Count("id"),
+            finished=Count("id", _filter=Q(outcome__isnull=False)),
+            connected=Count("id", _filter=Q(outcome=CallOutcome.CONNECTED)),
+            voicemail=Count("id", _filter=Q(outcome=CallOutcome.VOICEMAIL)),
+            handle=Avg("duration", _filter=Q(outcome=CallOutcome.CONNECTED)),
+            today=Count("id", _filter=today),
+        )
+        .group_by("flow_id")
+        .values("flow_id", "total", "finished", "connected", "voicemail", "handle", "today")
+    )
     counts = {row["flow_id"]: row for row in rows}
     peaks = await _peak_hours(flows, now)
     result = {}
@@ -106,8 +112,9 @@ async def _peak_hours(flows: list[Flow], now: datetime) -> dict[str, int]:
         f"WHERE flow_id IN ({placeholders(len(ids))}) AND call_type <> 'test' GROUP BY flow_id, quarter",
         ids,
     )
-    offsets = {flow.id: int((now.astimezone(zone_of(flow)).utcoffset() or timedelta()).total_seconds() // 60)
-               for flow in flows}
+    offsets = {
+        flow.id: int((now.astimezone(zone_of(flow)).utcoffset() or timedelta()).total_seconds() // 60) for flow in flows
+    }
     hours: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         local = (int(row["quarter"]) * 15 + offsets[row["flow_id"]]) % 1440 // 60

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import builtins
-from typing import Any, Mapping, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from app.db.models import Flow, Script
-from app.errors import Conflict, DomainError, Invalid, NotFound
-from app.ids import new_id
 from app import field_checks as check
 from app.agents.service import AgentService
+from app.db.models import Flow, Script
+from app.errors import Conflict, DomainError, Invalid, NotFound
 from app.flows.fields import KINDS, STATUSES, check_dates, plain_fields
+from app.ids import new_id
 from app.voice_catalog import catalog
 from app.voice_catalog.custom_voices import find_custom_voice
 
@@ -141,13 +142,17 @@ class FlowService:
             return agent_id
         if data.get("speaker") is None:
             return None
-        display_name, voice_config = await _speaker_voice(organisation_id,
-                                                          {**data, "provider": data.get("provider", provider)})
-        agent = await self._agents.create(organisation_id, {
-            "name": display_name,
-            "role": "Inbound line" if kind == "inbound" else "Outbound campaign",
-            "voice_config": voice_config,
-        })
+        display_name, voice_config = await _speaker_voice(
+            organisation_id, {**data, "provider": data.get("provider", provider)}
+        )
+        agent = await self._agents.create(
+            organisation_id,
+            {
+                "name": display_name,
+                "role": "Inbound line" if kind == "inbound" else "Outbound campaign",
+                "voice_config": voice_config,
+            },
+        )
         return agent.id
 
 
@@ -158,12 +163,20 @@ async def _speaker_voice(organisation_id: str, data: Mapping[str, Any]) -> tuple
     language = check.language_tag("language_code", data.get("language_code"))
     voice = catalog.find_voice(provider, speaker, language_code=language) if provider else None
     if voice is not None:
-        return voice.display_name, {"provider": voice.provider.value, "model": voice.model, "speaker": voice.speaker,
-                                    "language_code": voice.language_code}
+        return voice.display_name, {
+            "provider": voice.provider.value,
+            "model": voice.model,
+            "speaker": voice.speaker,
+            "language_code": voice.language_code,
+        }
     if provider == catalog.VoiceProvider.NEXTNEURAL.value:
         custom = await find_custom_voice(organisation_id, speaker)
         if custom is not None and custom.deployed and language in (None, custom.language_code):
-            return custom.speaker, {"provider": custom.provider, "model": custom.model, "speaker": custom.speaker,
-                                    "language_code": custom.language_code}
+            return custom.speaker, {
+                "provider": custom.provider,
+                "model": custom.model,
+                "speaker": custom.speaker,
+                "language_code": custom.language_code,
+            }
     where = f" in {language}" if language else ""
     raise Invalid(f"speaker '{speaker}' is not a {provider} voice{where}")

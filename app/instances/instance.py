@@ -16,7 +16,7 @@ from app.instances.orphans import OrphanSweeper
 from app.utc import utc_now
 
 log = logging.getLogger("app.instances")
-PRUNE_AFTER = timedelta(hours=1)    # lease rows lapsed this long ago, their calls long swept, are deleted
+PRUNE_AFTER = timedelta(hours=1)  # lease rows lapsed this long ago, their calls long swept, are deleted
 
 
 def new_instance_id() -> str:
@@ -26,8 +26,12 @@ def new_instance_id() -> str:
 
 class InstanceLeaseKeeper:
     def __init__(self, store: LeaseStore, *, ttl_seconds: float, instance_id: str | None = None) -> None:
-        self.holder = Holder(instance_id=instance_id or new_instance_id(), host=socket.gethostname(),
-                             pid=os.getpid(), started_at=utc_now())
+        self.holder = Holder(
+            instance_id=instance_id or new_instance_id(),
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started_at=utc_now(),
+        )
         self.store = store
         self.ttl_seconds = ttl_seconds
         self.sweeper: OrphanSweeper | None = None
@@ -74,8 +78,7 @@ class InstanceLeaseKeeper:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("renewing the lease of %s failed (next try in %.1f s)", self.instance_id,
-                              self.interval)
+                log.exception("renewing the lease of %s failed (next try in %.1f s)", self.instance_id, self.interval)
 
     async def _sweep(self) -> None:
         assert self.sweeper is not None

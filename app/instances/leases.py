@@ -7,9 +7,10 @@ A lease is alive while its expiry lies ahead. The database store compares expiri
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterable, Protocol
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from app.db.models import InstanceLease
 from app.utc import utc_now
@@ -53,8 +54,14 @@ class DatabaseLeaseStore:
         now = self._clock()
         expires = now + timedelta(seconds=ttl_seconds)
         if not await InstanceLease.filter(id=holder.instance_id).update(renewed_at=now, expires_at=expires):
-            await InstanceLease.create(id=holder.instance_id, host=holder.host[:255], pid=holder.pid,
-                                       started_at=holder.started_at, renewed_at=now, expires_at=expires)
+            await InstanceLease.create(
+                id=holder.instance_id,
+                host=holder.host[:255],
+                pid=holder.pid,
+                started_at=holder.started_at,
+                renewed_at=now,
+                expires_at=expires,
+            )
 
     async def release(self, holder: Holder) -> None:
         await InstanceLease.filter(id=holder.instance_id).delete()

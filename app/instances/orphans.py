@@ -12,28 +12,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from tortoise.expressions import Q
 
-from app.calls.lifecycle import CallOutcome, CallStatus, EndReason
 from app.calls.contract import CallEnd, CallReporter
+from app.calls.lifecycle import CallOutcome, CallStatus, EndReason
 from app.db.models import Call
-from app.telephony.carriers import CarrierDirectory
 from app.errors import DomainError
 from app.instances.leases import LeaseStore
-from app.utc import utc_now
 from app.telephony.base import CallDetails, DetailsUnavailable
+from app.telephony.carriers import CarrierDirectory
 from app.telephony.simulator import CALL_SID_PREFIX
 from app.telephony.status import PROGRESS, TERMINAL, ExotelStatusService, StatusUpdate
+from app.utc import utc_now
 
 log = logging.getLogger("app.instances.orphans")
 SERVER_RESTART = EndReason.SERVER_RESTART
-LOOKUP_SECONDS = 5.0        # one carrier look-up; the orphan is ended as failed when the carrier is slower
+LOOKUP_SECONDS = 5.0  # one carrier look-up; the orphan is ended as failed when the carrier is slower
 PARALLEL = 8
-BATCH = 200                 # orphans taken per dead owner per run
+BATCH = 200  # orphans taken per dead owner per run
 
 
 @dataclass
@@ -47,9 +48,18 @@ class Swept:
 
 
 class OrphanSweeper:
-    def __init__(self, instance_id: str, store: LeaseStore, reporter: CallReporter, carriers: CarrierDirectory,
-                 status: ExotelStatusService, *, clock: Callable[[], datetime] = utc_now,
-                 on_ended: Callable[[], None] | None = None, scope: Q | None = None) -> None:
+    def __init__(
+        self,
+        instance_id: str,
+        store: LeaseStore,
+        reporter: CallReporter,
+        carriers: CarrierDirectory,
+        status: ExotelStatusService,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        on_ended: Callable[[], None] | None = None,
+        scope: Q | None = None,
+    ) -> None:
         """`on_ended` wakes the dialer so the orphans' jobs settle (and their slots free) on its next tick;
         `scope` limits the sweep to some calls (tests share a database)."""
         self.instance_id = instance_id
@@ -77,17 +87,19 @@ class OrphanSweeper:
 
         async def one(row: dict[str, Any]) -> None:
             async with gate:
-                taken = await Call.filter(id=row["id"], owner=row["owner"], ended_at__isnull=True) \
-                    .update(owner=self.instance_id)
+                taken = await Call.filter(id=row["id"], owner=row["owner"], ended_at__isnull=True).update(
+                    owner=self.instance_id
+                )
                 if not taken:
-                    return          # another instance took it, or it ended meanwhile
+                    return  # another instance took it, or it ended meanwhile
                 done.taken += 1
                 try:
                     ended = await self._settle(row)
-                except Exception:      # handed back to the dead owner: the next run tries again
+                except Exception:  # handed back to the dead owner: the next run tries again
                     log.exception("ending orphaned call %s failed", row["id"])
-                    await Call.filter(id=row["id"], owner=self.instance_id, ended_at__isnull=True) \
-                        .update(owner=row["owner"])
+                    await Call.filter(id=row["id"], owner=self.instance_id, ended_at__isnull=True).update(
+                        owner=row["owner"]
+                    )
                     done.taken -= 1
                     return
                 if ended:
@@ -96,8 +108,12 @@ class OrphanSweeper:
                     done.left += 1
 
         for owner in dead:
-            rows = await Call.filter(self._scope, owner=owner, ended_at__isnull=True).order_by("created_at") \
-                .limit(BATCH).values("id", "owner", "organisation_id", "provider_call_id", "started_at")
+            rows = (
+                await Call.filter(self._scope, owner=owner, ended_at__isnull=True)
+                .order_by("created_at")
+                .limit(BATCH)
+                .values("id", "owner", "organisation_id", "provider_call_id", "started_at")
+            )
             await asyncio.gather(*(one(row) for row in rows))
         if done.ended and self._on_ended is not None:
             self._on_ended()
@@ -109,18 +125,23 @@ class OrphanSweeper:
         """True when the call ended; False when the carrier says it has not been answered yet (its socket may
         still reach a live worker, and its callback or reconciliation ends it)."""
         sid = row["provider_call_id"]
-        if sid and not sid.startswith(CALL_SID_PREFIX):     # a simulated leg died with the process that ran it
+        if sid and not sid.startswith(CALL_SID_PREFIX):  # a simulated leg died with the process that ran it
             details = await self._carrier_details(row["organisation_id"], sid)
             if details is not None and details.status in TERMINAL:
-                update = StatusUpdate(account_sid=details.account_sid, call_sid=sid, custom_field=row["id"],
-                                      status=details.status, event_type=None, recording_url=details.recording_url,
-                                      duration=details.duration)
+                update = StatusUpdate(
+                    account_sid=details.account_sid,
+                    call_sid=sid,
+                    custom_field=row["id"],
+                    status=details.status,
+                    event_type=None,
+                    recording_url=details.recording_url,
+                    duration=details.duration,
+                )
                 try:
                     if await self._status.apply(update, reconciled=True) == "ended":
                         return True
                 except DomainError as error:
-                    log.warning("orphaned call %s: carrier answered %r: %s", row["id"], details.status,
-                                error.detail)
+                    log.warning("orphaned call %s: carrier answered %r: %s", row["id"], details.status, error.detail)
             elif details is not None and PROGRESS.get(details.status) in (CallStatus.QUEUED, CallStatus.RINGING):
                 return False
         return await self._end(row)
@@ -131,17 +152,18 @@ class OrphanSweeper:
             return None
         try:
             return await asyncio.wait_for(lookup.call_details(sid), self.lookup_seconds)
-        except (DetailsUnavailable, asyncio.TimeoutError) as error:
+        except (TimeoutError, DetailsUnavailable) as error:
             log.info("orphaned call %s: the carrier cannot say (%s)", sid, error)
             return None
 
     async def _end(self, row: dict[str, Any]) -> bool:
         if not await Call.exists(id=row["id"], owner=self.instance_id, ended_at__isnull=True):
-            return True         # its session came back on another worker, or a callback ended it
+            return True  # its session came back on another worker, or a callback ended it
         now = self.clock()
         started = row["started_at"]
         seconds = max(0, int((now - started).total_seconds())) if started else 0
-        await self._reporter.ended(row["id"], CallEnd(
-            outcome=CallOutcome.FAILED, ended_at=now, duration_seconds=seconds, end_reason=SERVER_RESTART))
+        await self._reporter.ended(
+            row["id"],
+            CallEnd(outcome=CallOutcome.FAILED, ended_at=now, duration_seconds=seconds, end_reason=SERVER_RESTART),
+        )
         return True
-

@@ -12,13 +12,18 @@ if TYPE_CHECKING:
     from app.platform import Platform
 
 
-def build_instance_lease(platform: "Platform") -> InstanceLeaseKeeper:
+def build_instance_lease(platform: Platform) -> InstanceLeaseKeeper:
     """The lease, its sweep, and the owner stamped on every call this process dials or runs."""
     settings = platform.settings
     keeper = InstanceLeaseKeeper(build_lease_store(settings.redis_url), ttl_seconds=settings.lease_seconds)
-    keeper.sweeper = OrphanSweeper(keeper.instance_id, keeper.store, platform.reporter, platform.carriers,
-                                   platform.exotel_status,
-                                   on_ended=platform.campaigns.wake.set)
+    keeper.sweeper = OrphanSweeper(
+        keeper.instance_id,
+        keeper.store,
+        platform.reporter,
+        platform.carriers,
+        platform.exotel_status,
+        on_ended=platform.campaigns.wake.set,
+    )
     platform.reporter.owner = keeper.instance_id
     platform.dialer.owner = keeper.instance_id
     return keeper

@@ -6,12 +6,14 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
-from app.errors import Invalid
 from app import field_checks as check
+from app.errors import Invalid
 
 MASK = "••••••••"
 ACCOUNT_SID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")
+HOST = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
 
 
 def mask(secret: str | None) -> str | None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Mapping, Protocol
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from app.db.models import Integration
 from app.errors import Conflict, Invalid
@@ -49,7 +50,7 @@ class ExotelAccount:
 @dataclass(frozen=True)
 class SarvamAccount:
     api_key: str
-    streaming: bool | None   # None: the deployment's VOICEAI_SARVAM_STREAMING decides
+    streaming: bool | None  # None: the deployment's VOICEAI_SARVAM_STREAMING decides
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class IntegrationService:
     def __init__(self, secret_key: str, campaigns: RunningCampaigns | None = None) -> None:
         self._box = SecretBox(secret_key, purpose="integration-credentials")
         self.campaigns: RunningCampaigns = campaigns or NoRunningCampaigns()
-        self.exotel_version = 0   # bumped on every Exotel connect/disconnect here: caches of the accounts reload
+        self.exotel_version = 0  # bumped on every Exotel connect/disconnect here: caches of the accounts reload
 
     # reads ---------------------------------------------------------------------------------------------
     async def view(self, organisation_id: str, provider: str) -> IntegrationView:
@@ -81,12 +82,18 @@ class IntegrationService:
         if row is None:
             return IntegrationView(provider=provider, category=category, is_connected=False)
         secrets = self._open(row)
-        return IntegrationView(provider=provider, category=category, is_connected=True,
-                               connected_at=row.connected_at, account_sid=row.account_sid,
-                               api_key=check.mask(secrets.get("api_key")),
-                               api_token=check.mask(secrets.get("api_token")),
-                               subdomain=row.settings.get("subdomain"), phone_number=row.settings.get("phone_number"),
-                               streaming=row.settings.get("streaming"))
+        return IntegrationView(
+            provider=provider,
+            category=category,
+            is_connected=True,
+            connected_at=row.connected_at,
+            account_sid=row.account_sid,
+            api_key=check.mask(secrets.get("api_key")),
+            api_token=check.mask(secrets.get("api_token")),
+            subdomain=row.settings.get("subdomain"),
+            phone_number=row.settings.get("phone_number"),
+            streaming=row.settings.get("streaming"),
+        )
 
     async def telephony(self, organisation_id: str) -> list[IntegrationView]:
         """Supported carriers; the simulator is always available and is used when Exotel is not connected."""
@@ -97,8 +104,11 @@ class IntegrationService:
     async def apps(self, organisation_id: str, category: str | None) -> list[IntegrationView]:
         if category is not None and category not in APP_CATEGORIES:
             raise Invalid(f"category must be one of {', '.join(APP_CATEGORIES)}")
-        return [await self.view(organisation_id, app["provider"]) for app in APPS
-                if category is None or app["category"] == category]
+        return [
+            await self.view(organisation_id, app["provider"])
+            for app in APPS
+            if category is None or app["category"] == category
+        ]
 
     async def exotel_account(self, organisation_id: str) -> ExotelAccount | None:
         row = await Integration.get_or_none(organisation_id=organisation_id, provider="exotel")
@@ -130,11 +140,15 @@ class IntegrationService:
     # writes --------------------------------------------------------------------------------------------
     async def connect_exotel(self, organisation_id: str, data: Mapping[str, Any]) -> IntegrationView:
         _only(data, {"api_key", "api_token", "account_sid", "subdomain", "phone_number"})
-        secrets = {"api_key": check.credential("api_key", data.get("api_key")),
-                   "api_token": check.credential("api_token", data.get("api_token"))}
+        secrets = {
+            "api_key": check.credential("api_key", data.get("api_key")),
+            "api_token": check.credential("api_token", data.get("api_token")),
+        }
         sid = check.account_sid(data.get("account_sid"))
-        settings = {"subdomain": check.subdomain(data.get("subdomain")),
-                    "phone_number": check.phone(data.get("phone_number"))}
+        settings = {
+            "subdomain": check.subdomain(data.get("subdomain")),
+            "phone_number": check.phone(data.get("phone_number")),
+        }
         await self._upsert(organisation_id, "exotel", "telephony", secrets, settings, sid)
         self.exotel_version += 1
         return await self.view(organisation_id, "exotel")
@@ -154,14 +168,28 @@ class IntegrationService:
             self.exotel_version += 1
         return await self.view(organisation_id, provider)
 
-    async def _upsert(self, organisation_id: str, provider: str, category: str, secrets: dict[str, str],
-                      settings: dict[str, Any], account_sid: str | None) -> None:
+    async def _upsert(
+        self,
+        organisation_id: str,
+        provider: str,
+        category: str,
+        secrets: dict[str, str],
+        settings: dict[str, Any],
+        account_sid: str | None,
+    ) -> None:
         sealed = self._box.seal(json.dumps(secrets))
         row = await Integration.get_or_none(organisation_id=organisation_id, provider=provider)
         if row is None:
-            await Integration.create(id=new_id("int"), organisation_id=organisation_id, provider=provider,
-                                     category=category, account_sid=account_sid, settings=settings,
-                                     credentials=sealed, connected_at=datetime.now(timezone.utc))
+            await Integration.create(
+                id=new_id("int"),
+                organisation_id=organisation_id,
+                provider=provider,
+                category=category,
+                account_sid=account_sid,
+                settings=settings,
+                credentials=sealed,
+                connected_at=datetime.now(UTC),
+            )
             return
         row.update_from_dict({"account_sid": account_sid, "settings": settings, "credentials": sealed})
         await row.save()
@@ -172,9 +200,14 @@ class IntegrationService:
 
     def _account(self, row: Integration) -> ExotelAccount:
         secrets = self._open(row)
-        return ExotelAccount(organisation_id=row.organisation_id, account_sid=row.account_sid or "",
-                             api_key=secrets["api_key"], api_token=secrets["api_token"],
-                             subdomain=row.settings["subdomain"], phone_number=row.settings["phone_number"])
+        return ExotelAccount(
+            organisation_id=row.organisation_id,
+            account_sid=row.account_sid or "",
+            api_key=secrets["api_key"],
+            api_token=secrets["api_token"],
+            subdomain=row.settings["subdomain"],
+            phone_number=row.settings["phone_number"],
+        )
 
 
 def _only(data: Mapping[str, Any], allowed: set[str]) -> None:

@@ -35,9 +35,7 @@ async def add_member(organisation_id: str, firebase_uid: str, email: str | None 
         raise Invalid("firebase_uid must be 1 to 128 characters")
     if await User.exists(firebase_uid=firebase_uid):
         raise Conflict("This Firebase user already belongs to an organisation")
-    return await User.create(
-        id=new_id("usr"), organisation_id=organisation_id, firebase_uid=firebase_uid, email=email
-    )
+    return await User.create(id=new_id("usr"), organisation_id=organisation_id, firebase_uid=firebase_uid, email=email)
 
 
 async def get_organisation(organisation_id: str) -> Organisation:

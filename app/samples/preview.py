@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from app.voice.providers.espeak_tts import synthesize_blocking
 from app.voice.providers.cpu import run_cpu
+from app.voice.providers.espeak_tts import synthesize_blocking
 from app.voice.providers.wav import pcm_to_wav
 
 PREVIEW_RATE = 16000

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.errors import NotFound
 from app import field_checks as check
+from app.errors import NotFound
 from app.samples.preview import VoicePreviews
 from app.voice_catalog import catalog
-from app.voice_catalog.custom_voices import PROVIDER as CUSTOM_PROVIDER, CustomVoice, deployed_voices
+from app.voice_catalog.custom_voices import PROVIDER as CUSTOM_PROVIDER
+from app.voice_catalog.custom_voices import CustomVoice, deployed_voices
 
 PROVIDERS = tuple(p.value for p in catalog.VoiceProvider)
 

@@ -5,12 +5,13 @@ The voice pipeline builds its prompt from the flow config, the script and the cu
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
+from app import field_checks as check
 from app.db.models import Flow, Script
 from app.errors import Conflict, Invalid, NotFound
 from app.ids import new_id
-from app import field_checks as check
 
 MAX_ITEMS = 100
 MAX_TEXT = 4000
@@ -25,10 +26,12 @@ def _faq(value: Any) -> list[dict[str, str]]:
     for index, item in enumerate(value):
         if not isinstance(item, Mapping):
             raise Invalid(f"faq[{index}] must be an object")
-        entries.append({
-            "question": check.text(f"faq[{index}].question", item.get("question"), max_length=MAX_TEXT),
-            "answer": check.text(f"faq[{index}].answer", item.get("answer"), max_length=MAX_TEXT),
-        })
+        entries.append(
+            {
+                "question": check.text(f"faq[{index}].question", item.get("question"), max_length=MAX_TEXT),
+                "answer": check.text(f"faq[{index}].answer", item.get("answer"), max_length=MAX_TEXT),
+            }
+        )
     return entries
 
 
@@ -40,8 +43,9 @@ def _fields(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
         if name in data:
             fields[name] = check.text(name, data[name], max_length=MAX_TEXT, required=False)
     if "talking_points" in data:
-        fields["talking_points"] = check.string_list("talking_points", data["talking_points"] or [],
-                                                     max_items=MAX_ITEMS, max_length=MAX_TEXT)
+        fields["talking_points"] = check.string_list(
+            "talking_points", data["talking_points"] or [], max_items=MAX_ITEMS, max_length=MAX_TEXT
+        )
     if "faq" in data:
         fields["faq"] = _faq(data["faq"] or [])
     return fields

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import AsyncIterator
 
 from tortoise.exceptions import IntegrityError
 
+from app import field_checks as check
 from app.blobs import BlobStore
 from app.db.models import DatasetSample, Speaker
 from app.errors import Conflict, Invalid, NotFound, TooLarge, Unavailable
 from app.ids import new_id
-from app import field_checks as check
 from app.voice_catalog import catalog
 from app.voice_catalog.audio_probe import CONTENT_TYPES, AudioInfo, check_duration, probe_async
 from app.voice_catalog.custom_voices import custom_voice_uuid
@@ -32,8 +32,8 @@ REFERENCE_MAX_BYTES = 25 * 1024 * 1024
 SAMPLE_MAX_BYTES = 10 * 1024 * 1024
 REFERENCE_SECONDS = (10.0, 60.0)
 SAMPLE_SECONDS = (5.0, 30.0)
-READY_SAMPLES = 20          # a dataset is `ready` for fine-tuning with at least 20 samples
-READY_SECONDS = 120.0       # ... and at least two minutes of audio in total
+READY_SAMPLES = 20  # a dataset is `ready` for fine-tuning with at least 20 samples
+READY_SECONDS = 120.0  # ... and at least two minutes of audio in total
 TRANSCRIPT_MAX = 2000
 CREATED_MESSAGE = "Speaker created. Upload dataset samples and deploy to use in flows."
 
@@ -121,8 +121,16 @@ class SpeakerService:
             raise NotFound("Speaker not found")
         return speaker
 
-    async def create(self, organisation_id: str, *, name: object, language: object, description: object,
-                     filename: str, audio: bytes | None) -> Speaker:
+    async def create(
+        self,
+        organisation_id: str,
+        *,
+        name: object,
+        language: object,
+        description: object,
+        filename: str,
+        audio: bytes | None,
+    ) -> Speaker:
         name, language = _name(name), _language(language)
         description = check.text("description", description, max_length=2000, required=False)
         if audio is None:
@@ -134,11 +142,17 @@ class SpeakerService:
         key = f"speakers/{organisation_id}/{speaker_id}/reference.{info.format}"
         await self._blobs.put(key, audio)
         try:
-            await self._cloner.create_speaker(speaker_id, language, filename or f"reference.{info.format}",
-                                              info.content_type, audio)
+            await self._cloner.create_speaker(
+                speaker_id, language, filename or f"reference.{info.format}", info.content_type, audio
+            )
             return await Speaker.create(
-                id=speaker_id, organisation_id=organisation_id, name=name, language=language,
-                description=description, reference_key=key, reference_format=info.format,
+                id=speaker_id,
+                organisation_id=organisation_id,
+                name=name,
+                language=language,
+                description=description,
+                reference_key=key,
+                reference_format=info.format,
                 reference_seconds=info.duration_seconds,
             )
         except BaseException as error:
@@ -154,7 +168,8 @@ class SpeakerService:
         if speaker.deployed:
             await self.undeploy(organisation_id, name)
         samples: list[str] = await DatasetSample.filter(speaker_id=speaker.id).values_list(  # type: ignore[assignment]
-            "blob_key", flat=True)    # tortoise types flat values_list rows as tuples
+            "blob_key", flat=True
+        )  # tortoise types flat values_list rows as tuples
         keys = [speaker.reference_key, *samples]
         await self._cloner.delete_speaker(speaker.id)
         await speaker.delete()
@@ -164,8 +179,13 @@ class SpeakerService:
 
     async def reference(self, organisation_id: str, name: str) -> ReferenceAudio:
         speaker = await self._find(organisation_id, name)
-        return ReferenceAudio(speaker.name, CONTENT_TYPES[speaker.reference_format], speaker.reference_seconds,
-                              await self._blobs.size(speaker.reference_key), speaker.reference_key)
+        return ReferenceAudio(
+            speaker.name,
+            CONTENT_TYPES[speaker.reference_format],
+            speaker.reference_seconds,
+            await self._blobs.size(speaker.reference_key),
+            speaker.reference_key,
+        )
 
     def stream(self, key: str) -> AsyncIterator[bytes]:
         return self._blobs.open(key)
@@ -176,12 +196,14 @@ class SpeakerService:
 
     async def _stats(self, speaker: Speaker) -> DatasetStats:
         durations: list[float] = await DatasetSample.filter(  # type: ignore[assignment]  # flat rows typed as tuples
-            speaker_id=speaker.id).values_list("duration_seconds", flat=True)
+            speaker_id=speaker.id
+        ).values_list("duration_seconds", flat=True)
         total = round(sum(durations), 1)
         return DatasetStats(speaker.name, len(durations), total, dataset_status(len(durations), total))
 
-    async def add_sample(self, organisation_id: str, name: str, *, transcript: object, filename: str,
-                         audio: bytes | None) -> DatasetSample:
+    async def add_sample(
+        self, organisation_id: str, name: str, *, transcript: object, filename: str, audio: bytes | None
+    ) -> DatasetSample:
         speaker = await self._find(organisation_id, name)
         transcript = check.text("transcript", transcript, max_length=TRANSCRIPT_MAX)
         if audio is None:
@@ -191,9 +213,14 @@ class SpeakerService:
         key = f"speakers/{organisation_id}/{speaker.id}/samples/{sample_id}.{info.format}"
         await self._blobs.put(key, audio)
         try:
-            return await DatasetSample.create(id=sample_id, speaker_id=speaker.id, blob_key=key,
-                                              audio_format=info.format, duration_seconds=info.duration_seconds,
-                                              transcript=transcript)
+            return await DatasetSample.create(
+                id=sample_id,
+                speaker_id=speaker.id,
+                blob_key=key,
+                audio_format=info.format,
+                duration_seconds=info.duration_seconds,
+                transcript=transcript,
+            )
         except BaseException:
             await self._blobs.delete(key)
             raise
@@ -201,7 +228,8 @@ class SpeakerService:
     async def clear_dataset(self, organisation_id: str, name: str) -> DatasetStats:
         speaker = await self._find(organisation_id, name)
         keys: list[str] = await DatasetSample.filter(  # type: ignore[assignment]  # flat rows typed as tuples
-            speaker_id=speaker.id).values_list("blob_key", flat=True)
+            speaker_id=speaker.id
+        ).values_list("blob_key", flat=True)
         await DatasetSample.filter(speaker_id=speaker.id).delete()
         for key in keys:
             await self._blobs.delete(key)
@@ -218,15 +246,24 @@ class SpeakerService:
             return speaker
         samples = await DatasetSample.filter(speaker_id=speaker.id).order_by("created_at", "id")
         uploads = [
-            SampleUpload(s.id, s.transcript, f"{s.id}.{s.audio_format}", CONTENT_TYPES[s.audio_format],
-                         await _read(self._blobs.open(s.blob_key)))
+            SampleUpload(
+                s.id,
+                s.transcript,
+                f"{s.id}.{s.audio_format}",
+                CONTENT_TYPES[s.audio_format],
+                await _read(self._blobs.open(s.blob_key)),
+            )
             for s in samples
         ]
         job = await self._cloner.build(speaker.id, speaker.language, uploads)
         speaker.deployed = True
         speaker.voice_sample_uuid = custom_voice_uuid(organisation_id, speaker.name, speaker.language)
         speaker.voice_model = self._cloner.model
-        speaker.training_job_id, speaker.training_status, speaker.training_error = job.job_id, job.status.value, job.error
+        speaker.training_job_id, speaker.training_status, speaker.training_error = (
+            job.job_id,
+            job.status.value,
+            job.error,
+        )
         await speaker.save()
         return speaker
 

@@ -4,7 +4,7 @@ at shutdown."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from app.integrations.service import ExotelAccount, IntegrationService
 from app.telephony.base import CallLookup, Carrier, DialRequest, DialResult
@@ -25,15 +25,20 @@ class NoCarrier:
 
 
 class CarrierDirectory:
-    def __init__(self, integrations: IntegrationService, telephony: str, public_url: str,
-                 simulator: Callable[[], Carrier] | None = None) -> None:
+    def __init__(
+        self,
+        integrations: IntegrationService,
+        telephony: str,
+        public_url: str,
+        simulator: Callable[[], Carrier] | None = None,
+    ) -> None:
         self._integrations = integrations
         self._telephony = telephony
         self._public_url = public_url
         self._simulator_factory = simulator
         self._simulator: Carrier | None = None
         self._exotel: dict[tuple[str, ...], Carrier] = {}
-        self.override: Carrier | None = None   # tests and benchmarks dial through a fake carrier
+        self.override: Carrier | None = None  # tests and benchmarks dial through a fake carrier
 
     @property
     def integrations(self) -> IntegrationService:

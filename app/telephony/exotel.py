@@ -8,7 +8,6 @@ record the outcome and move on.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -53,8 +52,14 @@ def connect_form(account: ExotelAccount, request: DialRequest, public_url: str) 
 class ExotelClient:
     """One aiohttp session per client; the dialer owns it and closes it at shutdown."""
 
-    def __init__(self, account: ExotelAccount, public_url: str, *, timeout_seconds: float = 15.0,
-                 session: aiohttp.ClientSession | None = None) -> None:
+    def __init__(
+        self,
+        account: ExotelAccount,
+        public_url: str,
+        *,
+        timeout_seconds: float = 15.0,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
         self.account = account
         self._public_url = public_url
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
@@ -79,7 +84,7 @@ class ExotelClient:
                 body = await _json(answer)
                 if answer.status >= 400:
                     return DialResult("failed", reason=_reason(answer.status, body))
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             log.warning("Exotel connect failed: %s", error)
             return DialResult("failed", reason="carrier_unreachable")
         call = body.get("Call") or body.get("call") or {}
@@ -105,7 +110,7 @@ class ExotelClient:
                     raise DetailsUnavailable("not_found")
                 if answer.status >= 400:
                     raise DetailsUnavailable(_reason(answer.status, body))
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             raise DetailsUnavailable("carrier_unreachable") from error
         call = body.get("Call") or body.get("call")
         call = call if isinstance(call, dict) else {}
@@ -113,9 +118,13 @@ class ExotelClient:
         if not status:
             raise DetailsUnavailable("carrier_bad_answer")
         recording = call.get("RecordingUrl") or call.get("recording_url") or call.get("PreSignedRecordingUrl")
-        return CallDetails(account_sid=self.account.account_sid, call_sid=str(call.get("Sid") or call_sid),
-                           status=status, recording_url=str(recording) if recording else None,
-                           duration=_seconds(call.get("Duration") or call.get("duration")))
+        return CallDetails(
+            account_sid=self.account.account_sid,
+            call_sid=str(call.get("Sid") or call_sid),
+            status=status,
+            recording_url=str(recording) if recording else None,
+            duration=_seconds(call.get("Duration") or call.get("duration")),
+        )
 
     async def aclose(self) -> None:
         if self._owns_session and self._session is not None:
@@ -142,8 +151,11 @@ def _reason(status: int, body: dict[str, Any]) -> str:
     if status in REASONS:
         return REASONS[status]
     exception = body.get("RestException") or body.get("error") or {}
-    message = str(exception.get("Message") or exception.get("message") or "")[:200] if isinstance(exception, dict) \
+    message = (
+        str(exception.get("Message") or exception.get("message") or "")[:200]
+        if isinstance(exception, dict)
         else str(exception)[:200]
+    )
     if status == 400:
         return f"bad_number: {message}" if message else "bad_number"
     return f"carrier_error_{status}"

@@ -7,8 +7,8 @@ know by its Exotel CallSid (unguessable), and CustomField, when present, must be
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 from urllib.parse import urlencode
 
 from app.calls.lifecycle import CallOutcome, EndReason

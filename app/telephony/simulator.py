@@ -27,22 +27,22 @@ import random
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 
-from app.calls.lifecycle import CallOutcome
 from app.calls.contract import CallEnd, CallReporter
+from app.calls.lifecycle import CallOutcome
 from app.db.models import Call, Customer
 from app.telephony.base import CallDetails, DetailsUnavailable, DialRequest, DialResult
 
 log = logging.getLogger("app.telephony.simulator")
 RATE = 8000
-FRAME = RATE * 2 // 10          # 100 ms of 16-bit mono PCM, as Exotel sends
+FRAME = RATE * 2 // 10  # 100 ms of 16-bit mono PCM, as Exotel sends
 STATUS_PATH = "/api/voice/webhooks/exotel/status"
 SOCKET_PATH = "/api/voice/ws/exotel?sample-rate=8000"
-CALL_SID_PREFIX = "SIMCA"       # tells reconciliation which calls the simulator placed
+CALL_SID_PREFIX = "SIMCA"  # tells reconciliation which calls the simulator placed
 
 
 class StreamFailed(Exception):
@@ -69,8 +69,12 @@ class Behaviour:
 
     def pick(self, rng: random.Random) -> str:
         roll = rng.random()
-        for name, share in (("no-answer", self.no_answer), ("busy", self.busy), ("voicemail", self.voicemail),
-                            ("early-hangup", self.early_hangup)):
+        for name, share in (
+            ("no-answer", self.no_answer),
+            ("busy", self.busy),
+            ("voicemail", self.voicemail),
+            ("early-hangup", self.early_hangup),
+        ):
             if roll < share:
                 return name
             roll -= share
@@ -82,11 +86,12 @@ def utterances(name: str, metadata: dict[str, Any], rng: random.Random) -> list[
     interest = metadata.get("product_interest") or metadata.get("last_order") or metadata.get("interest")
     first = name.split()[0] if name else "there"
     lines = [rng.choice(["Hello, who is this?", "Hi, yes, speaking.", f"Hello, this is {first}."])]
-    if metadata.get("order_id"):   # the demo's in-call tool: the agent looks the order up
+    if metadata.get("order_id"):  # the demo's in-call tool: the agent looks the order up
         lines.append(f"Can you check my order {' '.join(str(metadata['order_id']))} please?")
     elif interest:
-        lines.append(rng.choice([f"Oh yes, I was looking at the {interest}.",
-                                 f"Right, the {interest}. Is it still available?"]))
+        lines.append(
+            rng.choice([f"Oh yes, I was looking at the {interest}.", f"Right, the {interest}. Is it still available?"])
+        )
     else:
         lines.append("Okay, tell me more.")
     lines.append(rng.choice(["That sounds good, thank you. Goodbye.", "Not right now, thanks. Bye."]))
@@ -94,9 +99,18 @@ def utterances(name: str, metadata: dict[str, Any], rng: random.Random) -> list[
 
 
 class SimulatedCarrier:
-    def __init__(self, base_url: str, account_sid: str, *, seed: int = 7, realtime: float = 1.0,
-                 ring_seconds: float = 0.5, behaviour: Behaviour | None = None, max_call_seconds: float = 90.0,
-                 reporter: CallReporter | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        account_sid: str,
+        *,
+        seed: int = 7,
+        realtime: float = 1.0,
+        ring_seconds: float = 0.5,
+        behaviour: Behaviour | None = None,
+        max_call_seconds: float = 90.0,
+        reporter: CallReporter | None = None,
+    ) -> None:
         self._base = base_url.rstrip("/")
         self._reporter = reporter
         self.account_sid = account_sid
@@ -107,8 +121,8 @@ class SimulatedCarrier:
         self._max_call = max_call_seconds
         self._session: aiohttp.ClientSession | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.placed: list[tuple[DialRequest, str]] = []   # (request, behaviour), for tests and the demo
-        self.states: dict[str, str] = {}                   # CallSid -> Exotel status, what reconciliation reads
+        self.placed: list[tuple[DialRequest, str]] = []  # (request, behaviour), for tests and the demo
+        self.states: dict[str, str] = {}  # CallSid -> Exotel status, what reconciliation reads
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -158,10 +172,9 @@ class SimulatedCarrier:
             started = time.monotonic()
             try:
                 await asyncio.wait_for(self._converse(request, sid, behaviour), self._max_call)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.info("simulated call %s hit the time limit", request.call_id)
-            await self._status(request, sid, "completed",
-                               ConversationDuration=str(int(time.monotonic() - started)))
+            await self._status(request, sid, "completed", ConversationDuration=str(int(time.monotonic() - started)))
         except asyncio.CancelledError:
             raise
         except StreamFailed as error:
@@ -169,8 +182,7 @@ class SimulatedCarrier:
             await self._fail(request, sid, error.reason, error.detail)
         except Exception as error:
             log.exception("simulated call %s failed", request.call_id)
-            await self._fail(request, sid, "simulator_error", f"simulated call failed: {type(error).__name__}: "
-                                                              f"{error}")
+            await self._fail(request, sid, "simulator_error", f"simulated call failed: {type(error).__name__}: {error}")
 
     async def _fail(self, request: DialRequest, sid: str, reason: str, detail: str) -> None:
         """Ends the call as failed with its reason; then tells the status endpoint, as Exotel would (a late
@@ -179,8 +191,12 @@ class SimulatedCarrier:
         if self._reporter is not None:
             try:
                 await Call.filter(id=request.call_id, ended_at__isnull=True).update(summary=detail[:1000])
-                await self._reporter.ended(request.call_id, CallEnd(
-                    outcome=CallOutcome.FAILED, ended_at=datetime.now(timezone.utc), duration_seconds=0, end_reason=reason))
+                await self._reporter.ended(
+                    request.call_id,
+                    CallEnd(
+                        outcome=CallOutcome.FAILED, ended_at=datetime.now(UTC), duration_seconds=0, end_reason=reason
+                    ),
+                )
             except Exception:
                 log.exception("ending the failed simulated call %s failed", request.call_id)
         with contextlib.suppress(Exception):
@@ -188,18 +204,31 @@ class SimulatedCarrier:
 
     async def _status(self, request: DialRequest, sid: str, status: str, **extra: str) -> None:
         self.states[sid] = status
-        form = {"CallSid": sid, "AccountSid": self.account_sid, "Status": status, "CustomField": request.call_id,
-                "DateUpdated": time.strftime("%Y-%m-%d %H:%M:%S"), "RecordingUrl": "", "To": request.caller_id or "",
-                "From": request.to_number, "Direction": "outbound-api", **extra}
+        form = {
+            "CallSid": sid,
+            "AccountSid": self.account_sid,
+            "Status": status,
+            "CustomField": request.call_id,
+            "DateUpdated": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "RecordingUrl": "",
+            "To": request.caller_id or "",
+            "From": request.to_number,
+            "Direction": "outbound-api",
+            **extra,
+        }
         try:
             async with self._http().post(self._base + STATUS_PATH, data=form) as answer:
                 if answer.status >= 400:
-                    log.warning("status callback for %s answered %s: %s", request.call_id, answer.status,
-                                await answer.text())
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
-            raise StreamFailed("status_callback_failed", f"the simulated carrier could not reach the status "
-                                                         f"callback {self._base + STATUS_PATH}: "
-                                                         f"{type(error).__name__}: {error}") from error
+                    log.warning(
+                        "status callback for %s answered %s: %s", request.call_id, answer.status, await answer.text()
+                    )
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise StreamFailed(
+                "status_callback_failed",
+                f"the simulated carrier could not reach the status "
+                f"callback {self._base + STATUS_PATH}: "
+                f"{type(error).__name__}: {error}",
+            ) from error
 
     async def _converse(self, request: DialRequest, sid: str, behaviour: str) -> None:
         from app.voice.audio import tone
@@ -214,16 +243,20 @@ class SimulatedCarrier:
         try:
             # the socket's Basic credentials, as Exotel sends them for `wss://KEY:TOKEN@host/...` (exotel_auth.py)
             ws = await self._http().ws_connect(ws_url, auth=aiohttp.BasicAuth("simulator", self.account_sid))
-        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
-            raise StreamFailed("stream_connect_failed", f"the simulated carrier could not open the voice socket "
-                                                        f"{ws_url}: {type(error).__name__}: {error}") from error
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
+            raise StreamFailed(
+                "stream_connect_failed",
+                f"the simulated carrier could not open the voice socket {ws_url}: {type(error).__name__}: {error}",
+            ) from error
         async with ws:
             line = _Line(ws, sid, self.account_sid, self._realtime)
             await line.start(request)
             try:
                 if behaviour == "voicemail":
-                    greeting = (f"Hi, you have reached {name or 'me'}. I can't take your call right now. "
-                                "Please leave a message after the tone.")
+                    greeting = (
+                        f"Hi, you have reached {name or 'me'}. I can't take your call right now. "
+                        "Please leave a message after the tone."
+                    )
                     line.say(await run_cpu(synthesize_blocking, greeting, "en", RATE) + tone(RATE, 600, 1000.0))
                     await line.wait_for_close(20)
                     return
@@ -239,8 +272,10 @@ class SimulatedCarrier:
             finally:
                 await line.hang_up()
         if not await Call.filter(id=request.call_id, started_at__isnull=False).exists():
-            raise StreamFailed("stream_refused", f"the voice socket {ws_url} closed (code {ws.close_code}) "
-                                                 "without starting a call session")
+            raise StreamFailed(
+                "stream_refused",
+                f"the voice socket {ws_url} closed (code {ws.close_code}) without starting a call session",
+            )
 
 
 class _Line:
@@ -262,12 +297,26 @@ class _Line:
 
     async def start(self, request: DialRequest) -> None:
         await self._send({"event": "connected"})
-        await self._send({"event": "start", "sequence_number": "1", "stream_sid": self._sid, "start": {
-            "stream_sid": self._sid, "call_sid": self._sid, "account_sid": self._account,
-            "from": request.to_number, "to": request.caller_id or "",
-            "custom_parameters": {"call_id": request.call_id, "flow_id": request.flow_id,
-                                  "customer_id": request.customer_id},
-            "media_format": {"encoding": "audio/x-raw", "sample_rate": str(RATE), "bit_rate": "16"}}})
+        await self._send(
+            {
+                "event": "start",
+                "sequence_number": "1",
+                "stream_sid": self._sid,
+                "start": {
+                    "stream_sid": self._sid,
+                    "call_sid": self._sid,
+                    "account_sid": self._account,
+                    "from": request.to_number,
+                    "to": request.caller_id or "",
+                    "custom_parameters": {
+                        "call_id": request.call_id,
+                        "flow_id": request.flow_id,
+                        "customer_id": request.customer_id,
+                    },
+                    "media_format": {"encoding": "audio/x-raw", "sample_rate": str(RATE), "bit_rate": "16"},
+                },
+            }
+        )
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._pump()), loop.create_task(self._read())]
 
@@ -289,16 +338,24 @@ class _Line:
 
     async def _wait_any(self, event: asyncio.Event, timeout: float | None) -> bool:
         waiters = [asyncio.ensure_future(event.wait()), asyncio.ensure_future(self._closed.wait())]
-        _done, pending = await asyncio.wait(waiters, timeout=timeout * max(self._realtime, 0.05) if timeout else None,
-                                           return_when=asyncio.FIRST_COMPLETED)
+        _done, pending = await asyncio.wait(
+            waiters,
+            timeout=timeout * max(self._realtime, 0.05) if timeout else None,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
         for waiter in pending:
             waiter.cancel()
         return event.is_set()
 
     async def hang_up(self) -> None:
         with contextlib.suppress(Exception):
-            await self._send({"event": "stop", "stream_sid": self._sid,
-                              "stop": {"call_sid": self._sid, "account_sid": self._account, "reason": "callended"}})
+            await self._send(
+                {
+                    "event": "stop",
+                    "stream_sid": self._sid,
+                    "stop": {"call_sid": self._sid, "account_sid": self._account, "reason": "callended"},
+                }
+            )
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -320,9 +377,18 @@ class _Line:
             else:
                 chunk = silence
             self._sequence += 1
-            await self._send({"event": "media", "sequence_number": str(self._sequence), "stream_sid": self._sid,
-                              "media": {"chunk": str(self._sequence), "timestamp": str(self._sequence * 100),
-                                        "payload": base64.b64encode(chunk).decode()}})
+            await self._send(
+                {
+                    "event": "media",
+                    "sequence_number": str(self._sequence),
+                    "stream_sid": self._sid,
+                    "media": {
+                        "chunk": str(self._sequence),
+                        "timestamp": str(self._sequence * 100),
+                        "payload": base64.b64encode(chunk).decode(),
+                    },
+                }
+            )
             await asyncio.sleep(0.1 * self._realtime)
 
     async def _read(self) -> None:

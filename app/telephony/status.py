@@ -9,27 +9,33 @@ mapping, so whichever of the two arrives second changes nothing.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Mapping
+from datetime import UTC, datetime
 
 from tortoise.expressions import Q
 
-from app.calls.lifecycle import CallEnding, CallOutcome, CallStatus, EndReason
 from app.calls.contract import CallEnd, CallReporter
+from app.calls.lifecycle import CallEnding, CallOutcome, CallStatus, EndReason
 from app.db.models import Call
 from app.errors import Forbidden, Invalid, NotFound
 from app.integrations.service import IntegrationService
 
 # Exotel's terminal statuses (the carrier's words) -> how the call ends
-TERMINAL = {"completed": CallEnding(CallOutcome.CONNECTED, EndReason.COMPLETED),
-            "busy": CallEnding(CallOutcome.NO_ANSWER, EndReason.BUSY),
-            "no-answer": CallEnding(CallOutcome.NO_ANSWER, EndReason.NO_ANSWER),
-            "failed": CallEnding(CallOutcome.FAILED, EndReason.CARRIER_FAILED),
-            "canceled": CallEnding(CallOutcome.FAILED, EndReason.CANCELED)}
+TERMINAL = {
+    "completed": CallEnding(CallOutcome.CONNECTED, EndReason.COMPLETED),
+    "busy": CallEnding(CallOutcome.NO_ANSWER, EndReason.BUSY),
+    "no-answer": CallEnding(CallOutcome.NO_ANSWER, EndReason.NO_ANSWER),
+    "failed": CallEnding(CallOutcome.FAILED, EndReason.CARRIER_FAILED),
+    "canceled": CallEnding(CallOutcome.FAILED, EndReason.CANCELED),
+}
 # Exotel's progress statuses -> the call row's status
-PROGRESS = {"answered": CallStatus.IN_PROGRESS, "in-progress": CallStatus.IN_PROGRESS,
-            "ringing": CallStatus.RINGING, "queued": CallStatus.QUEUED}
+PROGRESS = {
+    "answered": CallStatus.IN_PROGRESS,
+    "in-progress": CallStatus.IN_PROGRESS,
+    "ringing": CallStatus.RINGING,
+    "queued": CallStatus.QUEUED,
+}
 RANK: dict[str, int] = {CallStatus.QUEUED: 0, CallStatus.RINGING: 1, CallStatus.IN_PROGRESS: 2}
 
 
@@ -42,24 +48,31 @@ class StatusUpdate:
     event_type: str | None
     recording_url: str | None
     duration: int | None
-    end_reason: str | None = None        # overrides the mapped reason (reconciliation's "status unknown")
+    end_reason: str | None = None  # overrides the mapped reason (reconciliation's "status unknown")
 
     @classmethod
-    def from_form(cls, form: Mapping[str, str], query: Mapping[str, str]) -> "StatusUpdate":
+    def from_form(cls, form: Mapping[str, str], query: Mapping[str, str]) -> StatusUpdate:
         status = str(form.get("Status") or form.get("CallStatus") or "").strip().lower()
         duration = form.get("ConversationDuration") or form.get("Duration")
         try:
             seconds = int(float(duration)) if duration not in (None, "") else None
         except ValueError:
             seconds = None
-        return cls(account_sid=form.get("AccountSid") or query.get("AccountSid"), call_sid=form.get("CallSid"),
-                   custom_field=form.get("CustomField"), status=status,
-                   event_type=(form.get("EventType") or "").strip().lower() or None,
-                   recording_url=(form.get("RecordingUrl") or "").strip() or None, duration=seconds)
+        return cls(
+            account_sid=form.get("AccountSid") or query.get("AccountSid"),
+            call_sid=form.get("CallSid"),
+            custom_field=form.get("CustomField"),
+            status=status,
+            event_type=(form.get("EventType") or "").strip().lower() or None,
+            recording_url=(form.get("RecordingUrl") or "").strip() or None,
+            duration=seconds,
+        )
 
 
 class ExotelStatusService:
-    def __init__(self, integrations: IntegrationService, reporter: CallReporter, simulator_sid: str | None = None) -> None:
+    def __init__(
+        self, integrations: IntegrationService, reporter: CallReporter, simulator_sid: str | None = None
+    ) -> None:
         self._integrations = integrations
         self._reporter = reporter
         self._simulator_sid = simulator_sid
@@ -88,15 +101,22 @@ class ExotelStatusService:
             if fill:
                 await Call.filter(id=call.id).update(**fill)
             ending = TERMINAL[status]
-            await self._reporter.ended(call.id, CallEnd(
-                outcome=ending.outcome, ended_at=datetime.now(timezone.utc), duration_seconds=update.duration or 0,
-                end_reason=update.end_reason or ending.reason, recording_url=update.recording_url))
+            await self._reporter.ended(
+                call.id,
+                CallEnd(
+                    outcome=ending.outcome,
+                    ended_at=datetime.now(UTC),
+                    duration_seconds=update.duration or 0,
+                    end_reason=update.end_reason or ending.reason,
+                    recording_url=update.recording_url,
+                ),
+            )
             return "ended"
         if status in PROGRESS and not terminal and _rank(PROGRESS[status]) > _rank(call.status):
             fill["status"] = PROGRESS[status].value
         if not fill:
             return "unchanged"
-        await Call.filter(id=call.id).update(**fill, updated_at=datetime.now(timezone.utc))
+        await Call.filter(id=call.id).update(**fill, updated_at=datetime.now(UTC))
         return "updated"
 
     async def _organisations(self, account_sid: str) -> list[str] | None:

@@ -3,7 +3,8 @@ schema, if its config carries one), else the heuristic. One OpenAI client serves
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from app.voice.analysis import ANALYSIS_TIMEOUT_SECONDS, AnalysisFailure, CallAnalyser, HeuristicAnalyser, LLMAnalyser
 from app.voice.analysis_schema import flow_extraction_schema
@@ -33,10 +34,13 @@ class AnalyserChoice:
         self._llm: LLMAnalyser | None = None
         if key:
             counter = metrics.call_analysis_fallbacks if metrics is not None else None
-            self._llm = LLMAnalyser(key, extra.get("VOICEAI_LLM_MODEL") or DEFAULT_MODEL,
-                                    extra.get("VOICEAI_LLM_BASE_URL") or None,
-                                    timeout=_timeout(extra.get(TIMEOUT_SETTING)),
-                                    on_failure=(lambda reason: counter.labels(reason.value).inc()) if counter else None)
+            self._llm = LLMAnalyser(
+                key,
+                extra.get("VOICEAI_LLM_MODEL") or DEFAULT_MODEL,
+                extra.get("VOICEAI_LLM_BASE_URL") or None,
+                timeout=_timeout(extra.get(TIMEOUT_SETTING)),
+                on_failure=(lambda reason: counter.labels(reason.value).inc()) if counter else None,
+            )
 
     @property
     def uses_llm(self) -> bool:

@@ -28,14 +28,20 @@ EXTRACTION_SCHEMA: dict[str, Any] = {
     "required": ["outcome", "requirement", "objection", "disposition", "next_action"],
     "properties": {
         "schema_version": {"type": "string"},
-        "outcome": _section(call_outcome={"type": "string"}, intent_score={"type": "integer", "minimum": 0,
-                                                                             "maximum": 100},
-                            verbatim_quote=_TEXT),
-        "requirement": _section(product_category=_TEXT, budget_signal={"type": ["number", "string", "null"]},
-                                timeline=_TEXT, zip_code=_TEXT, city=_TEXT),
+        "outcome": _section(
+            call_outcome={"type": "string"},
+            intent_score={"type": "integer", "minimum": 0, "maximum": 100},
+            verbatim_quote=_TEXT,
+        ),
+        "requirement": _section(
+            product_category=_TEXT,
+            budget_signal={"type": ["number", "string", "null"]},
+            timeline=_TEXT,
+            zip_code=_TEXT,
+            city=_TEXT,
+        ),
         "objection": _section(category={"type": "string"}, detail=_TEXT, competitor_mentioned=_TEXT),
-        "disposition": _section(lead_stage={"type": "string"}, reason=_TEXT, sub_reason=_TEXT,
-                                sub_sub_reason=_TEXT),
+        "disposition": _section(lead_stage={"type": "string"}, reason=_TEXT, sub_reason=_TEXT, sub_sub_reason=_TEXT),
         "next_action": _section(type={"type": "string"}, transfer_target=_TEXT, agent_brief=_TEXT),
     },
 }
@@ -44,15 +50,18 @@ EXTRACTION_SCHEMA: dict[str, Any] = {
 def analysis_schema(extraction: dict[str, Any] | None = None) -> dict[str, Any]:
     """The whole answer: summary, sentiment, the extraction (given or schema 1.0) and QMS scores."""
     return {
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "required": ["summary", "sentiment", "extraction", "qms_scores"],
         "properties": {
             "summary": {"type": "string", "minLength": 1},
             "sentiment": {"type": "string", "enum": ["positive", "neutral", "negative"]},
             "extraction": extraction or EXTRACTION_SCHEMA,
-            "qms_scores": {"type": "object", "required": ["opening", "energy", "probing"],
-                           "properties": {"opening": _SCORE, "energy": _SCORE, "probing": _SCORE,
-                                          "closing": _SCORE}},
+            "qms_scores": {
+                "type": "object",
+                "required": ["opening", "energy", "probing"],
+                "properties": {"opening": _SCORE, "energy": _SCORE, "probing": _SCORE, "closing": _SCORE},
+            },
         },
     }
 
@@ -68,8 +77,9 @@ def flow_extraction_schema(flow_config: dict[str, Any] | None) -> dict[str, Any]
     try:
         Draft202012Validator.check_schema(chosen)
     except SchemaError as error:
-        log.warning("the flow's %s is not a valid JSON schema (%s): using extraction schema 1.0",
-                    FLOW_CONFIG_KEY, error.message)
+        log.warning(
+            "the flow's %s is not a valid JSON schema (%s): using extraction schema 1.0", FLOW_CONFIG_KEY, error.message
+        )
         return None
     return chosen
 

@@ -56,7 +56,7 @@ def resample(pcm: bytes, src_rate: int, dst_rate: int) -> bytes:
         width = max(1, round(src_rate / dst_rate))
         if width > 1:
             kernel = np.ones(width, dtype=np.float32) / width
-            samples = np.convolve(samples, kernel, mode="same")
+            samples = np.convolve(samples, kernel, mode="same").astype(np.float32)
     count = int(len(samples) * dst_rate / src_rate)
     if count == 0:
         return b""
@@ -114,11 +114,11 @@ class FrameSplitter:
 
     def push(self, pcm: bytes) -> list[bytes]:
         if not self._pending and len(pcm) == self.size:
-            return [bytes(pcm)]   # the common case (a 20 ms frame in, nothing left over): no re-chunking
+            return [bytes(pcm)]  # the common case (a 20 ms frame in, nothing left over): no re-chunking
         self._pending += pcm
         count = len(self._pending) // self.size
-        frames = [bytes(self._pending[i * self.size:(i + 1) * self.size]) for i in range(count)]
-        del self._pending[:count * self.size]
+        frames = [bytes(self._pending[i * self.size : (i + 1) * self.size]) for i in range(count)]
+        del self._pending[: count * self.size]
         return frames
 
     def flush(self, pad: bool = True) -> list[bytes]:

@@ -26,7 +26,7 @@ class ScriptView:
     closing_line: str | None = None
 
     @classmethod
-    def from_model(cls, script: Any | None) -> "ScriptView":
+    def from_model(cls, script: Any | None) -> ScriptView:
         if script is None:
             return cls()
         return cls(
@@ -74,12 +74,16 @@ class CallContext:
     call_id: str | None = None
     flow_config: dict[str, Any] = field(default_factory=dict)
     sarvam_api_key: str | None = field(default=None, repr=False)  # the organisation's Sarvam integration
-    sarvam_streaming: bool | None = None   # its choice of WebSockets over REST; None: the setting decides
+    sarvam_streaming: bool | None = None  # its choice of WebSockets over REST; None: the setting decides
     tools: tuple[ToolDefinition, ...] = ()  # the agent's and the flow's HTTP tools (issue 16)
-    tools_secret: str | None = field(default=None, repr=False)   # signs their requests
+    tools_secret: str | None = field(default=None, repr=False)  # signs their requests
 
     @property
     def language(self) -> str:
         """Customer's preferred language first, then the agent voice, then the flow config."""
-        return (self.customer.preferred_language or self.voice.language_code
-                or self.flow_config.get("language_code") or "en-IN")
+        return (
+            self.customer.preferred_language
+            or self.voice.language_code
+            or self.flow_config.get("language_code")
+            or "en-IN"
+        )

@@ -22,9 +22,7 @@ from app.voice.session_config import CallbackBooking
 class VoiceDoor:
     settings: Settings
     integrations: IntegrationService  # the Exotel accounts a socket may present
-    resolver: (
-        FlowResolver  # a call's flow, checked against the organisation's Exotel account
-    )
+    resolver: FlowResolver  # a call's flow, checked against the organisation's Exotel account
     metrics: Metrics
     blob_store: BlobStore  # where finished recordings go
     authenticator: Authenticator  # the browser test call's token

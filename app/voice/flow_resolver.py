@@ -12,8 +12,9 @@ outbound call keeps the caller ID (`from_number`) and the customer's phone (`to_
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
 
 import phonenumbers
 
@@ -68,8 +69,12 @@ def number_candidates(raw: str | None, region: str = "IN") -> list[str]:
     return list(dict.fromkeys(candidates))
 
 
-def outbound_numbers(recorded: Mapping[str, Any], flow_number: str | None, customer_phone: str | None,
-                     stream: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
+def outbound_numbers(
+    recorded: Mapping[str, Any],
+    flow_number: str | None,
+    customer_phone: str | None,
+    stream: tuple[str | None, str | None],
+) -> tuple[str | None, str | None]:
     """(caller ID, customer's phone) of an outbound call: what the dialer recorded on the call row, then the
     flow's line and the customer's phone; the stream's `from`/`to` only fill a gap, in either order (the
     one that is not our caller ID is the customer)."""
@@ -87,27 +92,46 @@ def outbound_numbers(recorded: Mapping[str, Any], flow_number: str | None, custo
 
 
 class FlowResolver:
-    def __init__(self, accounts: AccountCheck | None = None, keys: OrganisationKeys | None = None,
-                 tools: ToolSource | None = None) -> None:
+    def __init__(
+        self,
+        accounts: AccountCheck | None = None,
+        keys: OrganisationKeys | None = None,
+        tools: ToolSource | None = None,
+    ) -> None:
         self.accounts = accounts or AcceptAllAccounts()
         self.keys = keys or NoOrganisationKeys()
         self.tools = tools
 
-    async def inbound(self, to_number: str | None, from_number: str | None, account_sid: str | None = None,
-                      provider_call_id: str | None = None) -> CallContext | None:
+    async def inbound(
+        self,
+        to_number: str | None,
+        from_number: str | None,
+        account_sid: str | None = None,
+        provider_call_id: str | None = None,
+    ) -> CallContext | None:
         candidates = number_candidates(to_number)
         if not candidates:
             return None
-        flow = await Flow.filter(active_inbound_number__in=candidates, kind="inbound", status="active") \
-            .select_related("voice_agent", "script").first()
+        flow = (
+            await Flow.filter(active_inbound_number__in=candidates, kind="inbound", status="active")
+            .select_related("voice_agent", "script")
+            .first()
+        )
         if flow is None or not await self.accounts.allows(account_sid, flow.organisation_id):
             return None
         customer = await self._customer_by_phone(flow.organisation_id, from_number)
         return await self._with_voice_language(
-            self._context(flow, CallType.INBOUND, customer, from_number, to_number, provider_call_id))
+            self._context(flow, CallType.INBOUND, customer, from_number, to_number, provider_call_id)
+        )
 
-    async def outbound(self, parameters: Mapping[str, Any], from_number: str | None, to_number: str | None,
-                       account_sid: str | None = None, provider_call_id: str | None = None) -> CallContext | None:
+    async def outbound(
+        self,
+        parameters: Mapping[str, Any],
+        from_number: str | None,
+        to_number: str | None,
+        account_sid: str | None = None,
+        provider_call_id: str | None = None,
+    ) -> CallContext | None:
         flow_id = parameters.get("flow_id")
         if not flow_id:
             return None
@@ -116,23 +140,35 @@ class FlowResolver:
             return None
         customer = None
         if parameters.get("customer_id"):
-            customer = await Customer.get_or_none(id=str(parameters["customer_id"]),
-                                                  organisation_id=flow.organisation_id)
+            customer = await Customer.get_or_none(
+                id=str(parameters["customer_id"]), organisation_id=flow.organisation_id
+            )
         if customer is None:
-            customer = await self._customer_by_phone(flow.organisation_id, from_number) or \
-                await self._customer_by_phone(flow.organisation_id, to_number)
+            customer = await self._customer_by_phone(
+                flow.organisation_id, from_number
+            ) or await self._customer_by_phone(flow.organisation_id, to_number)
         call_id = str(parameters["call_id"]) if parameters.get("call_id") else None
-        recorded = await Call.filter(id=call_id, organisation_id=flow.organisation_id) \
-            .values("from_number", "to_number") if call_id else []
+        recorded = (
+            await Call.filter(id=call_id, organisation_id=flow.organisation_id).values("from_number", "to_number")
+            if call_id
+            else []
+        )
         caller_id, customer_phone = outbound_numbers(
-            recorded[0] if recorded else {}, flow.phone_number, customer.phone if customer else None,
-            (from_number, to_number))
+            recorded[0] if recorded else {},
+            flow.phone_number,
+            customer.phone if customer else None,
+            (from_number, to_number),
+        )
         return await self._with_voice_language(
-            self._context(flow, CallType.OUTBOUND, customer, caller_id, customer_phone, provider_call_id, call_id))
+            self._context(flow, CallType.OUTBOUND, customer, caller_id, customer_phone, provider_call_id, call_id)
+        )
 
     async def test(self, organisation_id: str, flow_id: str) -> CallContext | None:
-        flow = await Flow.filter(id=flow_id, organisation_id=organisation_id) \
-            .select_related("voice_agent", "script").first()
+        flow = (
+            await Flow.filter(id=flow_id, organisation_id=organisation_id)
+            .select_related("voice_agent", "script")
+            .first()
+        )
         if flow is None:
             return None
         return await self._with_voice_language(self._context(flow, CallType.TEST, None, None, None, None))
@@ -144,8 +180,7 @@ class FlowResolver:
         if self.tools is not None:
             tools = tuple(await self.tools.for_call(context.organisation_id, context.voice_agent_id, context.flow_id))
             if tools:
-                context = replace(context, tools=tools,
-                                  tools_secret=await self.tools.secret(context.organisation_id))
+                context = replace(context, tools=tools, tools_secret=await self.tools.secret(context.organisation_id))
         sarvam = await self.keys.sarvam_account(context.organisation_id)
         if sarvam is not None:
             context = replace(context, sarvam_api_key=sarvam.api_key, sarvam_streaming=sarvam.streaming)
@@ -167,24 +202,48 @@ class FlowResolver:
         return await Customer.filter(organisation_id=organisation_id, phone__in=candidates).first()
 
     @staticmethod
-    def _context(flow: Flow, call_type: CallType, customer: Customer | None, from_number: str | None,
-                 to_number: str | None, provider_call_id: str | None, call_id: str | None = None) -> CallContext:
+    def _context(
+        flow: Flow,
+        call_type: CallType,
+        customer: Customer | None,
+        from_number: str | None,
+        to_number: str | None,
+        provider_call_id: str | None,
+        call_id: str | None = None,
+    ) -> CallContext:
         config = flow.config if isinstance(flow.config, dict) else {}
         agent = flow.voice_agent
         voice = agent.voice_config if agent is not None and isinstance(agent.voice_config, dict) else {}
         guardrails = config.get("guardrails") or []
         return CallContext(
-            organisation_id=flow.organisation_id, call_type=call_type, flow_id=flow.id, flow_name=flow.name,
+            organisation_id=flow.organisation_id,
+            call_type=call_type,
+            flow_id=flow.id,
+            flow_name=flow.name,
             voice_agent_id=agent.id if agent is not None else None,
             agent_name=agent.name if agent is not None else None,
-            persona_prompt=config.get("persona_prompt"), recording_disclosure=config.get("recording_disclosure"),
+            persona_prompt=config.get("persona_prompt"),
+            recording_disclosure=config.get("recording_disclosure"),
             guardrails=tuple(str(g) for g in guardrails if isinstance(g, str)),
             script=ScriptView.from_model(flow.script),
-            customer=CustomerView(id=customer.id, name=customer.name, phone=customer.phone,
-                                  preferred_language=customer.preferred_language,
-                                  metadata=dict(customer.metadata or {})) if customer else CustomerView(),
-            voice=VoiceConfig(provider=voice.get("provider"), model=voice.get("model"),
-                              speaker=voice.get("speaker"), language_code=voice.get("language_code")),
-            from_number=from_number, to_number=to_number, provider_call_id=provider_call_id, call_id=call_id,
+            customer=CustomerView(
+                id=customer.id,
+                name=customer.name,
+                phone=customer.phone,
+                preferred_language=customer.preferred_language,
+                metadata=dict(customer.metadata or {}),
+            )
+            if customer
+            else CustomerView(),
+            voice=VoiceConfig(
+                provider=voice.get("provider"),
+                model=voice.get("model"),
+                speaker=voice.get("speaker"),
+                language_code=voice.get("language_code"),
+            ),
+            from_number=from_number,
+            to_number=to_number,
+            provider_call_id=provider_call_id,
+            call_id=call_id,
             flow_config=config,
         )

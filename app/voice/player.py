@@ -13,7 +13,7 @@ Players wait on the process's shared `PacingTick` (one timer for every call) rat
 from __future__ import annotations
 
 import asyncio
-from typing import Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from app.voice.audio import FRAME_MS
 from app.voice.clock import Clock
@@ -27,9 +27,16 @@ Settle = Callable[[Utterance, UtteranceState], Awaitable[None]]
 
 
 class AudioPlayer:
-    def __init__(self, output: CallOutput, clock: Clock, settle: Settle, mark_timeout: float,
-                 recorder: StereoRecorder | None = None, lead: float = 0.0,
-                 tick: PacingTick | None = None) -> None:
+    def __init__(
+        self,
+        output: CallOutput,
+        clock: Clock,
+        settle: Settle,
+        mark_timeout: float,
+        recorder: StereoRecorder | None = None,
+        lead: float = 0.0,
+        tick: PacingTick | None = None,
+    ) -> None:
         self.output = output
         self.lead = lead
         self.clock = clock
@@ -38,7 +45,7 @@ class AudioPlayer:
         self._settle = settle
         self._mark_timeout = mark_timeout
         self._queue: asyncio.Queue[Utterance] = asyncio.Queue()
-        self.pending: list[Utterance] = []       # queued or playing, not yet settled, in play order
+        self.pending: list[Utterance] = []  # queued or playing, not yet settled, in play order
         self.paused = False
         self._resumed = asyncio.Event()
         self._marks: set[str] = set()
@@ -76,7 +83,7 @@ class AudioPlayer:
             self.finished_at = self.clock.now()
 
     async def _play(self, utterance: Utterance) -> None:
-        next_at = self.clock.now()   # when the audio sent so far ends on the caller's side
+        next_at = self.clock.now()  # when the audio sent so far ends on the caller's side
         while utterance.state != UtteranceState.INTERRUPTED:
             if self.paused:
                 await self._resumed.wait()
@@ -95,7 +102,7 @@ class AudioPlayer:
                 due = next_at - self.lead
                 now = self.clock.now()
                 if due > now - FRAME:
-                    await self.tick.until(due)   # at once if its tick has fired
+                    await self.tick.until(due)  # at once if its tick has fired
                 else:
                     next_at = max(next_at, now - 5 * FRAME)  # catch up a little, never burst
             elif utterance.complete:
@@ -108,10 +115,13 @@ class AudioPlayer:
         utterance.state = UtteranceState.SENT
         if utterance.position:
             await self.output.send_mark(utterance.mark)
-            give_up = self.clock.now() + self._mark_timeout   # by the clock: tick wakes are quantised
-            while utterance.mark not in self._marks and self.clock.now() < give_up \
-                    and utterance.state == UtteranceState.SENT:
-                await self.tick.until(self.clock.now() + FRAME)   # always the next tick or later
+            give_up = self.clock.now() + self._mark_timeout  # by the clock: tick wakes are quantised
+            while (
+                utterance.mark not in self._marks
+                and self.clock.now() < give_up
+                and utterance.state == UtteranceState.SENT
+            ):
+                await self.tick.until(self.clock.now() + FRAME)  # always the next tick or later
             self._marks.discard(utterance.mark)
         if utterance.state == UtteranceState.SENT:
             await self._settle(utterance, UtteranceState.PLAYED)

@@ -16,15 +16,18 @@ import os
 import re
 import secrets
 import struct
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
 
 FLUSH_BYTES = 64 * 1024
 SIDES = ("caller", "agent")
-_SPOOL_NAME = re.compile(r"^(?P<call>[A-Za-z0-9_-]+)\.(?P<rate>[0-9]+)hz\.(?P<token>[0-9a-f]+)\.(?P<side>caller|agent)\.raw$")
+_SPOOL_NAME = re.compile(
+    r"^(?P<call>[A-Za-z0-9_-]+)\.(?P<rate>[0-9]+)hz\.(?P<token>[0-9a-f]+)\.(?P<side>caller|agent)\.raw$"
+)
 
 
 @dataclass(frozen=True)
@@ -37,19 +40,25 @@ class SpoolName:
     side: str
 
     @classmethod
-    def parse(cls, filename: str) -> "SpoolName | None":
+    def parse(cls, filename: str) -> SpoolName | None:
         match = _SPOOL_NAME.match(filename)
         if match is None or int(match["rate"]) <= 0:
             return None
-        return cls(match["call"], int(match["rate"]), filename[:-len(f".{match['side']}.raw")], match["side"])
+        return cls(match["call"], int(match["rate"]), filename[: -len(f".{match['side']}.raw")], match["side"])
 
 
 def wav_header(rate: int, frames: int, channels: int = 2) -> bytes:
     """The 44-byte RIFF header of a PCM16 WAV whose length is known up front."""
     data = frames * channels * 2
-    return (b"RIFF" + struct.pack("<I", 36 + data) + b"WAVE"
-            + b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
-            + b"data" + struct.pack("<I", data))
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + data)
+        + b"WAVE"
+        + b"fmt "
+        + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
+        + b"data"
+        + struct.pack("<I", data)
+    )
 
 
 class _Track:
@@ -73,6 +82,8 @@ class _Track:
             self._flush()
 
     def _flush(self) -> None:
+        if self.file is None:  # a resumed spool is read, never written
+            return
         data, self._buffer = bytes(self._buffer), bytearray()
         self._writing = asyncio.get_running_loop().run_in_executor(None, self.file.write, data)
         self._writing.add_done_callback(self._written)
@@ -86,7 +97,7 @@ class _Track:
         try:
             if self._writing is not None:
                 await asyncio.shield(self._writing)
-            if self.error is None and self._buffer:
+            if self.error is None and self._buffer and self.file is not None:
                 data, self._buffer = bytes(self._buffer), bytearray()
                 await asyncio.to_thread(self.file.write, data)
         finally:
@@ -104,7 +115,7 @@ class StereoRecorder:
         self._agent = agent
 
     @classmethod
-    async def open(cls, spool: Path, rate: int, start: float, call_id: str = "call") -> "StereoRecorder":
+    async def open(cls, spool: Path, rate: int, start: float, call_id: str = "call") -> StereoRecorder:
         """Spool files are created off the loop, named by call id plus a random part (the spool may be
         shared, and a reconnected stream of the same call gets its own files)."""
         stem = spool / f"{call_id}.{rate}hz.{secrets.token_hex(8)}"
@@ -121,7 +132,7 @@ class StereoRecorder:
         return cls(caller, agent, rate, start)
 
     @classmethod
-    async def resume(cls, caller: Path, agent: Path, rate: int) -> "StereoRecorder":
+    async def resume(cls, caller: Path, agent: Path, rate: int) -> StereoRecorder:
         """A spool left behind by a process that died: what reached the files, ready for `chunks()` (the last
         unflushed moments, at most FLUSH_BYTES a side, were lost with the process)."""
         sizes = await asyncio.to_thread(lambda: (caller.stat().st_size, agent.stat().st_size))
@@ -173,13 +184,16 @@ class StereoRecorder:
             for written in range(0, total, block):
                 yield await asyncio.to_thread(_interleave, left, right, min(block, total - written))
         finally:
+
             def close_both() -> None:
                 left.close()
                 right.close()
+
             await asyncio.to_thread(close_both)
 
     async def discard(self) -> None:
         """Removes the spool files (idempotent)."""
+
         def remove() -> None:
             for path in self.paths:
                 try:
@@ -194,6 +208,6 @@ def _interleave(left: BinaryIO, right: BinaryIO, count: int) -> bytes:
     stereo = np.zeros((count, 2), dtype="<i2")
     for channel, source in enumerate((left, right)):
         raw = source.read(count * 2)
-        data = np.frombuffer(raw[:len(raw) // 2 * 2], dtype="<i2")   # a crash can cut a sample in half
-        stereo[:len(data), channel] = data
+        data = np.frombuffer(raw[: len(raw) // 2 * 2], dtype="<i2")  # a crash can cut a sample in half
+        stereo[: len(data), channel] = data
     return stereo.tobytes()

@@ -23,19 +23,32 @@ def platform_runtime(door: VoiceDoor, reporter_factory: ReporterFactory) -> Voic
     )
     from app.voice.call_metrics import CallMetrics
     from app.voice.providers.selection import ProviderSelector
+
     selector = ProviderSelector(door.settings, metrics=door.metrics)
     analysers = AnalyserChoice(door.settings.extra or {}, door.metrics)
-    runtime = VoiceRuntime(reporter_factory, providers=selector.providers, resolver=door.resolver,
-                           analysers=analysers.for_call, metrics=door.metrics,
-                           observers=(CallMetrics(door.metrics),))
-    spool = door.settings.recording_spool_root()   # swept by the platform's SpoolRecovery after a crash
+    runtime = VoiceRuntime(
+        reporter_factory,
+        providers=selector.providers,
+        resolver=door.resolver,
+        analysers=analysers.for_call,
+        metrics=door.metrics,
+        observers=(CallMetrics(door.metrics),),
+    )
+    spool = door.settings.recording_spool_root()  # swept by the platform's SpoolRecovery after a crash
     runtime = replace(runtime.with_recordings(door.blob_store, spool), exotel_auth=socket_auth_for(door))
-    return replace(runtime, session=replace(runtime.session, tool_transport=door.tool_transport,
-                                            tool_log=door.tool_log, callbacks=door.callbacks))
+    return replace(
+        runtime,
+        session=replace(
+            runtime.session, tool_transport=door.tool_transport, tool_log=door.tool_log, callbacks=door.callbacks
+        ),
+    )
 
 
-def voice_routes(door: VoiceDoor | None, reporter_factory: ReporterFactory, runtime: VoiceRuntime | None = None,
-                 ) -> list[BaseRoute]:
+def voice_routes(
+    door: VoiceDoor | None,
+    reporter_factory: ReporterFactory,
+    runtime: VoiceRuntime | None = None,
+) -> list[BaseRoute]:
     """`reporter_factory()` is called once per call and returns a `CallReporter`.
 
     Without a runtime, the platform's (`platform_runtime`). A given runtime brings its own `exotel_auth`

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from app.blobs import BlobStore
 from app.calls.contract import CallReporter
@@ -43,16 +43,16 @@ class VoiceRuntime:
     session: SessionConfig = field(default_factory=SessionConfig)
     resolver: FlowResolver = field(default_factory=FlowResolver)
     clock: Clock = field(default_factory=MonotonicClock)
-    start_timeout: float = 10.0   # Exotel expects an answer within 10 s
-    exotel_auth: ExotelSocketAuth = field(default_factory=OpenSocket)   # who may open /ws/exotel
-    analysers: AnalyserFactory = heuristic_analysis   # who writes up each call (analysis_choice.py)
-    metrics: Metrics | None = None     # each measured reply's latency goes to its histograms
-    observers: tuple[SessionObserver, ...] = ()       # subscribed to every call's session events (metrics)
+    start_timeout: float = 10.0  # Exotel expects an answer within 10 s
+    exotel_auth: ExotelSocketAuth = field(default_factory=OpenSocket)  # who may open /ws/exotel
+    analysers: AnalyserFactory = heuristic_analysis  # who writes up each call (analysis_choice.py)
+    metrics: Metrics | None = None  # each measured reply's latency goes to its histograms
+    observers: tuple[SessionObserver, ...] = ()  # subscribed to every call's session events (metrics)
 
     def session_config(self, rate: int) -> SessionConfig:
         observe = self.metrics.observe_turn if self.metrics is not None else self.session.on_turn_latency
         return replace(self.session, rate=rate, on_turn_latency=observe)
 
-    def with_recordings(self, store: BlobStore | None, spool: Path | None = None) -> "VoiceRuntime":
+    def with_recordings(self, store: BlobStore | None, spool: Path | None = None) -> VoiceRuntime:
         """Recordings into `store` (None: calls are not recorded), spooled in `spool` while calls run."""
         return replace(self, session=replace(self.session, recordings=store, recording_spool=spool))

@@ -23,7 +23,7 @@ class SentenceSplitter:
             match = _END.match(self._buffer)
             if match:
                 sentences.append(match.group(1).strip())
-                self._buffer = self._buffer[match.end():]
+                self._buffer = self._buffer[match.end() :]
                 continue
             if len(self._buffer) > _LONG and "," in self._buffer[:-1]:
                 cut = self._buffer.rindex(",", 0, len(self._buffer) - 1) + 1

@@ -27,9 +27,9 @@ from typing import Any
 
 from app.calls.contract import CallEnd, CallReporter, CallStart, CallType
 from app.calls.lifecycle import CallOutcome, EndReason
+from app.latency.turns import TurnLatency
 from app.tools.in_call import CallTools
 from app.tools.invoker import CallIds
-from app.latency.turns import TurnLatency
 from app.voice.analysis import CallAnalyser, HeuristicAnalyser
 from app.voice.audio import FRAME_MS
 from app.voice.call_meter import CallMeter, telephony_of
@@ -73,9 +73,17 @@ def _unmeasured(utterance: str) -> TurnLatency | None:
 
 
 class CallSession:
-    def __init__(self, context: CallContext, providers: Providers, reporter: CallReporter, output: CallOutput,
-                 config: SessionConfig | None = None, clock: Clock | None = None,
-                 analyser: CallAnalyser | None = None, lead: float = 0.0) -> None:
+    def __init__(
+        self,
+        context: CallContext,
+        providers: Providers,
+        reporter: CallReporter,
+        output: CallOutput,
+        config: SessionConfig | None = None,
+        clock: Clock | None = None,
+        analyser: CallAnalyser | None = None,
+        lead: float = 0.0,
+    ) -> None:
         """`lead`: how far ahead of real time the transport needs agent audio (its chunk; `AudioPlayer`)."""
         self.context = context
         self.lead = lead
@@ -89,12 +97,19 @@ class CallSession:
         self.facts = CallFacts()
         self.events = SessionEvents()
         self.rate = self.config.rate
-        self.caller = CallerTurns(self.config.turn_taking, self.rate, self.config.endpoint,
-                                  TurnListener(providers.stt, self.rate, context.language),
-                                  self.config.vad_aggressiveness)
+        self.caller = CallerTurns(
+            self.config.turn_taking,
+            self.rate,
+            self.config.endpoint,
+            TurnListener(providers.stt, self.rate, context.language),
+            self.config.vad_aggressiveness,
+        )
         self.endpoint = self.caller.endpoint
-        self.voicemail = VoicemailDetector(self.rate) if (
-            context.call_type == CallType.OUTBOUND and self.config.detect_voicemail) else None
+        self.voicemail = (
+            VoicemailDetector(self.rate)
+            if (context.call_type == CallType.OUTBOUND and self.config.detect_voicemail)
+            else None
+        )
         self.presence = VoicePresence(watching_for_voicemail=self.voicemail is not None)
         self.inbox: asyncio.Queue[InboxItem] = asyncio.Queue()
         self._tasks = CallTasks(self.facts)
@@ -102,29 +117,71 @@ class CallSession:
         voice = Voice(context.language, context.voice.speaker, context.voice.model)
         self.meter: CallMeter | None = None
         if self.config.metering:
-            self.meter = CallMeter(providers, voice, endpoint_ms=self.config.endpoint.endpoint_ms,
-                                   telephony=telephony_of(context), sink=self.config.on_turn_latency)
+            self.meter = CallMeter(
+                providers,
+                voice,
+                endpoint_ms=self.config.endpoint.endpoint_ms,
+                telephony=telephony_of(context),
+                sink=self.config.on_turn_latency,
+            )
             self.observe(self.meter)
         self.speech = AgentSpeech(
-            facts=self.facts, providers=providers, rate=self.rate, output=output, clock=self.clock, voice=voice,
-            conversation=self.conversation, tasks=self._tasks, events=self.events, caller_speaking=self._in_speech,
+            facts=self.facts,
+            providers=providers,
+            rate=self.rate,
+            output=output,
+            clock=self.clock,
+            voice=voice,
+            conversation=self.conversation,
+            tasks=self._tasks,
+            events=self.events,
+            caller_speaking=self._in_speech,
             rewind_cleared=self.config.turn_taking.soft_barge_in,
-            turn_latency=self.meter.take if self.meter is not None else _unmeasured)
-        self.language = SessionLanguage(context=context, facts=self.facts, speech=self.speech,
-                                        listener=self.listener, reporter=reporter)
+            turn_latency=self.meter.take if self.meter is not None else _unmeasured,
+        )
+        self.language = SessionLanguage(
+            context=context, facts=self.facts, speech=self.speech, listener=self.listener, reporter=reporter
+        )
         self.call_tools = self._call_tools()
         self.replies = AgentReplies(
-            facts=self.facts, context=context, providers=providers, speech=self.speech, reporter=reporter,
-            conversation=self.conversation, clock=self.clock, events=self.events, tasks=self._tasks,
-            fallback_text=self.config.fallback_text, callbacks=self.config.callbacks, language=self.language,
-            tools=ToolRound(tools=self.call_tools, speech=self.speech, language=lambda: self.language.current,
-                            elapsed=lambda: self.elapsed, filler_after=self.config.tool_filler_after)
-            if self.call_tools is not None else None)
+            facts=self.facts,
+            context=context,
+            providers=providers,
+            speech=self.speech,
+            reporter=reporter,
+            conversation=self.conversation,
+            clock=self.clock,
+            events=self.events,
+            tasks=self._tasks,
+            fallback_text=self.config.fallback_text,
+            callbacks=self.config.callbacks,
+            language=self.language,
+            tools=ToolRound(
+                tools=self.call_tools,
+                speech=self.speech,
+                language=lambda: self.language.current,
+                elapsed=lambda: self.elapsed,
+                filler_after=self.config.tool_filler_after,
+            )
+            if self.call_tools is not None
+            else None,
+        )
         self.turns = TurnTaking(
-            facts=self.facts, context=context, config=self.config, providers=providers, clock=self.clock,
-            inbox=self.inbox, speech=self.speech, replies=self.replies, conversation=self.conversation,
-            reporter=reporter, events=self.events, caller_speaking=self._in_speech,
-            backchannels=self.caller.backchannels, language=self.language)
+            facts=self.facts,
+            context=context,
+            config=self.config,
+            providers=providers,
+            clock=self.clock,
+            inbox=self.inbox,
+            speech=self.speech,
+            replies=self.replies,
+            conversation=self.conversation,
+            reporter=reporter,
+            events=self.events,
+            caller_speaking=self._in_speech,
+            backchannels=self.caller.backchannels,
+            language=self.language,
+        )
         self.recording: CallRecording | None = None
         self.leaving_message = False
         self._onset = 0.0
@@ -149,8 +206,13 @@ class CallSession:
         ctx, config = self.context, self.config
         if not ctx.tools or config.tool_transport is None or config.tool_log is None or not ctx.tools_secret:
             return None
-        return CallTools(ctx.tools, config.tool_transport, ctx.tools_secret,
-                         CallIds(ctx.call_id, ctx.flow_id, ctx.customer.id), config.tool_log)
+        return CallTools(
+            ctx.tools,
+            config.tool_transport,
+            ctx.tools_secret,
+            CallIds(ctx.call_id, ctx.flow_id, ctx.customer.id),
+            config.tool_log,
+        )
 
     @property
     def call_id(self) -> str | None:
@@ -168,28 +230,52 @@ class CallSession:
         facts.started_at = facts.last_activity = self.clock.now()
         ctx = self.context
         opt_out = opted_out(ctx.customer.metadata)
-        call_id = facts.call_id = await self.reporter.started(CallStart(
-            organisation_id=ctx.organisation_id, call_type=ctx.call_type, flow_id=ctx.flow_id,
-            voice_agent_id=ctx.voice_agent_id, customer_id=ctx.customer.id, from_number=ctx.from_number,
-            to_number=ctx.to_number, started_at=datetime.now(UTC),
-            provider_call_id=ctx.provider_call_id, call_id=ctx.call_id, recording_opt_out=opt_out,
-            voice_heard=False))
+        call_id = facts.call_id = await self.reporter.started(
+            CallStart(
+                organisation_id=ctx.organisation_id,
+                call_type=ctx.call_type,
+                flow_id=ctx.flow_id,
+                voice_agent_id=ctx.voice_agent_id,
+                customer_id=ctx.customer.id,
+                from_number=ctx.from_number,
+                to_number=ctx.to_number,
+                started_at=datetime.now(UTC),
+                provider_call_id=ctx.provider_call_id,
+                call_id=ctx.call_id,
+                recording_opt_out=opt_out,
+                voice_heard=False,
+            )
+        )
         if self.call_tools is not None:
             self.call_tools.bind(call_id)
         if self.config.recordings is not None and not opt_out:
-            self.recording = await CallRecording.open(self.config.recordings, self.config.recording_spool,
-                                                      recording_key(ctx.organisation_id, call_id),
-                                                      self.rate, facts.started_at)
+            self.recording = await CallRecording.open(
+                self.config.recordings,
+                self.config.recording_spool,
+                recording_key(ctx.organisation_id, call_id),
+                self.rate,
+                facts.started_at,
+            )
         recorder = self.recording.recorder if self.recording is not None else None
-        player = AudioPlayer(self.output, self.clock, self.speech.settle, self.config.mark_timeout, recorder,
-                             lead=self.lead)
+        player = AudioPlayer(
+            self.output, self.clock, self.speech.settle, self.config.mark_timeout, recorder, lead=self.lead
+        )
         self.speech.open(player)
         self.state = SessionState.ACTIVE
         spawn = self._tasks.spawn
         spawn(player.run(), "player")
         spawn(self.turns.run(), "brain")
-        spawn(watch_timers(facts=facts, config=self.config, clock=self.clock, inbox=self.inbox, idle=self._idle,
-                           agent_quiet_since=lambda: self.speech.quiet_since), "timers")
+        spawn(
+            watch_timers(
+                facts=facts,
+                config=self.config,
+                clock=self.clock,
+                inbox=self.inbox,
+                idle=self._idle,
+                agent_quiet_since=lambda: self.speech.quiet_since,
+            ),
+            "timers",
+        )
         spawn(self.turns.commands(), "commands")
         return call_id
 
@@ -200,7 +286,7 @@ class CallSession:
         now = self.clock.now()
         if self.recording is not None:
             self.recording.recorder.caller(frame, now)
-        if self.leaving_message:   # the box is recording: nothing it plays is a caller turn
+        if self.leaving_message:  # the box is recording: nothing it plays is a caller turn
             return
         clean = self.caller.clean(frame)
         voiced = self.caller.is_speech(clean)
@@ -257,7 +343,7 @@ class CallSession:
 
     async def _leave_message(self, text: str) -> None:
         """Voicemail message drop (issue 16): after the beep, the flow's message, then hang up."""
-        while not self.inbox.empty():   # turns heard in the greeting of the box are not a conversation
+        while not self.inbox.empty():  # turns heard in the greeting of the box are not a conversation
             self.inbox.get_nowait()
         await self.speech.interrupt()
         await self.clock.sleep(BEEP_SETTLE_SECONDS)
@@ -285,14 +371,22 @@ class CallSession:
             await self._tasks.close()
             self.caller.close()
             try:
-                await self.providers.aclose()   # provider sockets (Sarvam streaming) live as long as the call
+                await self.providers.aclose()  # provider sockets (Sarvam streaming) live as long as the call
             except Exception:
                 log.exception("closing the providers of call %s failed", self.call_id)
             await self.speech.close()
             recording = await self.recording.store() if self.recording is not None else None
             size = self.recording.recorder.wav_bytes if recording is not None and self.recording is not None else 0
-            self._end = await report_end(self.facts, self.clock.now(), recording, self.reporter, self.analyser,
-                                         self.conversation, self.meter, size)
+            self._end = await report_end(
+                self.facts,
+                self.clock.now(),
+                recording,
+                self.reporter,
+                self.analyser,
+                self.conversation,
+                self.meter,
+                size,
+            )
             self.state = SessionState.ENDED
             return self._end
         finally:

@@ -40,7 +40,7 @@ class TranscriptFinal:
     at: float
     text: str
     language: str | None
-    audio_seconds: float = 0.0      # the turn's audio the STT was given
+    audio_seconds: float = 0.0  # the turn's audio the STT was given
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class ToolCalled:
 @dataclass(frozen=True)
 class SentenceReady:
     at: float
-    utterance: str          # the utterance's mark name
+    utterance: str  # the utterance's mark name
     text: str
 
 
@@ -100,12 +100,12 @@ class TtsFirstAudio:
 class UtteranceSettled:
     at: float
     utterance: str
-    kind: str               # greeting, reply, reprompt, goodbye
+    kind: str  # greeting, reply, reprompt, goodbye
     state: UtteranceState
-    heard_text: str         # what the caller heard of it (all of it when played)
-    first_frame_at: float | None = None   # its first frame left for the carrier (None: nothing was sent)
-    frames_sent: int = 0    # 20 ms frames sent before it settled
-    frames: int = 0         # 20 ms frames it had by then
+    heard_text: str  # what the caller heard of it (all of it when played)
+    first_frame_at: float | None = None  # its first frame left for the carrier (None: nothing was sent)
+    frames_sent: int = 0  # 20 ms frames sent before it settled
+    frames: int = 0  # 20 ms frames it had by then
 
 
 @dataclass(frozen=True)
@@ -125,9 +125,21 @@ class PlayerRepaired:
     after: str
 
 
-SessionEvent = (CallerSpeechStarted | CallerTurnEnded | TranscriptFinal | ReplyStarted | LlmFirstToken
-                | LlmReplyFinished | SentenceReady | TtsRequested | TtsFirstAudio | UtteranceSettled | ToolCalled
-                | BargeIn | PlayerRepaired)
+SessionEvent = (
+    CallerSpeechStarted
+    | CallerTurnEnded
+    | TranscriptFinal
+    | ReplyStarted
+    | LlmFirstToken
+    | LlmReplyFinished
+    | SentenceReady
+    | TtsRequested
+    | TtsFirstAudio
+    | UtteranceSettled
+    | ToolCalled
+    | BargeIn
+    | PlayerRepaired
+)
 
 
 class SessionObserver(Protocol):

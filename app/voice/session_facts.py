@@ -15,10 +15,10 @@ from app.calls.lifecycle import CallOutcome, EndReason
 @dataclass
 class CallFacts:
     call_id: str | None = None
-    started_at: float = 0.0                 # call clock when the call started (the session's t0)
-    last_activity: float = 0.0              # caller speech onset, a digit, a heard turn, or a re-prompt
+    started_at: float = 0.0  # call clock when the call started (the session's t0)
+    last_activity: float = 0.0  # caller speech onset, a digit, a heard turn, or a re-prompt
     outcome: CallOutcome = CallOutcome.CONNECTED
-    end_reason: EndReason | str = EndReason.CALLER_HANGUP   # a carrier's failure text travels as text
+    end_reason: EndReason | str = EndReason.CALLER_HANGUP  # a carrier's failure text travels as text
     language_detected: str | None = None
     transfer_brief: str | None = None
     ended: asyncio.Event = field(default_factory=asyncio.Event)

@@ -26,7 +26,7 @@ class CallerTurn:
 
     pcm: bytes
     started_at: float
-    heard: SpeechTurn | None = None   # the same turn as a streaming STT heard it while it was spoken
+    heard: SpeechTurn | None = None  # the same turn as a streaming STT heard it while it was spoken
 
 
 @dataclass(frozen=True)

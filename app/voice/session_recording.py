@@ -1,17 +1,18 @@
 """The call's recording: spooled locally while the call runs, then streamed into the blob store.
 
 The blob key (`recordings/<org>/<call>.wav`) becomes the call's `recording_path`. The spool files are named
-by the call id, so if the process dies mid-call `spool_recovery` can still store them at the next start. A customer whose metadata
-says `recording_opt_out` (true, or the strings "true"/"yes") is not recorded at all. If storing fails the
-call still ends normally, without a recording, and the spool files are removed either way.
+by the call id, so if the process dies mid-call `spool_recovery` can still store them at the next start. A
+customer whose metadata says `recording_opt_out` (true, or the strings "true"/"yes") is not recorded at all.
+If storing fails the call still ends normally, without a recording, and the spool files are removed either way.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any, Mapping
+from typing import Any
 
 from app.blobs import BlobStore
 from app.voice.recording import StereoRecorder
@@ -39,12 +40,14 @@ class CallRecording:
         self._store = store
 
     @classmethod
-    async def open(cls, store: BlobStore, spool: Path | None, key: str, rate: int,
-                   start: float) -> "CallRecording | None":
+    async def open(
+        cls, store: BlobStore, spool: Path | None, key: str, rate: int, start: float
+    ) -> CallRecording | None:
         """None (logged) when the spool cannot be created: the call goes on unrecorded."""
         try:
-            recorder = await StereoRecorder.open(spool or Path(tempfile.gettempdir()), rate, start,
-                                                 call_id=PurePosixPath(key).stem)
+            recorder = await StereoRecorder.open(
+                spool or Path(tempfile.gettempdir()), rate, start, call_id=PurePosixPath(key).stem
+            )
         except OSError:
             log.exception("cannot spool the recording %s: the call is not recorded", key)
             return None

@@ -38,7 +38,7 @@ from app.voice.session_transcript import Conversation
 from app.voice.utterance import Utterance, UtteranceState
 
 log = logging.getLogger("app.voice.session")
-MAX_TOOL_ROUNDS = 3     # model -> tools -> model ...: a model that keeps calling tools is cut off here
+MAX_TOOL_ROUNDS = 3  # model -> tools -> model ...: a model that keeps calling tools is cut off here
 _WORD = re.compile(r"[\w\u0900-\u097F']+")
 
 
@@ -56,10 +56,23 @@ class Draft:
 
 
 class AgentReplies:
-    def __init__(self, *, facts: CallFacts, context: CallContext, providers: Providers, speech: AgentSpeech,
-                 conversation: Conversation, reporter: CallReporter, clock: Clock, events: SessionEvents,
-                 tasks: CallTasks, fallback_text: str, tools: ToolRound | None = None,
-                 callbacks: CallbackBooking | None = None, language: SessionLanguage | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        facts: CallFacts,
+        context: CallContext,
+        providers: Providers,
+        speech: AgentSpeech,
+        conversation: Conversation,
+        reporter: CallReporter,
+        clock: Clock,
+        events: SessionEvents,
+        tasks: CallTasks,
+        fallback_text: str,
+        tools: ToolRound | None = None,
+        callbacks: CallbackBooking | None = None,
+        language: SessionLanguage | None = None,
+    ) -> None:
         self._facts = facts
         self._context = context
         self._providers = providers
@@ -69,7 +82,7 @@ class AgentReplies:
         self._clock = clock
         self._events = events
         self._fallback_text = fallback_text
-        self._counted_messages = 0       # history messages whose characters are in _counted_characters
+        self._counted_messages = 0  # history messages whose characters are in _counted_characters
         self._counted_characters = 0
         self.tools = tools
         self._callbacks = callbacks
@@ -98,7 +111,7 @@ class AgentReplies:
             last = self._speech.new_utterance("reply")
             calls = await self._fill(last, self._conversation.history)
         await last.finished.wait()
-        await last.reported.wait()      # an end that follows never cuts the reply from the transcript
+        await last.reported.wait()  # an end that follows never cuts the reply from the transcript
         if last.state == UtteranceState.PLAYED:
             for tool in actions:
                 await self.run_tool(tool)
@@ -116,7 +129,7 @@ class AgentReplies:
         first = True
         said: list[str] = []
         usage: LLMUsage | None = None
-        counted = False          # a failed or interrupted request is counted too: the provider bills it
+        counted = False  # a failed or interrupted request is counted too: the provider bills it
         self._events.emit(ReplyStarted(self._clock.now(), utterance.mark))
         try:
             stream = cast(AsyncGenerator[LLMEvent, None], self._providers.llm.stream(messages, self._specs()))
@@ -156,18 +169,24 @@ class AgentReplies:
         history = self._conversation.history
         if len(history) < self._counted_messages:
             self._counted_messages, self._counted_characters = 0, 0
-        for message in history[self._counted_messages:]:
+        for message in history[self._counted_messages :]:
             self._counted_characters += len(str(message.get("content") or ""))
         self._counted_messages = len(history)
         system = len(str(messages[0].get("content") or "")) if messages else 0
         return system + self._counted_characters
 
-    def _finished(self, utterance: Utterance, messages: list[Message], said: list[str],
-                  usage: LLMUsage | None) -> None:
+    def _finished(self, utterance: Utterance, messages: list[Message], said: list[str], usage: LLMUsage | None) -> None:
         prompt = self._prompt_characters(messages) if usage is None else 0
-        self._events.emit(LlmReplyFinished(
-            self._clock.now(), utterance.mark, prompt, sum(len(piece) for piece in said),
-            usage.input_tokens if usage is not None else None, usage.output_tokens if usage is not None else None))
+        self._events.emit(
+            LlmReplyFinished(
+                self._clock.now(),
+                utterance.mark,
+                prompt,
+                sum(len(piece) for piece in said),
+                usage.input_tokens if usage is not None else None,
+                usage.output_tokens if usage is not None else None,
+            )
+        )
 
     # --- preemptive replies (issue 15) ---------------------------------------------------------
     def draft(self, partial: str) -> None:
@@ -215,11 +234,12 @@ class AgentReplies:
         if tool.name == "end_call":
             self._facts.end(CallOutcome.CONNECTED, EndReason.AGENT_HANGUP)
         elif tool.name == "transfer_to_human":
-            await self.transfer(str(tool.arguments.get("target") or "default"),
-                                str(tool.arguments.get("agent_brief") or ""))
+            await self.transfer(
+                str(tool.arguments.get("target") or "default"), str(tool.arguments.get("agent_brief") or "")
+            )
         elif tool.name == "schedule_callback":
             await self.book_callback(str(tool.arguments.get("when") or "later"), tool.arguments.get("note"))
-        elif tool.name == "mark_do_not_call":    # the workflow action `end` with `dnc_request`
+        elif tool.name == "mark_do_not_call":  # the workflow action `end` with `dnc_request`
             self._facts.end(CallOutcome.CONNECTED, EndReason.DNC_REQUEST)
         elif tool.name == "switch_language":
             if self._language is not None:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from contextlib import aclosing
-from typing import Any, cast
+from typing import Any
 
 from app.calls.contract import Speaker
 from app.latency.turns import TurnLatency
@@ -49,10 +49,22 @@ class AgentSpeech:
     """`caller_speaking`: whether the caller is mid-speech now (a pause for it must hold). `turn_latency`: a
     settled reply's measured latency (the call meter's), written with its transcript turn."""
 
-    def __init__(self, *, facts: CallFacts, providers: Providers, voice: Voice, rate: int, output: CallOutput,
-                 clock: Clock, conversation: Conversation, tasks: CallTasks, events: SessionEvents,
-                 caller_speaking: Callable[[], bool], rewind_cleared: bool = False,
-                 turn_latency: Callable[[str], TurnLatency | None] = lambda utterance: None) -> None:
+    def __init__(
+        self,
+        *,
+        facts: CallFacts,
+        providers: Providers,
+        voice: Voice,
+        rate: int,
+        output: CallOutput,
+        clock: Clock,
+        conversation: Conversation,
+        tasks: CallTasks,
+        events: SessionEvents,
+        caller_speaking: Callable[[], bool],
+        rewind_cleared: bool = False,
+        turn_latency: Callable[[str], TurnLatency | None] = lambda utterance: None,
+    ) -> None:
         self._facts = facts
         self._providers = providers
         self._voice = voice
@@ -66,12 +78,12 @@ class AgentSpeech:
         self._turn_latency = turn_latency
         self.player: AudioPlayer | None = None
         self.reply_task: asyncio.Task[Any] | None = None
-        self.invariant_violations = 0     # the brain went idle with the player paused and the caller quiet
-        self._sounded: set[str] = set()   # utterances whose first TTS audio was marked
-        self._cleared = False             # a `clear` went out for the current pause
-        self._rewind_cleared = rewind_cleared   # a resume after a `clear` replays what the clear dropped
+        self.invariant_violations = 0  # the brain went idle with the player paused and the caller quiet
+        self._sounded: set[str] = set()  # utterances whose first TTS audio was marked
+        self._cleared = False  # a `clear` went out for the current pause
+        self._rewind_cleared = rewind_cleared  # a resume after a `clear` replays what the clear dropped
         self._paused_at: float | None = None
-        self._dropped: tuple[Utterance, int] | None = None   # (utterance, frames the carrier dropped)
+        self._dropped: tuple[Utterance, int] | None = None  # (utterance, frames the carrier dropped)
 
     def open(self, player: AudioPlayer) -> None:
         self.player = player
@@ -150,7 +162,7 @@ class AgentSpeech:
         if dropped is not None and self._cleared and self._rewind_cleared:
             utterance, frames = dropped
             if utterance.state == UtteranceState.PLAYING:
-                utterance.position = max(0, utterance.position - frames)   # nothing the clear dropped is lost
+                utterance.position = max(0, utterance.position - frames)  # nothing the clear dropped is lost
         self._cleared = False
         self._paused_at = None
         self._playing().resume()
@@ -192,10 +204,19 @@ class AgentSpeech:
             self._resume()  # nothing left for the pause to hold
         text = utterance.played_text()
         now = self._clock.now()
-        self._events.emit(UtteranceSettled(now, utterance.mark, utterance.kind, state, text,
-                                           first_frame_at=utterance.started_at, frames_sent=utterance.position,
-                                           frames=len(utterance.frames)))
-        latency = self._turn_latency(utterance.mark)   # measured by an observer of the event just emitted
+        self._events.emit(
+            UtteranceSettled(
+                now,
+                utterance.mark,
+                utterance.kind,
+                state,
+                text,
+                first_frame_at=utterance.started_at,
+                frames_sent=utterance.position,
+                frames=len(utterance.frames),
+            )
+        )
+        latency = self._turn_latency(utterance.mark)  # measured by an observer of the event just emitted
         if not text:
             return
         self._conversation.history.append({"role": "assistant", "content": text})
@@ -224,7 +245,7 @@ class AgentSpeech:
         self._events.emit(TtsRequested(self._clock.now(), utterance.mark, len(sentence)))
         try:
             stream = self._providers.tts.synthesize(sentence, self._voice, self._rate)
-            async with aclosing(cast(AsyncGenerator[bytes, None], stream)) as chunks:  # providers are generators
+            async with aclosing(stream) as chunks:
                 async for chunk in chunks:
                     if utterance.mark not in self._sounded:
                         self._sounded.add(utterance.mark)
@@ -249,8 +270,9 @@ class AgentSpeech:
         if self.player is None or not self.player.paused or self._caller_speaking() or queued:
             return
         self.invariant_violations += 1
-        log.error("call %s: the player stayed paused after %s with the caller quiet: resuming it",
-                  self._facts.call_id, what)
+        log.error(
+            "call %s: the player stayed paused after %s with the caller quiet: resuming it", self._facts.call_id, what
+        )
         self._resume()
         self._events.emit(PlayerRepaired(self._clock.now(), what))
 
@@ -265,5 +287,5 @@ class AgentSpeech:
         finally:
             utterance.finish()
         await utterance.finished.wait()
-        await utterance.reported.wait()      # an end that follows never cuts the line from the transcript
+        await utterance.reported.wait()  # an end that follows never cuts the line from the transcript
         return utterance.state == UtteranceState.PLAYED

@@ -15,15 +15,29 @@ from app.voice.session_transcript import Conversation
 log = logging.getLogger("app.voice.session")
 
 
-async def report_end(facts: CallFacts, now: float, recording: str | None, reporter: CallReporter,
-                     analyser: CallAnalyser, conversation: Conversation, meter: CallMeter | None = None,
-                     recording_bytes: int = 0) -> CallEnd:
+async def report_end(
+    facts: CallFacts,
+    now: float,
+    recording: str | None,
+    reporter: CallReporter,
+    analyser: CallAnalyser,
+    conversation: Conversation,
+    meter: CallMeter | None = None,
+    recording_bytes: int = 0,
+) -> CallEnd:
     """`meter`: the call's usage and latency summary go with the end (None: metering is off)."""
     duration = round(now - facts.started_at)
     usage, latency = meter.totals(duration, recording_bytes) if meter is not None else (None, None)
-    end = CallEnd(outcome=facts.outcome, ended_at=datetime.now(UTC), duration_seconds=duration,
-                  end_reason=facts.end_reason, recording_path=recording, language_detected=facts.language_detected,
-                  usage=usage, latency=latency)
+    end = CallEnd(
+        outcome=facts.outcome,
+        ended_at=datetime.now(UTC),
+        duration_seconds=duration,
+        end_reason=facts.end_reason,
+        recording_path=recording,
+        language_detected=facts.language_detected,
+        usage=usage,
+        latency=latency,
+    )
     if facts.call_id is not None:
         try:
             await reporter.ended(facts.call_id, end)

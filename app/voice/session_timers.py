@@ -15,12 +15,18 @@ from app.voice.session_inbox import InboxItem, Silence
 TICK = 0.1
 
 
-async def watch_timers(*, facts: CallFacts, config: SessionConfig, clock: Clock,
-                       inbox: asyncio.Queue[InboxItem], idle: Callable[[], bool],
-                       agent_quiet_since: Callable[[], float]) -> None:
+async def watch_timers(
+    *,
+    facts: CallFacts,
+    config: SessionConfig,
+    clock: Clock,
+    inbox: asyncio.Queue[InboxItem],
+    idle: Callable[[], bool],
+    agent_quiet_since: Callable[[], float],
+) -> None:
     """Ends the call at `max_duration`; reports `Silence` when nobody has spoken for `silence_timeout`.
     `idle`: nobody speaks, thinks or waits in the inbox; `agent_quiet_since`: when the agent last stopped."""
-    tick = shared_tick(clock, TICK)   # one timer for every call's clocks, not one per call
+    tick = shared_tick(clock, TICK)  # one timer for every call's clocks, not one per call
     while True:
         await tick.until(clock.now() + TICK)
         now = clock.now()

@@ -19,7 +19,7 @@ class Conversation:
         self._facts = facts
         self._reporter = reporter
         self._output = output
-        self.history: list[dict[str, Any]] = []   # what the LLM sees (agent: only what was heard)
+        self.history: list[dict[str, Any]] = []  # what the LLM sees (agent: only what was heard)
         self.turns: list[Turn] = []
 
     async def transcript(self, speaker: Speaker, text: str, at: float, latency: TurnLatency | None = None) -> None:

@@ -28,11 +28,24 @@ log = logging.getLogger("app.voice.session")
 class TurnTaking:
     """`caller_speaking`: whether the caller is mid-speech now (a re-prompt then waits)."""
 
-    def __init__(self, *, facts: CallFacts, context: CallContext, config: SessionConfig, providers: Providers,
-                 clock: Clock, inbox: asyncio.Queue[InboxItem], speech: AgentSpeech, replies: AgentReplies,
-                 conversation: Conversation, reporter: CallReporter, events: SessionEvents,
-                 caller_speaking: Callable[[], bool], backchannels: BackchannelClassifier,
-                 language: SessionLanguage | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        facts: CallFacts,
+        context: CallContext,
+        config: SessionConfig,
+        providers: Providers,
+        clock: Clock,
+        inbox: asyncio.Queue[InboxItem],
+        speech: AgentSpeech,
+        replies: AgentReplies,
+        conversation: Conversation,
+        reporter: CallReporter,
+        events: SessionEvents,
+        caller_speaking: Callable[[], bool],
+        backchannels: BackchannelClassifier,
+        language: SessionLanguage | None = None,
+    ) -> None:
         self._facts = facts
         self._language = language
         self._context = context
@@ -47,9 +60,9 @@ class TurnTaking:
         self._events = events
         self._caller_speaking = caller_speaking
         self._backchannels = backchannels
-        self.busy = False                       # handling an item: the silence timer waits
+        self.busy = False  # handling an item: the silence timer waits
         self.reprompts = 0
-        self._replied_at: float | None = None   # when the agent last began answering a caller turn
+        self._replied_at: float | None = None  # when the agent last began answering a caller turn
         self.merged_turns = 0
 
     async def run(self) -> None:
@@ -72,8 +85,10 @@ class TurnTaking:
     def greeting(self) -> str:
         ctx = self._context
         opening = ctx.script.opening_line or (
-            f"Hello, this is {ctx.agent_name}. How can I help you today?" if ctx.agent_name
-            else "Hello! How can I help you today?")
+            f"Hello, this is {ctx.agent_name}. How can I help you today?"
+            if ctx.agent_name
+            else "Hello! How can I help you today?"
+        )
         return " ".join(part for part in (ctx.recording_disclosure, opening) if part)
 
     async def handle(self, item: InboxItem) -> None:
@@ -102,8 +117,11 @@ class TurnTaking:
             text, transcript = "", None
         if transcript is not None:
             self._facts.heard_language(transcript.language, text)
-            self._events.emit(TranscriptFinal(self._clock.now(), text, transcript.language,
-                                              audio_seconds=len(turn.pcm) / 2 / self._config.rate))
+            self._events.emit(
+                TranscriptFinal(
+                    self._clock.now(), text, transcript.language, audio_seconds=len(turn.pcm) / 2 / self._config.rate
+                )
+            )
         if not text:  # a false interruption: no words followed the noise
             self._replies.drop_draft()
             self._speech.resume_if_quiet()
@@ -114,7 +132,7 @@ class TurnTaking:
             await self._conversation.transcript(Speaker.CUSTOMER, text, at)
             self._speech.resume_if_quiet()
             return
-        if self._language is not None:   # before the reply: it is spoken in the new language
+        if self._language is not None:  # before the reply: it is spoken in the new language
             await self._language.after_turn(text, transcript.language if transcript is not None else None)
         await self.caller_said(text, at, merge=self._goes_on(turn))
 
@@ -151,7 +169,7 @@ class TurnTaking:
         last_user = max((i for i, m in enumerate(history) if m["role"] == "user"), default=None)
         if merge and last_user is not None:
             self.merged_turns += 1
-            del history[last_user + 1:]          # what the agent began to say to half a turn
+            del history[last_user + 1 :]  # what the agent began to say to half a turn
             history[last_user] = {"role": "user", "content": f"{history[last_user]['content']} {text}"}
         else:
             history.append({"role": "user", "content": text})

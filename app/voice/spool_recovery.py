@@ -20,10 +20,10 @@ import asyncio
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Callable
 
 from app.blobs import BlobStore
 from app.calls.live import LiveRegistry
@@ -34,17 +34,17 @@ log = logging.getLogger("app.voice.recording")
 
 
 class SpoolFate(str, Enum):
-    STORED = "stored"       # became the call's recording
-    REMOVED = "removed"     # nothing to keep
-    KEPT = "kept"           # too fresh, live elsewhere, or the upload failed: looked at again next sweep
+    STORED = "stored"  # became the call's recording
+    REMOVED = "removed"  # nothing to keep
+    KEPT = "kept"  # too fresh, live elsewhere, or the upload failed: looked at again next sweep
 
 
 @dataclass(frozen=True)
 class Spool:
     call_id: str
     rate: int
-    files: dict[str, Path]   # side -> path; both sides unless a crash hit `discard()` half way
-    modified: float          # the newest write, epoch seconds
+    files: dict[str, Path]  # side -> path; both sides unless a crash hit `discard()` half way
+    modified: float  # the newest write, epoch seconds
 
     def complete(self) -> bool:
         return all(side in self.files for side in SIDES)
@@ -52,7 +52,7 @@ class Spool:
 
 @dataclass
 class SweepReport:
-    fates: dict[str, SpoolFate] = field(default_factory=dict)   # spool stem -> what became of it
+    fates: dict[str, SpoolFate] = field(default_factory=dict)  # spool stem -> what became of it
 
 
 def find_spools(directory: Path) -> dict[str, Spool]:
@@ -80,8 +80,16 @@ def find_spools(directory: Path) -> dict[str, Spool]:
 class SpoolRecovery:
     """Owned by the platform: `start()` in the app lifespan, `aclose()` on shutdown."""
 
-    def __init__(self, directory: Path, store: BlobStore, live: LiveRegistry, *, stale_seconds: float = 1800.0,
-                 interval_seconds: float = 300.0, wall_clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        store: BlobStore,
+        live: LiveRegistry,
+        *,
+        stale_seconds: float = 1800.0,
+        interval_seconds: float = 300.0,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         self.directory = directory
         self._store = store
         self._live = live
@@ -119,10 +127,16 @@ class SpoolRecovery:
     async def _settle(self, spool: Spool) -> SpoolFate:
         from app.db.models import Call
 
-        call = await Call.filter(id=spool.call_id).first().values(
-            "organisation_id", "ended_at", "recording_path", "recording_opt_out")
-        if call is not None and call["ended_at"] is None \
-                and await self._live.get(call["organisation_id"], spool.call_id) is not None:
+        call = (
+            await Call.filter(id=spool.call_id)
+            .first()
+            .values("organisation_id", "ended_at", "recording_path", "recording_opt_out")
+        )
+        if (
+            call is not None
+            and call["ended_at"] is None
+            and await self._live.get(call["organisation_id"], spool.call_id) is not None
+        ):
             return SpoolFate.KEPT
         if call is None or call["recording_path"] or call["recording_opt_out"] or not spool.complete():
             await _remove(spool)
@@ -138,7 +152,7 @@ class SpoolRecovery:
             log.exception("storing the orphaned recording %s failed: kept for the next sweep", key)
             return SpoolFate.KEPT
         stored = await Call.filter(id=spool.call_id, recording_path__isnull=True).update(recording_path=key)
-        if not stored:   # the call got its recording meanwhile (same key): nothing more to do
+        if not stored:  # the call got its recording meanwhile (same key): nothing more to do
             log.info("call %s was recorded meanwhile", spool.call_id)
         else:
             log.info("stored the recording of call %s from its orphaned spool", spool.call_id)

@@ -15,8 +15,8 @@ _ids = itertools.count(1)
 class UtteranceState(str, Enum):
     QUEUED = "queued"
     PLAYING = "playing"
-    SENT = "sent"            # every frame left; waiting for the transport's mark
-    PLAYED = "played"        # the caller heard all of it
+    SENT = "sent"  # every frame left; waiting for the transport's mark
+    PLAYED = "played"  # the caller heard all of it
     INTERRUPTED = "interrupted"
 
 
@@ -27,14 +27,14 @@ class Utterance:
         self.mark = f"utt-{self.id}"
         self.state = UtteranceState.QUEUED
         self.frames: list[bytes] = []
-        self.position = 0                      # frames sent to the caller so far
+        self.position = 0  # frames sent to the caller so far
         self.started_at: float | None = None
-        self.complete = False                  # no more audio will be added
-        self._segments: list[tuple[str, int]] = []   # (sentence, frame index where it ends)
+        self.complete = False  # no more audio will be added
+        self._segments: list[tuple[str, int]] = []  # (sentence, frame index where it ends)
         self._splitter = FrameSplitter(rate)
         self._more = asyncio.Event()
-        self.finished = asyncio.Event()        # played or interrupted, transcript settled
-        self.reported = asyncio.Event()        # its heard text is in the call's transcript (or never will be)
+        self.finished = asyncio.Event()  # played or interrupted, transcript settled
+        self.reported = asyncio.Event()  # its heard text is in the call's transcript (or never will be)
 
     # --- filled by TTS -------------------------------------------------------------------------
     def add_audio(self, pcm: bytes) -> None:

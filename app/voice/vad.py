@@ -13,16 +13,16 @@ VoiceActivityDetector = WebRtcDetector
 
 
 class TurnEvent(str, Enum):
-    SPEECH_STARTED = "speech_started"   # enough voiced audio to be someone talking (barge-in trigger)
-    TURN_ENDED = "turn_ended"           # the endpointing window of silence followed real speech
-    NOISE = "noise"                     # speech started but was too short to be a turn (cough, click)
+    SPEECH_STARTED = "speech_started"  # enough voiced audio to be someone talking (barge-in trigger)
+    TURN_ENDED = "turn_ended"  # the endpointing window of silence followed real speech
+    NOISE = "noise"  # speech started but was too short to be a turn (cough, click)
 
 
 @dataclass(frozen=True)
 class EndpointConfig:
-    start_ms: int = 60          # consecutive voiced audio that opens speech
-    endpoint_ms: int = 600      # silence that closes a turn
-    min_speech_ms: int = 200    # voiced audio a turn needs; shorter is noise
+    start_ms: int = 60  # consecutive voiced audio that opens speech
+    endpoint_ms: int = 600  # silence that closes a turn
+    min_speech_ms: int = 200  # voiced audio a turn needs; shorter is noise
 
 
 class EndpointDetector:

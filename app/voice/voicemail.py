@@ -12,8 +12,15 @@ from app.voice.audio import FRAME_MS, to_array
 
 
 class BeepDetector:
-    def __init__(self, rate: int, min_ms: int = 200, low_hz: float = 400, high_hz: float = 2500,
-                 purity: float = 0.6, min_rms: float = 300) -> None:
+    def __init__(
+        self,
+        rate: int,
+        min_ms: int = 200,
+        low_hz: float = 400,
+        high_hz: float = 2500,
+        purity: float = 0.6,
+        min_rms: float = 300,
+    ) -> None:
         self.rate = rate
         self._needed = max(1, min_ms // FRAME_MS)
         self.low, self.high, self.purity, self.min_rms = low_hz, high_hz, purity, min_rms
@@ -23,11 +30,11 @@ class BeepDetector:
     def tone_frequency(self, frame: bytes) -> float | None:
         """The frame's frequency if it is a pure tone in the beep band, else None."""
         samples = to_array(frame).astype(np.float64)
-        if samples.size == 0 or np.sqrt(np.mean(samples ** 2)) < self.min_rms:
+        if samples.size == 0 or np.sqrt(np.mean(samples**2)) < self.min_rms:
             return None
         power = np.abs(np.fft.rfft(samples * np.hanning(samples.size))) ** 2
         peak = int(np.argmax(power))
-        share = power[max(0, peak - 2):peak + 3].sum() / power.sum()
+        share = power[max(0, peak - 2) : peak + 3].sum() / power.sum()
         frequency = peak * self.rate / samples.size
         return frequency if share >= self.purity and self.low <= frequency <= self.high else None
 

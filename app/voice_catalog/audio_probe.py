@@ -27,7 +27,7 @@ BLOCK_FRAMES = 64 * 1024
 
 @dataclass(frozen=True)
 class AudioInfo:
-    format: str          # "wav" or "mp3"
+    format: str  # "wav" or "mp3"
     duration_seconds: float
     sample_rate: int
     channels: int
@@ -68,5 +68,6 @@ async def probe_async(field: str, data: bytes) -> AudioInfo:
 
 def check_duration(field: str, info: AudioInfo, minimum: float, maximum: float) -> None:
     if not minimum <= info.duration_seconds <= maximum:
-        raise Invalid(f"{field} must be {minimum:g}–{maximum:g} seconds long, "
-                      f"it is {info.duration_seconds:.1f} seconds")
+        raise Invalid(
+            f"{field} must be {minimum:g}–{maximum:g} seconds long, it is {info.duration_seconds:.1f} seconds"
+        )

@@ -15,15 +15,15 @@ from types import MappingProxyType
 from typing import Literal
 
 __all__ = [
-    "CatalogVoice",
     "DEFAULT_MODELS",
     "DEFAULT_SPEAKERS",
     "ELEVENLABS_DEFAULT_VOICE",
-    "RETIRED_ELEVENLABS_VOICES",
     "ESPEAK_VOICE",
-    "Gender",
     "LANGUAGE_NAMES",
+    "RETIRED_ELEVENLABS_VOICES",
     "SARVAM_LANGUAGES",
+    "CatalogVoice",
+    "Gender",
     "VoiceProvider",
     "all_voices",
     "by_uuid",
@@ -182,10 +182,18 @@ _ELEVENLABS_VOICES: tuple[tuple[str, str, Gender], ...] = (
 )
 # The voice an ElevenLabs agent without a speaker gets (George); `VOICEAI_ELEVENLABS_DEFAULT_VOICE` overrides it.
 ELEVENLABS_DEFAULT_VOICE = "JBFqnCBsd6RMkjVDRZzb"
-RETIRED_ELEVENLABS_VOICES: frozenset[str] = frozenset({
-    "21m00Tcm4TlvDq8ikWAM", "AZnzlk1XvdvUeBnXmlld", "ErXwobaYiN019PkySvjV", "MF3mGyEYCl7XYWbV9V6O",
-    "TxGEqnHWrfWFTfGW9XjX", "VR6AewLTigWG4xSOukaG", "pNInz6obpgDQGcFmaJgB", "yoZ06aMxZJJ28mfd3POQ",
-})
+RETIRED_ELEVENLABS_VOICES: frozenset[str] = frozenset(
+    {
+        "21m00Tcm4TlvDq8ikWAM",
+        "AZnzlk1XvdvUeBnXmlld",
+        "ErXwobaYiN019PkySvjV",
+        "MF3mGyEYCl7XYWbV9V6O",
+        "TxGEqnHWrfWFTfGW9XjX",
+        "VR6AewLTigWG4xSOukaG",
+        "pNInz6obpgDQGcFmaJgB",
+        "yoZ06aMxZJJ28mfd3POQ",
+    }
+)
 
 _NEXTNEURAL_MODEL = "espeak-ng"
 # language_code -> espeak-ng voice name used by the platform's offline NextNeural voices.
@@ -206,9 +214,7 @@ ESPEAK_VOICE: Mapping[str, str] = MappingProxyType(
 )
 
 # Providers whose speaker ids are matched case-insensitively (and stored lower-case).
-_CASE_INSENSITIVE_SPEAKERS: frozenset[str] = frozenset(
-    {VoiceProvider.SARVAM.value, VoiceProvider.NEXTNEURAL.value}
-)
+_CASE_INSENSITIVE_SPEAKERS: frozenset[str] = frozenset({VoiceProvider.SARVAM.value, VoiceProvider.NEXTNEURAL.value})
 # Providers whose voices may also be looked up by display name (case-insensitive).
 _NAME_ALIASED: frozenset[str] = frozenset({VoiceProvider.ELEVENLABS.value})
 
@@ -249,9 +255,7 @@ def _sarvam_voices() -> Iterable[CatalogVoice]:
     for model, speakers in _SARVAM_SPEAKERS.items():
         for speaker, gender in speakers:
             for lang in SARVAM_LANGUAGES:
-                yield _voice(
-                    VoiceProvider.SARVAM, model, speaker, speaker.capitalize(), gender, lang
-                )
+                yield _voice(VoiceProvider.SARVAM, model, speaker, speaker.capitalize(), gender, lang)
 
 
 def _elevenlabs_voices() -> Iterable[CatalogVoice]:
@@ -317,9 +321,7 @@ def _provider_key(provider: VoiceProvider | str) -> str:
 
 @cache
 def _index() -> _Index:
-    voices = tuple(
-        sorted((*_sarvam_voices(), *_elevenlabs_voices(), *_nextneural_voices()), key=_sort_key)
-    )
+    voices = tuple(sorted((*_sarvam_voices(), *_elevenlabs_voices(), *_nextneural_voices()), key=_sort_key))
 
     uuids: dict[str, CatalogVoice] = {}
     by_filter: dict[tuple[str | None, str | None], list[CatalogVoice]] = {}
@@ -373,9 +375,7 @@ def all_voices() -> tuple[CatalogVoice, ...]:
     return _index().voices
 
 
-def find_voices(
-    provider: VoiceProvider | str | None = None, language_code: str | None = None
-) -> list[CatalogVoice]:
+def find_voices(provider: VoiceProvider | str | None = None, language_code: str | None = None) -> list[CatalogVoice]:
     """Voices matching the given provider and/or language (case-insensitive), in catalog order."""
     key = (
         _provider_key(provider) if provider is not None else None,

@@ -5,9 +5,10 @@ offline stand-in used when no server is configured. The wire protocol is ours: d
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -15,12 +16,12 @@ from app.errors import Unavailable
 
 
 class JobStatus(str, Enum):
-    NONE = "none"             # never deployed
+    NONE = "none"  # never deployed
     QUEUED = "queued"
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
-    LOCAL = "local"           # no voice server: the offline local TTS speaks for the speaker
+    LOCAL = "local"  # no voice server: the offline local TTS speaks for the speaker
 
     @property
     def finished(self) -> bool:
@@ -48,8 +49,9 @@ class VoiceCloner(Protocol):
 
     model: str
 
-    async def create_speaker(self, speaker_id: str, language: str, filename: str, content_type: str,
-                             audio: bytes) -> None: ...
+    async def create_speaker(
+        self, speaker_id: str, language: str, filename: str, content_type: str, audio: bytes
+    ) -> None: ...
 
     async def build(self, speaker_id: str, language: str, samples: Sequence[SampleUpload]) -> Job: ...
 
@@ -65,8 +67,9 @@ class LocalCloner:
 
     model = "espeak-ng"
 
-    async def create_speaker(self, speaker_id: str, language: str, filename: str, content_type: str,
-                             audio: bytes) -> None:
+    async def create_speaker(
+        self, speaker_id: str, language: str, filename: str, content_type: str, audio: bytes
+    ) -> None:
         return None
 
     async def build(self, speaker_id: str, language: str, samples: Sequence[SampleUpload]) -> Job:
@@ -109,8 +112,9 @@ class NextNeuralClient:
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise Unavailable(f"nextneural voice server is not answering: {error.__class__.__name__}") from None
 
-    async def create_speaker(self, speaker_id: str, language: str, filename: str, content_type: str,
-                             audio: bytes) -> None:
+    async def create_speaker(
+        self, speaker_id: str, language: str, filename: str, content_type: str, audio: bytes
+    ) -> None:
         form = aiohttp.FormData()
         form.add_field("speaker_id", speaker_id)
         form.add_field("language", language)
@@ -123,8 +127,11 @@ class NextNeuralClient:
             form.add_field("transcript", sample.transcript)
             form.add_field("audio", sample.data, filename=sample.filename, content_type=sample.content_type)
             await self._call("PUT", f"/v1/speakers/{speaker_id}/samples/{sample.sample_id}", data=form)
-        answer = await self._call("POST", f"/v1/speakers/{speaker_id}/builds",
-                                  json={"language": language, "sample_ids": [s.sample_id for s in samples]})
+        answer = await self._call(
+            "POST",
+            f"/v1/speakers/{speaker_id}/builds",
+            json={"language": language, "sample_ids": [s.sample_id for s in samples]},
+        )
         return _job(answer)
 
     async def job(self, job_id: str) -> Job:
@@ -159,7 +166,15 @@ async def server_speaker_id(organisation_id: str, name: str) -> str | None:
     by `NextNeuralClient`, not the local stand-in); None means the local TTS speaks for it."""
     from app.db.models import Speaker
 
-    row = await Speaker.filter(organisation_id=organisation_id, name=name.strip().lower(), deployed=True,
-                               voice_model=NextNeuralClient.model).exclude(training_status=JobStatus.FAILED.value) \
-        .first().values("id")
+    row = (
+        await Speaker.filter(
+            organisation_id=organisation_id,
+            name=name.strip().lower(),
+            deployed=True,
+            voice_model=NextNeuralClient.model,
+        )
+        .exclude(training_status=JobStatus.FAILED.value)
+        .first()
+        .values("id")
+    )
     return row["id"] if row else None

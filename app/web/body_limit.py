@@ -8,23 +8,35 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 async def _refuse(send: Send, limit: int) -> None:
     body = json.dumps({"detail": f"request body is larger than {limit} bytes"}).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, default_limit: int,
-                 overrides: Sequence[tuple[re.Pattern[str], int]] = (),
-                 multipart_overrides: Sequence[tuple[re.Pattern[str], int]] = ()) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        default_limit: int,
+        overrides: Sequence[tuple[re.Pattern[str], int]] = (),
+        multipart_overrides: Sequence[tuple[re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.default_limit = default_limit
         self.overrides = tuple(overrides)

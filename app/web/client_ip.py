@@ -17,6 +17,10 @@ class ClientAddress:
             peer = scope.get("client")
             headers = {}
             if self.trusted_proxies:
-                headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"}
-            scope.setdefault("state", {})["client_ip"] = client_address(peer[0] if peer else None, headers, self.trusted_proxies)
+                headers = {
+                    k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k == b"x-forwarded-for"
+                }
+            scope.setdefault("state", {})["client_ip"] = client_address(
+                peer[0] if peer else None, headers, self.trusted_proxies
+            )
         await self.app(scope, receive, send)

@@ -24,18 +24,20 @@ PREFIX = "/console"
 def content_security_policy(host: str) -> str:
     """`'self'` already covers same-origin ws(s) in current browsers; the explicit host keeps older ones working."""
     sockets = f"ws://{host} wss://{host}" if host else ""
-    return "; ".join([
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        f"connect-src 'self' {sockets}".strip(),
-        "media-src 'self' blob:",
-        "worker-src 'self' blob:",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"connect-src 'self' {sockets}".strip(),
+            "media-src 'self' blob:",
+            "worker-src 'self' blob:",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
 
 
 class ConsoleHeaders:

@@ -29,12 +29,17 @@ class GlobalRateLimit:
                 await send({"type": "websocket.close", "code": 1008, "reason": error.detail})
                 return
             body = json.dumps({"detail": error.detail}).encode()
-            await send({
-                "type": "http.response.start",
-                "status": 429,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"retry-after", str(error.retry_after).encode())],
-            })
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 429,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                        (b"retry-after", str(error.retry_after).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)

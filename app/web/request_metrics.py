@@ -31,5 +31,7 @@ class RequestMetrics:
             await self.app(scope, receive, send_with_status)
         finally:
             route = scope.get("route")
-            template = scope.get("root_path", "") + route.path if route is not None and hasattr(route, "path") else "unmatched"
+            template = (
+                scope.get("root_path", "") + route.path if route is not None and hasattr(route, "path") else "unmatched"
+            )
             self.metrics.observe_http(scope["method"], template, status, time.perf_counter() - started)

@@ -26,8 +26,7 @@ def forbidden(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-            or ip.is_unspecified)
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified
 
 
 def literal_ip(host: str) -> str | None:
@@ -61,8 +60,9 @@ async def check_url(url: object, policy: AddressPolicy) -> str:
     else:
         try:
             infos = await asyncio.wait_for(
-                asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM), 3)
-        except (OSError, asyncio.TimeoutError):
+                asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM), 3
+            )
+        except (TimeoutError, OSError):
             return url
         addresses = [str(info[4][0]) for info in infos]
     if any(forbidden(address) for address in addresses):
@@ -81,8 +81,9 @@ class GuardedResolver(AbstractResolver):
         self._inner = DefaultResolver()
         self._allow_private = allow_private
 
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         found = await self._inner.resolve(host, port, family)
         if not self._allow_private and any(forbidden(entry["host"]) for entry in found):
             raise RefusedAddress(f"{host} resolves to a private, loopback or link-local address")

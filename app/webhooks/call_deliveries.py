@@ -25,7 +25,7 @@ class CallDelivery:
     webhook_id: str
     webhook_name: str
     event_type: str
-    status: str                     # pending (held ones too: not sent yet), delivered or failed
+    status: str  # pending (held ones too: not sent yet), delivered or failed
     attempts: int
     created_at: datetime
     finished_at: datetime | None
@@ -36,9 +36,11 @@ class CallDelivery:
 
 def delivery_ids_sql(dialect: str) -> str:
     """`payload` stays unqualified: it must read exactly as the indexed expression (only deliveries have it)."""
-    return ("SELECT webhook_deliveries.id FROM webhook_deliveries JOIN webhooks ON webhooks.id = webhook_id "
-            f"WHERE webhooks.organisation_id = ? AND {CALL_UUID[dialect]} = ? "
-            "ORDER BY webhook_deliveries.created_at, webhook_deliveries.id LIMIT ?")
+    return (
+        "SELECT webhook_deliveries.id FROM webhook_deliveries JOIN webhooks ON webhooks.id = webhook_id "
+        f"WHERE webhooks.organisation_id = ? AND {CALL_UUID[dialect]} = ? "
+        "ORDER BY webhook_deliveries.created_at, webhook_deliveries.id LIMIT ?"
+    )
 
 
 async def call_deliveries(organisation_id: str, call_id: str) -> list[CallDelivery]:
@@ -53,12 +55,19 @@ async def call_deliveries(organisation_id: str, call_id: str) -> list[CallDelive
     latest: dict[str, WebhookLog] = {}
     for log in await WebhookLog.filter(delivery_id__in=ids).order_by("attempt"):
         latest[log.delivery_id] = log
-    return [CallDelivery(
-        delivery_id=row.id, webhook_id=row.webhook.id, webhook_name=row.webhook.name, event_type=row.event_type,
-        status=PENDING if row.status == HELD else row.status, attempts=row.attempts, created_at=row.created_at,
-        finished_at=row.finished_at,
-        last_response_status=latest[row.id].response_status if row.id in latest else None,
-        last_error=latest[row.id].error if row.id in latest else None,
-        last_attempt_at=latest[row.id].triggered_at if row.id in latest else None,
-    ) for row in deliveries]
-
+    return [
+        CallDelivery(
+            delivery_id=row.id,
+            webhook_id=row.webhook.id,
+            webhook_name=row.webhook.name,
+            event_type=row.event_type,
+            status=PENDING if row.status == HELD else row.status,
+            attempts=row.attempts,
+            created_at=row.created_at,
+            finished_at=row.finished_at,
+            last_response_status=latest[row.id].response_status if row.id in latest else None,
+            last_error=latest[row.id].error if row.id in latest else None,
+            last_attempt_at=latest[row.id].triggered_at if row.id in latest else None,
+        )
+        for row in deliveries
+    ]

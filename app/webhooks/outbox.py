@@ -14,8 +14,9 @@ claimed at its deadline with the data it has, so a held event is never lost.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
@@ -26,21 +27,33 @@ from app.db.sql import dialect, fetch
 from app.ids import new_id
 from app.utc import utc_now
 
-EVENT_TYPES = ("call.started", "call.ended", "call.transferred", "call.no_answer", "call.voicemail",
-               "campaign.launched", "campaign.stopped", "campaign.completed")
+EVENT_TYPES = (
+    "call.started",
+    "call.ended",
+    "call.transferred",
+    "call.no_answer",
+    "call.voicemail",
+    "campaign.launched",
+    "campaign.stopped",
+    "campaign.completed",
+)
 PING = "webhook.test"
 MAX_ATTEMPTS = 4  # the first try and 3 retries
 PENDING = "pending"
-HELD = "held"     # fired, waiting for its final data until `next_attempt_at` (see the module docstring)
+HELD = "held"  # fired, waiting for its final data until `next_attempt_at` (see the module docstring)
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def envelope(event: str, organisation_id: str, data: dict[str, Any], fired_at: datetime) -> dict[str, Any]:
-    return {"event": event, "fired_at": iso(fired_at.replace(microsecond=0)), "organisation_uuid": organisation_id,
-            "data": data}
+    return {
+        "event": event,
+        "fired_at": iso(fired_at.replace(microsecond=0)),
+        "organisation_uuid": organisation_id,
+        "data": data,
+    }
 
 
 class WebhookOutbox:
@@ -54,13 +67,20 @@ class WebhookOutbox:
     async def wait(self, timeout: float) -> None:
         try:
             await asyncio.wait_for(self._wake.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         self._wake.clear()
 
-    async def enqueue(self, organisation_id: str, event: str, data: dict[str, Any], *,
-                      connection: Any = None, webhooks: Iterable[Webhook] | None = None,
-                      hold_until: datetime | None = None) -> int:
+    async def enqueue(
+        self,
+        organisation_id: str,
+        event: str,
+        data: dict[str, Any],
+        *,
+        connection: Any = None,
+        webhooks: Iterable[Webhook] | None = None,
+        hold_until: datetime | None = None,
+    ) -> int:
         """Rows for every active webhook of the organisation subscribed to the event; call it inside the
         transaction (`connection`) of the change that fired it, and `notify()` after the commit.
         `hold_until`: the rows are `held` until released or until that moment."""
@@ -72,23 +92,38 @@ class WebhookOutbox:
         now = utc_now()
         payload = envelope(event, organisation_id, data, now)
         status, due = (PENDING, now) if hold_until is None else (HELD, hold_until)
-        rows = [WebhookDelivery(id=new_id("msg"), webhook_id=hook.id, event_type=event, payload=payload,
-                                status=status, next_attempt_at=due) for hook in webhooks]
+        rows = [
+            WebhookDelivery(
+                id=new_id("msg"),
+                webhook_id=hook.id,
+                event_type=event,
+                payload=payload,
+                status=status,
+                next_attempt_at=due,
+            )
+            for hook in webhooks
+        ]
         if rows:
             await WebhookDelivery.bulk_create(rows, using_db=connection)
         return len(rows)
 
-    async def release_held_for_call(self, organisation_id: str, call_id: str, event: str, data: dict[str, Any],
-                                    *, connection: Any) -> int:
+    async def release_held_for_call(
+        self, organisation_id: str, call_id: str, event: str, data: dict[str, Any], *, connection: Any
+    ) -> int:
         """Give the call's held `event` rows their final data and make them due now; answers how many.
         Rows already claimed (their hold ran out) are left alone: an event is never sent twice."""
-        rows = await fetch(f"SELECT id FROM webhook_deliveries WHERE {CALL_UUID[dialect()]} = ? "
-                           "AND status = ? AND event_type = ?", (call_id, HELD, event))
+        rows = await fetch(
+            f"SELECT id FROM webhook_deliveries WHERE {CALL_UUID[dialect()]} = ? AND status = ? AND event_type = ?",
+            (call_id, HELD, event),
+        )
         if not rows:
             return 0
         now = utc_now()
-        return await WebhookDelivery.filter(id__in=[row["id"] for row in rows], status=HELD).using_db(connection) \
+        return (
+            await WebhookDelivery.filter(id__in=[row["id"] for row in rows], status=HELD)
+            .using_db(connection)
             .update(status=PENDING, payload=envelope(event, organisation_id, data, now), next_attempt_at=now)
+        )
 
     async def claim(self, limit: int, lease_seconds: float, skip_webhooks: Iterable[str] = ()) -> list[WebhookDelivery]:
         now = utc_now()
@@ -103,8 +138,11 @@ class WebhookOutbox:
                 query = query.select_for_update(skip_locked=True)
             due = await query
             if due:
-                await WebhookDelivery.filter(id__in=[row.id for row in due]).using_db(connection).update(
-                    status=PENDING, next_attempt_at=now + timedelta(seconds=lease_seconds))
+                await (
+                    WebhookDelivery.filter(id__in=[row.id for row in due])
+                    .using_db(connection)
+                    .update(status=PENDING, next_attempt_at=now + timedelta(seconds=lease_seconds))
+                )
         return due
 
     async def release(self, deliveries: Iterable[WebhookDelivery]) -> None:
@@ -112,17 +150,35 @@ class WebhookOutbox:
         rows = list(deliveries)
         if rows:  # one statement; the earliest of their times keeps them ahead of rows that became due later
             await WebhookDelivery.filter(id__in=[row.id for row in rows], status="pending").update(
-                next_attempt_at=min(row.next_attempt_at for row in rows))
+                next_attempt_at=min(row.next_attempt_at for row in rows)
+            )
 
-    async def record(self, delivery: WebhookDelivery, *, response_status: int | None, success: bool,
-                     error: str | None, triggered_at: datetime, backoff_seconds: float) -> None:
+    async def record(
+        self,
+        delivery: WebhookDelivery,
+        *,
+        response_status: int | None,
+        success: bool,
+        error: str | None,
+        triggered_at: datetime,
+        backoff_seconds: float,
+    ) -> None:
         """Log the attempt and settle the row: delivered, retried later with exponential backoff, or failed."""
         attempt = delivery.attempts + 1
         async with in_transaction() as connection:
             await WebhookLog.create(
-                id=new_id("wbl"), webhook_id=delivery.webhook_id, delivery_id=delivery.id, attempt=attempt,
-                event_type=delivery.event_type, payload=delivery.payload, response_status=response_status,
-                success=success, error=(error or "")[:500] or None, triggered_at=triggered_at, using_db=connection)
+                id=new_id("wbl"),
+                webhook_id=delivery.webhook_id,
+                delivery_id=delivery.id,
+                attempt=attempt,
+                event_type=delivery.event_type,
+                payload=delivery.payload,
+                response_status=response_status,
+                success=success,
+                error=(error or "")[:500] or None,
+                triggered_at=triggered_at,
+                using_db=connection,
+            )
             changes: dict[str, Any] = {"attempts": attempt}
             if success:
                 changes.update(status="delivered", finished_at=utc_now())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -40,8 +39,7 @@ class HttpWebhookSender:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
-            connector = aiohttp.TCPConnector(resolver=GuardedResolver(self._allow_private), limit=0,
-                                             limit_per_host=50)
+            connector = aiohttp.TCPConnector(resolver=GuardedResolver(self._allow_private), limit=0, limit_per_host=50)
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
         return self._session
 
@@ -54,7 +52,7 @@ class HttpWebhookSender:
             async with self._client().post(url, data=body, headers=headers, allow_redirects=False) as answer:
                 await answer.read()
                 return SendResult(answer.status)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return SendResult(None, "timeout")
         except aiohttp.ClientConnectorError as error:
             if isinstance(error.os_error, RefusedAddress) or isinstance(error.__cause__, RefusedAddress):

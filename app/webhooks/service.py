@@ -4,23 +4,34 @@ from __future__ import annotations
 
 import builtins
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from app import field_checks as check
 from app.db.models import Webhook, WebhookLog
 from app.errors import Invalid, NotFound
 from app.ids import new_id
-from app import field_checks as check
 from app.utc import utc_now
 from app.webhooks.addresses import AddressPolicy, check_url
 from app.webhooks.outbox import EVENT_TYPES, PING, WebhookOutbox, iso
 from app.webhooks.signing import SecretBox, new_secret
 
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
-RESERVED_HEADERS = {"host", "content-type", "content-length", "x-nn-signature", "webhook-id", "webhook-timestamp",
-                    "webhook-signature", "user-agent", "transfer-encoding", "connection"}
+RESERVED_HEADERS = {
+    "host",
+    "content-type",
+    "content-length",
+    "x-nn-signature",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "user-agent",
+    "transfer-encoding",
+    "connection",
+}
 MAX_LIMIT = 100
 
 
@@ -80,9 +91,16 @@ class WebhookService:
         headers = _headers(data.get("headers"))
         url = await check_url(data.get("url"), self._policy)
         secret = new_secret()
-        webhook = await Webhook.create(id=new_id("wbh"), organisation_id=organisation_id, name=name, url=url,
-                                       events=events, headers=headers, secret=self._box.seal(secret),
-                                       is_active=True if data.get("is_active") is None else bool(data["is_active"]))
+        webhook = await Webhook.create(
+            id=new_id("wbh"),
+            organisation_id=organisation_id,
+            name=name,
+            url=url,
+            events=events,
+            headers=headers,
+            secret=self._box.seal(secret),
+            is_active=True if data.get("is_active") is None else bool(data["is_active"]),
+        )
         return CreatedWebhook(webhook, secret)
 
     async def update(self, organisation_id: str, webhook_id: str, data: Mapping[str, Any]) -> Webhook:
@@ -119,14 +137,22 @@ class WebhookService:
         """Queue a `webhook.test` ping to this webhook alone (active or not); returns the delivery id."""
         webhook = await self.get(organisation_id, webhook_id)
         async with in_transaction() as connection:
-            await self.outbox.enqueue(organisation_id, PING, {"webhook_uuid": webhook.id, "sent_at": iso(utc_now())},
-                                      connection=connection, webhooks=[webhook])
+            await self.outbox.enqueue(
+                organisation_id,
+                PING,
+                {"webhook_uuid": webhook.id, "sent_at": iso(utc_now())},
+                connection=connection,
+                webhooks=[webhook],
+            )
         self.outbox.notify()
         return webhook.id
 
-    async def logs(self, organisation_id: str, webhook_id: str, *, limit: int = 50, offset: int = 0) -> builtins.list[WebhookLog]:
+    async def logs(
+        self, organisation_id: str, webhook_id: str, *, limit: int = 50, offset: int = 0
+    ) -> builtins.list[WebhookLog]:
         limit = check.bounded_int("limit", limit, minimum=1, maximum=MAX_LIMIT)
         offset = check.bounded_int("offset", offset, minimum=0)
         await self.get(organisation_id, webhook_id)
-        return await WebhookLog.filter(webhook_id=webhook_id).order_by("-triggered_at", "-id") \
-            .offset(offset).limit(limit)
+        return (
+            await WebhookLog.filter(webhook_id=webhook_id).order_by("-triggered_at", "-id").offset(offset).limit(limit)
+        )

@@ -12,7 +12,8 @@ import json
 import logging
 import time
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from app.db.models import Webhook, WebhookDelivery
 from app.utc import utc_now
@@ -31,8 +32,16 @@ def body_of(payload: dict[str, Any]) -> bytes:
 
 
 class WebhookWorker:
-    def __init__(self, outbox: WebhookOutbox, sender: WebhookSender, box: SecretBox, *, timeout_seconds: float,
-                 backoff_seconds: float, poll_seconds: float) -> None:
+    def __init__(
+        self,
+        outbox: WebhookOutbox,
+        sender: WebhookSender,
+        box: SecretBox,
+        *,
+        timeout_seconds: float,
+        backoff_seconds: float,
+        poll_seconds: float,
+    ) -> None:
         self._outbox = outbox
         self._sender = sender
         self._box = box
@@ -103,6 +112,7 @@ class WebhookWorker:
             if self._per_webhook[webhook_id] <= 0:
                 del self._per_webhook[webhook_id]
             self._outbox.notify()
+
         return done
 
     async def _deliver(self, delivery: WebhookDelivery) -> None:
@@ -112,14 +122,23 @@ class WebhookWorker:
             if webhook is None:
                 return
             body = body_of(delivery.payload)
-            headers = {**(webhook.headers or {}), "Content-Type": "application/json",
-                       "User-Agent": "NextNeural-Webhooks/1.0",
-                       **signed_headers(self._box.open(webhook.secret), delivery.id, int(time.time()), body)}
+            headers = {
+                **(webhook.headers or {}),
+                "Content-Type": "application/json",
+                "User-Agent": "NextNeural-Webhooks/1.0",
+                **signed_headers(self._box.open(webhook.secret), delivery.id, int(time.time()), body),
+            }
             result = await self._sender.send(webhook.url, body, headers)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a broken row must not stop the worker: log it as a failed attempt
             log.exception("webhook delivery %s failed unexpectedly", delivery.id)
             result, triggered_at = SendResult(None, f"internal error: {type(error).__name__}"), utc_now()
-        await self._outbox.record(delivery, response_status=result.status, success=result.success,
-                                  error=result.error, triggered_at=triggered_at, backoff_seconds=self._backoff)
+        await self._outbox.record(
+            delivery,
+            response_status=result.status,
+            success=result.success,
+            error=result.error,
+            triggered_at=triggered_at,
+            backoff_seconds=self._backoff,
+        )

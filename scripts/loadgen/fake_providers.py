@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from aiohttp import web  # noqa: E402
+from aiohttp import web
 
-from tests.fakes.openai_server import FakeOpenAI  # noqa: E402
-from tests.fakes.sarvam_server import FakeSarvam  # noqa: E402
+from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.sarvam_server import FakeSarvam
 
 SARVAM_KEY = "sk_bench"
 REPLY = ["Sure", ", the spring sale", " runs until Sunday.", " Is there anything", " else I can do?"]
@@ -35,6 +35,7 @@ REPLY = ["Sure", ", the spring sale", " runs until Sunday.", " Is there anything
 class SlowSarvam(FakeSarvam):
     """`stt_seconds` before every transcript (REST answer or streaming final), `tts_seconds` before a
     sentence's first audio."""
+
     stt_seconds: float = 0.15
     tts_seconds: float = 0.2
 
@@ -50,8 +51,7 @@ class SlowSarvam(FakeSarvam):
         await asyncio.sleep(self.stt_seconds)
         await super()._final(ws, transcript)
 
-    async def _speak(self, ws: web.WebSocketResponse, entry: dict[str, Any], config: dict[str, Any],
-                     text: str) -> bool:
+    async def _speak(self, ws: web.WebSocketResponse, entry: dict[str, Any], config: dict[str, Any], text: str) -> bool:
         await asyncio.sleep(self.tts_seconds)
         return await super()._speak(ws, entry, config, text)
 
@@ -75,10 +75,18 @@ class SlowOpenAI(FakeOpenAI):
 
 
 async def serve(stt_ms: float, llm_ms: float, tts_ms: float) -> None:
-    sarvam = await SlowSarvam(key=SARVAM_KEY, transcript="tell me about the spring sale",
-                              language_code="en-IN", stt_seconds=stt_ms / 1000, tts_seconds=tts_ms / 1000).start()
-    openai = await SlowOpenAI(text_pieces=list(REPLY), completion=json.dumps({"summary": "Asked about the sale."}),
-                              first_token_seconds=llm_ms / 1000).start()
+    sarvam = await SlowSarvam(
+        key=SARVAM_KEY,
+        transcript="tell me about the spring sale",
+        language_code="en-IN",
+        stt_seconds=stt_ms / 1000,
+        tts_seconds=tts_ms / 1000,
+    ).start()
+    openai = await SlowOpenAI(
+        text_pieces=list(REPLY),
+        completion=json.dumps({"summary": "Asked about the sale."}),
+        first_token_seconds=llm_ms / 1000,
+    ).start()
     print(json.dumps({"sarvam": sarvam.url, "openai": openai.url}), flush=True)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
@@ -88,7 +96,7 @@ async def serve(stt_ms: float, llm_ms: float, tts_ms: float) -> None:
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), 5)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             sarvam.forget()
             openai.forget()
     await sarvam.stop()
@@ -96,7 +104,7 @@ async def serve(stt_ms: float, llm_ms: float, tts_ms: float) -> None:
 
 
 def main() -> None:
-    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)   # the server under test hangs up mid-answer
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # the server under test hangs up mid-answer
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--stt-ms", type=float, default=150)
     parser.add_argument("--llm-ms", type=float, default=350)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 import statistics
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 STALL_MS = 100.0
 
@@ -37,7 +37,7 @@ def reply_pacing(arrivals: Sequence[Arrival]) -> tuple[list[float], list[float]]
     for (t0, audio0, mark0), (t1, audio1, last) in itertools.pairwise(arrivals):
         if not last and not starts_utterance:
             jitter.append(abs((t1 - t0) - audio0) * 1000)
-        starts_utterance = bool(mark0)   # chunk 1 of the pair is the first of the next utterance
+        starts_utterance = bool(mark0)  # chunk 1 of the pair is the first of the next utterance
         if t1 > plays_until:
             gaps.append((t1 - plays_until) * 1000)
             plays_until = t1
@@ -59,7 +59,13 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
 
 def spread(values: Sequence[float]) -> dict[str, float | int | None]:
     """n, p50, p99 and max of `values`, rounded for a report."""
+
     def rounded(value: float | None) -> float | None:
         return None if value is None else round(value, 2)
-    return {"n": len(values), "p50": rounded(statistics.median(values)) if values else None,
-            "p99": rounded(percentile(values, 0.99)), "max": rounded(max(values)) if values else None}
+
+    return {
+        "n": len(values),
+        "p50": rounded(statistics.median(values)) if values else None,
+        "p99": rounded(percentile(values, 0.99)),
+        "max": rounded(max(values)) if values else None,
+    }

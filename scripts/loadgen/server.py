@@ -36,12 +36,13 @@ def loopback_only(url: str) -> None:
 @dataclass
 class Database:
     """A SQLite file in the run's directory, or a PostgreSQL database created for the run and dropped after."""
+
     url: str
     admin_url: str | None = None
     name: str | None = None
 
     @classmethod
-    async def create(cls, directory: Path, postgres_url: str | None) -> "Database":
+    async def create(cls, directory: Path, postgres_url: str | None) -> Database:
         if not postgres_url:
             return cls(f"sqlite://{directory}/bench.db")
         import asyncpg
@@ -78,16 +79,28 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def cli(self, *args: str) -> str:
-        done = subprocess.run([self.python, "-m", "app.cli", *args], cwd=self.cwd, env=self.env, check=True,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [self.python, "-m", "app.cli", *args],
+            cwd=self.cwd,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return done.stdout
 
     async def start(self, log_path: Path, timeout: float = 90) -> None:
         self.log_path = log_path
         log = open(log_path, "wb")
-        self.process = subprocess.Popen([self.python, "-m", "app.cli", "serve", "--port", str(self.port)],
-                                        cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            [self.python, "-m", "app.cli", "serve", "--port", str(self.port)],
+            cwd=self.cwd,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         async with aiohttp.ClientSession() as http:
@@ -98,7 +111,7 @@ class Server:
                     async with http.get(self.base + "/healthz", timeout=aiohttp.ClientTimeout(total=2)) as answer:
                         if answer.status == 200:
                             return
-                except (aiohttp.ClientError, asyncio.TimeoutError):
+                except (TimeoutError, aiohttp.ClientError):
                     pass
                 await asyncio.sleep(0.2)
         raise RuntimeError("voiceai serve did not answer /healthz in time")
@@ -119,6 +132,7 @@ async def setup_line(base: str, api_key: str) -> str:
     """An agent, a script and an active inbound flow through the REST API; returns the flow's number."""
     headers = {"Authorization": f"Bearer {api_key}"}
     async with aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=30)) as http:
+
         async def post(path: str, body: dict[str, Any]) -> dict[str, Any]:
             async with http.post(base + API + path, json=body) as answer:
                 created = await answer.json(content_type=None)
@@ -126,18 +140,45 @@ async def setup_line(base: str, api_key: str) -> str:
                     raise RuntimeError(f"POST {path}: {answer.status} {created}")
                 return created
 
-        agent = await post("/agents", {
-            "name": "Aria", "role": "Support", "description": "Bench agent", "avatar_color": "#6366f1",
-            "avatar_initials": "AR", "voice_config": {"provider": "sarvam", "model": "bulbul:v3", "speaker": "shubh",
-                                                      "language_code": "en-IN"}})
-        script = await post("/scripts", {
-            "name": "Help line", "opening_line": "Hello, thanks for calling Luminary Home. How can I help you today?",
-            "faq": [{"question": "Tell me about the spring sale", "answer": "The spring sale runs until Sunday."}],
-            "closing_line": "Thanks for calling."})
+        agent = await post(
+            "/agents",
+            {
+                "name": "Aria",
+                "role": "Support",
+                "description": "Bench agent",
+                "avatar_color": "#6366f1",
+                "avatar_initials": "AR",
+                "voice_config": {
+                    "provider": "sarvam",
+                    "model": "bulbul:v3",
+                    "speaker": "shubh",
+                    "language_code": "en-IN",
+                },
+            },
+        )
+        script = await post(
+            "/scripts",
+            {
+                "name": "Help line",
+                "opening_line": "Hello, thanks for calling Luminary Home. How can I help you today?",
+                "faq": [{"question": "Tell me about the spring sale", "answer": "The spring sale runs until Sunday."}],
+                "closing_line": "Thanks for calling.",
+            },
+        )
         number = f"+9180{secrets.randbelow(10**8):08d}"
-        await post("/flows", {"kind": "inbound", "name": "Help line", "provider": "sarvam", "status": "active",
-                              "voice_agent_id": agent["uuid"], "script_id": script["uuid"], "phone_number": number,
-                              "config": {"persona_prompt": "You are Aria, a helpful support agent."}})
+        await post(
+            "/flows",
+            {
+                "kind": "inbound",
+                "name": "Help line",
+                "provider": "sarvam",
+                "status": "active",
+                "voice_agent_id": agent["uuid"],
+                "script_id": script["uuid"],
+                "phone_number": number,
+                "config": {"persona_prompt": "You are Aria, a helpful support agent."},
+            },
+        )
     return number
 
 
@@ -189,8 +230,9 @@ def loop_lag_buckets(metrics_text: str) -> dict[float, float] | None:
         if line.startswith("voiceai_event_loop_lag_seconds_bucket{"):
             labels, value = line.rsplit(" ", 1)
             bound = labels.split('le="', 1)[1].split('"', 1)[0]
-            buckets[float("inf") if bound == "+Inf" else float(bound)] = \
-                buckets.get(float("inf") if bound == "+Inf" else float(bound), 0.0) + float(value)
+            buckets[float("inf") if bound == "+Inf" else float(bound)] = buckets.get(
+                float("inf") if bound == "+Inf" else float(bound), 0.0
+            ) + float(value)
     return buckets or None
 
 
@@ -204,8 +246,7 @@ def lag_from_buckets(before: dict[float, float], after: dict[float, float]) -> d
     p99 = next(b for b, c in zip(bounds, counts, strict=False) if c >= 0.99 * total)
     top = next(b for b, c in zip(bounds, counts, strict=False) if c >= total)
     as_ms = lambda b: None if b == float("inf") else round(b * 1000, 1)  # noqa: E731
-    return {"source": "metrics", "n": int(total), "p99": as_ms(p99), "max": as_ms(top),
-            "note": "bucket upper bounds"}
+    return {"source": "metrics", "n": int(total), "p99": as_ms(p99), "max": as_ms(top), "note": "bucket upper bounds"}
 
 
 def json_line(text: str) -> dict[str, Any]:

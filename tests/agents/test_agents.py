@@ -14,8 +14,17 @@ ARIA = {
     "avatar_initials": "AR",
     "voice_config": {"provider": "sarvam", "model": "bulbul:v3", "speaker": "shubh", "language_code": "hi-IN"},
 }
-AGENT_KEYS = {"uuid", "name", "role", "description", "avatar_color", "avatar_initials", "voice_config",
-              "is_active", "created_at"}
+AGENT_KEYS = {
+    "uuid",
+    "name",
+    "role",
+    "description",
+    "avatar_color",
+    "avatar_initials",
+    "voice_config",
+    "is_active",
+    "created_at",
+}
 
 
 async def test_create_answers_201_with_the_documented_shape(door):
@@ -32,7 +41,9 @@ async def test_create_answers_201_with_the_documented_shape(door):
 
 
 async def test_model_defaults_to_the_providers_current_model(door):
-    created = await door.call("POST", "/agents", json={"name": "A", "role": "r", "voice_config": {"provider": "sarvam"}})
+    created = await door.call(
+        "POST", "/agents", json={"name": "A", "role": "r", "voice_config": {"provider": "sarvam"}}
+    )
     assert created.status == 201
     assert created.body["voice_config"]["model"] == "bulbul:v3"
 
@@ -62,7 +73,9 @@ async def test_get_unknown_agent_is_404(door):
 async def test_another_organisations_agent_is_404(door, other_client):
     theirs = (await other_client.post("/agents", json=ARIA)).body
     for method in ("GET", "PATCH", "DELETE"):
-        answer = await door.call(method, f"/agents/{theirs['uuid']}", json={"name": "Mine now"} if method == "PATCH" else None)
+        answer = await door.call(
+            method, f"/agents/{theirs['uuid']}", json={"name": "Mine now"} if method == "PATCH" else None
+        )
         assert answer.status == 404, method
     untouched = await other_client.get(f"/agents/{theirs['uuid']}")
     assert untouched.body["name"] == "Aria" and untouched.body["is_active"] is True
@@ -92,8 +105,11 @@ async def test_patch_voice_config_merges_with_the_current_voice(door):
 
 async def test_patch_to_a_new_provider_starts_from_its_defaults(door):
     created = (await door.call("POST", "/agents", json=ARIA)).body
-    patched = await door.call("PATCH", f"/agents/{created['uuid']}",
-                              json={"voice_config": {"provider": "elevenlabs", "speaker": "21m00Tcm4TlvDq8ikWAM"}})
+    patched = await door.call(
+        "PATCH",
+        f"/agents/{created['uuid']}",
+        json={"voice_config": {"provider": "elevenlabs", "speaker": "21m00Tcm4TlvDq8ikWAM"}},
+    )
     assert patched.status == 200
     assert patched.body["voice_config"]["model"] == "eleven_multilingual_v2"
 
@@ -115,26 +131,46 @@ BAD_AGENTS = [
     ({"name": 5, "role": "r"}, "name must be a string"),
     ({"name": "A", "role": "r", "avatar_color": "blue"}, "avatar_color must be a hex colour like #6366f1"),
     ({"name": "A", "role": "r", "avatar_initials": "ABC"}, "avatar_initials must be 1 or 2 characters"),
-    ({"name": "A", "role": "r", "voice_config": {"provider": "acme"}},
-     "voice_config.provider must be one of sarvam, nextneural, elevenlabs"),
-    ({"name": "A", "role": "r", "voice_config": {"provider": "sarvam", "speaker": "anushka"}},
-     "voice_config.speaker 'anushka' is not a Sarvam bulbul:v3 voice"),
-    ({"name": "A", "role": "r", "voice_config": {"provider": "sarvam", "language_code": "fr-FR"}},
-     "voice_config.language_code must be one of bn-IN, en-IN, gu-IN, hi-IN, kn-IN, ml-IN, mr-IN, od-IN, pa-IN, "
-     "ta-IN, te-IN for sarvam"),
-    ({"name": "A", "role": "r", "voice_config": {"provider": "sarvam", "model": "bulbul:v9"}},
-     "voice_config.model must be one of bulbul:v2, bulbul:v3"),
-    ({"name": "A", "role": "r", "voice_config": {"provider": "nextneural", "speaker": "nn-hi-in-f",
-                                                  "language_code": "ta-IN"}},
-     "voice_config.language_code ta-IN does not match speaker 'nn-hi-in-f' (hi-IN)"),
-    ({"name": "A", "role": "r", "voice_config": {"provider": "elevenlabs", "language_code": "hindi"}},
-     "voice_config.language_code must be a BCP-47 language code like hi-IN"),
+    (
+        {"name": "A", "role": "r", "voice_config": {"provider": "acme"}},
+        "voice_config.provider must be one of sarvam, nextneural, elevenlabs",
+    ),
+    (
+        {"name": "A", "role": "r", "voice_config": {"provider": "sarvam", "speaker": "anushka"}},
+        "voice_config.speaker 'anushka' is not a Sarvam bulbul:v3 voice",
+    ),
+    (
+        {"name": "A", "role": "r", "voice_config": {"provider": "sarvam", "language_code": "fr-FR"}},
+        "voice_config.language_code must be one of bn-IN, en-IN, gu-IN, hi-IN, kn-IN, ml-IN, mr-IN, od-IN, pa-IN, "
+        "ta-IN, te-IN for sarvam",
+    ),
+    (
+        {"name": "A", "role": "r", "voice_config": {"provider": "sarvam", "model": "bulbul:v9"}},
+        "voice_config.model must be one of bulbul:v2, bulbul:v3",
+    ),
+    (
+        {
+            "name": "A",
+            "role": "r",
+            "voice_config": {"provider": "nextneural", "speaker": "nn-hi-in-f", "language_code": "ta-IN"},
+        },
+        "voice_config.language_code ta-IN does not match speaker 'nn-hi-in-f' (hi-IN)",
+    ),
+    (
+        {"name": "A", "role": "r", "voice_config": {"provider": "elevenlabs", "language_code": "hindi"}},
+        "voice_config.language_code must be a BCP-47 language code like hi-IN",
+    ),
     ({"name": "A", "role": "r", "voice_config": {"speaker": "x"}}, "voice_config.provider is required"),
     ({"name": "A", "role": "r", "colour": "#fff"}, "unknown field: colour"),
 ]
 
 
-SHAPE_ERRORS = {"name is required", "name must be a string", "unknown field: colour", "voice_config.provider is required"}
+SHAPE_ERRORS = {
+    "name is required",
+    "name must be a string",
+    "unknown field: colour",
+    "voice_config.provider is required",
+}
 
 
 async def test_bad_agents_are_400_with_a_clear_detail_and_write_nothing(door):
@@ -150,7 +186,8 @@ async def test_bad_agents_are_400_with_a_clear_detail_and_write_nothing(door):
 
 async def test_a_bad_patch_changes_nothing(door):
     created = (await door.call("POST", "/agents", json=ARIA)).body
-    answer = await door.call("PATCH", f"/agents/{created['uuid']}",
-                             json={"name": "Renamed", "avatar_color": "not-a-colour"})
+    answer = await door.call(
+        "PATCH", f"/agents/{created['uuid']}", json={"name": "Renamed", "avatar_color": "not-a-colour"}
+    )
     assert answer.status == 400
     assert (await door.call("GET", f"/agents/{created['uuid']}")).body == created

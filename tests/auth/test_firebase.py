@@ -23,9 +23,7 @@ PROJECT = "voiceai-test"
 MAX_AGE = 600
 SKEW = 60.0
 REFETCH_INTERVAL = 30.0
-CUSTOM_TOKEN_AUD = (
-    "https://identitytoolkit.googleapis.com/google.identity.identitytoolkit.v1.IdentityToolkit"
-)
+CUSTOM_TOKEN_AUD = "https://identitytoolkit.googleapis.com/google.identity.identitytoolkit.v1.IdentityToolkit"
 
 
 class FakeClock:
@@ -135,9 +133,7 @@ async def test_token_from_another_issuer_is_rejected(certs, verifier, iss):
 # --- sub is the uid ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "sub", [ABSENT, "", "u" * 129, 42, None], ids=["absent", "empty", "129", "int", "null"]
-)
+@pytest.mark.parametrize("sub", [ABSENT, "", "u" * 129, 42, None], ids=["absent", "empty", "129", "int", "null"])
 async def test_token_without_a_usable_sub_is_rejected(certs, verifier, sub):
     with pytest.raises(Unauthenticated):
         await verifier.verify(certs.mint("k1", sub=sub))
@@ -347,9 +343,7 @@ async def test_fresh_cache_outlives_a_cert_server_outage_until_max_age(certs, ve
     assert certs.requests == 2
 
 
-@pytest.mark.parametrize(
-    "body", [b"not json", b"[]", b"{}", b'{"k1": 7}', b'{"k1": "not a certificate"}']
-)
+@pytest.mark.parametrize("body", [b"not json", b"[]", b"{}", b'{"k1": 7}', b'{"k1": "not a certificate"}'])
 async def test_broken_cert_answer_rejects_tokens(certs, verifier, body):
     certs.broken_body = body
 

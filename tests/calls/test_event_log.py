@@ -59,4 +59,3 @@ async def test_a_call_silent_for_10_minutes_is_forgotten_and_active_calls_are_ke
     assert len(log) == 1 and [event["seq"] for event in await log.replay("cal_new")] == [1, 2]
     again = await log.append("cal_old", {"type": "start"})  # forgotten entirely: numbering starts over
     assert again["seq"] == 1
-

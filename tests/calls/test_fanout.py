@@ -181,6 +181,7 @@ async def tiny(request):
             instance = threading.Thread(target=asyncio.run, args=(publish(call_id, count),))
             instance.start()
             instance.join()
+
     yield bus, log, overflows, burst
     await bus.aclose()
 
@@ -265,12 +266,12 @@ async def test_events_published_while_the_redis_connection_was_down_still_reach_
             clients = await bus.redis.client_list(_type="pubsub")
             [ours] = [client for client in clients if client["addr"] == f"{host}:{port}"]
             await bus.redis.client_kill_filter(_id=ours["id"])
-            for _ in range(3):   # published into the void: nobody is subscribed on the server right now
+            for _ in range(3):  # published into the void: nobody is subscribed on the server right now
                 await log.append(call_id, {"type": "transcript", "text": "while away"})
             stream = aiter(follower)
             received = [await asyncio.wait_for(anext(stream), 10) for _ in range(4)]
-            assert [item.seq for item in received] == [1, 2, 3, 4]   # closed without waiting for another event
-            for _ in range(100):   # resubscribed
+            assert [item.seq for item in received] == [1, 2, 3, 4]  # closed without waiting for another event
+            for _ in range(100):  # resubscribed
                 [(_, count)] = await bus.redis.pubsub_numsub(bus.key(call_events(call_id)))
                 if count:
                     break

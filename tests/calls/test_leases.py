@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 import pytest_asyncio
-
 from tortoise.expressions import Q
 
 from app.config import Settings
@@ -31,8 +30,11 @@ def _holder() -> Holder:
 
 @pytest_asyncio.fixture(params=["database", "redis"])
 async def store(request, database_url):
-    made = DatabaseLeaseStore() if request.param == "database" else \
-        RedisLeaseStore(REDIS_URL, prefix=f"voiceai:test-lease:{secrets.token_hex(4)}:")
+    made = (
+        DatabaseLeaseStore()
+        if request.param == "database"
+        else RedisLeaseStore(REDIS_URL, prefix=f"voiceai:test-lease:{secrets.token_hex(4)}:")
+    )
     try:
         yield made
     finally:
@@ -42,8 +44,9 @@ async def store(request, database_url):
 def _sweeper(platform, instance_id: str, store, organisation_id: str) -> OrphanSweeper:
     """Scoped to the test's organisation: the suite's servers share one database."""
     status = ExotelStatusService(platform.integrations, platform.reporter, platform.simulator_account_sid)
-    return OrphanSweeper(instance_id, store, platform.reporter, platform.carriers, status,
-                         scope=Q(organisation_id=organisation_id))
+    return OrphanSweeper(
+        instance_id, store, platform.reporter, platform.carriers, status, scope=Q(organisation_id=organisation_id)
+    )
 
 
 async def _owned_call(platform, organisation_id: str, owner: str, **extra) -> str:
@@ -60,7 +63,7 @@ async def test_a_lease_is_alive_while_renewed_and_lapses_after_its_ttl(store):
     assert await store.alive([live.instance_id, gone.instance_id]) == {live.instance_id, gone.instance_id}
     await asyncio.sleep(0.5)
     assert await store.alive([live.instance_id, gone.instance_id]) == {live.instance_id}
-    await store.renew(gone, 30)                     # renewing a lapsed lease takes it again
+    await store.renew(gone, 30)  # renewing a lapsed lease takes it again
     assert await store.alive([gone.instance_id]) == {gone.instance_id}
     await store.release(live)
     assert await store.alive([live.instance_id, gone.instance_id]) == {gone.instance_id}
@@ -79,11 +82,12 @@ async def test_the_calls_of_a_lapsed_lease_end_failed_server_restart_once_across
     one = _sweeper(platform, "ins_sweeper0001", store, client.organisation_id)
     two = _sweeper(platform, "ins_sweeper0002", store, client.organisation_id)
     first, second = await asyncio.gather(one.run(), two.run())
-    assert first.taken + second.taken == 5          # each orphan claimed by exactly one instance
+    assert first.taken + second.taken == 5  # each orphan claimed by exactly one instance
     assert first.ended + second.ended == 5
     rows = await Call.filter(id__in=orphans).values("status", "outcome", "end_reason", "owner", "ended_at")
-    assert all((row["status"], row["outcome"], row["end_reason"]) == ("failed", "failed", SERVER_RESTART)
-               for row in rows), rows
+    assert all(
+        (row["status"], row["outcome"], row["end_reason"]) == ("failed", "failed", SERVER_RESTART) for row in rows
+    ), rows
     assert {row["owner"] for row in rows} <= {"ins_sweeper0001", "ins_sweeper0002"}
     # the normal end path ran: off the live view, `end` in the call's event log
     live_ids = {entry["uuid"] for entry in await platform.live.list(client.organisation_id)}
@@ -114,7 +118,7 @@ async def test_an_orphan_takes_the_carriers_status_where_it_can_be_learned(serve
     connected.place(sid_done)
     connected.finish(sid_done, "completed", duration=42)
     connected.place(sid_ringing, Status="ringing")
-    dead = f"ins_{secrets.token_hex(6)}"      # no lease row at all: a process long gone
+    dead = f"ins_{secrets.token_hex(6)}"  # no lease row at all: a process long gone
     done = await _owned_call(platform, client.organisation_id, dead, provider_call_id=sid_done)
     ringing = await _owned_call(platform, client.organisation_id, dead, provider_call_id=sid_ringing)
     connected.calls[sid_ringing]["Status"] = "ringing"
@@ -122,8 +126,12 @@ async def test_an_orphan_takes_the_carriers_status_where_it_can_be_learned(serve
     swept = await _sweeper(platform, "ins_sweeper0003", store, client.organisation_id).run()
     assert (swept.taken, swept.ended, swept.left) == (2, 1, 1)
     fresh = await Call.get(id=done)
-    assert (fresh.status, fresh.outcome, fresh.end_reason, fresh.duration) == ("completed", "connected",
-                                                                               "completed", 42)
+    assert (fresh.status, fresh.outcome, fresh.end_reason, fresh.duration) == (
+        "completed",
+        "connected",
+        "completed",
+        42,
+    )
     # not answered yet: the sweeper holds it now (its socket may still reach a live worker)
     waiting = await Call.get(id=ringing)
     assert waiting.ended_at is None and waiting.owner == "ins_sweeper0003"
@@ -132,20 +140,41 @@ async def test_an_orphan_takes_the_carriers_status_where_it_can_be_learned(serve
 async def test_a_dial_job_of_an_orphaned_call_settles_by_the_usual_rules(server, client):
     platform = server.platform
     store = DatabaseLeaseStore()
-    flow = await Flow.create(id=new_id("flw"), organisation_id=client.organisation_id, kind="outbound",
-                             name="Campaign", provider="sarvam", status="active")
-    customer = await Customer.create(id=new_id("cst"), organisation_id=client.organisation_id, name="Asha",
-                                     search_name="asha", phone=f"+9198{secrets.randbelow(10**8):08d}")
-    from app.dialer.campaigns import utc_now as now
+    flow = await Flow.create(
+        id=new_id("flw"),
+        organisation_id=client.organisation_id,
+        kind="outbound",
+        name="Campaign",
+        provider="sarvam",
+        status="active",
+    )
+    customer = await Customer.create(
+        id=new_id("cst"),
+        organisation_id=client.organisation_id,
+        name="Asha",
+        search_name="asha",
+        phone=f"+9198{secrets.randbelow(10**8):08d}",
+    )
     from app.db.models import Campaign
+    from app.dialer.campaigns import utc_now as now
 
-    campaign = await Campaign.create(id=new_id("cmp"), organisation_id=client.organisation_id, flow_id=flow.id,
-                                     status="running", launched_at=now())
-    call = await _owned_call(platform, client.organisation_id, f"ins_{secrets.token_hex(6)}",
-                             flow_id=flow.id, customer_id=customer.id)
-    job = await DialJob.create(id=new_id("job"), organisation_id=client.organisation_id, campaign_id=campaign.id,
-                               customer_id=customer.id, phone=customer.phone, status="dialling", attempts=1,
-                               next_attempt_at=now(), call_id=call)
+    campaign = await Campaign.create(
+        id=new_id("cmp"), organisation_id=client.organisation_id, flow_id=flow.id, status="running", launched_at=now()
+    )
+    call = await _owned_call(
+        platform, client.organisation_id, f"ins_{secrets.token_hex(6)}", flow_id=flow.id, customer_id=customer.id
+    )
+    job = await DialJob.create(
+        id=new_id("job"),
+        organisation_id=client.organisation_id,
+        campaign_id=campaign.id,
+        customer_id=customer.id,
+        phone=customer.phone,
+        status="dialling",
+        attempts=1,
+        next_attempt_at=now(),
+        call_id=call,
+    )
     woken = []
     sweeper = _sweeper(platform, "ins_sweeper0004", store, client.organisation_id)
     sweeper._on_ended = lambda: woken.append(True)
@@ -161,7 +190,7 @@ async def test_the_keeper_takes_its_lease_before_anything_and_releases_it_on_a_g
     keeper = InstanceLeaseKeeper(store, ttl_seconds=0.6)
     await keeper.start()
     assert await store.alive([keeper.instance_id]) == {keeper.instance_id}
-    await asyncio.sleep(1.0)                        # renewed meanwhile (every ttl/3)
+    await asyncio.sleep(1.0)  # renewed meanwhile (every ttl/3)
     assert await store.alive([keeper.instance_id]) == {keeper.instance_id}
     await keeper.aclose()
     assert not await InstanceLease.exists(id=keeper.instance_id)
@@ -220,6 +249,6 @@ async def test_an_orphan_whose_end_fails_is_handed_back_and_ended_by_the_next_ru
     sweeper = _sweeper(platform, "ins_sweeper0005", store, client.organisation_id)
     sweeper._reporter = _FailsOnce(platform.reporter)
     assert (await sweeper.run()).taken == 0
-    assert (await Call.get(id=call_id)).owner == dead           # not stranded on a live instance
+    assert (await Call.get(id=call_id)).owner == dead  # not stranded on a live instance
     assert (await sweeper.run()).ended == 1
     assert (await Call.get(id=call_id)).end_reason == SERVER_RESTART

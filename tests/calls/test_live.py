@@ -73,8 +73,14 @@ async def test_a_late_client_gets_the_replay_then_live_events_without_gap_or_dup
     events, code = await reader
     assert [event["seq"] for event in events] == list(range(1, 9))
     assert events[0]["type"] == "start" and events[0]["call_uuid"] == call_id
-    assert events[1] == {"type": "transcript", "call_uuid": call_id, "speaker": "agent", "text": "Hello",
-                         "timestamp": 0.0, "seq": 2}
+    assert events[1] == {
+        "type": "transcript",
+        "call_uuid": call_id,
+        "speaker": "agent",
+        "text": "Hello",
+        "timestamp": 0.0,
+        "seq": 2,
+    }
     assert events[-1]["type"] == "end" and events[-1]["duration_seconds"] == 9
     assert code == 1000
 
@@ -125,9 +131,16 @@ async def test_graphql_call_events_replay_then_live_and_complete_after_end(clien
     call_id = await start_call(platform, client.organisation_id)
     await platform.reporter.transcript(call_id, Speaker.AGENT, "Hello", 0.0)
     ws = await graphql_ws(client)
-    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($id: ID!) { callEvents(callUuid: $id) { type seq callUuid event } }",
-        "variables": {"id": call_id}}})
+    await ws.send_json(
+        {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {
+                "query": "subscription($id: ID!) { callEvents(callUuid: $id) { type seq callUuid event } }",
+                "variables": {"id": call_id},
+            },
+        }
+    )
     first = await next_message(ws)
     second = await next_message(ws)
     assert [m["payload"]["data"]["callEvents"]["seq"] for m in (first, second)] == [1, 2]
@@ -143,8 +156,16 @@ async def test_graphql_call_events_replay_then_live_and_complete_after_end(clien
 async def test_graphql_call_events_of_another_organisation_are_not_found(client, other_client, platform):
     theirs = await start_call(platform, other_client.organisation_id)
     ws = await graphql_ws(client)
-    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($id: ID!) { callEvents(callUuid: $id) { seq } }", "variables": {"id": theirs}}})
+    await ws.send_json(
+        {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {
+                "query": "subscription($id: ID!) { callEvents(callUuid: $id) { seq } }",
+                "variables": {"id": theirs},
+            },
+        }
+    )
     message = await next_message(ws)
     assert message["type"] == "error" or message["payload"].get("errors")
     await ws.close()
@@ -152,15 +173,22 @@ async def test_graphql_call_events_of_another_organisation_are_not_found(client,
 
 async def test_graphql_live_calls_tells_dashboards_of_starts_and_ends(client, other_client, platform):
     ws = await graphql_ws(client)
-    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription { liveCalls { change call { uuid callType status outcome } } }"}})
+    await ws.send_json(
+        {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": "subscription { liveCalls { change call { uuid callType status outcome } } }"},
+        }
+    )
     await asyncio.sleep(0.2)
     await start_call(platform, other_client.organisation_id)
     call_id = await start_call(platform, client.organisation_id, call_type="inbound")
     await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=2))
     started, ended = await next_message(ws), await next_message(ws)
     assert started["payload"]["data"]["liveCalls"] == {
-        "change": "started", "call": {"uuid": call_id, "callType": "inbound", "status": "in-progress", "outcome": None}}
+        "change": "started",
+        "call": {"uuid": call_id, "callType": "inbound", "status": "in-progress", "outcome": None},
+    }
     assert ended["payload"]["data"]["liveCalls"]["change"] == "ended"
     assert ended["payload"]["data"]["liveCalls"]["call"]["outcome"] == "connected"
     await ws.close()
@@ -181,8 +209,16 @@ async def test_a_graphql_subscriber_that_falls_behind_gets_unavailable_then_comp
     call_id = await start_call(platform, client.organisation_id)
     max_lag(0)
     ws = await graphql_ws(client)
-    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($id: ID!) { callEvents(callUuid: $id) { type } }", "variables": {"id": call_id}}})
+    await ws.send_json(
+        {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {
+                "query": "subscription($id: ID!) { callEvents(callUuid: $id) { type } }",
+                "variables": {"id": call_id},
+            },
+        }
+    )
     assert (await next_message(ws))["payload"]["data"]["callEvents"] == {"type": "start"}
     await platform.reporter.transcript(call_id, Speaker.AGENT, "Hello", 0.0)
     failed, done = await next_message(ws), await next_message(ws)
@@ -203,8 +239,11 @@ async def test_graphql_subscribers_of_one_call_each_get_their_own_selection(clie
     metrics_before = await (await client.http.get(server.url("/metrics"))).text()
     first, second = await graphql_ws(client), await graphql_ws(client)
     plain = {"query": "subscription($id: ID!) { callEvents(callUuid: $id) { type seq } }", "variables": {"id": call_id}}
-    aliased = {"query": "subscription Aliased($id: ID!) { events: callEvents(callUuid: $id) { seq callUuid } }",
-               "operationName": "Aliased", "variables": {"id": call_id}}
+    aliased = {
+        "query": "subscription Aliased($id: ID!) { events: callEvents(callUuid: $id) { seq callUuid } }",
+        "operationName": "Aliased",
+        "variables": {"id": call_id},
+    }
     await first.send_json({"id": "a", "type": "subscribe", "payload": plain})
     await first.send_json({"id": "b", "type": "subscribe", "payload": aliased})
     await second.send_json({"id": "c", "type": "subscribe", "payload": plain})
@@ -220,8 +259,11 @@ async def test_graphql_subscribers_of_one_call_each_get_their_own_selection(clie
             else:
                 received[message["id"]].append(message["payload"]["data"])
         await ws.close()
-    assert received["a"] == received["c"] == [{"callEvents": {"type": kind, "seq": seq}}
-                                              for seq, kind in ((1, "start"), (2, "transcript"), (3, "end"))]
+    assert (
+        received["a"]
+        == received["c"]
+        == [{"callEvents": {"type": kind, "seq": seq}} for seq, kind in ((1, "start"), (2, "transcript"), (3, "end"))]
+    )
     assert received["b"] == [{"events": {"seq": seq, "callUuid": call_id}} for seq in (1, 2, 3)]
     metrics_after = await (await client.http.get(server.url("/metrics"))).text()
     assert operations_counted(metrics_after, "callEvents") - operations_counted(metrics_before, "callEvents") == 3
@@ -273,7 +315,7 @@ async def test_each_event_is_encoded_once_per_door_and_operation_however_many_fo
         for ws in subscriptions:
             assert (await next_message(ws))["payload"]["data"]["callEvents"]["seq"] == 1
             assert (await next_message(ws))["payload"]["data"]["callEvents"] == {"type": "transcript", "seq": 2}
-        start, transcript = await anext(watching), await anext(watching)
+        _start, transcript = await anext(watching), await anext(watching)
         await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=2))
         for reader in readers:
             assert [event["seq"] for event in (await reader)[0]] == [1, 2, 3]
@@ -287,8 +329,16 @@ async def test_sockets_and_subscriptions_of_a_call_share_one_bus_subscription_un
     fanout, channel = platform.call_events.fanout, call_events(call_id)
     reader = asyncio.create_task(ws_events(client, call_id))
     ws = await graphql_ws(client)
-    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($id: ID!) { callEvents(callUuid: $id) { seq } }", "variables": {"id": call_id}}})
+    await ws.send_json(
+        {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {
+                "query": "subscription($id: ID!) { callEvents(callUuid: $id) { seq } }",
+                "variables": {"id": call_id},
+            },
+        }
+    )
     await until(lambda: fanout.followers(call_id) == 2)
     assert platform.bus.subscribers(channel) == 1
     await ws.send_json({"id": "1", "type": "complete"})
@@ -318,8 +368,16 @@ async def test_through_redis_every_instance_sees_live_calls_and_events(redis_pai
     assert [call["uuid"] for call in live.body["calls"]] == [call_id]
     reader = asyncio.create_task(ws_events(client, call_id))
     ws = await graphql_ws(client)
-    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription($id: ID!) { callEvents(callUuid: $id) { seq } }", "variables": {"id": call_id}}})
+    await ws.send_json(
+        {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {
+                "query": "subscription($id: ID!) { callEvents(callUuid: $id) { seq } }",
+                "variables": {"id": call_id},
+            },
+        }
+    )
     await until(lambda: second.platform.call_events.fanout.followers(call_id) == 2)
     for i in range(3):
         await first.platform.reporter.transcript(call_id, Speaker.CUSTOMER, f"turn {i}", 1.0 + i)
@@ -335,16 +393,26 @@ async def test_through_redis_every_instance_sees_live_calls_and_events(redis_pai
 
 async def test_graphql_live_calls_tells_dashboards_when_a_live_calls_status_changes(client, platform):
     ws = await graphql_ws(client)
-    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription { liveCalls { change call { uuid callType status target outcome } } }"}})
+    await ws.send_json(
+        {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": "subscription { liveCalls { change call { uuid callType status target outcome } } }"},
+        }
+    )
     await until(lambda: platform.bus.subscribers(live_calls(client.organisation_id)) == 1)
     call_id = await start_call(platform, client.organisation_id, call_type="inbound")
     await platform.reporter.status(call_id, "transfer_initiated", {"target": "sales_specialist", "agent_brief": "Hi"})
     await platform.reporter.ended(call_id, CallEnd(outcome="warm_transfer", ended_at=now(), duration_seconds=2))
     changes = [(await next_message(ws))["payload"]["data"]["liveCalls"] for _ in range(3)]
     assert [change["change"] for change in changes] == ["started", "updated", "ended"]
-    assert changes[1]["call"] == {"uuid": call_id, "callType": "inbound", "status": "transfer_initiated",
-                                  "target": "sales_specialist", "outcome": None}
+    assert changes[1]["call"] == {
+        "uuid": call_id,
+        "callType": "inbound",
+        "status": "transfer_initiated",
+        "target": "sales_specialist",
+        "outcome": None,
+    }
     listed = await client.graphql("{ liveCalls { uuid } }")
     assert listed["data"]["liveCalls"] == []
     await platform.reporter.status(call_id, "on_hold")  # no longer live: nothing to tell dashboards
@@ -356,8 +424,9 @@ async def test_graphql_live_calls_tells_dashboards_when_a_live_calls_status_chan
 
 async def test_a_dashboard_that_missed_live_call_changes_gets_unavailable_to_reload(client, platform):
     ws = await graphql_ws(client)
-    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
-        "query": "subscription { liveCalls { change call { uuid } } }"}})
+    await ws.send_json(
+        {"id": "1", "type": "subscribe", "payload": {"query": "subscription { liveCalls { change call { uuid } } }"}}
+    )
     channel = live_calls(client.organisation_id)
     await until(lambda: platform.bus.subscribers(channel) == 1)
     for n in range(1010):  # nothing yields in between: more than the subscription holds
@@ -369,8 +438,7 @@ async def test_a_dashboard_that_missed_live_call_changes_gets_unavailable_to_rel
     await ws.close()
 
 
-async def test_a_live_socket_whose_lost_events_the_replay_cannot_cover_is_closed_to_reconnect(client, platform,
-                                                                                              server):
+async def test_a_live_socket_whose_lost_events_the_replay_cannot_cover_is_closed_to_reconnect(client, platform, server):
     """The call's shared bus subscription overflows (1,000 events) by more than the replay holds (200):
     the socket closes with 1013 like a slow one, and the overflow is counted in the metrics."""
     call_id = await start_call(platform, client.organisation_id)

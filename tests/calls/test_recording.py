@@ -3,8 +3,6 @@ Range requests, 404 when none or opted out."""
 
 from __future__ import annotations
 
-import os
-
 import pytest_asyncio
 from aiohttp import web
 

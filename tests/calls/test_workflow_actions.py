@@ -6,8 +6,8 @@ import asyncio
 
 import pytest_asyncio
 
-from app.calls.lifecycle import EndCommand, TransferCommand
 from app.calls.contract import CallEnd
+from app.calls.lifecycle import EndCommand, TransferCommand
 from tests.calls.conftest import finished_call, now, start_call
 
 BRIEF = "Standing Desk Pro, $850, ready to buy today, needs delivery confirmed within 3 days to zip 94107."
@@ -21,14 +21,22 @@ async def gql(client, query, **variables):
 
 @pytest_asyncio.fixture
 async def queue(client):
-    data = await gql(client, """mutation { createHumanQueue(input: {name: "sales_specialist",
-        transferNumber: "+14155550100"}) { uuid name } }""")
+    data = await gql(
+        client,
+        """mutation { createHumanQueue(input: {name: "sales_specialist",
+        transferNumber: "+14155550100"}) { uuid name } }""",
+    )
     return data["createHumanQueue"]
 
 
 async def add_agent(client, queue, presence):
-    data = await gql(client, "mutation($q: ID!, $p: String) { addHumanAgent(queueUuid: $q, input: {name: \"Sam\", "
-                             "presence: $p}) { uuid presence } }", q=queue["uuid"], p=presence)
+    data = await gql(
+        client,
+        'mutation($q: ID!, $p: String) { addHumanAgent(queueUuid: $q, input: {name: "Sam", '
+        "presence: $p}) { uuid presence } }",
+        q=queue["uuid"],
+        p=presence,
+    )
     return data["addHumanAgent"]
 
 
@@ -36,13 +44,17 @@ async def test_transfer_reaches_the_session_and_answers_as_documented(door, clie
     await add_agent(client, queue, "available")
     call_id = await start_call(platform, client.organisation_id)
     commands = platform.reporter.commands(call_id)
-    answer = await door.call("POST", f"/calls/{call_id}/transfer", json={
-        "target": "sales_specialist", "agent_brief": BRIEF, "context": {"intent_score": 88}})
-    assert (answer.status, answer.body) == (200, {"status": "transfer_initiated", "call_uuid": call_id,
-                                                  "target": "sales_specialist"})
+    answer = await door.call(
+        "POST",
+        f"/calls/{call_id}/transfer",
+        json={"target": "sales_specialist", "agent_brief": BRIEF, "context": {"intent_score": 88}},
+    )
+    assert (answer.status, answer.body) == (
+        200,
+        {"status": "transfer_initiated", "call_uuid": call_id, "target": "sales_specialist"},
+    )
     command = await asyncio.wait_for(commands.__anext__(), 2)
-    assert command == TransferCommand(target="sales_specialist", agent_brief=BRIEF,
-                                  context={"intent_score": 88})
+    assert command == TransferCommand(target="sales_specialist", agent_brief=BRIEF, context={"intent_score": 88})
     await commands.aclose()
 
 
@@ -50,12 +62,25 @@ async def test_transfer_refusals(door, client, platform, queue):
     call_id = await start_call(platform, client.organisation_id)
     ended = await finished_call(platform, client.organisation_id)
     cases = [
-        (call_id, {"target": "sales_specialist", "agent_brief": "x" * 281}, 400,
-         "agent_brief must be at most 280 characters"),
+        (
+            call_id,
+            {"target": "sales_specialist", "agent_brief": "x" * 281},
+            400,
+            "agent_brief must be at most 280 characters",
+        ),
         (call_id, {"target": "sales_specialist"}, 400, "agent_brief is required"),
-        (call_id, {"target": "sales_specialist", "agent_brief": "b", "context": [1]}, 400,
-         "context must be a JSON object"),
-        (call_id, {"target": "nobody", "agent_brief": "b"}, 400, "target: no queue named 'nobody' in this organisation"),
+        (
+            call_id,
+            {"target": "sales_specialist", "agent_brief": "b", "context": [1]},
+            400,
+            "context must be a JSON object",
+        ),
+        (
+            call_id,
+            {"target": "nobody", "agent_brief": "b"},
+            400,
+            "target: no queue named 'nobody' in this organisation",
+        ),
         (call_id, {"target": "sales_specialist", "agent_brief": "b"}, 503, "No agents available in target queue"),
         (ended, {"target": "sales_specialist", "agent_brief": "b"}, 409, "Call is not currently active"),
         ("cal_unknown", {"target": "sales_specialist", "agent_brief": "b"}, 404, "Call not found"),
@@ -76,8 +101,11 @@ async def test_a_busy_or_offline_queue_is_503_until_someone_is_available(client,
     call_id = await start_call(platform, client.organisation_id)
     body = {"target": "sales_specialist", "agent_brief": "b"}
     assert (await client.post(f"/calls/{call_id}/transfer", json=body)).status == 503
-    await gql(client, "mutation($id: ID!) { setHumanAgentPresence(uuid: $id, presence: \"available\") { presence } }",
-              id=agent["uuid"])
+    await gql(
+        client,
+        'mutation($id: ID!) { setHumanAgentPresence(uuid: $id, presence: "available") { presence } }',
+        id=agent["uuid"],
+    )
     assert (await client.post(f"/calls/{call_id}/transfer", json=body)).status == 200
 
 
@@ -85,8 +113,10 @@ async def test_end_sends_the_reason_and_validates_it(door, client, platform):
     call_id = await start_call(platform, client.organisation_id)
     commands = platform.reporter.commands(call_id)
     bad = await door.call("POST", f"/calls/{call_id}/end", json={"reason": "bored"})
-    assert (bad.status, bad.body) == (400, {"detail": "reason must be one of dnc_request, wrong_number, "
-                                                      "hostile_caller, workflow_close"})
+    assert (bad.status, bad.body) == (
+        400,
+        {"detail": "reason must be one of dnc_request, wrong_number, hostile_caller, workflow_close"},
+    )
     answer = await door.call("POST", f"/calls/{call_id}/end", json={"reason": "dnc_request"})
     assert answer.status == 200 and answer.body["status"] == "end_requested"
     assert await asyncio.wait_for(commands.__anext__(), 2) == EndCommand(reason="dnc_request")
@@ -134,8 +164,10 @@ async def test_queues_are_organisation_config_listed_in_rest(client, other_clien
     bad = await client.graphql("""mutation { createHumanQueue(input: {name: "Sales Team",
         transferNumber: "+14155550100"}) { uuid } }""")
     assert bad["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
-    presence = await client.graphql("mutation($id: ID!) { setHumanAgentPresence(uuid: $id, presence: \"away\") "
-                                    "{ presence } }", {"id": listed["agents"][0]["uuid"]})
+    presence = await client.graphql(
+        'mutation($id: ID!) { setHumanAgentPresence(uuid: $id, presence: "away") { presence } }',
+        {"id": listed["agents"][0]["uuid"]},
+    )
     assert presence["errors"][0]["message"] == "presence must be one of available, busy, offline"
     theirs = await other_client.graphql("mutation($id: ID!) { deleteHumanQueue(uuid: $id) }", {"id": queue["uuid"]})
     assert theirs["errors"][0]["extensions"]["code"] == "NOT_FOUND"

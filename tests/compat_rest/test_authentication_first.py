@@ -24,16 +24,23 @@ def concrete(route: RestRoute) -> str:
 BAD_INPUTS = {
     "empty": dict(data=b"", headers={"Content-Type": "application/json"}),
     "malformed JSON and unknown query parameters": dict(
-        data=b'{"name": ', params={"limit": "minus one", "nope": "1"}, headers={"Content-Type": "application/json"}),
+        data=b'{"name": ', params={"limit": "minus one", "nope": "1"}, headers={"Content-Type": "application/json"}
+    ),
     "a body of the wrong shape": dict(json={"name": None, "phone": 7, "nope": [1]}, params={"limit": "0"}),
-    "a broken multipart body": dict(data=b"--x\r\nnot a part", headers={"Content-Type": "multipart/form-data; boundary=x"}),
+    "a broken multipart body": dict(
+        data=b"--x\r\nnot a part", headers={"Content-Type": "multipart/form-data; boundary=x"}
+    ),
 }
 
 
 def test_only_the_carrier_callbacks_are_public():
     """The table's public rows validate their caller themselves; every other row needs a bearer token."""
-    assert PUBLIC_ROWS == {"POST /webhooks/exotel/status", "GET /webhooks/exotel/passthru",
-                           "GET /webhooks/exotel/stream", "GET /webhooks/exotel/connect"}
+    assert {
+        "POST /webhooks/exotel/status",
+        "GET /webhooks/exotel/passthru",
+        "GET /webhooks/exotel/stream",
+        "GET /webhooks/exotel/connect",
+    } == PUBLIC_ROWS
 
 
 @pytest.mark.parametrize("bad", list(BAD_INPUTS))
@@ -51,9 +58,11 @@ async def test_every_authenticated_row_answers_401_before_reading_the_input(anon
 
 
 async def test_an_anonymous_write_leaves_nothing_behind(anonymous):
-    for path, body in (("/customers", {"name": "Ann", "phone": "+919800000001"}),
-                       ("/flows", {"name": "F", "kind": "outbound"}),
-                       ("/webhooks", {"url": "https://example.com/hook", "events": ["call.ended"]})):
+    for path, body in (
+        ("/customers", {"name": "Ann", "phone": "+919800000001"}),
+        ("/flows", {"name": "F", "kind": "outbound"}),
+        ("/webhooks", {"url": "https://example.com/hook", "events": ["call.ended"]}),
+    ):
         answer = await anonymous.post(path, json=body)
         assert (answer.status, answer.body) == (401, UNAUTHENTICATED)
     assert not await Customer.filter(name="Ann", phone="+919800000001").exists()

@@ -42,8 +42,9 @@ async def test_wrong_types_name_the_field(client):
 
 
 async def test_unknown_nested_field_is_400(client):
-    answer = await client.post("/agents", json={"name": "A", "role": "r", "voice_config": {"provider": "sarvam",
-                                                                                          "pitch": 1}})
+    answer = await client.post(
+        "/agents", json={"name": "A", "role": "r", "voice_config": {"provider": "sarvam", "pitch": 1}}
+    )
     assert (answer.status, answer.body) == (400, {"detail": "unknown field: voice_config.pitch"})
 
 
@@ -86,8 +87,9 @@ async def test_oversized_chunked_body_is_refused_while_streaming(client, server)
 
 async def test_oversized_graphql_request_is_refused_too(client, server):
     query = "{ agents { uuid } }" + " " * (server.settings.max_body_bytes + 1)
-    async with client.http.post(server.url("/api/voice/graphql"), json={"query": query},
-                                headers=client.headers()) as answer:
+    async with client.http.post(
+        server.url("/api/voice/graphql"), json={"query": query}, headers=client.headers()
+    ) as answer:
         assert answer.status == 413
 
 

@@ -18,18 +18,14 @@ async def test_every_handler_row_is_bound_and_every_binding_has_its_row(server):
     assert sorted(set(named)) == sorted(Handler)  # each handler serves a row ...
     assert len(named) == len(set(named))  # ... and only one
     assert sorted(bound) == sorted(Handler)  # every one is bound
-    assert set(HANDLER_ANSWERS) <= set(
-        named
-    )  # documented answers belong to a handler row
+    assert set(HANDLER_ANSWERS) <= set(named)  # documented answers belong to a handler row
 
 
 async def test_a_handler_row_left_unbound_stops_the_start_naming_the_row(server):
     schema = build_schema()
     bound = handler_endpoints(schema, server.platform)
     del bound[Handler.CALL_RECORDING]
-    with pytest.raises(
-        LookupError, match=r"GET /calls/\{call_uuid\}/recording: no endpoint bound"
-    ):
+    with pytest.raises(LookupError, match=r"GET /calls/\{call_uuid\}/recording: no endpoint bound"):
         build_routes(schema, server.platform, handlers=bound)
 
 

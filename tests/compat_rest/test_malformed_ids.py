@@ -38,8 +38,9 @@ async def test_malformed_query_ids_name_the_parameter(client):
 
 async def test_malformed_body_ids_name_the_field_and_write_nothing(client):
     for field in ("voice_agent_id", "script_id"):
-        answer = await client.post("/flows", json={"kind": "outbound", "name": "Long ids", "provider": "sarvam",
-                                                    field: "agt_" + "0" * 30})
+        answer = await client.post(
+            "/flows", json={"kind": "outbound", "name": "Long ids", "provider": "sarvam", field: "agt_" + "0" * 30}
+        )
         assert (answer.status, answer.body) == (400, {"detail": f"{field} is not a valid id"})
     assert not await Flow.filter(organisation_id=client.organisation_id).exists()
 
@@ -66,13 +67,16 @@ async def test_the_routers_own_errors_are_json(client):
     assert set(answer.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST"}
 
 
-@pytest.mark.parametrize("path, methods", [
-    ("/agents/agt_000000000000", {"GET", "HEAD", "PATCH", "DELETE"}),
-    ("/customers/bulk", {"POST"}),
-    ("/calls/live", {"GET", "HEAD"}),
-    ("/integrations/telephony/exotel", {"GET", "HEAD", "PUT", "DELETE"}),
-    ("/models/speakers/aria/deploy", {"POST", "DELETE"}),
-])
+@pytest.mark.parametrize(
+    "path, methods",
+    [
+        ("/agents/agt_000000000000", {"GET", "HEAD", "PATCH", "DELETE"}),
+        ("/customers/bulk", {"POST"}),
+        ("/calls/live", {"GET", "HEAD"}),
+        ("/integrations/telephony/exotel", {"GET", "HEAD", "PUT", "DELETE"}),
+        ("/models/speakers/aria/deploy", {"POST", "DELETE"}),
+    ],
+)
 async def test_a_405_lists_every_method_the_path_takes(client, path, methods):
     answer = await client.request("OPTIONS", path)
     assert answer.status == 405

@@ -26,7 +26,11 @@ def test_patterns_the_services_check():
     phone = body("/customers", "post")["properties"]["phone"]
     assert re.match(phone["pattern"], "+919876543210") and not re.match(phone["pattern"], "98765 43210")
     assert body("/customers", "post")["properties"]["name"] == {
-        "type": "string", "minLength": 1, "maxLength": 200, "pattern": r"\S"}
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 200,
+        "pattern": r"\S",
+    }
 
 
 def test_enums_and_ranges():

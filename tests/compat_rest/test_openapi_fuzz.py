@@ -15,27 +15,52 @@ import pytest
 
 from tests.conftest import new_client
 
-CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
-          "response_schema_conformance", "response_headers_conformance", "allow_header_conformance",
-          "unsupported_method")
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+    "allow_header_conformance",
+    "unsupported_method",
+)
 MAX_EXAMPLES = 8
 TIMEOUT_SECONDS = 480  # a loaded two-core machine; about a minute on a quiet one
 
 
-@pytest.mark.skipif(bool(os.environ.get("VOICEAI_TEST_DATABASE_URL")),
-                    reason="one document for both backends: fuzzed once, on the suite's SQLite run")
+@pytest.mark.skipif(
+    bool(os.environ.get("VOICEAI_TEST_DATABASE_URL")),
+    reason="one document for both backends: fuzzed once, on the suite's SQLite run",
+)
 async def test_schemathesis_finds_nothing(http, start_server, tmp_path):
     server = await start_server(rate_limits=False)
     client = await new_client(http, server, "Fuzzed Org")
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", server.url("/api/voice/openapi.json"),
-        "--header", f"Authorization: Bearer {client.token}",
-        "--checks", ",".join(CHECKS), "--phases", "examples,coverage,fuzzing,stateful",
-        "--max-examples", str(MAX_EXAMPLES), "--generation-deterministic", "--workers", "1",
-        "--request-timeout", "30", "--no-color", "--output-truncate", "true",
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        server.url("/api/voice/openapi.json"),
+        "--header",
+        f"Authorization: Bearer {client.token}",
+        "--checks",
+        ",".join(CHECKS),
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--generation-deterministic",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--no-color",
+        "--output-truncate",
+        "true",
     ]
-    process = await asyncio.create_subprocess_exec(*command, cwd=tmp_path, stdout=asyncio.subprocess.PIPE,
-                                                   stderr=asyncio.subprocess.STDOUT)
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
     try:
         output, _ = await asyncio.wait_for(process.communicate(), TIMEOUT_SECONDS)
     finally:
@@ -43,7 +68,7 @@ async def test_schemathesis_finds_nothing(http, start_server, tmp_path):
             process.kill()
             await process.wait()
     text = output.decode(errors="replace")
-    summary = text[text.find("=== FAILURES") if "=== FAILURES" in text else text.find("=== SUMMARY"):]
+    summary = text[text.find("=== FAILURES") if "=== FAILURES" in text else text.find("=== SUMMARY") :]
     assert process.returncode == 0, summary[-12000:]
     assert "Tested: 65" in text or "Tested:" in text
     # Not vacuous: the key is honoured (only the carrier callbacks, which take no key, answer 401/403 only).

@@ -38,7 +38,9 @@ def test_routes_without_a_spec_limit_declare_none():
     extra = [
         (route.method, route.path)
         for route in ROUTES
-        if route.field and not route.pending and (route.method, normalise(route.path)) not in limited
+        if route.field
+        and not route.pending
+        and (route.method, normalise(route.path)) not in limited
         and compile_route(schema, route).rate_limit is not None
     ]
     assert extra == []

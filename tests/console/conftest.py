@@ -8,8 +8,8 @@ import os
 import shutil
 import tempfile
 import wave
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -20,16 +20,27 @@ from tests.voice.speech import fresh_spoken
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # The screenshots in docs/console/ are refreshed with VOICEAI_SCREENSHOTS=1; ordinary runs keep them in a
 # temporary folder so a test run never rewrites tracked files.
-SCREENSHOTS = (Path(__file__).resolve().parents[2] / "docs" / "console" if os.environ.get("VOICEAI_SCREENSHOTS")
-               else Path(tempfile.gettempdir()) / "voiceai-console-screenshots")
+SCREENSHOTS = (
+    Path(__file__).resolve().parents[2] / "docs" / "console"
+    if os.environ.get("VOICEAI_SCREENSHOTS")
+    else Path(tempfile.gettempdir()) / "voiceai-console-screenshots"
+)
 TOKEN_KEY = "voiceai.token"
 
 # Flags that keep Chromium off the (closed) network and let pages use the microphone without a prompt.
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-default-apps", "--mute-audio",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--mute-audio",
     "--autoplay-policy=no-user-gesture-required",
-    "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
 ]
 
 
@@ -54,8 +65,10 @@ async def browser(microphone_wav: Path) -> AsyncIterator[Browser]:
         pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium (.ci/run does)")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={microphone_wav}"])
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={microphone_wav}"],
+        )
         yield launched
         await launched.close()
 

@@ -106,7 +106,9 @@ def speech_wav(seconds: float = 1.0, rate: int = 8000) -> bytes:
     return buffer.getvalue()
 
 
-async def test_the_call_page_shows_transcript_recording_extraction_and_deliveries(page, hooks_server, hooks_client, hook):
+async def test_the_call_page_shows_transcript_recording_extraction_and_deliveries(
+    page, hooks_server, hooks_client, hook
+):
     platform, client = hooks_server.platform, hooks_client
     await subscribe(client, hook, "/crm", events=["call.started", "call.ended"])
     key = f"recordings/{client.organisation_id}/console.wav"
@@ -114,11 +116,20 @@ async def test_the_call_page_shows_transcript_recording_extraction_and_deliverie
     call_id = await start_call(platform, client.organisation_id)
     await platform.reporter.transcript(call_id, Speaker.AGENT, "Hi, this is Aria from Luminary.", 0.0)
     await platform.reporter.transcript(call_id, Speaker.CUSTOMER, "I'd like the oak desk delivered.", 3.5)
-    await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=64,
-                                                   recording_path=key))
-    await platform.reporter.analysed(call_id, CallAnalysis(summary="Wants the oak desk.", sentiment="positive",
-        key_details={"extraction": {"requirement": {"product_category": "oak desk", "budget": 850}},
-                     "qms_scores": {"opening": 3, "energy": 2, "probing": 1}}))
+    await platform.reporter.ended(
+        call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=64, recording_path=key)
+    )
+    await platform.reporter.analysed(
+        call_id,
+        CallAnalysis(
+            summary="Wants the oak desk.",
+            sentiment="positive",
+            key_details={
+                "extraction": {"requirement": {"product_category": "oak desk", "budget": 850}},
+                "qms_scores": {"opening": 3, "energy": 2, "probing": 1},
+            },
+        ),
+    )
     await hook.wait_for("/crm", 2)
     await delivered(client, call_id, 2)
 
@@ -133,7 +144,8 @@ async def test_the_call_page_shows_transcript_recording_extraction_and_deliverie
 
     audio = page.get_by_test_id("recording")
     assert await audio.get_attribute("src") == (
-        f"{hooks_server.base_url}/api/voice/calls/{call_id}/recording?token={client.token}")
+        f"{hooks_server.base_url}/api/voice/calls/{call_id}/recording?token={client.token}"
+    )
     duration = await audio.evaluate("""audio => new Promise((resolve, reject) => {
         audio.addEventListener('loadedmetadata', () => resolve(audio.duration));
         audio.addEventListener('error', () => reject(new Error('the recording did not load')));

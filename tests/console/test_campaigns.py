@@ -10,11 +10,13 @@ from tests.console.conftest import open_console, screenshot_path
 from tests.dialer.conftest import make_customers, make_flow
 
 AGENT = {"name": "Aria", "role": "Sales", "voice_config": {"provider": "sarvam", "speaker": "shubh"}}
-CSV = ("name,phone,email,tags\n"
-       "Asha Rao,+919812300001,asha@example.com,Branch:North\n"
-       "Vikram Shah,+919812300002,,Branch:North\n"
-       "Meera Iyer,+919812300003,,\"Branch:North,VIP\"\n"
-       "No Phone,,,Branch:North\n")
+CSV = (
+    "name,phone,email,tags\n"
+    "Asha Rao,+919812300001,asha@example.com,Branch:North\n"
+    "Vikram Shah,+919812300002,,Branch:North\n"
+    'Meera Iyer,+919812300003,,"Branch:North,VIP"\n'
+    "No Phone,,,Branch:North\n"
+)
 
 
 async def board(client):
@@ -61,7 +63,8 @@ async def test_importing_a_csv_changes_the_customer_counts(page, server, client,
     await page.get_by_label("CSV file").set_input_files(str(upload))
     await page.get_by_role("button", name="Import").click()
     await expect(page.get_by_role("status").filter(has_text="Imported")).to_have_text(
-        "Imported 3, updated 0, skipped 1. line 5: phone is required")
+        "Imported 3, updated 0, skipped 1. line 5: phone is required"
+    )
     await expect(page.get_by_test_id("import-progress")).to_have_js_property("value", 1)
     await expect(page.get_by_test_id("customer-total")).to_have_text("6")
     await expect(branch_count(page, "Branch:North")).to_have_text("4")
@@ -82,7 +85,8 @@ async def test_a_file_larger_than_a_json_request_is_uploaded_as_a_file(page, ser
     await page.get_by_label("CSV file").set_input_files(str(upload))
     await page.get_by_role("button", name="Import").click()
     await expect(page.get_by_role("status").filter(has_text="Imported")).to_have_text(
-        "Imported 30000, updated 0, skipped 0.", timeout=60_000)
+        "Imported 30000, updated 0, skipped 0.", timeout=60_000
+    )
     await expect(page.get_by_test_id("customer-total")).to_have_text("30003")
 
 
@@ -94,16 +98,21 @@ async def test_a_broken_file_is_refused_and_writes_nothing(page, server, client,
     await page.get_by_label("CSV file").set_input_files(str(upload))
     await page.get_by_role("button", name="Import").click()
     await expect(page.get_by_role("status").filter(has_text="Import failed")).to_have_text(
-        "Import failed: file: unknown CSV column 'colour' (columns: name, phone, email, tags, preferred_language, metadata)")
+        "Import failed: file: unknown CSV column 'colour' "
+        "(columns: name, phone, email, tags, preferred_language, metadata)"
+    )
     await expect(page.get_by_test_id("customer-total")).to_have_text("3")
 
 
-async def test_call_statistics_are_charted_for_all_flows_or_one(
-        page, server, client):
+async def test_call_statistics_are_charted_for_all_flows_or_one(page, server, client):
     flow = await board(client)
     platform, organisation = server.platform, client.organisation_id
-    for outcome, sentiment in [("connected", "positive"), ("connected", "negative"), ("voicemail", None),
-                               ("no-answer", None)]:
+    for outcome, sentiment in [
+        ("connected", "positive"),
+        ("connected", "negative"),
+        ("voicemail", None),
+        ("no-answer", None),
+    ]:
         await finished_call(platform, organisation, flow_id=flow["uuid"], outcome=outcome, sentiment=sentiment)
     await finished_call(platform, organisation, outcome="failed", sentiment="neutral")  # no flow
     await open_console(page, server, client.token, "#/campaigns")

@@ -18,9 +18,9 @@ GREETING = "Hello, this is Aria from Luminary Home."
 TALKING_POINT = "Our sofas come with a ten year warranty and free delivery."
 RATE = 16000
 
-CREATE_AGENT = 'mutation($i: CreateVoiceAgentInput!) { createAgent(input: $i) { uuid } }'
-CREATE_SCRIPT = 'mutation($i: CreateScriptInput!) { createScript(input: $i) { uuid } }'
-CREATE_FLOW = 'mutation($i: CreateFlowInput!) { createFlow(input: $i) { uuid name } }'
+CREATE_AGENT = "mutation($i: CreateVoiceAgentInput!) { createAgent(input: $i) { uuid } }"
+CREATE_SCRIPT = "mutation($i: CreateScriptInput!) { createScript(input: $i) { uuid } }"
+CREATE_FLOW = "mutation($i: CreateFlowInput!) { createFlow(input: $i) { uuid name } }"
 TEST_CALLS = 'query($flow: String) { calls(callType: "test", flowUuid: $flow) { calls { callType } } }'
 
 
@@ -32,15 +32,39 @@ async def mutate(client, query: str, variables: dict[str, Any]) -> dict[str, Any
 
 async def create_tester_flow(client) -> dict[str, Any]:
     """A flow with an agent and a script: the greeting, then one talking point for whatever the caller says."""
-    agent = await mutate(client, CREATE_AGENT, {"i": {"name": "Aria", "role": "Sales",
-                                                       "voiceConfig": {"provider": "sarvam", "speaker": "shubh"}}})
-    script = await mutate(client, CREATE_SCRIPT, {"i": {"name": "Sofa offer", "openingLine": GREETING,
-                                                         "talkingPoints": [TALKING_POINT],
-                                                         "closingLine": "Thank you, goodbye!"}})
-    return await mutate(client, CREATE_FLOW, {"i": {
-        "kind": "inbound", "name": "Sofa offer", "provider": "sarvam", "status": "active",
-        "voiceAgentId": agent["uuid"], "scriptId": script["uuid"],
-        "phoneNumber": f"+9196{secrets.randbelow(10**8):08d}", "config": {"persona_prompt": "You are Aria."}}})
+    agent = await mutate(
+        client,
+        CREATE_AGENT,
+        {"i": {"name": "Aria", "role": "Sales", "voiceConfig": {"provider": "sarvam", "speaker": "shubh"}}},
+    )
+    script = await mutate(
+        client,
+        CREATE_SCRIPT,
+        {
+            "i": {
+                "name": "Sofa offer",
+                "openingLine": GREETING,
+                "talkingPoints": [TALKING_POINT],
+                "closingLine": "Thank you, goodbye!",
+            }
+        },
+    )
+    return await mutate(
+        client,
+        CREATE_FLOW,
+        {
+            "i": {
+                "kind": "inbound",
+                "name": "Sofa offer",
+                "provider": "sarvam",
+                "status": "active",
+                "voiceAgentId": agent["uuid"],
+                "scriptId": script["uuid"],
+                "phoneNumber": f"+9196{secrets.randbelow(10**8):08d}",
+                "config": {"persona_prompt": "You are Aria."},
+            }
+        },
+    )
 
 
 async def signed_in(context, client) -> None:
@@ -176,7 +200,7 @@ async def test_the_microphone_is_resampled_to_16_khz_pcm16_frames_without_aliasi
         assert abs(np.sqrt(np.mean(speech_band[800:] ** 2)) - 0.5 / math.sqrt(2)) < 0.02, rate  # level kept
         # 12 kHz cannot exist at 16 kHz: without the low-pass it would fold back to 4 kHz at full level.
         _, hiss = await capture(page, rate, 12000)
-        assert np.sqrt(np.mean(hiss[800:] ** 2)) < 0.005, (rate, np.sqrt(np.mean(hiss ** 2)))
+        assert np.sqrt(np.mean(hiss[800:] ** 2)) < 0.005, (rate, np.sqrt(np.mean(hiss**2)))
 
 
 async def test_a_flow_deleted_meanwhile_is_reported_and_no_call_starts(server, client, context, page):
@@ -185,10 +209,11 @@ async def test_a_flow_deleted_meanwhile_is_reported_and_no_call_starts(server, c
     await page.goto(server.url("/console/#/tester"))
     tester = page.locator("section.tester")
     await page.get_by_label("Flow", exact=True).select_option(flow["uuid"])
-    await mutate(client, 'mutation($u: ID!) { deleteFlow(uuid: $u) { uuid } }', {"u": flow["uuid"]})
+    await mutate(client, "mutation($u: ID!) { deleteFlow(uuid: $u) { uuid } }", {"u": flow["uuid"]})
     await page.get_by_role("button", name="Start call").click()
     await expect(tester).to_have_attribute("data-state", "failed")
     await expect(page.get_by_role("status").filter(has_text="not found")).to_contain_text(
-        "This flow was not found in your organisation.")
+        "This flow was not found in your organisation."
+    )
     await expect(page.get_by_role("button", name="Start call")).to_have_attribute("aria-pressed", "false")
     assert await page.evaluate("document.querySelectorAll('.tester-transcript li').length") == 0

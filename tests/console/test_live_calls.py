@@ -90,8 +90,9 @@ async def obeying_session(platform, call_id: str):
     async def obey() -> None:
         async for command in commands:
             if command.kind == "end":
-                await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(),
-                                                               duration_seconds=7, end_reason=command.reason))
+                await platform.reporter.ended(
+                    call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=7, end_reason=command.reason)
+                )
                 return
 
     task = asyncio.create_task(obey())
@@ -118,8 +119,9 @@ async def test_ending_a_live_call_from_its_page(page, server, client, platform):
 
 
 async def test_transfer_refusals_are_shown(page, server, client, platform):
-    created = await client.graphql('mutation { createHumanQueue(input: {name: "sales_specialist", '
-                                   'transferNumber: "+14155550100"}) { uuid } }')
+    created = await client.graphql(
+        'mutation { createHumanQueue(input: {name: "sales_specialist", transferNumber: "+14155550100"}) { uuid } }'
+    )
     assert not created.get("errors"), created
     call_id = await start_call(platform, client.organisation_id)
     await open_console(page, server, client.token, f"#/live/{call_id}")
@@ -127,17 +129,23 @@ async def test_transfer_refusals_are_shown(page, server, client, platform):
     await page.get_by_label("Brief for the agent").fill("Ready to buy the oak desk today.")
     await page.get_by_test_id("transfer-call").click()
     await expect(page.get_by_role("alert")).to_have_text(
-        "Could not transfer the call: No agents available in target queue")  # 503
+        "Could not transfer the call: No agents available in target queue"
+    )  # 503
 
-    added = await client.graphql('mutation($q: ID!) { addHumanAgent(queueUuid: $q, input: {name: "Sam", '
-                                 'presence: "available"}) { uuid } }', {"q": created["data"]["createHumanQueue"]["uuid"]})
+    added = await client.graphql(
+        'mutation($q: ID!) { addHumanAgent(queueUuid: $q, input: {name: "Sam", presence: "available"}) { uuid } }',
+        {"q": created["data"]["createHumanQueue"]["uuid"]},
+    )
     assert not added.get("errors"), added
     commands = platform.reporter.commands(call_id)
     await page.get_by_test_id("transfer-call").click()
     await expect(page.get_by_test_id("call-state")).to_have_text("Transfer to sales_specialist requested…")
     command = await asyncio.wait_for(commands.__anext__(), 5)
     assert (command.kind, command.target, command.agent_brief) == (
-        "transfer", "sales_specialist", "Ready to buy the oak desk today.")
+        "transfer",
+        "sales_specialist",
+        "Ready to buy the oak desk today.",
+    )
     await commands.aclose()
     await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=3))
     await expect(page.get_by_test_id("end-call")).to_be_disabled()

@@ -16,18 +16,25 @@ AGENT = {"name": "Aria", "role": "Sales", "voice_config": {"provider": "sarvam",
 
 @pytest_asyncio.fixture
 async def carrier(server):
-    talking = SimulatedCarrier(server.base_url, server.platform.simulator_account_sid, seed=3, realtime=0.2,
-                               ring_seconds=0.05, behaviour=Behaviour(no_answer=0.0, busy=0.0, voicemail=0.0,
-                                                                     early_hangup=0.0))
+    talking = SimulatedCarrier(
+        server.base_url,
+        server.platform.simulator_account_sid,
+        seed=3,
+        realtime=0.2,
+        ring_seconds=0.05,
+        behaviour=Behaviour(no_answer=0.0, busy=0.0, voicemail=0.0, early_hangup=0.0),
+    )
     yield talking
     await talking.aclose()
 
 
 async def test_a_launched_campaigns_call_is_watched_live(page, server, client, carrier):
     agent = (await client.post("/agents", json=AGENT)).body
-    script = await client.post("/scripts", json={"name": "s", "opening_line": "Hi, this is Aria from Luminary.",
-                                                 "closing_line": "Thanks, goodbye!"})
-    flow = await make_flow(client, agent, time_window=None, script_id=script.body["uuid"], branches=["Branch:West"])
+    script = await client.post(
+        "/scripts",
+        json={"name": "s", "opening_line": "Hi, this is Aria from Luminary.", "closing_line": "Thanks, goodbye!"},
+    )
+    await make_flow(client, agent, time_window=None, script_id=script.body["uuid"], branches=["Branch:West"])
     await make_customers(client, 1, ["Branch:West"])
     await open_console(page, server, client.token, "#/campaigns")
     await page.get_by_role("article", name="Reactivation").get_by_role("button", name="Launch").click()
@@ -35,8 +42,9 @@ async def test_a_launched_campaigns_call_is_watched_live(page, server, client, c
     await page.get_by_role("navigation").get_by_role("link", name="Live calls").click()
     await expect(page.get_by_test_id("no-live-calls")).to_be_visible()
 
-    dialer = make_dialer(server, FakeClock(server.platform.campaigns.clock()), carrier=carrier,
-                         organisation_id=client.organisation_id)  # the scheduler a platform runs, on our clock
+    dialer = make_dialer(
+        server, FakeClock(server.platform.campaigns.clock()), carrier=carrier, organisation_id=client.organisation_id
+    )  # the scheduler a platform runs, on our clock
     assert await dialer.tick() == 1
     call = page.get_by_test_id("live-calls").locator("tbody tr")
     await expect(call).to_have_count(1, timeout=20_000)

@@ -7,9 +7,21 @@ from playwright.async_api import expect
 
 from tests.console.conftest import console_url, open_console
 
-CONSOLE_FILES = ["index.html", "app.js", "api.js", "dom.js", "styles.css", "chart.js", "transcript.js",
-                 "views/signin.js", "views/live.js", "views/live_call.js", "views/campaigns.js", "views/calls.js",
-                 "views/call.js"]
+CONSOLE_FILES = [
+    "index.html",
+    "app.js",
+    "api.js",
+    "dom.js",
+    "styles.css",
+    "chart.js",
+    "transcript.js",
+    "views/signin.js",
+    "views/live.js",
+    "views/live_call.js",
+    "views/campaigns.js",
+    "views/calls.js",
+    "views/call.js",
+]
 
 
 async def test_console_redirects_to_its_folder_and_serves_the_page_with_strict_headers(http, server):
@@ -43,22 +55,31 @@ async def test_every_module_is_served_as_javascript(http, server):
 
 async def test_pages_run_under_the_policy_without_violations(page, server, client):
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     await open_console(page, server, client.token, "#/live")
-    for link, heading in [("Campaigns", "Campaigns"), ("Calls", "Calls"), ("Flow tester", "Flow tester"),
-                          ("Live calls", "Live calls")]:
+    for link, heading in [
+        ("Campaigns", "Campaigns"),
+        ("Calls", "Calls"),
+        ("Flow tester", "Flow tester"),
+        ("Live calls", "Live calls"),
+    ]:
         await page.get_by_role("navigation").get_by_role("link", name=link, exact=True).click()
         await expect(page.get_by_role("heading", level=1, name=heading, exact=True)).to_be_visible()
         await expect(page.get_by_role("navigation").get_by_role("link", name=link, exact=True)).to_have_attribute(
-            "aria-current", "page")
+            "aria-current", "page"
+        )
     assert violations == []
 
 
 async def test_a_view_that_cannot_load_is_reported_not_fatal(page, server, client):
     await page.route("**/console/views/tester.js", lambda route: route.fulfill(status=404, body="not here"))
     await open_console(page, server, client.token, "#/tester")
-    await expect(page.get_by_role("status")).to_have_text("Flow tester is not available in this version of the console.")
+    await expect(page.get_by_role("status")).to_have_text(
+        "Flow tester is not available in this version of the console."
+    )
     await page.get_by_role("link", name="Calls", exact=True).click()
     await expect(page.get_by_role("heading", level=1, name="Calls", exact=True)).to_be_visible()
 
@@ -76,8 +97,9 @@ async def test_a_key_revoked_while_the_console_is_open_signs_out(page, server, c
     await page.get_by_label("API key or Firebase ID token").fill(key["apiKey"])
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_role("heading", level=1, name="Live calls")).to_be_visible()
-    revoked = await client.graphql("mutation($p: String!) { revokeApiKey(prefix: $p) { revokedAt } }",
-                                   {"p": key["key"]["prefix"]})
+    revoked = await client.graphql(
+        "mutation($p: String!) { revokeApiKey(prefix: $p) { revokedAt } }", {"p": key["key"]["prefix"]}
+    )
     assert revoked["data"]["revokeApiKey"]["revokedAt"]
     await page.get_by_role("link", name="Calls", exact=True).click()
     await expect(page).to_have_url(console_url(server, "#/signin"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,8 +18,20 @@ JORDAN: dict[str, Any] = {
     "preferred_language": "en",
     "metadata": {"product_interest": "Standing Desk Pro", "cart_value": 850, "lead_type": "cart_abandon"},
 }
-CUSTOMER_KEYS = {"uuid", "name", "phone", "email", "tags", "preferred_language", "metadata", "total_calls",
-                 "inbound_calls", "outbound_calls", "last_contact", "created_at"}
+CUSTOMER_KEYS = {
+    "uuid",
+    "name",
+    "phone",
+    "email",
+    "tags",
+    "preferred_language",
+    "metadata",
+    "total_calls",
+    "inbound_calls",
+    "outbound_calls",
+    "last_contact",
+    "created_at",
+}
 
 
 def phone(n: int) -> str:
@@ -31,11 +43,24 @@ async def stored_customers(organisation_id: str) -> int:
     return await Customer.filter(organisation_id=organisation_id).count()
 
 
-async def record_call(server, organisation_id: str, customer_id: str, call_type: str = "outbound",
-                      at: datetime | None = None, **fields: Any) -> Call:
-    at = at or datetime.now(timezone.utc)
-    call = await Call.create(id=new_id("cal"), organisation_id=organisation_id, customer_id=customer_id,
-                             call_type=call_type, created_at=at, started_at=at, **fields)
+async def record_call(
+    server,
+    organisation_id: str,
+    customer_id: str,
+    call_type: str = "outbound",
+    at: datetime | None = None,
+    **fields: Any,
+) -> Call:
+    at = at or datetime.now(UTC)
+    call = await Call.create(
+        id=new_id("cal"),
+        organisation_id=organisation_id,
+        customer_id=customer_id,
+        call_type=call_type,
+        created_at=at,
+        started_at=at,
+        **fields,
+    )
     await server.platform.customers.record_call_for_customer(customer_id, call_type, at)
     return call
 

@@ -34,10 +34,15 @@ async def test_the_phone_detail_is_exactly_the_documented_one(door, jordan):
     assert answer.body == {"detail": "phone must be in E.164 format"}
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"name": 123}, "name"), ({"tags": "Region:West"}, "tags"), ({"overwrite": "yes"}, "overwrite"),
-    ({"phone": None}, "phone"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"name": 123}, "name"),
+        ({"tags": "Region:West"}, "tags"),
+        ({"overwrite": "yes"}, "overwrite"),
+        ({"phone": None}, "phone"),
+    ],
+)
 async def test_wrong_json_types_are_400_naming_the_field(door, client, jordan, change, field):
     answer = await door.call("POST", "/customers", json={**jordan, **change})
     if door.name == "graphql" and field == "tags":
@@ -71,12 +76,15 @@ async def test_bad_patch_writes_nothing(door, jordan):
     assert (await door.call("GET", f"/customers/{created['uuid']}")).body == created
 
 
-@pytest.mark.parametrize("params, detail", [
-    ({"limit": 101}, "limit must be at most 100"),
-    ({"limit": 0}, "limit must be at least 1"),
-    ({"offset": -1}, "offset must not be negative"),
-    ({"min_inbound_calls": -2}, "min_inbound_calls must not be negative"),
-])
+@pytest.mark.parametrize(
+    "params, detail",
+    [
+        ({"limit": 101}, "limit must be at most 100"),
+        ({"limit": 0}, "limit must be at least 1"),
+        ({"offset": -1}, "offset must not be negative"),
+        ({"min_inbound_calls": -2}, "min_inbound_calls must not be negative"),
+    ],
+)
 async def test_bad_list_parameters_are_400(door, params, detail):
     answer = await door.call("GET", "/customers", params=params)
     assert answer.status == 400

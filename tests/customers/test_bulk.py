@@ -27,15 +27,29 @@ async def test_mode_defaults_to_upsert(door, client):
 
 
 async def test_bad_rows_are_isolated_and_reported(door, client):
-    answer = await door.call("POST", "/customers/bulk", json={"customers": [
-        record(1), {"name": "Bad", "phone": "+10000000000"}, record(3, metadata=[1, 2]),
-        {"phone": phone(4)}, record(5, preferred_language="fr"), record(6),
-    ]})
+    answer = await door.call(
+        "POST",
+        "/customers/bulk",
+        json={
+            "customers": [
+                record(1),
+                {"name": "Bad", "phone": "+10000000000"},
+                record(3, metadata=[1, 2]),
+                {"phone": phone(4)},
+                record(5, preferred_language="fr"),
+                record(6),
+            ]
+        },
+    )
     assert answer.status == 200
     body = answer.body
     assert (body["created"], body["updated"]) == (2, 0)
     assert [(e["row"], e["phone"]) for e in body["errors"]] == [
-        (1, "+10000000000"), (2, phone(3)), (3, phone(4)), (4, phone(5))]
+        (1, "+10000000000"),
+        (2, phone(3)),
+        (3, phone(4)),
+        (4, phone(5)),
+    ]
     reasons = [e["reason"] for e in body["errors"]]
     assert reasons[0] == "phone must be in E.164 format"
     assert reasons[1] == "metadata must be a JSON object"
@@ -45,8 +59,9 @@ async def test_bad_rows_are_isolated_and_reported(door, client):
 
 
 async def test_duplicate_phones_in_one_batch_the_first_wins(door, client):
-    answer = await door.call("POST", "/customers/bulk", json={"customers": [
-        record(1, name="First"), record(2), record(1, name="Second")]})
+    answer = await door.call(
+        "POST", "/customers/bulk", json={"customers": [record(1, name="First"), record(2), record(1, name="Second")]}
+    )
     assert (answer.body["created"], answer.body["updated"]) == (2, 0)
     assert answer.body["errors"] == [{"row": 2, "phone": phone(1), "reason": "phone repeats row 0, which was used"}]
     assert (await Customer.get(organisation_id=client.organisation_id, phone=phone(1))).name == "First"
@@ -55,8 +70,11 @@ async def test_duplicate_phones_in_one_batch_the_first_wins(door, client):
 async def test_append_never_updates_a_known_phone(door, client):
     await door.call("POST", "/customers", json={"name": "Existing", "phone": phone(1)})
     answer = await door.call("POST", "/customers/bulk", json={"customers": [record(1), record(2)], "mode": "append"})
-    assert answer.body == {"created": 1, "updated": 0, "errors": [
-        {"row": 0, "phone": phone(1), "reason": "a customer with this phone already exists"}]}
+    assert answer.body == {
+        "created": 1,
+        "updated": 0,
+        "errors": [{"row": 0, "phone": phone(1), "reason": "a customer with this phone already exists"}],
+    }
     assert (await Customer.get(organisation_id=client.organisation_id, phone=phone(1))).name == "Existing"
 
 

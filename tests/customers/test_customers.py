@@ -61,10 +61,16 @@ async def test_a_known_phone_is_409_and_writes_nothing(door, client, jordan):
 
 async def test_overwrite_upserts_and_merges_metadata(door, client, jordan):
     first = (await door.call("POST", "/customers", json=jordan)).body
-    again = await door.call("POST", "/customers", json={
-        "name": "Jordan E.", "phone": jordan["phone"], "metadata": {"cart_value": 920, "zip_code": "94107"},
-        "overwrite": True,
-    })
+    again = await door.call(
+        "POST",
+        "/customers",
+        json={
+            "name": "Jordan E.",
+            "phone": jordan["phone"],
+            "metadata": {"cart_value": 920, "zip_code": "94107"},
+            "overwrite": True,
+        },
+    )
     assert again.status == 201
     assert again.body["uuid"] == first["uuid"]
     assert again.body["name"] == "Jordan E."
@@ -75,9 +81,14 @@ async def test_overwrite_upserts_and_merges_metadata(door, client, jordan):
 
 async def test_patch_changes_only_what_is_sent_and_merges_metadata(door, jordan):
     created = (await door.call("POST", "/customers", json=jordan)).body
-    patched = await door.call("PATCH", f"/customers/{created['uuid']}", json={
-        "tags": ["Region:West", "Segment:Lapsed", "Priority:High"], "metadata": {"cart_value": 920},
-    })
+    patched = await door.call(
+        "PATCH",
+        f"/customers/{created['uuid']}",
+        json={
+            "tags": ["Region:West", "Segment:Lapsed", "Priority:High"],
+            "metadata": {"cart_value": 920},
+        },
+    )
     assert patched.status == 200
     assert patched.body["tags"] == ["Region:West", "Segment:Lapsed", "Priority:High"]
     assert patched.body["metadata"] == {**jordan["metadata"], "cart_value": 920}
@@ -105,7 +116,11 @@ async def test_unicode_names_are_kept_and_searchable(door):
     for index, name in enumerate(names):
         created = await door.call("POST", "/customers", json={"name": name, "phone": phone(10 + index)})
         assert created.status == 201 and created.body["name"] == name
-    for term, expected in (("ångström", "Zoë Ångström"), ("शर्मा", "अनन्या शर्मा"), ("小龙", "李小龙"),
-                           ("élodie", "ÉLODIE Dupont")):
+    for term, expected in (
+        ("ångström", "Zoë Ångström"),
+        ("शर्मा", "अनन्या शर्मा"),
+        ("小龙", "李小龙"),
+        ("élodie", "ÉLODIE Dupont"),
+    ):
         found = await door.call("GET", "/customers", params={"search": term})
         assert [c["name"] for c in found.body["customers"]] == [expected], term

@@ -15,8 +15,9 @@ JORDAN_ROW = 'Jordan Ellis,+14155550192,jordan@example.com,"Region:West,Segment:
 
 async def upload(client, filename: str, content: bytes | str, content_type: str = "text/csv"):
     form = aiohttp.FormData()
-    form.add_field("file", content.encode() if isinstance(content, str) else content, filename=filename,
-                   content_type=content_type)
+    form.add_field(
+        "file", content.encode() if isinstance(content, str) else content, filename=filename, content_type=content_type
+    )
     return await client.post("/customers/import", data=form)
 
 
@@ -38,8 +39,16 @@ async def test_import_upserts_by_phone_and_merges_metadata(client):
 
 
 async def test_bad_rows_are_skipped_and_reported_by_line(client):
-    content = (HEADER + JORDAN_ROW + "Bad Phone,12345,,,,\n" + "\n" + f"Bad Meta,{phone(2)},,,,{{not json}}\n"
-               + f"Short,{phone(3)}\n" + f"Repeat,+14155550192,,,,\n" + f"Fine,{phone(4)},,,,\n")
+    content = (
+        HEADER
+        + JORDAN_ROW
+        + "Bad Phone,12345,,,,\n"
+        + "\n"
+        + f"Bad Meta,{phone(2)},,,,{{not json}}\n"
+        + f"Short,{phone(3)}\n"
+        + "Repeat,+14155550192,,,,\n"
+        + f"Fine,{phone(4)},,,,\n"
+    )
     answer = await upload(client, "leads.csv", content)
     assert answer.status == 200
     assert (answer.body["imported"], answer.body["updated"], answer.body["skipped"]) == (2, 0, 5)
@@ -53,18 +62,25 @@ async def test_bad_rows_are_skipped_and_reported_by_line(client):
 
 
 async def test_json_in_the_documented_format_is_imported(client):
-    records = [{"name": "Jordan Ellis", "phone": "+14155550192", "tags": ["Region:West"], "metadata": {"cart_value": 850}},
-               {"name": "Bad", "phone": "nope"}, "not an object"]
+    records = [
+        {"name": "Jordan Ellis", "phone": "+14155550192", "tags": ["Region:West"], "metadata": {"cart_value": 850}},
+        {"name": "Bad", "phone": "nope"},
+        "not an object",
+    ]
     answer = await upload(client, "leads.json", json.dumps(records), "application/json")
     assert answer.status == 200
     assert (answer.body["imported"], answer.body["skipped"]) == (1, 2)
     assert [(e["row"], e["reason"]) for e in answer.body["errors"]] == [
-        (1, "phone must be in E.164 format"), (2, "record must be an object")]
+        (1, "phone must be in E.164 format"),
+        (2, "record must be an object"),
+    ]
 
 
 async def test_a_large_json_array_streams_across_buffer_boundaries(client):
-    records = [{"name": f"Lead {n} " + "x" * 100, "phone": phone(n), "metadata": {"n": n, "pad": "y" * 50}}
-               for n in range(2500)]
+    records = [
+        {"name": f"Lead {n} " + "x" * 100, "phone": phone(n), "metadata": {"n": n, "pad": "y" * 50}}
+        for n in range(2500)
+    ]
     answer = await upload(client, "leads.json", json.dumps(records, indent=1), "application/json")
     assert answer.body == {"imported": 2500, "updated": 0, "skipped": 0, "errors": []}
 
@@ -84,8 +100,11 @@ async def test_broken_files_are_400_and_write_nothing(client):
         ("leads.csv", "nom,telephone\nJordan,+14155550192\n", "file: unknown CSV column 'nom'"),
         ("leads.csv", "name,email\nJordan,j@example.com\n", "file: the CSV header must name each column once"),
         ("leads.csv", "", "file: the CSV file is empty or has no header row"),
-        ("leads.csv", HEADER + many_good_rows + 'Broken "quote,+14155550192\n' + f'"Unbalanced,{phone(9999)},,,,\n',
-         "file: malformed CSV at line"),
+        (
+            "leads.csv",
+            HEADER + many_good_rows + 'Broken "quote,+14155550192\n' + f'"Unbalanced,{phone(9999)},,,,\n',
+            "file: malformed CSV at line",
+        ),
         ("leads.json", '{"name": "not an array"}', "file: a JSON import must be an array of customer objects"),
         ("leads.json", '[{"name": "A", "phone": "+14155550192"}, {"name": ', "file: invalid JSON at item 1"),
     ]
@@ -135,20 +154,21 @@ async def test_openapi_describes_the_multipart_import(anonymous):
 
 async def graphql_upload(client, filename: str, content: str, **extra) -> dict:
     """The GraphQL multipart request spec: the file travels as a form part mapped onto `variables.file`."""
-    query = ("mutation($file: Upload, $c: String, $f: String) { importCustomers(file: $file, content: $c, "
-             "filename: $f) { imported updated skipped } }")
+    query = (
+        "mutation($file: Upload, $c: String, $f: String) { importCustomers(file: $file, content: $c, "
+        "filename: $f) { imported updated skipped } }"
+    )
     form = aiohttp.FormData()
     form.add_field("operations", json.dumps({"query": query, "variables": {"file": None, **extra}}))
     form.add_field("map", json.dumps({"0": ["variables.file"]}))
     form.add_field("0", content.encode(), filename=filename, content_type="text/csv")
-    async with client.http.post(client.server.url("/api/voice/graphql"), data=form,
-                                headers=client.headers()) as answer:
+    async with client.http.post(client.server.url("/api/voice/graphql"), data=form, headers=client.headers()) as answer:
         return await answer.json(content_type=None)
 
 
 async def test_graphql_takes_the_file_as_a_multipart_upload_beyond_the_json_body_limit(client):
     rows = "".join(f"Lead {n},+9199{n:08d},lead{n}@example.com,Branch:North,hi,\n" for n in range(20_000))
-    assert len(HEADER + rows) > 1024 * 1024   # more than a JSON request may carry
+    assert len(HEADER + rows) > 1024 * 1024  # more than a JSON request may carry
     answer = await graphql_upload(client, "leads.csv", HEADER + rows)
     assert "errors" not in answer, answer
     assert answer["data"]["importCustomers"]["imported"] == 20_000
@@ -158,9 +178,10 @@ async def test_graphql_takes_the_file_as_a_multipart_upload_beyond_the_json_body
 async def test_graphql_import_takes_either_a_file_or_text_not_both(client):
     both = await graphql_upload(client, "leads.csv", HEADER + JORDAN_ROW, c=HEADER + JORDAN_ROW, f="leads.csv")
     assert both["errors"][0]["message"] == "Send the file either as an upload in file or as text in content, not both"
-    neither = await client.graphql("mutation { importCustomers(filename: \"x.csv\") { imported } }")
+    neither = await client.graphql('mutation { importCustomers(filename: "x.csv") { imported } }')
     assert neither["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
-    unnamed = await client.graphql("mutation($c: String) { importCustomers(content: $c) { imported } }",
-                                   {"c": HEADER + JORDAN_ROW})
+    unnamed = await client.graphql(
+        "mutation($c: String) { importCustomers(content: $c) { imported } }", {"c": HEADER + JORDAN_ROW}
+    )
     assert unnamed["errors"][0]["message"] == "filename is required with content"
     assert (await client.get("/customers")).body["total"] == 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from tests.customers.conftest import phone, record_call
 
@@ -16,7 +16,9 @@ async def _seed(door) -> dict[str, str]:
     ]
     ids = {}
     for name, number, tags in people:
-        ids[name] = (await door.call("POST", "/customers", json={"name": name, "phone": number, "tags": tags})).body["uuid"]
+        ids[name] = (await door.call("POST", "/customers", json={"name": name, "phone": number, "tags": tags})).body[
+            "uuid"
+        ]
     return ids
 
 
@@ -32,9 +34,14 @@ async def test_list_is_newest_first_with_the_total(door):
 
 async def test_search_matches_name_and_phone_case_insensitively_and_partially(door):
     await _seed(door)
-    for term, expected in (("priya", ["Priya Nair"]), ("KUMAR", ["Ravi Kumar"]), ("ell", ["Jordan Ellis"]),
-                           ("+1415", ["Meera Iyer"]), ("98000000", ["Ravi Kumar", "Priya Nair", "Jordan Ellis"]),
-                           ("nobody", [])):
+    for term, expected in (
+        ("priya", ["Priya Nair"]),
+        ("KUMAR", ["Ravi Kumar"]),
+        ("ell", ["Jordan Ellis"]),
+        ("+1415", ["Meera Iyer"]),
+        ("98000000", ["Ravi Kumar", "Priya Nair", "Jordan Ellis"]),
+        ("nobody", []),
+    ):
         found = await door.call("GET", "/customers", params={"search": term})
         assert [c["name"] for c in found.body["customers"]] == expected, term
         assert found.body["total"] == len(expected)
@@ -85,7 +92,7 @@ async def test_call_count_ranges_filter(door, client, server):
 async def test_recorded_calls_maintain_the_counters(door, client, server):
     ids = await _seed(door)
     jordan = ids["Jordan Ellis"]
-    earlier = datetime(2026, 5, 12, 14, 34, tzinfo=timezone.utc)
+    earlier = datetime(2026, 5, 12, 14, 34, tzinfo=UTC)
     await record_call(server, client.organisation_id, jordan, "outbound", at=earlier)
     await record_call(server, client.organisation_id, jordan, "inbound", at=earlier - timedelta(days=1))
     await record_call(server, client.organisation_id, jordan, "test")
@@ -97,10 +104,17 @@ async def test_recorded_calls_maintain_the_counters(door, client, server):
 async def test_include_calls_attaches_recent_calls_newest_first(door, client, server):
     ids = await _seed(door)
     jordan = ids["Jordan Ellis"]
-    base = datetime(2026, 5, 12, 10, tzinfo=timezone.utc)
+    base = datetime(2026, 5, 12, 10, tzinfo=UTC)
     old = await record_call(server, client.organisation_id, jordan, at=base, outcome="no-answer")
-    new = await record_call(server, client.organisation_id, jordan, at=base + timedelta(hours=1),
-                            outcome="connected", duration=113, summary="Interested")
+    new = await record_call(
+        server,
+        client.organisation_id,
+        jordan,
+        at=base + timedelta(hours=1),
+        outcome="connected",
+        duration=113,
+        summary="Interested",
+    )
     plain = await door.call("GET", f"/customers/{jordan}")
     assert "recent_calls" not in plain.body
     detailed = await door.call("GET", f"/customers/{jordan}", params={"include_calls": "true"})
@@ -145,4 +159,7 @@ async def test_graphql_lists_customers_with_recent_calls_and_a_filter_input(clie
         "query($f: CustomerFilterInput) { customers(filter: $f) { total customers { name recentCalls { outcome } } } }",
         {"f": {"tags": ["Region:West"], "search": "ash"}},
     )
-    assert answer["data"]["customers"] == {"total": 1, "customers": [{"name": "Asha", "recentCalls": [{"outcome": "connected"}]}]}
+    assert answer["data"]["customers"] == {
+        "total": 1,
+        "customers": [{"name": "Asha", "recentCalls": [{"outcome": "connected"}]}],
+    }

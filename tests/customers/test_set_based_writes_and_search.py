@@ -13,14 +13,14 @@ import re
 import pytest
 from tortoise.exceptions import IntegrityError
 
-from app.db.models import Customer, CustomerTag
-from app.db.sql import fetch
 from app.customers import bulk as customer_bulk
+from app.customers import service as customer_service
 from app.customers import tags as customer_tags
 from app.customers.bulk import Row, write_batch
 from app.customers.fields import customer_fields
-from app.customers import service as customer_service
 from app.customers.service import CustomerFilter, CustomerService, _filters, _page_from_matches
+from app.db.models import Customer, CustomerTag
+from app.db.sql import fetch
 from tests.customers.conftest import phone, stored_customers
 
 
@@ -34,17 +34,30 @@ async def links_of(customer_id: str) -> set[str]:
 
 async def test_upsert_keeps_what_a_record_leaves_out_and_merges_metadata(client):
     organisation = client.organisation_id
-    first = await write_batch(organisation, [
-        row(1, email="a@example.com", preferred_language="hi", tags=["Region:West", "VIP"],
-            metadata={"keep": 1, "change": "old"}),
-        row(2, tags=["Region:South"]),
-    ], "upsert")
+    first = await write_batch(
+        organisation,
+        [
+            row(
+                1,
+                email="a@example.com",
+                preferred_language="hi",
+                tags=["Region:West", "VIP"],
+                metadata={"keep": 1, "change": "old"},
+            ),
+            row(2, tags=["Region:South"]),
+        ],
+        "upsert",
+    )
     assert (first.created, first.updated, first.errors) == (2, 0, [])
-    second = await write_batch(organisation, [
-        row(1, name="Renamed", metadata={"change": "new", "gone": None}),  # no email, language or tags sent
-        row(2, tags=["Region:North"], email=None, preferred_language=None),
-        row(3),
-    ], "upsert")
+    second = await write_batch(
+        organisation,
+        [
+            row(1, name="Renamed", metadata={"change": "new", "gone": None}),  # no email, language or tags sent
+            row(2, tags=["Region:North"], email=None, preferred_language=None),
+            row(3),
+        ],
+        "upsert",
+    )
     assert (second.created, second.updated, second.errors) == (1, 2, [])
 
     one = await Customer.get(organisation_id=organisation, phone=phone(1))
@@ -123,14 +136,15 @@ async def test_the_insert_itself_raises_integrity_error_on_a_taken_phone(client,
 
 async def test_bulk_rows_and_orm_rows_sort_together_newest_first(door, client):
     await door.call("POST", "/customers", json={"name": "Oldest", "phone": phone(100)})
-    await door.call("POST", "/customers/bulk", json={"customers": [
-        {"name": f"Bulk {n}", "phone": phone(n)} for n in range(3)]})
+    await door.call(
+        "POST", "/customers/bulk", json={"customers": [{"name": f"Bulk {n}", "phone": phone(n)} for n in range(3)]}
+    )
     await door.call("POST", "/customers", json={"name": "Newest", "phone": phone(200)})
     listed = await door.call("GET", "/customers")
     names = [customer["name"] for customer in listed.body["customers"]]
     assert names[0] == "Newest" and names[-1] == "Oldest" and sorted(names[1:4]) == ["Bulk 0", "Bulk 1", "Bulk 2"]
     stored = await Customer.filter(organisation_id=client.organisation_id).order_by("created_at")
-    assert [customer.name for customer in stored][0] == "Oldest"
+    assert stored[0].name == "Oldest"
     assert all(customer.created_at.tzinfo is not None for customer in stored)
     raw = await fetch("SELECT name, created_at FROM customers WHERE organisation_id = ?", [client.organisation_id])
     if isinstance(raw[0]["created_at"], str):  # SQLite keeps text: bulk rows must be written in the ORM's format
@@ -156,8 +170,10 @@ SPECS = [
 @pytest.mark.parametrize("spec", SPECS, ids=[repr(spec) for spec in SPECS])
 async def test_search_pages_answer_what_the_orm_query_answers(client, spec, monkeypatch):
     organisation = client.organisation_id
-    rows = [row(n, tags=[tag for tag, wanted in (("Even", n % 2 == 0), ("Three", n % 3 == 0)) if wanted])
-            for n in range(1, 26)]
+    rows = [
+        row(n, tags=[tag for tag, wanted in (("Even", n % 2 == 0), ("Three", n % 3 == 0)) if wanted])
+        for n in range(1, 26)
+    ]
     rows.append(row(26, name="Lead_26 100%"))
     await write_batch(organisation, rows, "upsert")
     query = Customer.filter(_filters(organisation, spec))
@@ -168,9 +184,9 @@ async def test_search_pages_answer_what_the_orm_query_answers(client, spec, monk
     everything = [customer.id for customer in await query.order_by("-created_at", "-id")]
     for limit, offset in ((100, 0), (7, 0), (7, 7), (7, 21), (5, 30)):
         page = await _page_from_matches(organisation, spec, tag_ids, limit, offset)
-        assert [customer.id for customer in page] == everything[offset:offset + limit], (limit, offset)
+        assert [customer.id for customer in page] == everything[offset : offset + limit], (limit, offset)
         for most in (0, 10_000):  # paged by walking the newest-first index, and from the matches
             monkeypatch.setattr(customer_service, "PAGE_FROM_MATCHES_MAX", most)
             listed = await CustomerService().list(organisation, spec, limit=limit, offset=offset)
-            assert [customer.id for customer in listed.customers] == everything[offset:offset + limit], most
+            assert [customer.id for customer in listed.customers] == everything[offset : offset + limit], most
             assert listed.total == len(everything)

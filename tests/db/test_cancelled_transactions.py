@@ -9,7 +9,7 @@ from app.calls.contract import Speaker
 from app.db.models import Call
 from tests.calls.conftest import start_call
 
-STEPS = 40   # event-loop steps at which to cancel: covers waiting for the lock, BEGIN, the writes and COMMIT
+STEPS = 40  # event-loop steps at which to cancel: covers waiting for the lock, BEGIN, the writes and COMMIT
 
 
 async def _healthy(http, server) -> int:
@@ -32,7 +32,7 @@ async def test_a_transcript_write_cancelled_at_any_step_leaves_the_database_answ
     call = await Call.get(id=call_id)
     texts = [turn["text"] for turn in call.transcript]
     assert texts.count("still here") == STEPS
-    cancelled = [text for text in texts if text != "still here"]   # a cancelled write is all or nothing
+    cancelled = [text for text in texts if text != "still here"]  # a cancelled write is all or nothing
     # how many got through before their cancel depends on the threads' timing; none got through twice, and the
     # first (cancelled before it started) never did
     assert len(cancelled) == len(set(cancelled)) and "turn 0" not in cancelled
@@ -43,8 +43,10 @@ async def test_many_calls_ending_while_their_writes_queue_do_not_freeze_the_rest
     reporter = server.platform.reporter
     calls = [await start_call(server.platform, client.organisation_id) for _ in range(8)]
     for round_ in range(6):
-        tasks = [asyncio.create_task(reporter.transcript(call_id, Speaker.CUSTOMER, "hello", float(round_)))
-                 for call_id in calls]
+        tasks = [
+            asyncio.create_task(reporter.transcript(call_id, Speaker.CUSTOMER, "hello", float(round_)))
+            for call_id in calls
+        ]
         for index, task in enumerate(tasks):
             for _ in range(index % 4):
                 await asyncio.sleep(0)

@@ -22,8 +22,9 @@ asyncio.run(main())
 
 
 async def test_models_and_migrations_agree():
-    process = await asyncio.create_subprocess_exec(sys.executable, "-c", PENDING_CHANGES,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", PENDING_CHANGES, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     assert out.decode().startswith("0 "), f"models changed without a migration (run voiceai makemigrations): {out!r}"

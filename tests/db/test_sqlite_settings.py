@@ -31,9 +31,15 @@ asyncio.run(main())
 
 async def pragmas_of(url: str) -> dict:
     """Opened by `open_database` in its own process, so the suite's connection is left alone."""
-    process = await asyncio.create_subprocess_exec(sys.executable, "-c", OPEN_AND_ASK, url,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-                                                   cwd=Path(__file__).resolve().parents[2])
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        OPEN_AND_ASK,
+        url,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
     return json.loads(out.decode().strip().splitlines()[-1])
@@ -44,7 +50,7 @@ async def test_a_database_opened_by_the_platform_uses_wal_busy_timeout_full_sync
 
     assert answers["journal_mode"] == "wal"
     assert answers["busy_timeout"] == SQLITE_PRAGMAS["busy_timeout"] == 5000
-    assert answers["synchronous"] == 2   # FULL
+    assert answers["synchronous"] == 2  # FULL
     assert answers["foreign_keys"] == 1
 
 
@@ -52,5 +58,5 @@ async def test_a_pragma_in_the_url_overrides_the_default(tmp_path):
     answers = await pragmas_of(f"sqlite://{tmp_path}/voiceai.db?busy_timeout=250&synchronous=NORMAL")
 
     assert answers["busy_timeout"] == 250
-    assert answers["synchronous"] == 1   # NORMAL
+    assert answers["synchronous"] == 1  # NORMAL
     assert answers["journal_mode"] == "wal"

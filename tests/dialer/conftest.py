@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,9 +14,9 @@ import pytest_asyncio
 from app.calls.contract import CallEnd
 from app.db.models import Call, DialJob
 from app.dialer.campaigns import CampaignService
-from app.telephony.carriers import CarrierDirectory
 from app.dialer.scheduler import DialerScheduler
 from app.telephony.base import DialRequest, DialResult
+from app.telephony.carriers import CarrierDirectory
 
 
 @dataclass
@@ -58,23 +58,31 @@ class Dialer:
         await self.scheduler.wait_for_dials()
         return placed
 
-    async def end_open_calls(self, outcome: str = "connected", end_reason: str = "caller_hangup",
-                             only: int | None = None) -> int:
+    async def end_open_calls(
+        self, outcome: str = "connected", end_reason: str = "caller_hangup", only: int | None = None
+    ) -> int:
         """Ends the dialled calls still open, as a carrier callback or the voice session would."""
-        ids = await Call.filter(id__in=[r.call_id for r in self.carrier.dials], ended_at__isnull=True) \
-            .order_by("created_at").values_list("id", flat=True)
+        ids = (
+            await Call.filter(id__in=[r.call_id for r in self.carrier.dials], ended_at__isnull=True)
+            .order_by("created_at")
+            .values_list("id", flat=True)
+        )
         ids = list(ids)[:only] if only is not None else list(ids)
         for call_id in ids:
-            await self.reporter.ended(call_id, CallEnd(outcome=outcome, ended_at=self.clock(), duration_seconds=5,
-                                                       end_reason=end_reason))
+            await self.reporter.ended(
+                call_id, CallEnd(outcome=outcome, ended_at=self.clock(), duration_seconds=5, end_reason=end_reason)
+            )
         return len(ids)
 
 
-def make_dialer(server, clock: FakeClock, carrier: FakeCarrier | None = None, *, organisation_id: str,
-                **settings: Any) -> Dialer:
+def make_dialer(
+    server, clock: FakeClock, carrier: FakeCarrier | None = None, *, organisation_id: str, **settings: Any
+) -> Dialer:
     platform = server.platform
-    config = replace(server.settings, **{"dialer_calls_per_second": 100.0, "dialer_flow_concurrency": 50,
-                                         "dialer_org_concurrency": 100, **settings})
+    config = replace(
+        server.settings,
+        **{"dialer_calls_per_second": 100.0, "dialer_flow_concurrency": 50, "dialer_org_concurrency": 100, **settings},
+    )
     carrier = carrier or FakeCarrier()
     carriers = CarrierDirectory(platform.integrations, "simulator", config.public_url)
     carriers.override = carrier
@@ -86,29 +94,39 @@ def make_dialer(server, clock: FakeClock, carrier: FakeCarrier | None = None, *,
 @pytest.fixture
 def clock() -> FakeClock:
     # a Tuesday, 10:00 in New York (EDT)
-    return FakeClock(datetime(2027, 5, 11, 14, 0, tzinfo=timezone.utc))
+    return FakeClock(datetime(2027, 5, 11, 14, 0, tzinfo=UTC))
 
 
 @pytest_asyncio.fixture
 async def agent(client) -> dict[str, Any]:
-    created = await client.post("/agents", json={"name": "Aria", "role": "Sales",
-                                                 "voice_config": {"provider": "sarvam", "speaker": "shubh"}})
+    created = await client.post(
+        "/agents", json={"name": "Aria", "role": "Sales", "voice_config": {"provider": "sarvam", "speaker": "shubh"}}
+    )
     assert created.status == 201, created.body
     return created.body
 
 
 async def make_flow(client, agent, **fields: Any) -> dict[str, Any]:
-    body = {"kind": "outbound", "name": "Reactivation", "provider": "sarvam", "voice_agent_id": agent["uuid"],
-            "branches": ["Region:West", "Segment:Lapsed"], "status": "active",
-            "time_window": {"start": "09:00", "end": "18:00", "timezone": "America/New_York"}, **fields}
+    body = {
+        "kind": "outbound",
+        "name": "Reactivation",
+        "provider": "sarvam",
+        "voice_agent_id": agent["uuid"],
+        "branches": ["Region:West", "Segment:Lapsed"],
+        "status": "active",
+        "time_window": {"start": "09:00", "end": "18:00", "timezone": "America/New_York"},
+        **fields,
+    }
     created = await client.post("/flows", json=body)
     assert created.status == 201, created.body
     return created.body
 
 
 async def make_customers(client, count: int, tags: list[str]) -> list[dict[str, Any]]:
-    records = [{"name": f"Customer {index}", "phone": f"+9198{secrets.randbelow(10**8):08d}",
-                "tags": tags} for index in range(count)]
+    records = [
+        {"name": f"Customer {index}", "phone": f"+9198{secrets.randbelow(10**8):08d}", "tags": tags}
+        for index in range(count)
+    ]
     # phones must be unique per organisation
     seen: set[str] = set()
     for record in records:

@@ -27,8 +27,9 @@ def test_the_receiver_verifies_x_nn_signature():
 
 
 def test_extraction_reads_the_customer_turns():
-    result = extract([{"speaker": "agent", "text": "Hi"},
-                      {"speaker": "customer", "text": "Yes, the oak bookshelf sounds good"}])
+    result = extract(
+        [{"speaker": "agent", "text": "Hi"}, {"speaker": "customer", "text": "Yes, the oak bookshelf sounds good"}]
+    )
     assert result["extraction"]["outcome"]["call_outcome"] == "interested"
     assert result["extraction"]["requirement"]["product_category"] == "oak bookshelf"
 
@@ -36,10 +37,21 @@ def test_extraction_reads_the_customer_turns():
 def test_the_cli_has_demo_and_settings_read_the_new_variables():
     args = parser().parse_args(["demo", "--customers", "5"])
     assert args.customers == 5
-    settings = Settings.from_env({"VOICEAI_TELEPHONY": "simulator", "VOICEAI_DIALER_CALLS_PER_SECOND": "2.5",
-                                  "VOICEAI_DIALER_DEDUP_HOURS": "12", "VOICEAI_EXOTEL_FLOW_URL": "http://x/1"})
-    assert (settings.telephony, settings.dialer_calls_per_second, settings.dialer_dedup_hours,
-            settings.exotel_flow_url, settings.dialer) == ("simulator", 2.5, 12.0, "http://x/1", True)
+    settings = Settings.from_env(
+        {
+            "VOICEAI_TELEPHONY": "simulator",
+            "VOICEAI_DIALER_CALLS_PER_SECOND": "2.5",
+            "VOICEAI_DIALER_DEDUP_HOURS": "12",
+            "VOICEAI_EXOTEL_FLOW_URL": "http://x/1",
+        }
+    )
+    assert (
+        settings.telephony,
+        settings.dialer_calls_per_second,
+        settings.dialer_dedup_hours,
+        settings.exotel_flow_url,
+        settings.dialer,
+    ) == ("simulator", 2.5, 12.0, "http://x/1", True)
     with pytest.raises(ValueError, match="VOICEAI_TELEPHONY"):
         Settings.from_env({"VOICEAI_TELEPHONY": "twilio"})
 
@@ -48,9 +60,23 @@ async def test_a_small_offline_demo_completes(tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {**os.environ, "PYTHONPATH": root}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "app.cli", "demo", "--customers", "4", "--seed", "3", "--timeout", "90",
-        "--data-dir", str(tmp_path / "demo"),
-        cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        sys.executable,
+        "-m",
+        "app.cli",
+        "demo",
+        "--customers",
+        "4",
+        "--seed",
+        "3",
+        "--timeout",
+        "90",
+        "--data-dir",
+        str(tmp_path / "demo"),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
     output, _ = await asyncio.wait_for(process.communicate(), 150)
     text = output.decode()
     assert process.returncode == 0, text

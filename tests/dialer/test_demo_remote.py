@@ -13,10 +13,22 @@ from app.db.models import Call, Campaign, Webhook
 from app.organisations.service import create_organisation
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEPLOYMENT = dict(telephony="simulator", rate_limits=False, dialer_poll_seconds=0.2, dialer_calls_per_second=4.0,
-                  dialer_flow_concurrency=8, dialer_org_concurrency=8, dialer_max_attempts=1, webhook_worker=True,
-                  webhook_poll_seconds=0.2, webhook_timeout_seconds=2.0, allow_http_webhooks=True,
-                  allow_private_webhooks=True, simulator_seed=11, simulator_realtime=0.5)
+DEPLOYMENT = dict(
+    telephony="simulator",
+    rate_limits=False,
+    dialer_poll_seconds=0.2,
+    dialer_calls_per_second=4.0,
+    dialer_flow_concurrency=8,
+    dialer_org_concurrency=8,
+    dialer_max_attempts=1,
+    webhook_worker=True,
+    webhook_poll_seconds=0.2,
+    webhook_timeout_seconds=2.0,
+    allow_http_webhooks=True,
+    allow_private_webhooks=True,
+    simulator_seed=11,
+    simulator_realtime=0.5,
+)
 
 
 async def test_the_demo_drives_a_deployment_through_its_url(start_server, tmp_path):
@@ -29,9 +41,25 @@ async def test_the_demo_drives_a_deployment_through_its_url(start_server, tmp_pa
     dialer.start()
     try:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "app.cli", "demo", "--url", deployment.base_url, "--api-key", created.api_key,
-            "--customers", "5", "--seed", "5", "--timeout", "90", cwd=tmp_path,
-            env={**os.environ, "PYTHONPATH": ROOT}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            sys.executable,
+            "-m",
+            "app.cli",
+            "demo",
+            "--url",
+            deployment.base_url,
+            "--api-key",
+            created.api_key,
+            "--customers",
+            "5",
+            "--seed",
+            "5",
+            "--timeout",
+            "90",
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": ROOT},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         output, _ = await asyncio.wait_for(process.communicate(), 150)
     finally:
         await dialer.aclose()
@@ -56,4 +84,4 @@ async def test_the_demo_drives_a_deployment_through_its_url(start_server, tmp_pa
     written = int(re.search(r"Post-call extractions written back: (\d+)", text).group(1))
     assert connected and written == len(connected), text
     assert all(call["key_details"].get("extraction", {}).get("schema_version") == "1.0" for call in connected)
-    assert not await Webhook.exists(organisation_id=organisation)     # the demo took its receiver's hook away
+    assert not await Webhook.exists(organisation_id=organisation)  # the demo took its receiver's hook away

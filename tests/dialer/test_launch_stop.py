@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from app.calls.contract import CallEnd
 from app.db.models import Call, Campaign, DialJob, DoNotCall, WebhookDelivery
@@ -12,15 +12,23 @@ from tests.dialer.conftest import job_statuses, make_customers, make_flow
 
 
 async def _events(client, event: str) -> list[dict]:
-    rows = await WebhookDelivery.filter(webhook__organisation_id=client.organisation_id, event_type=event) \
-        .order_by("created_at").values_list("payload", flat=True)
+    rows = (
+        await WebhookDelivery.filter(webhook__organisation_id=client.organisation_id, event_type=event)
+        .order_by("created_at")
+        .values_list("payload", flat=True)
+    )
     return [row["data"] for row in rows]
 
 
 async def _subscribe(client) -> None:
-    answer = await client.post("/webhooks", json={"name": "n", "url": "https://hooks.example.com/x",
-                                                  "events": ["campaign.launched", "campaign.stopped",
-                                                             "campaign.completed", "call.no_answer"]})
+    answer = await client.post(
+        "/webhooks",
+        json={
+            "name": "n",
+            "url": "https://hooks.example.com/x",
+            "events": ["campaign.launched", "campaign.stopped", "campaign.completed", "call.no_answer"],
+        },
+    )
     assert answer.status == 201, answer.body
 
 
@@ -49,12 +57,14 @@ async def test_launch_queues_branch_customers_once_and_stop_cancels(client, agen
 
 async def test_launch_rejections_change_nothing(client, other_client, agent):
     await make_customers(client, 2, ["Region:West"])
-    inbound = await client.post("/flows", json={"kind": "inbound", "name": "Line", "provider": "sarvam",
-                                                "voice_agent_id": agent["uuid"]})
+    inbound = await client.post(
+        "/flows", json={"kind": "inbound", "name": "Line", "provider": "sarvam", "voice_agent_id": agent["uuid"]}
+    )
     answer = await client.post(f"/flows/{inbound.body['uuid']}/launch")
     assert answer.status == 409 and answer.body["detail"] == "Only outbound flows can be launched"
-    draft = await client.post("/flows", json={"kind": "outbound", "name": "Draft", "provider": "sarvam",
-                                              "branches": ["Region:West"]})
+    draft = await client.post(
+        "/flows", json={"kind": "outbound", "name": "Draft", "provider": "sarvam", "branches": ["Region:West"]}
+    )
     answer = await client.post(f"/flows/{draft.body['uuid']}/launch")
     assert answer.status == 409 and answer.body["detail"] == "Assign a voice agent to the flow before launching it"
     assert (await client.get(f"/flows/{draft.body['uuid']}")).body["status"] == "draft"
@@ -71,17 +81,34 @@ async def test_launch_rejections_change_nothing(client, other_client, agent):
 async def test_dedup_window_and_do_not_call(client, agent, server):
     flow = await make_flow(client, agent)
     recent, old, dnc, fresh = await make_customers(client, 4, ["Region:West"])
-    now = datetime.now(timezone.utc)
-    await Call.create(id=new_id("cal"), organisation_id=client.organisation_id, call_type="outbound",
-                      customer_id=recent["uuid"], status="completed")
-    long_ago = await Call.create(id=new_id("cal"), organisation_id=client.organisation_id, call_type="outbound",
-                                 customer_id=old["uuid"], status="completed")
+    now = datetime.now(UTC)
+    await Call.create(
+        id=new_id("cal"),
+        organisation_id=client.organisation_id,
+        call_type="outbound",
+        customer_id=recent["uuid"],
+        status="completed",
+    )
+    long_ago = await Call.create(
+        id=new_id("cal"),
+        organisation_id=client.organisation_id,
+        call_type="outbound",
+        customer_id=old["uuid"],
+        status="completed",
+    )
     await Call.filter(id=long_ago.id).update(created_at=now - timedelta(hours=25))
     # a call that ends with the customer's do-not-call request marks them
-    call = await Call.create(id=new_id("cal"), organisation_id=client.organisation_id, call_type="inbound",
-                             customer_id=dnc["uuid"], status="in-progress", started_at=now)
-    await server.platform.reporter.ended(call.id, CallEnd(outcome="connected", ended_at=now, duration_seconds=9,
-                                                          end_reason="dnc_request"))
+    call = await Call.create(
+        id=new_id("cal"),
+        organisation_id=client.organisation_id,
+        call_type="inbound",
+        customer_id=dnc["uuid"],
+        status="in-progress",
+        started_at=now,
+    )
+    await server.platform.reporter.ended(
+        call.id, CallEnd(outcome="connected", ended_at=now, duration_seconds=9, end_reason="dnc_request")
+    )
     assert await DoNotCall.exists(customer_id=dnc["uuid"])
     answer = await client.post(f"/flows/{flow['uuid']}/launch")
     assert answer.body["customers_queued"] == 2
@@ -109,9 +136,16 @@ async def test_deleting_a_flow_stops_its_campaign_first(client, agent):
 async def test_exotel_cannot_be_disconnected_while_a_campaign_runs(client, agent):
     flow = await make_flow(client, agent)
     await make_customers(client, 1, ["Region:West"])
-    await client.put("/integrations/telephony/exotel", json={
-        "api_key": "key_1234", "api_token": "token_9abc", "account_sid": "acct_run", "subdomain": "api.exotel.com",
-        "phone_number": "+918047112345"})
+    await client.put(
+        "/integrations/telephony/exotel",
+        json={
+            "api_key": "key_1234",
+            "api_token": "token_9abc",
+            "account_sid": "acct_run",
+            "subdomain": "api.exotel.com",
+            "phone_number": "+918047112345",
+        },
+    )
     refused = await client.post(f"/flows/{flow['uuid']}/launch")
     assert refused.status == 409 and "exotel_flow_url" in refused.body["detail"]
     await client.patch(f"/flows/{flow['uuid']}", json={"config": {"exotel_flow_url": "http://my.exotel.com/a/1"}})

@@ -3,7 +3,7 @@ completion, stop mid-campaign and restart without double dialling."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app.db.models import Call, Campaign, WebhookDelivery
 from tests.dialer.conftest import FakeCarrier, job_statuses, make_customers, make_dialer, make_flow
@@ -14,26 +14,29 @@ def org(client) -> str:
 
 
 async def _completed_events(client) -> list[dict]:
-    rows = await WebhookDelivery.filter(webhook__organisation_id=client.organisation_id,
-                                        event_type="campaign.completed").values_list("payload", flat=True)
+    rows = await WebhookDelivery.filter(
+        webhook__organisation_id=client.organisation_id, event_type="campaign.completed"
+    ).values_list("payload", flat=True)
     return [row["data"] for row in rows]
 
 
 async def test_dials_only_inside_the_window_then_completes(client, agent, server, clock):
-    await client.post("/webhooks", json={"name": "n", "url": "https://hooks.example.com/x",
-                                         "events": ["campaign.completed"]})
+    await client.post(
+        "/webhooks", json={"name": "n", "url": "https://hooks.example.com/x", "events": ["campaign.completed"]}
+    )
     dialer = make_dialer(server, clock, organisation_id=org(client))
     flow = await make_flow(client, agent)
     await make_customers(client, 3, ["Region:West"])
-    clock.now = datetime(2027, 5, 11, 12, 0, tzinfo=timezone.utc)   # 08:00 in New York
+    clock.now = datetime(2027, 5, 11, 12, 0, tzinfo=UTC)  # 08:00 in New York
     launched = await dialer.campaigns.launch(client.organisation_id, flow["uuid"])
     assert launched.customers_queued == 3
     assert await dialer.tick() == 0 and dialer.carrier.dials == []
-    clock.advance(hours=1, minutes=1)                                   # 09:01
+    clock.advance(hours=1, minutes=1)  # 09:01
     assert await dialer.tick() == 3
     assert {request.flow_id for request in dialer.carrier.dials} == {flow["uuid"]}
-    calls = await Call.filter(id__in=[r.call_id for r in dialer.carrier.dials]).values("status", "call_type",
-                                                                                       "provider_call_id")
+    calls = await Call.filter(id__in=[r.call_id for r in dialer.carrier.dials]).values(
+        "status", "call_type", "provider_call_id"
+    )
     assert all(c["status"] == "ringing" and c["call_type"] == "outbound" and c["provider_call_id"] for c in calls)
     assert await job_statuses(flow["uuid"]) == {"dialling": 3}
     assert await dialer.end_open_calls() == 3
@@ -48,17 +51,18 @@ async def test_dials_only_inside_the_window_then_completes(client, agent, server
 
 
 async def test_pace_and_flow_concurrency(client, agent, server, clock):
-    dialer = make_dialer(server, clock, organisation_id=org(client), dialer_calls_per_second=2.0,
-                         dialer_flow_concurrency=3)
+    dialer = make_dialer(
+        server, clock, organisation_id=org(client), dialer_calls_per_second=2.0, dialer_flow_concurrency=3
+    )
     flow = await make_flow(client, agent)
     await make_customers(client, 6, ["Region:West"])
     await dialer.campaigns.launch(client.organisation_id, flow["uuid"])
-    assert await dialer.tick() == 2          # a full bucket holds 2 dials
-    assert await dialer.tick() == 0          # no time has passed
+    assert await dialer.tick() == 2  # a full bucket holds 2 dials
+    assert await dialer.tick() == 0  # no time has passed
     clock.advance(seconds=0.5)
-    assert await dialer.tick() == 1          # 2/s: one more after half a second
+    assert await dialer.tick() == 1  # 2/s: one more after half a second
     clock.advance(seconds=10)
-    assert await dialer.tick() == 0          # 3 calls in progress: the flow's cap
+    assert await dialer.tick() == 0  # 3 calls in progress: the flow's cap
     await dialer.end_open_calls(only=2)
     assert await dialer.tick() == 2
     assert len(dialer.carrier.dials) == 5
@@ -135,10 +139,10 @@ async def test_restart_resumes_without_dialling_anyone_twice(client, agent, serv
     customers = await make_customers(client, 5, ["Region:West"])
     await first.campaigns.launch(client.organisation_id, flow["uuid"])
     await first.tick()
-    await first.scheduler.aclose()                      # the instance goes away mid-campaign
+    await first.scheduler.aclose()  # the instance goes away mid-campaign
     second = make_dialer(server, clock, organisation_id=org(client), carrier=carrier, dialer_flow_concurrency=3)
     clock.advance(seconds=5)
-    assert await second.tick() == 0                     # three calls still in progress
+    assert await second.tick() == 0  # three calls still in progress
     await second.end_open_calls()
     for _ in range(3):
         clock.advance(seconds=5)

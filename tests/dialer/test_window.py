@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -13,19 +13,22 @@ NY = {"start": "09:00", "end": "18:00", "timezone": "America/New_York"}
 
 
 def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=timezone.utc)
+    return datetime(*parts, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("moment,allowed", [
-    (utc(2026, 3, 7, 13, 30), False),   # 08:30 EST, the day before DST starts
-    (utc(2026, 3, 7, 14, 30), True),    # 09:30 EST
-    (utc(2026, 3, 8, 13, 30), True),    # 09:30 EDT: the same UTC instant is now inside
-    (utc(2026, 3, 8, 22, 30), False),   # 18:30 EDT
-    (utc(2026, 3, 7, 22, 30), True),    # 17:30 EST
-    (utc(2026, 11, 1, 13, 30), False),  # 08:30 EST after DST ends
-    (utc(2026, 11, 1, 14, 0), True),    # 09:00 EST: the start is inclusive
-    (utc(2026, 11, 1, 23, 0), False),   # 18:00 EST: the end is exclusive
-])
+@pytest.mark.parametrize(
+    "moment,allowed",
+    [
+        (utc(2026, 3, 7, 13, 30), False),  # 08:30 EST, the day before DST starts
+        (utc(2026, 3, 7, 14, 30), True),  # 09:30 EST
+        (utc(2026, 3, 8, 13, 30), True),  # 09:30 EDT: the same UTC instant is now inside
+        (utc(2026, 3, 8, 22, 30), False),  # 18:30 EDT
+        (utc(2026, 3, 7, 22, 30), True),  # 17:30 EST
+        (utc(2026, 11, 1, 13, 30), False),  # 08:30 EST after DST ends
+        (utc(2026, 11, 1, 14, 0), True),  # 09:00 EST: the start is inclusive
+        (utc(2026, 11, 1, 23, 0), False),  # 18:00 EST: the end is exclusive
+    ],
+)
 def test_new_york_window_follows_dst(moment, allowed):
     assert may_dial(moment, None, None, NY) is allowed
 
@@ -45,9 +48,9 @@ def test_dates_are_local_days():
 
 def test_window_across_midnight_and_missing_window():
     night = {"start": "20:00", "end": "02:00", "timezone": "Asia/Kolkata"}
-    assert may_dial(utc(2026, 5, 2, 16, 0), None, None, night)       # 21:30 IST
-    assert may_dial(utc(2026, 5, 2, 20, 0), None, None, night)       # 01:30 IST
-    assert not may_dial(utc(2026, 5, 2, 6, 0), None, None, night)    # 11:30 IST
+    assert may_dial(utc(2026, 5, 2, 16, 0), None, None, night)  # 21:30 IST
+    assert may_dial(utc(2026, 5, 2, 20, 0), None, None, night)  # 01:30 IST
+    assert not may_dial(utc(2026, 5, 2, 6, 0), None, None, night)  # 11:30 IST
     assert may_dial(utc(2026, 5, 2, 6, 0), None, None, None)
 
 

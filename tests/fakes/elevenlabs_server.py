@@ -16,19 +16,27 @@ from app.voice_catalog.catalog import RETIRED_ELEVENLABS_VOICES
 from tests.fakes.loopback import serve
 
 # Models that refuse `language_code` (the flash/turbo v2.5 family and later accept it).
-NO_LANGUAGE_CODE = frozenset({"eleven_multilingual_v2", "eleven_multilingual_v1", "eleven_monolingual_v1",
-                              "eleven_turbo_v2", "eleven_flash_v2", "eleven_english_sts_v2"})
+NO_LANGUAGE_CODE = frozenset(
+    {
+        "eleven_multilingual_v2",
+        "eleven_multilingual_v1",
+        "eleven_monolingual_v1",
+        "eleven_turbo_v2",
+        "eleven_flash_v2",
+        "eleven_english_sts_v2",
+    }
+)
 
 
 @dataclass
 class FakeElevenLabs:
     key: str = "xi_test"
     requests: list[dict[str, Any]] = field(default_factory=list)
-    missing_voices: set[str] = field(default_factory=set)   # answered 404 besides the retired premade voices
+    missing_voices: set[str] = field(default_factory=set)  # answered 404 besides the retired premade voices
     url: str = ""
     _runner: web.AppRunner | None = None
 
-    async def start(self) -> "FakeElevenLabs":
+    async def start(self) -> FakeElevenLabs:
         app = web.Application()
         app.router.add_post("/v1/text-to-speech/{voice_id}/stream", self._stream)
         self._runner, self.url = await serve(app)
@@ -45,12 +53,25 @@ class FakeElevenLabs:
         voice_id = request.match_info["voice_id"]
         self.requests.append({"voice_id": voice_id, "output_format": output, **body})
         if voice_id in RETIRED_ELEVENLABS_VOICES or voice_id in self.missing_voices:
-            return web.json_response({"detail": {"status": "voice_not_found", "message":
-                                                 f"A voice with voice_id {voice_id} was not found."}}, status=404)
+            return web.json_response(
+                {
+                    "detail": {
+                        "status": "voice_not_found",
+                        "message": f"A voice with voice_id {voice_id} was not found.",
+                    }
+                },
+                status=404,
+            )
         if "language_code" in body and body.get("model_id", "eleven_multilingual_v2") in NO_LANGUAGE_CODE:
-            return web.json_response({"detail": {"status": "unsupported_language_code", "message":
-                                                 f"Model '{body.get('model_id')}' does not support language_code"}},
-                                     status=400)
+            return web.json_response(
+                {
+                    "detail": {
+                        "status": "unsupported_language_code",
+                        "message": f"Model '{body.get('model_id')}' does not support language_code",
+                    }
+                },
+                status=400,
+            )
         if not output.startswith("pcm_"):
             return web.json_response({"detail": "only pcm in the fake"}, status=400)
         rate = int(output.split("_")[1])
@@ -59,7 +80,7 @@ class FakeElevenLabs:
         await response.prepare(request)
         step = 1001  # odd sizes: the client must keep samples whole across chunks
         for start in range(0, len(pcm), step):
-            await response.write(pcm[start:start + step])
+            await response.write(pcm[start : start + step])
             await asyncio.sleep(0)
         await response.write_eof()
         return response

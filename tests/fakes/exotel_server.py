@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
 from tests.fakes.loopback import serve
 
 REQUIRED = ("From", "CallerId", "Url", "CustomField", "StatusCallback")
@@ -22,16 +23,16 @@ class FakeExotel:
     account_sid: str = "acct_test"
     api_key: str = "exo_key_test"
     api_token: str = "exo_token_test"
-    fail_with: int | None = None           # force an HTTP error status
+    fail_with: int | None = None  # force an HTTP error status
     requests: list[list[tuple[str, str]]] = field(default_factory=list)
-    calls: dict[str, dict[str, Any]] = field(default_factory=dict)    # CallSid -> the Call object
+    calls: dict[str, dict[str, Any]] = field(default_factory=dict)  # CallSid -> the Call object
     details_asked: list[str] = field(default_factory=list)
     details_fail_with: int | None = None
     details_delay: float = 0.0
     url: str = ""
     _runner: web.AppRunner | None = None
 
-    async def start(self) -> "FakeExotel":
+    async def start(self) -> FakeExotel:
         app = web.Application()
         app.router.add_post("/v1/Accounts/{sid}/Calls/connect.json", self._connect)
         app.router.add_get("/v1/Accounts/{sid}/Calls/{call_sid}.json", self._details)
@@ -50,23 +51,29 @@ class FakeExotel:
         self.calls[sid] = self._call(sid, {"From": "+919800000000", "CallerId": "+918047112345", **fields})
         return self.calls[sid]
 
-    def finish(self, sid: str, status: str, *, recording_url: str | None = None,
-               duration: int | None = None) -> None:
+    def finish(self, sid: str, status: str, *, recording_url: str | None = None, duration: int | None = None) -> None:
         """The call as Exotel would report it after it ended (its callback is the one that got lost)."""
-        self.calls[sid].update({
-            "Status": status, "EndTime": "2026-05-12 14:35:00", "DateUpdated": "2026-05-12 14:35:00",
-            "RecordingUrl": recording_url, "Duration": str(duration) if duration is not None else None})
+        self.calls[sid].update(
+            {
+                "Status": status,
+                "EndTime": "2026-05-12 14:35:00",
+                "DateUpdated": "2026-05-12 14:35:00",
+                "RecordingUrl": recording_url,
+                "Duration": str(duration) if duration is not None else None,
+            }
+        )
 
     async def _details(self, request: web.Request) -> web.Response:
         self.details_asked.append(request.match_info["call_sid"])
         if self.details_delay:
             await asyncio.sleep(self.details_delay)
         if not self._authorised(request):
-            return web.json_response({"RestException": {"Status": 401, "Message": "Authentication failed"}},
-                                     status=401)
+            return web.json_response({"RestException": {"Status": 401, "Message": "Authentication failed"}}, status=401)
         if self.details_fail_with:
-            return web.json_response({"RestException": {"Status": self.details_fail_with, "Message": "failed"}},
-                                     status=self.details_fail_with)
+            return web.json_response(
+                {"RestException": {"Status": self.details_fail_with, "Message": "failed"}},
+                status=self.details_fail_with,
+            )
         call = self.calls.get(request.match_info["call_sid"])
         if call is None:
             return web.json_response({"RestException": {"Status": 404, "Message": "Call not found"}}, status=404)
@@ -74,8 +81,7 @@ class FakeExotel:
 
     async def _connect(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
-            return web.json_response({"RestException": {"Status": 401, "Message": "Authentication failed"}},
-                                     status=401)
+            return web.json_response({"RestException": {"Status": 401, "Message": "Authentication failed"}}, status=401)
         if request.content_type != "application/x-www-form-urlencoded":
             return web.json_response({"RestException": {"Status": 400, "Message": "form expected"}}, status=400)
         form = list((await request.post()).items())
@@ -85,20 +91,35 @@ class FakeExotel:
             return web.json_response({"RestException": {"Status": 429, "Message": "Too many requests"}}, status=429)
         missing = [name for name in REQUIRED if not fields.get(name)]
         if missing:
-            return web.json_response({"RestException": {"Status": 400, "Message": f"{missing[0]} is required"}},
-                                     status=400)
+            return web.json_response(
+                {"RestException": {"Status": 400, "Message": f"{missing[0]} is required"}}, status=400
+            )
         if not str(fields["From"]).startswith("+") or self.fail_with == 400:
-            return web.json_response({"RestException": {"Status": 400, "Message": "Invalid From number"}},
-                                     status=400)
+            return web.json_response({"RestException": {"Status": 400, "Message": "Invalid From number"}}, status=400)
         sid = secrets.token_hex(16)
         self.calls[sid] = self._call(sid, fields)
         return web.json_response({"Call": self.calls[sid]})
 
     def _call(self, sid: str, fields: dict[str, Any]) -> dict[str, Any]:
-        return {"Sid": sid, "ParentCallSid": None, "DateCreated": "2026-05-12 14:32:01",
-                "DateUpdated": "2026-05-12 14:32:01", "AccountSid": self.account_sid, "To": fields.get("CallerId"),
-                "From": fields["From"], "PhoneNumberSid": fields.get("CallerId"), "Status": "in-progress",
-                "StartTime": "2026-05-12 14:32:01", "EndTime": None, "Duration": None, "Price": None,
-                "Direction": "outbound-api", "AnsweredBy": None, "ForwardedFrom": None, "CallerName": None,
-                "Uri": f"/v1/Accounts/{self.account_sid}/Calls/{sid}.json", "RecordingUrl": None,
-                "PreSignedRecordingUrl": None}
+        return {
+            "Sid": sid,
+            "ParentCallSid": None,
+            "DateCreated": "2026-05-12 14:32:01",
+            "DateUpdated": "2026-05-12 14:32:01",
+            "AccountSid": self.account_sid,
+            "To": fields.get("CallerId"),
+            "From": fields["From"],
+            "PhoneNumberSid": fields.get("CallerId"),
+            "Status": "in-progress",
+            "StartTime": "2026-05-12 14:32:01",
+            "EndTime": None,
+            "Duration": None,
+            "Price": None,
+            "Direction": "outbound-api",
+            "AnsweredBy": None,
+            "ForwardedFrom": None,
+            "CallerName": None,
+            "Uri": f"/v1/Accounts/{self.account_sid}/Calls/{sid}.json",
+            "RecordingUrl": None,
+            "PreSignedRecordingUrl": None,
+        }

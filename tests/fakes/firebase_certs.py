@@ -29,9 +29,7 @@ ABSENT: Any = object()
 class FakeCertServer:
     """Stands in for Google's cert URL; `mint` signs tokens the verifier should accept."""
 
-    def __init__(
-        self, project_id: str, *, max_age: int = 3600, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, project_id: str, *, max_age: int = 3600, clock: Callable[[], float] = time.time) -> None:
         self.project_id = project_id
         self.max_age = max_age
         self.requests = 0
@@ -110,7 +108,7 @@ class FakeCertServer:
 def _self_signed_pem(key: rsa.RSAPrivateKey) -> str:
     common_name = x509.NameAttribute(NameOID.COMMON_NAME, "securetoken.system.gserviceaccount.com")
     name = x509.Name([common_name])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

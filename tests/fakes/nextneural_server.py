@@ -34,13 +34,13 @@ class FakeNextNeuralServer:
         self.builds: dict[str, dict[str, Any]] = {}
         self.fail = False
         self.fail_builds = False
-        self.syntheses: list[dict[str, Any]] = []   # {"speaker_id", "text", "language", "sample_rate"}
-        self.synthesis_delay = 0.0                  # seconds before the first audio byte
+        self.syntheses: list[dict[str, Any]] = []  # {"speaker_id", "text", "language", "sample_rate"}
+        self.synthesis_delay = 0.0  # seconds before the first audio byte
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
 
-    async def start(self) -> "FakeNextNeuralServer":
+    async def start(self) -> FakeNextNeuralServer:
         app = web.Application(middlewares=[self._failing])
         app.router.add_post("/v1/speakers", self._create)
         app.router.add_put("/v1/speakers/{speaker_id}/samples/{sample_id}", self._put_sample)
@@ -83,8 +83,12 @@ class FakeNextNeuralServer:
             return web.json_response({"error": "unknown speaker"}, status=404)
         body = await request.json()
         job_id = f"job-{next(self._ids)}"
-        self.builds[job_id] = {"speaker_id": speaker_id, "sample_ids": body["sample_ids"],
-                               "language": body["language"], "step": 0}
+        self.builds[job_id] = {
+            "speaker_id": speaker_id,
+            "sample_ids": body["sample_ids"],
+            "language": body["language"],
+            "step": 0,
+        }
         return web.json_response({"job_id": job_id, "status": "queued"}, status=202)
 
     async def _job(self, request: web.Request) -> web.Response:
@@ -94,8 +98,9 @@ class FakeNextNeuralServer:
         build["step"] = min(build["step"] + 1, len(self.STEPS) - 1)
         status = self.STEPS[build["step"]]
         if self.fail_builds and status == "succeeded":
-            return web.json_response({"job_id": request.match_info["job_id"], "status": "failed",
-                                      "error": "not enough clean speech"})
+            return web.json_response(
+                {"job_id": request.match_info["job_id"], "status": "failed", "error": "not enough clean speech"}
+            )
         return web.json_response({"job_id": request.match_info["job_id"], "status": status, "error": None})
 
     async def _delete(self, request: web.Request) -> web.Response:
@@ -111,15 +116,14 @@ class FakeNextNeuralServer:
             return web.json_response({"error": "speaker not deployed"}, status=404)
         text, rate = body.get("text"), body.get("sample_rate")
         if not isinstance(text, str) or not text.strip() or rate not in (8000, 16000, 22050, 24000):
-            return web.json_response({"error": "text and a sample_rate of 8000, 16000, 22050 or 24000"},
-                                     status=422)
+            return web.json_response({"error": "text and a sample_rate of 8000, 16000, 22050 or 24000"}, status=422)
         if self.synthesis_delay:
             await asyncio.sleep(self.synthesis_delay)
         pcm = tone(rate, 100 * len(text.split()), 220, 5000)
         response = web.StreamResponse(headers={"Content-Type": "audio/pcm", "X-Sample-Rate": str(rate)})
         await response.prepare(request)
         for start in range(0, len(pcm), 999):  # odd sizes: samples must be kept whole across chunks
-            await response.write(pcm[start:start + 999])
+            await response.write(pcm[start : start + 999])
             await asyncio.sleep(0.001)
         await response.write_eof()
         return response

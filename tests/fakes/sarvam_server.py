@@ -44,20 +44,20 @@ class FakeSarvam:
     # WebSockets: one entry per accepted socket, with its query and every JSON message the client sent
     tts_sockets: list[dict[str, Any]] = field(default_factory=list)
     stt_sockets: list[dict[str, Any]] = field(default_factory=list)
-    stt_flushes: list[float] = field(default_factory=list)   # seconds of audio answered by each flush
-    tts_chunk_delay: float = 0.0          # pause between audio frames (lets a test cancel mid-sentence)
-    tts_error_on: str | None = None       # a text containing this gets an error frame after its first audio
-    tts_drop_on: str | None = None        # ... or the socket closed after its first audio
+    stt_flushes: list[float] = field(default_factory=list)  # seconds of audio answered by each flush
+    tts_chunk_delay: float = 0.0  # pause between audio frames (lets a test cancel mid-sentence)
+    tts_error_on: str | None = None  # a text containing this gets an error frame after its first audio
+    tts_drop_on: str | None = None  # ... or the socket closed after its first audio
     stt_transcripts: list[str] = field(default_factory=list)  # answers per flush, then `transcript`
-    stt_segments: list[str] = field(default_factory=list)     # server-VAD finals sent after 0.5 s of audio
+    stt_segments: list[str] = field(default_factory=list)  # server-VAD finals sent after 0.5 s of audio
     stt_error_on_flush: bool = False
-    stt_drop_flushes: int = 0             # close the socket instead of answering this many flushes
-    stt_silent_flushes: int = 0           # leave this many flushes unanswered
+    stt_drop_flushes: int = 0  # close the socket instead of answering this many flushes
+    stt_silent_flushes: int = 0  # leave this many flushes unanswered
     url: str = ""
     _runner: web.AppRunner | None = None
     _open: set = field(default_factory=set)
 
-    async def start(self) -> "FakeSarvam":
+    async def start(self) -> FakeSarvam:
         app = web.Application()
         app.router.add_post("/text-to-speech", self._tts)
         app.router.add_post("/speech-to-text", self._stt)
@@ -98,10 +98,22 @@ class FakeSarvam:
         upload = form["file"]
         with wave.open(io.BytesIO(upload.file.read())) as wav:
             seconds = wav.getnframes() / wav.getframerate()
-        self.stt_requests.append({"model": form.get("model"), "language_code": form.get("language_code"),
-                                  "seconds": seconds, **({"mode": form["mode"]} if "mode" in form else {})})
-        return web.json_response({"request_id": "req_2", "transcript": self.transcript,
-                                  "language_code": self.language_code, "language_probability": 0.93})
+        self.stt_requests.append(
+            {
+                "model": form.get("model"),
+                "language_code": form.get("language_code"),
+                "seconds": seconds,
+                **({"mode": form["mode"]} if "mode" in form else {}),
+            }
+        )
+        return web.json_response(
+            {
+                "request_id": "req_2",
+                "transcript": self.transcript,
+                "language_code": self.language_code,
+                "language_probability": 0.93,
+            }
+        )
 
     # --- WebSockets --------------------------------------------------------------------------------
     async def _accept(self, request: web.Request, log: list[dict[str, Any]]) -> tuple[web.StreamResponse, Any]:
@@ -147,8 +159,7 @@ class FakeSarvam:
             self._open.discard(ws)
         return ws
 
-    async def _speak(self, ws: web.WebSocketResponse, entry: dict[str, Any], config: dict[str, Any],
-                     text: str) -> bool:
+    async def _speak(self, ws: web.WebSocketResponse, entry: dict[str, Any], config: dict[str, Any], text: str) -> bool:
         """Audio for `text` (100 ms of tone per word) in five frames, then the completion event."""
         if config.get("output_audio_codec") != "linear16":
             await self._ws_error(ws, "only linear16 in the fake", 422)
@@ -157,9 +168,17 @@ class FakeSarvam:
         pcm = tone(rate, 100 * len(text.split()), 300 + 40 * len(text.split()), 5000)
         step = len(pcm) // 5 + 1  # odd sizes: the client must keep samples whole across frames
         for index, start in enumerate(range(0, len(pcm), step)):
-            chunk = pcm[start:start + step]
-            await ws.send_json({"type": "audio", "data": {"content_type": "audio/pcm", "request_id": "req_ws",
-                                                          "audio": base64.b64encode(chunk).decode()}})
+            chunk = pcm[start : start + step]
+            await ws.send_json(
+                {
+                    "type": "audio",
+                    "data": {
+                        "content_type": "audio/pcm",
+                        "request_id": "req_ws",
+                        "audio": base64.b64encode(chunk).decode(),
+                    },
+                }
+            )
             if index == 0 and self.tts_error_on and self.tts_error_on in text:
                 await self._ws_error(ws, "synthesis failed", 500)
                 return True
@@ -179,11 +198,15 @@ class FakeSarvam:
         rate = int(request.query.get("sample_rate") or 16000)
         vad_and_flush = request.query.get("vad_signals") == "true" and request.query.get("flush_signal") == "true"
         buffered = bytearray()
-        finalised = False   # the server's VAD closed the last segment: nothing left for a flush
+        finalised = False  # the server's VAD closed the last segment: nothing left for a flush
         try:
             if rate not in (8000, 16000):
-                await ws.send_json({"type": "error", "data": {"error": f"sample_rate {rate} is not supported: "
-                                                              "use 8000 or 16000", "code": 400}})
+                await ws.send_json(
+                    {
+                        "type": "error",
+                        "data": {"error": f"sample_rate {rate} is not supported: use 8000 or 16000", "code": 400},
+                    }
+                )
                 await ws.close()
                 return ws
             async for message in ws:
@@ -193,8 +216,12 @@ class FakeSarvam:
                 entry["messages"].append(payload)
                 if "audio" in payload:
                     if int(payload["audio"].get("sample_rate") or rate) != rate:
-                        await ws.send_json({"type": "error", "data": {"error": "audio sample_rate differs from the "
-                                                                      "socket's", "code": 400}})
+                        await ws.send_json(
+                            {
+                                "type": "error",
+                                "data": {"error": "audio sample_rate differs from the socket's", "code": 400},
+                            }
+                        )
                         continue
                     buffered += base64.b64decode(payload["audio"]["data"])
                     finalised = False
@@ -215,8 +242,7 @@ class FakeSarvam:
                         continue
                     self.stt_flushes.append(len(buffered) / 2 / rate)
                     if request.query.get("vad_signals") == "true":
-                        await ws.send_json({"type": "events", "data": {"signal_type": "END_SPEECH",
-                                                                       "occured_at": 0}})
+                        await ws.send_json({"type": "events", "data": {"signal_type": "END_SPEECH", "occured_at": 0}})
                     answer = self.stt_transcripts.pop(0) if self.stt_transcripts else self.transcript
                     await self._final(ws, answer if buffered else "")
                     buffered.clear()
@@ -225,9 +251,18 @@ class FakeSarvam:
         return ws
 
     async def _final(self, ws: web.WebSocketResponse, transcript: str) -> None:
-        await ws.send_json({"type": "data", "data": {
-            "request_id": "req_ws", "transcript": transcript, "language_code": self.language_code,
-            "language_probability": 0.93, "metrics": {"audio_duration": 0}}})
+        await ws.send_json(
+            {
+                "type": "data",
+                "data": {
+                    "request_id": "req_ws",
+                    "transcript": transcript,
+                    "language_code": self.language_code,
+                    "language_probability": 0.93,
+                    "metrics": {"audio_duration": 0},
+                },
+            }
+        )
 
     @staticmethod
     async def _ws_error(ws: web.WebSocketResponse, message: str, code: int) -> None:

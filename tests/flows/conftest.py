@@ -19,14 +19,28 @@ SPRING: dict[str, Any] = {
     "config": {"persona_prompt": "You are Aria...", "guardrails": ["no_price_fabrication"]},
     "status": "draft",
 }
-FLOW_KEYS = {"uuid", "kind", "name", "status", "voice_agent_id", "phone_number", "script_id", "branches",
-             "start_date", "end_date", "time_window", "config", "created_at"}
+FLOW_KEYS = {
+    "uuid",
+    "kind",
+    "name",
+    "status",
+    "voice_agent_id",
+    "phone_number",
+    "script_id",
+    "branches",
+    "start_date",
+    "end_date",
+    "time_window",
+    "config",
+    "created_at",
+}
 
 
 @pytest_asyncio.fixture
 async def agent(client) -> dict[str, Any]:
-    created = await client.post("/agents", json={"name": "Aria", "role": "Sales",
-                                                 "voice_config": {"provider": "sarvam", "speaker": "shubh"}})
+    created = await client.post(
+        "/agents", json={"name": "Aria", "role": "Sales", "voice_config": {"provider": "sarvam", "speaker": "shubh"}}
+    )
     return created.body
 
 

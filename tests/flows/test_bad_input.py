@@ -16,12 +16,16 @@ BAD = [
     ({"start_date": "2026-06-01", "end_date": "2026-05-01"}, "start_date must not be after end_date"),
     ({"start_date": "01/05/2026"}, "start_date must be a date like 2026-05-01"),
     ({"end_date": "2026-02-30"}, "end_date must be a date like 2026-05-01"),
-    ({"time_window": {"start": "18:00", "end": "09:00", "timezone": "UTC"}},
-     "time_window.start must be before time_window.end"),
+    (
+        {"time_window": {"start": "18:00", "end": "09:00", "timezone": "UTC"}},
+        "time_window.start must be before time_window.end",
+    ),
     ({"time_window": {"start": "9am", "end": "18:00", "timezone": "UTC"}}, "time_window.start must be a time"),
     ({"time_window": {"start": "09:00", "end": "24:00", "timezone": "UTC"}}, "time_window.end must be a time"),
-    ({"time_window": {"start": "09:00", "end": "18:00", "timezone": "Mars/Olympus"}},
-     "time_window.timezone must be an IANA timezone"),
+    (
+        {"time_window": {"start": "09:00", "end": "18:00", "timezone": "Mars/Olympus"}},
+        "time_window.timezone must be an IANA timezone",
+    ),
     ({"config": ["not", "an", "object"]}, "config must be a JSON object"),
     ({"voice_agent_id": "agt_000000000000"}, "voice_agent_id does not name an active voice agent"),
     ({"script_id": "scr_000000000000"}, "script_id does not name a script of the organisation"),
@@ -66,7 +70,10 @@ async def test_rest_reports_missing_and_mistyped_fields(client):
 
 async def test_a_bad_patch_changes_nothing(door):
     created = (await door.call("POST", "/flows", json=SPRING)).body
-    for change in ({"end_date": "2026-04-01"}, {"kind": "x"}, {"time_window": {"start": "10:00", "end": "09:00",
-                                                                              "timezone": "UTC"}}):
+    for change in (
+        {"end_date": "2026-04-01"},
+        {"kind": "x"},
+        {"time_window": {"start": "10:00", "end": "09:00", "timezone": "UTC"}},
+    ):
         assert (await door.call("PATCH", f"/flows/{created['uuid']}", json=change)).status == 400, change
     assert (await door.call("GET", f"/flows/{created['uuid']}")).body == created

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from app.db.models import Flow, VoiceAgent
+from app.db.models import Flow
 from tests.flows.conftest import FLOW_KEYS, fresh_line
 
 
@@ -16,8 +14,18 @@ async def test_create_answers_201_with_the_documented_shape(door, spring):
     body = created.body
     assert set(body) == FLOW_KEYS
     assert re.fullmatch(r"flw_[0-9a-f]{12}", body["uuid"])
-    for key in ("kind", "name", "status", "voice_agent_id", "phone_number", "branches", "start_date", "end_date",
-                "time_window", "config"):
+    for key in (
+        "kind",
+        "name",
+        "status",
+        "voice_agent_id",
+        "phone_number",
+        "branches",
+        "start_date",
+        "end_date",
+        "time_window",
+        "config",
+    ):
         assert body[key] == spring[key], key
     assert body["script_id"] is None
 
@@ -30,8 +38,17 @@ async def test_status_defaults_to_draft_and_optional_fields_to_empty(door):
 
 
 async def test_speaker_creates_an_agent_from_the_catalog_voice(door, client):
-    created = await door.call("POST", "/flows", json={
-        "kind": "inbound", "name": "Help line", "provider": "sarvam", "speaker": "anushka", "language_code": "hi-IN"})
+    created = await door.call(
+        "POST",
+        "/flows",
+        json={
+            "kind": "inbound",
+            "name": "Help line",
+            "provider": "sarvam",
+            "speaker": "anushka",
+            "language_code": "hi-IN",
+        },
+    )
     assert created.status == 201, created.body
     agent = await door.call("GET", f"/agents/{created.body['voice_agent_id']}")
     assert agent.status == 200
@@ -41,8 +58,13 @@ async def test_speaker_creates_an_agent_from_the_catalog_voice(door, client):
 
 async def test_list_filters_by_kind_and_status(door, spring):
     outbound = (await door.call("POST", "/flows", json=spring)).body
-    inbound = (await door.call("POST", "/flows", json={**spring, "kind": "inbound", "name": "Line",
-                                                         "phone_number": fresh_line(), "status": "active"})).body
+    inbound = (
+        await door.call(
+            "POST",
+            "/flows",
+            json={**spring, "kind": "inbound", "name": "Line", "phone_number": fresh_line(), "status": "active"},
+        )
+    ).body
     listed = await door.call("GET", "/flows")
     assert listed.status == 200
     assert [f["uuid"] for f in listed.body["flows"]] == [outbound["uuid"], inbound["uuid"]]
@@ -61,7 +83,9 @@ async def test_get_and_404s(door, spring, other_client):
     assert (await door.call("GET", "/flows/flw_000000000000")).body == {"detail": "Flow not found"}
     theirs = (await other_client.post("/flows", json={"kind": "outbound", "name": "Theirs", "provider": "sarvam"})).body
     for method, path in (("GET", ""), ("PATCH", ""), ("POST", "/toggle"), ("DELETE", "")):
-        answer = await door.call(method, f"/flows/{theirs['uuid']}{path}", json={"name": "x"} if method == "PATCH" else None)
+        answer = await door.call(
+            method, f"/flows/{theirs['uuid']}{path}", json={"name": "x"} if method == "PATCH" else None
+        )
         assert answer.status == 404, (method, path)
     assert (await other_client.get(f"/flows/{theirs['uuid']}")).body["name"] == "Theirs"
 
@@ -120,8 +144,9 @@ async def test_an_active_inbound_number_belongs_to_one_flow_across_organisations
 
 
 async def test_an_active_inbound_flow_needs_a_number(door):
-    answer = await door.call("POST", "/flows", json={"kind": "inbound", "name": "L", "provider": "sarvam",
-                                                      "status": "active"})
+    answer = await door.call(
+        "POST", "/flows", json={"kind": "inbound", "name": "L", "provider": "sarvam", "status": "active"}
+    )
     assert answer.status == 400
     assert answer.body == {"detail": "phone_number is required for an active inbound flow"}
 
@@ -129,7 +154,9 @@ async def test_an_active_inbound_flow_needs_a_number(door):
 async def test_graphql_resolves_voice_agents_and_metrics_for_a_list(client, spring, agent):
     for n in range(3):
         await client.post("/flows", json={**spring, "name": f"F{n}"})
-    answer = await client.graphql("{ flows { name provider voiceAgent { uuid name } metrics { totalCalls peakHour } } }")
+    answer = await client.graphql(
+        "{ flows { name provider voiceAgent { uuid name } metrics { totalCalls peakHour } } }"
+    )
     assert "errors" not in answer, answer
     flows = answer["data"]["flows"]
     assert [f["voiceAgent"]["uuid"] for f in flows] == [agent["uuid"]] * 3

@@ -12,8 +12,10 @@ async def test_exotel_is_not_connected_until_put(client):
     assert answer.status == 200
     assert answer.body["is_connected"] is False and answer.body["api_token"] is None
     providers = await client.get("/integrations/telephony")
-    assert {p["provider"]: p["is_connected"] for p in providers.body["providers"]} == {"exotel": False,
-                                                                                     "simulator": True}
+    assert {p["provider"]: p["is_connected"] for p in providers.body["providers"]} == {
+        "exotel": False,
+        "simulator": True,
+    }
 
 
 async def test_exotel_put_masks_and_encrypts(client, other_client, exotel_body):
@@ -31,35 +33,47 @@ async def test_exotel_put_masks_and_encrypts(client, other_client, exotel_body):
     account = await client.server.platform.integrations.exotel_account(client.organisation_id)
     assert account.api_token == exotel_body["api_token"]
     providers = await client.get("/integrations/telephony")
-    assert {p["provider"]: p["is_connected"] for p in providers.body["providers"]} == {"exotel": True,
-                                                                                     "simulator": False}
+    assert {p["provider"]: p["is_connected"] for p in providers.body["providers"]} == {
+        "exotel": True,
+        "simulator": False,
+    }
     assert (await other_client.get("/integrations/telephony/exotel")).body["is_connected"] is False
 
 
-@pytest.mark.parametrize("field,value,detail", [
-    ("phone_number", "5550010000", "phone_number must be in E.164 format"),
-    ("phone_number", "+1555", "phone_number must be in E.164 format"),
-    ("subdomain", "ftp://api.exotel.com", "subdomain must be a host name"),
-    ("subdomain", "api.exotel.com/v1/Accounts", "subdomain must be a host name"),
-    ("subdomain", "bad host", "subdomain must be a host name"),
-    ("account_sid", "a;b", "account_sid may only contain"),
-    ("api_token", "", "api_token must not be empty"),
-    ("api_key", "has space", "api_key must not contain whitespace"),
-])
+@pytest.mark.parametrize(
+    "field,value,detail",
+    [
+        ("phone_number", "5550010000", "phone_number must be in E.164 format"),
+        ("phone_number", "+1555", "phone_number must be in E.164 format"),
+        ("subdomain", "ftp://api.exotel.com", "subdomain must be a host name"),
+        ("subdomain", "api.exotel.com/v1/Accounts", "subdomain must be a host name"),
+        ("subdomain", "bad host", "subdomain must be a host name"),
+        ("account_sid", "a;b", "account_sid may only contain"),
+        ("api_token", "", "api_token must not be empty"),
+        ("api_key", "has space", "api_key must not contain whitespace"),
+    ],
+)
 async def test_exotel_put_rejects_bad_fields_and_changes_nothing(client, exotel_body, field, value, detail):
     assert (await client.put("/integrations/telephony/exotel", json=exotel_body)).status == 200
     before = await client.get("/integrations/telephony/exotel")
-    answer = await client.put("/integrations/telephony/exotel", json={**exotel_body, field: value,
-                                                                    "api_token": exotel_body["api_token"] if field != "api_token" else value,
-                                                                    "account_sid": value if field == "account_sid" else "new_sid"})
+    answer = await client.put(
+        "/integrations/telephony/exotel",
+        json={
+            **exotel_body,
+            field: value,
+            "api_token": exotel_body["api_token"] if field != "api_token" else value,
+            "account_sid": value if field == "account_sid" else "new_sid",
+        },
+    )
     assert answer.status == 400
     assert answer.body["detail"].startswith(detail)
     assert (await client.get("/integrations/telephony/exotel")).body == before.body
 
 
 async def test_exotel_subdomain_may_carry_scheme_and_port(client, exotel_body):
-    answer = await client.put("/integrations/telephony/exotel",
-                              json={**exotel_body, "subdomain": "http://127.0.0.1:8123"})
+    answer = await client.put(
+        "/integrations/telephony/exotel", json={**exotel_body, "subdomain": "http://127.0.0.1:8123"}
+    )
     assert answer.status == 200, answer.body
     assert answer.body["subdomain"] == "http://127.0.0.1:8123"
     account = await client.server.platform.integrations.exotel_account(client.organisation_id)
@@ -101,8 +115,13 @@ async def test_exotel_delete_while_campaign_runs_is_409(client, exotel_body):
 async def test_sarvam_roundtrip(client):
     answer = await client.put("/integrations/voice/sarvam", json={"api_key": "sk_sarvam_secret_1234"})
     assert answer.status == 200, answer.body
-    assert answer.body == {"provider": "sarvam", "api_key": "••••••••1234", "is_connected": True,
-                           "connected_at": answer.body["connected_at"], "streaming": None}
+    assert answer.body == {
+        "provider": "sarvam",
+        "api_key": "••••••••1234",
+        "is_connected": True,
+        "connected_at": answer.body["connected_at"],
+        "streaming": None,
+    }
     account = await client.server.platform.integrations.sarvam_account(client.organisation_id)
     assert (account.api_key, account.streaming) == ("sk_sarvam_secret_1234", None)
     bad = await client.put("/integrations/voice/sarvam", json={"api_key": 5})
@@ -114,8 +133,9 @@ async def test_sarvam_roundtrip(client):
 
 async def test_an_organisation_chooses_sarvam_streaming_on_its_integration(client):
     """An extension of the spec's body: `streaming` picks Sarvam's WebSockets over REST for its calls."""
-    answer = await client.put("/integrations/voice/sarvam", json={"api_key": "sk_sarvam_secret_1234",
-                                                                  "streaming": True})
+    answer = await client.put(
+        "/integrations/voice/sarvam", json={"api_key": "sk_sarvam_secret_1234", "streaming": True}
+    )
     assert answer.status == 200 and answer.body["streaming"] is True
     bad = await client.put("/integrations/voice/sarvam", json={"api_key": "sk_other_key_9999", "streaming": "yes"})
     assert bad.status == 400 and "streaming" in bad.body["detail"]

@@ -49,8 +49,15 @@ class Uploads:
         self.door = door
         self.client = client
 
-    async def create_speaker(self, name: Any = "aria-custom", language: Any = "en-US", audio: bytes | None = None,
-                             *, filename: str = "reference.wav", description: str | None = None) -> Response:
+    async def create_speaker(
+        self,
+        name: Any = "aria-custom",
+        language: Any = "en-US",
+        audio: bytes | None = None,
+        *,
+        filename: str = "reference.wav",
+        description: str | None = None,
+    ) -> Response:
         audio = wav(12) if audio is None else audio
         if self.door == "rest":
             form = aiohttp.FormData()
@@ -59,14 +66,23 @@ class Uploads:
                     form.add_field(key, value)
             form.add_field("reference_audio", audio, filename=filename, content_type="audio/wav")
             return await self.client.post("/models/speakers", data=form)
-        query = ("mutation($name: String!, $language: String!, $description: String, $audio: Upload!) {"
-                 " result: createSpeaker(name: $name, language: $language, description: $description,"
-                 " referenceAudio: $audio) { name language status message } }")
-        return await self._graphql(query, {"name": name, "language": language, "description": description},
-                                   "audio", audio, filename, 201)
+        query = (
+            "mutation($name: String!, $language: String!, $description: String, $audio: Upload!) {"
+            " result: createSpeaker(name: $name, language: $language, description: $description,"
+            " referenceAudio: $audio) { name language status message } }"
+        )
+        return await self._graphql(
+            query, {"name": name, "language": language, "description": description}, "audio", audio, filename, 201
+        )
 
-    async def add_sample(self, speaker: str, audio: bytes | None = None, transcript: str | None = "Hello there.",
-                         *, filename: str = "sample.wav") -> Response:
+    async def add_sample(
+        self,
+        speaker: str,
+        audio: bytes | None = None,
+        transcript: str | None = "Hello there.",
+        *,
+        filename: str = "sample.wav",
+    ) -> Response:
         audio = wav(6) if audio is None else audio
         if self.door == "rest":
             form = aiohttp.FormData()
@@ -74,27 +90,32 @@ class Uploads:
                 form.add_field("transcript", transcript)
             form.add_field("audio", audio, filename=filename, content_type="audio/wav")
             return await self.client.post(f"/models/speakers/{speaker}/dataset/sample", data=form)
-        query = ("mutation($name: String!, $transcript: String, $audio: Upload!) {"
-                 " result: uploadDatasetSample(name: $name, transcript: $transcript, audio: $audio)"
-                 " { sample_id: sampleId duration_seconds: durationSeconds transcript } }")
+        query = (
+            "mutation($name: String!, $transcript: String, $audio: Upload!) {"
+            " result: uploadDatasetSample(name: $name, transcript: $transcript, audio: $audio)"
+            " { sample_id: sampleId duration_seconds: durationSeconds transcript } }"
+        )
         return await self._graphql(query, {"name": speaker, "transcript": transcript}, "audio", audio, filename, 201)
 
-    async def _graphql(self, query: str, variables: dict[str, Any], file_variable: str, audio: bytes,
-                       filename: str, status: int) -> Response:
+    async def _graphql(
+        self, query: str, variables: dict[str, Any], file_variable: str, audio: bytes, filename: str, status: int
+    ) -> Response:
         form = aiohttp.FormData()
         form.add_field("operations", json.dumps({"query": query, "variables": {**variables, file_variable: None}}))
         form.add_field("map", json.dumps({"0": [f"variables.{file_variable}"]}))
         form.add_field("0", audio, filename=filename, content_type="application/octet-stream")
-        async with self.client.http.post(self.client.server.url(API + "/graphql"), data=form,
-                                         headers=self.client.headers()) as answer:
+        async with self.client.http.post(
+            self.client.server.url(API + "/graphql"), data=form, headers=self.client.headers()
+        ) as answer:
             body = await answer.json(content_type=None)
         if answer.status != 200:
             return Response(answer.status, body, answer.headers)
         if body.get("errors"):
             error = body["errors"][0]
             code = error.get("extensions", {}).get("code", "BAD_REQUEST")
-            return Response(ERROR_BY_CODE[code].status if code in ERROR_BY_CODE else 500,
-                            {"detail": error["message"]}, {})
+            return Response(
+                ERROR_BY_CODE[code].status if code in ERROR_BY_CODE else 500, {"detail": error["message"]}, {}
+            )
         return Response(status, body["data"]["result"], {})
 
 
@@ -120,8 +141,11 @@ async def stored(client: Client) -> tuple[int, int, list[str]]:
     org = client.organisation_id
     root: Path = client.server.platform.blob_store.root / "speakers" / org
     files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
-    return (await Speaker.filter(organisation_id=org).count(),
-            await DatasetSample.filter(speaker__organisation_id=org).count(), files)
+    return (
+        await Speaker.filter(organisation_id=org).count(),
+        await DatasetSample.filter(speaker__organisation_id=org).count(),
+        files,
+    )
 
 
 @pytest_asyncio.fixture(scope="session")

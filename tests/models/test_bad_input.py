@@ -28,7 +28,11 @@ async def test_bad_reference_audio_is_400_with_the_measured_duration_and_stores_
 
 async def test_bad_names_and_languages_are_400(uploads, client):
     cases = [
-        ("aria custom", "en-US", "name must be lowercase letters, digits and hyphens like aria-custom, not 'aria custom'"),
+        (
+            "aria custom",
+            "en-US",
+            "name must be lowercase letters, digits and hyphens like aria-custom, not 'aria custom'",
+        ),
         ("Aria", "en-US", "name must be lowercase letters, digits and hyphens like aria-custom, not 'Aria'"),
         ("aria--x", "en-US", "name must be lowercase letters, digits and hyphens like aria-custom, not 'aria--x'"),
         ("", "en-US", "name must not be empty"),
@@ -113,11 +117,22 @@ async def _raw_post(client, path: str, headers: dict[str, str], body_chunks) -> 
 
 async def test_a_2_gb_upload_is_refused_by_its_declared_size_before_it_is_read(client):
     boundary = "x" * 16
-    start = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"reference_audio\"; filename=\"big.wav\"\r\n"
-             "Content-Type: audio/wav\r\n\r\n").encode()
-    status, body = await asyncio.wait_for(_raw_post(client, "/models/speakers", {
-        "Content-Type": f"multipart/form-data; boundary={boundary}", "Content-Length": str(2 * 1024 ** 3),
-    }, [start, wav(12)]), timeout=10)
+    start = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="reference_audio"; filename="big.wav"\r\n'
+        "Content-Type: audio/wav\r\n\r\n"
+    ).encode()
+    status, body = await asyncio.wait_for(
+        _raw_post(
+            client,
+            "/models/speakers",
+            {
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Content-Length": str(2 * 1024**3),
+            },
+            [start, wav(12)],
+        ),
+        timeout=10,
+    )
     assert status == 413
     assert "request body is larger than" in body
     assert await stored(client) == (0, 0, [])
@@ -125,7 +140,7 @@ async def test_a_2_gb_upload_is_refused_by_its_declared_size_before_it_is_read(c
 
 async def test_a_chunked_upload_is_refused_once_it_passes_the_limit(speaker, client):
     boundary = "y" * 16
-    start = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"audio\"; filename=\"big.wav\"\r\n\r\n").encode()
+    start = (f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="big.wav"\r\n\r\n').encode()
     megabyte = b"\0" * (1024 * 1024)
 
     def chunked():
@@ -134,9 +149,18 @@ async def test_a_chunked_upload_is_refused_once_it_passes_the_limit(speaker, cli
         yield b"0\r\n\r\n"
 
     before = await stored(client)
-    status, body = await asyncio.wait_for(_raw_post(client, f"/models/speakers/{speaker}/dataset/sample", {
-        "Content-Type": f"multipart/form-data; boundary={boundary}", "Transfer-Encoding": "chunked",
-    }, chunked()), timeout=20)
+    status, body = await asyncio.wait_for(
+        _raw_post(
+            client,
+            f"/models/speakers/{speaker}/dataset/sample",
+            {
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Transfer-Encoding": "chunked",
+            },
+            chunked(),
+        ),
+        timeout=20,
+    )
     assert status == 413 and "request body is larger than" in body
     assert await stored(client) == before
 
@@ -146,8 +170,14 @@ async def test_the_service_refuses_an_oversized_file_even_inside_the_body_limit(
 
     service = client.server.platform.speakers
     try:
-        await service.create(client.organisation_id, name="aria", language="en-US", description=None,
-                             filename="a.wav", audio=b"\0" * (REFERENCE_MAX_BYTES + 1))
+        await service.create(
+            client.organisation_id,
+            name="aria",
+            language="en-US",
+            description=None,
+            filename="a.wav",
+            audio=b"\0" * (REFERENCE_MAX_BYTES + 1),
+        )
     except TooLarge as error:
         assert error.detail == f"reference_audio is larger than {REFERENCE_MAX_BYTES} bytes"
     else:

@@ -36,8 +36,9 @@ async def test_dataset_statistics_go_from_empty_to_collecting_to_ready(door, spe
     assert ready["total_duration_seconds"] >= READY_SECONDS
 
 
-async def test_clearing_the_dataset_removes_samples_and_files_but_keeps_the_speaker(door, speaker, rest_uploads,
-                                                                                    client):
+async def test_clearing_the_dataset_removes_samples_and_files_but_keeps_the_speaker(
+    door, speaker, rest_uploads, client
+):
     for n in range(3):
         await rest_uploads.add_sample(speaker, wav(5 + n), f"Line {n}.")
     _, samples, files = await stored(client)

@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from tests.models.conftest import Uploads, mp3, stored, wav
 
-SPEAKER_KEYS = {"name", "language", "description", "deployed", "voice_sample_uuid", "created_at",
-                "reference_duration_seconds", "training_status"}
+SPEAKER_KEYS = {
+    "name",
+    "language",
+    "description",
+    "deployed",
+    "voice_sample_uuid",
+    "created_at",
+    "reference_duration_seconds",
+    "training_status",
+}
 
 
 async def test_a_speaker_is_created_from_wav_reference_audio(uploads, client):
     answer = await uploads.create_speaker("aria-custom", "en-US", wav(12), description="Custom US English sales voice")
     assert answer.status == 201, answer.body
-    assert answer.body == {"name": "aria-custom", "language": "en-US", "status": "created",
-                           "message": "Speaker created. Upload dataset samples and deploy to use in flows."}
+    assert answer.body == {
+        "name": "aria-custom",
+        "language": "en-US",
+        "status": "created",
+        "message": "Speaker created. Upload dataset samples and deploy to use in flows.",
+    }
     speakers, samples, files = await stored(client)
     assert (speakers, samples, len(files)) == (1, 0, 1) and files[0].endswith("/reference.wav")
 
@@ -41,13 +53,14 @@ async def test_list_and_get_show_the_documented_fields(door, rest_uploads):
 async def test_the_reference_audio_streams_back_byte_for_byte(rest_uploads, client):
     audio = wav(11)
     await rest_uploads.create_speaker("aria-custom", "en-US", audio)
-    async with client.http.get(client.server.url("/api/voice/models/speakers/aria-custom/reference"),
-                               headers=client.headers()) as answer:
+    async with client.http.get(
+        client.server.url("/api/voice/models/speakers/aria-custom/reference"), headers=client.headers()
+    ) as answer:
         assert answer.status == 200
         assert answer.headers["Content-Type"] == "audio/wav"
         assert int(answer.headers["Content-Length"]) == len(audio)
         assert await answer.read() == audio
-    twin = await client.graphql("{ speakerReference(name: \"aria-custom\") { contentType sizeBytes url } }")
+    twin = await client.graphql('{ speakerReference(name: "aria-custom") { contentType sizeBytes url } }')
     assert twin["data"]["speakerReference"]["sizeBytes"] == len(audio)
     assert twin["data"]["speakerReference"]["url"].endswith("/api/voice/models/speakers/aria-custom/reference")
 
@@ -78,12 +91,15 @@ async def test_the_same_name_in_another_organisation_is_fine(rest_uploads, other
 
 
 async def test_another_organisations_speaker_is_404_on_every_route(speaker, other_client):
-    for method, path in [("GET", "/models/speakers/aria-custom"), ("DELETE", "/models/speakers/aria-custom"),
-                         ("GET", "/models/speakers/aria-custom/reference"),
-                         ("GET", "/models/speakers/aria-custom/dataset"),
-                         ("DELETE", "/models/speakers/aria-custom/dataset"),
-                         ("POST", "/models/speakers/aria-custom/deploy"),
-                         ("DELETE", "/models/speakers/aria-custom/deploy")]:
+    for method, path in [
+        ("GET", "/models/speakers/aria-custom"),
+        ("DELETE", "/models/speakers/aria-custom"),
+        ("GET", "/models/speakers/aria-custom/reference"),
+        ("GET", "/models/speakers/aria-custom/dataset"),
+        ("DELETE", "/models/speakers/aria-custom/dataset"),
+        ("POST", "/models/speakers/aria-custom/deploy"),
+        ("DELETE", "/models/speakers/aria-custom/deploy"),
+    ]:
         answer = await other_client.request(method, path)
         assert answer.status == 404, (method, path, answer.body)
         assert answer.body == {"detail": "Speaker not found"}

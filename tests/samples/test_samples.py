@@ -16,7 +16,8 @@ async def test_filters_compose(door):
     answer = await door.call("GET", "/samples", params={"provider": "sarvam", "language_code": "ta-IN"})
     assert answer.status == 200 and answer.body
     assert {(s["provider"], s["language_code"], s["language_name"]) for s in answer.body} == {
-        ("sarvam", "ta-IN", "Tamil")}
+        ("sarvam", "ta-IN", "Tamil")
+    }
     speakers = {s["speaker"] for s in answer.body}
     assert {"anushka", "shubh"} <= speakers
 

@@ -21,13 +21,16 @@ UNAUTHENTICATED = {"message": "Invalid or expired token", "extensions": {"code":
 def document(operation: str, name: str, field) -> str:
     variables = ", ".join(f"${arg}: {argument.type}" for arg, argument in field.args.items())
     arguments = ", ".join(f"{arg}: ${arg}" for arg in field.args)
-    return (f"{operation} Anonymous{'(' + variables + ')' if variables else ''} "
-            f"{{ {name}{'(' + arguments + ')' if arguments else ''}{selection_set(field.type)} }}")
+    return (
+        f"{operation} Anonymous{'(' + variables + ')' if variables else ''} "
+        f"{{ {name}{'(' + arguments + ')' if arguments else ''}{selection_set(field.type)} }}"
+    )
 
 
 async def post(anonymous, body, headers=None):
-    async with anonymous.http.post(anonymous.server.url("/api/voice/graphql"), json=body,
-                                   headers=headers or {}) as answer:
+    async with anonymous.http.post(
+        anonymous.server.url("/api/voice/graphql"), json=body, headers=headers or {}
+    ) as answer:
         return answer.status, await answer.json()
 
 
@@ -44,9 +47,13 @@ async def test_every_root_field_is_unauthenticated_whatever_the_variables(anonym
 
 
 async def test_the_issue_example_no_longer_reveals_the_input_type(anonymous):
-    status, body = await post(anonymous, {
-        "query": "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { uuid } }",
-        "variables": {"input": {}}})
+    status, body = await post(
+        anonymous,
+        {
+            "query": "mutation($input: CreateCustomerInput!) { createCustomer(input: $input) { uuid } }",
+            "variables": {"input": {}},
+        },
+    )
     assert (status, body["errors"]) == (200, [UNAUTHENTICATED])
     assert "CreateCustomerInput" not in str(body)
 
@@ -54,11 +61,13 @@ async def test_the_issue_example_no_longer_reveals_the_input_type(anonymous):
 async def test_a_bad_document_or_a_bad_key_is_unauthenticated_too(anonymous):
     for query in ("{ nope", "{ agentz { uuid } }", "{ __typename }"):
         assert (await post(anonymous, {"query": query}))[1]["errors"] == [UNAUTHENTICATED]
-    _status, body = await post(anonymous, {"query": "{ agents { uuid } }"},
-                              headers={"Authorization": "Bearer nn_k_not-a-key"})
+    _status, body = await post(
+        anonymous, {"query": "{ agents { uuid } }"}, headers={"Authorization": "Bearer nn_k_not-a-key"}
+    )
     assert body["errors"] == [UNAUTHENTICATED]
-    async with anonymous.http.get(anonymous.server.url("/api/voice/graphql"),
-                                  params={"query": "{ agents { uuid } }"}) as answer:
+    async with anonymous.http.get(
+        anonymous.server.url("/api/voice/graphql"), params={"query": "{ agents { uuid } }"}
+    ) as answer:
         assert (await answer.json())["errors"] == [UNAUTHENTICATED]
 
 
@@ -70,19 +79,26 @@ async def test_introspection_needs_a_key(anonymous, client):
 
 
 async def test_graphiql_page_stays_open_to_browsers(anonymous):
-    async with anonymous.http.get(anonymous.server.url("/api/voice/graphql"),
-                                  headers={"Accept": "text/html"}) as answer:
+    async with anonymous.http.get(
+        anonymous.server.url("/api/voice/graphql"), headers={"Accept": "text/html"}
+    ) as answer:
         assert answer.status == 200 and "graphiql" in (await answer.text()).lower()
 
 
 @pytest.mark.parametrize("name", list(SCHEMA.subscription_type.fields))
 async def test_every_subscription_is_refused_before_its_variables_are_read(anonymous, name):
     field = SCHEMA.subscription_type.fields[name]
-    ws = await anonymous.http.ws_connect(anonymous.server.ws_url("/api/voice/graphql"),
-                                         protocols=("graphql-transport-ws",))
+    ws = await anonymous.http.ws_connect(
+        anonymous.server.ws_url("/api/voice/graphql"), protocols=("graphql-transport-ws",)
+    )
     await ws.send_json({"type": "connection_init", "payload": {}})
-    await ws.send_json({"id": "1", "type": "subscribe", "payload": {
-        "query": document("subscription", name, field), "variables": {arg: 7 for arg in field.args}}})
+    await ws.send_json(
+        {
+            "id": "1",
+            "type": "subscribe",
+            "payload": {"query": document("subscription", name, field), "variables": {arg: 7 for arg in field.args}},
+        }
+    )
     message = await asyncio.wait_for(ws.receive(), 5)
     assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
     assert ws.close_code == 4403
@@ -90,7 +106,10 @@ async def test_every_subscription_is_refused_before_its_variables_are_read(anony
 
 
 async def test_after_authentication_a_body_that_is_not_graphql_is_a_json_400(client):
-    async with client.http.post(client.server.url("/api/voice/graphql"), data=b'{"query": ',
-                                headers={**client.headers(), "Content-Type": "application/json"}) as answer:
+    async with client.http.post(
+        client.server.url("/api/voice/graphql"),
+        data=b'{"query": ',
+        headers={**client.headers(), "Content-Type": "application/json"},
+    ) as answer:
         assert answer.status == 400
         assert await answer.json() == {"detail": "Unable to parse request body as JSON"}

@@ -11,7 +11,8 @@ async def test_graphql_and_rest_return_the_same_agents(client):
     rest = (await client.get("/agents")).body
     graphql = await client.graphql(
         "{ agents { uuid name role description avatarColor avatarInitials isActive createdAt "
-        "voiceConfig { provider model speaker languageCode sampleUrl } } }")
+        "voiceConfig { provider model speaker languageCode sampleUrl } } }"
+    )
     only = graphql["data"]["agents"][0]
     assert rest == [created]
     assert only["uuid"] == created["uuid"]

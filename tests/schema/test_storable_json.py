@@ -21,8 +21,9 @@ def _raw(body: dict) -> bytes:
 @pytest.mark.parametrize("bad", BAD_VALUES, ids=["nul", "surrogate"])
 async def test_rest_refuses_unstorable_text_in_a_body_naming_the_field(http, server, client, bad):
     body = {"name": "Storable", "kind": "inbound", "config": {"voice": {"note": bad}}}
-    async with http.post(server.url(f"{API}/flows"), data=_raw(body), headers={
-            **client.headers(), "Content-Type": "application/json"}) as answer:
+    async with http.post(
+        server.url(f"{API}/flows"), data=_raw(body), headers={**client.headers(), "Content-Type": "application/json"}
+    ) as answer:
         assert answer.status == 400
         detail = (await answer.json())["detail"]
     assert "config.voice.note" in detail and "cannot be stored" in detail
@@ -31,7 +32,9 @@ async def test_rest_refuses_unstorable_text_in_a_body_naming_the_field(http, ser
 
 async def test_rest_refuses_a_nul_in_a_query_parameter(http, server, client):
     # a URL decodes to UTF-8 text, so only the NUL can reach a query parameter
-    async with http.get(server.url(f"{API}/customers"), params={"search": "nul\u0000inside"}, headers=client.headers()) as answer:
+    async with http.get(
+        server.url(f"{API}/customers"), params={"search": "nul\u0000inside"}, headers=client.headers()
+    ) as answer:
         assert answer.status == 400
         assert "search" in (await answer.json())["detail"]
 
@@ -39,14 +42,16 @@ async def test_rest_refuses_a_nul_in_a_query_parameter(http, server, client):
 async def test_graphql_refuses_unstorable_variables_before_executing(http, server, client):
     document = "mutation($input: CreateFlowInput!) { createFlow(input: $input) { uuid } }"
     body = {"query": document, "variables": {"input": {"name": "Stored\u0000", "kind": "inbound"}}}
-    async with http.post(server.url(f"{API}/graphql"), data=_raw(body), headers={
-            **client.headers(), "Content-Type": "application/json"}) as answer:
+    async with http.post(
+        server.url(f"{API}/graphql"), data=_raw(body), headers={**client.headers(), "Content-Type": "application/json"}
+    ) as answer:
         assert answer.status == 400
         assert "input.name" in await answer.text()
     assert not await Flow.filter(organisation_id=client.organisation_id, name__startswith="Stored").exists()
 
 
 async def test_anonymous_unstorable_bodies_are_still_401_first(http, server):
-    async with http.post(server.url(f"{API}/flows"), data=_raw({"name": "x\u0000"}),
-                         headers={"Content-Type": "application/json"}) as answer:
+    async with http.post(
+        server.url(f"{API}/flows"), data=_raw({"name": "x\u0000"}), headers={"Content-Type": "application/json"}
+    ) as answer:
         assert answer.status == 401

@@ -37,7 +37,9 @@ async def test_agent_changes_stream_to_the_organisation_only(client, other_clien
     first = await next_message(ws)
     assert first["type"] == "next"
     assert first["payload"]["data"]["agentChanges"] == {
-        "change": "created", "agent": {"uuid": created["uuid"], "name": "Aria", "isActive": True}}
+        "change": "created",
+        "agent": {"uuid": created["uuid"], "name": "Aria", "isActive": True},
+    }
     second = await next_message(ws)
     assert second["payload"]["data"]["agentChanges"]["change"] == "deleted"
     await ws.send_json({"id": "1", "type": "complete"})
@@ -53,8 +55,9 @@ async def test_a_connection_with_a_bad_token_is_refused(client):
 
 
 async def test_the_token_may_come_in_the_url(client):
-    ws = await client.http.ws_connect(client.server.ws_url(f"/api/voice/graphql?token={client.token}"),
-                                      protocols=(PROTOCOL,))
+    ws = await client.http.ws_connect(
+        client.server.ws_url(f"/api/voice/graphql?token={client.token}"), protocols=(PROTOCOL,)
+    )
     await ws.send_json({"type": "connection_init", "payload": {}})
     assert (await next_message(ws))["type"] == "connection_ack"
     await ws.close()

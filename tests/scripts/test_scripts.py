@@ -28,15 +28,20 @@ async def test_create_get_list_update_delete(door):
     patched = await door.call("PATCH", f"/scripts/{uuid}", json={"closing_line": None, "talking_points": ["One"]})
     assert patched.status == 200
     assert (patched.body["closing_line"], patched.body["talking_points"], patched.body["name"]) == (
-        None, ["One"], SCRIPT["name"])
+        None,
+        ["One"],
+        SCRIPT["name"],
+    )
     assert (await door.call("DELETE", f"/scripts/{uuid}")).status == 200
     assert (await door.call("GET", f"/scripts/{uuid}")).body == {"detail": "Script not found"}
 
 
 async def test_bad_input_is_400_and_writes_nothing(door):
-    for body, detail in (({**SCRIPT, "name": " "}, "name must not be empty"),
-                         ({**SCRIPT, "talking_points": ["ok", ""]}, "talking_points must contain only non-empty"),
-                         ({**SCRIPT, "faq": [{"question": "Q?", "answer": ""}]}, "faq[0].answer must not be empty")):
+    for body, detail in (
+        ({**SCRIPT, "name": " "}, "name must not be empty"),
+        ({**SCRIPT, "talking_points": ["ok", ""]}, "talking_points must contain only non-empty"),
+        ({**SCRIPT, "faq": [{"question": "Q?", "answer": ""}]}, "faq[0].answer must not be empty"),
+    ):
         answer = await door.call("POST", "/scripts", json=body)
         assert answer.status == 400 and answer.body["detail"].startswith(detail)
     assert (await door.call("GET", "/scripts")).body == []
@@ -44,8 +49,11 @@ async def test_bad_input_is_400_and_writes_nothing(door):
 
 async def test_a_script_a_flow_uses_cannot_be_deleted(door):
     script = (await door.call("POST", "/scripts", json=SCRIPT)).body
-    flow = (await door.call("POST", "/flows", json={"kind": "outbound", "name": "F", "provider": "sarvam",
-                                                     "script_id": script["uuid"]})).body
+    flow = (
+        await door.call(
+            "POST", "/flows", json={"kind": "outbound", "name": "F", "provider": "sarvam", "script_id": script["uuid"]}
+        )
+    ).body
     assert flow["script_id"] == script["uuid"]
     refused = await door.call("DELETE", f"/scripts/{script['uuid']}")
     assert refused.status == 409 and refused.body == {"detail": "Script is used by a flow"}
@@ -56,7 +64,9 @@ async def test_a_script_a_flow_uses_cannot_be_deleted(door):
 async def test_another_organisations_script_is_404(door, other_client):
     theirs = (await other_client.post("/scripts", json=SCRIPT)).body
     for method in ("GET", "PATCH", "DELETE"):
-        answer = await door.call(method, f"/scripts/{theirs['uuid']}", json={"name": "x"} if method == "PATCH" else None)
+        answer = await door.call(
+            method, f"/scripts/{theirs['uuid']}", json={"name": "x"} if method == "PATCH" else None
+        )
         assert answer.status == 404, method
     assert (await door.call("GET", "/scripts")).body == []
 

@@ -10,15 +10,28 @@ PUBLIC = "https://voice.example.com"
 
 
 def _account(fake, **changes) -> ExotelAccount:
-    values = dict(organisation_id="org_x", account_sid=fake.account_sid, api_key=fake.api_key,
-                  api_token=fake.api_token, subdomain=fake.url, phone_number="+918047112345")
+    values = dict(
+        organisation_id="org_x",
+        account_sid=fake.account_sid,
+        api_key=fake.api_key,
+        api_token=fake.api_token,
+        subdomain=fake.url,
+        phone_number="+918047112345",
+    )
     values.update(changes)
     return ExotelAccount(**values)
 
 
-REQUEST = DialRequest(call_id="cal_0123456789ab", organisation_id="org_x", flow_id="flw_1", customer_id="cst_1",
-                      to_number="+919812345678", flow_url="http://my.exotel.com/acct/exoml/start_voice/42",
-                      time_limit_seconds=600, ring_seconds=30)
+REQUEST = DialRequest(
+    call_id="cal_0123456789ab",
+    organisation_id="org_x",
+    flow_id="flw_1",
+    customer_id="cst_1",
+    to_number="+919812345678",
+    flow_url="http://my.exotel.com/acct/exoml/start_voice/42",
+    time_limit_seconds=600,
+    ring_seconds=30,
+)
 
 
 async def test_connect_sends_the_documented_form_with_basic_auth(fake_exotel):
@@ -28,20 +41,22 @@ async def test_connect_sends_the_documented_form_with_basic_auth(fake_exotel):
     finally:
         await client.aclose()
     assert result.outcome == "queued" and result.provider_call_id and result.reason is None
-    assert fake_exotel.requests == [[
-        ("From", "+919812345678"),
-        ("CallerId", "+918047112345"),
-        ("Url", "http://my.exotel.com/acct/exoml/start_voice/42"),
-        ("CallType", "trans"),
-        ("CustomField", "cal_0123456789ab"),
-        ("StatusCallback", f"{PUBLIC}/api/voice/webhooks/exotel/status?AccountSid={fake_exotel.account_sid}"),
-        ("StatusCallbackEvents[0]", "terminal"),
-        ("StatusCallbackEvents[1]", "answered"),
-        ("Record", "true"),
-        ("RecordingChannels", "dual"),
-        ("TimeLimit", "600"),
-        ("TimeOut", "30"),
-    ]]
+    assert fake_exotel.requests == [
+        [
+            ("From", "+919812345678"),
+            ("CallerId", "+918047112345"),
+            ("Url", "http://my.exotel.com/acct/exoml/start_voice/42"),
+            ("CallType", "trans"),
+            ("CustomField", "cal_0123456789ab"),
+            ("StatusCallback", f"{PUBLIC}/api/voice/webhooks/exotel/status?AccountSid={fake_exotel.account_sid}"),
+            ("StatusCallbackEvents[0]", "terminal"),
+            ("StatusCallbackEvents[1]", "answered"),
+            ("Record", "true"),
+            ("RecordingChannels", "dual"),
+            ("TimeLimit", "600"),
+            ("TimeOut", "30"),
+        ]
+    ]
 
 
 async def test_bad_credentials_fail_with_auth_reason(fake_exotel):
@@ -68,8 +83,14 @@ async def test_rate_limit_and_bad_number_fail_with_reasons(fake_exotel):
 
 
 async def test_unreachable_carrier_is_a_failed_outcome():
-    account = ExotelAccount(organisation_id="org_x", account_sid="a", api_key="k", api_token="t",
-                            subdomain="http://127.0.0.1:9", phone_number="+918047112345")
+    account = ExotelAccount(
+        organisation_id="org_x",
+        account_sid="a",
+        api_key="k",
+        api_token="t",
+        subdomain="http://127.0.0.1:9",
+        phone_number="+918047112345",
+    )
     client = ExotelClient(account, PUBLIC, timeout_seconds=2)
     try:
         result = await client.place_call(REQUEST)
@@ -82,13 +103,19 @@ async def test_call_details_read_the_call_back(fake_exotel):
     client = ExotelClient(_account(fake_exotel), PUBLIC)
     try:
         placed = await client.place_call(REQUEST)
-        fake_exotel.finish(placed.provider_call_id, "completed", recording_url="https://recordings.exotel.com/a.mp3",
-                           duration=37)
+        fake_exotel.finish(
+            placed.provider_call_id, "completed", recording_url="https://recordings.exotel.com/a.mp3", duration=37
+        )
         details = await client.call_details(placed.provider_call_id)
     finally:
         await client.aclose()
     assert (details.account_sid, details.call_sid, details.status, details.recording_url, details.duration) == (
-        fake_exotel.account_sid, placed.provider_call_id, "completed", "https://recordings.exotel.com/a.mp3", 37)
+        fake_exotel.account_sid,
+        placed.provider_call_id,
+        "completed",
+        "https://recordings.exotel.com/a.mp3",
+        37,
+    )
 
 
 async def test_call_details_errors_name_their_reason(fake_exotel):
@@ -103,8 +130,14 @@ async def test_call_details_errors_name_their_reason(fake_exotel):
 
     client = ExotelClient(_account(fake_exotel), PUBLIC)
     wrong = ExotelClient(_account(fake_exotel, api_token="wrong"), PUBLIC)
-    account = ExotelAccount(organisation_id="org_x", account_sid="a", api_key="k", api_token="t",
-                            subdomain="http://127.0.0.1:9", phone_number="+918047112345")
+    account = ExotelAccount(
+        organisation_id="org_x",
+        account_sid="a",
+        api_key="k",
+        api_token="t",
+        subdomain="http://127.0.0.1:9",
+        phone_number="+918047112345",
+    )
     unreachable = ExotelClient(account, PUBLIC, timeout_seconds=2)
     try:
         fake_exotel.place("CA-known")

@@ -20,8 +20,14 @@ async def _until(predicate, timeout: float = 60.0) -> None:
 
 def _carrier(server, **shares: float) -> SimulatedCarrier:
     behaviour = Behaviour(**{"no_answer": 0.0, "busy": 0.0, "voicemail": 0.0, "early_hangup": 0.0, **shares})
-    return SimulatedCarrier(server.base_url, server.platform.simulator_account_sid, seed=3, realtime=0.5,
-                            ring_seconds=0.1, behaviour=behaviour)
+    return SimulatedCarrier(
+        server.base_url,
+        server.platform.simulator_account_sid,
+        seed=3,
+        realtime=0.5,
+        ring_seconds=0.1,
+        behaviour=behaviour,
+    )
 
 
 def test_behaviour_is_seeded():
@@ -53,8 +59,10 @@ async def test_an_answered_call_talks_over_the_real_socket(client, agent, server
     carrier = _carrier(server)
     clock = FakeClock(server.platform.campaigns.clock())
     dialer = make_dialer(server, clock, carrier=carrier, organisation_id=client.organisation_id)
-    script = await client.post("/scripts", json={"name": "s", "opening_line": "Hi, this is Aria from Luminary.",
-                                                 "closing_line": "Thanks, goodbye!"})
+    script = await client.post(
+        "/scripts",
+        json={"name": "s", "opening_line": "Hi, this is Aria from Luminary.", "closing_line": "Thanks, goodbye!"},
+    )
     flow = await make_flow(client, agent, time_window=None, script_id=script.body["uuid"])
     customer = (await make_customers(client, 1, ["Region:West"]))[0]
     await client.patch(f"/customers/{customer['uuid']}", json={"metadata": {"product_interest": "oak desk"}})

@@ -9,19 +9,27 @@ STATUS = "/webhooks/exotel/status"
 
 
 def _form(fake, call, **fields) -> dict[str, str]:
-    return {"CallSid": call.provider_call_id, "AccountSid": fake.account_sid, "CustomField": call.id,
-            "DateUpdated": "2026-05-12 14:34:00", "RecordingUrl": "", **fields}
+    return {
+        "CallSid": call.provider_call_id,
+        "AccountSid": fake.account_sid,
+        "CustomField": call.id,
+        "DateUpdated": "2026-05-12 14:34:00",
+        "RecordingUrl": "",
+        **fields,
+    }
 
 
 async def _hook(client) -> None:
-    answer = await client.post("/webhooks", json={"name": "n", "url": "https://hooks.example.com/x",
-                                                  "events": ["call.no_answer"]})
+    answer = await client.post(
+        "/webhooks", json={"name": "n", "url": "https://hooks.example.com/x", "events": ["call.no_answer"]}
+    )
     assert answer.status == 201, answer.body
 
 
 async def _no_answer_events(client) -> int:
-    return await WebhookDelivery.filter(webhook__organisation_id=client.organisation_id,
-                                        event_type="call.no_answer").count()
+    return await WebhookDelivery.filter(
+        webhook__organisation_id=client.organisation_id, event_type="call.no_answer"
+    ).count()
 
 
 async def test_unknown_account_is_403_and_nothing_changes(anonymous, client, connected, queued_call):
@@ -36,12 +44,18 @@ async def test_unknown_account_is_403_and_nothing_changes(anonymous, client, con
 
 
 async def test_another_organisations_account_cannot_touch_the_call(anonymous, other_client, queued_call, fake_exotel):
-    await other_client.put("/integrations/telephony/exotel", json={
-        "api_key": "k1234", "api_token": "t1234", "account_sid": "acct_intruder", "subdomain": "api.exotel.com",
-        "phone_number": "+918047112345"})
+    await other_client.put(
+        "/integrations/telephony/exotel",
+        json={
+            "api_key": "k1234",
+            "api_token": "t1234",
+            "account_sid": "acct_intruder",
+            "subdomain": "api.exotel.com",
+            "phone_number": "+918047112345",
+        },
+    )
     call = queued_call["call"]
-    answer = await anonymous.post(STATUS, data=_form(fake_exotel, call, AccountSid="acct_intruder",
-                                                     Status="completed"))
+    answer = await anonymous.post(STATUS, data=_form(fake_exotel, call, AccountSid="acct_intruder", Status="completed"))
     assert answer.status == 404
     assert (await Call.get(id=call.id)).status == "queued"
 
@@ -83,8 +97,9 @@ async def test_answered_then_recording_on_completed_of_a_socket_call(anonymous, 
     assert (await Call.get(id=call.id)).status == "in-progress"
     # the voicebot session owns the end of a call it started: completed only fills the recording
     await Call.filter(id=call.id).update(started_at=call.created_at)
-    done = await anonymous.post(STATUS, data=_form(connected, call, Status="completed",
-                                                   RecordingUrl="https://recordings.exotel.com/y.mp3"))
+    done = await anonymous.post(
+        STATUS, data=_form(connected, call, Status="completed", RecordingUrl="https://recordings.exotel.com/y.mp3")
+    )
     assert done.body == {"status": "updated"}
     fresh = await Call.get(id=call.id)
     assert fresh.recording_url == "https://recordings.exotel.com/y.mp3" and fresh.ended_at is None
@@ -101,13 +116,15 @@ async def test_bad_status_and_json_body_are_400(anonymous, connected, queued_cal
 
 async def test_passthru_and_connect_for_a_warm_transfer(anonymous, client, connected, queued_call):
     call = queued_call["call"]
-    await HumanQueue.create(id=new_id("que"), organisation_id=client.organisation_id, name="default",
-                            transfer_number="+918000000001")
+    await HumanQueue.create(
+        id=new_id("que"), organisation_id=client.organisation_id, name="default", transfer_number="+918000000001"
+    )
     params = {"CallSid": call.provider_call_id, "CustomField": call.id}
     assert (await anonymous.get("/webhooks/exotel/passthru", params=params)).status == 200
     await Call.filter(id=call.id).update(end_reason="transfer", outcome="warm_transfer")
-    async with anonymous.http.get(client.server.url("/api/voice/webhooks/exotel/passthru"), params=params,
-                                  allow_redirects=False) as answer:
+    async with anonymous.http.get(
+        client.server.url("/api/voice/webhooks/exotel/passthru"), params=params, allow_redirects=False
+    ) as answer:
         assert answer.status == 302
     connect = await anonymous.get("/webhooks/exotel/connect", params=params)
     assert connect.status == 200 and connect.body["destination"] == {"numbers": ["+918000000001"]}
@@ -123,8 +140,9 @@ async def test_the_voicebot_applet_fetches_a_socket_url_that_names_the_outbound_
     from urllib.parse import parse_qs, urlsplit
 
     call, flow, customer = queued_call["call"], queued_call["flow"], queued_call["customer"]
-    answer = await anonymous.get("/webhooks/exotel/stream", params={"CallSid": call.provider_call_id,
-                                                                    "CustomField": call.id})
+    answer = await anonymous.get(
+        "/webhooks/exotel/stream", params={"CallSid": call.provider_call_id, "CustomField": call.id}
+    )
     assert answer.status == 200
     url = urlsplit(answer.body["url"])
     assert url.scheme == "ws" and url.path == "/api/voice/ws/exotel"
@@ -137,18 +155,25 @@ async def test_the_voicebot_applet_fetches_a_socket_url_that_names_the_outbound_
     assert forged.status == 403
 
 
-async def test_every_terminal_callback_fires_call_ended_once_after_the_outcome_event(anonymous, client, connected,
-                                                                                     queued_call):
+async def test_every_terminal_callback_fires_call_ended_once_after_the_outcome_event(
+    anonymous, client, connected, queued_call
+):
     """A call that never reached the voice socket still tells a workflow service it ended (issue 12)."""
-    answer = await client.post("/webhooks", json={"name": "n", "url": "https://hooks.example.com/x",
-                                                  "events": ["call.no_answer", "call.ended"]})
+    answer = await client.post(
+        "/webhooks",
+        json={"name": "n", "url": "https://hooks.example.com/x", "events": ["call.no_answer", "call.ended"]},
+    )
     assert answer.status == 201, answer.body
     call = queued_call["call"]
-    for status in ("busy", "busy", "completed", "failed"):   # the first ends the call; the rest are late
+    for status in ("busy", "busy", "completed", "failed"):  # the first ends the call; the rest are late
         assert (await anonymous.post(STATUS, data=_form(connected, call, Status=status))).status == 200
     rows = await WebhookDelivery.filter(webhook__organisation_id=client.organisation_id).order_by("created_at")
     assert [(row.event_type, row.status) for row in rows] == [("call.no_answer", "pending"), ("call.ended", "pending")]
     ended = rows[1].payload["data"]
     assert (ended["call_uuid"], ended["outcome"], ended["transcript"], ended["recording_url"]) == (
-        call.id, "no-answer", [], None)
+        call.id,
+        "no-answer",
+        [],
+        None,
+    )
     assert rows[0].next_attempt_at <= rows[1].next_attempt_at

@@ -132,7 +132,7 @@ def test_auto_vad_is_silero_until_the_process_holds_many_calls_then_webrtcvad():
     dense = caller(config, ScriptedStt())
     assert isinstance(dense.vad, WebRtcDetector)
     dense.close()
-    dense.close()       # closing twice gives back one place
+    dense.close()  # closing twice gives back one place
     held.pop().close()
     again = caller(config, ScriptedStt())
     assert isinstance(again.vad, SileroDetector)

@@ -15,13 +15,13 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from app.blobs import LocalBlobStore
-from app.voice.transports.exotel_auth import SocketCredential
+from app.turn_taking.config import TurnTakingConfig
 from app.voice.providers.base import Providers
 from app.voice.providers.scripted_llm import ScriptedPolicy
 from app.voice.routes import voice_routes
 from app.voice.runtime import VoiceRuntime
-from app.turn_taking.config import TurnTakingConfig
 from app.voice.session_config import SessionConfig
+from app.voice.transports.exotel_auth import SocketCredential
 from app.voice.vad import EndpointConfig
 from tests.conftest import free_port
 from tests.voice.fakes import RecordingReporter, ScriptedSTT, ToneTTS
@@ -61,10 +61,18 @@ async def voice_server_session(server, tmp_path_factory):
     def providers(context) -> Providers:
         return Providers(stt=stt, tts=ToneTTS(), llm=ScriptedPolicy(context.script))
 
-    runtime = VoiceRuntime(reporter_factory, providers=providers, start_timeout=3, session=SessionConfig(
-        endpoint=EndpointConfig(endpoint_ms=300), turn_taking=QUICK_TURNS, silence_timeout=30,
-        recordings=LocalBlobStore(tmp_path_factory.mktemp("recordings")),
-        recording_spool=tmp_path_factory.mktemp("spool")))
+    runtime = VoiceRuntime(
+        reporter_factory,
+        providers=providers,
+        start_timeout=3,
+        session=SessionConfig(
+            endpoint=EndpointConfig(endpoint_ms=300),
+            turn_taking=QUICK_TURNS,
+            silence_timeout=30,
+            recordings=LocalBlobStore(tmp_path_factory.mktemp("recordings")),
+            recording_spool=tmp_path_factory.mktemp("spool"),
+        ),
+    )
     app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform.voice, reporter_factory, runtime))])
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
@@ -98,13 +106,25 @@ async def _post(client, path: str, body: dict[str, Any]):
 
 
 async def create_flow(client, kind: str = "inbound", **config: Any) -> dict[str, Any]:
-    script = await _post(client, "/scripts", {
-        "name": "Help line", "opening_line": "Hi, Aria here.",
-        "faq": [{"question": "Do you deliver to Mumbai?", "answer": "Yes, within five days."}],
-        "closing_line": "Thanks, goodbye!"})
+    script = await _post(
+        client,
+        "/scripts",
+        {
+            "name": "Help line",
+            "opening_line": "Hi, Aria here.",
+            "faq": [{"question": "Do you deliver to Mumbai?", "answer": "Yes, within five days."}],
+            "closing_line": "Thanks, goodbye!",
+        },
+    )
     assert script.status == 201, script.body
-    body = {"kind": kind, "name": "Help line", "provider": "sarvam", "status": "active",
-            "script_id": script.body["uuid"], "config": {"persona_prompt": "You are Aria.", **config}}
+    body = {
+        "kind": kind,
+        "name": "Help line",
+        "provider": "sarvam",
+        "status": "active",
+        "script_id": script.body["uuid"],
+        "config": {"persona_prompt": "You are Aria.", **config},
+    }
     if kind == "inbound":
         body["phone_number"] = fresh_line()
     created = await _post(client, "/flows", body)
@@ -115,10 +135,18 @@ async def create_flow(client, kind: str = "inbound", **config: Any) -> dict[str,
 @pytest_asyncio.fixture
 async def exotel(client) -> SocketCredential:
     """The organisation connected its Exotel account."""
-    account = SocketCredential("exo_key_" + secrets.token_hex(4), "exo_tok_" + secrets.token_hex(8),
-                               "acct_" + secrets.token_hex(4))
-    answer = await client.put("/integrations/telephony/exotel", json={
-        "api_key": account.api_key, "api_token": account.api_token, "account_sid": account.account_sid,
-        "subdomain": "api.exotel.com", "phone_number": "+918047112345"})
+    account = SocketCredential(
+        "exo_key_" + secrets.token_hex(4), "exo_tok_" + secrets.token_hex(8), "acct_" + secrets.token_hex(4)
+    )
+    answer = await client.put(
+        "/integrations/telephony/exotel",
+        json={
+            "api_key": account.api_key,
+            "api_token": account.api_token,
+            "account_sid": account.account_sid,
+            "subdomain": "api.exotel.com",
+            "phone_number": "+918047112345",
+        },
+    )
     assert answer.status == 200, answer.body
     return account

@@ -13,8 +13,9 @@ from app.voice.audio import frame_bytes, mulaw_encode
 
 
 class ExotelCaller:
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse, rate: int = 8000, mulaw: bool = False,
-                 ack_marks: bool = True) -> None:
+    def __init__(
+        self, ws: aiohttp.ClientWebSocketResponse, rate: int = 8000, mulaw: bool = False, ack_marks: bool = True
+    ) -> None:
         self.ws = ws
         self.rate = rate
         self.mulaw = mulaw
@@ -26,8 +27,9 @@ class ExotelCaller:
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def connect(cls, http: aiohttp.ClientSession, url: str, auth: aiohttp.BasicAuth | None = None,
-                      **options: Any) -> "ExotelCaller":
+    async def connect(
+        cls, http: aiohttp.ClientSession, url: str, auth: aiohttp.BasicAuth | None = None, **options: Any
+    ) -> ExotelCaller:
         """`auth`: the Basic credentials Exotel sends for a `wss://KEY:TOKEN@host/...` applet URL."""
         return cls(await http.ws_connect(url, auth=auth), **options)
 
@@ -47,25 +49,53 @@ class ExotelCaller:
             return
         await self.ws.send_str(frame if isinstance(frame, str) else json.dumps(frame))
 
-    async def start(self, to: str | None = None, from_: str = "+919812345678", params: dict | None = None,
-                    encoding: str = "audio/x-raw", as_strings: bool = True, account_sid: str = "AC1") -> None:
+    async def start(
+        self,
+        to: str | None = None,
+        from_: str = "+919812345678",
+        params: dict | None = None,
+        encoding: str = "audio/x-raw",
+        as_strings: bool = True,
+        account_sid: str = "AC1",
+    ) -> None:
         number = str if as_strings else int
         await self.send({"event": "connected"})
-        await self.send({"event": "start", "sequence_number": number(1), "stream_sid": "SID1", "start": {
-            "stream_sid": "SID1", "call_sid": "CA123", "account_sid": account_sid, "from": from_, "to": to,
-            "custom_parameters": params or {},
-            "media_format": {"encoding": encoding, "sample_rate": number(self.rate), "bit_rate": number(16)}}})
+        await self.send(
+            {
+                "event": "start",
+                "sequence_number": number(1),
+                "stream_sid": "SID1",
+                "start": {
+                    "stream_sid": "SID1",
+                    "call_sid": "CA123",
+                    "account_sid": account_sid,
+                    "from": from_,
+                    "to": to,
+                    "custom_parameters": params or {},
+                    "media_format": {"encoding": encoding, "sample_rate": number(self.rate), "bit_rate": number(16)},
+                },
+            }
+        )
 
     async def play(self, pcm: bytes, realtime: float = 0.5) -> None:
         """Caller audio in Exotel's ~100 ms media frames, at `realtime` x the real pace (0 = as fast as possible)."""
         size = frame_bytes(self.rate, 100)
         for start in range(0, len(pcm), size):
-            chunk = pcm[start:start + size]
+            chunk = pcm[start : start + size]
             payload = mulaw_encode(chunk) if self.mulaw else chunk
             self._sequence += 1
-            await self.send({"event": "media", "sequence_number": str(self._sequence), "stream_sid": "SID1",
-                             "media": {"chunk": str(self._sequence), "timestamp": str(self._sequence * 100),
-                                       "payload": base64.b64encode(payload).decode()}})
+            await self.send(
+                {
+                    "event": "media",
+                    "sequence_number": str(self._sequence),
+                    "stream_sid": "SID1",
+                    "media": {
+                        "chunk": str(self._sequence),
+                        "timestamp": str(self._sequence * 100),
+                        "payload": base64.b64encode(payload).decode(),
+                    },
+                }
+            )
             if realtime:
                 await asyncio.sleep(0.1 * realtime)
 
@@ -82,6 +112,7 @@ class ExotelCaller:
         async def poll():
             while not predicate():
                 await asyncio.sleep(0.02)
+
         await asyncio.wait_for(poll(), timeout)
 
     async def close(self) -> None:

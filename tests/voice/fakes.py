@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from typing import Any
 
 from app.calls.contract import CallAnalysis, CallCommand, CallEnd, CallStart, Speaker
 from app.voice.audio import tone
@@ -28,7 +29,7 @@ class RecordingReporter:
         self.starts: list[CallStart] = []
         self.voices_heard: list[str] = []
         self.transcripts: list[tuple[str, Speaker, str, float]] = []
-        self.latencies: list[Any] = []   # the TurnLatency of each measured agent reply
+        self.latencies: list[Any] = []  # the TurnLatency of each measured agent reply
         self.statuses: list[tuple[str, str, dict[str, Any] | None]] = []
         self.ends: list[tuple[str, CallEnd]] = []
         self.analyses: list[tuple[str, CallAnalysis]] = []
@@ -42,8 +43,9 @@ class RecordingReporter:
     async def voice_heard(self, call_id: str) -> None:
         self.voices_heard.append(call_id)
 
-    async def transcript(self, call_id: str, speaker: Speaker, text: str, timestamp: float,
-                         latency: Any = None) -> None:
+    async def transcript(
+        self, call_id: str, speaker: Speaker, text: str, timestamp: float, latency: Any = None
+    ) -> None:
         self.transcripts.append((call_id, speaker, text, timestamp))
         if latency is not None:
             self.latencies.append(latency)
@@ -127,7 +129,7 @@ class FakeClock:
             if not future.done():
                 future.set_result(None)
             await settle()
-        self._now = max(self._now, target)   # a sleeper woken at target + float noise: time never runs backwards
+        self._now = max(self._now, target)  # a sleeper woken at target + float noise: time never runs backwards
         await settle()
 
 

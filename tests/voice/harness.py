@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from app.blobs import BlobStore
 from app.calls.contract import CallType, Speaker
@@ -26,9 +27,15 @@ SCRIPT = ScriptView(
 
 
 def context(**changes: Any) -> CallContext:
-    base = dict(organisation_id="org_test", call_type=CallType.INBOUND, flow_id="flw_test", agent_name="Aria",
-                persona_prompt="You are Aria, a friendly advisor at Luminary Home.", script=SCRIPT,
-                guardrails=("no_price_fabrication",))
+    base = dict(
+        organisation_id="org_test",
+        call_type=CallType.INBOUND,
+        flow_id="flw_test",
+        agent_name="Aria",
+        persona_prompt="You are Aria, a friendly advisor at Luminary Home.",
+        script=SCRIPT,
+        guardrails=("no_price_fabrication",),
+    )
     return CallContext(**{**base, **changes})
 
 
@@ -44,23 +51,29 @@ class Call:
     after_frame: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
-    def make(cls, llm: Any = None, tts: Any = None, config: SessionConfig | None = None,
-             recordings: BlobStore | None = None, spool: Path | None = None, stt: ScriptedSTT | None = None,
-             **context_changes: Any) -> "Call":
+    def make(
+        cls,
+        llm: Any = None,
+        tts: Any = None,
+        config: SessionConfig | None = None,
+        recordings: BlobStore | None = None,
+        spool: Path | None = None,
+        stt: ScriptedSTT | None = None,
+        **context_changes: Any,
+    ) -> Call:
         clock = FakeClock()
         output = FakeOutput(clock)
         reporter = RecordingReporter()
         stt = stt or ScriptedSTT()
         tts = tts or ToneTTS()
         ctx = context(**context_changes)
-        config = config or SessionConfig(rate=RATE, silence_timeout=30, recordings=recordings,
-                                         recording_spool=spool)
+        config = config or SessionConfig(rate=RATE, silence_timeout=30, recordings=recordings, recording_spool=spool)
         providers = Providers(stt=stt, tts=tts, llm=llm or ScriptedPolicy(ctx.script))
         session = CallSession(ctx, providers, reporter, output, config, clock)
         output.session = session
         return cls(session, clock, output, reporter, stt, tts)
 
-    async def start(self) -> "Call":
+    async def start(self) -> Call:
         await self.session.start()
         await self.clock.advance(0)
         return self

@@ -37,7 +37,7 @@ def tone_frames(ms: int, rate: int = 16000, frequency: float = 300.0) -> list[by
     return frames(tone(rate, ms, frequency), rate)
 
 
-__all__ = ["spoken", "frames", "speech_frames", "silent_frames", "noise_frames", "tone_frames", "frame_bytes"]
+__all__ = ["frame_bytes", "frames", "noise_frames", "silent_frames", "speech_frames", "spoken", "tone_frames"]
 
 
 _FRESH: dict[tuple[str, int], bytes] = {}
@@ -52,8 +52,11 @@ def fresh_spoken(text: str, rate: int = 16000) -> bytes:
 
     key = (text, rate)
     if key not in _FRESH:
-        program = ("import sys; from app.voice.providers.espeak_tts import synthesize_blocking; "
-                   "sys.stdout.buffer.write(synthesize_blocking(sys.argv[1], 'en', int(sys.argv[2])))")
-        _FRESH[key] = subprocess.run([sys.executable, "-c", program, text, str(rate)], check=True,
-                                     capture_output=True, timeout=60).stdout
+        program = (
+            "import sys; from app.voice.providers.espeak_tts import synthesize_blocking; "
+            "sys.stdout.buffer.write(synthesize_blocking(sys.argv[1], 'en', int(sys.argv[2])))"
+        )
+        _FRESH[key] = subprocess.run(
+            [sys.executable, "-c", program, text, str(rate)], check=True, capture_output=True, timeout=60
+        ).stdout
     return _FRESH[key]

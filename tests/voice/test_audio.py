@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from app.voice.audio import (FrameSplitter, frame_bytes, mulaw_decode, mulaw_encode, resample, rms, silence,
-                             tone)
+from app.voice.audio import FrameSplitter, frame_bytes, mulaw_decode, mulaw_encode, resample, rms, silence, tone
 
 
 def test_a_frame_is_20_ms_of_16_bit_mono():
@@ -49,7 +48,7 @@ def test_mulaw_known_values():
 def test_rms_of_silence_and_tone():
     assert rms(silence(8000)) == 0
     assert rms(b"") == 0
-    assert 6000 / 2 ** 0.5 * 0.95 < rms(tone(8000, 100, amplitude=6000)) < 6000 / 2 ** 0.5 * 1.05
+    assert 6000 / 2**0.5 * 0.95 < rms(tone(8000, 100, amplitude=6000)) < 6000 / 2**0.5 * 1.05
 
 
 def test_frame_splitter_rechunks_100_ms_exotel_frames_into_20_ms():

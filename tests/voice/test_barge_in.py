@@ -36,7 +36,7 @@ async def test_caller_speech_pauses_the_agent_within_a_frame_clears_within_300_m
             onset = call.clock.now()
         await call.feed([frame])
     clear_at = call.output.times("clear")[0]
-    assert 0 <= clear_at - onset <= 0.3   # two steps (issue 15): soft pause at onset, clear once confirmed
+    assert 0 <= clear_at - onset <= 0.3  # two steps (issue 15): soft pause at onset, clear once confirmed
     assert not [t for t in call.output.times("audio") if onset + 0.1 < t < clear_at + 0.5]  # silent at once
     await call.silence(800)
     assert llm.cancelled
@@ -44,8 +44,10 @@ async def test_caller_speech_pauses_the_agent_within_a_frame_clears_within_300_m
     assert heard and LONG.startswith(heard) and heard != LONG  # only what was actually played
     llm.release(10)
     await call.agent_quiet()
-    assert llm.calls[1][-2:] == [{"role": "assistant", "content": heard},
-                                 {"role": "user", "content": "Actually, what about delivery?"}]
+    assert llm.calls[1][-2:] == [
+        {"role": "assistant", "content": heard},
+        {"role": "user", "content": "Actually, what about delivery?"},
+    ]
     await call.end()
 
 

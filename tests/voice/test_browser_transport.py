@@ -25,6 +25,7 @@ async def read_until(ws, predicate, timeout: float = 10) -> tuple[list[bytes], l
                 events.append(json.loads(message.data))
             if predicate(events):
                 return
+
     await asyncio.wait_for(loop(), timeout)
     return audio, events
 
@@ -35,12 +36,12 @@ async def test_a_browser_test_call_speaks_listens_and_shows_the_transcript(http,
     audio, events = await read_until(ws, lambda e: any(x.get("speaker") == "agent" for x in e))
     assert rms(b"".join(audio)) > 500 and all(len(a) == 640 for a in audio)  # 20 ms of 16 kHz PCM16
     greeting = dict(events[0])
-    assert 0 <= greeting.pop("timestamp") < 0.5   # the greeting starts at once (the loop's timing aside)
+    assert 0 <= greeting.pop("timestamp") < 0.5  # the greeting starts at once (the loop's timing aside)
     assert greeting == {"type": "transcript", "speaker": "agent", "text": "Hi, Aria here."}
     voice_server.stt.expect("Do you deliver to Mumbai?")
     pcm = spoken("Do you deliver to Mumbai?", 16000) + silence(16000, 600)
     for start in range(0, len(pcm), 4096):  # the browser's own buffer size, not 20 ms
-        await ws.send_bytes(pcm[start:start + 4096])
+        await ws.send_bytes(pcm[start : start + 4096])
     _, events = await read_until(ws, lambda e: sum(x.get("speaker") == "agent" for x in e) >= 1)
     said = [(e["speaker"], e["text"]) for e in events if e["type"] == "transcript"]
     assert said == [("customer", "Do you deliver to Mumbai?"), ("agent", "Yes, within five days.")]
@@ -55,10 +56,12 @@ async def test_a_browser_test_call_speaks_listens_and_shows_the_transcript(http,
 
 async def test_a_bad_token_or_another_organisations_flow_is_refused(http, client, other_client, voice_server):
     flow = await create_flow(client)
-    for url, code in ((f"/ws/browser-test/{flow['uuid']}?token=nn_k_bogus", 4401),
-                      (f"/ws/browser-test/{flow['uuid']}", 4401),
-                      (f"/ws/browser-test/{flow['uuid']}?token={other_client.token}", 4404),
-                      (f"/ws/browser-test/flw_missing?token={client.token}", 4404)):
+    for url, code in (
+        (f"/ws/browser-test/{flow['uuid']}?token=nn_k_bogus", 4401),
+        (f"/ws/browser-test/{flow['uuid']}", 4401),
+        (f"/ws/browser-test/{flow['uuid']}?token={other_client.token}", 4404),
+        (f"/ws/browser-test/flw_missing?token={client.token}", 4404),
+    ):
         ws = await http.ws_connect(voice_server.ws(url))
         message = await ws.receive(timeout=5)
         assert message.type == aiohttp.WSMsgType.CLOSE and ws.close_code == code, url

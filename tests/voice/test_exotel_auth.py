@@ -22,8 +22,15 @@ from app.voice.providers.base import Providers
 from app.voice.providers.scripted_llm import ScriptedPolicy
 from app.voice.routes import voice_routes
 from app.voice.runtime import VoiceRuntime
-from app.voice.transports.exotel_auth import (OPEN, REFUSED, BasicSocketAuth, IntegrationCredentials,
-                                              SocketCredential, basic_credentials, socket_auth_for)
+from app.voice.transports.exotel_auth import (
+    OPEN,
+    REFUSED,
+    BasicSocketAuth,
+    IntegrationCredentials,
+    SocketCredential,
+    basic_credentials,
+    socket_auth_for,
+)
 from tests.conftest import free_port
 from tests.voice.conftest import create_flow
 from tests.voice.exotel_client import ExotelCaller
@@ -42,8 +49,9 @@ async def guarded(server):
     def providers(context) -> Providers:
         return Providers(stt=ScriptedSTT(), tts=ToneTTS(), llm=ScriptedPolicy(context.script))
 
-    runtime = VoiceRuntime(reporter_factory, providers=providers, start_timeout=3,
-                           exotel_auth=socket_auth_for(server.platform.voice))
+    runtime = VoiceRuntime(
+        reporter_factory, providers=providers, start_timeout=3, exotel_auth=socket_auth_for(server.platform.voice)
+    )
     app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform.voice, reporter_factory, runtime))])
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
@@ -73,7 +81,8 @@ async def test_the_connected_accounts_credentials_open_the_stream(http, client, 
 
 @pytest.mark.parametrize("presented", ["wrong token", "missing", "not basic"])
 async def test_wrong_or_missing_credentials_close_with_1008_and_nothing_is_created(
-        http, client, guarded, exotel, presented):
+    http, client, guarded, exotel, presented
+):
     url, reporters = guarded
     flow = await create_flow(client)
     before = len(reporters)
@@ -195,26 +204,34 @@ async def test_the_connected_accounts_are_read_once_per_few_seconds_not_on_every
     clock.now += 4.9
     assert (await auth.check(basic(exotel.api_key, exotel.api_token))).admits(exotel.account_sid)
     assert await auth.check(basic(exotel.api_key, "wrong")) == REFUSED
-    assert integrations.reads == read_once   # within the TTL: no query, no decryption
+    assert integrations.reads == read_once  # within the TTL: no query, no decryption
 
     clock.now += 0.2
     assert (await auth.check(basic(exotel.api_key, exotel.api_token))).allowed
-    assert integrations.reads > read_once    # expired: read again
+    assert integrations.reads > read_once  # expired: read again
 
 
 async def test_an_account_connected_or_disconnected_in_this_process_counts_at_once(client, server, exotel):
     integrations = CountingIntegrations(server.settings.resolved_secret_key())
     auth = BasicSocketAuth(IntegrationCredentials(integrations, ttl_seconds=3600))
-    newcomer = SocketCredential("exo_key_" + secrets.token_hex(4), "exo_tok_" + secrets.token_hex(8),
-                                "acct_" + secrets.token_hex(4))
-    assert await auth.check(basic(newcomer.api_key, newcomer.api_token)) == REFUSED   # cached for an hour
+    newcomer = SocketCredential(
+        "exo_key_" + secrets.token_hex(4), "exo_tok_" + secrets.token_hex(8), "acct_" + secrets.token_hex(4)
+    )
+    assert await auth.check(basic(newcomer.api_key, newcomer.api_token)) == REFUSED  # cached for an hour
 
-    await integrations.connect_exotel(client.organisation_id, {
-        "api_key": newcomer.api_key, "api_token": newcomer.api_token, "account_sid": newcomer.account_sid,
-        "subdomain": "api.exotel.com", "phone_number": "+918047112345"})
+    await integrations.connect_exotel(
+        client.organisation_id,
+        {
+            "api_key": newcomer.api_key,
+            "api_token": newcomer.api_token,
+            "account_sid": newcomer.account_sid,
+            "subdomain": "api.exotel.com",
+            "phone_number": "+918047112345",
+        },
+    )
     access = await auth.check(basic(newcomer.api_key, newcomer.api_token))
     assert access.allowed and access.admits(newcomer.account_sid)
-    assert await auth.check(basic(exotel.api_key, exotel.api_token)) == REFUSED   # the key it replaced
+    assert await auth.check(basic(exotel.api_key, exotel.api_token)) == REFUSED  # the key it replaced
 
     await integrations.disconnect(client.organisation_id, "exotel")
     assert await auth.check(basic(newcomer.api_key, newcomer.api_token)) == REFUSED

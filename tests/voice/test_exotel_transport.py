@@ -40,8 +40,13 @@ async def test_an_inbound_call_is_answered_on_its_line_and_ends_on_stop(http, cl
     await caller.stop()
     reporter = await voice_server.ended()
     start = reporter.starts[0]
-    assert (start.call_type, start.flow_id, start.to_number, start.from_number, start.provider_call_id) == \
-        (CallType.INBOUND, flow["uuid"], flow["phone_number"], "+919812345678", "CA123")
+    assert (start.call_type, start.flow_id, start.to_number, start.from_number, start.provider_call_id) == (
+        CallType.INBOUND,
+        flow["uuid"],
+        flow["phone_number"],
+        "+919812345678",
+        "CA123",
+    )
     assert start.organisation_id == client.organisation_id
     assert reporter.said(Speaker.AGENT) == ["This call is recorded. Hi, Aria here."]
     end = reporter.ends[0][1]
@@ -87,8 +92,10 @@ async def test_a_question_is_heard_answered_and_the_bot_hangs_up_after_goodbye(h
 
 
 async def test_caller_speech_over_the_greeting_sends_clear(http, client, voice_server):
-    disclosure = ("This call is recorded for quality and training purposes, and by staying on the line you agree "
-                  "to the recording and to our terms of service, which you can read on our website at any time.")
+    disclosure = (
+        "This call is recorded for quality and training purposes, and by staying on the line you agree "
+        "to the recording and to our terms of service, which you can read on our website at any time."
+    )
     flow = await create_flow(client, recording_disclosure=disclosure)
     caller = await ExotelCaller.connect(http, voice_server.ws("/ws/exotel"), ack_marks=False)
     await caller.start(to=flow["phone_number"])
@@ -123,8 +130,13 @@ async def test_malformed_frames_are_skipped_and_the_call_goes_on(http, client, v
     await caller.send("not json at all")
     await caller.send({"event": "start"})  # no stream
     await caller.start(to=flow["phone_number"])
-    for bad in ("[1, 2]", {"event": "media", "media": {"payload": "%%%not-base64"}}, {"event": "dtmf"},
-                {"event": "teleport"}, {"event": "media", "media": "x"}):
+    for bad in (
+        "[1, 2]",
+        {"event": "media", "media": {"payload": "%%%not-base64"}},
+        {"event": "dtmf"},
+        {"event": "teleport"},
+        {"event": "media", "media": "x"},
+    ):
         await caller.send(bad)
     await caller.ws.send_bytes(b"\x00\x01")
     await caller.wait_for(lambda: caller.events("mark"))
@@ -146,18 +158,24 @@ async def test_an_unknown_number_closes_cleanly_and_creates_nothing(http, voice_
 
 async def test_an_outbound_call_is_resolved_from_the_dialers_custom_parameters(http, client, voice_server):
     flow = await create_flow(client, kind="outbound")
-    customer = await client.post("/customers", json={"name": "Priya", "phone": "+919812345670",
-                                                     "metadata": {"last_order": "oak desk"}})
+    customer = await client.post(
+        "/customers", json={"name": "Priya", "phone": "+919812345670", "metadata": {"last_order": "oak desk"}}
+    )
     assert customer.status == 201, customer.body
     caller = await ExotelCaller.connect(http, voice_server.ws("/ws/exotel"))
-    await caller.start(to="+918000000000", from_="+919812345670",
-                       params={"flow_id": flow["uuid"], "call_id": "cal_fromdialer"})
+    await caller.start(
+        to="+918000000000", from_="+919812345670", params={"flow_id": flow["uuid"], "call_id": "cal_fromdialer"}
+    )
     await caller.wait_for(lambda: caller.events("mark"))
     await caller.stop()
     reporter = await voice_server.ended()
     start = reporter.starts[0]
-    assert (start.call_type, start.flow_id, start.call_id, start.customer_id) == \
-        (CallType.OUTBOUND, flow["uuid"], "cal_fromdialer", customer.body["uuid"])
+    assert (start.call_type, start.flow_id, start.call_id, start.customer_id) == (
+        CallType.OUTBOUND,
+        flow["uuid"],
+        "cal_fromdialer",
+        customer.body["uuid"],
+    )
     await caller.close()
 
 
@@ -184,13 +202,18 @@ async def test_an_outbound_stream_with_swapped_numbers_keeps_the_dialers_numbers
     from app.ids import new_id
 
     flow = await create_flow(client, kind="outbound")
-    call = await Call.create(id=new_id("cal"), organisation_id=client.organisation_id, call_type="outbound",
-                             flow_id=flow["uuid"], to_number="+919812345672", from_number="+918047112345",
-                             status="ringing")
+    call = await Call.create(
+        id=new_id("cal"),
+        organisation_id=client.organisation_id,
+        call_type="outbound",
+        flow_id=flow["uuid"],
+        to_number="+919812345672",
+        from_number="+918047112345",
+        status="ringing",
+    )
     caller = await ExotelCaller.connect(http, voice_server.ws("/ws/exotel"))
     # Exotel's side: `from` is our ExoPhone (national format), `to` the customer
-    await caller.start(to="+919812345672", from_="08047112345",
-                       params={"flow_id": flow["uuid"], "call_id": call.id})
+    await caller.start(to="+919812345672", from_="08047112345", params={"flow_id": flow["uuid"], "call_id": call.id})
     await caller.wait_for(lambda: caller.events("mark"))
     await caller.stop()
     start = (await voice_server.ended()).starts[0]
@@ -202,13 +225,16 @@ def _start_frame(**start) -> str:
     return json.dumps({"event": "start", "stream_sid": "SID1", "start": {"stream_sid": "SID1", **start}})
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ({"flow_id": "flw_1", "call_id": "cal_1"}, {"flow_id": "flw_1", "call_id": "cal_1"}),
-    ("", {}),
-    (None, {}),
-    ("flow_id=flw_1&call_id=cal_1&note=a%20b", {"flow_id": "flw_1", "call_id": "cal_1", "note": "a b"}),
-    ("?flow_id=flw_1", {"flow_id": "flw_1"}),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ({"flow_id": "flw_1", "call_id": "cal_1"}, {"flow_id": "flw_1", "call_id": "cal_1"}),
+        ("", {}),
+        (None, {}),
+        ("flow_id=flw_1&call_id=cal_1&note=a%20b", {"flow_id": "flw_1", "call_id": "cal_1", "note": "a b"}),
+        ("?flow_id=flw_1", {"flow_id": "flw_1"}),
+    ],
+)
 def test_custom_parameters_arrive_as_an_object_an_empty_string_a_query_string_or_not_at_all(raw, expected):
     start = {"custom_parameters": raw} if raw is not None else {}
     assert wire.parse(_start_frame(**start)).custom_parameters == expected
@@ -220,23 +246,30 @@ def test_the_sample_rate_is_read_from_the_encoding_when_sample_rate_is_absent():
 
     assert rate({"encoding": "audio/L16;rate=16000"}) == 16000
     assert rate({"encoding": "audio/L16; rate=24000", "sample_rate": ""}) == 24000
-    assert rate({"encoding": "audio/L16;rate=16000", "sample_rate": "8000"}) == 8000   # the field wins
+    assert rate({"encoding": "audio/L16;rate=16000", "sample_rate": "8000"}) == 8000  # the field wins
     assert rate({"encoding": "audio/x-raw"}) == 8000 and rate({}) == 8000
     with pytest.raises(wire.MalformedFrame, match="unsupported sample rate"):
         rate({"encoding": "audio/L16;rate=44100"})
 
 
 async def test_an_outbound_stream_with_query_string_parameters_and_an_l16_encoding_is_answered(
-        http, client, voice_server):
+    http, client, voice_server
+):
     flow = await create_flow(client, kind="outbound")
     caller = await ExotelCaller.connect(http, voice_server.ws("/ws/exotel"), rate=16000)
     await caller.send({"event": "connected"})
-    await caller.send(_start_frame(call_sid="CA9", account_sid="AC1", **{"from": "+919812345673", "to": ""},
-                                   custom_parameters=f"flow_id={flow['uuid']}&customer_id=",
-                                   media_format={"encoding": "audio/L16;rate=16000", "bit_rate": "256kbps"}))
+    await caller.send(
+        _start_frame(
+            call_sid="CA9",
+            account_sid="AC1",
+            **{"from": "+919812345673", "to": ""},
+            custom_parameters=f"flow_id={flow['uuid']}&customer_id=",
+            media_format={"encoding": "audio/L16;rate=16000", "bit_rate": "256kbps"},
+        )
+    )
     await caller.wait_for(lambda: caller.events("mark"))
     audio = b"".join(caller.payloads())
-    assert 0.29 < len(audio) / 2 / 16000 < 1.5 and rms(audio) > 500   # the greeting, at 16 kHz
+    assert 0.29 < len(audio) / 2 / 16000 < 1.5 and rms(audio) > 500  # the greeting, at 16 kHz
     await caller.stop()
     start = (await voice_server.ended()).starts[0]
     assert (start.call_type, start.flow_id) == (CallType.OUTBOUND, flow["uuid"])
@@ -246,9 +279,15 @@ async def test_an_outbound_stream_with_query_string_parameters_and_an_l16_encodi
 async def test_an_inbound_stream_with_empty_custom_parameters_is_answered(http, client, voice_server):
     flow = await create_flow(client)
     caller = await ExotelCaller.connect(http, voice_server.ws("/ws/exotel"))
-    await caller.send(_start_frame(call_sid="CA10", account_sid="AC1", **{"from": "+919812345674",
-                                                                        "to": flow["phone_number"]},
-                                   custom_parameters="", media_format={"encoding": "audio/x-raw"}))
+    await caller.send(
+        _start_frame(
+            call_sid="CA10",
+            account_sid="AC1",
+            **{"from": "+919812345674", "to": flow["phone_number"]},
+            custom_parameters="",
+            media_format={"encoding": "audio/x-raw"},
+        )
+    )
     await caller.wait_for(lambda: caller.events("mark"))
     await caller.stop()
     assert (await voice_server.ended()).starts[0].flow_id == flow["uuid"]

@@ -22,13 +22,26 @@ async def receive_json(ws, timeout: float = 20.0) -> dict:
 async def test_an_inbound_exotel_call_is_greeted_live_and_recorded(client, server):
     flow = await create_flow(client, "inbound")
     sid = server.platform.simulator_account_sid  # the simulated carrier's line: this organisation has no Exotel
-    ws = await client.http.ws_connect(server.ws_url("/api/voice/ws/exotel?sample-rate=8000"),
-                                      auth=aiohttp.BasicAuth("simulator", sid))
+    ws = await client.http.ws_connect(
+        server.ws_url("/api/voice/ws/exotel?sample-rate=8000"), auth=aiohttp.BasicAuth("simulator", sid)
+    )
     await ws.send_json({"event": "connected"})
-    await ws.send_json({"event": "start", "sequence_number": "1", "stream_sid": "S1", "start": {
-        "stream_sid": "S1", "call_sid": "CA-mounted-1", "account_sid": sid, "from": "+919812345678",
-        "to": flow["phone_number"], "custom_parameters": {},
-        "media_format": {"encoding": "audio/x-raw", "sample_rate": "8000", "bit_rate": "16"}}})
+    await ws.send_json(
+        {
+            "event": "start",
+            "sequence_number": "1",
+            "stream_sid": "S1",
+            "start": {
+                "stream_sid": "S1",
+                "call_sid": "CA-mounted-1",
+                "account_sid": sid,
+                "from": "+919812345678",
+                "to": flow["phone_number"],
+                "custom_parameters": {},
+                "media_format": {"encoding": "audio/x-raw", "sample_rate": "8000", "bit_rate": "16"},
+            },
+        }
+    )
     first = await receive_json(ws)
     while first["event"] != "media":
         first = await receive_json(ws)
@@ -44,8 +57,14 @@ async def test_an_inbound_exotel_call_is_greeted_live_and_recorded(client, serve
     await ws.send_json({"event": "mark", "sequence_number": "2", "stream_sid": "S1", "mark": mark["mark"]})
     await asyncio.sleep(0.3)
 
-    await ws.send_json({"event": "stop", "sequence_number": "3", "stream_sid": "S1",
-                        "stop": {"call_sid": "CA-mounted-1", "account_sid": sid, "reason": "callended"}})
+    await ws.send_json(
+        {
+            "event": "stop",
+            "sequence_number": "3",
+            "stream_sid": "S1",
+            "stop": {"call_sid": "CA-mounted-1", "account_sid": sid, "reason": "callended"},
+        }
+    )
     await ws.close()
     for _ in range(200):
         calls = (await client.get("/calls", params={"flow_uuid": flow["uuid"]})).body["calls"]
@@ -61,10 +80,22 @@ async def test_an_inbound_exotel_call_is_greeted_live_and_recorded(client, serve
 async def test_the_platforms_exotel_socket_wants_credentials_once_exotel_is_connected(client, server, exotel):
     flow = await create_flow(client, "inbound")
     ws = await client.http.ws_connect(server.ws_url("/api/voice/ws/exotel?sample-rate=8000"))
-    await ws.send_json({"event": "start", "sequence_number": "1", "stream_sid": "S1", "start": {
-        "stream_sid": "S1", "call_sid": "CA-mounted-2", "account_sid": exotel.account_sid,
-        "from": "+919812345678", "to": flow["phone_number"], "custom_parameters": {},
-        "media_format": {"encoding": "audio/x-raw", "sample_rate": "8000", "bit_rate": "16"}}})
+    await ws.send_json(
+        {
+            "event": "start",
+            "sequence_number": "1",
+            "stream_sid": "S1",
+            "start": {
+                "stream_sid": "S1",
+                "call_sid": "CA-mounted-2",
+                "account_sid": exotel.account_sid,
+                "from": "+919812345678",
+                "to": flow["phone_number"],
+                "custom_parameters": {},
+                "media_format": {"encoding": "audio/x-raw", "sample_rate": "8000", "bit_rate": "16"},
+            },
+        }
+    )
     message = await asyncio.wait_for(ws.receive(), 10)
     assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED) and ws.close_code == 1008
     assert (await client.get("/calls", params={"flow_uuid": flow["uuid"]})).body["calls"] == []

@@ -34,8 +34,12 @@ async def test_a_deployed_speaker_is_synthesized_by_the_voice_server(cloning_cli
     chunks = await speak(provider(nextneural, cloning_client), "Hello from my own voice", "aria-custom")
     assert len(chunks) > 3 and all(len(chunk) % 2 == 0 for chunk in chunks)
     assert b"".join(chunks) == tone(8000, 500, 220, 5000)
-    assert nextneural.syntheses[-1] == {"speaker_id": speaker_id, "text": "Hello from my own voice",
-                                        "language": "en-US", "sample_rate": 8000}
+    assert nextneural.syntheses[-1] == {
+        "speaker_id": speaker_id,
+        "text": "Hello from my own voice",
+        "language": "en-US",
+        "sample_rate": 8000,
+    }
 
 
 async def test_a_call_rate_the_server_does_not_offer_is_resampled(cloning_client, nextneural):

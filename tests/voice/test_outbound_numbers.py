@@ -13,8 +13,14 @@ from tests.dialer.conftest import FakeClock, agent, make_customers, make_dialer,
 
 async def test_a_simulated_campaign_call_keeps_caller_id_and_customer_phone(client, agent, server):
     behaviour = Behaviour(no_answer=0.0, busy=0.0, voicemail=0.0, early_hangup=0.0)
-    carrier = SimulatedCarrier(server.base_url, server.platform.simulator_account_sid, seed=3, realtime=0.5,
-                               ring_seconds=0.1, behaviour=behaviour)
+    carrier = SimulatedCarrier(
+        server.base_url,
+        server.platform.simulator_account_sid,
+        seed=3,
+        realtime=0.5,
+        ring_seconds=0.1,
+        behaviour=behaviour,
+    )
     clock = FakeClock(server.platform.campaigns.clock())
     dialer = make_dialer(server, clock, carrier=carrier, organisation_id=client.organisation_id)
     flow = await make_flow(client, agent, time_window=None, phone_number="+918047112399")
@@ -31,7 +37,7 @@ async def test_a_simulated_campaign_call_keeps_caller_id_and_customer_phone(clie
     finally:
         await carrier.aclose()
     call = await Call.get(flow_id=flow["uuid"])
-    assert call.transcript and call.started_at is not None   # it did go through the voice socket
+    assert call.transcript and call.started_at is not None  # it did go through the voice socket
     listed = await client.get("/calls", params={"flow_uuid": flow["uuid"]})
     assert listed.status == 200, listed.body
     rows = listed.body["calls"] if isinstance(listed.body, dict) else listed.body

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import AsyncIterator
+from collections.abc import AsyncIterator
 
 import aiohttp
 import numpy as np
@@ -68,12 +68,16 @@ class TimedCaller(ExotelCaller):
 @pytest_asyncio.fixture(scope="module")
 async def stamped_server(server):
     """`/ws/exotel` with a TTS that notes when its audio exists."""
+
     def providers(context) -> Providers:
         return Providers(stt=ScriptedSTT(), tts=StampedTTS(), llm=ScriptedPolicy(context.script))
 
-    runtime = VoiceRuntime(RecordingReporter, providers=providers, start_timeout=3,
-                           session=SessionConfig(silence_timeout=30))
-    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(server.platform.voice, RecordingReporter, runtime))])
+    runtime = VoiceRuntime(
+        RecordingReporter, providers=providers, start_timeout=3, session=SessionConfig(silence_timeout=30)
+    )
+    app = Starlette(
+        routes=[Mount("/api/voice", routes=voice_routes(server.platform.voice, RecordingReporter, runtime))]
+    )
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(uv.serve())
@@ -84,13 +88,16 @@ async def stamped_server(server):
     await task
 
 
-GREETING = ("Hello and welcome, this is Aria from Luminary Home, and I am calling about the spring sale on "
-            "sofas, chairs and tables in every one of our stores.")   # 24 words: 2.4 s of audio
+GREETING = (
+    "Hello and welcome, this is Aria from Luminary Home, and I am calling about the spring sale on "
+    "sofas, chairs and tables in every one of our stores."
+)  # 24 words: 2.4 s of audio
 
 
 @pytest.mark.parametrize("encoding,chunk_seconds", [("audio/x-raw", 0.2), ("audio/x-mulaw", 0.4)])
 async def test_the_first_chunk_leaves_as_soon_as_its_audio_exists_and_the_rest_is_paced(
-        http, client, stamped_server, encoding, chunk_seconds):
+    http, client, stamped_server, encoding, chunk_seconds
+):
     flow = await create_flow(client, recording_disclosure=GREETING)
     StampedTTS.ready_at.clear()
     caller = await TimedCaller.connect(http, stamped_server, mulaw="mulaw" in encoding)
@@ -140,7 +147,7 @@ async def play(lead: float, frames: int = 30) -> FakeOutput:
 async def test_the_player_sends_its_lead_at_once_then_one_frame_per_20_ms():
     times = np.array((await play(lead=0.1)).times("audio"))
     start = times[0]
-    assert (times[:6] == start).all()              # 100 ms of lead, plus the frame due now
+    assert (times[:6] == start).all()  # 100 ms of lead, plus the frame due now
     assert np.allclose(np.diff(times[6:]), FRAME)
     assert np.allclose(times - start, np.maximum(0, np.arange(len(times)) * FRAME - 0.1))
 

@@ -12,7 +12,7 @@ from tests.voice.harness import RATE, Call
 from tests.voice.speech import spoken
 
 ANSWER = "Yes, we deliver to Mumbai within five days."
-ANSWER_FRAMES = 8 * 5   # the tone TTS says 100 ms (five frames) per word
+ANSWER_FRAMES = 8 * 5  # the tone TTS says 100 ms (five frames) per word
 QUESTIONS = ["Do you deliver to Mumbai?", "Do you deliver to Mumbai?", "Do you deliver to Mumbai?"]
 
 
@@ -56,7 +56,7 @@ async def test_onset_while_waiting_for_the_mark_then_the_mark_returns_the_reply_
     # there was nothing to clear
     assert echoed and call.output.count("clear") == 0
     await call.until(lambda: len(marks_sent(call)) >= 2, seconds=10)
-    assert audio_after(call, spoke_at) == ANSWER_FRAMES   # the whole reply left, once
+    assert audio_after(call, spoke_at) == ANSWER_FRAMES  # the whole reply left, once
     call.session.mark_played(marks_sent(call)[-1])
     await call.silence(100)
     assert call.agent_said() == [call.session.turns.greeting(), ANSWER]
@@ -68,7 +68,7 @@ async def test_a_caller_that_never_echoes_marks_gets_every_turn_answered():
     call = await quiet_marks_call(mark_timeout=2.0)
     for question in QUESTIONS:
         await until_audio_sent(call)
-        await call.silence(200)          # the caller answers at once: well inside the 2 s mark timeout
+        await call.silence(200)  # the caller answers at once: well inside the 2 s mark timeout
         before = call.clock.now()
         await call.say(question, pause_ms=800)
         await call.until(lambda: audio_after(call, before) >= ANSWER_FRAMES, seconds=5)
@@ -121,7 +121,7 @@ async def test_over_the_exotel_socket_a_caller_that_never_echoes_marks_hears_eve
         await caller.play(question + silence(8000, 500), realtime=1)
         await caller.wait_for(lambda: len(caller.events("mark")) >= turn + 1, timeout=5)
         reply = b"".join(caller.payloads()[media_before:])
-        assert rms(reply) > 500 and len(reply) / 16000 >= 0.4   # "Yes, within five days.": 4 words of 100 ms
+        assert rms(reply) > 500 and len(reply) / 16000 >= 0.4  # "Yes, within five days.": 4 words of 100 ms
     await caller.stop()
     reporter = await voice_server.ended()
     assert reporter.said(Speaker.AGENT)[1:] == ["Yes, within five days."] * 2
@@ -131,7 +131,7 @@ async def test_over_the_exotel_socket_a_caller_that_never_echoes_marks_hears_eve
 async def test_the_invariant_check_logs_counts_and_repairs_a_player_left_paused(caplog):
     call = await Call.make().start()
     await call.agent_quiet()
-    call.session.speech.player.pause()            # as the race used to leave it
+    call.session.speech.player.pause()  # as the race used to leave it
     call.session.speech.check_running("CallerTurn")
     assert call.session.speech.invariant_violations == 1 and not call.session.speech.player.paused
     assert any("stayed paused after CallerTurn" in r.getMessage() for r in caplog.records)

@@ -26,8 +26,14 @@ async def llm():
 @pytest_asyncio.fixture
 async def llm_platform(start_server, llm):
     """A server started with VOICEAI_LLM_API_KEY/BASE_URL pointing at the fake, and its default voice routes."""
-    return await start_server(extra={"VOICEAI_LLM_API_KEY": "sk-test", "VOICEAI_LLM_BASE_URL": llm.url,
-                                     "VOICEAI_LLM_MODEL": "gpt-test", "VOICEAI_LLM_ANALYSIS_TIMEOUT_SECONDS": "5"})
+    return await start_server(
+        extra={
+            "VOICEAI_LLM_API_KEY": "sk-test",
+            "VOICEAI_LLM_BASE_URL": llm.url,
+            "VOICEAI_LLM_MODEL": "gpt-test",
+            "VOICEAI_LLM_ANALYSIS_TIMEOUT_SECONDS": "5",
+        }
+    )
 
 
 async def _test_call(http, client, flow) -> dict:
@@ -48,8 +54,14 @@ async def _test_call(http, client, flow) -> dict:
 async def _fallbacks(http, server, reason: str) -> float:
     async with http.get(server.url("/metrics")) as answer:
         text = await answer.text()
-    line = next((line for line in text.splitlines()
-                 if line.startswith(f'voiceai_call_analysis_fallbacks_total{{reason="{reason}"}}')), None)
+    line = next(
+        (
+            line
+            for line in text.splitlines()
+            if line.startswith(f'voiceai_call_analysis_fallbacks_total{{reason="{reason}"}}')
+        ),
+        None,
+    )
     return float(line.split()[-1]) if line else 0.0
 
 
@@ -67,8 +79,11 @@ async def test_the_llms_answer_is_what_the_call_shows(http, llm, llm_platform):
 
 async def test_the_flows_extraction_schema_is_asked_for_and_an_invalid_answer_is_counted(http, llm, llm_platform):
     client = await new_client(http, llm_platform)
-    schema = {"type": "object", "required": ["desk_size"],
-              "properties": {"desk_size": {"type": "string", "enum": ["small", "large"]}}}
+    schema = {
+        "type": "object",
+        "required": ["desk_size"],
+        "properties": {"desk_size": {"type": "string", "enum": ["small", "large"]}},
+    }
     flow = await create_flow(client, extraction_schema=schema)
     llm.completion = json.dumps({**ANSWER, "extraction": {"desk_size": "large"}})
     call = await _test_call(http, client, flow)
@@ -80,5 +95,5 @@ async def test_the_flows_extraction_schema_is_asked_for_and_an_invalid_answer_is
     llm.completion = json.dumps({**ANSWER, "extraction": {"desk_size": "enormous"}})
     second = await create_flow(client, extraction_schema=schema)
     call = await _test_call(http, client, second)
-    assert set(call["key_details"]["extraction"]) == EXTRACTION_KEYS    # the heuristic's schema 1.0
+    assert set(call["key_details"]["extraction"]) == EXTRACTION_KEYS  # the heuristic's schema 1.0
     assert await _fallbacks(http, llm_platform, "invalid") == before + 1

@@ -94,8 +94,13 @@ async def test_an_http_error_falls_back_and_a_good_sentence_resets_the_count(clo
 
 async def test_a_provider_slower_than_the_first_byte_timeout_is_not_waited_for(cloning_client, nextneural):
     reasons = Reasons()
-    tts = FallbackTTS(await deployed_speaker(cloning_client, nextneural), EspeakTTS(), "nextneural",
-                      first_byte_seconds=0.3, count=reasons)
+    tts = FallbackTTS(
+        await deployed_speaker(cloning_client, nextneural),
+        EspeakTTS(),
+        "nextneural",
+        first_byte_seconds=0.3,
+        count=reasons,
+    )
     nextneural.synthesis_delay = 1.5
     try:
         audio = b"".join([c async for c in tts.synthesize("Hello from my own voice", nextneural_voice(), 8000)])
@@ -115,7 +120,7 @@ async def test_a_failure_mid_sentence_stops_the_sentence_without_repeating_it(sa
             heard.append(chunk)
     whole = tone(8000, 400, 300 + 40 * 4, 5000)  # what the fake would have said for four words
     audio = b"".join(heard)
-    assert 0 < len(audio) < len(whole) and audio == whole[:len(audio)]  # only Sarvam's first frame, no espeak
+    assert 0 < len(audio) < len(whole) and audio == whole[: len(audio)]  # only Sarvam's first frame, no espeak
     assert reasons == [] and tts.breaker.failures == 1
     assert await speak(tts, "a good one") == tone(8000, 300, 300 + 40 * 3, 5000)
     await tts.aclose()
@@ -140,8 +145,13 @@ async def test_after_three_failures_the_call_stays_on_espeak(cloning_client, nex
 
 async def test_barge_in_before_the_first_byte_cancels_without_falling_back(cloning_client, nextneural):
     reasons = Reasons()
-    tts = FallbackTTS(await deployed_speaker(cloning_client, nextneural), EspeakTTS(), "nextneural",
-                      first_byte_seconds=1.0, count=reasons)
+    tts = FallbackTTS(
+        await deployed_speaker(cloning_client, nextneural),
+        EspeakTTS(),
+        "nextneural",
+        first_byte_seconds=1.0,
+        count=reasons,
+    )
     nextneural.synthesis_delay = 1.5
     before = len(nextneural.syntheses)
     heard: list[bytes] = []
@@ -207,7 +217,7 @@ async def test_a_streaming_stt_keeps_streaming_and_falls_back_on_finish_errors(s
     async def turn() -> str:
         opened = stt.open_turn(16000, "en-IN")
         for start in range(0, len(speech), 640):  # 20 ms frames, as the call feeds them
-            opened.push(speech[start:start + 640])
+            opened.push(speech[start : start + 640])
         return (await opened.finish()).text
 
     assert await turn() == "namaste"  # streamed to Sarvam and answered there
@@ -272,8 +282,12 @@ async def test_a_missing_elevenlabs_voice_is_logged_on_the_call_and_espeak_speak
     server = await FakeElevenLabs().start()
     try:
         keys = VoiceKeys(elevenlabs_api_key=server.key, elevenlabs_base_url=server.url)
-        context = CallContext("org", CallType.OUTBOUND, call_id="cal_retiredvoice",
-                              voice=VoiceConfig(provider="elevenlabs", speaker="21m00Tcm4TlvDq8ikWAM"))
+        context = CallContext(
+            "org",
+            CallType.OUTBOUND,
+            call_id="cal_retiredvoice",
+            voice=VoiceConfig(provider="elevenlabs", speaker="21m00Tcm4TlvDq8ikWAM"),
+        )
         reasons = Reasons()
         tts = ProviderSelector(keys=keys).providers(context).tts
         assert isinstance(tts.primary, ElevenLabsTTS)
@@ -282,12 +296,15 @@ async def test_a_missing_elevenlabs_voice_is_logged_on_the_call_and_espeak_speak
         with caplog.at_level(logging.WARNING, logger="app.voice.providers.fallback"):
             first = b"".join([c async for c in tts.synthesize("Your order ships tomorrow.", voice, 8000)])
             second = b"".join([c async for c in tts.synthesize("Anything else?", voice, 8000)])
-        assert is_speech(first) and is_speech(second)      # espeak-ng spoke both sentences
-        assert len(server.requests) == 1                   # a missing voice stays missing: asked once
+        assert is_speech(first) and is_speech(second)  # espeak-ng spoke both sentences
+        assert len(server.requests) == 1  # a missing voice stays missing: asked once
         assert reasons == ["error", "breaker"] and tts.breaker.open
         logged = [r.getMessage() for r in caplog.records]
-        assert any(line.startswith("call cal_retiredvoice: elevenlabs TTS failed before any audio")
-                   and "no voice '21m00Tcm4TlvDq8ikWAM' (404" in line for line in logged), logged
+        assert any(
+            line.startswith("call cal_retiredvoice: elevenlabs TTS failed before any audio")
+            and "no voice '21m00Tcm4TlvDq8ikWAM' (404" in line
+            for line in logged
+        ), logged
     finally:
         await server.stop()
 

@@ -7,8 +7,8 @@ import asyncio
 import io
 import logging
 import wave
+from collections.abc import AsyncIterable
 from pathlib import Path
-from typing import AsyncIterable
 
 import numpy as np
 import pytest
@@ -33,6 +33,7 @@ class WatchedStore(LocalBlobStore):
             async for chunk in data:
                 self.chunk_sizes.append(len(chunk))
                 yield chunk
+
         return await super().put(key, watched())
 
 
@@ -119,8 +120,7 @@ async def test_a_customer_who_opted_out_is_not_recorded_at_all(tmp_path, flag):
 @pytest.mark.parametrize("flag", [False, "no", "false", 1, None])
 async def test_other_values_do_not_opt_out(tmp_path, flag):
     customer = CustomerView(id="cus_1", metadata={"recording_opt_out": flag})
-    call = await Call.make(recordings=LocalBlobStore(tmp_path), customer=customer,
-                           call_type=CallType.INBOUND).start()
+    call = await Call.make(recordings=LocalBlobStore(tmp_path), customer=customer, call_type=CallType.INBOUND).start()
     await call.agent_quiet()
     end = await call.end()
     assert call.reporter.starts[0].recording_opt_out is False

@@ -7,9 +7,9 @@ import asyncio
 import pytest
 import pytest_asyncio
 
+from app.calls.contract import CallType
 from app.voice.audio import rms, tone
 from app.voice.context import CallContext, ScriptView, VoiceConfig
-from app.calls.contract import CallType
 from app.voice.prompt import TOOLS
 from app.voice.providers.base import ProviderError, TextDelta, ToolCall, Voice
 from app.voice.providers.elevenlabs import ElevenLabsTTS
@@ -55,12 +55,18 @@ async def test_openai_compatible_llm_streams_text_then_joined_tool_calls(openai_
     llm = OpenAICompatibleLLM("sk-local", "small-model", base_url=openai_server.url)
     events = await collect(llm.stream([{"role": "user", "content": "bye"}], TOOLS))
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["Thanks", " for calling,", " goodbye!"]
-    assert [e for e in events if not isinstance(e, TextDelta)][0] == \
-        ToolCall("end_call", {"reason": "caller_goodbye"}, "call_0")   # then the usage (issue 17)
+    assert next(e for e in events if not isinstance(e, TextDelta)) == ToolCall(
+        "end_call", {"reason": "caller_goodbye"}, "call_0"
+    )  # then the usage (issue 17)
     request = openai_server.requests[0]
     assert request["stream"] is True and request["model"] == "small-model"
     assert [t["function"]["name"] for t in request["tools"]] == [
-        "end_call", "transfer_to_human", "schedule_callback", "mark_do_not_call", "switch_language"]
+        "end_call",
+        "transfer_to_human",
+        "schedule_callback",
+        "mark_do_not_call",
+        "switch_language",
+    ]
     assert openai_server.headers[0]["Authorization"] == "Bearer sk-local"
 
 
@@ -84,20 +90,27 @@ async def test_openai_errors_become_provider_errors(openai_server):
 
 async def test_sarvam_tts_returns_audio_at_the_call_rate(sarvam_server):
     tts = SarvamTTS(sarvam_server.key, sarvam_server.url)
-    audio = b"".join(await collect(tts.synthesize("Namaste, kaise hain aap", Voice("hi-IN", "Anushka",
-                                                                                    "bulbul:v2"), 8000)))
+    audio = b"".join(
+        await collect(tts.synthesize("Namaste, kaise hain aap", Voice("hi-IN", "Anushka", "bulbul:v2"), 8000))
+    )
     assert abs(len(audio) / 2 / 8000 - 0.4) < 0.01 and rms(audio) > 1000
     request = sarvam_server.tts_requests[0]
-    assert (request["target_language_code"], request["speaker"], request["model"], request["speech_sample_rate"]) \
-        == ("hi-IN", "anushka", "bulbul:v2", 8000)
+    assert (request["target_language_code"], request["speaker"], request["model"], request["speech_sample_rate"]) == (
+        "hi-IN",
+        "anushka",
+        "bulbul:v2",
+        8000,
+    )
 
 
 async def test_sarvam_tts_names_the_models_default_speaker_when_the_agent_has_none(sarvam_server):
     tts = SarvamTTS(sarvam_server.key, sarvam_server.url)
     assert await collect(tts.synthesize("Namaste", Voice("hi-IN", None, "bulbul:v3"), 8000))
-    assert await collect(tts.synthesize("Namaste", Voice("bn-IN"), 8000))   # the provider's model: bulbul:v2
-    assert [(r["speaker"], r["model"]) for r in sarvam_server.tts_requests] == \
-        [("shubh", "bulbul:v3"), ("anushka", "bulbul:v2")]
+    assert await collect(tts.synthesize("Namaste", Voice("bn-IN"), 8000))  # the provider's model: bulbul:v2
+    assert [(r["speaker"], r["model"]) for r in sarvam_server.tts_requests] == [
+        ("shubh", "bulbul:v3"),
+        ("anushka", "bulbul:v2"),
+    ]
 
 
 async def test_sarvam_rejects_a_wrong_key_as_a_provider_error(sarvam_server):
@@ -111,8 +124,12 @@ async def test_sarvam_stt_uploads_a_wav_and_reads_the_transcript_and_language(sa
     stt = SarvamSTT(sarvam_server.key, sarvam_server.url)
     transcript = await stt.transcribe(tone(8000, 1500), 8000, "hi-en")
     assert (transcript.text, transcript.language, transcript.confidence) == ("namaste", "hi-IN", 0.93)
-    assert sarvam_server.stt_requests[0] == {"model": "saaras:v3", "mode": "transcribe", "language_code": "unknown",
-                                             "seconds": 1.5}   # saarika:v2.5 is the legacy model
+    assert sarvam_server.stt_requests[0] == {
+        "model": "saaras:v3",
+        "mode": "transcribe",
+        "language_code": "unknown",
+        "seconds": 1.5,
+    }  # saarika:v2.5 is the legacy model
 
 
 async def test_elevenlabs_without_a_speaker_uses_the_default_voice_a_current_premade_one(elevenlabs_server):
@@ -128,8 +145,9 @@ def test_the_elevenlabs_default_voice_is_a_setting():
     from app.config import Settings
 
     assert VoiceKeys.from_settings(Settings.from_env({})).elevenlabs_default_voice == "JBFqnCBsd6RMkjVDRZzb"
-    settings = Settings.from_env({"VOICEAI_ELEVENLABS_API_KEY": "xi",
-                                  "VOICEAI_ELEVENLABS_DEFAULT_VOICE": "EXAVITQu4vr4xnSDxMaL"})
+    settings = Settings.from_env(
+        {"VOICEAI_ELEVENLABS_API_KEY": "xi", "VOICEAI_ELEVENLABS_DEFAULT_VOICE": "EXAVITQu4vr4xnSDxMaL"}
+    )
     tts = ProviderSelector(settings).tts(context("elevenlabs"))
     assert isinstance(tts, ElevenLabsTTS) and tts.voice_id == "EXAVITQu4vr4xnSDxMaL"
 
@@ -144,13 +162,19 @@ async def test_a_retired_elevenlabs_voice_is_a_voice_not_found_error_naming_it(e
     assert "VOICEAI_ELEVENLABS_DEFAULT_VOICE" in str(raised.value)
 
 
-@pytest.mark.parametrize("model,sent", [("eleven_multilingual_v2", None), ("eleven_turbo_v2", None),
-                                        ("eleven_flash_v2_5", "hi"), ("eleven_turbo_v2_5", "hi"),
-                                        ("eleven_v3", "hi")])
+@pytest.mark.parametrize(
+    "model,sent",
+    [
+        ("eleven_multilingual_v2", None),
+        ("eleven_turbo_v2", None),
+        ("eleven_flash_v2_5", "hi"),
+        ("eleven_turbo_v2_5", "hi"),
+        ("eleven_v3", "hi"),
+    ],
+)
 async def test_elevenlabs_sends_language_code_only_to_models_that_take_it(elevenlabs_server, model, sent):
     tts = ElevenLabsTTS(elevenlabs_server.key, elevenlabs_server.url)
-    audio = b"".join(await collect(tts.synthesize("Namaste ji", Voice("hi-IN", "EXAVITQu4vr4xnSDxMaL", model),
-                                                  8000)))
+    audio = b"".join(await collect(tts.synthesize("Namaste ji", Voice("hi-IN", "EXAVITQu4vr4xnSDxMaL", model), 8000)))
     assert rms(audio) > 1000
     request = elevenlabs_server.requests[0]
     assert request["model_id"] == model and request.get("language_code") == sent
@@ -161,8 +185,10 @@ async def test_the_elevenlabs_fake_refuses_what_the_service_refuses(elevenlabs_s
 
     async with aiohttp.ClientSession(headers={"xi-api-key": elevenlabs_server.key}) as http:
         base = f"{elevenlabs_server.url}/v1/text-to-speech"
-        async with http.post(f"{base}/21m00Tcm4TlvDq8ikWAM/stream?output_format=pcm_8000",
-                             json={"text": "hi", "model_id": "eleven_flash_v2_5"}) as answer:
+        async with http.post(
+            f"{base}/21m00Tcm4TlvDq8ikWAM/stream?output_format=pcm_8000",
+            json={"text": "hi", "model_id": "eleven_flash_v2_5"},
+        ) as answer:
             assert answer.status == 404 and (await answer.json())["detail"]["status"] == "voice_not_found"
         body = {"text": "hi", "model_id": "eleven_multilingual_v2", "language_code": "hi"}
         async with http.post(f"{base}/EXAVITQu4vr4xnSDxMaL/stream?output_format=pcm_8000", json=body) as answer:
@@ -201,9 +227,14 @@ def test_keys_and_the_agents_voice_pick_remote_providers():
 def test_keys_come_from_the_settings_extras():
     class Settings:
         extra = {"VOICEAI_LLM_API_KEY": "sk", "VOICEAI_LLM_BASE_URL": "http://x/v1", "VOICEAI_SARVAM_API_KEY": "sv"}
+
     keys = VoiceKeys.from_settings(Settings())
-    assert (keys.openai_api_key, keys.openai_base_url, keys.sarvam_api_key, keys.elevenlabs_api_key) == \
-        ("sk", "http://x/v1", "sv", None)
+    assert (keys.openai_api_key, keys.openai_base_url, keys.sarvam_api_key, keys.elevenlabs_api_key) == (
+        "sk",
+        "http://x/v1",
+        "sv",
+        None,
+    )
 
 
 async def test_a_call_turn_through_the_remote_llm_and_tts(openai_server, sarvam_server):
@@ -212,8 +243,10 @@ async def test_a_call_turn_through_the_remote_llm_and_tts(openai_server, sarvam_
     from tests.voice.harness import Call
 
     openai_server.text_pieces = ["We deliver", " in five days.", " Anything else?"]
-    call = await Call.make(llm=OpenAICompatibleLLM("sk", "m", base_url=openai_server.url),
-                           tts=SarvamTTS(sarvam_server.key, sarvam_server.url)).start()
+    call = await Call.make(
+        llm=OpenAICompatibleLLM("sk", "m", base_url=openai_server.url),
+        tts=SarvamTTS(sarvam_server.key, sarvam_server.url),
+    ).start()
     for _ in range(400):  # real sockets: give the loop real time between fake-clock frames
         if len(call.agent_said()) >= 2:
             break
@@ -235,11 +268,13 @@ def test_sarvam_streaming_is_picked_by_the_setting_and_a_flow_can_opt_in_or_out(
     picked = ProviderSelector(keys=streaming).providers(context("sarvam"))
     assert isinstance(picked.tts.primary, SarvamStreamingTTS) and isinstance(picked.stt.primary, SarvamStreamingSTT)
     assert isinstance(ProviderSelector(keys=rest).tts(context("sarvam")), SarvamTTS)  # REST stays the default
-    opted_in = CallContext("org", CallType.INBOUND, voice=VoiceConfig(provider="sarvam"),
-                           flow_config={"sarvam_streaming": True})
+    opted_in = CallContext(
+        "org", CallType.INBOUND, voice=VoiceConfig(provider="sarvam"), flow_config={"sarvam_streaming": True}
+    )
     assert isinstance(ProviderSelector(keys=rest).stt(opted_in), SarvamStreamingSTT)
-    opted_out = CallContext("org", CallType.INBOUND, voice=VoiceConfig(provider="sarvam"),
-                            flow_config={"sarvam_streaming": False})
+    opted_out = CallContext(
+        "org", CallType.INBOUND, voice=VoiceConfig(provider="sarvam"), flow_config={"sarvam_streaming": False}
+    )
     assert isinstance(ProviderSelector(keys=streaming).tts(opted_out), SarvamTTS)
     with_org_key = CallContext("org", CallType.INBOUND, voice=VoiceConfig(provider="sarvam"), sarvam_api_key="org")
     assert ProviderSelector(keys=VoiceKeys(sarvam_streaming=True)).tts(with_org_key).api_key == "org"
@@ -257,6 +292,7 @@ def test_streaming_and_the_voice_server_come_from_the_settings():
     class Settings:
         extra = {"VOICEAI_SARVAM_API_KEY": "sv", "VOICEAI_SARVAM_STREAMING": "on"}
         nextneural_url = "http://voices:9000"
+
     keys = VoiceKeys.from_settings(Settings())
     assert (keys.sarvam_streaming, keys.nextneural_url) == (True, "http://voices:9000")
     Settings.extra = {"VOICEAI_SARVAM_STREAMING": "maybe"}
@@ -271,7 +307,8 @@ async def test_every_call_to_one_llm_endpoint_shares_one_client_and_its_connecti
     other_key = OpenAICompatibleLLM("sk-other", "small-model", base_url=openai_server.url)
     assert first.client() is second.client()
     assert other_key.client() is not first.client()
-    answers = await asyncio.gather(*(collect(llm.stream([{"role": "user", "content": "hi"}], []))
-                                     for llm in (first, second, first, other_key)))
+    answers = await asyncio.gather(
+        *(collect(llm.stream([{"role": "user", "content": "hi"}], [])) for llm in (first, second, first, other_key))
+    )
     assert all([e.text for e in events if isinstance(e, TextDelta)] == ["Hello", " there."] for events in answers)
     assert [request["model"] for request in openai_server.requests].count("other-model") == 1

@@ -74,8 +74,12 @@ async def test_tts_configures_once_and_speaks_sentence_after_sentence_on_one_soc
     kinds = [m["type"] for m in socket["messages"]]
     assert kinds == ["config", "text", "flush", "text", "flush"]
     config = socket["messages"][0]["data"]
-    assert (config["target_language_code"], config["speaker"], config["speech_sample_rate"],
-            config["output_audio_codec"]) == ("hi-IN", "anushka", 8000, "linear16")
+    assert (
+        config["target_language_code"],
+        config["speaker"],
+        config["speech_sample_rate"],
+        config["output_audio_codec"],
+    ) == ("hi-IN", "anushka", 8000, "linear16")
 
 
 async def test_tts_keeps_samples_whole_across_odd_sized_audio_frames(tts):
@@ -121,8 +125,9 @@ async def test_a_cancelled_sentence_never_leaks_audio_into_the_next_one(sarvam, 
     first_chunk = asyncio.Event()
 
     async def reply() -> None:
-        async with aclosing(tts.synthesize("a long sentence that the caller interrupts right away", VOICE,
-                                           8000)) as chunks:
+        async with aclosing(
+            tts.synthesize("a long sentence that the caller interrupts right away", VOICE, 8000)
+        ) as chunks:
             async for _ in chunks:
                 first_chunk.set()
 
@@ -143,8 +148,9 @@ async def test_a_sentence_abandoned_by_its_reader_is_not_read_as_the_next_one(sa
 
 
 @pytest.mark.parametrize("model,speaker", [("bulbul:v2", "anushka"), ("bulbul:v3", "shubh")])
-async def test_tts_config_always_names_a_speaker_the_models_default_when_the_agent_has_none(sarvam, tts, model,
-                                                                                           speaker):
+async def test_tts_config_always_names_a_speaker_the_models_default_when_the_agent_has_none(
+    sarvam, tts, model, speaker
+):
     assert await speak_voice(tts, "Vanakkam", Voice("ta-IN", None, model)) == fake_audio(1)
     config = sarvam.tts_sockets[0]["messages"][0]["data"]
     assert (config["speaker"], config["target_language_code"]) == (speaker, "ta-IN")
@@ -154,8 +160,9 @@ async def test_the_fake_refuses_a_config_without_a_speaker(sarvam):
     async with aiohttp.ClientSession() as http:
         url = sarvam.url.replace("http", "ws") + "/text-to-speech/ws?model=bulbul:v2"
         async with http.ws_connect(url, headers={"api-subscription-key": sarvam.key}) as ws:
-            await ws.send_json({"type": "config", "data": {"target_language_code": "hi-IN",
-                                                           "output_audio_codec": "linear16"}})
+            await ws.send_json(
+                {"type": "config", "data": {"target_language_code": "hi-IN", "output_audio_codec": "linear16"}}
+            )
             answer = await ws.receive_json()
     assert answer == {"type": "error", "data": {"message": "speaker is required", "code": 422}}
 
@@ -174,7 +181,7 @@ async def test_tts_idle_socket_is_pinged_then_closed_and_aclose_leaves_no_task(s
     assert await speak(tts, "hello") == fake_audio(1)
     await eventually(lambda: tts._keepalive.done() and not sarvam._open)
     assert "ping" in [m["type"] for m in sarvam.tts_sockets[0]["messages"]]
-    assert tts._keepalive.done() and not sarvam._open     # idle: closed by the client
+    assert tts._keepalive.done() and not sarvam._open  # idle: closed by the client
     assert await speak(tts, "hello again") == fake_audio(2)
     await tts.aclose()
     assert not [t for t in asyncio.all_tasks() if t.get_name().startswith("sarvam-")]
@@ -186,8 +193,13 @@ async def test_stt_streams_the_utterance_and_reads_the_detected_language(sarvam,
     assert (transcript.text, transcript.language, transcript.confidence) == ("namaste", "hi-IN", 0.93)
     socket = sarvam.stt_sockets[0]
     # flush_signal only: our endpointing ends turns, and vad_signals as well would race our flush
-    assert socket["query"] == {"language-code": "unknown", "model": "saaras:v3", "sample_rate": "8000",
-                               "input_audio_codec": "pcm_s16le", "flush_signal": "true"}
+    assert socket["query"] == {
+        "language-code": "unknown",
+        "model": "saaras:v3",
+        "sample_rate": "8000",
+        "input_audio_codec": "pcm_s16le",
+        "flush_signal": "true",
+    }
     audio = [m["audio"] for m in socket["messages"] if "audio" in m]
     assert {(a["sample_rate"], a["encoding"]) for a in audio} == {(8000, "audio/wav")}
     assert b"".join(base64.b64decode(a["data"]) for a in audio) == tone(8000, 1500)
@@ -212,7 +224,7 @@ async def test_audio_reaches_sarvam_while_the_caller_is_still_speaking(sarvam, s
             break
         await asyncio.sleep(0.01)
     assert any("audio" in m for m in sarvam.stt_sockets[0]["messages"])
-    assert sarvam.stt_flushes == []             # the turn has not ended yet
+    assert sarvam.stt_flushes == []  # the turn has not ended yet
     assert (await turn.finish()).text == "namaste"
     assert sarvam.stt_flushes == [0.5]
 
@@ -221,7 +233,7 @@ async def test_turns_share_one_socket_and_a_cancelled_noise_turn_is_thrown_away(
     sarvam.stt_transcripts = ["(cough)", "haan bilkul", "theek hai"]
     noise = stt.open_turn(8000, "hi-IN")
     noise.push(tone(8000, 300))
-    for _ in range(200):   # the noise reached Sarvam before it was found to be noise, as on a real call
+    for _ in range(200):  # the noise reached Sarvam before it was found to be noise, as on a real call
         if sarvam.stt_sockets and any("audio" in m for m in sarvam.stt_sockets[0]["messages"]):
             break
         await asyncio.sleep(0.01)
@@ -230,7 +242,7 @@ async def test_turns_share_one_socket_and_a_cancelled_noise_turn_is_thrown_away(
     turn.push(tone(8000, 1000))
     assert (await turn.finish()).text == "haan bilkul"
     assert (await stt.transcribe(tone(8000, 400), 8000, "hi-IN")).text == "theek hai"
-    assert sarvam.stt_flushes == [0.3, 1.0, 0.4]   # no audio of one turn mixed into another
+    assert sarvam.stt_flushes == [0.3, 1.0, 0.4]  # no audio of one turn mixed into another
     assert stt.connections == 1
 
 
@@ -252,7 +264,7 @@ async def test_a_turn_the_servers_vad_finalised_before_our_flush_ends_at_once(sa
     loop = asyncio.get_running_loop()
     began = loop.time()
     assert (await turn.finish()).text == "mujhe ek sofa chahiye"
-    assert loop.time() - began < 1.5      # the fixture's timeout is 5 s
+    assert loop.time() - began < 1.5  # the fixture's timeout is 5 s
     assert "vad_signals" not in sarvam.stt_sockets[0]["query"]
 
 
@@ -298,7 +310,7 @@ async def test_a_handshake_that_never_completes_is_bounded(sarvam):
 
 async def test_a_24_khz_call_is_streamed_to_sarvam_at_16_khz(sarvam, stt):
     turn = stt.open_turn(24000, "hi-IN")
-    for _ in range(30):                       # 20 ms frames of the call, 600 ms in all
+    for _ in range(30):  # 20 ms frames of the call, 600 ms in all
         turn.push(tone(24000, 20))
     assert (await turn.finish()).text == "namaste"
     socket = sarvam.stt_sockets[0]
@@ -371,8 +383,11 @@ async def test_a_call_speaks_and_listens_through_the_sarvam_sockets(sarvam):
 
     sarvam.stt_transcripts, sarvam.language_code = ["Do you deliver to Mumbai?"], "hi-IN"
     ctx = context()
-    providers = Providers(stt=SarvamStreamingSTT(sarvam.key, sarvam.url), llm=ScriptedPolicy(ctx.script),
-                          tts=SarvamStreamingTTS(sarvam.key, sarvam.url))
+    providers = Providers(
+        stt=SarvamStreamingSTT(sarvam.key, sarvam.url),
+        llm=ScriptedPolicy(ctx.script),
+        tts=SarvamStreamingTTS(sarvam.key, sarvam.url),
+    )
     clock, reporter = FakeClock(), RecordingReporter()
     output = FakeOutput(clock)
     session = CallSession(ctx, providers, reporter, output, SessionConfig(rate=RATE, silence_timeout=30), clock)
@@ -389,7 +404,7 @@ async def test_a_call_speaks_and_listens_through_the_sarvam_sockets(sarvam):
             await call.feed(speech_frames("Do you deliver to Mumbai?", RATE))
     assert call.caller_said() == ["Do you deliver to Mumbai?"]
     assert call.agent_said() == [ctx.script.opening_line, "Yes, we deliver to Mumbai within five days."]
-    assert output.count("audio") == (11 + 8) * 5   # the fake's 100 ms per word, in 20 ms frames: nothing else
+    assert output.count("audio") == (11 + 8) * 5  # the fake's 100 ms per word, in 20 ms frames: nothing else
     end = await call.end()
     await providers.aclose()
     assert end.language_detected == "hi-IN"
@@ -398,7 +413,7 @@ async def test_a_call_speaks_and_listens_through_the_sarvam_sockets(sarvam):
     assert texts[-1] == "Yes, we deliver to Mumbai within five days."
     assert reporter.said(Who.CUSTOMER) == ["Do you deliver to Mumbai?"]
     audio_messages = [m for m in sarvam.stt_sockets[0]["messages"] if "audio" in m]
-    assert len(audio_messages) > 10   # frames went out as they were spoken, not one upload at the end
+    assert len(audio_messages) > 10  # frames went out as they were spoken, not one upload at the end
 
 
 # --- listening during the turn (the session's optional streaming hook) ---------------------------------
@@ -434,14 +449,15 @@ async def test_the_turn_is_streamed_while_spoken_so_only_the_flush_is_left_at_it
     ended = await listen(listener, frames, vad, endpoint, sarvam)
     assert len(ended) == 1
     turn, flushes_when_it_ended = ended[0]
-    streamed = sum(len(base64.b64decode(m["audio"]["data"])) for m in sarvam.stt_sockets[-1]["messages"]
-                   if "audio" in m)
-    assert streamed > len(b"".join(speech))    # the whole turn was already on the socket at its end
+    streamed = sum(
+        len(base64.b64decode(m["audio"]["data"])) for m in sarvam.stt_sockets[-1]["messages"] if "audio" in m
+    )
+    assert streamed > len(b"".join(speech))  # the whole turn was already on the socket at its end
     transcript = await turn.finish()
     assert (transcript.text, transcript.language) == ("Do you deliver to Mumbai?", "hi-IN")
-    noise, spoken = sarvam.stt_flushes     # the noise: 200 ms pre-roll + 100 ms + the 300 ms window
+    noise, spoken = sarvam.stt_flushes  # the noise: 200 ms pre-roll + 100 ms + the 300 ms window
     assert noise == pytest.approx(0.6) and spoken >= len(b"".join(speech)) / 32000
-    assert flushes_when_it_ended == 1      # only the noise had been answered when the turn ended
+    assert flushes_when_it_ended == 1  # only the noise had been answered when the turn ended
     assert stt.connections == 1
 
 

@@ -3,9 +3,17 @@
 
 from __future__ import annotations
 
-from app.voice.session_events import (BargeIn, CallerSpeechStarted, CallerTurnEnded, LlmFirstToken,
-                                      SentenceReady, SessionEvent, TranscriptFinal, TtsFirstAudio,
-                                      UtteranceSettled)
+from app.voice.session_events import (
+    BargeIn,
+    CallerSpeechStarted,
+    CallerTurnEnded,
+    LlmFirstToken,
+    SentenceReady,
+    SessionEvent,
+    TranscriptFinal,
+    TtsFirstAudio,
+    UtteranceSettled,
+)
 from app.voice.utterance import UtteranceState
 from tests.voice.fakes import GatedLLM
 from tests.voice.harness import Call
@@ -24,12 +32,19 @@ async def test_an_observer_sees_a_turns_marks_in_order_on_the_call_clock():
     await call.say("Do you deliver to Mumbai?")
     await call.agent_quiet()
     kinds = [type(e) for e in events]
-    order = [CallerSpeechStarted, CallerTurnEnded, TranscriptFinal, LlmFirstToken, SentenceReady, TtsFirstAudio,
-             UtteranceSettled]
-    assert [k for k in kinds if k in order][:len(order)] == order
+    order = [
+        CallerSpeechStarted,
+        CallerTurnEnded,
+        TranscriptFinal,
+        LlmFirstToken,
+        SentenceReady,
+        TtsFirstAudio,
+        UtteranceSettled,
+    ]
+    assert [k for k in kinds if k in order][: len(order)] == order
     marks = [e for e in events if not isinstance(e, CallerSpeechStarted)]
-    times = [getattr(e, "at") for e in marks]
-    assert times == sorted(times)   # call-clock marks, each at or after the one before
+    times = [e.at for e in marks]
+    assert times == sorted(times)  # call-clock marks, each at or after the one before
     final = next(e for e in events if isinstance(e, TranscriptFinal))
     assert final.text == "Do you deliver to Mumbai?"
     settled = next(e for e in events if isinstance(e, UtteranceSettled))

@@ -8,11 +8,11 @@ import numpy as np
 
 from app.calls.lifecycle import EndCommand, EndReason, TransferCommand
 from app.voice.audio import frame_bytes
+from app.voice.context import CustomerView
 from app.voice.prompt import guardrail_instruction
 from app.voice.providers.base import ProviderError, ToolCall
 from app.voice.session import SessionState
 from app.voice.session_config import SessionConfig
-from app.voice.context import CustomerView
 from tests.voice.fakes import GatedLLM
 from tests.voice.harness import RATE, Call
 
@@ -20,8 +20,9 @@ from tests.voice.harness import RATE, Call
 async def test_the_agent_opens_with_the_recording_disclosure_then_the_opening_line():
     call = await Call.make(recording_disclosure="This call is being recorded for quality purposes.").start()
     await call.agent_quiet()
-    assert call.agent_said() == ["This call is being recorded for quality purposes. "
-                                 "Hi, this is Aria from Luminary Home. How can I help?"]
+    assert call.agent_said() == [
+        "This call is being recorded for quality purposes. Hi, this is Aria from Luminary Home. How can I help?"
+    ]
     assert call.tts.spoken[0] == "This call is being recorded for quality purposes."
     assert call.output.count("mark") == 1
     end = await call.end()
@@ -70,8 +71,9 @@ async def test_first_audio_leaves_before_the_reply_is_complete():
 
 async def test_the_prompt_carries_persona_guardrails_script_customer_and_history():
     llm = GatedLLM(["Okay."])
-    call = await Call.make(llm=llm, customer=CustomerView(id="cus_1", name="Priya",
-                                                          metadata={"last_order": "oak desk"})).start()
+    call = await Call.make(
+        llm=llm, customer=CustomerView(id="cus_1", name="Priya", metadata={"last_order": "oak desk"})
+    ).start()
     await call.agent_quiet()
     await call.say("Hello there")
     await call.agent_quiet()
@@ -80,8 +82,10 @@ async def test_the_prompt_carries_persona_guardrails_script_customer_and_history
     assert "You are Aria, a friendly advisor" in prompt
     assert guardrail_instruction("no_price_fabrication") in prompt
     assert "Do you deliver to Mumbai?" in prompt and "Priya" in prompt and "oak desk" in prompt
-    assert history == [{"role": "assistant", "content": "Hi, this is Aria from Luminary Home. How can I help?"},
-                       {"role": "user", "content": "Hello there"}]
+    assert history == [
+        {"role": "assistant", "content": "Hi, this is Aria from Luminary Home. How can I help?"},
+        {"role": "user", "content": "Hello there"},
+    ]
     await call.end()
 
 
@@ -96,15 +100,18 @@ async def test_goodbye_ends_the_call_with_the_end_call_tool_after_the_closing_li
 
 
 async def test_transfer_to_human_reports_transfer_initiated_and_hands_off():
-    llm = GatedLLM(["Connecting you now."], tools=[ToolCall("transfer_to_human",
-                                                             {"target": "sales", "agent_brief": "wants a quote"})])
+    llm = GatedLLM(
+        ["Connecting you now."],
+        tools=[ToolCall("transfer_to_human", {"target": "sales", "agent_brief": "wants a quote"})],
+    )
     call = await Call.make(llm=llm).start()
     await call.agent_quiet()
     await call.say("Let me talk to sales")
     await call.until(lambda: call.session.ended.is_set())
     end = await call.session.wait()
-    assert call.reporter.statuses == [(call.session.call_id, "transfer_initiated",
-                                       {"target": "sales", "agent_brief": "wants a quote"})]
+    assert call.reporter.statuses == [
+        (call.session.call_id, "transfer_initiated", {"target": "sales", "agent_brief": "wants a quote"})
+    ]
     assert end.outcome == "warm_transfer" and end.end_reason == "transfer"
 
 
@@ -169,9 +176,11 @@ async def test_max_call_duration_ends_the_call():
 def _voice_tasks(tasks: set[asyncio.Task]) -> set[asyncio.Task]:
     """Tasks running code of the voice pipeline (session parts, providers): other parts of the process (the
     loop-lag ticker, another test's servers) come and go on the same loop and are not the call's."""
+
     def voice(task: asyncio.Task) -> bool:
         code = getattr(task.get_coro(), "cr_code", None)
         return code is not None and "/app/voice/" in code.co_filename
+
     return {task for task in tasks if voice(task)}
 
 

@@ -20,7 +20,6 @@ import pytest
 
 from app.config import Settings
 from app.main import create_app
-from app.platform import Platform
 from app.voice.audio import resample
 from app.voice.providers import speech_pool
 from app.voice.providers.base import ProviderError, Voice
@@ -40,7 +39,7 @@ def alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    try:   # a zombie our own Popen has not reaped yet is dead too
+    try:  # a zombie our own Popen has not reaped yet is dead too
         with open(f"/proc/{pid}/stat") as stat:
             return stat.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
@@ -75,7 +74,7 @@ async def heard(stt: PocketsphinxSTT, pcm: bytes):
 async def speak_in_real_time(turn, pcm: bytes) -> None:
     start = time.perf_counter()
     for n, at in enumerate(range(0, len(pcm), FRAME)):
-        turn.push(pcm[at:at + FRAME])
+        turn.push(pcm[at : at + FRAME])
         await asyncio.sleep(max(0.0, start + (n + 1) * 0.02 - time.perf_counter()))
 
 
@@ -83,8 +82,8 @@ def test_the_stream_resampler_equals_resampling_the_whole_utterance():
     pcm = spoken(SENTENCE, RATE)
     whole = resample(pcm, RATE, 16000)
     resampler = StreamResampler(RATE, 16000)
-    pieces = b"".join(resampler.push(pcm[at:at + 1234]) for at in range(0, len(pcm), 1234))
-    assert pieces == whole[:len(pieces)] and len(whole) - len(pieces) <= 2
+    pieces = b"".join(resampler.push(pcm[at : at + 1234]) for at in range(0, len(pcm), 1234))
+    assert pieces == whole[: len(pieces)] and len(whole) - len(pieces) <= 2
 
 
 async def ticking_while(work) -> tuple[list[float], object]:
@@ -114,9 +113,9 @@ async def ticking_while(work) -> tuple[list[float], object]:
 
 
 async def test_decoding_in_workers_never_stalls_the_event_loop(pool):
-    speech = fresh_spoken(SENTENCE, RATE) * 2    # ~4 s of speech per decode, 6 decodes at once
+    speech = fresh_spoken(SENTENCE, RATE) * 2  # ~4 s of speech per decode, 6 decodes at once
     stt = PocketsphinxSTT(pool)
-    for _attempt in range(2):   # once more if another process on this shared machine took the core meanwhile
+    for _attempt in range(2):  # once more if another process on this shared machine took the core meanwhile
         gaps, transcripts = await ticking_while(asyncio.gather(*(heard(stt, speech) for _ in range(6))))
         if max(gaps) < 0.05:
             break
@@ -125,12 +124,12 @@ async def test_decoding_in_workers_never_stalls_the_event_loop(pool):
 
 
 async def test_a_turn_streamed_while_spoken_is_heard_as_the_whole_utterance_and_ready_at_once(pool):
-    speech = fresh_spoken(SENTENCE, RATE) + bytes(RATE * 2 * 6 // 10)   # the turn ends after 600 ms of quiet
+    speech = fresh_spoken(SENTENCE, RATE) + bytes(RATE * 2 * 6 // 10)  # the turn ends after 600 ms of quiet
     stt = PocketsphinxSTT(pool)
-    at_once = stt.open_turn(RATE, "en-IN")    # the same decoder given the whole turn in one piece
+    at_once = stt.open_turn(RATE, "en-IN")  # the same decoder given the whole turn in one piece
     at_once.push(speech)
     whole = await at_once.finish()
-    for _attempt in range(2):   # once more if the shared machine was busy elsewhere
+    for _attempt in range(2):  # once more if the shared machine was busy elsewhere
         turn = stt.open_turn(RATE, "en-IN")
         await speak_in_real_time(turn, speech)
         partial = turn.partial
@@ -140,7 +139,7 @@ async def test_a_turn_streamed_while_spoken_is_heard_as_the_whole_utterance_and_
         if latency < 0.25:
             break
     assert streamed == whole and streamed.text
-    assert partial    # a hypothesis was there while the caller was still speaking
+    assert partial  # a hypothesis was there while the caller was still speaking
     assert latency < 0.25, f"final transcript {latency * 1000:.0f} ms after the end of the turn"
 
 
@@ -167,10 +166,10 @@ async def test_a_killed_worker_fails_its_turns_and_is_replaced(pool):
         await asyncio.sleep(0.05)
     assert len(pool.pids()) == 2 and victim.pid not in pool.pids()
     replacement = next(worker for worker in pool.workers if worker.index == victim.index)
-    await asyncio.sleep(1.0)   # it outlives the thread that noticed the death and started it
+    await asyncio.sleep(1.0)  # it outlives the thread that noticed the death and started it
     assert alive(replacement.pid) and replacement in pool.workers
     texts = await asyncio.gather(*(heard(stt, fresh_spoken(SENTENCE, RATE)) for _ in range(4)))
-    assert all(t.text for t in texts)   # both workers, the new one too, answer
+    assert all(t.text for t in texts)  # both workers, the new one too, answer
 
 
 async def test_a_killed_worker_leaves_the_session_an_empty_turn_not_a_crash(pool):
@@ -204,12 +203,13 @@ async def test_reply_tts_does_not_queue_behind_speech_recognition(pool):
     decodes = [asyncio.create_task(decode()) for _ in range(8)]
     await asyncio.sleep(0)
     await asyncio.gather(reply(), *decodes)
-    assert finished.index("tts") < 4, finished   # not behind the recognition queued before it
+    assert finished.index("tts") < 4, finished  # not behind the recognition queued before it
 
 
 async def test_the_pool_starts_and_stops_with_the_app(database_url, data_dir):
-    settings = Settings(database_url=database_url, data_dir=data_dir, secret_key="test-secret-key-not-for-production",
-                        stt_workers=2)
+    settings = Settings(
+        database_url=database_url, data_dir=data_dir, secret_key="test-secret-key-not-for-production", stt_workers=2
+    )
     app = create_app(settings.with_overrides(stt_worker_nice=3, stt_decoders=1), manage_database=False)
     async with app.router.lifespan_context(app):
         speech = app.state.platform.speech
@@ -218,7 +218,7 @@ async def test_the_pool_starts_and_stops_with_the_app(database_url, data_dir):
         assert len(pids) == 2 and all(alive(pid) for pid in pids)
         assert await asyncio.to_thread(speech.wait_ready, 60)
         assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in pids} == {os.getpriority(os.PRIO_PROCESS, 0) + 3}
-        assert (await heard(PocketsphinxSTT(), fresh_spoken(SENTENCE, RATE))).text   # on the app's pool
+        assert (await heard(PocketsphinxSTT(), fresh_spoken(SENTENCE, RATE))).text  # on the app's pool
     assert await gone(pids), "worker processes outlived the app"
     assert speech_pool.shared_pool() is not speech
 
@@ -232,8 +232,12 @@ async def test_workers_die_with_a_killed_server(tmp_path):
         print(*pool.pids(), flush=True)
         time.sleep(600)
     """)
-    server = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, text=True,
-                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    server = subprocess.Popen(
+        [sys.executable, "-c", program],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+    )
     try:
         pids = [int(pid) for pid in (await asyncio.to_thread(server.stdout.readline)).split()]
         assert len(pids) == 2 and all(alive(pid) for pid in pids)
@@ -255,7 +259,7 @@ def test_the_worker_count_and_niceness_are_settings():
         Settings.from_env({"VOICEAI_STT_DECODERS": "0"})
     assert Settings.from_env({"VOICEAI_STT_WORKERS": "3"}).stt_workers == 3
     assert Settings.from_env({}).stt_workers == (os.cpu_count() or 1)
-    assert Settings().stt_workers == 0    # embedded and test apps share one pool started on first use
+    assert Settings().stt_workers == 0  # embedded and test apps share one pool started on first use
     for bad in ("0", "two", "-1"):
         with pytest.raises(ValueError, match="VOICEAI_STT_WORKERS"):
             Settings.from_env({"VOICEAI_STT_WORKERS": bad})
@@ -270,7 +274,7 @@ async def test_the_turn_listener_shows_the_partial_hypothesis_while_the_caller_s
     speech = fresh_spoken(SENTENCE, RATE)
     deadline = time.monotonic() + 10
     for at in range(0, len(speech), FRAME):
-        listener.frame(speech[at:at + FRAME])
+        listener.frame(speech[at : at + FRAME])
     while not listener.partial:
         assert time.monotonic() < deadline, "no partial hypothesis"
         await asyncio.sleep(0.02)
@@ -282,16 +286,16 @@ async def test_of_the_quiet_ending_a_turn_only_300_ms_is_decoded(pool):
     from app.voice.audio import silence
 
     speech = fresh_spoken(SENTENCE, RATE)
-    pause = b"".join(silence(RATE) for _ in range(20))            # 400 ms of quiet inside the turn
+    pause = b"".join(silence(RATE) for _ in range(20))  # 400 ms of quiet inside the turn
     stt = PocketsphinxSTT(pool)
     turn = pool.open_turn(RATE)
-    for piece in (speech, pause, speech, pause + pause[:len(pause) // 2]):   # ends with the endpoint's 600 ms
+    for piece in (speech, pause, speech, pause + pause[: len(pause) // 2]):  # ends with the endpoint's 600 ms
         turn.push(piece)
     text = await turn.finish()
     batch = RATE * 2 // 10
     spoken_bytes = 2 * len(speech) + len(pause)
-    assert spoken_bytes <= turn.shipped <= spoken_bytes + RATE * 2 * 3 // 10 + batch   # the pause inside is kept
-    assert text and text == (await heard(stt, speech + pause + speech + pause[:len(pause) * 3 // 4])).text
+    assert spoken_bytes <= turn.shipped <= spoken_bytes + RATE * 2 * 3 // 10 + batch  # the pause inside is kept
+    assert text and text == (await heard(stt, speech + pause + speech + pause[: len(pause) * 3 // 4])).text
 
 
 async def test_a_call_whose_worker_dies_mid_turn_goes_on_and_hears_the_next_turn(pool):
@@ -321,12 +325,12 @@ async def test_a_call_whose_worker_dies_mid_turn_goes_on_and_hears_the_next_turn
             await call.silence(20)
 
     speech = frames(fresh_spoken(SENTENCE, 16000), 16000)
-    await call.feed(speech[:len(speech) // 2])
+    await call.feed(speech[: len(speech) // 2])
     for worker in list(pool.workers):
         os.kill(worker.pid, signal.SIGKILL)
-    await call.feed(speech[len(speech) // 2:])
+    await call.feed(speech[len(speech) // 2 :])
     await call.silence(800)
-    for _ in range(50):                      # the brain meets the failed turn: logged, treated as unheard
+    for _ in range(50):  # the brain meets the failed turn: logged, treated as unheard
         await asyncio.sleep(0.02)
         await call.silence(20)
     # unheard, or (when the pool had not noticed the death before the turn ended) answered on the partial words
@@ -339,7 +343,7 @@ async def test_a_call_whose_worker_dies_mid_turn_goes_on_and_hears_the_next_turn
     await call.silence(800)
     await heard_in_real_time(before + 1)
     await call.agent_quiet()
-    assert call.caller_said()[-1] and len(call.agent_said()) >= 2 + before   # heard and answered
+    assert call.caller_said()[-1] and len(call.agent_said()) >= 2 + before  # heard and answered
     await call.end()
 
 

@@ -26,7 +26,7 @@ async def test_an_inbound_call_counts_the_voice_from_the_callers_first_words():
 async def test_an_outbound_call_answered_by_a_person_saying_hello():
     call = await Call.make(call_type=CallType.OUTBOUND).start()
     await call.feed(speech_frames("Hello?", RATE))
-    assert call.reporter.voices_heard == []          # could still be a machine's greeting
+    assert call.reporter.voices_heard == []  # could still be a machine's greeting
     await call.silence(800)
     assert call.reporter.voices_heard == [call.session.call_id]
     await call.end()

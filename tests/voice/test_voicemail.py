@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from app.calls.contract import CallType
-from app.voice.voicemail import BeepDetector, VoicemailDetector
 from app.voice.vad import VoiceActivityDetector
+from app.voice.voicemail import BeepDetector, VoicemailDetector
 from tests.voice.harness import RATE, Call
 from tests.voice.speech import noise_frames, silent_frames, speech_frames, tone_frames
 

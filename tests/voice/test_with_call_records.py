@@ -14,12 +14,12 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from app.turn_taking.config import TurnTakingConfig
 from app.voice.audio import silence
 from app.voice.providers.base import Providers
 from app.voice.providers.scripted_llm import ScriptedPolicy
 from app.voice.routes import voice_routes
 from app.voice.runtime import VoiceRuntime
-from app.turn_taking.config import TurnTakingConfig
 from app.voice.session_config import SessionConfig
 from app.voice.vad import EndpointConfig
 from tests.conftest import free_port
@@ -41,9 +41,16 @@ async def platform_voice(server):
     def providers(context) -> Providers:
         return Providers(stt=stt, tts=ToneTTS(), llm=ScriptedPolicy(context.script))
 
-    runtime = VoiceRuntime(lambda: platform.reporter, providers=providers, session=SessionConfig(
-        endpoint=EndpointConfig(endpoint_ms=300), turn_taking=QUICK_TURNS, recordings=platform.blob_store))
-    app = Starlette(routes=[Mount("/api/voice", routes=voice_routes(platform.voice, lambda: platform.reporter, runtime))])
+    runtime = VoiceRuntime(
+        lambda: platform.reporter,
+        providers=providers,
+        session=SessionConfig(
+            endpoint=EndpointConfig(endpoint_ms=300), turn_taking=QUICK_TURNS, recordings=platform.blob_store
+        ),
+    )
+    app = Starlette(
+        routes=[Mount("/api/voice", routes=voice_routes(platform.voice, lambda: platform.reporter, runtime))]
+    )
     port = free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     task = asyncio.create_task(uv.serve())
@@ -63,6 +70,7 @@ async def events_until(ws, predicate, timeout: float = 10) -> list[dict]:
                 events.append(json.loads(message.data))
                 if predicate(events):
                     return
+
     await asyncio.wait_for(loop(), timeout)
     return events
 
@@ -79,7 +87,8 @@ async def until_call(client, predicate, path: str = "/calls", timeout: float = 1
 
 
 async def test_a_browser_test_call_is_recorded_as_a_test_call_with_transcript_and_analysis(
-        http, client, platform_voice):
+    http, client, platform_voice
+):
     base, stt = platform_voice
     flow = await create_flow(client)
     ws = await http.ws_connect(f"{base}/ws/browser-test/{flow['uuid']}?token={client.token}")
@@ -87,7 +96,7 @@ async def test_a_browser_test_call_is_recorded_as_a_test_call_with_transcript_an
     stt.expect("Do you deliver to Mumbai?")
     pcm = spoken("Do you deliver to Mumbai?", 16000) + silence(16000, 500)
     for start in range(0, len(pcm), 3200):
-        await ws.send_bytes(pcm[start:start + 3200])
+        await ws.send_bytes(pcm[start : start + 3200])
     await events_until(ws, lambda e: any(x.get("text") == "Yes, within five days." for x in e))
     await ws.send_str(json.dumps({"type": "stop"}))
     await events_until(ws, lambda e: any(x["type"] == "end" for x in e))
@@ -97,7 +106,10 @@ async def test_a_browser_test_call_is_recorded_as_a_test_call_with_transcript_an
     call = (await client.get(f"/calls/{listed['uuid']}")).body
     assert call["call_type"] == "test" and call["flow_uuid"] == flow["uuid"] and call["outcome"] == "connected"
     assert [(t["speaker"], t["text"]) for t in call["transcript"]] == [
-        ("agent", "Hi, Aria here."), ("customer", "Do you deliver to Mumbai?"), ("agent", "Yes, within five days.")]
+        ("agent", "Hi, Aria here."),
+        ("customer", "Do you deliver to Mumbai?"),
+        ("agent", "Yes, within five days."),
+    ]
     assert call["key_details"]["extraction"]["schema_version"] == "1.0"
     url = client.server.url(f"/api/voice/calls/{listed['uuid']}/recording")
     async with http.get(url, headers=client.headers()) as recording:
@@ -122,8 +134,9 @@ async def test_ending_a_live_call_through_the_api_reaches_the_session(http, clie
 
 async def exotel_call(http, base: str, flow: dict, customer: dict) -> None:
     caller = await ExotelCaller.connect(http, f"{base}/ws/exotel")
-    await caller.start(to="+918000000000", from_=customer["phone"],
-                       params={"flow_id": flow["uuid"], "customer_id": customer["uuid"]})
+    await caller.start(
+        to="+918000000000", from_=customer["phone"], params={"flow_id": flow["uuid"], "customer_id": customer["uuid"]}
+    )
     await caller.wait_for(lambda: caller.events("mark"))
     await caller.stop()
     await caller.close()
@@ -139,8 +152,9 @@ async def test_a_customer_who_opted_out_of_recording_has_no_recording_to_downloa
         await exotel_call(http, base, flow, customer.body)
         listed = await until_call(client, lambda c: c.get("ended_at") and c["customer_uuid"] == customer.body["uuid"])
         call = (await client.get(f"/calls/{listed['uuid']}")).body
-        async with http.get(client.server.url(f"/api/voice/calls/{listed['uuid']}/recording"),
-                            headers=client.headers()) as answer:
+        async with http.get(
+            client.server.url(f"/api/voice/calls/{listed['uuid']}/recording"), headers=client.headers()
+        ) as answer:
             recordings[name] = (call["recording_url"] is None, answer.status, await answer.read())
     assert recordings["Asha"] == (True, 404, b'{"detail":"Recording not found"}')
     assert recordings["Ravi"][:2] == (False, 200) and recordings["Ravi"][2][:4] == b"RIFF"

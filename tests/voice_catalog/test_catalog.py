@@ -88,9 +88,7 @@ def test_speaker_sets() -> None:
     assert all(s == s.lower() for s in speakers_of("sarvam"))
     assert "JBFqnCBsd6RMkjVDRZzb" in speakers_of("elevenlabs")
     assert len(speakers_of("elevenlabs", "eleven_multilingual_v2")) == 18
-    assert speakers_of("nextneural") == {
-        f"nn-{lang.lower()}-{g}" for lang in ESPEAK_VOICE for g in ("f", "m")
-    }
+    assert speakers_of("nextneural") == {f"nn-{lang.lower()}-{g}" for lang in ESPEAK_VOICE for g in ("f", "m")}
     assert speakers_of("sarvam", "bulbul:v9") == frozenset()
     assert speakers_of("nope") == frozenset()
 
@@ -215,9 +213,7 @@ def test_find_voice_elevenlabs_by_id_and_by_name() -> None:
     assert (by_id.display_name, by_id.speaker) == ("Sarah", "EXAVITQu4vr4xnSDxMaL")
     assert find_voice("elevenlabs", "Sarah", language_code="en-US") == by_id
     assert find_voice("elevenlabs", "sarah", language_code="en-US") == by_id
-    upper = find_voice(
-        "elevenlabs", "SARAH", model="eleven_multilingual_v2", language_code="en-US"
-    )
+    upper = find_voice("elevenlabs", "SARAH", model="eleven_multilingual_v2", language_code="en-US")
     assert upper == by_id
     any_lang = find_voice("elevenlabs", "Sarah")
     assert any_lang is not None and any_lang.speaker == "EXAVITQu4vr4xnSDxMaL"

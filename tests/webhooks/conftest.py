@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import pytest_asyncio
 from aiohttp import web
 
 from tests.conftest import free_port, new_client
 
-FAST = dict(allow_http_webhooks=True, allow_private_webhooks=True, webhook_worker=True, webhook_timeout_seconds=0.5,
-            webhook_backoff_seconds=0.05, webhook_poll_seconds=0.05)
+FAST = dict(
+    allow_http_webhooks=True,
+    allow_private_webhooks=True,
+    webhook_worker=True,
+    webhook_timeout_seconds=0.5,
+    webhook_backoff_seconds=0.05,
+    webhook_poll_seconds=0.05,
+)
 
 
 @dataclass
@@ -49,6 +56,7 @@ class Receiver:
             while len(self.on(path)) < count:
                 self.arrived.clear()
                 await self.arrived.wait()
+
         await asyncio.wait_for(enough(), timeout)
         return self.on(path)
 
@@ -95,5 +103,5 @@ async def hooks_server(start_server):
 
 @pytest_asyncio.fixture
 async def hooks_client(http, hooks_server):
-    await hooks_server.platform.rate_limiter.reset()   # each test starts with empty buckets, as on `server`
+    await hooks_server.platform.rate_limiter.reset()  # each test starts with empty buckets, as on `server`
     return await new_client(http, hooks_server, "Workflow Org")

@@ -48,12 +48,20 @@ async def test_a_calls_deliveries_with_their_last_attempt(hooks_client, hooks_se
 
     found = await settled(hooks_client, call_id, ["delivered", "delivered", "failed"], timeout=10)
     started, ended, down = found
-    assert (started["eventType"], started["webhookUuid"], started["webhookName"]) == ("call.started", crm["uuid"], "/crm")
+    assert (started["eventType"], started["webhookUuid"], started["webhookName"]) == (
+        "call.started",
+        crm["uuid"],
+        "/crm",
+    )
     assert (ended["eventType"], ended["webhookUuid"]) == ("call.ended", crm["uuid"])
     assert (started["attempts"], started["lastResponseStatus"], started["lastError"]) == (1, 200, None)
     assert started["finishedAt"] and started["lastAttemptAt"]
     assert (down["eventType"], down["webhookUuid"], down["attempts"], down["lastResponseStatus"]) == (
-        "call.ended", failing["uuid"], 4, 500)
+        "call.ended",
+        failing["uuid"],
+        4,
+        500,
+    )
     received = {item.headers["webhook-id"] for item in hook.received}
     assert {started["deliveryId"], ended["deliveryId"], down["deliveryId"]} <= received
     theirs = {item["deliveryId"] for item in await deliveries(hooks_client, other_call)}
@@ -75,7 +83,8 @@ async def test_a_call_without_webhooks_has_none_and_pending_ones_show(hooks_clie
     pending = await start_call(platform, hooks_client.organisation_id)
     found = await deliveries(hooks_client, pending)
     assert [(item["eventType"], item["status"], item["attempts"], item["lastAttemptAt"]) for item in found] == [
-        ("call.started", "pending", 0, None)]
+        ("call.started", "pending", 0, None)
+    ]
     gate.set()
     await settled(hooks_client, pending, ["delivered"])
     await platform.reporter.ended(pending, CallEnd(outcome="connected", ended_at=now(), duration_seconds=1))
@@ -85,7 +94,10 @@ async def test_only_the_callers_organisation(hooks_client, hooks_server, http):
     stranger = await new_client(http, hooks_server, "Stranger Org")
     call_id = await ended_call(hooks_server.platform, hooks_client.organisation_id)
     answer = await stranger.graphql(QUERY, {"id": call_id})
-    assert (answer["errors"][0]["message"], answer["errors"][0]["extensions"]["code"]) == ("Call not found", "NOT_FOUND")
+    assert (answer["errors"][0]["message"], answer["errors"][0]["extensions"]["code"]) == (
+        "Call not found",
+        "NOT_FOUND",
+    )
     answer = await hooks_client.graphql(QUERY, {"id": "cal_000000000000"})
     assert answer["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     answer = await Client(http, hooks_server, None).graphql(QUERY, {"id": call_id})
@@ -110,12 +122,18 @@ async def test_the_lookup_uses_the_indexes_of_migration_0007(database_url):
         async with in_transaction() as connection:
             await connection.execute_script("SET LOCAL enable_seqscan = off")
             plan = str(await connection.execute_query_dict("EXPLAIN " + sql, params))
-            logs = str(await connection.execute_query_dict(
-                "EXPLAIN SELECT * FROM webhook_logs WHERE delivery_id = $1", ["msg_x"]))
+            logs = str(
+                await connection.execute_query_dict(
+                    "EXPLAIN SELECT * FROM webhook_logs WHERE delivery_id = $1", ["msg_x"]
+                )
+            )
     else:
         connection = connections.get("default")
         plan = str(await connection.execute_query_dict("EXPLAIN QUERY PLAN " + delivery_ids_sql(kind), params))
-        logs = str(await connection.execute_query_dict(
-            "EXPLAIN QUERY PLAN SELECT * FROM webhook_logs WHERE delivery_id = ?", ["msg_x"]))
+        logs = str(
+            await connection.execute_query_dict(
+                "EXPLAIN QUERY PLAN SELECT * FROM webhook_logs WHERE delivery_id = ?", ["msg_x"]
+            )
+        )
     assert "webhook_deliveries_call_uuid" in plan, plan
     assert "webhook_logs_delivery_id" in logs, logs

@@ -38,12 +38,24 @@ def verify(secret: str, received) -> None:
 async def test_a_call_fires_started_and_ended_with_the_spec_payload(hooks_client, hooks_server, hook):
     platform = hooks_server.platform
     webhook = await subscribe(hooks_client, hook, "/crm", headers={"X-Workflow-Secret": "shh"})
-    customer = (await hooks_client.post("/customers", json={
-        "name": "Jane", "phone": "+14155550192", "metadata": {"lead_id": "LH-1", "cart_value": 850}})).body
+    customer = (
+        await hooks_client.post(
+            "/customers",
+            json={"name": "Jane", "phone": "+14155550192", "metadata": {"lead_id": "LH-1", "cart_value": 850}},
+        )
+    ).body
     call_id = await start_call(platform, hooks_client.organisation_id, customer_id=customer["uuid"])
     await platform.reporter.transcript(call_id, Speaker.AGENT, "Hi, good morning!", 0.0)
-    await platform.reporter.ended(call_id, CallEnd(outcome="connected", ended_at=now(), duration_seconds=113,
-                                                   recording_path=f"recordings/{call_id}.wav", language_detected="en"))
+    await platform.reporter.ended(
+        call_id,
+        CallEnd(
+            outcome="connected",
+            ended_at=now(),
+            duration_seconds=113,
+            recording_path=f"recordings/{call_id}.wav",
+            language_detected="en",
+        ),
+    )
     await platform.reporter.analysed(call_id, CallAnalysis(summary="s", sentiment="positive"))
     started, ended = await hook.wait_for("/crm", 2)
     assert started.json["event"] == "call.started" and ended.json["event"] == "call.ended"
@@ -56,13 +68,23 @@ async def test_a_call_fires_started_and_ended_with_the_spec_payload(hooks_client
     assert body["organisation_uuid"] == hooks_client.organisation_id and body["fired_at"].endswith("Z")
     call = await Call.get(id=call_id)
     data = dict(body["data"])
-    extension = {key: data.pop(key) for key in ("usage", "cost", "latency")}   # issue 17
-    assert (extension["usage"]["telephony_seconds"], extension["cost"]["total"], extension["latency"]) == \
-        (113, 1.2, None)    # 2 started minutes at the default INR 0.60; no measured replies
+    extension = {key: data.pop(key) for key in ("usage", "cost", "latency")}  # issue 17
+    assert (extension["usage"]["telephony_seconds"], extension["cost"]["total"], extension["latency"]) == (
+        113,
+        1.2,
+        None,
+    )  # 2 started minutes at the default INR 0.60; no measured replies
     assert data == {
-        "call_uuid": call_id, "call_type": "outbound", "flow_uuid": None, "customer_uuid": customer["uuid"],
-        "customer_phone": "+14155550192", "customer_metadata": {"lead_id": "LH-1", "cart_value": 850},
-        "outcome": "connected", "sentiment": "positive", "duration_seconds": 113, "language_detected": "en",
+        "call_uuid": call_id,
+        "call_type": "outbound",
+        "flow_uuid": None,
+        "customer_uuid": customer["uuid"],
+        "customer_phone": "+14155550192",
+        "customer_metadata": {"lead_id": "LH-1", "cart_value": 850},
+        "outcome": "connected",
+        "sentiment": "positive",
+        "duration_seconds": 113,
+        "language_detected": "en",
         "transcript": [{"speaker": "agent", "text": "Hi, good morning!", "timestamp": 0.0}],
         "recording_url": f"{hooks_server.base_url}/api/voice/calls/{call_id}/recording",
         "started_at": call.started_at.isoformat().replace("+00:00", "Z"),
@@ -71,7 +93,9 @@ async def test_a_call_fires_started_and_ended_with_the_spec_payload(hooks_client
     await asyncio.sleep(0.1)
     logs = (await hooks_client.get(f"/webhooks/{webhook['uuid']}/logs")).body["logs"]
     assert [(log["event_type"], log["response_status"], log["success"]) for log in logs] == [
-        ("call.ended", 200, True), ("call.started", 200, True)]
+        ("call.ended", 200, True),
+        ("call.started", 200, True),
+    ]
     assert set(logs[0]) == {"uuid", "event_type", "payload", "response_status", "success", "triggered_at"}
     assert logs[0]["payload"] == body
     assert (await hooks_client.get(f"/webhooks/{webhook['uuid']}")).body["last_triggered_at"] is not None
@@ -99,8 +123,11 @@ async def test_non_2xx_is_retried_with_the_same_id_and_every_attempt_logged(hook
     assert len({item.headers["webhook-id"] for item in attempts}) == 1
     await asyncio.sleep(0.1)
     logs = await WebhookLog.filter(webhook_id=webhook["uuid"]).order_by("attempt")
-    assert [(log.attempt, log.response_status, log.success) for log in logs] == [(1, 500, False), (2, 500, False),
-                                                                               (3, 200, True)]
+    assert [(log.attempt, log.response_status, log.success) for log in logs] == [
+        (1, 500, False),
+        (2, 500, False),
+        (3, 200, True),
+    ]
     assert (await WebhookDelivery.get(webhook_id=webhook["uuid"])).status == "delivered"
 
 
@@ -157,8 +184,14 @@ async def test_a_worker_killed_mid_batch_loses_nothing(hooks_client, hooks_serve
 
 
 async def test_the_outbox_row_exists_only_if_the_change_committed(hooks_client):
-    webhook = await Webhook.create(id="wbh_rollback01", organisation_id=hooks_client.organisation_id, name="x",
-                                   url="https://example.com", events=["call.started"], secret="s")
+    webhook = await Webhook.create(
+        id="wbh_rollback01",
+        organisation_id=hooks_client.organisation_id,
+        name="x",
+        url="https://example.com",
+        events=["call.started"],
+        secret="s",
+    )
     try:
         async with in_transaction() as connection:
             await WebhookOutbox().enqueue(hooks_client.organisation_id, "call.started", {}, connection=connection)
@@ -171,8 +204,9 @@ async def test_the_outbox_row_exists_only_if_the_change_committed(hooks_client):
 
 async def test_inactive_webhooks_and_other_events_get_nothing(hooks_client, hooks_server, hook):
     paused = await subscribe(hooks_client, hook, "/paused", events=["call.started"])
-    await hooks_client.graphql("mutation($id: ID!) { updateWebhook(uuid: $id, input: {isActive: false}) { uuid } }",
-                               {"id": paused["uuid"]})
+    await hooks_client.graphql(
+        "mutation($id: ID!) { updateWebhook(uuid: $id, input: {isActive: false}) { uuid } }", {"id": paused["uuid"]}
+    )
     other = await subscribe(hooks_client, hook, "/other", events=["campaign.launched"])
     await start_call(hooks_server.platform, hooks_client.organisation_id)
     assert await WebhookDelivery.filter(webhook_id__in=[paused["uuid"], other["uuid"]]).count() == 0

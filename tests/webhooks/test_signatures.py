@@ -14,8 +14,9 @@ from tests.calls.conftest import start_call
 
 
 async def a_delivery(client, server, hook, path: str):
-    created = (await client.post("/webhooks", json={"name": path, "url": hook.at(path),
-                                                    "events": ["call.started"]})).body
+    created = (
+        await client.post("/webhooks", json={"name": path, "url": hook.at(path), "events": ["call.started"]})
+    ).body
     await start_call(server.platform, client.organisation_id)
     [delivery] = await hook.wait_for(path, 1)
     return created["secret"], delivery

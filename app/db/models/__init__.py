@@ -15,7 +15,30 @@ from app.db.models.tools import Tool, ToolInvocation, ToolSecret
 from app.db.models.webhooks import Webhook, WebhookDelivery, WebhookLog
 
 __all__ = [
-    "ApiKey", "Call", "Campaign", "Customer", "CustomerTag", "DatasetSample", "DialJob", "DoNotCall", "Flow",
-    "HumanAgent", "HumanQueue", "InstanceLease", "Integration", "Organisation", "PriceTable", "Script", "Speaker",
-    "Tag", "Tool", "ToolInvocation", "ToolSecret", "User", "VoiceAgent", "Webhook", "WebhookDelivery", "WebhookLog"
+    "ApiKey",
+    "Call",
+    "Campaign",
+    "Customer",
+    "CustomerTag",
+    "DatasetSample",
+    "DialJob",
+    "DoNotCall",
+    "Flow",
+    "HumanAgent",
+    "HumanQueue",
+    "InstanceLease",
+    "Integration",
+    "Organisation",
+    "PriceTable",
+    "Script",
+    "Speaker",
+    "Tag",
+    "Tool",
+    "ToolInvocation",
+    "ToolSecret",
+    "User",
+    "VoiceAgent",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookLog",
 ]

@@ -36,8 +36,9 @@ class Call(Model):
     voice_agent_id: str | None
     from_number = fields.CharField(max_length=32, null=True)
     to_number = fields.CharField(max_length=32, null=True)
-    status = fields.CharField(max_length=16, default="queued",
-                              description="queued, ringing, in-progress, completed, failed")
+    status = fields.CharField(
+        max_length=16, default="queued", description="queued, ringing, in-progress, completed, failed"
+    )
     outcome = fields.CharField(max_length=16, null=True, description="connected, voicemail, no-answer, failed")
     sentiment = fields.CharField(max_length=8, null=True, description="positive, neutral, negative")
     duration = fields.IntField(null=True, description="seconds")
@@ -55,10 +56,14 @@ class Call(Model):
     checked_at = fields.DatetimeField(null=True, description="when reconciliation last asked the carrier")
     owner = fields.CharField(max_length=24, null=True, description="the instance lease holding the live call")
     usage: fields.Field[Any] = fields.JSONField(null=True, description="what the call used (app.billing.usage)")
-    cost: fields.Field[Any] = fields.JSONField(null=True, description="the cost breakdown by the price table at its end")
+    cost: fields.Field[Any] = fields.JSONField(
+        null=True, description="the cost breakdown by the price table at its end"
+    )
     cost_total = fields.FloatField(null=True)
     cost_currency = fields.CharField(max_length=3, null=True)
-    latency: fields.Field[Any] = fields.JSONField(null=True, description="p50, p95 and max voice-to-voice of its replies")
+    latency: fields.Field[Any] = fields.JSONField(
+        null=True, description="p50, p95 and max voice-to-voice of its replies"
+    )
     latency_p50_ms = fields.IntField(null=True)
     latency_turns = fields.IntField(default=0, description="replies with a voice-to-voice figure")
     latency_total_ms = fields.IntField(default=0, description="their voice-to-voice summed, for averages")
@@ -72,6 +77,6 @@ class Call(Model):
             ("organisation_id", "created_at"),
             ("flow_id", "created_at"),
             ("customer_id", "created_at"),
-            ("ended_at", "updated_at"),     # reconciliation: open calls by age of their last status
-            ("owner", "ended_at"),          # orphan sweep: open calls of a lapsed lease
+            ("ended_at", "updated_at"),  # reconciliation: open calls by age of their last status
+            ("owner", "ended_at"),  # orphan sweep: open calls of a lapsed lease
         )

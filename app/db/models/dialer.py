@@ -73,8 +73,7 @@ class DialJob(Model):
 
     class Meta:
         table = "dial_jobs"
-        indexes = (("campaign_id", "status", "next_attempt_at"), ("organisation_id", "status"),
-                   ("status", "call_id"))
+        indexes = (("campaign_id", "status", "next_attempt_at"), ("organisation_id", "status"), ("status", "call_id"))
 
 
 class DoNotCall(Model):

@@ -25,7 +25,9 @@ class Integration(Model):
     provider = fields.CharField(max_length=16, description="exotel or sarvam")
     category = fields.CharField(max_length=16, description="telephony or voice")
     account_sid = fields.CharField(max_length=64, null=True, db_index=True)
-    settings: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict, description="non-secret fields such as subdomain and phone number")
+    settings: fields.JSONField[dict[str, Any]] = fields.JSONField(
+        default=dict, description="non-secret fields such as subdomain and phone number"
+    )
     credentials = fields.TextField(description="Fernet token of the secret fields")
     connected_at = fields.DatetimeField()
     updated_at = fields.DatetimeField(auto_now=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, AsyncGenerator, AsyncIterator, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,7 @@ class Closable(Protocol):
 class ProviderError(RuntimeError):
     """A provider failed (network, 4xx/5xx, bad payload); the session degrades instead of crashing."""
 
-    permanent = False   # True: retrying cannot help (a voice the provider does not have); the breaker opens at once
+    permanent = False  # True: retrying cannot help (a voice the provider does not have); the breaker opens at once
 
 
 @dataclass

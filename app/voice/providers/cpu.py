@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 _executors: dict[str, ThreadPoolExecutor] = {}
@@ -20,8 +21,7 @@ _executors: dict[str, ThreadPoolExecutor] = {}
 def executor(name: str = "voice-cpu") -> ThreadPoolExecutor:
     pool = _executors.get(name)
     if pool is None:
-        pool = _executors[name] = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2),
-                                                     thread_name_prefix=name)
+        pool = _executors[name] = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix=name)
     return pool
 
 

@@ -9,7 +9,7 @@ flash/turbo v2.5 models and later (`eleven_multilingual_v2` rejects it), so it i
 from __future__ import annotations
 
 import re
-from typing import AsyncGenerator
+from collections.abc import AsyncGenerator
 
 import aiohttp
 
@@ -29,8 +29,10 @@ class VoiceNotFound(ProviderError):
     permanent = True
 
     def __init__(self, voice_id: str, detail: str) -> None:
-        super().__init__(f"ElevenLabs has no voice {voice_id!r} (404: {detail}); it may be a retired premade "
-                         "voice: choose a current one for the agent or set VOICEAI_ELEVENLABS_DEFAULT_VOICE")
+        super().__init__(
+            f"ElevenLabs has no voice {voice_id!r} (404: {detail}); it may be a retired premade "
+            "voice: choose a current one for the agent or set VOICEAI_ELEVENLABS_DEFAULT_VOICE"
+        )
         self.voice_id = voice_id
 
 
@@ -43,8 +45,14 @@ def accepts_language_code(model: str) -> bool:
 
 
 class ElevenLabsTTS:
-    def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = DEFAULT_MODEL,
-                 voice_id: str = ELEVENLABS_DEFAULT_VOICE, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = BASE_URL,
+        model: str = DEFAULT_MODEL,
+        voice_id: str = ELEVENLABS_DEFAULT_VOICE,
+        timeout: float = 15.0,
+    ) -> None:
         self.api_key, self.base_url, self.model, self.voice_id = api_key, base_url.rstrip("/"), model, voice_id
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from typing import AsyncGenerator
+from collections.abc import AsyncGenerator
 
 from app.voice.audio import frame_bytes, resample
 from app.voice.providers.base import ProviderError, Voice
@@ -20,10 +20,24 @@ _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 
 # BCP-47 language (as stored on agents/customers) -> espeak-ng voice.
 VOICES = {
-    "en": "en-us", "en-in": "en-us", "en-us": "en-us", "en-gb": "en",
-    "hi": "hi", "hi-in": "hi", "hi-en": "hi",
-    "bn": "bn", "gu": "gu", "kn": "kn", "ml": "ml", "mr": "mr", "od": "or", "or": "or", "pa": "pa",
-    "ta": "ta", "te": "te", "ur": "ur",
+    "en": "en-us",
+    "en-in": "en-us",
+    "en-us": "en-us",
+    "en-gb": "en",
+    "hi": "hi",
+    "hi-in": "hi",
+    "hi-en": "hi",
+    "bn": "bn",
+    "gu": "gu",
+    "kn": "kn",
+    "ml": "ml",
+    "mr": "mr",
+    "od": "or",
+    "or": "or",
+    "pa": "pa",
+    "ta": "ta",
+    "te": "te",
+    "ur": "ur",
 }
 
 
@@ -35,7 +49,7 @@ def espeak_voice(language: str | None) -> str:
 class _Engine:
     """The one loaded espeak-ng library of the process."""
 
-    _instance: "_Engine | None" = None
+    _instance: _Engine | None = None
     _create_lock = threading.Lock()
 
     def __init__(self) -> None:
@@ -44,11 +58,20 @@ class _Engine:
         self.lock = threading.Lock()
         self._lib = ctypes.CDLL(espeakng_loader.get_library_path())
         self._lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        self._lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
-                                           ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        self._lib.espeak_Synth.argtypes = [
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
         self._lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-        self.rate = self._lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0,
-                                                espeakng_loader.get_data_path().encode(), 0)
+        self.rate = self._lib.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), 0
+        )
         if self.rate <= 0:
             raise ProviderError("espeak-ng failed to initialise")
         self._chunks: list[bytes] = []
@@ -56,7 +79,7 @@ class _Engine:
         self._lib.espeak_SetSynthCallback(self._callback)
 
     @classmethod
-    def get(cls) -> "_Engine":
+    def get(cls) -> _Engine:
         with cls._create_lock:
             if cls._instance is None:
                 cls._instance = cls()
@@ -97,4 +120,4 @@ class EspeakTTS:
         pcm = await run_tts(synthesize_blocking, text, voice.language, rate)
         size = frame_bytes(rate, self.CHUNK_MS)
         for start in range(0, len(pcm), size):
-            yield pcm[start:start + size]
+            yield pcm[start : start + size]

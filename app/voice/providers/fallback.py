@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
-from typing import AsyncGenerator, AsyncIterator, Callable
 
 from app.voice.providers.base import (
     Closable,
@@ -61,15 +61,19 @@ class Breaker:
     def failed(self) -> None:
         self.failures += 1
         if self.failures == self.limit:
-            log.warning("%s failed %d times in a row: the local provider takes over for the rest of the call",
-                        self.name, self.limit)
+            log.warning(
+                "%s failed %d times in a row: the local provider takes over for the rest of the call",
+                self.name,
+                self.limit,
+            )
 
     def trip(self, why: str) -> None:
         """A failure that will not go away (a missing voice): local for the rest of the call, now."""
         if not self.open:
             self.failures = self.limit
-            log.warning("%s cannot recover (%s): the local provider takes over for the rest of the call",
-                        self.name, why)
+            log.warning(
+                "%s cannot recover (%s): the local provider takes over for the rest of the call", self.name, why
+            )
 
 
 def _ignore(reason: str) -> None:
@@ -85,9 +89,16 @@ def _call_prefix(call: str | None) -> str:
 
 
 class FallbackTTS:
-    def __init__(self, primary: TextToSpeech, fallback: TextToSpeech, name: str,
-                 first_byte_seconds: float = FIRST_BYTE_SECONDS, failures_to_open: int = FAILURES_TO_OPEN,
-                 count: FallbackCounter | None = None, call: str | None = None) -> None:
+    def __init__(
+        self,
+        primary: TextToSpeech,
+        fallback: TextToSpeech,
+        name: str,
+        first_byte_seconds: float = FIRST_BYTE_SECONDS,
+        failures_to_open: int = FAILURES_TO_OPEN,
+        count: FallbackCounter | None = None,
+        call: str | None = None,
+    ) -> None:
         self.primary, self.fallback, self.name = primary, fallback, name
         self.first_byte_seconds = first_byte_seconds
         self._where = _call_prefix(call)
@@ -118,12 +129,22 @@ class FallbackTTS:
             else:
                 self.breaker.failed()
             if heard:
-                log.warning("%s%s TTS failed mid-sentence (%s); the rest of %r is dropped, not repeated",
-                            self._where, self.name, _describe(error), text[:60])
+                log.warning(
+                    "%s%s TTS failed mid-sentence (%s); the rest of %r is dropped, not repeated",
+                    self._where,
+                    self.name,
+                    _describe(error),
+                    text[:60],
+                )
                 raise
             reason = "timeout" if isinstance(error, TimeoutError) else "error"
-            log.warning("%s%s TTS failed before any audio (%s); espeak-ng speaks %r", self._where, self.name,
-                        _describe(error), text[:60])
+            log.warning(
+                "%s%s TTS failed before any audio (%s); espeak-ng speaks %r",
+                self._where,
+                self.name,
+                _describe(error),
+                text[:60],
+            )
         else:
             self.breaker.succeeded()
             return
@@ -151,8 +172,14 @@ class FallbackTTS:
 
 
 class FallbackSTT:
-    def __init__(self, primary: SpeechToText, fallback: SpeechToText, name: str,
-                 failures_to_open: int = FAILURES_TO_OPEN, count: FallbackCounter | None = None) -> None:
+    def __init__(
+        self,
+        primary: SpeechToText,
+        fallback: SpeechToText,
+        name: str,
+        failures_to_open: int = FAILURES_TO_OPEN,
+        count: FallbackCounter | None = None,
+    ) -> None:
         self.primary, self.fallback, self.name = primary, fallback, name
         self.breaker = Breaker(f"{name} STT", failures_to_open)
         self._count = count if count is not None else _ignore
@@ -201,10 +228,16 @@ class StreamingFallbackSTT(FallbackSTT):
 class FallbackTurn:
     """A streamed turn plus a copy of its audio; without a streamed turn (breaker open) only the copy."""
 
-    def __init__(self, owner: StreamingFallbackSTT, streamed: SpeechTurn | None, rate: int,
-                 language: str | None, local_because: str = "") -> None:
+    def __init__(
+        self,
+        owner: StreamingFallbackSTT,
+        streamed: SpeechTurn | None,
+        rate: int,
+        language: str | None,
+        local_because: str = "",
+    ) -> None:
         self.owner, self.streamed, self.rate, self.language = owner, streamed, rate, language
-        self.local_because = local_because   # why there is no streamed turn: "breaker" or "error"
+        self.local_because = local_because  # why there is no streamed turn: "breaker" or "error"
         self.audio = bytearray()
 
     def push(self, pcm: bytes) -> None:
@@ -236,8 +269,13 @@ class FallbackTurn:
             self.streamed.cancel()
 
 
-def with_local_stt(primary: SpeechToText, fallback: SpeechToText, name: str,
-                   failures_to_open: int = FAILURES_TO_OPEN, count: FallbackCounter | None = None) -> FallbackSTT:
+def with_local_stt(
+    primary: SpeechToText,
+    fallback: SpeechToText,
+    name: str,
+    failures_to_open: int = FAILURES_TO_OPEN,
+    count: FallbackCounter | None = None,
+) -> FallbackSTT:
     """The wrapper that keeps the primary's capabilities (streaming or not)."""
     kind = StreamingFallbackSTT if isinstance(primary, StreamingSpeechToText) else FallbackSTT
     return kind(primary, fallback, name, failures_to_open, count)

@@ -9,7 +9,7 @@ the session like any other TTS failure.
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 import aiohttp
 
@@ -21,12 +21,18 @@ SpeakerLookup = Callable[[str, str], Awaitable[str | None]]
 
 
 class NextNeuralTTS:
-    def __init__(self, base_url: str, organisation_id: str, fallback: TextToSpeech,
-                 lookup: SpeakerLookup = server_speaker_id, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        organisation_id: str,
+        fallback: TextToSpeech,
+        lookup: SpeakerLookup = server_speaker_id,
+        timeout: float = 15.0,
+    ) -> None:
         self.base_url, self.organisation_id = base_url.rstrip("/"), organisation_id
         self.fallback, self.lookup = fallback, lookup
         self.timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout)
-        self._speakers: dict[str, str | None] = {}   # speaker name -> server id, looked up once per call
+        self._speakers: dict[str, str | None] = {}  # speaker name -> server id, looked up once per call
 
     async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
         if not text.strip():
@@ -45,8 +51,9 @@ class NextNeuralTTS:
                     if answer.status == 404:
                         raise ProviderError(f"nextneural voice server does not have speaker {speaker_id} deployed")
                     if answer.status != 200:
-                        raise ProviderError(f"nextneural voice server answered {answer.status}: "
-                                            f"{(await answer.text())[:200]}")
+                        raise ProviderError(
+                            f"nextneural voice server answered {answer.status}: {(await answer.text())[:200]}"
+                        )
                     served_rate = int(answer.headers.get("X-Sample-Rate") or source_rate)
                     samples = SampleAligner()
                     async for data in answer.content.iter_any():

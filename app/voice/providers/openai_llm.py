@@ -6,20 +6,23 @@ import asyncio
 import json
 import logging
 import weakref
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any, cast
 
 from app.voice.providers.base import LLMEvent, LLMUsage, Message, ProviderError, TextDelta, ToolCall
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
+    from openai.types.chat import ChatCompletionMessageParam
 
 log = logging.getLogger("app.voice.llm")
 _ClientKey = tuple[str, str | None, float]
-_clients: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[_ClientKey, AsyncOpenAI]]" = \
+_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[_ClientKey, AsyncOpenAI]] = (
     weakref.WeakKeyDictionary()
+)
 
 
-def shared_client(api_key: str, base_url: str | None, timeout: float) -> "AsyncOpenAI":
+def shared_client(api_key: str, base_url: str | None, timeout: float) -> AsyncOpenAI:
     """One client (one connection pool, one TLS context) per endpoint per event loop, shared by every call.
 
     Building an `AsyncOpenAI` loads the CA bundle on the loop: once per call, 200 calls ramping up spent ~4 % of
@@ -36,13 +39,14 @@ def shared_client(api_key: str, base_url: str | None, timeout: float) -> "AsyncO
 
 
 class OpenAICompatibleLLM:
-    def __init__(self, api_key: str, model: str, base_url: str | None = None, timeout: float = 20.0,
-                 temperature: float = 0.4) -> None:
+    def __init__(
+        self, api_key: str, model: str, base_url: str | None = None, timeout: float = 20.0, temperature: float = 0.4
+    ) -> None:
         self._endpoint = (api_key, base_url, timeout)
         self.model = model
         self.temperature = temperature
 
-    def client(self) -> "AsyncOpenAI":
+    def client(self) -> AsyncOpenAI:
         """Taken on first use, inside the call's event loop."""
         return shared_client(*self._endpoint)
 
@@ -51,13 +55,20 @@ class OpenAICompatibleLLM:
 
         calls: dict[int, dict[str, Any]] = {}
         usage: LLMUsage | None = None
+        tool_options: dict[str, Any] = {"tools": tools} if tools else {}  # no `tools` key at all without tools
         try:
             stream = await self.client().chat.completions.create(
-                model=self.model, messages=messages, tools=tools or openai.NOT_GIVEN, stream=True,
-                temperature=self.temperature, stream_options={"include_usage": True})
+                model=self.model,
+                # our messages and tool specs are the JSON shapes the SDK's TypedDicts describe
+                messages=cast("list[ChatCompletionMessageParam]", messages),
+                **tool_options,
+                stream=True,
+                temperature=self.temperature,
+                stream_options={"include_usage": True},
+            )
             try:
                 async for chunk in stream:
-                    if chunk.usage is not None:   # the last chunk, with no choices
+                    if chunk.usage is not None:  # the last chunk, with no choices
                         usage = LLMUsage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
                     for choice in chunk.choices:
                         delta = choice.delta

@@ -9,7 +9,7 @@ language (`sarvam_speaker`), so a voice never depends on the server's own defaul
 from __future__ import annotations
 
 import base64
-from typing import AsyncGenerator
+from collections.abc import AsyncGenerator
 
 import aiohttp
 
@@ -21,7 +21,7 @@ from app.voice_catalog.catalog import default_speaker
 SARVAM_LANGUAGES = {"bn", "en", "gu", "hi", "kn", "ml", "mr", "od", "pa", "ta", "te"}
 BASE_URL = "https://api.sarvam.ai"
 STT_MODEL = "saaras:v3"
-FALLBACK_SPEAKER = "shubh"   # the API's documented default (bulbul:v3), for a model the catalog does not know
+FALLBACK_SPEAKER = "shubh"  # the API's documented default (bulbul:v3), for a model the catalog does not know
 
 
 def sarvam_language(language: str | None) -> str:
@@ -40,8 +40,7 @@ def sarvam_speaker(voice: Voice, model: str) -> str:
 class SarvamTTS:
     CHUNK_MS = 200
 
-    def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = "bulbul:v2",
-                 timeout: float = 15.0) -> None:
+    def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = "bulbul:v2", timeout: float = 15.0) -> None:
         self.api_key, self.base_url, self.model = api_key, base_url.rstrip("/"), model
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
@@ -50,12 +49,18 @@ class SarvamTTS:
             return
         language = sarvam_language(voice.language)
         model = voice.model or self.model
-        body = {"text": text, "target_language_code": language, "language_code": language, "model": model,
-                "speaker": sarvam_speaker(voice, model),
-                "speech_sample_rate": rate if rate in (8000, 16000, 24000) else 16000}
+        body = {
+            "text": text,
+            "target_language_code": language,
+            "language_code": language,
+            "model": model,
+            "speaker": sarvam_speaker(voice, model),
+            "speech_sample_rate": rate if rate in (8000, 16000, 24000) else 16000,
+        }
         async with aiohttp.ClientSession(timeout=self.timeout) as http:
-            async with http.post(f"{self.base_url}/text-to-speech", json=body,
-                                 headers={"api-subscription-key": self.api_key}) as answer:
+            async with http.post(
+                f"{self.base_url}/text-to-speech", json=body, headers={"api-subscription-key": self.api_key}
+            ) as answer:
                 if answer.status != 200:
                     raise ProviderError(f"Sarvam TTS answered {answer.status}: {(await answer.text())[:200]}")
                 payload = await answer.json()
@@ -67,12 +72,11 @@ class SarvamTTS:
             pcm = resample(pcm, source_rate, rate)
             size = frame_bytes(rate, self.CHUNK_MS)
             for start in range(0, len(pcm), size):
-                yield pcm[start:start + size]
+                yield pcm[start : start + size]
 
 
 class SarvamSTT:
-    def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = STT_MODEL,
-                 timeout: float = 15.0) -> None:
+    def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = STT_MODEL, timeout: float = 15.0) -> None:
         self.api_key, self.base_url, self.model = api_key, base_url.rstrip("/"), model
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
@@ -87,10 +91,12 @@ class SarvamSTT:
         code = "unknown" if not language or language.lower() == "hi-en" else sarvam_language(language)
         form.add_field("language_code", code)
         async with aiohttp.ClientSession(timeout=self.timeout) as http:
-            async with http.post(f"{self.base_url}/speech-to-text", data=form,
-                                 headers={"api-subscription-key": self.api_key}) as answer:
+            async with http.post(
+                f"{self.base_url}/speech-to-text", data=form, headers={"api-subscription-key": self.api_key}
+            ) as answer:
                 if answer.status != 200:
                     raise ProviderError(f"Sarvam STT answered {answer.status}: {(await answer.text())[:200]}")
                 payload = await answer.json()
-        return Transcript(str(payload.get("transcript") or ""), payload.get("language_code"),
-                          payload.get("language_probability"))
+        return Transcript(
+            str(payload.get("transcript") or ""), payload.get("language_code"), payload.get("language_probability")
+        )

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
@@ -18,8 +19,7 @@ import aiohttp
 from app.voice.providers.base import ProviderError
 
 SEND_SECONDS = 10.0
-CLOSED_TYPES = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED,
-                aiohttp.WSMsgType.ERROR)
+CLOSED_TYPES = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR)
 
 
 class SocketClosed(ProviderError):
@@ -30,19 +30,23 @@ def ws_url(base_url: str, path: str, params: Mapping[str, Any]) -> str:
     """`https://host` -> `wss://host/path?...` (and `http` -> `ws` for loopback fakes)."""
     base = base_url.rstrip("/")
     if base.startswith("https://"):
-        base = "wss://" + base[len("https://"):]
+        base = "wss://" + base[len("https://") :]
     elif base.startswith("http://"):
-        base = "ws://" + base[len("http://"):]
+        base = "ws://" + base[len("http://") :]
     return f"{base}{path}?{urlencode(params)}"
 
 
-async def open_socket(http: aiohttp.ClientSession, url: str, api_key: str,
-                      timeout: float) -> aiohttp.ClientWebSocketResponse:
+async def open_socket(
+    http: aiohttp.ClientSession, url: str, api_key: str, timeout: float
+) -> aiohttp.ClientWebSocketResponse:
     try:
         async with asyncio.timeout(timeout):
-            return await http.ws_connect(url, headers={"api-subscription-key": api_key},
-                                         timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
-                                         max_msg_size=16 * 1024 * 1024)
+            return await http.ws_connect(
+                url,
+                headers={"api-subscription-key": api_key},
+                timeout=aiohttp.ClientWSTimeout(ws_close=2.0),
+                max_msg_size=16 * 1024 * 1024,
+            )
     except TimeoutError:
         raise ProviderError(f"Sarvam WebSocket handshake took over {timeout} s") from None
     except aiohttp.WSServerHandshakeError as error:

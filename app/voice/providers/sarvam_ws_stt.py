@@ -30,12 +30,11 @@ import aiohttp
 from app.voice.audio import resample
 from app.voice.providers.base import ProviderError, Transcript
 from app.voice.providers.sarvam import BASE_URL, sarvam_language
-from app.voice.providers.sarvam_socket import (SocketClosed, error_text, open_socket, receive_json, send_json,
-                                               ws_url)
+from app.voice.providers.sarvam_socket import SocketClosed, error_text, open_socket, receive_json, send_json, ws_url
 
 log = logging.getLogger("app.voice.providers.sarvam_ws_stt")
 MAX_CHUNK_SECONDS = 1.0
-WIRE_RATES = (8000, 16000)   # what the socket accepts; anything else is sent at 16 kHz
+WIRE_RATES = (8000, 16000)  # what the socket accepts; anything else is sent at 16 kHz
 FLUSH_GRACE_SECONDS = 1.0
 
 
@@ -75,12 +74,12 @@ def stt_language(language: str | None) -> str:
 
 @dataclass(eq=False)
 class SpeechTurn:
-    owner: "SarvamStreamingSTT"
-    rate: int                          # the call's rate (what `push` gets)
+    owner: SarvamStreamingSTT
+    rate: int  # the call's rate (what `push` gets)
     language: str | None
-    audio: bytearray = field(default_factory=bytearray)   # at `wire_rate`: what the socket is sent
-    sent: int = 0                      # bytes of `audio` on the current socket
-    flushed: bool = False              # the caller's turn is over (finish or cancel)
+    audio: bytearray = field(default_factory=bytearray)  # at `wire_rate`: what the socket is sent
+    sent: int = 0  # bytes of `audio` on the current socket
+    flushed: bool = False  # the caller's turn is over (finish or cancel)
     flush_sent: bool = False
     cancelled: bool = False
     replays: int = 0
@@ -109,7 +108,7 @@ class SpeechTurn:
         self.owner._start()
         if await self._answered():
             return self.result.result()
-        self.cancelled = True      # its late answer must not land on the next turn
+        self.cancelled = True  # its late answer must not land on the next turn
         if self.texts:
             return Transcript(" ".join(self.texts), self.language)
         raise ProviderError(f"Sarvam STT gave no transcript within {self.owner.timeout} s")
@@ -122,7 +121,7 @@ class SpeechTurn:
         grace_end: float | None = None
         while not self.result.done():
             now = loop.time()
-            if not (self.flush_sent and self.texts):   # (again, after a replay on a new socket)
+            if not (self.flush_sent and self.texts):  # (again, after a replay on a new socket)
                 grace_end = None
             elif grace_end is None:
                 grace_end = now + self.owner.flush_grace
@@ -131,14 +130,14 @@ class SpeechTurn:
                 return False
             try:
                 await asyncio.wait_for(asyncio.shield(self.result), min(end - now, 0.1))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 continue
         return True
 
     def cancel(self) -> None:
         """Not a turn after all: flush what the server has and discard the answer."""
         self.cancelled = True
-        if not self.audio or self.sent == 0 and not self.flush_sent:
+        if not self.audio or (self.sent == 0 and not self.flush_sent):
             self._drop()
             return
         self.flushed = True
@@ -153,9 +152,15 @@ class SpeechTurn:
 
 
 class SarvamStreamingSTT:
-    def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = "saaras:v3",
-                 timeout: float = 10.0, idle_seconds: float = 30.0,
-                 flush_grace: float = FLUSH_GRACE_SECONDS) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = BASE_URL,
+        model: str = "saaras:v3",
+        timeout: float = 10.0,
+        idle_seconds: float = 30.0,
+        flush_grace: float = FLUSH_GRACE_SECONDS,
+    ) -> None:
         self.api_key, self.base_url, self.model = api_key, base_url.rstrip("/"), model
         self.timeout, self.idle_seconds, self.flush_grace = timeout, idle_seconds, flush_grace
         self.connections = 0
@@ -205,13 +210,19 @@ class SarvamStreamingSTT:
     async def _serve_turns(self) -> None:
         while self._turns:
             first = self._turns[0]
-            params = {"language-code": stt_language(first.language), "model": self.model,
-                      "sample_rate": first.wire_rate, "input_audio_codec": "pcm_s16le", "flush_signal": "true"}
+            params = {
+                "language-code": stt_language(first.language),
+                "model": self.model,
+                "sample_rate": first.wire_rate,
+                "input_audio_codec": "pcm_s16le",
+                "flush_signal": "true",
+            }
             if self._http is None or self._http.closed:
                 self._http = aiohttp.ClientSession()
             try:
-                ws = await open_socket(self._http, ws_url(self.base_url, "/speech-to-text/ws", params),
-                                       self.api_key, self.timeout)
+                ws = await open_socket(
+                    self._http, ws_url(self.base_url, "/speech-to-text/ws", params), self.api_key, self.timeout
+                )
             except ProviderError as error:
                 self._fail(error)
                 return
@@ -237,7 +248,7 @@ class SarvamStreamingSTT:
                 if not self._turns:
                     try:
                         await asyncio.wait_for(self._wait_wake(reader), self.idle_seconds)
-                    except asyncio.TimeoutError:
+                    except TimeoutError:
                         return
                     if not self._turns:
                         continue
@@ -262,10 +273,18 @@ class SarvamStreamingSTT:
                 continue
             limit = int(turn.wire_rate * 2 * MAX_CHUNK_SECONDS)
             while turn.sent < len(turn.audio):
-                chunk = bytes(turn.audio[turn.sent:turn.sent + limit])
+                chunk = bytes(turn.audio[turn.sent : turn.sent + limit])
                 turn.sent += len(chunk)  # before the await: a cancel meanwhile must see it as sent
-                await send_json(ws, {"audio": {"data": base64.b64encode(chunk).decode(),
-                                               "sample_rate": turn.wire_rate, "encoding": "audio/wav"}})
+                await send_json(
+                    ws,
+                    {
+                        "audio": {
+                            "data": base64.b64encode(chunk).decode(),
+                            "sample_rate": turn.wire_rate,
+                            "encoding": "audio/wav",
+                        }
+                    },
+                )
             if turn.flushed and not turn.flush_sent:
                 turn.flush_sent = True
                 await send_json(ws, {"type": "flush"})
@@ -295,8 +314,11 @@ class SarvamStreamingSTT:
         if text:
             turn.texts.append(text)
         if not turn.result.done():
-            turn.result.set_result(Transcript(" ".join(turn.texts), data.get("language_code") or turn.language,
-                                              data.get("language_probability")))
+            turn.result.set_result(
+                Transcript(
+                    " ".join(turn.texts), data.get("language_code") or turn.language, data.get("language_probability")
+                )
+            )
         self._wake.set()
 
     def _replay_or_fail(self, error: ProviderError) -> None:

@@ -18,29 +18,36 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from typing import Any, AsyncGenerator
+from collections.abc import AsyncGenerator
+from typing import Any
 
 import aiohttp
 
 from app.voice.audio import SampleAligner, resample
 from app.voice.providers.base import ProviderError, Voice
 from app.voice.providers.sarvam import BASE_URL, sarvam_language, sarvam_speaker
-from app.voice.providers.sarvam_socket import (SocketClosed, error_text, open_socket, receive_json, send_json,
-                                               ws_url)
+from app.voice.providers.sarvam_socket import SocketClosed, error_text, open_socket, receive_json, send_json, ws_url
 from app.voice.providers.wav import wav_to_pcm
 
 PCM_RATES = (8000, 16000, 22050, 24000)
 
 
 class SarvamStreamingTTS:
-    def __init__(self, api_key: str, base_url: str = BASE_URL, model: str = "bulbul:v2",
-                 timeout: float = 15.0, ping_seconds: float = 20.0, idle_seconds: float = 120.0) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str = BASE_URL,
+        model: str = "bulbul:v2",
+        timeout: float = 15.0,
+        ping_seconds: float = 20.0,
+        idle_seconds: float = 120.0,
+    ) -> None:
         self.api_key, self.base_url, self.model = api_key, base_url.rstrip("/"), model
         self.timeout, self.ping_seconds, self.idle_seconds = timeout, ping_seconds, idle_seconds
-        self.connections = 0                       # sockets opened so far (reuse is observable)
+        self.connections = 0  # sockets opened so far (reuse is observable)
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._config: tuple[str, dict[str, Any]] | None = None   # (model, config) the open socket was opened with
+        self._config: tuple[str, dict[str, Any]] | None = None  # (model, config) the open socket was opened with
         self._abandoned: list[aiohttp.ClientWebSocketResponse] = []
         self._lock = asyncio.Lock()
         self._keepalive: asyncio.Task[None] | None = None
@@ -48,9 +55,14 @@ class SarvamStreamingTTS:
 
     def _config_for(self, voice: Voice, model: str, rate: int) -> dict[str, Any]:
         """Always with a speaker: the voice's, else the model's default for the language."""
-        return {"target_language_code": sarvam_language(voice.language), "speaker": sarvam_speaker(voice, model),
-                "speech_sample_rate": rate, "output_audio_codec": "linear16", "min_buffer_size": 30,
-                "max_chunk_length": 250}
+        return {
+            "target_language_code": sarvam_language(voice.language),
+            "speaker": sarvam_speaker(voice, model),
+            "speech_sample_rate": rate,
+            "output_audio_codec": "linear16",
+            "min_buffer_size": 30,
+            "max_chunk_length": 250,
+        }
 
     async def synthesize(self, text: str, voice: Voice, rate: int) -> AsyncGenerator[bytes, None]:
         if not text.strip():
@@ -81,8 +93,7 @@ class SarvamStreamingTTS:
                     except SocketClosed:
                         self._abandon()
                         if heard or attempt == 2:  # audio already went out: re-sending would repeat it
-                            raise ProviderError("Sarvam closed the TTS WebSocket in the middle of a sentence") \
-                                from None
+                            raise ProviderError("Sarvam closed the TTS WebSocket in the middle of a sentence") from None
             finally:
                 self._last_used = asyncio.get_running_loop().time()
                 if not finished:
@@ -136,7 +147,7 @@ class SarvamStreamingTTS:
             ws = self._abandoned.pop()
             try:
                 await asyncio.wait_for(ws.close(), 2.0)
-            except (asyncio.TimeoutError, aiohttp.ClientError, OSError):
+            except (TimeoutError, aiohttp.ClientError, OSError):
                 pass
 
     async def _keep_alive(self) -> None:

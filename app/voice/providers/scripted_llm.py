@@ -12,26 +12,101 @@ from __future__ import annotations
 
 import asyncio
 import re
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from app.voice.context import CallContext, ScriptView
 from app.voice.language_switch import base, requested_language
 from app.voice.providers.base import LLMEvent, Message, TextDelta, ToolCall
 from app.voice.providers.scripted_tools import ToolTrigger
 
-FAREWELLS = ("bye", "goodbye", "good bye", "that's all", "thats all", "no thanks", "no thank you", "alvida",
-             "hang up", "not interested", "dhanyavaad", "dhanyavad")
-DO_NOT_CALL = ("do not call", "don't call", "dont call", "stop calling", "never call", "remove my number",
-               "call mat karo", "phone mat karo")
-CALL_LATER = ("call me later", "call me back", "call back", "call me tomorrow", "call tomorrow", "baad mein",
-              "baad me", "busy right now", "call me in the evening", "call me at")
-SWITCHED = {"hi": "Theek hai, ab main Hindi mein baat karti hoon.", "en": "Sure, I will speak in English now.",
-            "ta": "Sari, ippo naan Tamil-il pesugiren.", "te": "Sare, ippudu nenu Telugu lo matladutanu.",
-            "kn": "Sari, eega naanu Kannadadalli maatanaaduttene.", "mr": "Theek aahe, aata mi Marathit bolte.",
-            "bn": "Thik ache, ekhon ami Banglay kotha bolbo."}
+FAREWELLS = (
+    "bye",
+    "goodbye",
+    "good bye",
+    "that's all",
+    "thats all",
+    "no thanks",
+    "no thank you",
+    "alvida",
+    "hang up",
+    "not interested",
+    "dhanyavaad",
+    "dhanyavad",
+)
+DO_NOT_CALL = (
+    "do not call",
+    "don't call",
+    "dont call",
+    "stop calling",
+    "never call",
+    "remove my number",
+    "call mat karo",
+    "phone mat karo",
+)
+CALL_LATER = (
+    "call me later",
+    "call me back",
+    "call back",
+    "call me tomorrow",
+    "call tomorrow",
+    "baad mein",
+    "baad me",
+    "busy right now",
+    "call me in the evening",
+    "call me at",
+)
+SWITCHED = {
+    "hi": "Theek hai, ab main Hindi mein baat karti hoon.",
+    "en": "Sure, I will speak in English now.",
+    "ta": "Sari, ippo naan Tamil-il pesugiren.",
+    "te": "Sare, ippudu nenu Telugu lo matladutanu.",
+    "kn": "Sari, eega naanu Kannadadalli maatanaaduttene.",
+    "mr": "Theek aahe, aata mi Marathit bolte.",
+    "bn": "Thik ache, ekhon ami Banglay kotha bolbo.",
+}
 HUMAN = ("human", "person", "agent", "representative", "someone", "transfer", "manager", "real person")
-STOPWORDS = frozenset("the a an is are do does you your i me my we to of for in on at it this that and or "
-                      "what how when where can could would will with about have has there".split())
+STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "is",
+        "are",
+        "do",
+        "does",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "we",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "it",
+        "this",
+        "that",
+        "and",
+        "or",
+        "what",
+        "how",
+        "when",
+        "where",
+        "can",
+        "could",
+        "would",
+        "will",
+        "with",
+        "about",
+        "have",
+        "has",
+        "there",
+    ]
+)
 
 
 def _words(text: str) -> set[str]:
@@ -44,8 +119,9 @@ def _has(text: str, phrases: tuple[str, ...]) -> bool:
 
 
 class ScriptedPolicy:
-    def __init__(self, script: ScriptView | None = None, delay: float = 0.0,
-                 triggers: tuple[ToolTrigger, ...] = ()) -> None:
+    def __init__(
+        self, script: ScriptView | None = None, delay: float = 0.0, triggers: tuple[ToolTrigger, ...] = ()
+    ) -> None:
         self.script = script or ScriptView()
         self.delay = delay
         self.triggers = triggers
@@ -71,24 +147,33 @@ class ScriptedPolicy:
         said = [m.get("content") or "" for m in messages if m.get("role") == "user"]
         last = said[-1] if said else ""
         asked = requested_language(last)
-        if asked is not None:    # the session has switched already (the prompt names the language): confirm
-            speaking = re.search(r"caller's language \(([\w-]+)\)", str(messages[0].get("content") or "")) \
-                if messages and messages[0].get("role") == "system" else None
+        if asked is not None:  # the session has switched already (the prompt names the language): confirm
+            speaking = (
+                re.search(r"caller's language \(([\w-]+)\)", str(messages[0].get("content") or ""))
+                if messages and messages[0].get("role") == "system"
+                else None
+            )
             if speaking is None or base(speaking.group(1)) == base(asked):
                 return SWITCHED.get(base(asked), SWITCHED["en"]), None
             return "I am sorry, I can only continue in this language.", None
         if "mark_do_not_call" in offered and _has(last, DO_NOT_CALL):
-            return ("I am sorry for the trouble. We will not call you again. Goodbye!",
-                    ToolCall("mark_do_not_call", {"reason": last[:200]}))
+            return (
+                "I am sorry for the trouble. We will not call you again. Goodbye!",
+                ToolCall("mark_do_not_call", {"reason": last[:200]}),
+            )
         if "schedule_callback" in offered and _has(last, CALL_LATER):
-            return ("Sure, I will call you back then. Thank you, goodbye!",
-                    ToolCall("schedule_callback", {"when": last[:200], "note": f"Caller asked: {last}"[:300]}))
+            return (
+                "Sure, I will call you back then. Thank you, goodbye!",
+                ToolCall("schedule_callback", {"when": last[:200], "note": f"Caller asked: {last}"[:300]}),
+            )
         if _has(last, FAREWELLS):
             closing = self.script.closing_line or "Thank you for your time. Goodbye!"
             return closing, ToolCall("end_call", {"reason": "caller_goodbye"})
         if _has(last, HUMAN):
-            return ("Sure, let me connect you with a colleague.",
-                    ToolCall("transfer_to_human", {"target": "support", "agent_brief": f"Caller asked: {last}"}))
+            return (
+                "Sure, let me connect you with a colleague.",
+                ToolCall("transfer_to_human", {"target": "support", "agent_brief": f"Caller asked: {last}"}),
+            )
         for trigger in self.triggers:
             if trigger.tool in offered and trigger.matches(last):
                 calls = sum(1 for m in messages if m.get("role") == "tool")
@@ -105,8 +190,12 @@ class ScriptedPolicy:
     def _after_tool(self, messages: list[Message]) -> str:
         """The trigger's reply to the tool's answer (the last tool message)."""
         result = messages[-1]
-        names = {call.get("id"): call.get("function", {}).get("name")
-                 for m in messages if m.get("role") == "assistant" for call in m.get("tool_calls") or ()}
+        names = {
+            call.get("id"): call.get("function", {}).get("name")
+            for m in messages
+            if m.get("role") == "assistant"
+            for call in m.get("tool_calls") or ()
+        }
         tool = names.get(result.get("tool_call_id"))
         content = str(result.get("content") or "")
         if '"error"' in content[:20]:

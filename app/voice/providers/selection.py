@@ -27,8 +27,14 @@ from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
 from app.voice_catalog.catalog import ELEVENLABS_DEFAULT_VOICE
 
 # Remote provider classes by the name their fallbacks are counted under.
-PROVIDER_NAMES = {"SarvamTTS": "sarvam", "SarvamStreamingTTS": "sarvam", "SarvamSTT": "sarvam",
-                  "SarvamStreamingSTT": "sarvam", "ElevenLabsTTS": "elevenlabs", "NextNeuralTTS": "nextneural"}
+PROVIDER_NAMES = {
+    "SarvamTTS": "sarvam",
+    "SarvamStreamingTTS": "sarvam",
+    "SarvamSTT": "sarvam",
+    "SarvamStreamingSTT": "sarvam",
+    "ElevenLabsTTS": "elevenlabs",
+    "NextNeuralTTS": "nextneural",
+}
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class VoiceKeys:
     tts_first_byte_seconds: float = 2.0
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "VoiceKeys":
+    def from_settings(cls, settings: Any) -> VoiceKeys:
         extra = getattr(settings, "extra", None) or {}
         get = extra.get
         return cls(
@@ -79,15 +85,19 @@ class ProviderSelector:
 
     def providers(self, context: CallContext) -> Providers:
         """One call's providers; a remote TTS/STT with its own per-call fallback to the local one."""
-        return Providers(stt=self.with_fallback_stt(self.stt(context)),
-                         tts=self.with_fallback_tts(self.tts(context), call_label(context)), llm=self.llm(context))
+        return Providers(
+            stt=self.with_fallback_stt(self.stt(context)),
+            tts=self.with_fallback_tts(self.tts(context), call_label(context)),
+            llm=self.llm(context),
+        )
 
     def with_fallback_tts(self, tts: TextToSpeech, call: str | None = None) -> TextToSpeech:
         if isinstance(tts, EspeakTTS):
             return tts
         name = PROVIDER_NAMES.get(type(tts).__name__, type(tts).__name__)
-        return FallbackTTS(tts, EspeakTTS(), name, self.keys.tts_first_byte_seconds,
-                           count=self._counter("tts", name), call=call)
+        return FallbackTTS(
+            tts, EspeakTTS(), name, self.keys.tts_first_byte_seconds, count=self._counter("tts", name), call=call
+        )
 
     def with_fallback_stt(self, stt: SpeechToText) -> SpeechToText:
         if isinstance(stt, PocketsphinxSTT):
@@ -131,8 +141,9 @@ class ProviderSelector:
         if provider == "elevenlabs" and self.keys.elevenlabs_api_key:
             from app.voice.providers.elevenlabs import ElevenLabsTTS
 
-            return ElevenLabsTTS(self.keys.elevenlabs_api_key, self.keys.elevenlabs_base_url,
-                                 voice_id=self.keys.elevenlabs_default_voice)
+            return ElevenLabsTTS(
+                self.keys.elevenlabs_api_key, self.keys.elevenlabs_base_url, voice_id=self.keys.elevenlabs_default_voice
+            )
         if provider == "nextneural" and self.keys.nextneural_url:
             from app.voice.providers.nextneural_tts import NextNeuralTTS
 

@@ -35,8 +35,8 @@ from app.voice.providers.speech_protocol import HEADER, OPENING, Mode, Op, Reply
 log = logging.getLogger("app.voice.providers.speech_pool")
 
 BATCH_MS = 100
-QUIET_RMS = 200.0          # a batch this quiet (line noise, the endpoint's silence) waits for speech to follow
-TRAILING_QUIET_MS = 300    # quiet kept at the end of a streamed turn: enough to close its last word
+QUIET_RMS = 200.0  # a batch this quiet (line noise, the endpoint's silence) waits for speech to follow
+TRAILING_QUIET_MS = 300  # quiet kept at the end of a streamed turn: enough to close its last word
 FINISH_TIMEOUT = 15.0
 
 
@@ -52,17 +52,30 @@ _STOP: Final = _Stop.STOP
 class SpeechWorker:
     """One worker process and its two pipe threads."""
 
-    def __init__(self, pool: "SpeechPool", index: int) -> None:
+    def __init__(self, pool: SpeechPool, index: int) -> None:
         self.pool, self.index = pool, index
         # Weak: a turn its session dropped unsettled (the call ended first) is cancelled by its finalizer.
-        self.turns: weakref.WeakValueDictionary[int, "PoolTurn"] = weakref.WeakValueDictionary()
+        self.turns: weakref.WeakValueDictionary[int, PoolTurn] = weakref.WeakValueDictionary()
         self.ready = threading.Event()
         self.alive = True
         self._outbox: queue.SimpleQueue[bytes | _Stop] = queue.SimpleQueue()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app.voice.providers.speech_worker", "--parent", str(os.getpid()),
-             "--warm", str(pool.warm_decoders), "--nice", str(pool.nice)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0, close_fds=True)
+            [
+                sys.executable,
+                "-m",
+                "app.voice.providers.speech_worker",
+                "--parent",
+                str(os.getpid()),
+                "--warm",
+                str(pool.warm_decoders),
+                "--nice",
+                str(pool.nice),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            bufsize=0,
+            close_fds=True,
+        )
         self.pid = self.process.pid
         threading.Thread(target=self._write_loop, name=f"speech-worker-{index}-out", daemon=True).start()
         threading.Thread(target=self._read_loop, name=f"speech-worker-{index}-in", daemon=True).start()
@@ -81,7 +94,7 @@ class SpeechWorker:
             while (message := self._outbox.get()) is not _STOP:
                 stdin.write(message)
         except (BrokenPipeError, OSError, ValueError):
-            pass   # the worker is gone; the reader notices and fails its turns
+            pass  # the worker is gone; the reader notices and fails its turns
         finally:
             try:
                 stdin.close()
@@ -117,7 +130,7 @@ class SpeechWorker:
         self.pool._worker_ended(self)
 
 
-_Spawn = tuple[int, "concurrent.futures.Future[SpeechWorker]"]   # (worker index, where the keeper answers)
+_Spawn = tuple[int, "concurrent.futures.Future[SpeechWorker]"]  # (worker index, where the keeper answers)
 
 
 class SpeechPool:
@@ -152,8 +165,9 @@ class SpeechPool:
         PR_SET_PDEATHSIG when the *thread* that started it ends, not the process."""
         if self._keeper is None or not self._keeper.is_alive():
             self._spawns = queue.SimpleQueue()
-            self._keeper = threading.Thread(target=self._keep, args=(self._spawns,), name="speech-pool-keeper",
-                                            daemon=True)
+            self._keeper = threading.Thread(
+                target=self._keep, args=(self._spawns,), name="speech-pool-keeper", daemon=True
+            )
             self._keeper.start()
         if threading.current_thread() is self._keeper:
             return SpeechWorker(self, index)
@@ -166,7 +180,7 @@ class SpeechPool:
             index, started = request
             try:
                 started.set_result(SpeechWorker(self, index))
-            except BaseException as error:   # a failed Popen is the caller's error, not the keeper's end
+            except BaseException as error:  # a failed Popen is the caller's error, not the keeper's end
                 started.set_exception(error)
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
@@ -176,7 +190,7 @@ class SpeechPool:
     def pids(self) -> list[int]:
         return [worker.pid for worker in self.workers if worker.alive]
 
-    def open_turn(self, rate: int, mode: Mode = Mode.STREAMING) -> "PoolTurn":
+    def open_turn(self, rate: int, mode: Mode = Mode.STREAMING) -> PoolTurn:
         with self._lock:
             if not self.workers and not self._closing:
                 self.workers = [self._spawn(index) for index in range(self.size)]
@@ -190,7 +204,7 @@ class SpeechPool:
         worker = min(live, key=lambda candidate: len(candidate.turns))
         turn = PoolTurn(worker, turn_id, rate, trim_quiet=mode == Mode.STREAMING)
         worker.turns[turn_id] = turn
-        if not worker.alive:   # it died between the choice and now: its reader has already failed the rest
+        if not worker.alive:  # it died between the choice and now: its reader has already failed the rest
             turn._fail(ProviderError(f"speech worker {worker.pid} ended"))
             return turn
         worker.send(Op.OPEN, turn_id, OPENING.pack(rate, mode))
@@ -201,11 +215,15 @@ class SpeechPool:
         with self._lock:
             if self._closing or worker not in self.workers:
                 return
-            log.warning("speech worker %d (pid %d) ended with %s; starting a new one", worker.index, worker.pid,
-                        worker.process.returncode)
+            log.warning(
+                "speech worker %d (pid %d) ended with %s; starting a new one",
+                worker.index,
+                worker.pid,
+                worker.process.returncode,
+            )
             now = time.monotonic()
             self._restarts = [at for at in self._restarts if now - at < 60] + [now]
-        if len(self._restarts) > 3 * self.size:   # crashing on start: do not spin, try again a little later
+        if len(self._restarts) > 3 * self.size:  # crashing on start: do not spin, try again a little later
             time.sleep(min(30.0, len(self._restarts)))
         with self._lock:
             if self._closing or worker not in self.workers:
@@ -227,7 +245,7 @@ class SpeechPool:
                 worker.process.kill()
                 worker.process.wait()
         with self._lock:
-            if self._closing and self._keeper is not None:   # its workers are gone: it may end
+            if self._closing and self._keeper is not None:  # its workers are gone: it may end
                 self._spawns.put(_STOP)
                 self._keeper = None
 
@@ -245,16 +263,15 @@ class PoolTurn:
 
     def __init__(self, worker: SpeechWorker | None, turn_id: int, rate: int, trim_quiet: bool = False) -> None:
         self.worker, self.turn_id, self.rate = worker, turn_id, rate
-        self.partial = ""   # the worker's latest hypothesis while the turn is spoken (read it, never waits)
+        self.partial = ""  # the worker's latest hypothesis while the turn is spoken (read it, never waits)
         self.result: concurrent.futures.Future[str] = concurrent.futures.Future()
         self._batch = bytearray()
         self._batch_bytes = rate * 2 * BATCH_MS // 1000
         self._trim_quiet = trim_quiet
         self._quiet: list[bytes] = []
-        self.shipped = 0    # bytes of audio sent to the worker
+        self.shipped = 0  # bytes of audio sent to the worker
         self._ended = False
-        self._abandoned = (weakref.finalize(self, worker.send, Op.CANCEL, turn_id) if worker is not None
-                           else None)
+        self._abandoned = weakref.finalize(self, worker.send, Op.CANCEL, turn_id) if worker is not None else None
 
     def push(self, pcm: bytes) -> None:
         if self._ended or self.result.done() or not pcm:
@@ -265,7 +282,7 @@ class PoolTurn:
             data = bytes(self._batch[:size])
             del self._batch[:size]
             for start in range(0, size, self._batch_bytes):
-                self._ship(data[start:start + self._batch_bytes])
+                self._ship(data[start : start + self._batch_bytes])
 
     def end(self) -> concurrent.futures.Future[str]:
         """No more audio: the worker decodes the rest and answers the final transcript."""
@@ -273,7 +290,7 @@ class PoolTurn:
             if self._batch:
                 self._ship(bytes(self._batch))
                 self._batch.clear()
-            for batch in self._quiet[:TRAILING_QUIET_MS // BATCH_MS]:
+            for batch in self._quiet[: TRAILING_QUIET_MS // BATCH_MS]:
                 self._send(batch)
             self._quiet.clear()
             self.worker.send(Op.END, self.turn_id)
@@ -283,7 +300,7 @@ class PoolTurn:
     async def finish(self, timeout: float = FINISH_TIMEOUT) -> str:
         try:
             return await asyncio.wait_for(asyncio.wrap_future(self.end()), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise self._gave_up(timeout) from None
 
     def finish_blocking(self, timeout: float = FINISH_TIMEOUT) -> str:
@@ -335,7 +352,7 @@ class PoolTurn:
             return
         self._forget()
         if self._abandoned is not None:
-            self._abandoned.detach()   # the worker is done with it
+            self._abandoned.detach()  # the worker is done with it
         if kind == Reply.FINAL:
             self._settle(result=text)
         else:
@@ -363,7 +380,7 @@ def shared_pool() -> SpeechPool:
     """The pool the process's pocketsphinx STTs use: the installed one, else one started now."""
     global _shared
     with _shared_lock:
-        if _shared is None:   # tests and scripts: light on memory; the server's own pool is sized by settings
+        if _shared is None:  # tests and scripts: light on memory; the server's own pool is sized by settings
             _shared = SpeechPool(warm_decoders=2)
             atexit.register(_shared.close)
         return _shared

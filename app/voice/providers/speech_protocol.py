@@ -12,31 +12,31 @@ import os
 import struct
 from enum import IntEnum
 
-HEADER = struct.Struct("<BII")   # kind, turn id, payload bytes
-OPENING = struct.Struct("<IB")   # OPEN's payload: the turn's sample rate and its Mode
+HEADER = struct.Struct("<BII")  # kind, turn id, payload bytes
+OPENING = struct.Struct("<IB")  # OPEN's payload: the turn's sample rate and its Mode
 
 
 class Mode(IntEnum):
-    STREAMING = 0   # decoded batch by batch while spoken: live cepstral mean, the tuned first-pass search
-    WHOLE = 1       # all audio known at once (a remote STT's fallback): batch mean, the full default search
+    STREAMING = 0  # decoded batch by batch while spoken: live cepstral mean, the tuned first-pass search
+    WHOLE = 1  # all audio known at once (a remote STT's fallback): batch mean, the full default search
 
 
 class Op(IntEnum):
     """Server -> worker."""
 
-    OPEN = 1      # payload: OPENING
-    AUDIO = 2     # payload: PCM16 mono at the turn's rate
-    END = 3       # the turn is over: decode what is left and answer FINAL
-    CANCEL = 4    # noise after all: forget the turn, no answer
+    OPEN = 1  # payload: OPENING
+    AUDIO = 2  # payload: PCM16 mono at the turn's rate
+    END = 3  # the turn is over: decode what is left and answer FINAL
+    CANCEL = 4  # noise after all: forget the turn, no answer
 
 
 class Reply(IntEnum):
     """Worker -> server."""
 
-    READY = 10    # decoders loaded (turn id 0)
+    READY = 10  # decoders loaded (turn id 0)
     PARTIAL = 11  # payload: UTF-8 hypothesis so far
-    FINAL = 12    # payload: UTF-8 transcript
-    FAILED = 13   # payload: UTF-8 error text
+    FINAL = 12  # payload: UTF-8 transcript
+    FAILED = 13  # payload: UTF-8 error text
 
 
 def encode(kind: int, turn: int, payload: bytes = b"") -> bytes:
@@ -69,7 +69,7 @@ class MessageBuffer:
             end = start + HEADER.size + length
             if end > len(self._data):
                 break
-            messages.append((kind, turn, bytes(self._data[start + HEADER.size:end])))
+            messages.append((kind, turn, bytes(self._data[start + HEADER.size : end])))
             start = end
         del self._data[:start]
         return messages

@@ -40,11 +40,11 @@ DECODER_OPTIONS: dict[str, object] = {
 # A whole utterance at once (rare: a remote STT failed on the turn): pocketsphinx's full default search.
 WHOLE_OPTIONS: dict[str, object] = {"samprate": DECODER_RATE}
 OPTIONS = {Mode.STREAMING: DECODER_OPTIONS, Mode.WHOLE: WHOLE_OPTIONS}
-PARTIAL_EVERY_BYTES = DECODER_RATE * 2 // 10   # a partial hypothesis at most every 100 ms of audio (one batch):
+PARTIAL_EVERY_BYTES = DECODER_RATE * 2 // 10  # a partial hypothesis at most every 100 ms of audio (one batch):
 # barge-in confirmation and adaptive endpointing read it (issue 15)
 MAX_IDLE_DECODERS = 16
-SPARE_AFTER_IDLE_SECONDS = 0.05   # loading a decoder blocks the worker ~0.4 s: only with no turn in progress
-ABANDONED_SECONDS = 120.0   # a turn the server sent nothing for this long is dropped (its decoder reused)
+SPARE_AFTER_IDLE_SECONDS = 0.05  # loading a decoder blocks the worker ~0.4 s: only with no turn in progress
+ABANDONED_SECONDS = 120.0  # a turn the server sent nothing for this long is dropped (its decoder reused)
 
 
 class Hypothesis(Protocol):
@@ -90,15 +90,16 @@ class Worker:
         self.out_fd = out_fd
         self.idle: dict[Mode, list[Decoder]] = {
             Mode.STREAMING: [new_decoder(DECODER_OPTIONS) for _ in range(max(1, warm))],
-            Mode.WHOLE: [new_decoder(WHOLE_OPTIONS)]}
+            Mode.WHOLE: [new_decoder(WHOLE_OPTIONS)],
+        }
         self._initial_cmn = self.idle[Mode.STREAMING][0].get_cmn(False)
         self.turns: dict[int, Turn] = {}
-        self._order: deque[int] = deque()   # turns with pending audio, oldest first
+        self._order: deque[int] = deque()  # turns with pending audio, oldest first
 
     def send(self, kind: int, turn: int, payload: bytes = b"") -> None:
         data = encode(kind, turn, payload)
         while data:
-            data = data[os.write(self.out_fd, data):]
+            data = data[os.write(self.out_fd, data) :]
 
     # --- messages -------------------------------------------------------------------------------
     def handle(self, kind: int, turn_id: int, payload: bytes) -> None:
@@ -124,7 +125,7 @@ class Worker:
         idle = self.idle[mode]
         try:
             decoder = idle.pop() if idle else new_decoder(OPTIONS[mode])
-            decoder.reinit_feat()              # nothing an earlier caller taught the front end carries over
+            decoder.reinit_feat()  # nothing an earlier caller taught the front end carries over
             decoder.set_cmn(self._initial_cmn)
             decoder.start_utt()
         except Exception as error:  # a decoder that cannot start: this turn fails, the worker lives on
@@ -139,7 +140,7 @@ class Worker:
         try:
             turn.decoder.end_utt()
         except Exception:
-            return   # a decoder in an unknown state is not reused
+            return  # a decoder in an unknown state is not reused
         if reuse:
             self._release(turn)
 
@@ -211,7 +212,7 @@ class Worker:
         self.send(Reply.FINAL, turn_id, (hypothesis.hypstr.strip() if hypothesis else "").encode())
 
     def _fail(self, turn_id: int, error: Exception) -> None:
-        self.turns.pop(turn_id, None)    # its decoder is dropped, not reused
+        self.turns.pop(turn_id, None)  # its decoder is dropped, not reused
         self.send(Reply.FAILED, turn_id, (str(error) or error.__class__.__name__).encode())
 
 
@@ -221,10 +222,10 @@ def die_with_parent(parent: int) -> None:
         import ctypes
 
         try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
-    if os.getppid() != parent:    # the parent died before prctl took effect
+    if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(0)
 
 
@@ -245,7 +246,7 @@ def serve(in_fd: int, out_fd: int, warm: int) -> None:
         if readable:
             data = os.read(in_fd, 1 << 16)
             if not data:
-                return   # the server closed the pipe: shut down
+                return  # the server closed the pipe: shut down
             for kind, turn_id, payload in messages.feed(data):
                 worker.handle(kind, turn_id, payload)
         if worker.has_work():
@@ -265,7 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     die_with_parent(args.parent)
     if args.nice:
         os.nice(args.nice)
-    out_fd = os.dup(1)    # the protocol keeps the pipe; a stray print or C library message goes to stderr
+    out_fd = os.dup(1)  # the protocol keeps the pipe; a stray print or C library message goes to stderr
     os.dup2(2, 1)
     serve(sys.stdin.buffer.fileno(), out_fd, args.warm)
 

@@ -11,14 +11,14 @@ class StreamResampler:
     def __init__(self, src_rate: int, dst_rate: int) -> None:
         self.src_rate, self.dst_rate = src_rate, dst_rate
         self._step = src_rate / dst_rate
-        self._carry: np.ndarray = np.zeros(0, dtype=np.float32)   # the previous piece's last sample
-        self._position = 0.0                                       # next output, in samples of carry+piece
+        self._carry: np.ndarray = np.zeros(0, dtype=np.float32)  # the previous piece's last sample
+        self._position = 0.0  # next output, in samples of carry+piece
 
     def push(self, pcm: bytes) -> bytes:
         if self.src_rate == self.dst_rate or not pcm:
             return pcm
         samples = np.concatenate([self._carry, np.frombuffer(pcm, dtype="<i2").astype(np.float32)])
-        if self.dst_rate < self.src_rate:   # rare (a 24 kHz browser): per-piece smoothing is good enough
+        if self.dst_rate < self.src_rate:  # rare (a 24 kHz browser): per-piece smoothing is good enough
             width = max(1, round(self.src_rate / self.dst_rate))
             samples = np.convolve(samples, np.ones(width, dtype=np.float32) / width, mode="same")
         last = len(samples) - 1

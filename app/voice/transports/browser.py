@@ -13,11 +13,13 @@ import asyncio
 import json
 import logging
 from enum import Enum
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from app.calls.lifecycle import EndReason
+from app.auth.authenticator import Authenticator
 from app.calls.contract import Speaker
+from app.calls.lifecycle import EndReason
 from app.errors import DomainError
 from app.voice.audio import FrameSplitter
 from app.voice.runtime import VoiceRuntime
@@ -37,7 +39,7 @@ class BrowserState(str, Enum):
 
 
 class BrowserTestStream:
-    def __init__(self, websocket: WebSocket, runtime: VoiceRuntime, authenticator) -> None:
+    def __init__(self, websocket: WebSocket, runtime: VoiceRuntime, authenticator: Authenticator) -> None:
         self.websocket = websocket
         self.runtime = runtime
         self.authenticator = authenticator
@@ -56,9 +58,15 @@ class BrowserTestStream:
         if context is None:
             await self._close(FLOW_NOT_FOUND)
             return
-        self.session = CallSession(context, self.runtime.providers(context), self.runtime.reporter_factory(),
-                                   self, self.runtime.session_config(RATE), self.runtime.clock,
-                                   analyser=self.runtime.analysers(context))
+        self.session = CallSession(
+            context,
+            self.runtime.providers(context),
+            self.runtime.reporter_factory(),
+            self,
+            self.runtime.session_config(RATE),
+            self.runtime.clock,
+            analyser=self.runtime.analysers(context),
+        )
         for observer in self.runtime.observers:
             self.session.observe(observer)
         self.state = BrowserState.ACTIVE
@@ -66,12 +74,23 @@ class BrowserTestStream:
             await run_call(self.session, self._read(FrameSplitter(RATE)), "browser-reader")
         finally:
             end = await self.session.wait()
-            await self._send_json({"type": "end", "outcome": end.outcome, "end_reason": end.end_reason,
-                                   "duration_seconds": end.duration_seconds})
+            await self._send_json(
+                {
+                    "type": "end",
+                    "outcome": end.outcome,
+                    "end_reason": end.end_reason,
+                    "duration_seconds": end.duration_seconds,
+                }
+            )
             await self._close(1000)
 
+    @property
+    def _call(self) -> CallSession:
+        assert self.session is not None, "frames and marks are read only once the session has started"
+        return self.session
+
     async def _read(self, splitter: FrameSplitter) -> None:
-        session = self.session
+        session = self._call
         try:
             while True:
                 message = await self.websocket.receive()
@@ -94,18 +113,18 @@ class BrowserTestStream:
             log.warning("browser test: skipping malformed text frame")
             return
         if kind == "dtmf" and frame.get("digit") is not None:
-            await self.session.dtmf(str(frame["digit"]))
+            await self._call.dtmf(str(frame["digit"]))
         elif kind == "mark" and frame.get("name"):
-            self.session.mark_played(str(frame["name"]))
+            self._call.mark_played(str(frame["name"]))
         elif kind == "stop":
-            self.session.hangup(EndReason.CALLER_HANGUP)
+            self._call.hangup(EndReason.CALLER_HANGUP)
 
     # --- CallOutput ----------------------------------------------------------------------------
     async def send_audio(self, frame: bytes) -> None:
         await self._send(bytes=frame)
 
     async def send_mark(self, name: str) -> None:
-        self.session.mark_played(name)  # the browser plays what it gets at once
+        self._call.mark_played(name)  # the browser plays what it gets at once
 
     async def clear(self) -> None:
         await self._send_json({"type": "clear"})
@@ -113,7 +132,7 @@ class BrowserTestStream:
     async def send_transcript(self, speaker: Speaker, text: str, timestamp: float) -> None:
         await self._send_json({"type": "transcript", "speaker": speaker.value, "text": text, "timestamp": timestamp})
 
-    async def _send_json(self, payload: dict) -> None:
+    async def _send_json(self, payload: dict[str, Any]) -> None:
         await self._send(text=json.dumps(payload))
 
     async def _send(self, *, text: str | None = None, bytes: bytes | None = None) -> None:
@@ -123,12 +142,12 @@ class BrowserTestStream:
             try:
                 if bytes is not None:
                     await self.websocket.send_bytes(bytes)
-                else:
+                elif text is not None:
                     await self.websocket.send_text(text)
             except (WebSocketDisconnect, RuntimeError, OSError):
                 self.state = BrowserState.CLOSED
                 if self.session is not None:
-                    self.session.hangup(EndReason.CALLER_HANGUP)
+                    self._call.hangup(EndReason.CALLER_HANGUP)
 
     async def _close(self, code: int) -> None:
         self.state = BrowserState.CLOSED

@@ -4,7 +4,8 @@ the call, and never let the socket reader outlive it."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Coroutine
+from collections.abc import Coroutine
+from typing import Any
 
 from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.session import CallSession

@@ -26,7 +26,7 @@ from app.voice.transports.exotel_auth import REFUSED, SocketAccess
 log = logging.getLogger("app.voice.exotel")
 STOP_REASONS = {"callended": EndReason.CALLER_HANGUP, "stopped": EndReason.FLOW_STOPPED}
 POLICY_VIOLATION = 1008
-PACING_MARGIN = 0.04   # seconds beyond one chunk the player runs ahead: absorbs scheduling jitter on the send
+PACING_MARGIN = 0.04  # seconds beyond one chunk the player runs ahead: absorbs scheduling jitter on the send
 
 
 class StreamState(str, Enum):
@@ -46,7 +46,7 @@ class ExotelStream:
         self.format = wire.MediaFormat()
         self.session: CallSession | None = None
         self._send_lock = asyncio.Lock()
-        self._chunker = wire.OutboundChunker(frame_bytes(self.format.rate, 100))   # replaced by the start's format
+        self._chunker = wire.OutboundChunker(frame_bytes(self.format.rate, 100))  # replaced by the start's format
         self.malformed = 0
 
     async def run(self) -> None:
@@ -60,8 +60,11 @@ class ExotelStream:
         except (TimeoutError, WebSocketDisconnect):
             start = None
         if start is not None and not access.admits(start.account_sid):
-            log.warning("stream %s: account %s is not the one its credentials belong to: closing",
-                        start.stream_sid, start.account_sid)
+            log.warning(
+                "stream %s: account %s is not the one its credentials belong to: closing",
+                start.stream_sid,
+                start.account_sid,
+            )
             await self._close(POLICY_VIOLATION)
             return
         if start is not None and not access.admits_call(start.custom_parameters.get("call_id")):
@@ -74,13 +77,20 @@ class ExotelStream:
             return
         self.format = start.media_format
         rate = self.format.rate
-        self._chunker = wire.OutboundChunker(frame_bytes(rate, 100) // (2 if self.format.mulaw else 1),
-                                             0xFF if self.format.mulaw else 0)
+        self._chunker = wire.OutboundChunker(
+            frame_bytes(rate, 100) // (2 if self.format.mulaw else 1), 0xFF if self.format.mulaw else 0
+        )
         reporter = self.runtime.reporter_factory()
-        self.session = CallSession(context, self.runtime.providers(context), reporter, self,
-                                   self.runtime.session_config(rate), self.runtime.clock,
-                                   lead=self.chunk_seconds + PACING_MARGIN,
-                                   analyser=self.runtime.analysers(context))
+        self.session = CallSession(
+            context,
+            self.runtime.providers(context),
+            reporter,
+            self,
+            self.runtime.session_config(rate),
+            self.runtime.clock,
+            lead=self.chunk_seconds + PACING_MARGIN,
+            analyser=self.runtime.analysers(context),
+        )
         for observer in self.runtime.observers:
             self.session.observe(observer)
         self.state = StreamState.ACTIVE
@@ -99,8 +109,9 @@ class ExotelStream:
             return REFUSED
         if not access.allowed:
             client = self.websocket.client
-            log.warning("refusing an Exotel socket from %s: missing or unknown credentials",
-                        client.host if client else "?")
+            log.warning(
+                "refusing an Exotel socket from %s: missing or unknown credentials", client.host if client else "?"
+            )
         return access
 
     async def _await_start(self) -> wire.Start:
@@ -116,22 +127,26 @@ class ExotelStream:
         resolver = self.runtime.resolver
         try:
             if start.custom_parameters.get("flow_id"):
-                context = await resolver.outbound(start.custom_parameters, start.from_number, start.to_number,
-                                                  start.account_sid, start.call_sid)
+                context = await resolver.outbound(
+                    start.custom_parameters, start.from_number, start.to_number, start.account_sid, start.call_sid
+                )
             else:
-                context = await resolver.inbound(start.to_number, start.from_number, start.account_sid,
-                                                 start.call_sid)
+                context = await resolver.inbound(start.to_number, start.from_number, start.account_sid, start.call_sid)
         except Exception:
             log.exception("resolving the flow of stream %s failed", start.stream_sid)
             return None
         if context is None:
-            log.info("no flow for stream %s (to=%s, params=%s): closing", start.stream_sid, start.to_number,
-                     start.custom_parameters)
+            log.info(
+                "no flow for stream %s (to=%s, params=%s): closing",
+                start.stream_sid,
+                start.to_number,
+                start.custom_parameters,
+            )
         return context
 
     async def _read(self, splitter: FrameSplitter) -> None:
         session = self.session
-        assert session is not None   # the reader starts once the session exists
+        assert session is not None  # the reader starts once the session exists
         try:
             while True:
                 event = self._parse(await self._receive_text())

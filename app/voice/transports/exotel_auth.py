@@ -23,8 +23,9 @@ import binascii
 import hashlib
 import hmac
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Iterable, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from app.integrations.service import IntegrationService
@@ -47,8 +48,8 @@ CALL_USER_PREFIX = "cal_"
 @dataclass(frozen=True)
 class SocketAccess:
     allowed: bool
-    account_sids: frozenset[str] | None = None   # None: any account (no credentials were checked)
-    call_id: str | None = None                   # a per-call credential opens only that call's stream
+    account_sids: frozenset[str] | None = None  # None: any account (no credentials were checked)
+    call_id: str | None = None  # a per-call credential opens only that call's stream
 
     def admits(self, account_sid: str | None) -> bool:
         return self.account_sids is None or (account_sid or "") in self.account_sids
@@ -91,12 +92,13 @@ class IntegrationCredentials:
     at once; one made on another instance is seen within the TTL.
     """
 
-    def __init__(self, integrations: IntegrationService, ttl_seconds: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, integrations: IntegrationService, ttl_seconds: float = 5.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._integrations = integrations
         self._ttl_seconds = ttl_seconds
         self._clock = clock
-        self._cached: tuple[float, int, list[SocketCredential]] | None = None   # (expires, version, accounts)
+        self._cached: tuple[float, int, list[SocketCredential]] | None = None  # (expires, version, accounts)
 
     def _version(self) -> int:
         return self._integrations.exotel_version
@@ -108,12 +110,14 @@ class IntegrationCredentials:
             if now < expires and cached_version == version:
                 return credentials
         credentials = await self._load()
-        self._cached = (now + self._ttl_seconds, version, credentials)   # the version read began under
+        self._cached = (now + self._ttl_seconds, version, credentials)  # the version read began under
         return credentials
 
     async def _load(self) -> list[SocketCredential]:
-        return [SocketCredential(account.api_key, account.api_token, account.account_sid)
-                for account in await self._integrations.connected_exotel_accounts()]
+        return [
+            SocketCredential(account.api_key, account.api_token, account.account_sid)
+            for account in await self._integrations.connected_exotel_accounts()
+        ]
 
 
 def basic_credentials(authorization: str | None) -> tuple[str, str] | None:
@@ -137,8 +141,9 @@ def _digest(key: str, token: str) -> bytes:
 
 
 class BasicSocketAuth:
-    def __init__(self, credentials: CredentialSource, simulator: SocketCredential | None = None,
-                 secret_key: str | None = None) -> None:
+    def __init__(
+        self, credentials: CredentialSource, simulator: SocketCredential | None = None, secret_key: str | None = None
+    ) -> None:
         self._credentials = credentials
         self._simulator = simulator
         self._secret_key = secret_key

@@ -126,7 +126,7 @@ def parse(text: str | bytes) -> ExotelEvent:
     if not isinstance(frame, dict):
         raise MalformedFrame("not a JSON object")
     event = frame.get("event")
-    if event == "media":   # first: nearly every frame is one
+    if event == "media":  # first: nearly every frame is one
         media = _object(frame.get("media"), "media")
         try:
             payload = binascii.a2b_base64(media.get("payload") or "", strict_mode=True)
@@ -141,9 +141,15 @@ def parse(text: str | bytes) -> ExotelEvent:
         if not sid:
             raise MalformedFrame("start without stream_sid")
         params = custom_parameters(start.get("custom_parameters"))
-        return Start(str(sid), _str(start.get("call_sid")), _str(start.get("account_sid")),
-                     _str(start.get("from")), _str(start.get("to")), params,
-                     media_format(_object(start.get("media_format"), "media_format")))
+        return Start(
+            str(sid),
+            _str(start.get("call_sid")),
+            _str(start.get("account_sid")),
+            _str(start.get("from")),
+            _str(start.get("to")),
+            params,
+            media_format(_object(start.get("media_format"), "media_format")),
+        )
     if event == "dtmf":
         digit = _object(frame.get("dtmf"), "dtmf").get("digit")
         if digit is None or str(digit) == "":
@@ -164,8 +170,9 @@ def _str(value: Any) -> str | None:
 
 
 def media_frame(stream_sid: str, payload: bytes) -> str:
-    return json.dumps({"event": "media", "stream_sid": stream_sid,
-                       "media": {"payload": base64.b64encode(payload).decode()}})
+    return json.dumps(
+        {"event": "media", "stream_sid": stream_sid, "media": {"payload": base64.b64encode(payload).decode()}}
+    )
 
 
 def mark_frame(stream_sid: str, name: str) -> str:
@@ -194,8 +201,8 @@ class OutboundChunker:
         self._buffer += data
         chunks = []
         while len(self._buffer) >= self.size:
-            chunks.append(bytes(self._buffer[:self.size]))
-            del self._buffer[:self.size]
+            chunks.append(bytes(self._buffer[: self.size]))
+            del self._buffer[: self.size]
         return chunks
 
     def flush(self) -> bytes | None:
