@@ -315,7 +315,7 @@ async def one_run(
     try:
         api_key = json.loads(server.cli("org", "create", "Bench"))["api_key"]
         await server.start(directory / "server.log")
-        number = await setup_line(server.base, api_key)
+        number = await setup_line(server.base, api_key, args.turn_taking)
         lag_before = await scrape_lag(server)
         pids = process_tree(server.process.pid)
         rss_before = rss_mb(pids)
@@ -486,6 +486,13 @@ def main() -> None:
         default=[],
         metavar="VOICEAI_X=VALUE",
         help="a setting for the server (repeatable), e.g. VOICEAI_STT_DECODERS=4",
+    )
+    parser.add_argument(
+        "--turn-taking",
+        type=json.loads,
+        default=None,
+        help='the flow\'s config.turn_taking as JSON, e.g. \'{"vad": "webrtc", "noise_suppression": false}\' '
+        "(servers from before issue 15 ignore it)",
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep each run's server.log and say where")
     parser.add_argument("--json", action="store_true", help="print the full results as JSON instead of a table")

@@ -26,7 +26,7 @@ class VadKind(str, Enum):
     AUTO = "auto"
 
 
-AUTO_SILERO_CALLS = 40
+AUTO_SILERO_CALLS = 20
 
 
 class Sensitivity(str, Enum):

@@ -128,7 +128,7 @@ class Server:
             self.process.wait(10)
 
 
-async def setup_line(base: str, api_key: str) -> str:
+async def setup_line(base: str, api_key: str, turn_taking: dict[str, Any] | None = None) -> str:
     """An agent, a script and an active inbound flow through the REST API; returns the flow's number."""
     headers = {"Authorization": f"Bearer {api_key}"}
     async with aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=30)) as http:
@@ -176,7 +176,10 @@ async def setup_line(base: str, api_key: str) -> str:
                 "voice_agent_id": agent["uuid"],
                 "script_id": script["uuid"],
                 "phone_number": number,
-                "config": {"persona_prompt": "You are Aria, a helpful support agent."},
+                "config": {
+                    "persona_prompt": "You are Aria, a helpful support agent.",
+                    **({"turn_taking": turn_taking} if turn_taking is not None else {}),
+                },
             },
         )
     return number
