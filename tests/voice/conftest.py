@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from app.blobs import LocalBlobStore
-from app.turn_taking.config import TurnTakingConfig
+from app.turn_taking.config import TurnTakingConfig, VadKind
 from app.voice.providers.base import Providers
 from app.voice.providers.scripted_llm import ScriptedPolicy
 from app.voice.routes import voice_routes
@@ -27,7 +27,7 @@ from tests.conftest import free_port
 from tests.voice.fakes import RecordingReporter, ScriptedSTT, ToneTTS
 
 # tests send only a little silence after a turn: it closes after 300 ms unless it reads as unfinished
-QUICK_TURNS = TurnTakingConfig(min_endpoint_ms=200, endpoint_ms=300)
+QUICK_TURNS = TurnTakingConfig(min_endpoint_ms=200, endpoint_ms=300, vad=VadKind.SILERO)  # not auto: see harness
 
 
 @dataclass

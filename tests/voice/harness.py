@@ -9,6 +9,8 @@ from typing import Any
 
 from app.blobs import BlobStore
 from app.calls.contract import CallType, Speaker
+from app.turn_taking.config import TurnTakingConfig, VadKind
+from app.voice.caller_turns import CallerTurns
 from app.voice.context import CallContext, FaqEntry, ScriptView
 from app.voice.providers.base import Providers
 from app.voice.providers.scripted_llm import ScriptedPolicy
@@ -24,6 +26,10 @@ SCRIPT = ScriptView(
     faq=(FaqEntry("Do you deliver to Mumbai?", "Yes, we deliver to Mumbai within five days."),),
     closing_line="Thanks for calling Luminary Home, goodbye!",
 )
+
+# Silero, not `vad: auto`: auto depends on how many sessions this test process holds (harness sessions that
+# are never ended count too), and a test's turn-taking must not depend on the tests before it.
+PINNED = TurnTakingConfig(vad=VadKind.SILERO)
 
 
 def context(**changes: Any) -> CallContext:
@@ -67,8 +73,17 @@ class Call:
         stt = stt or ScriptedSTT()
         tts = tts or ToneTTS()
         ctx = context(**context_changes)
-        config = config or SessionConfig(rate=RATE, silence_timeout=30, recordings=recordings, recording_spool=spool)
+        config = config or SessionConfig(
+            rate=RATE,
+            silence_timeout=30,
+            recordings=recordings,
+            recording_spool=spool,
+            turn_taking=PINNED,
+        )
         providers = Providers(stt=stt, tts=tts, llm=llm or ScriptedPolicy(ctx.script))
+        # each harness call runs as if alone in the process: sessions a test never ended still count as held
+        # calls, and `vad: auto` (a flow's own turn_taking) would then choose by what ran before
+        CallerTurns.live = 0
         session = CallSession(ctx, providers, reporter, output, config, clock)
         output.session = session
         return cls(session, clock, output, reporter, stt, tts)

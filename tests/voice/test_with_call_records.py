@@ -14,7 +14,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from app.turn_taking.config import TurnTakingConfig
+from app.turn_taking.config import TurnTakingConfig, VadKind
 from app.voice.audio import silence
 from app.voice.providers.base import Providers
 from app.voice.providers.scripted_llm import ScriptedPolicy
@@ -29,7 +29,7 @@ from tests.voice.fakes import ScriptedSTT, ToneTTS
 from tests.voice.speech import spoken
 
 # tests send only a little silence after a turn: it closes after 300 ms unless it reads as unfinished
-QUICK_TURNS = TurnTakingConfig(min_endpoint_ms=200, endpoint_ms=300)
+QUICK_TURNS = TurnTakingConfig(min_endpoint_ms=200, endpoint_ms=300, vad=VadKind.SILERO)  # not auto: see harness
 
 
 @pytest_asyncio.fixture(scope="session")
