@@ -30,7 +30,7 @@ async def ws_events(client, call_id, token=None, timeout=5.0):
                 return events, ws.close_code
 
 
-async def until(condition, timeout=5.0):
+async def until(condition, timeout=15.0):
     for _ in range(int(timeout / 0.01)):
         if condition():
             return

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import functools
+import subprocess
+import sys
 
 import numpy as np
 
 from app.voice.audio import FrameSplitter, frame_bytes, silence, tone
-from app.voice.providers.espeak_tts import synthesize_blocking
+
+_SYNTHESIZE = (
+    "import sys; from app.voice.providers.espeak_tts import synthesize_blocking; "
+    "sys.stdout.buffer.write(synthesize_blocking(sys.argv[1], sys.argv[3], int(sys.argv[2])))"
+)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=256)
 def spoken(text: str, rate: int = 16000, language: str = "en") -> bytes:
-    return synthesize_blocking(text, language, rate)
+    """Synthesised by a fresh espeak-ng in its own process: espeak-ng keeps state across voices (the same words
+    come out slightly differently after another language was spoken), and a test's audio must not depend on
+    the tests that ran before it in the same process."""
+    done = subprocess.run(
+        [sys.executable, "-c", _SYNTHESIZE, text, str(rate), language], capture_output=True, check=True
+    )
+    return done.stdout
 
 
 def frames(pcm: bytes, rate: int = 16000) -> list[bytes]:
