@@ -122,7 +122,9 @@ async def test_talking_over_the_agent_stops_its_voice_in_the_browser(server, cli
     await expect(agent.first).not_to_be_empty(timeout=20_000)
     await expect(tester).not_to_have_attribute("data-clears", "0")
     greeting = await agent.first.text_content()
-    assert len(greeting) < len(GREETING) and GREETING.startswith(greeting), greeting
+    # What was heard of the greeting: with the two-step barge-in (issue 15) the clear waits for ~200 ms of
+    # voiced speech, so on a loaded machine the short greeting may all have been sent (and heard) by then.
+    assert greeting and GREETING.startswith(greeting), greeting
     assert int(await tester.get_attribute("data-queued-samples")) < RATE // 5  # nothing of the rest left
     await page.get_by_role("button", name="Hang up").click()
     await expect(tester).to_have_attribute("data-state", "ended")
