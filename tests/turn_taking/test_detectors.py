@@ -53,7 +53,7 @@ def test_silero_at_24_khz_goes_through_16_khz():
 
 def test_speex_suppresses_steady_noise_once_it_has_learnt_it():
     noisy = frames(np.random.default_rng(5).normal(0, 800, RATE * 3).astype("<i2").tobytes(), RATE)
-    cleaner = SpeexDenoiser()
+    cleaner = SpeexDenoiser(always=True)
     out = [cleaner.clean(frame) for frame in noisy]
     level = float(np.sqrt(np.mean(np.frombuffer(b"".join(out[-50:]), dtype="<i2").astype(np.float64) ** 2)))
     assert level < 800 / 4  # at least 12 dB quieter after a couple of seconds
@@ -61,9 +61,26 @@ def test_speex_suppresses_steady_noise_once_it_has_learnt_it():
 
 
 def test_speech_still_reads_as_speech_after_the_denoiser():
-    cleaner, detector = SpeexDenoiser(), SileroDetector(RATE)
+    cleaner, detector = SpeexDenoiser(always=True), SileroDetector(RATE)
     cleaned = [cleaner.clean(frame) for frame in frames(speech_in(10), RATE)]
     assert voiced_share(detector, cleaned) > 0.6
+
+
+def test_a_clean_line_is_not_suppressed_at_all():
+    cleaner = SpeexDenoiser()
+    audio = frames(speech_in(None) * 3, RATE)  # ten seconds of talking
+    assert [cleaner.clean(frame) for frame in audio] == audio
+    assert not cleaner.suppressing
+
+
+def test_a_noisy_line_is_suppressed_from_its_second_second_on():
+    noisy = frames(np.random.default_rng(7).normal(0, 800, RATE * 4).astype("<i2").tobytes(), RATE)
+    cleaner = SpeexDenoiser()
+    out = [cleaner.clean(frame) for frame in noisy]
+    assert out[:49] == noisy[:49]  # a second of watching the floor
+    assert cleaner.suppressing
+    level = float(np.sqrt(np.mean(np.frombuffer(b"".join(out[-50:]), dtype="<i2").astype(np.float64) ** 2)))
+    assert level < 800 / 4
 
 
 def test_noise_suppression_off_passes_audio_through():

@@ -38,9 +38,17 @@ def shared_client(api_key: str, base_url: str | None, timeout: float) -> AsyncOp
     return client
 
 
+DEFAULT_TIMEOUT_SECONDS = 20.0
+
+
 class OpenAICompatibleLLM:
     def __init__(
-        self, api_key: str, model: str, base_url: str | None = None, timeout: float = 20.0, temperature: float = 0.4
+        self,
+        api_key: str,
+        model: str,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        temperature: float = 0.4,
     ) -> None:
         self._endpoint = (api_key, base_url, timeout)
         self.model = model
