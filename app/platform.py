@@ -40,6 +40,7 @@ from app.tools.service import ToolService
 from app.voice.door import VoiceDoor
 from app.voice.flow_resolver import FlowResolver
 from app.voice.providers import speech_pool
+from app.voice.providers.http_session import close_shared_session
 from app.voice.providers.speech_pool import SpeechPool
 from app.voice.spool_recovery import SpoolRecovery
 from app.voice_catalog.nextneural import VoiceCloner, cloner_for
@@ -260,6 +261,7 @@ class Platform:
         await self.webhook_worker.aclose()
         await self.tool_transport.aclose()
         await self.reporter.aclose()
+        await close_shared_session()
         if self.lease is not None:
             await self.lease.aclose()
         await self.authenticator.aclose()

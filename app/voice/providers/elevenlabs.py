@@ -15,6 +15,7 @@ import aiohttp
 
 from app.voice.audio import SampleAligner, resample
 from app.voice.providers.base import ProviderError, Voice
+from app.voice.providers.http_session import shared_session
 from app.voice_catalog.catalog import ELEVENLABS_DEFAULT_VOICE
 
 BASE_URL = "https://api.elevenlabs.io"
@@ -67,13 +68,15 @@ class ElevenLabsTTS:
             body["language_code"] = voice.language.split("-")[0].lower()
         url = f"{self.base_url}/v1/text-to-speech/{voice_id}/stream"
         params = {"output_format": f"pcm_{source_rate}", "optimize_streaming_latency": "3"}
-        async with aiohttp.ClientSession(timeout=self.timeout) as http:
-            async with http.post(url, json=body, params=params, headers={"xi-api-key": self.api_key}) as answer:
-                if answer.status == 404:
-                    raise VoiceNotFound(voice_id, (await answer.text())[:200])
-                if answer.status != 200:
-                    raise ProviderError(f"ElevenLabs answered {answer.status}: {(await answer.text())[:200]}")
-                samples = SampleAligner()
-                async for data in answer.content.iter_any():
-                    if pcm := samples.push(data):
-                        yield resample(pcm, source_rate, rate)
+        headers = {"xi-api-key": self.api_key}
+        async with shared_session().post(
+            url, json=body, params=params, headers=headers, timeout=self.timeout
+        ) as answer:
+            if answer.status == 404:
+                raise VoiceNotFound(voice_id, (await answer.text())[:200])
+            if answer.status != 200:
+                raise ProviderError(f"ElevenLabs answered {answer.status}: {(await answer.text())[:200]}")
+            samples = SampleAligner()
+            async for data in answer.content.iter_any():
+                if pcm := samples.push(data):
+                    yield resample(pcm, source_rate, rate)

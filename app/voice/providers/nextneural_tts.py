@@ -15,6 +15,7 @@ import aiohttp
 
 from app.voice.audio import SampleAligner, resample
 from app.voice.providers.base import ProviderError, TextToSpeech, Voice
+from app.voice.providers.http_session import shared_session
 from app.voice_catalog.nextneural import SYNTHESIS_RATES, server_speaker_id
 
 SpeakerLookup = Callable[[str, str], Awaitable[str | None]]
@@ -46,19 +47,18 @@ class NextNeuralTTS:
         body = {"text": text, "language": voice.language, "sample_rate": source_rate}
         url = f"{self.base_url}/v1/speakers/{speaker_id}/synthesize"
         try:
-            async with aiohttp.ClientSession(timeout=self.timeout) as http:
-                async with http.post(url, json=body) as answer:
-                    if answer.status == 404:
-                        raise ProviderError(f"nextneural voice server does not have speaker {speaker_id} deployed")
-                    if answer.status != 200:
-                        raise ProviderError(
-                            f"nextneural voice server answered {answer.status}: {(await answer.text())[:200]}"
-                        )
-                    served_rate = int(answer.headers.get("X-Sample-Rate") or source_rate)
-                    samples = SampleAligner()
-                    async for data in answer.content.iter_any():
-                        if pcm := samples.push(data):
-                            yield resample(pcm, served_rate, rate)
+            async with shared_session().post(url, json=body, timeout=self.timeout) as answer:
+                if answer.status == 404:
+                    raise ProviderError(f"nextneural voice server does not have speaker {speaker_id} deployed")
+                if answer.status != 200:
+                    raise ProviderError(
+                        f"nextneural voice server answered {answer.status}: {(await answer.text())[:200]}"
+                    )
+                served_rate = int(answer.headers.get("X-Sample-Rate") or source_rate)
+                samples = SampleAligner()
+                async for data in answer.content.iter_any():
+                    if pcm := samples.push(data):
+                        yield resample(pcm, served_rate, rate)
         except (aiohttp.ClientError, TimeoutError, ValueError) as error:
             raise ProviderError(f"nextneural voice server failed: {error.__class__.__name__}") from None
 

@@ -1,7 +1,7 @@
 """Sarvam AI over REST: bulbul TTS (`POST /text-to-speech`) and saaras STT (`POST /speech-to-text`).
 
-One short-lived HTTP session per request keeps the providers free of lifecycle hooks; the handful of
-requests per turn makes that cheap enough. STT defaults to `saaras:v3` (`saarika:v2.5` is the legacy model)
+Requests go through the loop's pooled session (`http_session`), so connections are kept alive between
+utterances. STT defaults to `saaras:v3` (`saarika:v2.5` is the legacy model)
 in `transcribe` mode. Every TTS request names a speaker: the agent's, else the model's default for the
 language (`sarvam_speaker`), so a voice never depends on the server's own default.
 """
@@ -15,6 +15,7 @@ import aiohttp
 
 from app.voice.audio import frame_bytes, resample
 from app.voice.providers.base import ProviderError, Transcript, Voice
+from app.voice.providers.http_session import shared_session
 from app.voice.providers.wav import pcm_to_wav, wav_to_pcm
 from app.voice_catalog.catalog import default_speaker
 
@@ -57,13 +58,15 @@ class SarvamTTS:
             "speaker": sarvam_speaker(voice, model),
             "speech_sample_rate": rate if rate in (8000, 16000, 24000) else 16000,
         }
-        async with aiohttp.ClientSession(timeout=self.timeout) as http:
-            async with http.post(
-                f"{self.base_url}/text-to-speech", json=body, headers={"api-subscription-key": self.api_key}
-            ) as answer:
-                if answer.status != 200:
-                    raise ProviderError(f"Sarvam TTS answered {answer.status}: {(await answer.text())[:200]}")
-                payload = await answer.json()
+        async with shared_session().post(
+            f"{self.base_url}/text-to-speech",
+            json=body,
+            headers={"api-subscription-key": self.api_key},
+            timeout=self.timeout,
+        ) as answer:
+            if answer.status != 200:
+                raise ProviderError(f"Sarvam TTS answered {answer.status}: {(await answer.text())[:200]}")
+            payload = await answer.json()
         audios = payload.get("audios") or []
         if not audios:
             raise ProviderError("Sarvam TTS answered no audio")
@@ -90,13 +93,15 @@ class SarvamSTT:
             form.add_field("mode", "transcribe")
         code = "unknown" if not language or language.lower() == "hi-en" else sarvam_language(language)
         form.add_field("language_code", code)
-        async with aiohttp.ClientSession(timeout=self.timeout) as http:
-            async with http.post(
-                f"{self.base_url}/speech-to-text", data=form, headers={"api-subscription-key": self.api_key}
-            ) as answer:
-                if answer.status != 200:
-                    raise ProviderError(f"Sarvam STT answered {answer.status}: {(await answer.text())[:200]}")
-                payload = await answer.json()
+        async with shared_session().post(
+            f"{self.base_url}/speech-to-text",
+            data=form,
+            headers={"api-subscription-key": self.api_key},
+            timeout=self.timeout,
+        ) as answer:
+            if answer.status != 200:
+                raise ProviderError(f"Sarvam STT answered {answer.status}: {(await answer.text())[:200]}")
+            payload = await answer.json()
         return Transcript(
             str(payload.get("transcript") or ""), payload.get("language_code"), payload.get("language_probability")
         )
