@@ -21,7 +21,6 @@ from app.config import Settings
 from app.db.setup import close_database, open_database
 from app.loop_lag import LoopLagMonitor
 from app.platform import Platform
-from app.voice.providers.selection import VoiceKeys
 from app.voice.routes import voice_routes
 from app.voice.warmup import warm_up
 from app.web.body_limit import BodySizeLimit
@@ -95,7 +94,7 @@ def create_app(
         await platform.start_lease()
         platform.start_workers()
         if manage_database:  # a served process (tests share one app set-up and load these on demand)
-            warm_up(VoiceKeys.from_settings(settings))
+            warm_up()
             freeze_startup_heap()
         loop_lag = LoopLagMonitor(platform.metrics.event_loop_lag.observe)
         loop_lag.start()  # after the startup work, so it measures the serving loop

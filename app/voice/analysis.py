@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from app.calls.contract import CallAnalysis, CallEnd, Speaker
 from app.calls.lifecycle import CallOutcome, EndReason
 from app.voice.analysis_schema import analysis_schema, validator
+from app.voice.providers.openai_chat import ChatCompletions
 
 log = logging.getLogger("app.voice.analysis")
 SCHEMA_VERSION = "1.0"
@@ -168,12 +169,10 @@ class LLMAnalyser:
         timeout: float = ANALYSIS_TIMEOUT_SECONDS,
         extraction_schema: dict[str, Any] | None = None,
         on_failure: FailureCounter | None = None,
-        client: Any = None,
+        client: ChatCompletions | None = None,
     ) -> None:
         if client is None:
-            from openai import AsyncOpenAI
-
-            client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=1)
+            client = ChatCompletions(api_key or "", base_url, timeout=timeout)
         self._client = client
         self.model = model
         self.timeout = timeout
@@ -219,12 +218,17 @@ class LLMAnalyser:
             "sentiment, extraction and qms_scores (opening, energy, probing, closing: 0-3). "
             f"Call outcome: {end.outcome}; end reason: {end.end_reason}."
         )
-        answer = await self._client.chat.completions.create(
-            model=self.model,
-            messages=[{"role": "system", "content": instructions}, {"role": "user", "content": transcript}],
-            response_format={"type": "json_schema", "json_schema": {"name": "call_analysis", "schema": self.schema}},
+        answer = await self._client.create(
+            {
+                "model": self.model,
+                "messages": [{"role": "system", "content": instructions}, {"role": "user", "content": transcript}],
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": "call_analysis", "schema": self.schema},
+                },
+            }
         )
-        content = answer.choices[0].message.content or ""
+        content = _content(answer)
         try:
             data: dict[str, Any] = json.loads(content)
         except ValueError:
@@ -246,3 +250,11 @@ class LLMAnalyser:
 
 class _InvalidAnswer(Exception):
     pass
+
+
+def _content(answer: dict[str, Any]) -> str:
+    """The first choice's message text of a chat completion."""
+    try:
+        return str(answer["choices"][0]["message"].get("content") or "")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise _InvalidAnswer(f"the answer has no message: {str(answer)[:120]}") from None

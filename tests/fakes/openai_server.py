@@ -28,6 +28,7 @@ class FakeOpenAI:
     # `text_pieces` and `tool_calls` answer every request (a model that calls a tool, then reads its answer).
     turns: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    peers: list[Any] = field(default_factory=list)  # each request's client address: a kept-alive connection repeats
     url: str = ""
     _runner: web.AppRunner | None = None
 
@@ -55,6 +56,7 @@ class FakeOpenAI:
         body = await request.json()
         self.requests.append(body)
         self.headers.append(dict(request.headers))
+        self.peers.append(request.transport.get_extra_info("peername") if request.transport else None)
         if self.fail_status:
             return web.json_response(
                 {"error": {"message": "boom", "type": "server_error", "param": None, "code": None}},

@@ -38,11 +38,6 @@ async def fakes():
         await FakeSarvam(transcript="Do you deliver to Mumbai?").start(),
         await FakeOpenAI(text_pieces=["Yes,", " within five days."], first_token_delay=LLM_DELAY).start(),
     )
-    # The first use of the `openai` package in a process imports it and loads its CA bundle on the loop
-    # (about 1.4 s here, all of it in that call's first reply): warm it, so the call shows the fake's 300 ms.
-    async for _ in OpenAICompatibleLLM("sk-local", "gpt-4o-mini", base_url=openai.url).stream([], []):
-        pass
-    openai.requests.clear()
     yield sarvam, openai
     await sarvam.stop()
     await openai.stop()
