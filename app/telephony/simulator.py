@@ -137,6 +137,7 @@ class SimulatedCarrier:
         self._tasks: set[asyncio.Task[None]] = set()
         self.placed: list[tuple[DialRequest, str]] = []  # (request, behaviour), for tests and the demo
         self.states: dict[str, str] = {}  # CallSid -> Exotel status, what reconciliation reads
+        self._called_back: set[str] = set()  # CallSids of calls to a customer this carrier has called before
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -154,9 +155,9 @@ class SimulatedCarrier:
         called_back = any(placed.customer_id == request.customer_id for placed, _ in self.placed)
         self.placed.append((request, behaviour))
         self.states[sid] = "ringing"
-        task = asyncio.get_running_loop().create_task(
-            self._run(request, sid, behaviour, called_back), name=f"sim-{sid}"
-        )
+        if called_back:
+            self._called_back.add(sid)
+        task = asyncio.get_running_loop().create_task(self._run(request, sid, behaviour), name=f"sim-{sid}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return DialResult("queued", provider_call_id=sid)
@@ -181,7 +182,7 @@ class SimulatedCarrier:
             await self._session.close()
 
     # one call -----------------------------------------------------------------------------------------
-    async def _run(self, request: DialRequest, sid: str, behaviour: str, called_back: bool = False) -> None:
+    async def _run(self, request: DialRequest, sid: str, behaviour: str) -> None:
         try:
             await asyncio.sleep(self._ring * self._realtime)
             if behaviour in ("no-answer", "busy"):
@@ -190,7 +191,7 @@ class SimulatedCarrier:
             await self._status(request, sid, "in-progress", EventType="answered")
             started = time.monotonic()
             try:
-                await asyncio.wait_for(self._converse(request, sid, behaviour, called_back), self._max_call)
+                await asyncio.wait_for(self._converse(request, sid, behaviour), self._max_call)
             except TimeoutError:
                 log.info("simulated call %s hit the time limit", request.call_id)
             await self._status(request, sid, "completed", ConversationDuration=str(int(time.monotonic() - started)))
@@ -249,7 +250,7 @@ class SimulatedCarrier:
                 f"{type(error).__name__}: {error}",
             ) from error
 
-    async def _converse(self, request: DialRequest, sid: str, behaviour: str, called_back: bool) -> None:
+    async def _converse(self, request: DialRequest, sid: str, behaviour: str) -> None:
         from app.voice.audio import tone
         from app.voice.providers.cpu import run_cpu
         from app.voice.providers.espeak_tts import synthesize_blocking
@@ -282,7 +283,7 @@ class SimulatedCarrier:
                 await line.wait_for_bot_turn(10)
                 if behaviour == "early-hangup":
                     return
-                for text in utterances(name, metadata, rng, called_back):
+                for text in utterances(name, metadata, rng, called_back=sid in self._called_back):
                     line.say(await run_cpu(synthesize_blocking, text, "en", RATE))
                     await line.drained()
                     if not await line.wait_for_bot_turn(12):
