@@ -193,7 +193,7 @@ def parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run an offline end-to-end campaign on the simulated carrier")
     demo.add_argument("--customers", type=int, default=30)
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--timeout", type=float, default=100.0, help="seconds before the campaign is stopped")
+    demo.add_argument("--timeout", type=float, default=180.0, help="seconds before the campaign is stopped")
     demo.add_argument(
         "--data-dir",
         help="where the embedded run keeps its database and recordings (default: a new temporary directory)",

@@ -41,6 +41,24 @@ LAST = ["Sharma", "Iyer", "Patel", "Reddy", "Khan", "Das", "Mehta", "Nair"]
 AFTER_COMPLETION_SECONDS = 30.0  # how long the last calls' post-call events may trail campaign.completed
 RECEIVER_SILENCE_SECONDS = 20.0  # campaign.launched is delivered at once: this long without it, nothing comes
 POLL_SECONDS = 2.0  # GET /calls while following without a receiver (the API is rate limited)
+CALLBACK_CUSTOMER = 1  # the customer (by position) who asks to be called later, when the demo books a callback
+# The demo flow's scripted tool calls. The offline recogniser (pocketsphinx on espeak-ng speech at 8 kHz, in a
+# call) hears "order" in "Where is my order?" every time, and "Phone me later." as "... really laid" (or
+# "latest", "late"), but never "call me back" or "in a minute" (docs/in-call-tools.md): so the keywords allow
+# for its confusions, and the callback's time is the flow's script ("in 1 minute": placed while the demo runs).
+ORDER_TRIGGER = {
+    "tool": "order_status",
+    "keywords": ["order", "orders", "ordered", "delivery"],
+    "arguments": {"order_id": "{digits}"},
+    "say": "Let me check your order.",
+    "reply": "Your order is {status}, arriving {eta}.",
+}
+CALLBACK_TRIGGER = {
+    "tool": "schedule_callback",
+    "keywords": ["later", "latest", "late", "laid"],
+    "arguments": {"when": "in 1 minute", "note": "The caller asked to be phoned later ({text})"},
+    "say": "Sure, I will call you back in a minute. Goodbye!",
+}
 EVENTS = [
     "call.started",
     "call.ended",
@@ -192,7 +210,7 @@ class Api:
         raise AssertionError("unreachable")
 
 
-def _customers(count: int, rng: random.Random) -> list[dict[str, Any]]:
+def _customers(count: int, rng: random.Random, callback: bool = False) -> list[dict[str, Any]]:
     phones: set[str] = set()
     records: list[dict[str, Any]] = []
     while len(records) < count:
@@ -204,6 +222,8 @@ def _customers(count: int, rng: random.Random) -> list[dict[str, Any]]:
         metadata: dict[str, Any] = {"product_interest": product, "cart_value": rng.randrange(80, 1200)}
         if len(records) % 3 == 0:  # every third customer asks about an order: the in-call tool looks it up
             metadata["order_id"] = "4512"
+        elif callback and len(records) == CALLBACK_CUSTOMER:  # asks to be phoned later: a callback is booked
+            metadata["asks_for_callback"] = True
         records.append(
             {
                 "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
@@ -228,8 +248,12 @@ class Demo:
         out: TextIO = sys.stdout,
         show_transcripts: int = 3,
         receiver_listens: str = "",
+        callback: bool = False,
     ) -> None:
+        """`callback`: one customer asks to be called later and the run waits for the callback to be placed
+        (the embedded demo, whose dialer and carrier it runs)."""
         self.api, self.receiver = api, receiver
+        self.callback = callback
         self.receiver_listens = receiver_listens
         self.count, self.seed, self.timeout, self.out = customers, seed, timeout, out
         self.show_transcripts = show_transcripts
@@ -239,6 +263,8 @@ class Demo:
         self.metadata_written = 0
         self.tool_added = False
         self.hook_id: str | None = None
+        self.flow_id = ""
+        self._told_callbacks = False  # the run said it waits for callbacks after the customers' first calls
         self._shown: int | None = None  # finished calls the progress line last showed; -1: text came after it
 
     def say(self, text: str) -> None:
@@ -310,21 +336,14 @@ class Demo:
                 "branches": ["Demo:Spring"],
                 "config": {
                     "persona_prompt": "You are Aria, a friendly advisor at Luminary Home.",
-                    "tool_triggers": [
-                        {
-                            "tool": "order_status",
-                            "keywords": ["order"],
-                            "arguments": {"order_id": "{digits}"},
-                            "say": "Let me check your order.",
-                            "reply": "Your order is {status}, arriving {eta}.",
-                        }
-                    ],
+                    "tool_triggers": [ORDER_TRIGGER, CALLBACK_TRIGGER] if self.callback else [ORDER_TRIGGER],
                 },
                 "status": "active",
             },
         )
         await self._add_tool(agent["uuid"])
-        written = await self.api.call("POST", "/customers/bulk", json={"customers": _customers(self.count, rng)})
+        customers = _customers(self.count, rng, self.callback)
+        written = await self.api.call("POST", "/customers/bulk", json={"customers": customers})
         if written.get("errors"):
             raise DemoError(f"customers were refused: {written['errors'][:3]}")
         return flow
@@ -358,6 +377,7 @@ class Demo:
     async def run(self) -> dict[str, Any]:
         started = time.monotonic()
         flow = await self.setup()
+        self.flow_id = flow["uuid"]
         where = f"webhook receiver at {self.receiver.url}" if self.hook_id and self.receiver else "no webhook receiver"
         self.say(f"Flow {flow['uuid']}: {self.count} customers, {where}")
         launched = await self.api.call("POST", f"/flows/{flow['uuid']}/launch")
@@ -397,6 +417,7 @@ class Demo:
         self.say(f"Post-call extractions written back: {self.metadata_written}; {checked}")
         if self.tool_added and self.receiver is not None:
             self.say(f"In-call tool requests answered by the receiver (order_status): {self.receiver.tool_calls}")
+        callbacks = await self._callbacks(flow["uuid"])
         self.say(f"Finished in {time.monotonic() - started:.1f} s")
         return {
             "flow": flow,
@@ -407,7 +428,24 @@ class Demo:
             "rejected": rejected,
             "receiver": bool(self.hook_id),
             "tool_calls": self.receiver.tool_calls if self.receiver is not None else 0,
+            "callbacks": callbacks,
         }
+
+    async def _callbacks(self, flow_id: str) -> list[dict[str, Any]]:
+        """The callbacks callers asked for, and whether the dialer placed them (`done`: the call was made)."""
+        try:
+            callbacks: list[dict[str, Any]] = (await self.api.call("GET", f"/flows/{flow_id}/callbacks"))["callbacks"]
+        except ApiError as error:  # a deployment without in-call tools (issue 16) has no such route
+            self.say(f"Callbacks: not available on this server ({error.status})")
+            return []
+        placed = sum(1 for callback in callbacks if callback["status"] == "done")
+        self.say(f"Callbacks booked during calls: {len(callbacks)}; placed: {placed}")
+        for callback in callbacks:
+            self.say(
+                f"  callback {callback['uuid']} asked in {callback['call_uuid']}, due {callback['due_at']}: "
+                f"{callback['status']} ({callback['note']})"
+            )
+        return callbacks
 
     async def _follow(self, queued: int, started: float) -> bool | None:
         """Until `campaign.completed`, then until the calls it counts have reported: a connected call's
@@ -438,6 +476,8 @@ class Demo:
                 continue
             heard = True
             kind, data = event["event"], event["data"]
+            if kind == "call.ended" and not completed and len(self.done) + 1 >= queued:
+                self._spawn(self._waiting_for_callbacks())
             if kind == "call.started" and self.watched < self.show_transcripts:
                 self.watched += 1
                 self._spawn(self._watch(data["call_uuid"], data.get("customer_uuid")))
@@ -455,6 +495,18 @@ class Demo:
                 expected = sum(int(data.get(key) or 0) for key in ("connected", "no_answer", "voicemail"))
             self.progress(queued)
         return completed
+
+    async def _waiting_for_callbacks(self) -> None:
+        """Every customer had a first call but the campaign runs on: it places the callbacks asked for."""
+        await asyncio.sleep(2.0)  # the last call's callback, if it asked for one, is booked by then
+        if self._told_callbacks:
+            return
+        with contextlib.suppress(ApiError):
+            callbacks = (await self.api.call("GET", f"/flows/{self.flow_id}/callbacks"))["callbacks"]
+            queued = [callback["due_at"] for callback in callbacks if callback["status"] == "queued"]
+            if queued:
+                self._told_callbacks = True
+                self.say(f"Every customer had a call; waiting for {len(queued)} callback(s) due at {min(queued)}")
 
     async def _poll(self, flow_id: str, queued: int, started: float) -> bool:
         """Without a receiver: each customer's first call, read from `GET /calls` until all have ended."""
@@ -575,6 +627,7 @@ async def run_embedded(customers: int, seed: int, timeout: float, data_dir: Path
                 customers=customers,
                 seed=seed,
                 timeout=timeout,
+                callback=True,
             )
             result = await demo.run()
         recordings = settings.blob_root() / "recordings" / created.organisation.id

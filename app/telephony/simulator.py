@@ -81,13 +81,27 @@ class Behaviour:
         return "talk"
 
 
-def utterances(name: str, metadata: dict[str, Any], rng: random.Random) -> list[str]:
-    """What the synthetic customer says, built from their metadata so calls differ."""
+ORDER_LINES = ("Where is my order?", "When will my order arrive?")  # pocketsphinx hears "order" in both
+CALLBACK_LINE = "Phone me later."  # pocketsphinx hears "laid"/"latest"/"late" in it, and nothing in "call me back"
+
+
+def has_errand(metadata: dict[str, Any]) -> bool:
+    """A customer with something to ask (an order, a callback) always answers and talks: the demo shows the
+    in-call tool and the callback every run, whatever the RNG would have picked."""
+    return bool(metadata.get("order_id") or metadata.get("asks_for_callback"))
+
+
+def utterances(name: str, metadata: dict[str, Any], rng: random.Random, called_back: bool = False) -> list[str]:
+    """What the synthetic customer says, built from their metadata so calls differ. A customer who asked for a
+    callback (`asks_for_callback`) says so on the first call and talks as usual when `called_back`.
+    The errand lines are ones the offline recogniser transcribes in a call (measured: docs/in-call-tools.md)."""
     interest = metadata.get("product_interest") or metadata.get("last_order") or metadata.get("interest")
     first = name.split()[0] if name else "there"
     lines = [rng.choice(["Hello, who is this?", "Hi, yes, speaking.", f"Hello, this is {first}."])]
-    if metadata.get("order_id"):  # the demo's in-call tool: the agent looks the order up
-        lines.append(f"Can you check my order {' '.join(str(metadata['order_id']))} please?")
+    if metadata.get("asks_for_callback") and not called_back:
+        lines.append(CALLBACK_LINE)
+    elif metadata.get("order_id"):  # the demo's in-call tool: the agent looks the order up
+        lines.append(rng.choice(ORDER_LINES))
     elif interest:
         lines.append(
             rng.choice([f"Oh yes, I was looking at the {interest}.", f"Right, the {interest}. Is it still available?"])
@@ -123,6 +137,7 @@ class SimulatedCarrier:
         self._tasks: set[asyncio.Task[None]] = set()
         self.placed: list[tuple[DialRequest, str]] = []  # (request, behaviour), for tests and the demo
         self.states: dict[str, str] = {}  # CallSid -> Exotel status, what reconciliation reads
+        self._called_back: set[str] = set()  # CallSids of calls to a customer this carrier has called before
 
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -134,9 +149,14 @@ class SimulatedCarrier:
 
     async def place_call(self, request: DialRequest) -> DialResult:
         sid = CALL_SID_PREFIX + secrets.token_hex(12)
-        behaviour = self.behaviour_of(request.customer_id)
+        customer = await Customer.get_or_none(id=request.customer_id)
+        errand = customer is not None and has_errand(dict(customer.metadata or {}))
+        behaviour = "talk" if errand else self.behaviour_of(request.customer_id)
+        called_back = any(placed.customer_id == request.customer_id for placed, _ in self.placed)
         self.placed.append((request, behaviour))
         self.states[sid] = "ringing"
+        if called_back:
+            self._called_back.add(sid)
         task = asyncio.get_running_loop().create_task(self._run(request, sid, behaviour), name=f"sim-{sid}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -263,7 +283,7 @@ class SimulatedCarrier:
                 await line.wait_for_bot_turn(10)
                 if behaviour == "early-hangup":
                     return
-                for text in utterances(name, metadata, rng):
+                for text in utterances(name, metadata, rng, called_back=sid in self._called_back):
                     line.say(await run_cpu(synthesize_blocking, text, "en", RATE))
                     await line.drained()
                     if not await line.wait_for_bot_turn(12):

@@ -60,7 +60,7 @@ from app.voice.session_timers import watch_timers
 from app.voice.session_tools import ToolRound
 from app.voice.session_transcript import Conversation
 from app.voice.session_turns import TurnTaking
-from app.voice.voicemail import VoicemailDetector
+from app.voice.voicemail import GreetingWatch, VoicemailCue, VoicemailDetector
 from app.voice.voicemail_message import BEEP_SETTLE_SECONDS, voicemail_template, voicemail_text
 
 __all__ = ["CallSession", "SessionState"]
@@ -105,8 +105,9 @@ class CallSession:
             self.config.vad_aggressiveness,
         )
         self.endpoint = self.caller.endpoint
+        self.voicemail_message = voicemail_template(context.flow_config)
         self.voicemail = (
-            VoicemailDetector(self.rate)
+            VoicemailDetector(self.rate, greeting=GreetingWatch() if self.voicemail_message is not None else None)
             if (context.call_type == CallType.OUTBOUND and self.config.detect_voicemail)
             else None
         )
@@ -184,6 +185,7 @@ class CallSession:
         )
         self.recording: CallRecording | None = None
         self.leaving_message = False
+        self.awaiting_beep = False  # a machine's greeting was heard: waiting for the box to record
         self._onset = 0.0
         self._torn_down = asyncio.Event()
         self._end: CallEnd | None = None
@@ -290,15 +292,12 @@ class CallSession:
             return
         clean = self.caller.clean(frame)
         voiced = self.caller.is_speech(clean)
-        if self.voicemail is not None and self.voicemail.watching and self.voicemail.push(clean, voiced):
-            self.presence.voicemail()
-            template = voicemail_template(self.context.flow_config)
-            if template is None:
-                self.end(CallOutcome.VOICEMAIL, EndReason.VOICEMAIL)
-            else:
-                self.leaving_message = True
-                self._tasks.spawn(self._leave_message(voicemail_text(template, self.context.customer)), "voicemail")
-            return
+        if self.voicemail is not None and self.voicemail.watching:
+            machine = self.voicemail.push(clean, voiced)
+            if machine is not None:
+                self._voicemail(machine)
+            if machine is not None or self.awaiting_beep:  # a box is talking: nothing it says is a caller turn
+                return
         onset = now - self.config.endpoint.start_ms / 1000
         for cue in self.caller.push(clean, voiced, self.speech.active):
             if cue == CallerCue.SPEECH_STARTED:
@@ -341,12 +340,26 @@ class CallSession:
     def hangup(self, reason: EndReason | str = EndReason.CALLER_HANGUP) -> None:
         self.end(CallOutcome.CONNECTED, reason)
 
-    async def _leave_message(self, text: str) -> None:
-        """Voicemail message drop (issue 16): after the beep, the flow's message, then hang up."""
+    def _voicemail(self, cue: VoicemailCue) -> None:
+        """A machine's greeting stops the conversation until the box records (its beep, the greeting's end
+        or the cap); then the flow's message is left, or without one the call ends at the beep."""
+        self.presence.voicemail()
+        if cue == VoicemailCue.MACHINE_GREETING:
+            self.awaiting_beep = True
+        elif self.voicemail_message is None:
+            self.end(CallOutcome.VOICEMAIL, EndReason.VOICEMAIL)
+        else:
+            self.awaiting_beep, self.leaving_message = False, True
+            text = voicemail_text(self.voicemail_message, self.context.customer)
+            settle = BEEP_SETTLE_SECONDS if cue == VoicemailCue.BEEP else 0.0
+            self._tasks.spawn(self._leave_message(text, settle), "voicemail")
+
+    async def _leave_message(self, text: str, settle: float) -> None:
+        """Voicemail message drop (issue 16): once the box records, the flow's message, then hang up."""
         while not self.inbox.empty():  # turns heard in the greeting of the box are not a conversation
             self.inbox.get_nowait()
         await self.speech.interrupt()
-        await self.clock.sleep(BEEP_SETTLE_SECONDS)
+        await self.clock.sleep(settle)
         await self.speech.say(text, "voicemail")
         self.end(CallOutcome.VOICEMAIL, EndReason.VOICEMAIL_MESSAGE_LEFT)
 

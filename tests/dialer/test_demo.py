@@ -7,6 +7,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import sys
 
 import pytest
@@ -56,7 +57,9 @@ def test_the_cli_has_demo_and_settings_read_the_new_variables():
         Settings.from_env({"VOICEAI_TELEPHONY": "twilio"})
 
 
-async def test_a_small_offline_demo_completes(tmp_path):
+async def test_a_small_offline_demo_completes_with_a_tool_request_and_a_callback(tmp_path):
+    """Issue 16 §3: the demo's customers who ask about an order get it looked up by the receiver, and the one
+    who asks to be phoned later is called back (a minute on) before the campaign completes."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {**os.environ, "PYTHONPATH": root}
     process = await asyncio.create_subprocess_exec(
@@ -69,7 +72,7 @@ async def test_a_small_offline_demo_completes(tmp_path):
         "--seed",
         "3",
         "--timeout",
-        "90",
+        "150",
         "--data-dir",
         str(tmp_path / "demo"),
         cwd=tmp_path,
@@ -77,8 +80,11 @@ async def test_a_small_offline_demo_completes(tmp_path):
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
-    output, _ = await asyncio.wait_for(process.communicate(), 150)
+    output, _ = await asyncio.wait_for(process.communicate(), 200)
     text = output.decode()
     assert process.returncode == 0, text
     assert "Campaign completed" in text and "bad signature: 0" in text, text
     assert "Recordings:" in text
+    answered = re.search(r"In-call tool requests answered by the receiver \(order_status\): (\d+)", text)
+    assert answered and int(answered.group(1)) >= 1, text
+    assert "Callbacks booked during calls: 1; placed: 1" in text, text

@@ -4,9 +4,10 @@ a synthetic customer spoken with the local TTS; behaviours seeded per customer."
 from __future__ import annotations
 
 import asyncio
+import random
 
 from app.db.models import Call
-from app.telephony.simulator import Behaviour, SimulatedCarrier
+from app.telephony.simulator import CALLBACK_LINE, ORDER_LINES, Behaviour, SimulatedCarrier, has_errand, utterances
 from tests.dialer.conftest import FakeClock, agent, make_customers, make_dialer, make_flow  # noqa: F401 (fixture)
 
 
@@ -37,6 +38,14 @@ def test_behaviour_is_seeded():
     picks = [one.behaviour_of(i) for i in ids]
     assert picks == [two.behaviour_of(i) for i in ids]
     assert {"no-answer", "busy", "voicemail", "early-hangup", "talk"} <= set(picks)
+
+
+def test_a_customer_with_an_errand_says_it_and_one_who_asked_for_a_callback_talks_as_usual_when_called_back():
+    asks = {"product_interest": "floor lamp", "asks_for_callback": True}
+    assert utterances("Asha Rao", asks, random.Random(1))[1] == CALLBACK_LINE
+    assert CALLBACK_LINE not in utterances("Asha Rao", asks, random.Random(1), called_back=True)
+    assert utterances("Ravi Das", {"order_id": "4512"}, random.Random(1))[1] in ORDER_LINES
+    assert has_errand(asks) and has_errand({"order_id": "4512"}) and not has_errand({"product_interest": "lamp"})
 
 
 async def test_unanswered_calls_are_reported_by_status_callback(client, agent, server):

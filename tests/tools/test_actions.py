@@ -116,3 +116,19 @@ async def test_a_voicemail_box_gets_the_message_over_the_exotel_socket(http, wor
     turns = await world.transcript(call_id, "Call us back.")
     assert turns[-1] == ("agent", "Hi Asha, this is Acme about order 4512. Call us back.")
     await caller.close()
+
+
+async def test_a_voicemail_box_that_never_beeps_gets_the_message_at_the_end_of_its_greeting(http, world):
+    flow = await world.flow(
+        flow_fields={"config": {"test_llm": "scripted", "voicemail_message": "Hi {name}, Acme here. Call us back."}}
+    )
+    customer = (await world.client.post("/customers", json={"name": "Ravi", "phone": fresh_line()})).body
+    caller, call_id = await world.call(http, flow, customer)
+    greeting = "Hi, you have reached Ravi. I am not available right now. Please leave your name and number."
+    # no beep: the greeting, then the quiet of a box that records (the message starts ~1.3 s into it)
+    await caller.play(b"".join(speech_frames(greeting, 8000) + silent_frames(6000, 8000)), realtime=0.3)
+    ended = await world.ended(call_id, timeout=20)
+    assert (ended["outcome"], ended["endReason"]) == ("voicemail", "voicemail_message_left")
+    turns = await world.transcript(call_id, "Call us back.")
+    assert turns[-1] == ("agent", "Hi Ravi, Acme here. Call us back.")
+    await caller.close()

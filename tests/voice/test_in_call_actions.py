@@ -96,6 +96,25 @@ async def test_a_voicemail_box_gets_the_flows_message_with_the_customers_fields_
     assert len(call.output.times("audio")) > beep_over  # the message was played after the beep
 
 
+async def test_a_box_that_never_beeps_gets_the_message_once_its_greeting_ends_and_its_greeting_is_not_answered():
+    call = await Call.make(
+        call_type=CallType.OUTBOUND,
+        customer=CustomerView(id="cst_1", name="Ravi"),
+        flow_config={"voicemail_message": "Hi {name}, Acme here. Please call us back."},
+    ).start()
+    greeting = "Hi, you have reached Ravi. I am not available right now. Please leave your name and number."
+    call.stt.expect("Hi, you have reached Ravi.")  # what a turn in the greeting would be heard as
+    await call.feed(speech_frames(greeting, RATE) + silent_frames(1000, RATE))
+    assert not call.session.ended.is_set() and not call.session.leaving_message  # 1 s of quiet: not yet its end
+    await call.feed(silent_frames(400, RATE))
+    assert call.session.leaving_message
+    await call.until(lambda: call.session.ended.is_set())
+    end = await call.session.wait()
+    assert (end.outcome, end.end_reason) == ("voicemail", "voicemail_message_left")
+    assert call.agent_said()[-1] == "Hi Ravi, Acme here. Please call us back."
+    assert call.caller_said() == [] and len(call.agent_said()) == 2  # the opening line and the message
+
+
 async def test_without_a_message_a_voicemail_box_still_ends_the_call_at_once():
     call = await Call.make(call_type=CallType.OUTBOUND).start()
     await call.feed(speech_frames(GREETING, RATE) + silent_frames(200, RATE) + tone_frames(500, RATE, 1000))
