@@ -43,6 +43,7 @@ from app.voice.audio import tone
 from app.voice.clock import MonotonicClock
 from app.voice.context import CallContext, ScriptView
 from app.voice.providers.base import LLMEvent, Message, Providers, ToolCall, Transcript, Voice
+from app.voice.providers.http_session import close_shared_session
 from app.voice.providers.openai_llm import OpenAICompatibleLLM
 from app.voice.session import CallSession
 from app.voice.session_config import SessionConfig
@@ -183,6 +184,7 @@ async def run(calls: int) -> Stamps:
     await transport.aclose()
     await model.stop()
     await runner.cleanup()
+    await close_shared_session()  # the LLM client's pooled connections
     return stamps
 
 

@@ -27,6 +27,7 @@ from app.main import create_app
 from app.organisations.service import create_organisation
 from app.platform import Platform
 from app.ratelimit import unique_prefix
+from app.voice.providers.http_session import close_shared_session
 
 API = "/api/voice"
 REDIS_URL = os.environ.get("VOICEAI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -146,6 +147,13 @@ async def _fresh_rate_limits(request) -> None:
     """Each test starts with empty buckets on the shared server."""
     if "server" in request.fixturenames:
         await request.getfixturevalue("server").platform.rate_limiter.reset()
+
+
+@pytest_asyncio.fixture(scope="session", autouse=True)
+async def _providers_http_session() -> AsyncIterator[None]:
+    """The providers' pooled session of the test loop, closed when the run ends."""
+    yield
+    await close_shared_session()
 
 
 @pytest_asyncio.fixture(scope="session")
