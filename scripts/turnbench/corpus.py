@@ -112,16 +112,35 @@ QUESTIONS = {
         "What time do you open on Sunday?",
         "Can you tell me about the spring sale?",
         "How much is the delivery charge?",
+        "Do you deliver to Pune?",
+        "Where is my order?",
+        "Is the store open today?",
     ],
-    "hi": ["आपकी दुकान कब खुलती है?", "मुझे स्प्रिंग सेल के बारे में बताइए।"],
+    "hi": [
+        "आपकी दुकान कब खुलती है?",
+        "मुझे स्प्रिंग सेल के बारे में बताइए।",
+        "मेरा ऑर्डर कहाँ है?",
+        "रिफंड में कितने दिन लगते हैं?",
+    ],
 }
 SPLIT = {
     "en": [
         ("I would like to know about", "the spring sale prices please."),
         ("My order number is", "four five six seven."),
         ("Can you help me with", "a refund for my order?"),
+        ("The package was supposed to arrive on", "Tuesday but it never came."),
+        ("Could you check whether", "my refund has been processed?"),
+        ("I ordered a blue sofa and", "it arrived with a broken leg."),
+        ("What is the best way to", "reach your delivery team?"),
+        ("I was wondering if", "you have any stores in Pune."),
     ],
-    "hi": [("मुझे अपने ऑर्डर के", "बारे में जानना है।"), ("मेरा सवाल यह है कि", "डिलीवरी कब होगी?")],
+    "hi": [
+        ("मुझे अपने ऑर्डर के", "बारे में जानना है।"),
+        ("मेरा सवाल यह है कि", "डिलीवरी कब होगी?"),
+        ("मैं यह जानना चाहता हूँ कि", "मेरा पैसा कब वापस आएगा।"),
+        ("मेरे ऑर्डर में", "एक चीज़ कम आई है।"),
+        ("क्या आप मुझे", "सेल के बारे में बता सकते हैं?"),
+    ],
 }
 BACKCHANNELS = {"en": ["uh huh", "okay", "hmm", "right"], "hi": ["हाँ", "अच्छा", "हाँ जी", "ठीक है"]}
 INTERRUPTIONS = {
@@ -148,7 +167,7 @@ def scenarios(seed: int = 15, repeat: int = 1) -> list[Scenario]:
                 )
         for language, pairs in SPLIT.items():
             for first, second in pairs:
-                pause = round(rng.uniform(0.3, 1.0), 2)
+                pause = round(rng.uniform(0.5, 0.9), 2)
                 out.append(
                     Scenario(
                         f"mid_pause/{language} {pause}s: {first} … {second}",

@@ -13,8 +13,9 @@ def judge(**config) -> BargeInJudge:
 
 
 def run(j: BargeInJudge, pattern: str, partial: str = "") -> list[BargeIn]:
-    """`pattern`: one character per 20 ms frame, 'v' voiced, '.' quiet."""
-    return [change for ch in pattern if (change := j.frame(ch == "v", partial)) is not None]
+    """`pattern`: one character per 20 ms frame, 'v' voiced (one clear voice), 'b' voiced but not periodic
+    (background voices), '.' quiet."""
+    return [change for ch in pattern if (change := j.frame(ch in "vb", partial, True, ch == "v")) is not None]
 
 
 def test_real_words_confirm_sooner_than_voiced_time_alone():
@@ -92,3 +93,41 @@ def test_a_one_or_two_word_aside_is_not_an_interruption_unless_it_asks_the_agent
 def test_a_short_farewell_over_the_agent_is_heard():
     words = BackchannelClassifier()
     assert not words.is_aside("okay bye") and not words.is_aside("thank you") and not words.is_aside("धन्यवाद")
+
+
+def test_background_voices_never_confirm_and_the_agent_plays_on_at_once():
+    """Babble: the neural VAD hears voices, but at most one frame in ten is one clear pitch."""
+    j = judge()
+    j.onset(60, [False, False, True])
+    assert run(j, "bbbbbbb", partial="the weather was") == [BargeIn.BACKGROUND]  # 200 ms: judged, not cleared
+    assert run(j, "bbbvbbbbbbbvbbbbvbbbbbbbbvbbbbbbbbbbbbbvbb", partial="the weather was lovely at five") == []
+
+
+def test_one_clear_voice_out_of_background_voices_is_judged_afresh_and_confirmed():
+    j = judge()
+    j.onset(60, [False, False, False])
+    assert run(j, "bbbbbbb") == [BargeIn.BACKGROUND]
+    assert run(j, "vvvvvv") == [BargeIn.PAUSED, BargeIn.CONFIRMED]  # 120 ms of it
+
+
+def test_a_clear_voice_confirms_within_the_same_200_ms_as_before():
+    j = judge()
+    j.onset(60, [False, True, False])
+    assert run(j, "bvbbbbb") == [BargeIn.CONFIRMED]
+
+
+def test_a_short_confirmed_sound_resumes_whatever_the_stt_misheard_it_as_unless_it_asks_to_stop():
+    """Offline STTs make "haan ji" into English words ("the auto"); "wait" or "no" still interrupt."""
+    misheard, stop = judge(), judge()
+    for j in (misheard, stop):
+        j.onset(60)
+        assert run(j, "v" * 20) == [BargeIn.CONFIRMED]  # 460 ms voiced
+    assert run(misheard, "." * 10, partial="the auto took") == [BargeIn.RESUMED]
+    assert run(stop, "." * 10, partial="no wait") == []
+
+
+def test_a_long_confirmed_sound_stays_an_interruption_through_a_pause():
+    j = judge()
+    j.onset(60)
+    assert run(j, "v" * 45, partial="the auto took") == [BargeIn.CONFIRMED]  # 960 ms voiced
+    assert run(j, "." * 10, partial="the auto took") == []
