@@ -107,10 +107,10 @@ class CallerTurns:
                     else:
                         cues.append(CallerCue.INTERRUPT)
             elif event == TurnEvent.TURN_ENDED and self.judge.state == BargeIn.BACKGROUND:
-                log.info("speech over the agent ended as background voices (%d ms voiced)", self.judge.voiced_ms)
+                log.debug("speech over the agent ended as background voices (%d ms voiced)", self.judge.voiced_ms)
                 cues += self._noise()
             elif event == TurnEvent.TURN_ENDED:
-                log.info(
+                log.debug(  # the caller's words: debug only
                     "turn ended after %d ms of silence: %r reads %s, barge-in %s, %d ms voiced",
                     endpoint_ms or 0,
                     partial,
