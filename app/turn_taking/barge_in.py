@@ -36,8 +36,8 @@ class BargeInJudge:
     # ask the agent to stop ("wait", "no", "ruko"): offline STTs mishear "haan ji" as any 1-3 English words
     SHORT_MS = 800
     ONSET_FRAMES = 10  # the voiced frames from onset that decide single voice or background
-    VOICE_AT_ONSET = 2  # strongly periodic frames among them that make it one voice
-    VOICE_LATER = 5  # of the last `ONSET_FRAMES` voiced frames, for a voice emerging from background sound
+    VOICE_AT_ONSET = 3  # strongly periodic frames among them that make it one voice
+    VOICE_LATER = 7  # of the last `ONSET_FRAMES` voiced frames, for a voice emerging from background sound
 
     def __init__(
         self,

@@ -2,10 +2,10 @@
 (babble, a canteen, a street) sums several pitches and almost never is. The neural VAD hears both as speech,
 so over the agent only sound with enough strongly periodic frames may pause it for long or `clear` it.
 
-Measured on the benchmark's corpus (espeak-ng, English and Hindi, clean and mu-law, denoised): of the first
-10 voiced frames (200 ms) a single voice had 2-10 frames at normalised autocorrelation >= 0.9 (every
-question, half sentence, backchannel and interruption), 4-babble 0-1; in any 10 later frames babble had at
-most 4, a voice 5 or more. Computed only for frames judged over the agent, never on every frame of a call.
+Measured on espeak-ng speech (English and Hindi, clean and mu-law, denoised): of the first 10 voiced frames
+(200 ms), an interruption had 3-10 frames at normalised autocorrelation >= 0.9 (10 sentences), babble of 3
+to 6 voices 0-2 (9 mixes); in any 10 later frames babble had at most 6, speech 7 or more. Computed only for
+frames judged over the agent, never on every frame of a call.
 """
 
 from __future__ import annotations
