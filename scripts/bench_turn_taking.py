@@ -3,7 +3,7 @@ time through the Exotel socket of a real `voiceai serve`, side by side for two f
 `today` (`config.turn_taking = {"legacy": true}`: webrtcvad, a fixed 600 ms endpoint, clear at onset) and
 `new` (the defaults), calls of both interleaved so they share the machine's load.
 
-    .venv/bin/python scripts/bench_turn_taking.py [--repeat 1] [--concurrency 4] [--only question,barge_in]
+    .venv/bin/python scripts/bench_turn_taking.py [--repeat 1] [--concurrency 4] [--only question,barge_in] [--held-out]
     .venv/bin/python scripts/bench_turn_taking.py --cpu     # CPU per call-second of the per-frame work
     .venv/bin/python scripts/bench_turn_taking.py --endpoints [--repeat 2]  # endpointing probe, no server
 
@@ -90,7 +90,9 @@ async def setup_lines(base: str, api_key: str, configs: dict[str, dict[str, Any]
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    corpus = [s for s in scenarios(args.seed, args.repeat) if not args.only or s.category.value in args.only]
+    corpus = [
+        s for s in scenarios(args.seed, args.repeat, args.held_out) if not args.only or s.category.value in args.only
+    ]
     directory = Path(tempfile.mkdtemp(prefix="bench-turn-"))
     database = await Database.create(directory, None)
     env = {key: value for key, value in os.environ.items() if not key.startswith("VOICEAI_")}
@@ -172,7 +174,12 @@ def endpoint_probe(args: argparse.Namespace) -> None:
     from scripts.turnbench.endpoints import explain, record_all, summary
 
     wanted = (Category.QUESTION, Category.MID_PAUSE)
-    corpus = [s for seed in range(args.seed, args.seed + args.repeat) for s in scenarios(seed) if s.category in wanted]
+    corpus = [
+        s
+        for seed in range(args.seed, args.seed + args.repeat)
+        for s in scenarios(seed, 1, args.held_out)
+        if s.category in wanted
+    ]
     timelines = asyncio.run(record_all(corpus, TurnTakingConfig(), args.concurrency))
     policies = {
         "today (fixed 600 ms)": LEGACY,
@@ -193,6 +200,7 @@ def main() -> None:
     parser.add_argument("--cpu", action="store_true", help="only the in-process CPU micro-benchmark per frame")
     parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="categories, comma separated")
     parser.add_argument("--endpoints", action="store_true", help="only the endpointing probe (no server)")
+    parser.add_argument("--held-out", action="store_true", help="other sentences, backchannels and voices")
     args = parser.parse_args()
     if args.endpoints:
         endpoint_probe(args)
