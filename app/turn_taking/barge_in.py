@@ -51,20 +51,21 @@ class BargeInJudge:
         self.state = BargeIn.NONE
         self.voiced_ms = 0
         self.quiet_ms = 0
+        self.spoken_ms = 0  # since onset, voiced or not (consonants the VAD skips), until a quiet of RESUME_MS
         self._onset_periodic: list[bool] = []  # per voiced frame from onset, up to ONSET_FRAMES
         self._recent: deque[bool] = deque(maxlen=self.ONSET_FRAMES)
 
     def onset(self, voiced_ms: int, periodic: list[bool] | None = None) -> None:
         """`periodic`: whether each voiced frame that opened the speech was strongly periodic (None: all were)."""
         self.state = BargeIn.PAUSED
-        self.voiced_ms, self.quiet_ms = voiced_ms, 0
+        self.voiced_ms, self.quiet_ms, self.spoken_ms = voiced_ms, 0, voiced_ms
         frames = [True] * (voiced_ms // self._frame_ms) if periodic is None else list(periodic)
         self._onset_periodic = frames[: self.ONSET_FRAMES]
         self._recent = deque(frames, maxlen=self.ONSET_FRAMES)
 
     def reset(self) -> None:
         self.state = BargeIn.NONE
-        self.voiced_ms = self.quiet_ms = 0
+        self.voiced_ms = self.quiet_ms = self.spoken_ms = 0
         self._onset_periodic, self._recent = [], deque(maxlen=self.ONSET_FRAMES)
 
     @property
@@ -93,6 +94,7 @@ class BargeInJudge:
             self._recent.append(periodic)
         else:
             self.quiet_ms += self._frame_ms
+        self.spoken_ms = self.spoken_ms + self._frame_ms if self.quiet_ms < self.RESUME_MS else 0
         if self.state == BargeIn.CONFIRMED:
             return self._second_thoughts(partial, hears_words)
         if self.state == BargeIn.BACKGROUND:
@@ -133,10 +135,12 @@ class BargeInJudge:
     def confirmed(self, partial: str, hears_words: bool = True) -> bool:
         """`confirm_ms` of voiced speech confirms, sooner (`confirm_words_ms`) once words no backchannel holds
         are heard; words that are all backchannel ("haan ji", "okay") hold it off until `backchannel_hold_ms`.
-        Streaming STTs seldom have a word in the first 300 ms, so time decides most."""
+        Streaming STTs seldom have a word in the first 300 ms, so time decides most: `confirm_ms` of speech
+        counts too when two thirds of it was voiced ("Excuse me" opens with consonants the VAD calls quiet)."""
         config = self._config
         if hears_words and partial.strip():
             if not self._backchannels.has_real_words(partial):
                 return self.voiced_ms >= config.backchannel_hold_ms
             return self.voiced_ms >= config.confirm_words_ms
-        return self.voiced_ms >= config.confirm_ms
+        mostly_voiced = self.spoken_ms >= config.confirm_ms and 3 * self.voiced_ms >= 2 * config.confirm_ms
+        return self.voiced_ms >= config.confirm_ms or mostly_voiced

@@ -131,3 +131,11 @@ def test_a_long_confirmed_sound_stays_an_interruption_through_a_pause():
     j.onset(60)
     assert run(j, "v" * 45, partial="the auto took") == [BargeIn.CONFIRMED]  # 960 ms voiced
     assert run(j, "." * 10, partial="the auto took") == []
+
+
+def test_speech_with_gaps_the_vad_calls_quiet_confirms_after_the_same_time_when_two_thirds_is_voiced():
+    """ "Excuse me": the VAD skips the "ks"; time since onset decides, not only voiced frames."""
+    j = judge()
+    j.onset(60)
+    assert run(j, "v.v.v.") == []
+    assert run(j, "v") == [BargeIn.CONFIRMED]  # 200 ms of speech, 140 ms of it voiced
