@@ -183,7 +183,7 @@ def endpoint_probe(args: argparse.Namespace) -> None:
     timelines = asyncio.run(record_all(corpus, TurnTakingConfig(), args.concurrency))
     policies = {
         "today (fixed 600 ms)": LEGACY,
-        "words trusted (250/500/1400 ms)": TurnTakingConfig(lexical_endpointing=True, endpoint_ms=500),
+        "words trusted (250/500/1400 ms)": TurnTakingConfig(trust_partials=True, endpoint_ms=500),
         "default (900 ms)": TurnTakingConfig(),
     }
     for name, config in policies.items():

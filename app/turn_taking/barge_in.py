@@ -133,13 +133,14 @@ class BargeInJudge:
         return None
 
     def confirmed(self, partial: str, hears_words: bool = True) -> bool:
-        """`confirm_ms` of voiced speech confirms, sooner (`confirm_words_ms`) once words no backchannel holds
-        are heard; words that are all backchannel ("haan ji", "okay") hold it off until `backchannel_hold_ms`.
+        """`confirm_ms` of voiced speech confirms, sooner (`confirm_words_ms`) once words are heard; with
+        `trust_partials`, words that are all backchannel ("haan ji", "okay") hold it off until
+        `backchannel_hold_ms` (an untrusted "oh" may be "Hold on").
         Streaming STTs seldom have a word in the first 300 ms, so time decides most: `confirm_ms` of speech
         counts too when two thirds of it was voiced ("Excuse me" opens with consonants the VAD calls quiet)."""
         config = self._config
         if hears_words and partial.strip():
-            if not self._backchannels.has_real_words(partial):
+            if config.trust_partials and not self._backchannels.has_real_words(partial):
                 return self.voiced_ms >= config.backchannel_hold_ms
             return self.voiced_ms >= config.confirm_words_ms
         mostly_voiced = self.spoken_ms >= config.confirm_ms and 3 * self.voiced_ms >= 2 * config.confirm_ms

@@ -14,7 +14,7 @@ from app.voice.vad import EndpointConfig
 from tests.voice.speech import frames, noise_frames, silent_frames, spoken
 
 RATE = 8000
-LEXICAL = TurnTakingConfig(lexical_endpointing=True)
+TRUSTED = TurnTakingConfig(trust_partials=True)
 
 
 class HeardTurn:
@@ -79,9 +79,9 @@ def test_a_real_interruption_pauses_softly_then_clears_within_300_ms():
     assert (interrupt - onset) * 20 <= 300
 
 
-def test_a_backchannel_over_the_agent_pauses_then_resumes_without_a_clear():
+def test_a_backchannel_a_trusted_stt_heard_over_the_agent_pauses_then_resumes_without_a_clear():
     audio = frames(spoken("okay", RATE), RATE) + silent_frames(800, RATE)
-    events = run(caller(TurnTakingConfig(), ScriptedStt("okay", after_ms=100)), silent_frames(200, RATE) + audio)
+    events = run(caller(TRUSTED, ScriptedStt("okay", after_ms=100)), silent_frames(200, RATE) + audio)
     seen = cues(events)
     assert CallerCue.SOFT_PAUSE in seen and CallerCue.RESUME in seen
     assert CallerCue.INTERRUPT not in seen
@@ -117,7 +117,7 @@ def test_legacy_clears_at_onset_and_hears_noise_as_speech():
     assert cues(events)[:2] == [CallerCue.SPEECH_STARTED, CallerCue.INTERRUPT]
 
 
-def ended_after(words: str, config: TurnTakingConfig = LEXICAL) -> int | None:
+def ended_after(words: str, config: TurnTakingConfig = TRUSTED) -> int | None:
     """Silence (ms) after the speech before the turn ended, with `words` as the partial."""
     speech = frames(spoken("I would like to know about my order", RATE), RATE)
     events = run(caller(config, ScriptedStt(words)), speech + silent_frames(2000, RATE), False)

@@ -29,10 +29,10 @@ def test_legacy_is_todays_fixed_600_ms_with_webrtcvad_and_other_keys_override_it
 
 
 def test_the_words_of_the_partial_transcript_set_the_endpoint_only_when_the_flow_says_its_stt_hears_them():
-    assert not parse_turn_taking(None).lexical_endpointing
-    assert parse_turn_taking({"lexical_endpointing": True}).lexical_endpointing
-    with pytest.raises(Invalid, match=r"config\.turn_taking\.lexical_endpointing"):
-        parse_turn_taking({"lexical_endpointing": "yes"})
+    assert not parse_turn_taking(None).trust_partials
+    assert parse_turn_taking({"trust_partials": True}).trust_partials
+    with pytest.raises(Invalid, match=r"config\.turn_taking\.trust_partials"):
+        parse_turn_taking({"trust_partials": "yes"})
 
 
 def test_a_lower_max_pulls_the_default_endpoint_down_with_it():

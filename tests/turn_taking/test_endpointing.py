@@ -56,7 +56,7 @@ def test_nothing_heard_yet_is_unknown():
 
 def test_the_policy_maps_readings_to_the_flows_silences():
     policy = EndpointPolicy(
-        TurnTakingConfig(lexical_endpointing=True, min_endpoint_ms=200, endpoint_ms=450, max_endpoint_ms=1600)
+        TurnTakingConfig(trust_partials=True, min_endpoint_ms=200, endpoint_ms=450, max_endpoint_ms=1600)
     )
     assert policy.silence_ms("what is my balance") == 200
     assert policy.silence_ms("I want to pay the") == 1600

@@ -20,7 +20,7 @@ ANSWER = "Yes, we deliver to Mumbai within five days."
 
 
 DEFAULTS = TurnTakingConfig()
-LEXICAL = TurnTakingConfig(lexical_endpointing=True)  # a flow whose STT hears the caller's words
+TRUSTED = TurnTakingConfig(trust_partials=True)  # a flow whose STT hears the caller's words
 
 
 async def make(turn_taking: TurnTakingConfig = DEFAULTS, llm: GatedLLM | None = None) -> Call:
@@ -29,9 +29,9 @@ async def make(turn_taking: TurnTakingConfig = DEFAULTS, llm: GatedLLM | None = 
     return await call.start()
 
 
-async def speaking(llm: GatedLLM) -> Call:
+async def speaking(llm: GatedLLM, turn_taking: TurnTakingConfig = DEFAULTS) -> Call:
     """The agent is part-way through a long sentence of its reply."""
-    call = await make(llm=llm)
+    call = await make(turn_taking, llm=llm)
     await call.agent_quiet()
     call.stt.expect_stages([(300, "any offers")])
     await call.feed(speech_frames("Any offers?"))
@@ -60,12 +60,12 @@ async def reply_delay(turn_taking: TurnTakingConfig) -> float:
 
 
 async def test_with_trusted_words_a_complete_question_is_answered_sooner_than_with_a_fixed_600_ms():
-    new, legacy = await reply_delay(LEXICAL), await reply_delay(LEGACY)
+    new, legacy = await reply_delay(TRUSTED), await reply_delay(LEGACY)
     assert new <= 0.5 < 0.6 <= legacy
 
 
 async def test_with_trusted_words_a_pause_after_an_unfinished_clause_is_waited_out_and_answered_once():
-    call = await make(LEXICAL)
+    call = await make(TRUSTED)
     await call.agent_quiet()
     first, second = speech_frames("I would like to know about"), speech_frames("delivery to Mumbai")
     pause_ms = 1100
@@ -114,9 +114,9 @@ async def test_a_pause_mid_sentence_is_waited_out_even_when_the_stt_misheard_it_
     await call.end()
 
 
-async def test_a_backchannel_over_the_agent_sends_no_clear_and_loses_no_words():
+async def test_a_backchannel_a_trusted_stt_heard_over_the_agent_sends_no_clear_and_loses_no_words():
     llm = GatedLLM([LONG], gated=True)
-    call = await speaking(llm)
+    call = await speaking(llm, TRUSTED)
     call.stt.expect_stages([(250, "haan ji")])
     await call.feed(speech_frames("haan ji"))
     await call.silence(800)
