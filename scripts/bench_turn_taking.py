@@ -3,8 +3,9 @@ time through the Exotel socket of a real `voiceai serve`, side by side for two f
 `today` (`config.turn_taking = {"legacy": true}`: webrtcvad, a fixed 600 ms endpoint, clear at onset) and
 `new` (the defaults), calls of both interleaved so they share the machine's load.
 
-    .venv/bin/python scripts/bench_turn_taking.py [--repeat 1] [--concurrency 4] [--only question,barge_in]
+    .venv/bin/python scripts/bench_turn_taking.py [--repeat 1] [--concurrency 4] [--only question,barge_in] [--held-out]
     .venv/bin/python scripts/bench_turn_taking.py --cpu     # CPU per call-second of the per-frame work
+    .venv/bin/python scripts/bench_turn_taking.py --endpoints [--repeat 2]  # endpointing probe, no server
 
 Prints a markdown table per category (reply delay p50/p95, premature takeovers, false clears, missed or slow
 barge-ins, words lost on resume) and a JSON line with every call's score.
@@ -89,7 +90,9 @@ async def setup_lines(base: str, api_key: str, configs: dict[str, dict[str, Any]
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    corpus = [s for s in scenarios(args.seed, args.repeat) if not args.only or s.category.value in args.only]
+    corpus = [
+        s for s in scenarios(args.seed, args.repeat, args.held_out) if not args.only or s.category.value in args.only
+    ]
     directory = Path(tempfile.mkdtemp(prefix="bench-turn-"))
     database = await Database.create(directory, None)
     env = {key: value for key, value in os.environ.items() if not key.startswith("VOICEAI_")}
@@ -164,6 +167,31 @@ def table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def endpoint_probe(args: argparse.Namespace) -> None:
+    """Questions and mid-sentence pauses, recorded once in real time, replayed under each endpoint policy."""
+    from app.turn_taking.config import LEGACY, TurnTakingConfig
+    from app.turn_taking.endpointing import EndpointPolicy
+    from scripts.turnbench.endpoints import explain, record_all, summary
+
+    wanted = (Category.QUESTION, Category.MID_PAUSE)
+    corpus = [
+        s
+        for seed in range(args.seed, args.seed + args.repeat)
+        for s in scenarios(seed, 1, args.held_out)
+        if s.category in wanted
+    ]
+    timelines = asyncio.run(record_all(corpus, TurnTakingConfig(), args.concurrency))
+    policies = {
+        "today (fixed 600 ms)": LEGACY,
+        "words trusted (250/500/1400 ms)": TurnTakingConfig(trust_partials=True, endpoint_ms=500),
+        "default (900 ms)": TurnTakingConfig(),
+    }
+    for name, config in policies.items():
+        print(f"{name}: {json.dumps(summary(timelines, EndpointPolicy(config)), ensure_ascii=False)}")
+    for timeline in timelines:
+        print(explain(timeline, EndpointPolicy(policies["words trusted (250/500/1400 ms)"])))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="how many times each scenario runs per config")
@@ -171,7 +199,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--cpu", action="store_true", help="only the in-process CPU micro-benchmark per frame")
     parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="categories, comma separated")
+    parser.add_argument("--endpoints", action="store_true", help="only the endpointing probe (no server)")
+    parser.add_argument("--held-out", action="store_true", help="other sentences, backchannels and voices")
     args = parser.parse_args()
+    if args.endpoints:
+        endpoint_probe(args)
+        return
     if args.cpu:
         from scripts.turnbench.cpu import measure
 

@@ -139,6 +139,11 @@ class BackchannelClassifier:
         words = _WORD.findall(text.lower())
         return 0 < len(words) <= ASIDE_WORDS and not any(word in INTERRUPT_WORDS for word in words)
 
+    def may_be_backchannel(self, text: str, max_words: int = ASIDE_WORDS) -> bool:
+        """At most `max_words` words, none asking the agent to stop (what an offline STT makes of "haan ji")."""
+        words = _WORD.findall(text.lower())
+        return len(words) <= max_words and not any(word in INTERRUPT_WORDS for word in words)
+
     def has_real_words(self, partial: str) -> bool:
         """Words heard so far that no backchannel contains (an interruption, whatever comes next)."""
         words = _WORD.findall(partial.lower())

@@ -49,8 +49,17 @@ BACKCHANNEL_HOLD_MS = {Sensitivity.LOW: 1800, Sensitivity.MEDIUM: 1300, Sensitiv
 class TurnTakingConfig:
     vad: VadKind = VadKind.AUTO
     noise_suppression: bool = True
+    # whether the partial transcript's words are trusted while the caller speaks: they shorten
+    # (`min_endpoint_ms`) or lengthen (`max_endpoint_ms`) the closing silence, and words that are all backchannel
+    # hold off an interruption (`backchannel_hold_ms`). Only for an STT that hears the caller's words. Off, every
+    # turn closes on `endpoint_ms` and time decides an interruption: the offline STT (pocketsphinx, English
+    # model, 8 kHz) turns most telephone speech and all Hindi into other words; a misread "complete" closed
+    # turns mid-sentence, a misread "oh" held off a real interruption (issue 15, docs/performance.md)
+    trust_partials: bool = False
     min_endpoint_ms: int = 250  # silence that closes a turn that reads as complete
-    endpoint_ms: int = 500  # silence that closes a turn the transcript says nothing about
+    # silence that closes a turn the transcript says nothing about (or is not trusted to read): longer than the
+    # pauses people make mid-sentence (0.5-0.9 s); the draft started at the pause keeps the reply quick after it
+    endpoint_ms: int = 900
     max_endpoint_ms: int = 1400  # silence that closes a turn that reads as unfinished
     interruption_sensitivity: Sensitivity = Sensitivity.MEDIUM
     soft_barge_in: bool = True  # speech over the agent pauses it first; `clear` only once confirmed
@@ -82,6 +91,7 @@ LEGACY = TurnTakingConfig(
     max_endpoint_ms=600,
     soft_barge_in=False,
     preemptive_reply=False,
+    trust_partials=False,
 )
 """The behaviour before issue 15 (webrtcvad, a fixed 600 ms endpoint, `clear` at onset): the benchmark's
 baseline."""
@@ -98,6 +108,7 @@ _KNOWN = {
     "interruption_sensitivity",
     "soft_barge_in",
     "preemptive_reply",
+    "trust_partials",
     "backchannel_words",
     "legacy",
     *_MS_BOUNDS,
@@ -160,7 +171,7 @@ def parse_turn_taking(value: Any) -> TurnTakingConfig:
         changes["interruption_sensitivity"] = _enum(
             "interruption_sensitivity", value["interruption_sensitivity"], Sensitivity
         )
-    for name in ("noise_suppression", "soft_barge_in", "preemptive_reply"):
+    for name in ("noise_suppression", "soft_barge_in", "preemptive_reply", "trust_partials"):
         if name in value:
             changes[name] = _bool(name, value[name])
     for name in _MS_BOUNDS:

@@ -1,8 +1,10 @@
 """How long a silence closes the caller's turn, read from the transcript heard so far.
 
-A turn that reads as complete (a question, a finished clause, a short answer like "yes" or "haan ji") closes
-after `min_endpoint_ms`; one that ends mid-thought (conjunction, preposition, article, filler, a verb waiting
-for its object) waits up to `max_endpoint_ms`; one the transcript says nothing about waits `endpoint_ms`.
+With `trust_partials` (an STT that hears the caller's words), a turn that reads as complete (a question,
+a finished clause, a short answer like "yes" or "haan ji") closes after `min_endpoint_ms`; one that ends
+mid-thought (conjunction, preposition, article, filler, a verb waiting for its object) waits up to
+`max_endpoint_ms`; one the transcript says nothing about waits `endpoint_ms`. Without it every turn waits
+`endpoint_ms`: a misheard word read as "complete" is a takeover in the middle of the caller's sentence.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class EndpointPolicy:
     config: TurnTakingConfig
 
     def silence_ms(self, partial: str) -> int:
+        if not self.config.trust_partials:
+            return self.config.endpoint_ms
         reading = read_turn(partial)
         if reading == Reading.COMPLETE:
             return self.config.min_endpoint_ms

@@ -4,14 +4,17 @@ to the STT, and turned into cues for the session (issue 15).
 - `SPEECH_STARTED` / `TURN_ENDED` / `NOISE`: as the endpoint detector decides; the silence that ends a turn
   is re-read every frame from the partial transcript (`EndpointPolicy`).
 - Over the agent: `SOFT_PAUSE` at onset (stop sending new audio, nothing cleared), then `INTERRUPT` once the
-  `BargeInJudge` confirms it (send `clear`), or `RESUME` once the caller is quiet again unconfirmed. Without
-  `soft_barge_in` (the legacy preset) onset is `INTERRUPT` at once, as before.
+  `BargeInJudge` confirms it (send `clear`), or `RESUME` once the caller is quiet again unconfirmed, or at
+  once when it is background voices rather than one clear voice (babble: that speech then ends as `NOISE`,
+  not a turn). Without `soft_barge_in` (the legacy preset) onset is `INTERRUPT` at once, as before.
 - `DRAFT`: the caller has gone quiet and the partial transcript is worth answering: the session may draft the
   reply now and play it only if the turn ends with those words. `DRAFT_DROPPED`: the caller went on.
 """
 
 from __future__ import annotations
 
+import logging
+from collections import deque
 from enum import Enum
 
 from app.turn_taking.backchannel import BackchannelClassifier
@@ -19,9 +22,12 @@ from app.turn_taking.barge_in import BargeIn, BargeInJudge
 from app.turn_taking.config import TurnTakingConfig
 from app.turn_taking.denoise import Denoiser, denoiser
 from app.turn_taking.detectors import VoiceDetector, voice_detector
-from app.turn_taking.endpointing import EndpointPolicy
+from app.turn_taking.endpointing import EndpointPolicy, read_turn
+from app.turn_taking.voicing import is_periodic
 from app.voice.providers.listening import TurnListener
 from app.voice.vad import EndpointConfig, EndpointDetector, TurnEvent
+
+log = logging.getLogger("app.voice.session")
 
 
 class CallerCue(str, Enum):
@@ -39,6 +45,7 @@ _BARGE_IN_CUES = {
     BargeIn.PAUSED: CallerCue.SOFT_PAUSE,
     BargeIn.RESUMED: CallerCue.RESUME,
     BargeIn.CONFIRMED: CallerCue.INTERRUPT,
+    BargeIn.BACKGROUND: CallerCue.RESUME,
 }
 
 
@@ -55,6 +62,7 @@ class CallerTurns:
         vad_aggressiveness: int = 2,
     ) -> None:
         self.config = config
+        self.rate = rate
         self.denoiser: Denoiser = denoiser(config.noise_suppression)
         self.vad: VoiceDetector = voice_detector(config.vad, rate, vad_aggressiveness, calls=CallerTurns.live)
         CallerTurns.live += 1
@@ -66,6 +74,8 @@ class CallerTurns:
         self.listener = listener
         self.drafted: str | None = None  # the partial a DRAFT cue named, until the turn ends or goes on
         self.endpoint_used_ms = endpoint.endpoint_ms  # the closing silence of the last turn that ended
+        # the frames that may open speech over the agent, for the judge's single-voice test at onset
+        self._opening: deque[bytes] = deque(maxlen=max(1, endpoint.start_ms // 20))
 
     def clean(self, frame: bytes) -> bytes:
         return self.denoiser.clean(frame)
@@ -79,39 +89,59 @@ class CallerTurns:
         partial = self.listener.partial
         cues: list[CallerCue] = []
         endpoint_ms = self.policy.silence_ms(partial) if self.endpoint.in_speech else None
+        if self.config.soft_barge_in and not self.endpoint.in_speech:
+            self._opening.append(frame)
         events = self.endpoint.push(frame, voiced, endpoint_ms)
         if self.endpoint.in_speech and TurnEvent.SPEECH_STARTED not in events:
-            cues += self._during_speech(voiced, partial, agent_active, endpoint_ms)
+            periodic = voiced and self.judge.judging_voice and is_periodic(frame, self.rate)
+            cues += self._during_speech(voiced, partial, agent_active, endpoint_ms, periodic)
         for event in events:
             if event == TurnEvent.SPEECH_STARTED:
                 self.listener.speech_started()
                 cues.append(CallerCue.SPEECH_STARTED)
                 if agent_active:
                     if self.config.soft_barge_in:
-                        self.judge.onset(self.endpoint.voiced_ms)
+                        opening = [is_periodic(f, self.rate) for f in self._opening]
+                        self.judge.onset(self.endpoint.voiced_ms, opening)
                         cues.append(CallerCue.SOFT_PAUSE)
                     else:
                         cues.append(CallerCue.INTERRUPT)
+            elif event == TurnEvent.TURN_ENDED and self.judge.state == BargeIn.BACKGROUND:
+                log.debug("speech over the agent ended as background voices (%d ms voiced)", self.judge.voiced_ms)
+                cues += self._noise()
             elif event == TurnEvent.TURN_ENDED:
+                log.debug(  # the caller's words: debug only
+                    "turn ended after %d ms of silence: %r reads %s, barge-in %s, %d ms voiced",
+                    endpoint_ms or 0,
+                    partial,
+                    read_turn(partial).value,
+                    self.judge.state.value,
+                    self.endpoint.voiced_ms,
+                )
                 self.judge.reset()
                 self.drafted = None
                 if endpoint_ms is not None:
                     self.endpoint_used_ms = endpoint_ms
                 cues.append(CallerCue.TURN_ENDED)
             else:
-                self.judge.reset()
-                self.listener.noise()
-                if self.drafted is not None:
-                    self.drafted = None
-                    cues.append(CallerCue.DRAFT_DROPPED)
-                cues.append(CallerCue.NOISE)
+                cues += self._noise()
         return cues
 
+    def _noise(self) -> list[CallerCue]:
+        self.judge.reset()
+        self.listener.noise()
+        self.endpoint.take_audio()
+        cues = []
+        if self.drafted is not None:
+            self.drafted = None
+            cues.append(CallerCue.DRAFT_DROPPED)
+        return [*cues, CallerCue.NOISE]
+
     def _during_speech(
-        self, voiced: bool, partial: str, agent_active: bool, endpoint_ms: int | None
+        self, voiced: bool, partial: str, agent_active: bool, endpoint_ms: int | None, periodic: bool
     ) -> list[CallerCue]:
         cues: list[CallerCue] = []
-        change = self.judge.frame(voiced, partial, self.listener.hears_words)
+        change = self.judge.frame(voiced, partial, self.listener.hears_words, periodic)
         if change is not None:
             cues.append(_BARGE_IN_CUES[change])
         if voiced and self.drafted is not None:
@@ -121,6 +151,7 @@ class CallerTurns:
             not voiced
             and self.config.preemptive_reply
             and not agent_active
+            and self.judge.state != BargeIn.BACKGROUND
             and partial.strip()
             and partial != self.drafted
             and self.endpoint.silence_ms >= self.DRAFT_AT_MS

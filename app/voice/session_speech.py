@@ -100,6 +100,11 @@ class AgentSpeech:
         return speaking or (self.reply_task is not None and not self.reply_task.done())
 
     @property
+    def sounding(self) -> bool:
+        """Some of what the agent is saying has already reached the caller (not only thinking)."""
+        return any(u.started_at is not None for u in (self.player.pending if self.player is not None else ()))
+
+    @property
     def reply_sounded_at(self) -> float | None:
         """When the caller began to hear the pending reply (None: nothing of it played yet)."""
         for utterance in self.player.pending if self.player is not None else ():

@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 from app.calls.contract import CallCommand, CallReporter, Speaker
 from app.calls.lifecycle import CallOutcome, EndCommand, EndReason, TransferCommand
-from app.turn_taking.backchannel import BackchannelClassifier
+from app.turn_taking.backchannel import MAX_WORDS, BackchannelClassifier
+from app.turn_taking.barge_in import BargeInJudge
 from app.voice.clock import Clock
 from app.voice.context import CallContext
 from app.voice.providers.base import Providers, Transcript
@@ -23,6 +24,7 @@ from app.voice.session_speech import AgentSpeech
 from app.voice.session_transcript import Conversation
 
 log = logging.getLogger("app.voice.session")
+TURN_PADDING_S = 0.34  # audio a turn carries beyond its speech: the detector's pre-roll and trailing silence
 
 
 class TurnTaking:
@@ -127,7 +129,9 @@ class TurnTaking:
             self._speech.resume_if_quiet()
             return
         at = self._facts.since_start(turn.started_at)
-        aside = self._config.turn_taking.soft_barge_in and self._backchannels.is_aside(text)
+        aside = self._config.turn_taking.soft_barge_in and (
+            self._backchannels.is_aside(text) or self._short_aside(turn, text)
+        )
         if self._speech.active and (self._backchannels.is_backchannel(text) or aside):
             await self._conversation.transcript(Speaker.CUSTOMER, text, at)
             self._speech.resume_if_quiet()
@@ -135,6 +139,13 @@ class TurnTaking:
         if self._language is not None:  # before the reply: it is spoken in the new language
             await self._language.after_turn(text, transcript.language if transcript is not None else None)
         await self.caller_said(text, at, merge=self._goes_on(turn))
+
+    def _short_aside(self, turn: CallerTurn, text: str) -> bool:
+        """A sound as short as a backchannel over the agent's voice, with no word asking it to stop: what the
+        barge-in judge resumed from stays resumed, whatever words the STT made of "haan ji" or "theek hai"."""
+        speech_s = len(turn.pcm) / 2 / self._config.rate - TURN_PADDING_S
+        short = speech_s <= BargeInJudge.SHORT_MS / 1000
+        return self._speech.sounding and short and self._backchannels.may_be_backchannel(text, MAX_WORDS)
 
     def _hearing(self) -> str:
         return self._language.current if self._language is not None else self._context.language

@@ -81,17 +81,19 @@ def white(seconds: float, level: float, seed: int) -> bytes:
     return np.clip(samples, -32768, 32767).astype("<i2").tobytes()
 
 
-def babble(seconds: float, level: float) -> bytes:
+BABBLE = [
+    ("the weather was lovely this morning", "en"),
+    ("we should meet at the station at five", "en"),
+    ("did you see the match last night", "en"),
+    ("pass me the salt please", "en"),
+]
+
+
+def babble(seconds: float, level: float, lines: list[tuple[str, str]] = BABBLE) -> bytes:
     """Several voices at once, at a level: crowd noise."""
-    lines = [
-        "the weather was lovely this morning",
-        "we should meet at the station at five",
-        "did you see the match last night",
-        "pass me the salt please",
-    ]
     mix = np.zeros(int(seconds * RATE))
-    for index, line in enumerate(lines):
-        voice = np.frombuffer(say(line, "en"), dtype="<i2").astype(np.float64)
+    for index, (line, language) in enumerate(lines):
+        voice = np.frombuffer(say(line, language), dtype="<i2").astype(np.float64)
         voice = np.roll(np.resize(voice, len(mix)), index * RATE // 7)
         mix += voice
     mix *= level / max(1.0, float(np.sqrt(np.mean(mix**2))))
@@ -112,16 +114,35 @@ QUESTIONS = {
         "What time do you open on Sunday?",
         "Can you tell me about the spring sale?",
         "How much is the delivery charge?",
+        "Do you deliver to Pune?",
+        "Where is my order?",
+        "Is the store open today?",
     ],
-    "hi": ["आपकी दुकान कब खुलती है?", "मुझे स्प्रिंग सेल के बारे में बताइए।"],
+    "hi": [
+        "आपकी दुकान कब खुलती है?",
+        "मुझे स्प्रिंग सेल के बारे में बताइए।",
+        "मेरा ऑर्डर कहाँ है?",
+        "रिफंड में कितने दिन लगते हैं?",
+    ],
 }
 SPLIT = {
     "en": [
         ("I would like to know about", "the spring sale prices please."),
         ("My order number is", "four five six seven."),
         ("Can you help me with", "a refund for my order?"),
+        ("The package was supposed to arrive on", "Tuesday but it never came."),
+        ("Could you check whether", "my refund has been processed?"),
+        ("I ordered a blue sofa and", "it arrived with a broken leg."),
+        ("What is the best way to", "reach your delivery team?"),
+        ("I was wondering if", "you have any stores in Pune."),
     ],
-    "hi": [("मुझे अपने ऑर्डर के", "बारे में जानना है।"), ("मेरा सवाल यह है कि", "डिलीवरी कब होगी?")],
+    "hi": [
+        ("मुझे अपने ऑर्डर के", "बारे में जानना है।"),
+        ("मेरा सवाल यह है कि", "डिलीवरी कब होगी?"),
+        ("मैं यह जानना चाहता हूँ कि", "मेरा पैसा कब वापस आएगा।"),
+        ("मेरे ऑर्डर में", "एक चीज़ कम आई है।"),
+        ("क्या आप मुझे", "सेल के बारे में बता सकते हैं?"),
+    ],
 }
 BACKCHANNELS = {"en": ["uh huh", "okay", "hmm", "right"], "hi": ["हाँ", "अच्छा", "हाँ जी", "ठीक है"]}
 INTERRUPTIONS = {
@@ -130,11 +151,54 @@ INTERRUPTIONS = {
 }
 
 
-def scenarios(seed: int = 15, repeat: int = 1) -> list[Scenario]:
+@dataclass(frozen=True)
+class Texts:
+    questions: dict[str, list[str]]
+    split: dict[str, list[tuple[str, str]]]
+    backchannels: dict[str, list[str]]
+    interruptions: dict[str, list[str]]
+    babble: list[tuple[str, str]]
+
+
+TUNED = Texts(QUESTIONS, SPLIT, BACKCHANNELS, INTERRUPTIONS, BABBLE)
+HELD_OUT = Texts(
+    questions={
+        "en": ["Are you open on public holidays?", "Which cards do you accept?", "Can I pay cash on delivery?"],
+        "hi": ["क्या आप रविवार को खुले हैं?", "मेरा रिफंड कब आएगा?"],
+    },
+    split={
+        "en": [
+            ("I bought a lamp from you last week but", "the switch does not work."),
+            ("Please send the invoice to", "my office email address."),
+            ("I think there is a mistake in", "the bill you sent me."),
+        ],
+        "hi": [("मैंने पिछले हफ्ते एक कुर्सी", "ऑर्डर की थी।"), ("मुझे लगता है कि", "बिल में गलती है।")],
+    },
+    backchannels={"en": ["yeah", "sure", "got it", "mm hmm"], "hi": ["जी", "हम्म", "बिल्कुल", "सही है"]},
+    interruptions={
+        "en": ["Hold on, I have a different question.", "Excuse me, can I ask something?"],
+        "hi": ["सुनिए, मेरी बात सुनिए।"],
+    },
+    babble=[
+        ("i told him it was fine", "en"),
+        ("are you coming tonight", "en"),
+        ("तुम कब आओगे", "hi"),
+        ("बस फिर से देर से है", "hi"),
+        ("the bus is late again", "en"),
+    ],
+)
+"""Other sentences, backchannels, interruptions and crowd voices than the tuned corpus (`--held-out`): the
+goals are checked on scenarios the benchmark does not contain."""
+
+
+def scenarios(seed: int = 15, repeat: int = 1, held_out: bool = False) -> list[Scenario]:
+    texts_of = HELD_OUT if held_out else TUNED
+    questions, split, backchannels = texts_of.questions, texts_of.split, texts_of.backchannels
+    interruptions, crowd = texts_of.interruptions, texts_of.babble
     rng = random.Random(seed)
     out: list[Scenario] = []
     for _ in range(repeat):
-        for language, texts in QUESTIONS.items():
+        for language, texts in questions.items():
             for text in texts:
                 out.append(
                     Scenario(
@@ -146,9 +210,9 @@ def scenarios(seed: int = 15, repeat: int = 1) -> list[Scenario]:
                         mulaw=rng.random() < 0.3,
                     )
                 )
-        for language, pairs in SPLIT.items():
+        for language, pairs in split.items():
             for first, second in pairs:
-                pause = round(rng.uniform(0.3, 1.0), 2)
+                pause = round(rng.uniform(0.5, 0.9), 2)
                 out.append(
                     Scenario(
                         f"mid_pause/{language} {pause}s: {first} … {second}",
@@ -160,7 +224,7 @@ def scenarios(seed: int = 15, repeat: int = 1) -> list[Scenario]:
                         mulaw=rng.random() < 0.3,
                     )
                 )
-        for language, words in BACKCHANNELS.items():
+        for language, words in backchannels.items():
             for word in words:
                 out.append(
                     Scenario(
@@ -175,7 +239,7 @@ def scenarios(seed: int = 15, repeat: int = 1) -> list[Scenario]:
                 )
         for kind, audio in (
             ("white", white(1.0, 2500, rng.randrange(99))),
-            ("babble", babble(1.0, 1500)),
+            ("babble", babble(1.0, 1500, crowd)),
             ("clicks", clicks(1.0, 3000, rng.randrange(99))),
         ):
             out.append(
@@ -189,7 +253,7 @@ def scenarios(seed: int = 15, repeat: int = 1) -> list[Scenario]:
                     mulaw=rng.random() < 0.3,
                 )
             )
-        for language, texts in INTERRUPTIONS.items():
+        for language, texts in interruptions.items():
             for text in texts:
                 out.append(
                     Scenario(
@@ -203,7 +267,7 @@ def scenarios(seed: int = 15, repeat: int = 1) -> list[Scenario]:
                     )
                 )
         for language in ("en", "hi"):
-            text = QUESTIONS[language][0]
+            text = questions[language][0]
             out.append(
                 Scenario(
                     f"noisy_call/{language} 15dB: {text}",

@@ -1,5 +1,6 @@
 """In-process micro-benchmark (not a call): CPU per call-second of what runs on every caller frame: the
-denoiser and the voice detector, over a mixed minute of audio (speech, pauses, background noise)."""
+denoiser and the voice detector, over a mixed minute of audio (speech, pauses, background noise); and the
+single-voice test, which runs only on frames of speech over the agent (per second of such speech)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 from app.turn_taking.config import VadKind
 from app.turn_taking.denoise import PassThrough, SpeexDenoiser
 from app.turn_taking.detectors import SileroDetector, WebRtcDetector
+from app.turn_taking.voicing import periodicity
 from scripts.turnbench.corpus import QUESTIONS, RATE, say, white
 
 FRAME_BYTES = RATE * 2 // 50
@@ -49,4 +51,13 @@ def measure() -> dict[str, Any]:
                     "cpu_ms_per_call_second": round(spent / 60 * 1000, 3),
                     "calls_per_core": int(60 / spent) if spent else None,
                 }
+    minute = mixed_minute(False)
+    started = time.process_time()
+    for frame in minute:
+        periodicity(frame, RATE)
+    spent = time.process_time() - started
+    out["periodicity (per second of speech over the agent only)"] = {
+        "cpu_ms_per_call_second": round(spent / 60 * 1000, 3),
+        "calls_per_core": None,
+    }
     return out

@@ -3,6 +3,8 @@ detector, adaptive endpointing and the two-step barge-in, with an STT whose part
 
 from __future__ import annotations
 
+import numpy as np
+
 from app.turn_taking.config import AUTO_SILERO_CALLS, LEGACY, TurnTakingConfig, VadKind
 from app.turn_taking.detectors import SileroDetector, WebRtcDetector
 from app.voice.caller_turns import CallerCue, CallerTurns
@@ -12,6 +14,7 @@ from app.voice.vad import EndpointConfig
 from tests.voice.speech import frames, noise_frames, silent_frames, spoken
 
 RATE = 8000
+TRUSTED = TurnTakingConfig(trust_partials=True)
 
 
 class HeardTurn:
@@ -76,9 +79,9 @@ def test_a_real_interruption_pauses_softly_then_clears_within_300_ms():
     assert (interrupt - onset) * 20 <= 300
 
 
-def test_a_backchannel_over_the_agent_pauses_then_resumes_without_a_clear():
+def test_a_backchannel_a_trusted_stt_heard_over_the_agent_pauses_then_resumes_without_a_clear():
     audio = frames(spoken("okay", RATE), RATE) + silent_frames(800, RATE)
-    events = run(caller(TurnTakingConfig(), ScriptedStt("okay", after_ms=100)), silent_frames(200, RATE) + audio)
+    events = run(caller(TRUSTED, ScriptedStt("okay", after_ms=100)), silent_frames(200, RATE) + audio)
     seen = cues(events)
     assert CallerCue.SOFT_PAUSE in seen and CallerCue.RESUME in seen
     assert CallerCue.INTERRUPT not in seen
@@ -89,24 +92,49 @@ def test_white_noise_over_the_agent_is_not_even_a_pause():
     assert events == []
 
 
+def babble_frames(level: float = 1500.0, rate: int = RATE) -> list[bytes]:
+    """Four voices at once, a second long, quieter than a caller: crowd noise."""
+    lines = ["the weather was lovely this morning", "we should meet at the station at five", "did you see the match"]
+    voices = [np.frombuffer(spoken(line, rate), dtype="<i2").astype(np.float64) for line in [*lines, "pass the salt"]]
+    mix = sum(np.roll(np.resize(v, rate), i * rate // 7) for i, v in enumerate(voices))
+    mix = mix * level / np.sqrt(np.mean(mix**2))
+    return frames(np.clip(mix, -32768, 32767).astype("<i2").tobytes(), rate)
+
+
+def test_babble_over_the_agent_resumes_it_at_once_and_ends_as_noise_not_a_turn():
+    turns = caller(TurnTakingConfig(vad=VadKind.SILERO), ScriptedStt("the weather was lovely", after_ms=300))
+    events = run(turns, silent_frames(200, RATE) + babble_frames() + silent_frames(1200, RATE))
+    seen = cues(events)
+    assert CallerCue.INTERRUPT not in seen and CallerCue.TURN_ENDED not in seen
+    assert seen[:3] == [CallerCue.SPEECH_STARTED, CallerCue.SOFT_PAUSE, CallerCue.RESUME]
+    paused, resumed = events[1][0], events[2][0]
+    assert (resumed - paused) * 20 <= 200  # the agent's audio stops for less than an audible gap
+    assert seen[-1] == CallerCue.NOISE
+
+
 def test_legacy_clears_at_onset_and_hears_noise_as_speech():
     events = run(caller(LEGACY, ScriptedStt()), noise_frames(1000, RATE, level=2500))
     assert cues(events)[:2] == [CallerCue.SPEECH_STARTED, CallerCue.INTERRUPT]
 
 
-def ended_after(words: str) -> int | None:
+def ended_after(words: str, config: TurnTakingConfig = TRUSTED) -> int | None:
     """Silence (ms) after the speech before the turn ended, with `words` as the partial."""
     speech = frames(spoken("I would like to know about my order", RATE), RATE)
-    events = run(caller(TurnTakingConfig(), ScriptedStt(words)), speech + silent_frames(2000, RATE), False)
+    events = run(caller(config, ScriptedStt(words)), speech + silent_frames(2000, RATE), False)
     ended = [i for i, cue in events if cue == CallerCue.TURN_ENDED]
     return (ended[0] - len(speech)) * 20 if ended else None
 
 
-def test_a_turn_that_reads_complete_ends_sooner_than_one_that_reads_unfinished():
+def test_a_turn_that_reads_complete_ends_sooner_than_one_that_reads_unfinished_when_the_words_are_trusted():
     complete, unknown, unfinished = ended_after("what is my balance"), ended_after(""), ended_after("i want to pay the")
     assert complete is not None and unknown is not None and unfinished is not None
     assert complete < unknown < unfinished
     assert complete <= 400 and unfinished >= 1200
+
+
+def test_by_default_every_turn_waits_out_a_mid_sentence_pause_whatever_the_stt_made_of_it():
+    endings = [ended_after(words, TurnTakingConfig()) for words in ("what is my balance", "", "i want to pay the")]
+    assert endings[0] == endings[1] == endings[2] and (endings[0] or 0) >= 900
 
 
 def test_a_draft_on_a_quiet_partial_is_dropped_when_the_caller_goes_on():

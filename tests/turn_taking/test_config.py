@@ -28,6 +28,13 @@ def test_legacy_is_todays_fixed_600_ms_with_webrtcvad_and_other_keys_override_it
     assert parse_turn_taking({"legacy": True, "vad": "silero"}).vad == VadKind.SILERO
 
 
+def test_the_words_of_the_partial_transcript_set_the_endpoint_only_when_the_flow_says_its_stt_hears_them():
+    assert not parse_turn_taking(None).trust_partials
+    assert parse_turn_taking({"trust_partials": True}).trust_partials
+    with pytest.raises(Invalid, match=r"config\.turn_taking\.trust_partials"):
+        parse_turn_taking({"trust_partials": "yes"})
+
+
 def test_a_lower_max_pulls_the_default_endpoint_down_with_it():
     config = parse_turn_taking({"max_endpoint_ms": 300})
     assert config.endpoint_ms == 300 and config.min_endpoint_ms == 250

@@ -55,7 +55,18 @@ def test_nothing_heard_yet_is_unknown():
 
 
 def test_the_policy_maps_readings_to_the_flows_silences():
-    policy = EndpointPolicy(TurnTakingConfig(min_endpoint_ms=200, endpoint_ms=450, max_endpoint_ms=1600))
+    policy = EndpointPolicy(
+        TurnTakingConfig(trust_partials=True, min_endpoint_ms=200, endpoint_ms=450, max_endpoint_ms=1600)
+    )
     assert policy.silence_ms("what is my balance") == 200
     assert policy.silence_ms("I want to pay the") == 1600
     assert policy.silence_ms("") == 450
+
+
+def test_by_default_the_words_are_not_trusted_and_every_turn_waits_out_a_mid_sentence_pause():
+    """The offline STT mishears telephone speech: "what is the best way to" comes out as "what the limit when
+    it", which reads as a complete question. Untrusted words neither shorten nor lengthen the wait."""
+    policy = EndpointPolicy(TurnTakingConfig())
+    assert read_turn("what the limit when it") == Reading.COMPLETE
+    assert policy.silence_ms("what the limit when it") == policy.silence_ms("I want to pay the") == 900
+    assert policy.silence_ms("") == 900

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from app.latency.turns import STAGES
+from app.turn_taking.config import TurnTakingConfig
 from app.voice.audio import silence
 from app.voice.providers.base import Providers
 from app.voice.providers.openai_llm import OpenAICompatibleLLM
@@ -60,7 +61,7 @@ async def measured_voice(server, fakes):
         lambda: platform.reporter,
         providers=providers,
         metrics=platform.metrics,
-        session=SessionConfig(endpoint=EndpointConfig(endpoint_ms=300)),
+        session=SessionConfig(endpoint=EndpointConfig(endpoint_ms=300), turn_taking=TurnTakingConfig(endpoint_ms=300)),
     )
     routes = voice_routes(platform.voice, lambda: platform.reporter, runtime)
     app = Starlette(routes=[Mount("/api/voice", routes=routes)])
