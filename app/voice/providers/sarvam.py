@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncGenerator
+from typing import Any
 
 import aiohttp
 
@@ -38,6 +39,15 @@ def sarvam_speaker(voice: Voice, model: str) -> str:
     return default_speaker(model, sarvam_language(voice.language)) or FALLBACK_SPEAKER
 
 
+async def _post(url: str, api_key: str, timeout: aiohttp.ClientTimeout, what: str, **body: Any) -> dict[str, Any]:
+    """One REST call on the loop's pooled session; anything but a 200 is a `ProviderError` naming `what`."""
+    async with shared_session().post(url, headers={"api-subscription-key": api_key}, timeout=timeout, **body) as answer:
+        if answer.status != 200:
+            raise ProviderError(f"Sarvam {what} answered {answer.status}: {(await answer.text())[:200]}")
+        payload: dict[str, Any] = await answer.json()
+    return payload
+
+
 class SarvamTTS:
     CHUNK_MS = 200
 
@@ -58,15 +68,7 @@ class SarvamTTS:
             "speaker": sarvam_speaker(voice, model),
             "speech_sample_rate": rate if rate in (8000, 16000, 24000) else 16000,
         }
-        async with shared_session().post(
-            f"{self.base_url}/text-to-speech",
-            json=body,
-            headers={"api-subscription-key": self.api_key},
-            timeout=self.timeout,
-        ) as answer:
-            if answer.status != 200:
-                raise ProviderError(f"Sarvam TTS answered {answer.status}: {(await answer.text())[:200]}")
-            payload = await answer.json()
+        payload = await _post(f"{self.base_url}/text-to-speech", self.api_key, self.timeout, "TTS", json=body)
         audios = payload.get("audios") or []
         if not audios:
             raise ProviderError("Sarvam TTS answered no audio")
@@ -93,15 +95,7 @@ class SarvamSTT:
             form.add_field("mode", "transcribe")
         code = "unknown" if not language or language.lower() == "hi-en" else sarvam_language(language)
         form.add_field("language_code", code)
-        async with shared_session().post(
-            f"{self.base_url}/speech-to-text",
-            data=form,
-            headers={"api-subscription-key": self.api_key},
-            timeout=self.timeout,
-        ) as answer:
-            if answer.status != 200:
-                raise ProviderError(f"Sarvam STT answered {answer.status}: {(await answer.text())[:200]}")
-            payload = await answer.json()
+        payload = await _post(f"{self.base_url}/speech-to-text", self.api_key, self.timeout, "STT", data=form)
         return Transcript(
             str(payload.get("transcript") or ""), payload.get("language_code"), payload.get("language_probability")
         )
