@@ -40,18 +40,18 @@ class NoiseFloor:
 
     def __init__(self, threshold_rms: float = NOISY_FLOOR_RMS) -> None:
         self._threshold_ms = threshold_rms * threshold_rms  # compared as mean squares: no square root a frame
-        self._quietest = float("inf")
+        self._quiet_seen = False  # this half second already had a frame at or below the floor
         self._frames = 0
         self._noisy_blocks = 0
 
     def noisy(self, frame: bytes) -> bool:
-        samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)
-        if len(samples):
-            self._quietest = min(self._quietest, float(np.dot(samples, samples)) / len(samples))
+        if not self._quiet_seen:  # once a quiet frame is seen the half second is clean: the rest is not measured
+            samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)
+            self._quiet_seen = not len(samples) or float(np.dot(samples, samples)) / len(samples) <= self._threshold_ms
         self._frames += 1
         if self._frames >= _BLOCK_FRAMES:
-            self._noisy_blocks = self._noisy_blocks + 1 if self._quietest > self._threshold_ms else 0
-            self._quietest, self._frames = float("inf"), 0
+            self._noisy_blocks = 0 if self._quiet_seen else self._noisy_blocks + 1
+            self._quiet_seen, self._frames = False, 0
         return self._noisy_blocks >= 2
 
 
