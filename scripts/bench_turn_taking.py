@@ -184,12 +184,13 @@ def endpoint_probe(args: argparse.Namespace) -> None:
     policies = {
         "today (fixed 600 ms)": LEGACY,
         "words trusted (250/500/1400 ms)": TurnTakingConfig(trust_partials=True, endpoint_ms=500),
-        "default (900 ms)": TurnTakingConfig(),
+        "900 ms, no intonation": TurnTakingConfig(rising_endpoint_ms=900),
+        "default (900 ms, 450 ms on a rising end)": TurnTakingConfig(),
     }
     for name, config in policies.items():
         print(f"{name}: {json.dumps(summary(timelines, EndpointPolicy(config)), ensure_ascii=False)}")
     for timeline in timelines:
-        print(explain(timeline, EndpointPolicy(policies["words trusted (250/500/1400 ms)"])))
+        print(explain(timeline, EndpointPolicy(TurnTakingConfig())))
 
 
 def main() -> None:

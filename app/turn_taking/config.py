@@ -60,6 +60,10 @@ class TurnTakingConfig:
     # silence that closes a turn the transcript says nothing about (or is not trusted to read): longer than the
     # pauses people make mid-sentence (0.5-0.9 s); the draft started at the pause keeps the reply quick after it
     endpoint_ms: int = 900
+    # silence that closes a turn whose last words rose in pitch like a question (`app.turn_taking.intonation`):
+    # no words needed, so it holds offline and in Hindi; a half sentence ended on a continuation rise is the
+    # case it misreads, which the merge grace below then mends
+    rising_endpoint_ms: int = 450
     max_endpoint_ms: int = 1400  # silence that closes a turn that reads as unfinished
     interruption_sensitivity: Sensitivity = Sensitivity.MEDIUM
     soft_barge_in: bool = True  # speech over the agent pauses it first; `clear` only once confirmed
@@ -88,6 +92,7 @@ LEGACY = TurnTakingConfig(
     noise_suppression=False,
     min_endpoint_ms=600,
     endpoint_ms=600,
+    rising_endpoint_ms=600,
     max_endpoint_ms=600,
     soft_barge_in=False,
     preemptive_reply=False,
@@ -99,6 +104,7 @@ baseline."""
 _MS_BOUNDS = {
     "min_endpoint_ms": (100, 2000),
     "endpoint_ms": (100, 3000),
+    "rising_endpoint_ms": (200, 3000),
     "max_endpoint_ms": (200, 5000),
     "merge_grace_ms": (0, 5000),
 }

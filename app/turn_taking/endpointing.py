@@ -3,8 +3,11 @@
 With `trust_partials` (an STT that hears the caller's words), a turn that reads as complete (a question,
 a finished clause, a short answer like "yes" or "haan ji") closes after `min_endpoint_ms`; one that ends
 mid-thought (conjunction, preposition, article, filler, a verb waiting for its object) waits up to
-`max_endpoint_ms`; one the transcript says nothing about waits `endpoint_ms`. Without it every turn waits
-`endpoint_ms`: a misheard word read as "complete" is a takeover in the middle of the caller's sentence.
+`max_endpoint_ms`; one the transcript says nothing about waits `endpoint_ms`. Without it the words are not
+read: a misheard word read as "complete" is a takeover in the middle of the caller's sentence.
+
+Whatever the words, a turn whose last words rose in pitch like a question (`Ending.RISING`) and that they do
+not read as unfinished closes after `rising_endpoint_ms`; any other waits `endpoint_ms`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from app.turn_taking.config import TurnTakingConfig
+from app.turn_taking.intonation import Ending
 from app.turn_taking.lexicon import (
     FINISHED,
     QUESTION_OPENERS,
@@ -58,12 +62,13 @@ def read_turn(text: str) -> Reading:
 class EndpointPolicy:
     config: TurnTakingConfig
 
-    def silence_ms(self, partial: str) -> int:
-        if not self.config.trust_partials:
-            return self.config.endpoint_ms
-        reading = read_turn(partial)
-        if reading == Reading.COMPLETE:
-            return self.config.min_endpoint_ms
-        if reading == Reading.UNFINISHED:
-            return self.config.max_endpoint_ms
+    def silence_ms(self, partial: str, ending: Ending = Ending.OTHER) -> int:
+        if self.config.trust_partials:
+            reading = read_turn(partial)
+            if reading == Reading.COMPLETE:
+                return self.config.min_endpoint_ms
+            if reading == Reading.UNFINISHED:
+                return self.config.max_endpoint_ms
+        if ending == Ending.RISING:
+            return self.config.rising_endpoint_ms
         return self.config.endpoint_ms

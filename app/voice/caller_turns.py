@@ -2,7 +2,8 @@
 to the STT, and turned into cues for the session (issue 15).
 
 - `SPEECH_STARTED` / `TURN_ENDED` / `NOISE`: as the endpoint detector decides; the silence that ends a turn
-  is re-read every frame from the partial transcript (`EndpointPolicy`).
+  is re-read every frame from the partial transcript and, once the caller has been quiet for a moment, from
+  how their last words ended in pitch (`EndpointPolicy`, `Intonation`).
 - Over the agent: `SOFT_PAUSE` at onset (stop sending new audio, nothing cleared), then `INTERRUPT` once the
   `BargeInJudge` confirms it (send `clear`), or `RESUME` once the caller is quiet again unconfirmed, or at
   once when it is background voices rather than one clear voice (babble: that speech then ends as `NOISE`,
@@ -23,6 +24,7 @@ from app.turn_taking.config import TurnTakingConfig
 from app.turn_taking.denoise import Denoiser, denoiser
 from app.turn_taking.detectors import VoiceDetector, voice_detector
 from app.turn_taking.endpointing import EndpointPolicy, read_turn
+from app.turn_taking.intonation import Ending, Intonation
 from app.turn_taking.voicing import is_periodic
 from app.voice.providers.listening import TurnListener
 from app.voice.vad import EndpointConfig, EndpointDetector, TurnEvent
@@ -51,6 +53,7 @@ _BARGE_IN_CUES = {
 
 class CallerTurns:
     DRAFT_AT_MS = 160  # silence after which a partial transcript is drafted against
+    PITCH_AT_MS = 100  # silence after which the last words' pitch is read (shorter gaps are inside words)
     live = 0  # callers this process is listening to now: `vad: auto` chooses by it
 
     def __init__(
@@ -69,6 +72,7 @@ class CallerTurns:
         self._open = True
         self.endpoint = EndpointDetector(endpoint)
         self.policy = EndpointPolicy(config)
+        self.intonation = Intonation(rate)
         self.backchannels = BackchannelClassifier(config.extra_backchannels())
         self.judge = BargeInJudge(config, self.backchannels)
         self.listener = listener
@@ -88,10 +92,11 @@ class CallerTurns:
         self.listener.frame(frame)
         partial = self.listener.partial
         cues: list[CallerCue] = []
-        endpoint_ms = self.policy.silence_ms(partial) if self.endpoint.in_speech else None
+        endpoint_ms = self.policy.silence_ms(partial, self._ending()) if self.endpoint.in_speech else None
         if self.config.soft_barge_in and not self.endpoint.in_speech:
             self._opening.append(frame)
         events = self.endpoint.push(frame, voiced, endpoint_ms)
+        self.intonation.push(frame, voiced)
         if self.endpoint.in_speech and TurnEvent.SPEECH_STARTED not in events:
             periodic = voiced and self.judge.judging_voice and is_periodic(frame, self.rate)
             cues += self._during_speech(voiced, partial, agent_active, endpoint_ms, periodic)
@@ -111,14 +116,16 @@ class CallerTurns:
                 cues += self._noise()
             elif event == TurnEvent.TURN_ENDED:
                 log.debug(  # the caller's words: debug only
-                    "turn ended after %d ms of silence: %r reads %s, barge-in %s, %d ms voiced",
+                    "turn ended after %d ms of silence: %r reads %s, ends %s, barge-in %s, %d ms voiced",
                     endpoint_ms or 0,
                     partial,
                     read_turn(partial).value,
+                    self.intonation.ending().value,
                     self.judge.state.value,
                     self.endpoint.voiced_ms,
                 )
                 self.judge.reset()
+                self.intonation.reset()
                 self.drafted = None
                 if endpoint_ms is not None:
                     self.endpoint_used_ms = endpoint_ms
@@ -127,8 +134,14 @@ class CallerTurns:
                 cues += self._noise()
         return cues
 
+    def _ending(self) -> Ending:
+        if self.endpoint.silence_ms < self.PITCH_AT_MS:
+            return Ending.OTHER
+        return self.intonation.ending()
+
     def _noise(self) -> list[CallerCue]:
         self.judge.reset()
+        self.intonation.reset()
         self.listener.noise()
         self.endpoint.take_audio()
         cues = []

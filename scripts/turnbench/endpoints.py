@@ -21,7 +21,9 @@ from app.turn_taking.config import TurnTakingConfig
 from app.turn_taking.denoise import denoiser
 from app.turn_taking.detectors import voice_detector
 from app.turn_taking.endpointing import EndpointPolicy, read_turn
+from app.turn_taking.intonation import Ending, Intonation
 from app.voice.audio import mulaw_decode, mulaw_encode
+from app.voice.caller_turns import CallerTurns
 from app.voice.providers.listening import TurnListener
 from app.voice.providers.pocketsphinx_stt import PocketsphinxSTT
 from app.voice.vad import EndpointConfig, EndpointDetector, TurnEvent
@@ -37,6 +39,7 @@ class Timeline:
     scenario: Scenario
     voiced: list[bool]
     partials: list[str]
+    frames: list[bytes]  # as the denoiser left them: the intonation reads these
     spans: list[tuple[float, float]]  # the caller's voiced parts, seconds from the first frame
 
 
@@ -51,6 +54,7 @@ async def record(scenario: Scenario, config: TurnTakingConfig) -> Timeline:
     endpoint = EndpointDetector(EndpointConfig())
     voiced_list: list[bool] = []
     partials: list[str] = []
+    frames: list[bytes] = []
     loop = asyncio.get_running_loop()
     start = loop.time()
     for index in range(0, len(pcm) - FRAME_BYTES + 1, FRAME_BYTES):
@@ -61,9 +65,10 @@ async def record(scenario: Scenario, config: TurnTakingConfig) -> Timeline:
             listener.speech_started()
         voiced_list.append(voiced)
         partials.append(listener.partial)
+        frames.append(frame)
         await asyncio.sleep(max(0.0, start + (index // FRAME_BYTES + 1) * FRAME - loop.time()))
     listener.close()
-    return Timeline(scenario, voiced_list, partials, [(a + LEAD_S, b + LEAD_S) for a, b in spans])
+    return Timeline(scenario, voiced_list, partials, frames, [(a + LEAD_S, b + LEAD_S) for a, b in spans])
 
 
 @dataclass
@@ -78,9 +83,13 @@ class Close:
 def replay(timeline: Timeline, policy: EndpointPolicy) -> Close | None:
     """Where `policy` closes the first turn of the recording (None: never, within the tail)."""
     endpoint = EndpointDetector(EndpointConfig())
-    for index, (voiced, partial) in enumerate(zip(timeline.voiced, timeline.partials, strict=True)):
-        endpoint_ms = policy.silence_ms(partial) if endpoint.in_speech else None
+    intonation = Intonation(RATE)
+    steps = zip(timeline.voiced, timeline.partials, timeline.frames, strict=True)
+    for index, (voiced, partial, frame) in enumerate(steps):
+        ending = intonation.ending() if endpoint.silence_ms >= CallerTurns.PITCH_AT_MS else Ending.OTHER
+        endpoint_ms = policy.silence_ms(partial, ending) if endpoint.in_speech else None
         events = endpoint.push(b"", voiced, endpoint_ms)
+        intonation.push(frame, voiced)
         if TurnEvent.TURN_ENDED in events:
             at = (index + 1) * FRAME
             speech_end = timeline.spans[-1][1]
