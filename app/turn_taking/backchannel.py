@@ -52,6 +52,15 @@ BACKCHANNEL_WORDS = frozenset(
         "aha",
         "uhuh",
         "uhhuh",
+        "mmhmm",
+        "gotcha",
+        "exactly",
+        "absolutely",
+        "understood",
+        "bilkul",
+        "sahi",
+        "haanji",
+        "achchha",
         "हाँ",
         "हां",
         "हम्म",
@@ -60,6 +69,10 @@ BACKCHANNEL_WORDS = frozenset(
         "है",
         "जी",
         "ओके",
+        "बिल्कुल",
+        "बिलकुल",
+        "सही",
+        "हाँजी",
     }
 )
 MAX_WORDS = 3

@@ -60,7 +60,11 @@ class SessionConfig:
             fixed = min(max(config["endpointing_ms"], 100), 3000)
             changes["endpoint"] = replace(self.endpoint, endpoint_ms=fixed)
             changes["turn_taking"] = replace(
-                self.turn_taking, min_endpoint_ms=fixed, endpoint_ms=fixed, max_endpoint_ms=fixed
+                self.turn_taking,
+                min_endpoint_ms=fixed,
+                endpoint_ms=fixed,
+                rising_endpoint_ms=fixed,
+                max_endpoint_ms=fixed,
             )
         if config.get("vad_aggressiveness") in (0, 1, 2, 3):
             changes["vad_aggressiveness"] = config["vad_aggressiveness"]

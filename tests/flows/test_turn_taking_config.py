@@ -21,6 +21,10 @@ BAD = [
         {"min_endpoint_ms": 900, "max_endpoint_ms": 400},
         "config.turn_taking.max_endpoint_ms: min_endpoint_ms must not be above max_endpoint_ms",
     ),
+    (
+        {"rising_endpoint_ms": 100},
+        "config.turn_taking.rising_endpoint_ms must be an integer from 200 to 3000",
+    ),
     ({"vad": "neural"}, "config.turn_taking.vad must be one of: webrtc, silero"),
     (
         {"interruption_sensitivity": 3},
@@ -62,6 +66,7 @@ async def test_a_good_turn_taking_config_is_stored(door):
     turn_taking = {
         "vad": "webrtc",
         "max_endpoint_ms": 1800,
+        "rising_endpoint_ms": 600,
         "interruption_sensitivity": "high",
         "backchannel_words": {"hi-IN": ["bilkul"]},
         "noise_suppression": False,

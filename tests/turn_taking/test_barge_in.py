@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.turn_taking.backchannel import BackchannelClassifier
 from app.turn_taking.barge_in import BargeIn, BargeInJudge
 from app.turn_taking.config import TurnTakingConfig
@@ -52,11 +54,11 @@ def test_speech_again_after_a_resume_pauses_again():
 
 def test_a_flows_own_backchannel_word_does_not_interrupt():
     plain = judge(trust_partials=True)
-    custom = judge(trust_partials=True, backchannel_words={"hi-IN": ["bilkul"]})
+    custom = judge(trust_partials=True, backchannel_words={"hi-IN": ["zaroor"]})
     for j in (plain, custom):
         j.onset(60)
-    assert run(plain, "v" * 12, partial="bilkul") == [BargeIn.CONFIRMED]
-    assert run(custom, "v" * 12, partial="bilkul") == []
+    assert run(plain, "v" * 12, partial="zaroor") == [BargeIn.CONFIRMED]
+    assert run(custom, "v" * 12, partial="zaroor") == []
 
 
 def test_no_onset_no_decision():
@@ -89,6 +91,13 @@ def test_a_one_or_two_word_aside_is_not_an_interruption_unless_it_asks_the_agent
     assert words.is_aside("on") and words.is_aside("a hot")
     assert not words.is_aside("stop") and not words.is_aside("wait please") and not words.is_aside("नहीं")
     assert not words.is_aside("i have a question")
+
+
+@pytest.mark.parametrize(
+    "said", ["haan ji", "bilkul", "sahi hai", "बिल्कुल", "सही है", "mm hmm", "got it", "exactly", "हाँ जी"]
+)
+def test_common_english_and_hindi_backchannels_are_known_without_a_flow_adding_them(said):
+    assert BackchannelClassifier().is_backchannel(said)
 
 
 def test_a_short_farewell_over_the_agent_is_heard():

@@ -137,6 +137,32 @@ def test_by_default_every_turn_waits_out_a_mid_sentence_pause_whatever_the_stt_m
     assert endings[0] == endings[1] == endings[2] and (endings[0] or 0) >= 900
 
 
+def closed_after(text: str, language: str, config: TurnTakingConfig) -> int | None:
+    """Silence (ms) after `text`, spoken by espeak-ng, before the turn ended; the STT hears nothing."""
+    speech = frames(spoken(text, RATE, language), RATE)
+    events = run(caller(config, ScriptedStt()), silent_frames(200, RATE) + speech + silent_frames(2000, RATE), False)
+    ended = [i for i, cue in events if cue == CallerCue.TURN_ENDED]
+    return (ended[0] - len(speech) - 10) * 20 if ended else None
+
+
+def test_a_question_whose_pitch_rises_at_the_end_closes_sooner_than_a_half_sentence_without_any_words():
+    """Intonation needs no transcript: a question rises, a half sentence said on its own falls; words heard or
+    not, the question closes after `rising_endpoint_ms` and the half sentence waits `endpoint_ms`."""
+    config = TurnTakingConfig()
+    for text, language in (("Is the store open today?", "en"), ("मेरा ऑर्डर कहाँ है?", "hi")):
+        closed = closed_after(text, language, config)
+        assert closed is not None and closed <= config.rising_endpoint_ms + 200
+    for text, language in (("I would like to know about", "en"), ("मेरे ऑर्डर में", "hi")):
+        closed = closed_after(text, language, config)
+        assert closed is not None and closed >= config.endpoint_ms
+
+
+def test_a_flow_can_turn_the_rising_end_off():
+    config = TurnTakingConfig(rising_endpoint_ms=900)
+    closed = closed_after("Is the store open today?", "en", config)
+    assert closed is not None and closed >= 900
+
+
 def test_a_draft_on_a_quiet_partial_is_dropped_when_the_caller_goes_on():
     first = frames(spoken("I would like to know", RATE), RATE)
     second = frames(spoken("about the spring sale", RATE), RATE)

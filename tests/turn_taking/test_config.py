@@ -40,6 +40,14 @@ def test_a_lower_max_pulls_the_default_endpoint_down_with_it():
     assert config.endpoint_ms == 300 and config.min_endpoint_ms == 250
 
 
+def test_a_rising_end_closes_sooner_than_the_default_wait_and_the_flow_can_set_it():
+    assert TurnTakingConfig().rising_endpoint_ms < TurnTakingConfig().endpoint_ms
+    assert parse_turn_taking({"rising_endpoint_ms": 900}).rising_endpoint_ms == 900
+    assert LEGACY.rising_endpoint_ms == 600
+    with pytest.raises(Invalid, match=r"config\.turn_taking\.rising_endpoint_ms must be an integer from 200"):
+        parse_turn_taking({"rising_endpoint_ms": 50})
+
+
 def test_sensitivity_sets_how_much_speech_confirms_an_interruption():
     low = parse_turn_taking({"interruption_sensitivity": "low"})
     high = parse_turn_taking({"interruption_sensitivity": "high"})
