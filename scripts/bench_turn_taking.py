@@ -4,6 +4,7 @@ time through the Exotel socket of a real `voiceai serve`, side by side for two f
 `new` (the defaults), calls of both interleaved so they share the machine's load.
 
     .venv/bin/python scripts/bench_turn_taking.py [--repeat 1] [--concurrency 4] [--only question,barge_in] [--held-out]
+        [--flow 'before={"rising_endpoint_ms": 900}']   # more flows, side by side in the same run
     .venv/bin/python scripts/bench_turn_taking.py --cpu     # CPU per call-second of the per-frame work
     .venv/bin/python scripts/bench_turn_taking.py --endpoints [--repeat 2]  # endpointing probe, no server
 
@@ -113,14 +114,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         api_key = json.loads(server.cli("org", "create", "Bench"))["api_key"]
         await server.start(directory / "server.log")
-        numbers = await setup_lines(server.base, api_key, CONFIGS)
+        configs = {**CONFIGS, **dict(args.flow)}
+        numbers = await setup_lines(server.base, api_key, configs)
         url = server.base.replace("http", "ws", 1) + API + "/ws/exotel"
         warm = [s for s in scenarios(args.seed) if s.category == Category.QUESTION][:2]
-        await asyncio.gather(*(run_call(url, numbers[name], s) for name in CONFIGS for s in warm))  # not scored:
+        await asyncio.gather(*(run_call(url, numbers[name], s) for name in configs for s in warm))  # not scored:
         # the first calls of a fresh server load pocketsphinx decoders (~0.4 s each) in its workers
-        jobs = [(name, scenario) for scenario in corpus for name in CONFIGS]
+        jobs = [(name, scenario) for scenario in corpus for name in configs]
         gate = asyncio.Semaphore(args.concurrency)
-        results: dict[str, list[tuple[Scenario, Score]]] = {name: [] for name in CONFIGS}
+        results: dict[str, list[tuple[Scenario, Score]]] = {name: [] for name in configs}
 
         async def one(name: str, scenario: Scenario) -> None:
             async with gate:
@@ -157,14 +159,26 @@ def words_lost(scored: list[tuple[Scenario, Score]]) -> None:
 
 
 def table(report: dict[str, Any]) -> str:
-    lines = ["| category | metric | today | new |", "|---|---|---|---|"]
+    names = [name for name in report if name != "calls"]
+    lines = [f"| category | metric | {' | '.join(names)} |", "|---|---|" + "---|" * len(names)]
     for category in Category:
-        today, new = report["today"].get(category.value), report["new"].get(category.value)
-        if today is None or new is None:
+        columns = [report[name].get(category.value) for name in names]
+        if any(column is None for column in columns):
             continue
-        for key in today:
-            lines.append(f"| {category.value} | {key} | {today[key]} | {new.get(key)} |")
+        for key in columns[0]:
+            lines.append(f"| {category.value} | {key} | {' | '.join(str(column.get(key)) for column in columns)} |")
     return "\n".join(lines)
+
+
+def flow(text: str) -> tuple[str, dict[str, Any]]:
+    name, _, config = text.partition("=")
+    try:
+        parsed = json.loads(config)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--flow {text!r}: expected NAME=JSON") from None
+    if not name or not isinstance(parsed, dict):
+        raise argparse.ArgumentTypeError(f"--flow {text!r}: expected NAME=JSON object")
+    return name, parsed
 
 
 def endpoint_probe(args: argparse.Namespace) -> None:
@@ -201,6 +215,7 @@ def main() -> None:
     parser.add_argument("--cpu", action="store_true", help="only the in-process CPU micro-benchmark per frame")
     parser.add_argument("--only", type=lambda s: s.split(","), default=None, help="categories, comma separated")
     parser.add_argument("--endpoints", action="store_true", help="only the endpointing probe (no server)")
+    parser.add_argument("--flow", type=flow, action="append", default=[], help="NAME=JSON: another flow's turn_taking")
     parser.add_argument("--held-out", action="store_true", help="other sentences, backchannels and voices")
     args = parser.parse_args()
     if args.endpoints:
