@@ -1,6 +1,7 @@
 """In-process micro-benchmark (not a call): CPU per call-second of what runs on every caller frame: the
 denoiser and the voice detector, over a mixed minute of audio (speech, pauses, background noise); and the
-single-voice test, which runs only on frames of speech over the agent (per second of such speech)."""
+single-voice test, which runs only on frames of speech over the agent (per second of such speech); and one
+intonation reading, which runs once per pause of the caller."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 from app.turn_taking.config import VadKind
 from app.turn_taking.denoise import PassThrough, SpeexDenoiser
 from app.turn_taking.detectors import SileroDetector, WebRtcDetector
+from app.turn_taking.intonation import Intonation
 from app.turn_taking.voicing import periodicity
 from scripts.turnbench.corpus import QUESTIONS, RATE, say, white
 
@@ -60,4 +62,21 @@ def measure() -> dict[str, Any]:
         "cpu_ms_per_call_second": round(spent / 60 * 1000, 3),
         "calls_per_core": None,
     }
+    out["intonation reading (once per pause of 100 ms, ms each)"] = {
+        "cpu_ms_per_call_second": round(intonation_ms(minute), 3),
+        "calls_per_core": None,
+    }
     return out
+
+
+def intonation_ms(minute: list[bytes], readings: int = 500) -> float:
+    """CPU per reading of how a caller's last 600 ms of voice ended in pitch (`Intonation.ending`)."""
+    intonation = Intonation(RATE)
+    voiced = minute[:30]
+    started = time.process_time()
+    for _ in range(readings):
+        intonation.reset()
+        for frame in voiced:
+            intonation.push(frame, True)
+        intonation.ending()
+    return (time.process_time() - started) / readings * 1000

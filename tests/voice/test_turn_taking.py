@@ -52,7 +52,7 @@ async def reply_delay(turn_taking: TurnTakingConfig) -> float:
     call.stt.expect_stages([(300, "do you deliver"), (900, "do you deliver to mumbai")])
     await call.feed(speech_frames(QUESTION))
     spoken_at = call.clock.now()
-    await call.silence(1500)
+    await call.silence(3000)  # the reply starts and is said whole
     delay = first_audio_after(call, spoken_at) - spoken_at
     assert call.agent_said()[-1] == ANSWER
     await call.end()
@@ -62,6 +62,13 @@ async def reply_delay(turn_taking: TurnTakingConfig) -> float:
 async def test_with_trusted_words_a_complete_question_is_answered_sooner_than_with_a_fixed_600_ms():
     new, legacy = await reply_delay(TRUSTED), await reply_delay(LEGACY)
     assert new <= 0.5 < 0.6 <= legacy
+
+
+async def test_a_question_that_rises_is_answered_within_700_ms_without_trusting_a_word():
+    """The default flow trusts no word of the offline STT, yet a question's final rise in pitch closes the turn
+    after `rising_endpoint_ms`; with the cue off it waits out `endpoint_ms`."""
+    rising, waited = await reply_delay(DEFAULTS), await reply_delay(TurnTakingConfig(rising_endpoint_ms=900))
+    assert rising <= 0.7 and waited >= 0.9
 
 
 async def test_with_trusted_words_a_pause_after_an_unfinished_clause_is_waited_out_and_answered_once():
