@@ -69,6 +69,6 @@ class EndpointPolicy:
                 return self.config.min_endpoint_ms
             if reading == Reading.UNFINISHED:
                 return self.config.max_endpoint_ms
-        if ending == Ending.RISING:
-            return self.config.rising_endpoint_ms
+        if ending == Ending.RISING:  # a cue to answer sooner, never later than a turn with no cue
+            return min(self.config.rising_endpoint_ms, self.config.endpoint_ms)
         return self.config.endpoint_ms

@@ -6,6 +6,7 @@ import pytest
 
 from app.turn_taking.config import TurnTakingConfig
 from app.turn_taking.endpointing import EndpointPolicy, Reading, read_turn
+from app.turn_taking.intonation import Ending
 
 COMPLETE = [
     "what is my balance",
@@ -70,3 +71,16 @@ def test_by_default_the_words_are_not_trusted_and_every_turn_waits_out_a_mid_sen
     assert read_turn("what the limit when it") == Reading.COMPLETE
     assert policy.silence_ms("what the limit when it") == policy.silence_ms("I want to pay the") == 900
     assert policy.silence_ms("") == 900
+
+
+def test_a_rising_end_shortens_the_wait_and_never_lengthens_it():
+    policy = EndpointPolicy(TurnTakingConfig())
+    assert policy.silence_ms("", Ending.RISING) == 450 < policy.silence_ms("", Ending.OTHER) == 900
+    quick = EndpointPolicy(TurnTakingConfig(min_endpoint_ms=200, endpoint_ms=300))
+    assert quick.silence_ms("", Ending.RISING) == 300
+
+
+def test_trusted_words_that_read_unfinished_outweigh_a_rising_end():
+    policy = EndpointPolicy(TurnTakingConfig(trust_partials=True))
+    assert policy.silence_ms("I would like to know about", Ending.RISING) == 1400
+    assert policy.silence_ms("", Ending.RISING) == 450
