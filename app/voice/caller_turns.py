@@ -135,7 +135,8 @@ class CallerTurns:
         return cues
 
     def _ending(self) -> Ending:
-        if self.endpoint.silence_ms < self.PITCH_AT_MS:
+        cue_off = self.config.rising_endpoint_ms >= self.config.endpoint_ms
+        if cue_off or self.endpoint.silence_ms < self.PITCH_AT_MS:
             return Ending.OTHER
         return self.intonation.ending()
 
