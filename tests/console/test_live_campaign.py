@@ -4,9 +4,12 @@ live page as it happens — the call appears and its transcript turns arrive."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest_asyncio
 from playwright.async_api import expect
 
+from app.calls.channels import live_calls
 from app.telephony.simulator import Behaviour, SimulatedCarrier
 from tests.console.conftest import open_console
 from tests.dialer.conftest import FakeClock, make_customers, make_dialer, make_flow
@@ -28,6 +31,17 @@ async def carrier(server):
     await talking.aclose()
 
 
+async def page_subscribed(server, organisation_id: str) -> None:
+    """The page's liveCalls subscription reaches the bus a moment after its first query answered (the socket's
+    handshake, then the organisation is looked up): a call that starts sooner is never shown as live."""
+    channel = live_calls(organisation_id)
+    for _ in range(200):
+        if server.platform.bus.subscribers(channel):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the live page never subscribed to its organisation's calls")
+
+
 async def test_a_launched_campaigns_call_is_watched_live(page, server, client, carrier):
     agent = (await client.post("/agents", json=AGENT)).body
     script = await client.post(
@@ -41,6 +55,7 @@ async def test_a_launched_campaigns_call_is_watched_live(page, server, client, c
     await expect(page.get_by_role("alert")).to_have_text("Reactivation: campaign launched.")
     await page.get_by_role("navigation").get_by_role("link", name="Live calls").click()
     await expect(page.get_by_test_id("no-live-calls")).to_be_visible()
+    await page_subscribed(server, client.organisation_id)
 
     dialer = make_dialer(
         server, FakeClock(server.platform.campaigns.clock()), carrier=carrier, organisation_id=client.organisation_id
