@@ -6,8 +6,9 @@ mid-thought (conjunction, preposition, article, filler, a verb waiting for its o
 `max_endpoint_ms`; one the transcript says nothing about waits `endpoint_ms`. Without it the words are not
 read: a misheard word read as "complete" is a takeover in the middle of the caller's sentence.
 
-Whatever the words, a turn whose last words rose in pitch like a question (`Ending.RISING`) and that they do
-not read as unfinished closes after `rising_endpoint_ms`; any other waits `endpoint_ms`.
+A turn whose last words rose in pitch like a question (`Ending.RISING`), and that trusted words do not
+read as complete or unfinished, closes after `rising_endpoint_ms` (never later than `endpoint_ms`); any
+other waits `endpoint_ms`.
 """
 
 from __future__ import annotations

@@ -89,10 +89,14 @@ class Intonation:
             self._frames.append(frame)
             self._ending = None
 
+    def rise(self) -> float | None:
+        """How far the last words rose, in semitones (None: too little pitch to tell)."""
+        pcm = np.frombuffer(b"".join(self._frames), dtype="<i2").astype(np.float64)
+        return rise_semitones(pitch_track(pcm, self.rate))
+
     def ending(self) -> Ending:
         if self._ending is None:
-            pcm = np.frombuffer(b"".join(self._frames), dtype="<i2").astype(np.float64)
-            rise = rise_semitones(pitch_track(pcm, self.rate))
+            rise = self.rise()
             self._ending = Ending.RISING if rise is not None and rise >= RISE_SEMITONES else Ending.OTHER
         return self._ending
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from app.turn_taking.config import VadKind
 from app.turn_taking.detectors import voice_detector
-from app.turn_taking.intonation import RISE_SEMITONES, Intonation, pitch_track, rise_semitones
+from app.turn_taking.intonation import RISE_SEMITONES, Intonation
 from app.voice.audio import mulaw_decode, mulaw_encode, resample
 from scripts.turnbench.corpus import HELD_OUT, RATE, TUNED, say
 
@@ -34,8 +34,7 @@ def readings(pcm: bytes) -> Iterator[tuple[float, float | None]]:
         silent = 0 if voiced else silent + 1
         heard = heard or voiced
         if heard and silent == PAUSE_FRAMES:
-            kept = np.frombuffer(b"".join(intonation._frames), dtype="<i2").astype(np.float64)
-            yield index / (2 * RATE), rise_semitones(pitch_track(kept, RATE))
+            yield index / (2 * RATE), intonation.rise()
         intonation.push(frame, voiced)
 
 
