@@ -6,6 +6,7 @@ whose partial words the test scripts. The same behaviours are measured over a re
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 
 from app.turn_taking.config import LEGACY, TurnTakingConfig
 from app.voice.session_config import SessionConfig
@@ -71,19 +72,20 @@ async def test_a_question_that_rises_is_answered_within_700_ms_without_trusting_
     assert rising <= 0.7 and waited >= 0.9
 
 
-async def test_with_trusted_words_a_pause_after_an_unfinished_clause_is_waited_out_and_answered_once():
-    call = await make(TRUSTED)
+async def heard_across_a_pause(
+    turn_taking: TurnTakingConfig,
+    first_text: str,
+    second_text: str,
+    pause_ms: int,
+    stages: Callable[[int], list[tuple[int, str]]],
+) -> str:
+    """The caller says `first_text`, pauses, then `second_text`; `stages(ends_first)` scripts the STT's partials
+    (`ends_first`: the audio it has heard when the pause starts, pre-roll included). Nobody may talk into the
+    pause and exactly one reply must follow; returns the turn's transcript."""
+    call = await make(turn_taking)
     await call.agent_quiet()
-    first, second = speech_frames("I would like to know about"), speech_frames("delivery to Mumbai")
-    pause_ms = 1100
-    ends_first = (len(first) + 10) * 20  # what the STT has heard when the pause starts (pre-roll included)
-    call.stt.expect_stages(
-        [
-            (300, "i would like"),
-            (ends_first - 200, "i would like to know about"),
-            (ends_first + pause_ms + 600, "i would like to know about delivery to mumbai"),
-        ]
-    )
+    first, second = speech_frames(first_text), speech_frames(second_text)
+    call.stt.expect_stages(stages((len(first) + 10) * 20))
     replies_before = call.output.count("mark")
     await call.feed(first)
     paused_at = call.clock.now()
@@ -93,32 +95,42 @@ async def test_with_trusted_words_a_pause_after_an_unfinished_clause_is_waited_o
     await call.silence(1500)
     await call.agent_quiet()
     assert call.output.count("mark") == replies_before + 1
-    assert call.caller_said()[-1] == "i would like to know about delivery to mumbai"
+    heard = call.caller_said()[-1]
     await call.end()
+    return heard
+
+
+async def test_with_trusted_words_a_pause_after_an_unfinished_clause_is_waited_out_and_answered_once():
+    pause_ms = 1100
+    heard = await heard_across_a_pause(
+        TRUSTED,
+        "I would like to know about",
+        "delivery to Mumbai",
+        pause_ms,
+        lambda ends_first: [
+            (300, "i would like"),
+            (ends_first - 200, "i would like to know about"),
+            (ends_first + pause_ms + 600, "i would like to know about delivery to mumbai"),
+        ],
+    )
+    assert heard == "i would like to know about delivery to mumbai"
 
 
 async def test_a_pause_mid_sentence_is_waited_out_even_when_the_stt_misheard_it_as_a_complete_question():
     """pocketsphinx makes "What is the best way to" into "what the limit when it": no takeover in the pause, and
     one reply, to the whole sentence."""
-    call = await make()
-    await call.agent_quiet()
-    first, second = speech_frames("What is the best way to"), speech_frames("reach your delivery team")
     pause_ms = 750
-    ends_first = (len(first) + 10) * 20
-    call.stt.expect_stages(
-        [(ends_first - 200, "what the limit when it"), (ends_first + pause_ms + 600, "what the limit when it reach")]
+    heard = await heard_across_a_pause(
+        DEFAULTS,
+        "What is the best way to",
+        "reach your delivery team",
+        pause_ms,
+        lambda ends_first: [
+            (ends_first - 200, "what the limit when it"),
+            (ends_first + pause_ms + 600, "what the limit when it reach"),
+        ],
     )
-    replies_before = call.output.count("mark")
-    await call.feed(first)
-    paused_at = call.clock.now()
-    await call.silence(pause_ms)
-    assert not [t for t in call.output.times("audio") if t > paused_at]
-    await call.feed(second)
-    await call.silence(1500)
-    await call.agent_quiet()
-    assert call.output.count("mark") == replies_before + 1
-    assert call.caller_said()[-1] == "what the limit when it reach"
-    await call.end()
+    assert heard == "what the limit when it reach"
 
 
 async def test_a_backchannel_a_trusted_stt_heard_over_the_agent_sends_no_clear_and_loses_no_words():
